@@ -1,0 +1,248 @@
+"""``ccb``: the command line. Thin by design: parse, call the library, format.
+
+Every library error (:class:`graph.errors.CCBError`) becomes one line on
+stderr and a non-zero exit; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from graph import schema
+from graph.errors import CCBError, LoadError
+from graph.store import Store, open_store
+from loaders import bundled, tabular
+from queries import briefing
+
+FORMATS = ("table", "json", "csv")
+
+
+# -- output ------------------------------------------------------------------------
+
+
+def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The shared ``--format`` option of every command that prints rows."""
+
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None) -> None:
+    """Print ``rows`` as a terminal table, JSON (a list of objects) or CSV."""
+    if fmt == "json":
+        click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False, default=str))
+        return
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    if fmt == "csv":
+        w = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
+        w.writeheader()
+        w.writerows({k: _cell(v) for k, v in r.items()} for r in rows)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for c in columns:
+        table.add_column(c, overflow="fold", justify="right" if _numeric(rows, c) else "left")
+    for r in rows:
+        table.add_row(*(_cell(r.get(c)) for c in columns))
+    Console(soft_wrap=False).print(table)
+    if not rows:
+        click.echo("(no rows)")
+
+
+def _cell(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.2f}".rstrip("0").rstrip(".") if v != int(v) or abs(v) >= 1e4 else str(int(v))
+    if isinstance(v, list):
+        return "; ".join(_cell(x) for x in v)
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return str(v)
+
+
+def _numeric(rows: Sequence[dict[str, Any]], col: str) -> bool:
+    vals = [r.get(col) for r in rows if r.get(col) is not None]
+    return bool(vals) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
+
+
+def info(message: str) -> None:
+    """Progress and summaries go to stderr, so stdout stays clean for pipes."""
+    click.echo(message, err=True)
+
+
+# -- the group ---------------------------------------------------------------------
+
+
+class CCBGroup(click.Group):
+    """Turns library errors into one line on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CCBError as e:
+            if ctx.params.get("debug") or (ctx.obj or {}).get("debug"):
+                raise
+            click.echo(f"Error: {e}", err=True)
+            ctx.exit(1)
+
+
+@click.group(cls=CCBGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    envvar="CCB_DB",
+    metavar="PATH|URI",
+    help="Embedded store path, or bolt:// / neo4j:// URI for Neo4j. [env: CCB_DB; default: ~/.local/share/ccb/graph.lbdb]",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks.")
+@click.version_option(package_name="ccb-graph")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
+    """CCB Graph: who supports whom in cyber capacity building."""
+    ctx.obj = {"db": db, "debug": debug}
+
+
+def store_of(ctx: click.Context, *, read_only: bool = False) -> Store:
+    """Open the store once per command and close it when the command ends."""
+    store = open_store(ctx.obj["db"], read_only=read_only)
+    ctx.call_on_close(store.close)
+    return store
+
+
+# -- commands ----------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--no-reference", is_flag=True, help="Create the schema only; skip the bundled country reference data.")
+@click.pass_context
+def init(ctx: click.Context, no_reference: bool) -> None:
+    """Create the store and its schema, and load the country reference data."""
+    store = store_of(ctx)
+    if not no_reference:
+        for f in bundled.REFERENCE_FILES:
+            report = tabular.load_file(store, f)
+            info(f"loaded {report.records} reference records from {f.name}")
+    info(f"store ready: {store.kind} at {store.location}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate only; list every problem and write nothing.")
+@click.pass_context
+def load(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
+    """Load curated files (YAML, JSON, JSON Lines, CSV); each loads whole or not at all."""
+    store = store_of(ctx)
+    failed = 0
+    for f in files:
+        try:
+            report = tabular.load_file(store, f, dry_run=dry_run)
+        except LoadError as e:
+            failed += 1
+            if not dry_run:
+                raise
+            for p in e.problems:
+                click.echo(str(p), err=True)
+            continue
+        if report.summary is None:
+            info(f"{f}: {report.records} records valid (dry run: nothing written)")
+        else:
+            s = report.summary
+            info(f"{f}: {sum(s.created.values())} created, {sum(s.updated.values())} updated")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@output_options
+@click.pass_context
+def stats(ctx: click.Context, fmt: str) -> None:
+    """Count nodes per label and relationships per type."""
+    counts = store_of(ctx).counts()
+    kinds = {**{k: "node" for k in schema.nodes()}, **{k: "relationship" for k in schema.rels()}}
+    emit([{"name": k, "kind": kinds[k], "count": v} for k, v in counts.items()], fmt)
+
+
+def _param(values: tuple[str, ...]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in values:
+        name, sep, raw = item.partition("=")
+        if not sep or not name.isidentifier():
+            raise click.BadParameter(f"{item!r}: expected name=value", param_hint="--param")
+        try:
+            out[name] = json.loads(raw)  # numbers, booleans, lists, quoted strings
+        except json.JSONDecodeError:
+            out[name] = raw
+    return out
+
+
+@cli.command()
+@click.argument("cypher", required=False)
+@click.option("--file", "file_", type=click.File("r"), help="Read the query from a file.")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Query parameter (JSON value or text); repeat.")
+@click.option("--write", is_flag=True, help="Allow the query to change the graph.")
+@output_options
+@click.pass_context
+def query(ctx: click.Context, cypher: str | None, file_: Any, params: tuple[str, ...], write: bool, fmt: str) -> None:
+    """Run one Cypher query; read-only unless --write."""
+    if bool(cypher) == bool(file_):
+        raise click.UsageError("give the query as an argument or with --file, not both")
+    text = cypher or file_.read()
+    emit(store_of(ctx).query(text, _param(params), write=write), fmt)
+
+
+@cli.command()
+@click.option("--yes", is_flag=True, help="Confirm: delete every node and relationship.")
+@click.pass_context
+def clear(ctx: click.Context, yes: bool) -> None:
+    """Delete everything in the store (the schema stays)."""
+    if not yes:
+        raise click.UsageError("this deletes the whole graph; pass --yes to confirm")
+    store = store_of(ctx)
+    store.clear()
+    info(f"cleared {store.kind} store at {store.location}")
+
+
+@cli.command()
+@click.option("--db", "demo_db", type=click.Path(path_type=Path), help="Where to build the demo store (default: a ccb-demo store beside the default one).")
+@output_options
+@click.pass_context
+def demo(ctx: click.Context, demo_db: Path | None, fmt: str) -> None:
+    """Build a fresh embedded store from the bundled real data and print a briefing."""
+    from graph.embedded import EmbeddedStore
+    from graph.store import default_db_path
+
+    path = demo_db or default_db_path().with_name("ccb-demo.lbdb")
+    bundled.remove_embedded(path)
+    store = EmbeddedStore(path)
+    ctx.call_on_close(store.close)
+    for f in bundled.DEMO_FILES:
+        report = tabular.load_file(store, f)
+        info(f"loaded {f.name}: {report.records} records")
+    for title, rows in briefing.briefing(store):
+        if fmt == "table":
+            emit(rows, fmt, title=title)
+        else:
+            emit([{"section": title, **r} for r in rows], fmt)
+    info(f"demo store: {path} (explore it with `ccb --db {path} query ...`)")
+
+
+def main() -> None:
+    cli(prog_name="ccb")
+
+
+if __name__ == "__main__":
+    main()

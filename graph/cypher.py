@@ -1,0 +1,67 @@
+"""The stores' own Cypher, generated from the schema.
+
+Labels, types and property names come only from :mod:`graph.schema`, never
+from users; values travel only as parameters. Statements here keep to the
+subset LadybugDB and Neo4j share; a store that needs a variant builds it
+itself (LadybugDB's ``COPY`` and ``LOAD FROM`` live in
+:mod:`graph.embedded`, Neo4j's constraints in :mod:`graph.neo4j_store`).
+"""
+
+from __future__ import annotations
+
+from graph.schema import NodeSpec, RelSpec
+
+
+def _sets(var: str, row: str, names: list[str]) -> str:
+    return ", ".join(f"{var}.{n} = {row}.{n}" for n in names)
+
+
+def merge_nodes(spec: NodeSpec) -> str:
+    """Upsert one batch ``$rows`` of ``spec`` nodes by key."""
+    rest = [c for c in spec.columns if c != spec.key]
+    return f"UNWIND $rows AS r MERGE (n:{spec.label} {{{spec.key}: r.{spec.key}}}) SET {_sets('n', 'r', rest)}"
+
+
+def merge_rels(spec: RelSpec, src_key: str, dst_key: str) -> str:
+    """Upsert one batch ``$rows`` (``src``, ``dst``, properties) of ``spec`` relationships.
+
+    Returns the number of rows written, so a caller can tell a dangling
+    endpoint (MATCH finds nothing, the row vanishes) from success.
+    """
+    return (
+        f"UNWIND $rows AS r MATCH (a:{spec.src} {{{src_key}: r.src}}) "
+        f"MATCH (b:{spec.dst} {{{dst_key}: r.dst}}) "
+        f"MERGE (a)-[e:{spec.type}]->(b) SET {_sets('e', 'r', spec.columns)} RETURN count(e) AS n"
+    )
+
+
+def find_keys(spec: NodeSpec) -> str:
+    """Which of ``$keys`` exist as ``spec`` nodes."""
+    return f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}) RETURN n.{spec.key} AS k"
+
+
+def node_table(spec: NodeSpec) -> str:
+    """Every ``spec`` node, one column per property, sorted by key."""
+    cols = ", ".join(f"n.{c} AS {c}" for c in spec.columns)
+    return f"MATCH (n:{spec.label}) RETURN {cols} ORDER BY n.{spec.key}"
+
+
+def rel_table(spec: RelSpec, src_key: str, dst_key: str) -> str:
+    """Every ``spec`` relationship as ``src``, ``dst`` and properties, sorted."""
+    cols = "".join(f", e.{c} AS {c}" for c in spec.columns)
+    return (
+        f"MATCH (a:{spec.src})-[e:{spec.type}]->(b:{spec.dst}) "
+        f"RETURN a.{src_key} AS src, b.{dst_key} AS dst{cols} ORDER BY src, dst"
+    )
+
+
+def count_nodes(label: str) -> str:
+    return f"MATCH (n:{label}) RETURN count(n) AS n"
+
+
+def count_rels(spec: RelSpec) -> str:
+    return f"MATCH (:{spec.src})-[e:{spec.type}]->(:{spec.dst}) RETURN count(e) AS n"
+
+
+def delete_all(label: str) -> str:
+    return f"MATCH (n:{label}) DETACH DELETE n"

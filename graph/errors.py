@@ -1,0 +1,64 @@
+"""One exception root for the project; every error the CLI can show derives from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class CCBError(Exception):
+    """Root of every error CCB Graph raises on purpose.
+
+    ``hint`` says what to do next; the CLI prints ``message`` and ``hint`` on one line.
+    """
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message} ({self.hint})" if self.hint else self.message
+
+
+class StoreError(CCBError):
+    """The graph store refused or failed an operation."""
+
+
+class ConnectionFailed(StoreError):
+    """The store could not be opened or reached."""
+
+
+class ReadOnlyViolation(StoreError):
+    """A write was attempted through a read-only query."""
+
+
+class QueryError(StoreError):
+    """A Cypher query was rejected (syntax, unknown label, bad parameter...)."""
+
+
+class SchemaError(CCBError):
+    """A label, relationship type or property is not in the schema."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one record of an input file."""
+
+    file: str
+    location: str  # "line 12", "record 3", "programmes[2] (line 40)"
+    field: str  # field name, or "" when the whole record is at fault
+    message: str  # what was expected / what is wrong
+
+    def __str__(self) -> str:
+        where = f"{self.file}: {self.location}"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+class LoadError(CCBError):
+    """An input file is invalid; nothing of it was written."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        first = str(problems[0]) if problems else "invalid input"
+        more = f" (+{len(problems) - 1} more; run with --dry-run to list all)" if len(problems) > 1 else ""
+        super().__init__(first + more, "nothing was loaded; fix the file and load it again")

@@ -1,0 +1,232 @@
+"""The domain model: pydantic records for every node and relationship.
+
+These classes are the one declaration of the graph's schema. Each node class
+names its label and key; each relationship class names its type and its
+endpoint labels. :mod:`graph.schema` reads them to produce the DDL of both
+stores, the column order of every write and the checks on user-supplied
+labels, so a property is added here and nowhere else.
+
+Dates are ISO 8601 strings at the precision the source gives (``2016``,
+``2016-03`` or ``2016-03-01``): a source that says "March 2016" must not
+become "1 March 2016". ISO strings sort and compare correctly as text, in
+both engines.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, ClassVar, Literal
+
+import pycountry
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@+\-]*$")
+
+# GFCE themes (Delhi Communiqué, 2017), one per working group.
+THEMES: dict[str, str] = {
+    "A": "Cyber Security Policy & Strategy",
+    "B": "Cyber Incident Management & Critical Infrastructure Protection",
+    "C": "Cybercrime",
+    "D": "Cyber Security Culture & Skills",
+    "E": "Cyber Security Standards",
+}
+
+ORG_KINDS = (
+    "government",
+    "intergovernmental",
+    "regional_body",
+    "academic",
+    "non_profit",
+    "private",
+    "foundation",
+    "other",
+)
+
+# Kosovo has a user-assigned code (XK / XKX) that ISO and pycountry lack.
+EXTRA_COUNTRIES: dict[str, str] = {"XKX": "Kosovo"}
+
+
+def known_iso3(code: str) -> bool:
+    """True when ``code`` is an ISO 3166-1 alpha-3 code or Kosovo's XKX."""
+    return code in EXTRA_COUNTRIES or pycountry.countries.get(alpha_3=code) is not None
+
+
+def _iso_date(value: str | None) -> str | None:
+    if value is not None and not ISO_DATE.match(value):
+        raise ValueError("expected an ISO date: YYYY, YYYY-MM or YYYY-MM-DD")
+    return value
+
+
+def _iso3(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if not known_iso3(value):
+        raise ValueError(f"unknown country code {value!r}: expected ISO 3166-1 alpha-3 (or XKX)")
+    return value
+
+
+def _key(value: str) -> str:
+    if not KEY.match(value):
+        raise ValueError("expected an identifier of letters, digits and _ . : / @ + -")
+    return value
+
+
+def _themes(value: list[str]) -> list[str]:
+    bad = [t for t in value if t not in THEMES]
+    if bad:
+        raise ValueError(f"unknown GFCE theme {bad[0]!r}: expected one of A, B, C, D, E")
+    return sorted(set(value))
+
+
+IsoDate = Annotated[str | None, AfterValidator(_iso_date)]
+Iso3 = Annotated[str, AfterValidator(_iso3)]
+OptIso3 = Annotated[str | None, AfterValidator(_iso3)]
+Key = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_key)]
+Text = Annotated[str, Field(min_length=1, max_length=1000)]
+LongText = Annotated[str, Field(max_length=20000)]
+Amount = Annotated[float, Field(ge=0)]
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+
+
+class Record(BaseModel):
+    """Fields every node and relationship carries: where the fact comes from."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    source: Text = Field(description="URL, or file and record, the fact was read from")
+    as_of: IsoDate = Field(default=None, description="date the source was read or published")
+
+
+class Node(Record):
+    label: ClassVar[str]
+    key: ClassVar[str]
+    section: ClassVar[str]  # name of the section / file stem in input files
+
+
+class Relationship(Record):
+    """A relationship between two nodes, identified by (type, from key, to key)."""
+
+    type: ClassVar[str]
+    src_label: ClassVar[str]
+    dst_label: ClassVar[str]
+    section: ClassVar[str]
+
+    src: Key = Field(alias="from", description="key of the start node")
+    dst: Key = Field(alias="to", description="key of the end node")
+    valid_from: IsoDate = None
+    valid_to: IsoDate = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _period(self) -> "Relationship":
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+class Country(Node):
+    label: ClassVar[str] = "Country"
+    key: ClassVar[str] = "iso3"
+    section: ClassVar[str] = "countries"
+
+    iso3: Iso3
+    iso2: Annotated[str | None, Field(pattern=r"^[A-Z]{2}$")] = None
+    iso_numeric: Annotated[str | None, Field(pattern=r"^\d{3}$")] = None
+    name: Text
+    region: str | None = Field(default=None, description="UN M49 region")
+    subregion: str | None = Field(default=None, description="UN M49 sub-region")
+    income_group: str | None = Field(default=None, description="World Bank income group")
+
+
+class Organisation(Node):
+    label: ClassVar[str] = "Organisation"
+    key: ClassVar[str] = "id"
+    section: ClassVar[str] = "organisations"
+
+    id: Key
+    name: Text
+    aliases: list[Text] = Field(default_factory=list)
+    kind: Literal[ORG_KINDS] = "other"  # type: ignore[valid-type]
+    country: OptIso3 = Field(default=None, description="home country, ISO alpha-3")
+
+
+class Programme(Node):
+    label: ClassVar[str] = "Programme"
+    key: ClassVar[str] = "id"
+    section: ClassVar[str] = "programmes"
+
+    id: Key
+    name: Text
+    description: LongText | None = None
+    themes: list[str] = Field(default_factory=list, description="GFCE themes A-E")
+    status: Literal["pipeline", "active", "completed", "unknown"] = "unknown"
+    start_date: IsoDate = None
+    end_date: IsoDate = None
+    budget: Amount | None = None
+    currency: Currency | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "Programme":
+        object.__setattr__(self, "themes", _themes(self.themes))
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError("end_date is before start_date")
+        if self.budget is not None and self.currency is None:
+            raise ValueError("budget needs a currency")
+        return self
+
+
+class Funds(Relationship):
+    type: ClassVar[str] = "FUNDS"
+    src_label: ClassVar[str] = "Organisation"
+    dst_label: ClassVar[str] = "Programme"
+    section: ClassVar[str] = "funds"
+
+    amount: Amount | None = None
+    currency: Currency | None = None
+    year: Annotated[int | None, Field(ge=1900, le=2100)] = None
+
+    @model_validator(mode="after")
+    def _money(self) -> "Funds":
+        if self.amount is not None and self.currency is None:
+            raise ValueError("amount needs a currency")
+        return self
+
+
+class Implements(Relationship):
+    type: ClassVar[str] = "IMPLEMENTS"
+    src_label: ClassVar[str] = "Organisation"
+    dst_label: ClassVar[str] = "Programme"
+    section: ClassVar[str] = "implements"
+
+    role: Literal["lead", "partner"] = "lead"
+
+
+class Targets(Relationship):
+    type: ClassVar[str] = "TARGETS"
+    src_label: ClassVar[str] = "Programme"
+    dst_label: ClassVar[str] = "Country"
+    section: ClassVar[str] = "targets"
+
+    share: Annotated[float | None, Field(ge=0, le=100)] = Field(default=None, description="percent")
+
+
+class PartnersWith(Relationship):
+    type: ClassVar[str] = "PARTNERS_WITH"
+    src_label: ClassVar[str] = "Organisation"
+    dst_label: ClassVar[str] = "Organisation"
+    section: ClassVar[str] = "partners_with"
+
+    kind: str | None = None
+
+
+class MemberOf(Relationship):
+    type: ClassVar[str] = "MEMBER_OF"
+    src_label: ClassVar[str] = "Country"
+    dst_label: ClassVar[str] = "Organisation"
+    section: ClassVar[str] = "member_of"
+
+
+NODE_MODELS: tuple[type[Node], ...] = (Country, Organisation, Programme)
+REL_MODELS: tuple[type[Relationship], ...] = (Funds, Implements, Targets, PartnersWith, MemberOf)

@@ -1,0 +1,207 @@
+"""The Neo4j store, through the official driver.
+
+Every key has a uniqueness constraint (which also indexes it, so each
+``MERGE`` and ``MATCH`` on a key is an index lookup). A batch is written as
+``UNWIND $rows`` statements of :data:`BATCH_ROWS` rows inside one managed
+write transaction: a file loads whole or not at all.
+
+Read-only queries run in ``execute_read`` (Neo4j refuses writes there) and
+are rolled back if their summary reports a write or schema query or counts
+any update: some servers speak Bolt but ignore the access mode (ArcadeDB,
+used in tests, lets ``execute_read`` write, and its ``EXPLAIN`` calls every
+query a write, so a plan check cannot be used).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase
+from neo4j import exceptions as nx_err
+
+from graph import cypher, schema
+from graph.errors import ConnectionFailed, QueryError, ReadOnlyViolation, StoreError
+from graph.store import Batch, Store, WriteSummary, chunks
+
+BATCH_ROWS = 5_000
+
+
+def constraints() -> list[str]:
+    return [
+        f"CREATE CONSTRAINT {s.label.lower()}_{s.key} IF NOT EXISTS FOR (n:{s.label}) REQUIRE n.{s.key} IS UNIQUE"
+        for s in schema.nodes().values()
+    ]
+
+
+class Neo4jStore(Store):
+    kind = "neo4j"
+
+    def __init__(self, uri: str, *, user: str, password: str, database: str | None = None) -> None:
+        self.location = uri + (f" (database {database})" if database else "")
+        self._database = database
+        try:
+            self._driver = GraphDatabase.driver(uri, auth=(user, password), connection_timeout=10)
+            self._driver.verify_connectivity()
+            with self._session() as s:
+                for stmt in constraints():
+                    s.run(stmt).consume()
+        except nx_err.AuthError:
+            self._close_quietly()
+            raise ConnectionFailed(
+                f"Neo4j at {uri} refused the credentials of user {user!r}", "set NEO4J_USERNAME and NEO4J_PASSWORD"
+            ) from None
+        except (nx_err.ServiceUnavailable, OSError) as e:
+            self._close_quietly()
+            raise ConnectionFailed(
+                f"cannot reach Neo4j at {uri}: {_first_line(e)}", "is the server running? `docker compose up -d` starts one"
+            ) from None
+        except nx_err.ClientError as e:
+            self._close_quietly()
+            if e.code and "DatabaseNotFound" in e.code:
+                raise ConnectionFailed(
+                    f"database {database!r} does not exist on {uri}", "set NEO4J_DATABASE to an existing database"
+                ) from None
+            raise ConnectionFailed(f"Neo4j at {uri} refused to start a session: {e.message}") from None
+        except ValueError as e:  # malformed URI
+            raise ConnectionFailed(f"bad Neo4j URI {uri!r}: {e}") from None
+
+    def _session(self, **kw: Any) -> neo4j.Session:
+        return self._driver.session(database=self._database, **kw)
+
+    def _close_quietly(self) -> None:
+        driver = getattr(self, "_driver", None)
+        if driver is not None:
+            driver.close()
+
+    # -- writing ---------------------------------------------------------------
+
+    def write(self, batch: Batch) -> WriteSummary:
+        created: dict[str, int] = {}
+        updated: dict[str, int] = {}
+
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            for label, spec in schema.nodes().items():
+                rows = batch.node_rows(label)
+                if not rows:
+                    continue
+                present = self._existing(tx, spec, [r[spec.key] for r in rows])
+                updated[label] = len(present)
+                created[label] = len(rows) - len(present)
+                for part in chunks(rows, BATCH_ROWS):
+                    tx.run(cypher.merge_nodes(spec), rows=part).consume()
+            for type_, spec in schema.rels().items():
+                rows = batch.rel_rows(type_)
+                if not rows:
+                    continue
+                before = _count(tx, cypher.count_rels(spec))
+                sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
+                for part in chunks(rows, BATCH_ROWS):
+                    written = tx.run(cypher.merge_rels(spec, sk, dk), rows=part).single()["n"]
+                    if written != len(part):
+                        # An endpoint is missing: the loader checks references,
+                        # so this is a race or a bug. Roll back rather than drop rows.
+                        raise StoreError(f"{len(part) - written} {type_} rows name a node that does not exist")
+                created[type_] = _count(tx, cypher.count_rels(spec)) - before
+                updated[type_] = len(rows) - created[type_]
+
+        with self._session() as s, _errors():
+            s.execute_write(work)
+        return WriteSummary(created, updated)
+
+    @staticmethod
+    def _existing(tx: neo4j.ManagedTransaction, spec: schema.NodeSpec, keys: list[str]) -> set[str]:
+        found: set[str] = set()
+        for part in chunks(keys, BATCH_ROWS):
+            found.update(r["k"] for r in tx.run(cypher.find_keys(spec), keys=part))
+        return found
+
+    def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:
+        spec = schema.node(label)
+        keys = list(keys)
+        with self._session() as s, _errors():
+            return s.execute_read(lambda tx: self._existing(tx, spec, keys))
+
+    def clear(self) -> None:
+        def work(tx: neo4j.ManagedTransaction) -> None:
+            for label in schema.nodes():
+                tx.run(cypher.delete_all(label)).consume()
+
+        with self._session() as s, _errors():
+            s.execute_write(work)
+
+    # -- reading ---------------------------------------------------------------
+
+    def query(self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False) -> list[dict[str, Any]]:
+        params = params or {}
+        with self._session() as s, _errors():
+            if write:
+                return s.execute_write(lambda tx: _records(tx.run(cypher_text, params)))
+            return s.execute_read(lambda tx: _read_only(tx, cypher_text, params))
+
+    def close(self) -> None:
+        self._driver.close()
+
+
+def _read_only(tx: neo4j.ManagedTransaction, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    result = tx.run(text, params)
+    rows = _records(result)
+    summary = result.consume()
+    if summary.query_type not in (None, "r") or summary.counters.contains_updates:
+        raise _refused()  # raising inside the managed transaction rolls it back
+    return rows
+
+
+def _refused() -> ReadOnlyViolation:
+    return ReadOnlyViolation("this query writes to the graph; nothing was changed", "pass --write to allow writes")
+
+
+def _records(result: neo4j.Result) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in rec.items()} for rec in result]
+
+
+def _plain(value: Any) -> Any:
+    """Driver values as plain Python: nodes and relationships as property dicts."""
+    if isinstance(value, neo4j.graph.Node):
+        return {"_label": ":".join(sorted(value.labels))} | {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, neo4j.graph.Relationship):
+        return {"_label": value.type} | {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, neo4j.graph.Path):
+        return [_plain(n) for n in value.nodes]
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "iso_format"):  # neo4j.time.Date / DateTime / Duration
+        return value.iso_format()
+    return value
+
+
+def _count(tx: neo4j.ManagedTransaction, text: str) -> int:
+    return int(tx.run(text).single()["n"])
+
+
+def _first_line(e: BaseException) -> str:
+    return str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+
+
+class _errors:
+    """Turn driver errors raised while working into the project's errors."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, typ: type | None, exc: BaseException | None, tb: object) -> bool:
+        if exc is None or isinstance(exc, StoreError):
+            return False
+        if isinstance(exc, nx_err.ConstraintError):
+            raise StoreError(f"a key is already taken: {exc.message}", "keys must be unique per label") from None
+        if isinstance(exc, nx_err.Neo4jError) and exc.code and "AccessMode" in exc.code:
+            raise _refused() from None
+        if isinstance(exc, nx_err.Neo4jError):
+            hint = "check the Cypher; labels and types are listed by `ccb stats`"
+            raise QueryError(f"query failed: {_first_line(Exception(exc.message or exc))}", hint) from None
+        if isinstance(exc, (nx_err.ServiceUnavailable, nx_err.SessionExpired)):
+            raise ConnectionFailed(f"lost the connection to Neo4j: {_first_line(exc)}") from None
+        return False

@@ -1,0 +1,107 @@
+"""The schema, read once from the model classes.
+
+Everything that needs to know labels, keys, property names, their types or
+their order asks here: the DDL of both stores, the column order of every
+batch (LadybugDB matches ``UNWIND`` rows by key position, not by name), and
+the checks on labels and types that come from users.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass
+from functools import cache
+
+from graph.errors import SchemaError
+from graph.model import NODE_MODELS, REL_MODELS, Node, Relationship
+
+_SCALARS = {str: "STRING", float: "DOUBLE", int: "INT64", bool: "BOOLEAN"}
+
+
+@dataclass(frozen=True)
+class Prop:
+    name: str
+    type: str  # STRING, DOUBLE, INT64, BOOLEAN, STRING[]
+
+
+@dataclass(frozen=True)
+class NodeSpec:
+    label: str
+    key: str
+    props: tuple[Prop, ...]  # key first, then the rest in model order
+    model: type[Node]
+
+    @property
+    def columns(self) -> list[str]:
+        return [p.name for p in self.props]
+
+
+@dataclass(frozen=True)
+class RelSpec:
+    type: str
+    src: str
+    dst: str
+    props: tuple[Prop, ...]  # properties only; endpoints travel as "src" / "dst"
+    model: type[Relationship]
+
+    @property
+    def columns(self) -> list[str]:
+        return [p.name for p in self.props]
+
+
+def _db_type(annotation: object) -> str:
+    """Map a model annotation to a column type shared by both stores."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _db_type(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _db_type(inner[0])
+    if origin is list:
+        return _db_type(typing.get_args(annotation)[0]) + "[]"
+    if origin is typing.Literal:
+        return "STRING"
+    return _SCALARS[annotation]  # type: ignore[index]
+
+
+def _props(model: type, skip: set[str], first: str | None = None) -> tuple[Prop, ...]:
+    props = [Prop(n, _db_type(f.annotation)) for n, f in model.model_fields.items() if n not in skip]
+    if first:
+        props.sort(key=lambda p: p.name != first)  # stable: key first, rest in model order
+    return tuple(props)
+
+
+@cache
+def nodes() -> dict[str, NodeSpec]:
+    """Node specs by label, in dependency order (countries first)."""
+    return {m.label: NodeSpec(m.label, m.key, _props(m, set(), m.key), m) for m in NODE_MODELS}
+
+
+@cache
+def rels() -> dict[str, RelSpec]:
+    """Relationship specs by type."""
+    return {m.type: RelSpec(m.type, m.src_label, m.dst_label, _props(m, {"src", "dst"}), m) for m in REL_MODELS}
+
+
+def node(label: str) -> NodeSpec:
+    """The spec of ``label``; a :class:`SchemaError` naming the known labels otherwise."""
+    try:
+        return nodes()[label]
+    except KeyError:
+        raise SchemaError(f"unknown label {label!r}", f"known labels: {', '.join(nodes())}") from None
+
+
+def rel(type_: str) -> RelSpec:
+    """The spec of relationship ``type_``; a :class:`SchemaError` otherwise."""
+    try:
+        return rels()[type_]
+    except KeyError:
+        raise SchemaError(f"unknown relationship type {type_!r}", f"known types: {', '.join(rels())}") from None
+
+
+def sections() -> dict[str, NodeSpec | RelSpec]:
+    """Input-file section names (``countries``, ``funds``...) to their spec."""
+    out: dict[str, NodeSpec | RelSpec] = {s.model.section: s for s in nodes().values()}
+    out.update({s.model.section: s for s in rels().values()})
+    return out

@@ -1,0 +1,179 @@
+"""The store interface shared by the embedded (LadybugDB) and Neo4j stores.
+
+A store writes a :class:`Batch` atomically (all of it or none of it), runs
+parameterised Cypher, counts, clears, and exports to NetworkX. Which store a
+``--db`` value means is decided once, in :func:`open_store`.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from graph import cypher, schema
+from graph.model import Node, Relationship
+
+NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
+
+
+def default_db_path() -> Path:
+    """Where the embedded store lives when neither ``--db`` nor ``CCB_DB`` says."""
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "ccb" / "graph.lbdb"
+
+
+@dataclass
+class Batch:
+    """Validated records to write together, grouped by label and type.
+
+    Rows are de-duplicated by key (the last record of a key wins, as in
+    Neo4j's MERGE; LadybugDB would keep the first).
+    """
+
+    nodes: dict[str, dict[str, Node]] = field(default_factory=dict)
+    rels: dict[str, dict[tuple[str, str], Relationship]] = field(default_factory=dict)
+
+    def add(self, record: Node | Relationship) -> None:
+        if isinstance(record, Node):
+            self.nodes.setdefault(record.label, {})[getattr(record, record.key)] = record
+        else:
+            self.rels.setdefault(record.type, {})[(record.src, record.dst)] = record
+
+    def extend(self, records: Iterable[Node | Relationship]) -> "Batch":
+        for r in records:
+            self.add(r)
+        return self
+
+    def __len__(self) -> int:
+        return sum(map(len, self.nodes.values())) + sum(map(len, self.rels.values()))
+
+    def node_rows(self, label: str) -> list[dict[str, Any]]:
+        """Rows of ``label`` with every column of the schema, in schema order."""
+        cols = schema.node(label).columns
+        return [_row(rec, cols) for rec in self.nodes.get(label, {}).values()]
+
+    def rel_rows(self, type_: str) -> list[dict[str, Any]]:
+        """Rows ``src, dst, <props in schema order>`` of relationship ``type_``."""
+        cols = schema.rel(type_).columns
+        return [{"src": rec.src, "dst": rec.dst} | _row(rec, cols) for rec in self.rels.get(type_, {}).values()]
+
+
+def _row(record: Node | Relationship, columns: list[str]) -> dict[str, Any]:
+    return {c: getattr(record, c) for c in columns}
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    """What a write did: rows created and updated, per label or type."""
+
+    created: dict[str, int]
+    updated: dict[str, int]
+
+
+def chunks(rows: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
+
+
+class Store(ABC):
+    """A graph store. Use as a context manager, or call :meth:`close`."""
+
+    kind: str  # "embedded" or "neo4j"
+    location: str
+
+    @abstractmethod
+    def write(self, batch: Batch) -> WriteSummary:
+        """Upsert every record of ``batch`` in one transaction: all or nothing."""
+
+    @abstractmethod
+    def query(self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False) -> list[dict[str, Any]]:
+        """Run one Cypher statement; read-only (and refused if it writes) unless ``write``."""
+
+    @abstractmethod
+    def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:
+        """The subset of ``keys`` present as ``label`` nodes."""
+
+    @abstractmethod
+    def clear(self) -> None:
+        """Delete every node and relationship; the schema stays."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def _table(self, cypher_text: str) -> list[dict[str, Any]]:
+        """Rows of a trusted, schema-generated read query (stores may do it faster)."""
+        return self.query(cypher_text)
+
+    def counts(self) -> dict[str, int]:
+        """Nodes per label and relationships per type, every one in the schema, zeros included."""
+        out = {label: self._table(cypher.count_nodes(label))[0]["n"] for label in schema.nodes()}
+        for spec in schema.rels().values():
+            out[spec.type] = self._table(cypher.count_rels(spec))[0]["n"]
+        return {k: int(v) for k, v in out.items()}
+
+    def to_networkx(self, labels: Iterable[str] | None = None, types: Iterable[str] | None = None) -> nx.MultiDiGraph:
+        """The graph (or the part with ``labels`` and ``types``) with every property.
+
+        Node ids are ``"Label:key"``; each node carries ``label`` and its
+        properties, each edge ``key`` (its type), ``type`` and its properties.
+        A relationship is kept only when both its end labels are.
+        """
+        labels = sorted(schema.nodes()) if labels is None else [schema.node(lb).label for lb in labels]
+        types = sorted(schema.rels()) if types is None else [schema.rel(t).type for t in types]
+        g = nx.MultiDiGraph()
+        for label in labels:
+            spec = schema.node(label)
+            for row in self._table(cypher.node_table(spec)):
+                g.add_node(f"{label}:{row[spec.key]}", label=label, **_clean(row))
+        for type_ in types:
+            spec = schema.rel(type_)
+            if spec.src not in labels or spec.dst not in labels:
+                continue
+            sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
+            for row in self._table(cypher.rel_table(spec, sk, dk)):
+                src, dst = f"{spec.src}:{row.pop('src')}", f"{spec.dst}:{row.pop('dst')}"
+                g.add_edge(src, dst, key=type_, type=type_, **_clean(row))
+        return g
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _clean(row: dict[str, Any]) -> dict[str, Any]:
+    """Drop unset properties so exported graphs carry only known facts."""
+    return {k: v for k, v in row.items() if v is not None and v != []}
+
+
+def is_neo4j_uri(db: str) -> bool:
+    return db.startswith(NEO4J_SCHEMES)
+
+
+def open_store(db: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
+    """Open the store ``db`` names: a ``bolt://``/``neo4j://`` URI or a path.
+
+    ``None`` means ``$CCB_DB``, then :func:`default_db_path`. Neo4j takes its
+    credentials from ``NEO4J_USERNAME`` / ``NEO4J_PASSWORD`` and its database
+    from ``NEO4J_DATABASE``.
+    """
+    db = str(db or os.environ.get("CCB_DB") or default_db_path())
+    if is_neo4j_uri(db):
+        from graph.neo4j_store import Neo4jStore
+
+        return Neo4jStore(
+            db,
+            user=os.environ.get("NEO4J_USERNAME", "neo4j"),
+            password=os.environ.get("NEO4J_PASSWORD", ""),
+            database=os.environ.get("NEO4J_DATABASE") or None,
+        )
+    from graph.embedded import EmbeddedStore
+
+    return EmbeddedStore(db, read_only=read_only)

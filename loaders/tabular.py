@@ -1,0 +1,279 @@
+"""The tabular loader: curated YAML, JSON, JSON Lines and CSV files.
+
+The format (see ``docs/format.md``) has one section per node label and
+relationship type, named as in the schema: ``countries``, ``organisations``,
+``programmes``, ``funds``, ``implements``, ``targets``, ``partners_with``,
+``member_of``. Relationships name their ends with ``from`` and ``to`` keys.
+
+- YAML / JSON: a mapping of section name to a list of records.
+- JSON Lines: one record a line, its section in a ``"type"`` field
+  (``"programmes"``, or the label/type itself: ``"Programme"``, ``"FUNDS"``).
+- CSV: one record a row; the section from a ``type`` column, or else from
+  the file name (``funds.csv``, ``2024.programmes.csv``); list cells are
+  separated by ``;``; an empty cell is an unknown value.
+
+Every record is validated and every reference resolved before anything is
+written, so a file loads whole or not at all; ``dry_run`` reports every
+problem of a file at once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from graph import schema
+from graph.errors import LoadError, Problem
+from graph.model import Node, Relationship
+from graph.store import Batch, Store, WriteSummary
+
+FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+_ALIASES = {s.model.section: s.model.section for s in schema.sections().values()}
+_ALIASES |= {s.label: s.model.section for s in schema.nodes().values()}
+_ALIASES |= {s.type: s.model.section for s in schema.rels().values()}
+_ALIASES |= {k.lower(): v for k, v in list(_ALIASES.items())}
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    section: str  # a key of schema.sections()
+    data: dict[str, Any]
+    location: str  # "line 4", "programmes[2] (line 31)"
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    file: str
+    records: int
+    summary: WriteSummary | None  # None for a dry run
+
+
+def load_file(store: Store, path: str | Path, *, dry_run: bool = False) -> LoadReport:
+    """Validate ``path`` whole, then write it to ``store`` in one transaction.
+
+    Raises :class:`LoadError` listing every problem found; nothing is written then.
+    """
+    batch = read_batch(path, store)
+    summary = None if dry_run else store.write(batch)
+    return LoadReport(str(path), len(batch), summary)
+
+
+def read_batch(path: str | Path, store: Store | None = None) -> Batch:
+    """Parse and validate ``path``; references are resolved in the file and in ``store``."""
+    path = Path(path)
+    problems: list[Problem] = []
+    batch = Batch()
+    seen: dict[tuple[str, Any], str] = {}
+    refs: list[tuple[RawRecord, Relationship]] = []
+    for raw in _read(path, problems):
+        spec = schema.sections()[raw.section]
+        try:
+            rec = spec.model.model_validate(raw.data)
+        except ValidationError as e:
+            problems.extend(_problems(path, raw, spec.model, e))
+            continue
+        ident = (raw.section, getattr(rec, rec.key) if isinstance(rec, Node) else (rec.src, rec.dst))
+        if ident in seen:
+            field = rec.key if isinstance(rec, Node) else "from/to"
+            problems.append(Problem(str(path), raw.location, field, f"duplicate of {seen[ident]}: {ident[1]!r}"))
+            continue
+        seen[ident] = raw.location
+        batch.add(rec)
+        if isinstance(rec, Relationship):
+            refs.append((raw, rec))
+    problems.extend(_dangling(path, batch, refs, store))
+    if not problems and not len(batch):
+        problems.append(Problem(str(path), "file", "", "holds no records"))
+    if problems:
+        raise LoadError(problems)
+    return batch
+
+
+def _dangling(path: Path, batch: Batch, refs: list[tuple[RawRecord, Relationship]], store: Store | None) -> list[Problem]:
+    """Problems for relationship ends that are neither in the file nor in the store."""
+    wanted: dict[str, set[str]] = {}
+    for _, rec in refs:
+        wanted.setdefault(rec.src_label, set()).add(rec.src)
+        wanted.setdefault(rec.dst_label, set()).add(rec.dst)
+    known: dict[str, set[str]] = {}
+    for label, keys in wanted.items():
+        missing = keys - batch.nodes.get(label, {}).keys()
+        known[label] = (keys - missing) | (store.existing_keys(label, missing) if store and missing else set())
+    out = []
+    for raw, rec in refs:
+        for field, label, key in (("from", rec.src_label, rec.src), ("to", rec.dst_label, rec.dst)):
+            if key not in known[label]:
+                out.append(Problem(str(path), raw.location, field, f"no {label} with key {key!r} in this file or the store"))
+    return out
+
+
+def _problems(path: Path, raw: RawRecord, model: type, err: ValidationError) -> list[Problem]:
+    out = []
+    for e in err.errors():
+        field = ".".join(str(p) for p in e["loc"]) or ""
+        if e["type"] == "extra_forbidden":
+            allowed = ", ".join(f.alias or n for n, f in model.model_fields.items())
+            msg = f"unknown field; expected one of: {allowed}"
+        elif e["type"] == "missing":
+            msg = "required field is missing"
+        else:
+            msg = e["msg"].removeprefix("Value error, ")
+            if "input" in e and e["type"] not in ("value_error",):
+                shown = repr(e["input"])
+                msg += f" (got {shown[:60] + '...' if len(shown) > 60 else shown})"
+        out.append(Problem(str(path), raw.location, field, msg))
+    return out
+
+
+# -- reading files -----------------------------------------------------------------
+
+
+def _read(path: Path, problems: list[Problem]) -> Iterator[RawRecord]:
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        problems.append(Problem(str(path), "file", "", f"unknown file type; expected one of {', '.join(FORMATS)}"))
+        return
+    try:
+        data = path.read_bytes()
+    except OSError as e:
+        problems.append(Problem(str(path), "file", "", f"cannot read: {e.strerror}"))
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        problems.append(Problem(str(path), f"line {line}", "", f"not UTF-8 (byte 0x{data[e.start]:02x}); save the file as UTF-8"))
+        return
+    if not text.strip():
+        problems.append(Problem(str(path), "file", "", "is empty"))
+        return
+    yield from {"yaml": _yaml, "json": _json, "jsonl": _jsonl, "csv": _csv}[fmt](path, text, problems)
+
+
+def _section(name: Any) -> str | None:
+    return _ALIASES.get(name) if isinstance(name, str) else None
+
+
+def _sections_doc(path: Path, doc: Any, problems: list[Problem], line_of: Any) -> Iterator[RawRecord]:
+    """Records of a YAML/JSON document: ``{section: [record, ...], ...}``."""
+    if not isinstance(doc, dict):
+        problems.append(Problem(str(path), "document", "", f"expected a mapping of sections ({', '.join(schema.sections())})"))
+        return
+    for name, items in doc.items():
+        section = _section(name)
+        if section is None:
+            problems.append(Problem(str(path), line_of(doc, name), str(name), f"unknown section; expected one of {', '.join(schema.sections())}"))
+            continue
+        if not isinstance(items, list):
+            problems.append(Problem(str(path), line_of(doc, name), str(name), "expected a list of records"))
+            continue
+        for i, item in enumerate(items):
+            where = f"{name}[{i}]" + (f" (line {item.line})" if isinstance(item, _LineDict) else "")
+            if not isinstance(item, dict):
+                problems.append(Problem(str(path), where, "", "expected a record (a mapping of field to value)"))
+                continue
+            yield RawRecord(section, dict(item), where)
+
+
+class _LineDict(dict):
+    line: int = 0
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A safe loader whose mappings remember the line they start on."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
+        mapping = _LineDict(super().construct_mapping(node, deep=True))
+        mapping.line = node.start_mark.line + 1
+        return mapping
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
+# Dates stay the strings the curator wrote: YAML would turn 2016-03-01 into a date object.
+_LineLoader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"] for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _yaml(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
+    try:
+        doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "file"
+        problems.append(Problem(str(path), where, "", f"malformed YAML: {getattr(e, 'problem', None) or e}"))
+        return
+    yield from _sections_doc(path, doc, problems, lambda d, k: f"line {getattr(d, 'line', '?')}")
+
+
+def _json(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as e:
+        problems.append(Problem(str(path), f"line {e.lineno}", "", f"malformed JSON: {e.msg}"))
+        return
+    yield from _sections_doc(path, doc, problems, lambda d, k: f"section {k}")
+
+
+def _jsonl(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
+    for n, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"line {n}"
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as e:
+            problems.append(Problem(str(path), where, "", f"malformed JSON: {e.msg}"))
+            continue
+        if not isinstance(item, dict):
+            problems.append(Problem(str(path), where, "", "expected a JSON object"))
+            continue
+        section = _section(item.pop("type", None))
+        if section is None:
+            problems.append(Problem(str(path), where, "type", f"expected one of {', '.join(schema.sections())}"))
+            continue
+        yield RawRecord(section, item, where)
+
+
+def _csv(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    file_section = _section(path.stem.rsplit(".", 1)[-1].lower())
+    try:
+        header = reader.fieldnames or []
+        if "type" not in header and file_section is None:
+            problems.append(
+                Problem(str(path), "line 1", "type", f"no type column, and the file name names no section ({', '.join(schema.sections())})")
+            )
+            return
+        for row in reader:
+            where = f"line {reader.line_num}"
+            if None in row:
+                problems.append(Problem(str(path), where, "", f"{len(header) + len(row[None])} cells, the header has {len(header)}"))
+                continue
+            section = _section(row.pop("type")) if "type" in row else file_section
+            if section is None:
+                problems.append(Problem(str(path), where, "type", f"expected one of {', '.join(schema.sections())}"))
+                continue
+            yield RawRecord(section, _cells(section, row), where)
+    except csv.Error as e:
+        problems.append(Problem(str(path), f"line {reader.line_num}", "", f"malformed CSV: {e}"))
+
+
+def _cells(section: str, row: dict[str, str | None]) -> dict[str, Any]:
+    """CSV cells as model input: empty means unknown, list columns split on ';'."""
+    spec = schema.sections()[section]
+    lists = {p.name for p in spec.props if p.type.endswith("[]")}
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        if v is None or v.strip() == "":
+            continue
+        out[k] = [x.strip() for x in v.split(";") if x.strip()] if k in lists else v
+    return out

@@ -1,0 +1,1 @@
+"""Named Cypher queries and NetworkX analyses, as functions returning plain data."""

@@ -1,0 +1,151 @@
+"""One contract, two engines: LadybugDB embedded, and a real Bolt server."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.errors import QueryError, ReadOnlyViolation, StoreError
+from graph.model import Country, Programme, Targets
+from graph.store import Batch, Store
+from tests.fixtures import SMALL_COUNTS, SRC, small_batch
+
+EMPTY = dict.fromkeys(SMALL_COUNTS, 0)
+
+
+def test_empty_store_counts_every_label_and_type(store: Store) -> None:
+    assert store.counts() == EMPTY
+
+
+def test_write_then_count(store: Store) -> None:
+    summary = store.write(small_batch())
+    assert store.counts() == SMALL_COUNTS
+    assert summary.created == SMALL_COUNTS
+    assert summary.updated == EMPTY
+
+
+def test_writing_twice_changes_no_count(store: Store) -> None:
+    store.write(small_batch())
+    summary = store.write(small_batch())
+    assert store.counts() == SMALL_COUNTS
+    assert summary.created == EMPTY
+    assert summary.updated == SMALL_COUNTS
+
+
+def test_upsert_updates_properties_in_place(store: Store) -> None:
+    store.write(small_batch())
+    store.write(Batch().extend([
+        Programme(id="p2", name="Programme Two, renamed", themes=["D"], budget=5.0, currency="GBP", source="second"),
+        Targets(src="p1", dst="GHA", share=55.5, source="second"),
+    ]))
+    rows = store.query("MATCH (p:Programme {id: $id}) RETURN p.name AS name, p.themes AS themes, p.budget AS budget", {"id": "p2"})
+    assert rows == [{"name": "Programme Two, renamed", "themes": ["D"], "budget": 5.0}]
+    share = store.query("MATCH (:Programme {id: 'p1'})-[t:TARGETS]->(:Country {iso3: 'GHA'}) RETURN t.share AS s, t.source AS src")
+    assert share == [{"s": 55.5, "src": "second"}]
+    assert store.counts() == SMALL_COUNTS
+
+
+def test_unset_values_stay_null_across_engines(store: Store) -> None:
+    # an all-null DOUBLE column must bind (LadybugDB types UNWIND columns from values)
+    store.write(Batch().extend([Programme(id="n1", name="No budget", source=SRC), Programme(id="n2", name="Nor this", source=SRC)]))
+    rows = store.query("MATCH (p:Programme) RETURN p.id AS id, p.budget AS b, p.start_date AS s ORDER BY id")
+    assert rows == [{"id": "n1", "b": None, "s": None}, {"id": "n2", "b": None, "s": None}]
+
+
+def test_parameters_are_data_not_cypher(store: Store) -> None:
+    store.write(small_batch())
+    hostile = "GHA'}) DETACH DELETE (n) //"
+    assert store.query("MATCH (c:Country {iso3: $iso}) RETURN c.name AS name", {"iso": hostile}) == []
+    assert store.query("MATCH (c:Country {iso3: $iso}) RETURN c.name AS name", {"iso": "KEN"}) == [{"name": "Kenya"}]
+    assert store.counts() == SMALL_COUNTS
+
+
+@pytest.mark.parametrize(
+    "cypher",
+    [
+        "CREATE (:Country {iso3: 'ZZZ', name: 'Nowhere', source: 'x'})",
+        "MATCH (c:Country {iso3: 'GHA'}) SET c.name = 'Changed'",
+        "MATCH (c:Country {iso3: 'GHA'}) DETACH DELETE c",
+        "MERGE (c:Country {iso3: 'QQQ'})",
+    ],
+)
+def test_read_only_query_refuses_writes_and_changes_nothing(store: Store, cypher: str) -> None:
+    store.write(small_batch())
+    with pytest.raises(ReadOnlyViolation, match="writes to the graph"):
+        store.query(cypher)
+    assert store.counts() == SMALL_COUNTS
+    assert store.query("MATCH (c:Country {iso3: 'GHA'}) RETURN c.name AS n") == [{"n": "Ghana"}]
+
+
+def test_several_statements_are_refused_in_read_mode(store: Store) -> None:
+    with pytest.raises(StoreError):
+        store.query("MATCH (n) RETURN n; CREATE (:Country {iso3: 'ZZZ', name: 'x', source: 'x'})")
+    assert store.counts() == EMPTY
+
+
+def test_write_query_when_asked(store: Store) -> None:
+    store.write(small_batch())
+    store.query("MATCH (c:Country {iso3: $iso}) SET c.income_group = $g", {"iso": "KEN", "g": "Lower middle income"}, write=True)
+    assert store.query("MATCH (c:Country {iso3: 'KEN'}) RETURN c.income_group AS g") == [{"g": "Lower middle income"}]
+
+
+def test_duplicate_key_is_refused(store: Store) -> None:
+    store.write(small_batch())
+    with pytest.raises(StoreError):
+        store.query("CREATE (:Country {iso3: 'GHA', name: 'Second Ghana', source: 'x'})", write=True)
+    assert store.counts() == SMALL_COUNTS
+
+
+def test_failed_write_rolls_back_everything(store: Store) -> None:
+    store.write(small_batch())
+    # The loader checks references; the store must still refuse a dangling
+    # end rather than drop it, and keep nothing of the batch.
+    bad = Batch().extend([
+        Country(iso3="NGA", name="Nigeria", source=SRC),
+        Programme(id="p9", name="Nine", source=SRC),
+        Targets(src="p9", dst="NGA", source=SRC),
+        Targets(src="p9", dst="BEN", source=SRC),  # Benin is not in the store
+    ])
+    with pytest.raises(StoreError):
+        store.write(bad)
+    assert store.counts() == SMALL_COUNTS
+    assert store.existing_keys("Country", ["NGA", "GHA"]) == {"GHA"}
+
+
+def test_bad_cypher_is_a_query_error(store: Store) -> None:
+    with pytest.raises(QueryError):
+        store.query("MATCH (n RETURN n")
+
+
+def test_existing_keys(store: Store) -> None:
+    store.write(small_batch())
+    assert store.existing_keys("Organisation", ["eu", "nope", "coe"]) == {"eu", "coe"}
+    assert store.existing_keys("Organisation", []) == set()
+
+
+def test_clear(store: Store) -> None:
+    store.write(small_batch())
+    store.clear()
+    assert store.counts() == EMPTY
+
+
+def test_networkx_round_trip_keeps_properties(store: Store) -> None:
+    store.write(small_batch())
+    g = store.to_networkx()
+    assert g.number_of_nodes() == 8 and g.number_of_edges() == 7
+    assert g.nodes["Programme:p1"] == {
+        "label": "Programme", "id": "p1", "name": "Programme One", "themes": ["A", "C"], "status": "active",
+        "start_date": "2016-03", "budget": 4.2e6, "currency": "EUR", "source": SRC,
+    }
+    assert g.nodes["Organisation:eu"]["aliases"] == ["EU"]
+    assert g.nodes["Country:XKX"]["name"] == "Kosovo"
+    assert g.edges["Organisation:eu", "Programme:p1", "FUNDS"] == {
+        "type": "FUNDS", "amount": 1000.5, "currency": "EUR", "year": 2020, "source": SRC, "valid_from": "2016",
+    }
+    assert g.edges["Programme:p1", "Country:KEN", "TARGETS"]["share"] == 40.0
+
+
+def test_networkx_filtered_view(store: Store) -> None:
+    store.write(small_batch())
+    g = store.to_networkx(labels=["Organisation", "Programme"], types=["FUNDS"])
+    assert sorted(g.nodes) == ["Organisation:coe", "Organisation:commonwealth", "Organisation:eu", "Programme:p1", "Programme:p2"]
+    assert sorted((u, v) for u, v, _ in g.edges) == [("Organisation:eu", "Programme:p1"), ("Organisation:eu", "Programme:p2")]

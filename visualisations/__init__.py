@@ -1,0 +1,1 @@
+"""Figures and exports drawn from query results."""
