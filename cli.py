@@ -232,11 +232,12 @@ def demo(ctx: click.Context, demo_db: Path | None, fmt: str) -> None:
     for f in bundled.DEMO_FILES:
         report = tabular.load_file(store, f)
         info(f"loaded {f.name}: {report.records} records")
-    for title, rows in briefing.briefing(store):
-        if fmt == "table":
+    sections = briefing.briefing(store)
+    if fmt == "table":
+        for title, rows in sections:
             emit(rows, fmt, title=title)
-        else:
-            emit([{"section": title, **r} for r in rows], fmt)
+    else:  # one document for pipes: every row tagged with its section
+        emit([{"section": title, **r} for title, rows in sections for r in rows], fmt)
     info(f"demo store: {path} (explore it with `ccb --db {path} query ...`)")
 
 

@@ -246,6 +246,7 @@ def _jsonl(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord
 def _csv(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     file_section = _section(path.stem.rsplit(".", 1)[-1].lower())
+    last_end = 1  # the line the previous record ended on: a failing record starts after it
     try:
         header = reader.fieldnames or []
         if "type" not in header and file_section is None:
@@ -254,7 +255,8 @@ def _csv(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
             )
             return
         for row in reader:
-            where = f"line {reader.line_num}"
+            where = f"line {last_end + 1}"
+            last_end = reader.line_num
             if None in row:
                 problems.append(Problem(str(path), where, "", f"{len(header) + len(row[None])} cells, the header has {len(header)}"))
                 continue
@@ -264,7 +266,7 @@ def _csv(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
                 continue
             yield RawRecord(section, _cells(section, row), where)
     except csv.Error as e:
-        problems.append(Problem(str(path), f"line {reader.line_num}", "", f"malformed CSV: {e}"))
+        problems.append(Problem(str(path), f"line {last_end + 1}", "", f"malformed CSV: {e}"))
 
 
 def _cells(section: str, row: dict[str, str | None]) -> dict[str, Any]:

@@ -1,0 +1,238 @@
+"""The tabular loader: good files in every encoding, and a catalogue of bad ones."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from graph.errors import LoadError
+from graph.store import Store
+from loaders import bundled
+from loaders.tabular import load_file, read_batch
+from tests.fixtures import SMALL_COUNTS, small_batch
+
+GOOD_YAML = """\
+organisations:
+  - {id: coe, name: Council of Europe, kind: intergovernmental, source: "https://www.coe.int/"}
+  - {id: eu, name: European Union, kind: regional_body, aliases: [EU], source: "https://europa.eu/"}
+programmes:
+  - id: cybereast
+    name: CyberEast
+    themes: [C]
+    start_date: 2019-06-20
+    budget: 4200000
+    currency: EUR
+    source: https://www.coe.int/en/web/cybercrime
+funds:
+  - {from: eu, to: cybereast, source: "https://www.coe.int/en/web/cybercrime"}
+implements:
+  - {from: coe, to: cybereast, role: lead, source: "https://www.coe.int/en/web/cybercrime"}
+targets:
+  - {from: cybereast, to: ARM, share: 50, source: "https://www.coe.int/en/web/cybercrime"}
+  - {from: cybereast, to: GEO, source: "https://www.coe.int/en/web/cybercrime"}
+"""
+COUNTRIES_CSV = "iso3,name,source\nARM,Armenia,test\nGEO,Georgia,test\n"
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    p = tmp_path / name
+    p.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return p
+
+
+def as_jsonl(yaml_text: str) -> str:
+    import yaml
+
+    doc = yaml.safe_load(yaml_text)
+    types = {"organisations": "Organisation", "programmes": "Programme", "funds": "FUNDS", "implements": "IMPLEMENTS", "targets": "TARGETS"}
+    return "".join(json.dumps({"type": types[sec], **{k: str(v) if k == "start_date" else v for k, v in r.items()}}) + "\n" for sec, rows in doc.items() for r in rows)
+
+
+def test_yaml_json_jsonl_load_the_same_graph(store: Store, tmp_path: Path) -> None:
+    load_file(store, write(tmp_path, "countries.csv", COUNTRIES_CSV))
+    load_file(store, write(tmp_path, "a.yaml", GOOD_YAML))
+    first = store.counts()
+    assert first == {"Country": 2, "Organisation": 2, "Programme": 1, "FUNDS": 1, "IMPLEMENTS": 1, "TARGETS": 2, "PARTNERS_WITH": 0, "MEMBER_OF": 0}
+    import yaml
+
+    doc = yaml.load(GOOD_YAML, Loader=yaml.BaseLoader)  # every scalar a string, as a JSON writer might
+    load_file(store, write(tmp_path, "a.json", json.dumps(doc)))
+    load_file(store, write(tmp_path, "a.jsonl", as_jsonl(GOOD_YAML)))
+    assert store.counts() == first
+    rows = store.query("MATCH (p:Programme {id: 'cybereast'}) RETURN p.start_date AS s, p.budget AS b, p.themes AS t")
+    assert rows == [{"s": "2019-06-20", "b": 4.2e6, "t": ["C"]}]
+
+
+def test_csv_sections_from_file_name_and_type_column(store: Store, tmp_path: Path) -> None:
+    load_file(store, write(tmp_path, "countries.csv", COUNTRIES_CSV))
+    load_file(store, write(tmp_path, "x.organisations.csv", "id,name,kind,aliases,source\neu,European Union,regional_body,EU;European Commission,t\n"))
+    mixed = (
+        "type,id,name,themes,from,to,amount,currency,source\n"
+        "programmes,p1,Programme One,A;C,,,,,t\n"
+        "funds,,,,eu,p1,1200.5,EUR,t\n"
+        "targets,,,,p1,ARM,,,t\n"
+    )
+    report = load_file(store, write(tmp_path, "mixed.csv", mixed))
+    assert report.records == 3
+    assert store.query("MATCH (o:Organisation {id: 'eu'}) RETURN o.aliases AS a") == [{"a": ["EU", "European Commission"]}]
+    assert store.query("MATCH (:Organisation)-[f:FUNDS]->(p:Programme) RETURN f.amount AS a, p.themes AS t") == [{"a": 1200.5, "t": ["A", "C"]}]
+
+
+def test_references_resolve_against_the_store(store: Store, tmp_path: Path) -> None:
+    store.write(small_batch())
+    load_file(store, write(tmp_path, "more.funds.csv", "from,to,source\ncoe,p2,t\n"))
+    assert store.counts()["FUNDS"] == SMALL_COUNTS["FUNDS"] + 1
+
+
+def test_bundled_data_loads_and_every_record_has_a_source(store: Store) -> None:
+    for f in bundled.DEMO_FILES:
+        batch = read_batch(f, store)
+        for recs in [*batch.nodes.values(), *batch.rels.values()]:
+            assert all(r.source.strip() for r in recs.values())
+        load_file(store, f)
+    counts = store.counts()
+    assert counts["Programme"] >= 25 and counts["Organisation"] >= 60
+    # the facts sheet lists exactly three stated funder amounts for Octopus (US, Japan, Netherlands) and one for NCSI
+    amounts = store.query(
+        "MATCH (o:Organisation)-[f:FUNDS]->(p:Programme) WHERE f.amount IS NOT NULL "
+        "RETURN p.id AS prog, o.id AS org, f.amount AS a, f.currency AS c ORDER BY prog, org"
+    )
+    assert amounts == [
+        {"prog": "ncsi", "org": "gov-est", "a": 200000.0, "c": "EUR"},
+        {"prog": "octopus", "org": "gov-jpn", "a": 20000.0, "c": "EUR"},
+        {"prog": "octopus", "org": "gov-nld", "a": 50000.0, "c": "EUR"},
+        {"prog": "octopus", "org": "gov-usa", "a": 6.5e6, "c": "EUR"},
+    ]
+
+
+# -- the bad-input catalogue: message, and nothing changed --------------------------
+
+BAD = {
+    "missing field": (
+        "a.yaml", "programmes:\n  - {id: p7, source: s}\n",
+        ["a.yaml: programmes[0] (line 2): name: required field is missing"],
+    ),
+    "wrong type": (
+        "a.yaml", "programmes:\n  - {id: p7, name: P, budget: lots, currency: EUR, source: s}\n",
+        ["programmes[0] (line 2): budget:", "valid number", "'lots'"],
+    ),
+    "unknown country code in a node": (
+        "countries.csv", "iso3,name,source\nGHA,Ghana,s\nZZZ,Nowhere,s\n",
+        ["countries.csv: line 3: iso3: unknown country code 'ZZZ'"],
+    ),
+    "unknown country code in a reference": (
+        "t.jsonl", '{"type": "TARGETS", "from": "p1", "to": "ZZZ", "source": "s"}\n',
+        ["t.jsonl: line 1: to: no Country with key 'ZZZ' in this file or the store"],
+    ),
+    "dangling organisation": (
+        "f.funds.csv", "from,to,source\nnobody,p1,s\n",
+        ["f.funds.csv: line 2: from: no Organisation with key 'nobody'"],
+    ),
+    "duplicate key": (
+        "a.yaml", "programmes:\n  - {id: p7, name: A, source: s}\n  - {id: p7, name: B, source: s}\n",
+        ["programmes[1] (line 3): id: duplicate of programmes[0] (line 2)"],
+    ),
+    "unknown field": (
+        "a.yaml", "programmes:\n  - {id: p7, name: A, source: s, budjet: 3}\n",
+        ["programmes[0] (line 2): budjet: unknown field; expected one of:", "budget"],
+    ),
+    "unknown theme": (
+        "a.yaml", "programmes:\n  - {id: p7, name: A, themes: [Z], source: s}\n",
+        ["unknown GFCE theme 'Z'"],
+    ),
+    "negative amount": (
+        "f.funds.csv", "from,to,amount,currency,source\neu,p1,-5,EUR,s\n",
+        ["line 2: amount: Input should be greater than or equal to 0"],
+    ),
+    "non-numeric amount": (
+        "f.funds.csv", "from,to,amount,currency,source\neu,p1,ten,EUR,s\n",
+        ["line 2: amount:", "valid number", "'ten'"],
+    ),
+    "amount without currency": (
+        "f.funds.csv", "from,to,amount,source\neu,p1,5,s\n",
+        ["line 2: amount needs a currency"],
+    ),
+    "share over 100": (
+        "t.targets.csv", "from,to,share,source\np1,GHA,140,s\n",
+        ["line 2: share: Input should be less than or equal to 100"],
+    ),
+    "bad date": (
+        "a.yaml", "programmes:\n  - {id: p7, name: A, start_date: 03/2016, source: s}\n",
+        ["start_date: expected an ISO date"],
+    ),
+    "malformed YAML": (
+        "a.yaml", "programmes:\n  - {id: p7, name: [A\n", ["a.yaml: line 3: malformed YAML"],
+    ),
+    "malformed JSON": (
+        "a.json", '{"programmes": [\n  {"id": "p7",\n}]}\n', ["a.json: line 3: malformed JSON"],
+    ),
+    "malformed JSON line": (
+        "a.jsonl", '{"type": "Programme", "id": "p7", "name": "A", "source": "s"}\n{"type": \n', ["a.jsonl: line 2: malformed JSON"],
+    ),
+    "malformed CSV": (
+        "p.programmes.csv", 'id,name,source\np7,"A"B,s\n', ["p.programmes.csv: line 2: malformed CSV"],
+    ),
+    "CSV row too long": (
+        "p.programmes.csv", "id,name,source\np7,A,s,extra\n", ["line 2: 4 cells, the header has 3"],
+    ),
+    "empty file": ("a.yaml", "  \n", ["a.yaml: file: is empty"]),
+    "no records": ("a.yaml", "programmes: []\n", ["a.yaml: file: holds no records"]),
+    "unknown section": ("a.yaml", "projects:\n  - {id: p7}\n", ["projects: unknown section; expected one of"]),
+    "CSV with no section": ("data.csv", "id,name,source\np7,A,s\n", ["data.csv: line 1: type: no type column"]),
+    "wrong encoding": (
+        "p.programmes.csv", "id,name,source\np7,Coopération,s\n".encode("latin-1"), ["p.programmes.csv: line 2: not UTF-8"],
+    ),
+    "unknown file type": ("a.txt", "hello", ["a.txt: file: unknown file type"]),
+    "10 MB field in CSV": (
+        "p.programmes.csv", "id,name,description,source\np7,A," + "x" * 10_000_000 + ",s\n", ["p.programmes.csv: line", "malformed CSV: field larger than field limit"],
+    ),
+    "10 MB field in YAML": (
+        "a.yaml", "programmes:\n  - {id: p7, name: A, source: s, description: " + "x" * 10_000_000 + "}\n",
+        ["description: String should have at most 20000 characters"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_is_named_and_changes_nothing(store: Store, tmp_path: Path, case: str) -> None:
+    name, content, expected = BAD[case]
+    store.write(small_batch())
+    path = write(tmp_path, name, content)
+    with pytest.raises(LoadError) as info:
+        load_file(store, path)
+    message = str(info.value)
+    for part in expected:
+        assert part in message, f"{part!r} not in {message[:300]!r}"
+    assert "nothing was loaded" in message
+    assert len(message) < 600  # one readable line, not a dump of the input
+    assert store.counts() == SMALL_COUNTS
+
+
+def test_every_problem_is_listed_and_the_valid_rows_are_not_written(store: Store, tmp_path: Path) -> None:
+    text = (
+        "countries:\n"
+        "  - {iso3: NGA, name: Nigeria, source: s}\n"  # valid, but its file fails
+        "  - {iso3: ZZZ, name: Nowhere, source: s}\n"
+        "programmes:\n"
+        "  - {id: p7, source: s}\n"
+        "targets:\n"
+        "  - {from: p8, to: NGA, source: s}\n"
+    )
+    with pytest.raises(LoadError) as info:
+        load_file(store, write(tmp_path, "a.yaml", text))
+    probs = [str(p) for p in info.value.problems]
+    assert probs == [
+        f"{tmp_path / 'a.yaml'}: countries[1] (line 3): iso3: unknown country code 'ZZZ': expected ISO 3166-1 alpha-3 (or XKX)",
+        f"{tmp_path / 'a.yaml'}: programmes[0] (line 5): name: required field is missing",
+        f"{tmp_path / 'a.yaml'}: targets[0] (line 7): from: no Programme with key 'p8' in this file or the store",
+    ]
+    assert "(+2 more; run with --dry-run to list all)" in str(info.value)
+    assert store.counts()["Country"] == 0
+
+
+def test_dry_run_writes_nothing(store: Store, tmp_path: Path) -> None:
+    report = load_file(store, write(tmp_path, "countries.csv", COUNTRIES_CSV), dry_run=True)
+    assert report.records == 2 and report.summary is None
+    assert store.counts()["Country"] == 0

@@ -1,0 +1,212 @@
+"""The ``ccb`` command, through Click's CliRunner, on real stores."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from tests.conftest import Bolt, free_port
+
+COUNTS_AFTER_INIT = {"Country": 250, "Organisation": 9, "MEMBER_OF": 271}
+
+
+def run(db: Path | str, *args: str, env: dict[str, str] | None = None) -> "click.testing.Result":  # noqa: F821
+    return CliRunner().invoke(cli, ["--db", str(db), *args], env=env, catch_exceptions=False)
+
+
+@pytest.fixture
+def initialised(db_path: Path) -> Path:
+    assert run(db_path, "init").exit_code == 0
+    return db_path
+
+
+def test_init_loads_reference_data_and_is_idempotent(db_path: Path) -> None:
+    first = run(db_path, "init")
+    assert first.exit_code == 0
+    assert "loaded 250 reference records from countries.csv" in first.stderr
+    run(db_path, "init")
+    counts = {r["name"]: r["count"] for r in json.loads(run(db_path, "stats", "--format", "json").stdout)}
+    assert {k: counts[k] for k in COUNTS_AFTER_INIT} == COUNTS_AFTER_INIT
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_stats_formats(initialised: Path, fmt: str) -> None:
+    out = run(initialised, "stats", "--format", fmt)
+    assert out.exit_code == 0
+    if fmt == "json":
+        assert json.loads(out.stdout)[0] == {"name": "Country", "kind": "node", "count": 250}
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out.stdout)))
+        assert rows[0] == {"name": "Country", "kind": "node", "count": "250"}
+        assert [r["name"] for r in rows][-1] == "MEMBER_OF"
+    else:
+        assert "Country" in out.stdout and "250" in out.stdout and "MEMBER_OF" in out.stdout
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_query_formats_and_params(initialised: Path, fmt: str) -> None:
+    q = "MATCH (c:Country)-[:MEMBER_OF]->(:Organisation {id: $bloc}) RETURN c.iso3 AS iso3, c.name AS name ORDER BY iso3 LIMIT $n"
+    out = run(initialised, "query", q, "--param", "bloc=asean", "--param", "n=2", "--format", fmt)
+    assert out.exit_code == 0, out.stderr
+    expected = [{"iso3": "BRN", "name": "Brunei Darussalam"}, {"iso3": "IDN", "name": "Indonesia"}]
+    if fmt == "json":
+        assert json.loads(out.stdout) == expected
+    elif fmt == "csv":
+        assert out.stdout == "iso3,name\nBRN,Brunei Darussalam\nIDN,Indonesia\n"
+    else:
+        assert "Brunei Darussalam" in out.stdout and "Indonesia" in out.stdout
+
+
+def test_query_from_file(initialised: Path, tmp_path: Path) -> None:
+    f = tmp_path / "q.cypher"
+    f.write_text("MATCH (c:Country {iso3: $iso}) RETURN c.name AS name")
+    out = run(initialised, "query", "--file", str(f), "-p", "iso=XKX", "--format", "json")
+    assert json.loads(out.stdout) == [{"name": "Kosovo"}]
+
+
+def test_query_refuses_writes_without_write_flag(initialised: Path) -> None:
+    out = run(initialised, "query", "CREATE (:Country {iso3:'ZZZ', name: 'x', source: 'x'})")
+    assert out.exit_code == 1
+    assert out.stderr == "Error: this query writes to the graph; nothing was changed (pass --write to allow writes)\n"
+    check = run(initialised, "query", "MATCH (c:Country {iso3: 'ZZZ'}) RETURN count(c) AS n", "--format", "json")
+    assert json.loads(check.stdout) == [{"n": 0}]
+
+
+def test_query_write_flag(initialised: Path) -> None:
+    out = run(initialised, "query", "--write", "MATCH (c:Country {iso3: 'KEN'}) SET c.income_group = $g RETURN c.income_group AS g", "-p", "g=Lower middle income", "--format", "json")
+    assert out.exit_code == 0
+    assert json.loads(out.stdout) == [{"g": "Lower middle income"}]
+
+
+def test_query_usage_errors(initialised: Path) -> None:
+    assert run(initialised, "query").exit_code == 2
+    bad = run(initialised, "query", "RETURN 1", "--param", "no-equals")
+    assert bad.exit_code == 2 and "expected name=value" in bad.stderr
+
+
+def test_query_syntax_error_is_one_line(initialised: Path) -> None:
+    out = run(initialised, "query", "MATCH (n RETURN n")
+    assert out.exit_code == 1
+    assert out.stderr.startswith("Error: query failed:") and out.stderr.count("\n") == 1
+
+
+def test_debug_shows_the_traceback(initialised: Path) -> None:
+    with pytest.raises(Exception, match="query failed"):
+        CliRunner().invoke(cli, ["--db", str(initialised), "--debug", "query", "MATCH (n RETURN n"], catch_exceptions=False)
+
+
+def test_load_and_dry_run(initialised: Path, tmp_path: Path) -> None:
+    good = tmp_path / "p.yaml"
+    good.write_text("programmes:\n  - {id: p1, name: One, source: s}\ntargets:\n  - {from: p1, to: GHA, source: s}\n")
+    dry = run(initialised, "load", "--dry-run", str(good))
+    assert dry.exit_code == 0 and "2 records valid (dry run: nothing written)" in dry.stderr
+    out = run(initialised, "load", str(good))
+    assert out.exit_code == 0 and "2 created, 0 updated" in out.stderr
+    again = run(initialised, "load", str(good))
+    assert "0 created, 2 updated" in again.stderr
+
+
+def test_load_bad_file_is_one_line_and_dry_run_lists_all(initialised: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("programmes:\n  - {id: p1, source: s}\n  - {id: p2, name: Two, budget: -1, currency: EUR, source: s}\n")
+    out = run(initialised, "load", str(bad))
+    assert out.exit_code == 1
+    assert out.stderr.count("\n") == 1
+    assert "bad.yaml: programmes[0] (line 2): name: required field is missing (+1 more; run with --dry-run to list all)" in out.stderr
+    dry = run(initialised, "load", "--dry-run", str(bad))
+    assert dry.exit_code == 1
+    assert dry.stderr.splitlines() == [
+        f"{bad}: programmes[0] (line 2): name: required field is missing",
+        f"{bad}: programmes[1] (line 3): budget: Input should be greater than or equal to 0 (got -1)",
+    ]
+    counts = {r["name"]: r["count"] for r in json.loads(run(initialised, "stats", "--format", "json").stdout)}
+    assert counts["Programme"] == 0
+
+
+def test_load_missing_file(initialised: Path) -> None:
+    out = run(initialised, "load", "/nonexistent/x.yaml")
+    assert out.exit_code == 1 and "cannot read" in out.stderr
+
+
+def test_clear_needs_yes(initialised: Path) -> None:
+    refused = run(initialised, "clear")
+    assert refused.exit_code == 2 and "--yes" in refused.stderr
+    assert run(initialised, "clear", "--yes").exit_code == 0
+    counts = json.loads(run(initialised, "stats", "--format", "json").stdout)
+    assert all(r["count"] == 0 for r in counts)
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_demo_prints_a_briefing_from_real_data(tmp_path: Path, fmt: str) -> None:
+    out = CliRunner().invoke(cli, ["demo", "--db", str(tmp_path / "demo.lbdb"), "--format", fmt], catch_exceptions=False)
+    assert out.exit_code == 0, out.stderr
+    assert "loaded programmes.yaml" in out.stderr
+    if fmt == "json":
+        rows = json.loads(out.stdout)
+        funders = [r for r in rows if r["section"] == "Top funders by programmes"]
+        # the EU funds 8 bundled programmes (GLACY, GLACY+, GLACY-e, CyberEast, CyberSouth, CyberSouth+, Cyber4Dev, OCWAR-C)
+        assert funders[0] == {"section": "Top funders by programmes", "id": "eu", "funder": "European Union", "programmes": 8}
+    else:
+        assert "European Union" in out.stdout
+
+
+def test_embedded_store_in_use_is_one_clear_line(db_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", f"from graph.embedded import EmbeddedStore; s = EmbeddedStore({str(db_path)!r}); print('ready', flush=True); import time; time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        out = run(db_path, "stats")
+        assert out.exit_code == 1
+        assert out.stderr.startswith(f"Error: the embedded store {db_path} is in use by another process")
+        assert out.stderr.count("\n") == 1
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+# -- Neo4j over Bolt --------------------------------------------------------------
+
+
+def test_query_on_bolt_store(bolt: Bolt) -> None:
+    env = bolt.env()
+    bolt.store().clear()
+    assert run(bolt.uri, "init", env=env).exit_code == 0
+    out = run(bolt.uri, "query", "MATCH (n) RETURN count(n) AS n", "--format", "json", env=env)
+    assert out.exit_code == 0, out.stderr
+    assert json.loads(out.stdout) == [{"n": 259}]
+    refused = run(bolt.uri, "query", "CREATE (:Country {iso3:'ZZZ'})", env=env)
+    assert refused.exit_code == 1 and "writes to the graph" in refused.stderr
+    again = run(bolt.uri, "query", "MATCH (n) RETURN count(n) AS n", "--format", "json", env=env)
+    assert json.loads(again.stdout) == [{"n": 259}]
+
+
+def test_unreachable_bolt_port_is_one_line() -> None:
+    start = time.monotonic()
+    out = run(f"bolt://127.0.0.1:{free_port()}", "stats", env={"NEO4J_USERNAME": "neo4j", "NEO4J_PASSWORD": "x"})
+    assert out.exit_code == 1
+    assert out.stderr.startswith("Error: cannot reach Neo4j at bolt://127.0.0.1:")
+    assert "docker compose up -d" in out.stderr and out.stderr.count("\n") == 1
+    assert time.monotonic() - start < 60
+
+
+def test_wrong_password_is_one_line(bolt: Bolt) -> None:
+    out = run(bolt.uri, "stats", env=bolt.env() | {"NEO4J_PASSWORD": "wrong-password"})
+    assert out.exit_code == 1
+    assert out.stderr == f"Error: Neo4j at {bolt.uri} refused the credentials of user {bolt.user!r} (set NEO4J_USERNAME and NEO4J_PASSWORD)\n"
+
+
+def test_missing_database_is_one_line(bolt: Bolt) -> None:
+    out = run(bolt.uri, "stats", env=bolt.env() | {"NEO4J_DATABASE": "no_such_db"})
+    assert out.exit_code == 1
+    assert out.stderr.startswith("Error: database 'no_such_db' does not exist") and out.stderr.count("\n") == 1
