@@ -161,7 +161,7 @@ def load(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
             info(f"{f}: {report.records} records valid (dry run: nothing written)")
         else:
             s = report.summary
-            info(f"{f}: {sum(s.created.values())} created, {sum(s.updated.values())} updated")
+            info(f"{f}: {sum(s.created.values())} created, {sum(s.updated.values())} updated, {sum(s.unchanged.values())} unchanged")
     if failed:
         raise click.exceptions.Exit(1)
 

@@ -28,16 +28,33 @@ def merge_rels(spec: RelSpec, src_key: str, dst_key: str) -> str:
     Returns the number of rows written, so a caller can tell a dangling
     endpoint (MATCH finds nothing, the row vanishes) from success.
     """
+    a, b = f"MATCH (a:{spec.src} {{{src_key}: r.src}})", f"MATCH (b:{spec.dst} {{{dst_key}: r.dst}})"
+    first, second = (b, a) if spec.model.anchor == "dst" else (a, b)
+    merge = "(b)<-[e:{t}]-(a)" if spec.model.anchor == "dst" else "(a)-[e:{t}]->(b)"
     return (
-        f"UNWIND $rows AS r MATCH (a:{spec.src} {{{src_key}: r.src}}) "
-        f"MATCH (b:{spec.dst} {{{dst_key}: r.dst}}) "
-        f"MERGE (a)-[e:{spec.type}]->(b) SET {_sets('e', 'r', spec.columns)} RETURN count(e) AS n"
+        f"UNWIND $rows AS r {first} {second} "
+        f"MERGE {merge.format(t=spec.type)} SET {_sets('e', 'r', spec.columns)} RETURN count(e) AS n"
     )
 
 
 def find_keys(spec: NodeSpec) -> str:
     """Which of ``$keys`` exist as ``spec`` nodes."""
     return f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}) RETURN n.{spec.key} AS k"
+
+
+def find_nodes(spec: NodeSpec) -> str:
+    """The stored properties of those of ``$keys`` that exist (to skip unchanged rows)."""
+    cols = ", ".join(f"n.{c} AS {c}" for c in spec.columns)
+    return f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}) RETURN {cols}"
+
+
+def find_rels(spec: RelSpec, src_key: str, dst_key: str) -> str:
+    """The stored properties of those of ``$pairs`` (``src``, ``dst``) that exist."""
+    cols = "".join(f", e.{c} AS {c}" for c in spec.columns)
+    return (
+        f"UNWIND $pairs AS r MATCH {spec.pattern(src_key, dst_key, 'r.src', 'r.dst')} "
+        f"RETURN r.src AS src, r.dst AS dst{cols}"
+    )
 
 
 def node_table(spec: NodeSpec) -> str:

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from graph import cypher, schema
 from graph.errors import ConnectionFailed, QueryError, ReadOnlyViolation, StoreError
-from graph.store import Batch, Store, WriteSummary
+from graph.store import Batch, Store, WritePlan, WriteSummary, node_ident, rel_ident
 
 QUERY_TIMEOUT_MS = 120_000  # unbounded patterns can run for minutes: stop them
 _ARROW = {"STRING": pa.string(), "DOUBLE": pa.float64(), "INT64": pa.int64(), "BOOLEAN": pa.bool_(), "STRING[]": pa.list_(pa.string())}
@@ -68,59 +68,58 @@ class EmbeddedStore(Store):
     # -- writing ---------------------------------------------------------------
 
     def write(self, batch: Batch) -> WriteSummary:
-        created: dict[str, int] = {}
-        updated: dict[str, int] = {}
+        summary = WriteSummary()
         self._run("BEGIN TRANSACTION")
         try:
             for label in schema.nodes():
                 if rows := batch.node_rows(label):
-                    created[label], updated[label] = self._write_nodes(schema.node(label), rows)
+                    summary.add(label, self._write_nodes(schema.node(label), rows))
             for type_ in schema.rels():
                 if rows := batch.rel_rows(type_):
-                    created[type_], updated[type_] = self._write_rels(schema.rel(type_), rows)
+                    summary.add(type_, self._write_rels(schema.rel(type_), rows))
             self._run("COMMIT")
         except BaseException:
             self._rollback()
             raise
-        return WriteSummary(created, updated)
+        return summary
 
-    def _write_nodes(self, spec: schema.NodeSpec, rows: list[dict[str, Any]]) -> tuple[int, int]:
-        present = self.existing_keys(spec.label, [r[spec.key] for r in rows])
-        new = [r for r in rows if r[spec.key] not in present]
-        old = [r for r in rows if r[spec.key] in present]
+    def _write_nodes(self, spec: schema.NodeSpec, rows: list[dict[str, Any]]) -> WritePlan:
         cols = [(p.name, p.type) for p in spec.props]
-        if new:
-            self._run(f"COPY {spec.label} FROM $t", {"t": _arrow(new, cols)})
-        if old:
-            # LOAD FROM binds columns as variables by name: prefix them so no
-            # property name (end, from...) is read as a keyword.
+        # LOAD FROM binds columns as variables by name: prefix them so no
+        # property name (end, from...) is read as a keyword.
+        keys = pa.table({"_k": pa.array([r[spec.key] for r in rows], pa.string())})
+        found = f"LOAD FROM $t MATCH (n:{spec.label} {{{spec.key}: _k}}) RETURN " + ", ".join(f"n.{c} AS {c}" for c, _ in cols)
+        stored = {r[spec.key]: r for r in self._arrow_rows(found, {"t": keys})}
+        plan = WritePlan.of(rows, stored, node_ident(spec.key))
+        if plan.new:
+            self._run(f"COPY {spec.label} FROM $t", {"t": _arrow(plan.new, cols)})
+        if plan.changed:
             sets = ", ".join(f"n.{c} = _{c}" for c, _ in cols if c != spec.key)
-            t = _arrow(old, cols).rename_columns([f"_{c}" for c, _ in cols])
+            t = _arrow(plan.changed, cols).rename_columns([f"_{c}" for c, _ in cols])
             self._run(f"LOAD FROM $t MATCH (n:{spec.label} {{{spec.key}: _{spec.key}}}) SET {sets}", {"t": t})
-        return len(new), len(old)
+        return plan
 
-    def _write_rels(self, spec: schema.RelSpec, rows: list[dict[str, Any]]) -> tuple[int, int]:
+    def _write_rels(self, spec: schema.RelSpec, rows: list[dict[str, Any]]) -> WritePlan:
         sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
-        pairs = pa.table({"_s": [r["src"] for r in rows], "_d": [r["dst"] for r in rows]})
-        found = self._conn.execute(
-            f"LOAD FROM $t MATCH (a:{spec.src} {{{sk}: _s}})-[:{spec.type}]->(b:{spec.dst} {{{dk}: _d}}) RETURN _s, _d",
-            {"t": pairs},
-        ).get_all()
-        present = {(s, d) for s, d in found}
-        new = [r for r in rows if (r["src"], r["dst"]) not in present]
-        old = [r for r in rows if (r["src"], r["dst"]) in present]
+        pattern = spec.pattern(sk, dk, "_src", "_dst")
+        pairs = pa.table({"_src": [r["src"] for r in rows], "_dst": [r["dst"] for r in rows]})
+        found = f"LOAD FROM $t MATCH {pattern} RETURN _src AS src, _dst AS dst" + "".join(f", e.{p.name} AS {p.name}" for p in spec.props)
+        stored = {(r["src"], r["dst"]): r for r in self._arrow_rows(found, {"t": pairs})}
+        plan = WritePlan.of(rows, stored, rel_ident)
         cols = [("src", "STRING"), ("dst", "STRING")] + [(p.name, p.type) for p in spec.props]
-        if new:
-            t = _arrow(new, cols).rename_columns(["from", "to"] + [p.name for p in spec.props])
+        if plan.new:
+            t = _arrow(plan.new, cols).rename_columns(["from", "to"] + [p.name for p in spec.props])
             self._run(f"COPY {spec.type} FROM $t", {"t": t})
-        if old and spec.props:
+        if plan.changed:
+            # Slow per row (~4k rows/s: the engine expands each pattern), which
+            # is why unchanged rows are never sent here.
             sets = ", ".join(f"e.{p.name} = _{p.name}" for p in spec.props)
-            t = _arrow(old, cols).rename_columns([f"_{c}" for c, _ in cols])
-            self._run(
-                f"LOAD FROM $t MATCH (a:{spec.src} {{{sk}: _src}})-[e:{spec.type}]->(b:{spec.dst} {{{dk}: _dst}}) SET {sets}",
-                {"t": t},
-            )
-        return len(new), len(old)
+            t = _arrow(plan.changed, cols).rename_columns([f"_{c}" for c, _ in cols])
+            self._run(f"LOAD FROM $t MATCH {pattern} SET {sets}", {"t": t})
+        return plan
+
+    def _arrow_rows(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return self._run(statement, params).get_as_arrow().to_pylist()
 
     def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:
         spec = schema.node(label)

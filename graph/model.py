@@ -111,6 +111,10 @@ class Relationship(Record):
     src_label: ClassVar[str]
     dst_label: ClassVar[str]
     section: ClassVar[str]
+    # The end with few relationships of this type (a programme has few funders,
+    # a funder many programmes): pattern lookups start there, or a server that
+    # expands left to right walks every edge of a big funder for each row.
+    anchor: ClassVar[Literal["src", "dst"]] = "src"
 
     src: Key = Field(alias="from", description="key of the start node")
     dst: Key = Field(alias="to", description="key of the end node")
@@ -178,6 +182,7 @@ class Programme(Node):
 
 
 class Funds(Relationship):
+    anchor: ClassVar[Literal["src", "dst"]] = "dst"
     type: ClassVar[str] = "FUNDS"
     src_label: ClassVar[str] = "Organisation"
     dst_label: ClassVar[str] = "Programme"
@@ -195,6 +200,7 @@ class Funds(Relationship):
 
 
 class Implements(Relationship):
+    anchor: ClassVar[Literal["src", "dst"]] = "dst"
     type: ClassVar[str] = "IMPLEMENTS"
     src_label: ClassVar[str] = "Organisation"
     dst_label: ClassVar[str] = "Programme"

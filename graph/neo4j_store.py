@@ -23,7 +23,7 @@ from neo4j import exceptions as nx_err
 
 from graph import cypher, schema
 from graph.errors import ConnectionFailed, QueryError, ReadOnlyViolation, StoreError
-from graph.store import Batch, Store, WriteSummary, chunks
+from graph.store import Batch, Store, WritePlan, WriteSummary, chunks, node_ident, rel_ident
 
 BATCH_ROWS = 5_000
 
@@ -78,37 +78,32 @@ class Neo4jStore(Store):
     # -- writing ---------------------------------------------------------------
 
     def write(self, batch: Batch) -> WriteSummary:
-        created: dict[str, int] = {}
-        updated: dict[str, int] = {}
+        summary = WriteSummary()
 
         def work(tx: neo4j.ManagedTransaction) -> None:
             for label, spec in schema.nodes().items():
-                rows = batch.node_rows(label)
-                if not rows:
-                    continue
-                present = self._existing(tx, spec, [r[spec.key] for r in rows])
-                updated[label] = len(present)
-                created[label] = len(rows) - len(present)
-                for part in chunks(rows, BATCH_ROWS):
-                    tx.run(cypher.merge_nodes(spec), rows=part).consume()
+                if rows := batch.node_rows(label):
+                    stored = _stored(tx, cypher.find_nodes(spec), "keys", [r[spec.key] for r in rows])
+                    plan = WritePlan.of(rows, {r[spec.key]: r for r in stored}, node_ident(spec.key))
+                    for part in chunks(plan.new + plan.changed, BATCH_ROWS):
+                        tx.run(cypher.merge_nodes(spec), rows=part).consume()
+                    summary.add(label, plan)
             for type_, spec in schema.rels().items():
-                rows = batch.rel_rows(type_)
-                if not rows:
-                    continue
-                before = _count(tx, cypher.count_rels(spec))
-                sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
-                for part in chunks(rows, BATCH_ROWS):
-                    written = tx.run(cypher.merge_rels(spec, sk, dk), rows=part).single()["n"]
-                    if written != len(part):
-                        # An endpoint is missing: the loader checks references,
-                        # so this is a race or a bug. Roll back rather than drop rows.
-                        raise StoreError(f"{len(part) - written} {type_} rows name a node that does not exist")
-                created[type_] = _count(tx, cypher.count_rels(spec)) - before
-                updated[type_] = len(rows) - created[type_]
+                if rows := batch.rel_rows(type_):
+                    sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
+                    stored = _stored(tx, cypher.find_rels(spec, sk, dk), "pairs", [{"src": r["src"], "dst": r["dst"]} for r in rows])
+                    plan = WritePlan.of(rows, {(r["src"], r["dst"]): r for r in stored}, rel_ident)
+                    for part in chunks(plan.new + plan.changed, BATCH_ROWS):
+                        written = tx.run(cypher.merge_rels(spec, sk, dk), rows=part).single()["n"]
+                        if written != len(part):
+                            # An endpoint is missing: the loader checks references,
+                            # so this is a race or a bug. Roll back rather than drop rows.
+                            raise StoreError(f"{len(part) - written} {type_} rows name a node that does not exist")
+                    summary.add(type_, plan)
 
         with self._session() as s, _errors():
             s.execute_write(work)
-        return WriteSummary(created, updated)
+        return summary
 
     @staticmethod
     def _existing(tx: neo4j.ManagedTransaction, spec: schema.NodeSpec, keys: list[str]) -> set[str]:
@@ -178,8 +173,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _count(tx: neo4j.ManagedTransaction, text: str) -> int:
-    return int(tx.run(text).single()["n"])
+def _stored(tx: neo4j.ManagedTransaction, text: str, name: str, values: list[Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for part in chunks(values, BATCH_ROWS):
+        out.extend(r.data() for r in tx.run(text, {name: part}))
+    return out
 
 
 def _first_line(e: BaseException) -> str:

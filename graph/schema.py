@@ -45,6 +45,14 @@ class RelSpec:
     props: tuple[Prop, ...]  # properties only; endpoints travel as "src" / "dst"
     model: type[Relationship]
 
+    def pattern(self, src_key: str, dst_key: str, src_val: str, dst_val: str, rel: str = "e") -> str:
+        """``(a)-[e:T]->(b)`` with keys bound to ``src_val``/``dst_val``, written from the anchor end."""
+        a = f"(a:{self.src} {{{src_key}: {src_val}}})"
+        b = f"(b:{self.dst} {{{dst_key}: {dst_val}}})"
+        if self.model.anchor == "dst":
+            return f"{b}<-[{rel}:{self.type}]-{a}"
+        return f"{a}-[{rel}:{self.type}]->{b}"
+
     @property
     def columns(self) -> list[str]:
         return [p.name for p in self.props]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,12 +68,54 @@ def _row(record: Node | Relationship, columns: list[str]) -> dict[str, Any]:
     return {c: getattr(record, c) for c in columns}
 
 
-@dataclass(frozen=True)
+@dataclass
 class WriteSummary:
-    """What a write did: rows created and updated, per label or type."""
+    """What a write did, per label or type: rows created, updated (changed) and unchanged."""
 
-    created: dict[str, int]
-    updated: dict[str, int]
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    unchanged: dict[str, int] = field(default_factory=dict)
+
+    def add(self, name: str, plan: "WritePlan") -> None:
+        self.created[name] = len(plan.new)
+        self.updated[name] = len(plan.changed)
+        self.unchanged[name] = plan.unchanged
+
+
+@dataclass(frozen=True)
+class WritePlan:
+    """Rows of one label or type split by what the store holds: only new and changed rows are written."""
+
+    new: list[dict[str, Any]]
+    changed: list[dict[str, Any]]
+    unchanged: int
+
+    @classmethod
+    def of(cls, rows: list[dict[str, Any]], stored: dict[Any, dict[str, Any]], ident: Callable[[dict[str, Any]], Any]) -> "WritePlan":
+        """Split ``rows`` against ``stored`` (identity -> stored row with the same columns)."""
+        new, changed = [], []
+        for r in rows:
+            old = stored.get(ident(r))
+            if old is None:
+                new.append(r)
+            elif any(_differs(r[c], old.get(c)) for c in r):
+                changed.append(r)
+        return cls(new, changed, len(rows) - len(new) - len(changed))
+
+
+def _differs(a: Any, b: Any) -> bool:
+    # Stores return [] or None for an empty list property; a list comes back as a list.
+    if isinstance(a, list) or isinstance(b, list):
+        return list(a or []) != list(b or [])
+    return a != b
+
+
+def node_ident(key: str) -> Callable[[dict[str, Any]], Any]:
+    return lambda r: r[key]
+
+
+def rel_ident(r: dict[str, Any]) -> tuple[Any, Any]:
+    return (r["src"], r["dst"])
 
 
 def chunks(rows: list[Any], size: int) -> Iterator[list[Any]]:

@@ -110,9 +110,9 @@ def test_load_and_dry_run(initialised: Path, tmp_path: Path) -> None:
     dry = run(initialised, "load", "--dry-run", str(good))
     assert dry.exit_code == 0 and "2 records valid (dry run: nothing written)" in dry.stderr
     out = run(initialised, "load", str(good))
-    assert out.exit_code == 0 and "2 created, 0 updated" in out.stderr
+    assert out.exit_code == 0 and "2 created, 0 updated, 0 unchanged" in out.stderr
     again = run(initialised, "load", str(good))
-    assert "0 created, 2 updated" in again.stderr
+    assert "0 created, 0 updated, 2 unchanged" in again.stderr
 
 
 def test_load_bad_file_is_one_line_and_dry_run_lists_all(initialised: Path, tmp_path: Path) -> None:

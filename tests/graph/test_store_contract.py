@@ -21,6 +21,7 @@ def test_write_then_count(store: Store) -> None:
     assert store.counts() == SMALL_COUNTS
     assert summary.created == SMALL_COUNTS
     assert summary.updated == EMPTY
+    assert summary.unchanged == EMPTY
 
 
 def test_writing_twice_changes_no_count(store: Store) -> None:
@@ -28,15 +29,18 @@ def test_writing_twice_changes_no_count(store: Store) -> None:
     summary = store.write(small_batch())
     assert store.counts() == SMALL_COUNTS
     assert summary.created == EMPTY
-    assert summary.updated == SMALL_COUNTS
+    assert summary.updated == EMPTY
+    assert summary.unchanged == SMALL_COUNTS
 
 
 def test_upsert_updates_properties_in_place(store: Store) -> None:
     store.write(small_batch())
-    store.write(Batch().extend([
+    summary = store.write(Batch().extend([
         Programme(id="p2", name="Programme Two, renamed", themes=["D"], budget=5.0, currency="GBP", source="second"),
+        Programme(id="p1", **small_batch().nodes["Programme"]["p1"].model_dump(exclude={"id"})),  # same as stored
         Targets(src="p1", dst="GHA", share=55.5, source="second"),
     ]))
+    assert (summary.created, summary.updated, summary.unchanged) == ({"Programme": 0, "TARGETS": 0}, {"Programme": 1, "TARGETS": 1}, {"Programme": 1, "TARGETS": 0})
     rows = store.query("MATCH (p:Programme {id: $id}) RETURN p.name AS name, p.themes AS themes, p.budget AS budget", {"id": "p2"})
     assert rows == [{"name": "Programme Two, renamed", "themes": ["D"], "budget": 5.0}]
     share = store.query("MATCH (:Programme {id: 'p1'})-[t:TARGETS]->(:Country {iso3: 'GHA'}) RETURN t.share AS s, t.source AS src")
