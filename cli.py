@@ -19,8 +19,9 @@ import click
 from graph import schema
 from graph.errors import CCBError, LoadError
 from graph.store import Store, open_store
-from loaders import bundled, tabular
+from loaders import bundled, iati, tabular
 from queries import briefing
+from queries import identity as identity_queries
 
 FORMATS = ("table", "json", "csv")
 
@@ -164,6 +165,46 @@ def load(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
             info(f"{f}: {sum(s.created.values())} created, {sum(s.updated.values())} updated, {sum(s.unchanged.values())} unchanged")
     if failed:
         raise click.exceptions.Exit(1)
+
+
+@cli.command("load-iati")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--cyber-only", is_flag=True, help="Keep only activities whose title or description names cyber capacity building.")
+@click.option("--dry-run", is_flag=True, help="Parse and validate only; list every problem and write nothing.")
+@click.pass_context
+def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool, dry_run: bool) -> None:
+    """Load IATI activity files (standard 2.01-2.03); each loads whole or not at all."""
+    store = store_of(ctx)
+    failed = 0
+    for f in files:
+        try:
+            report = iati.load_iati(store, f, cyber_only=cyber_only, dry_run=dry_run)
+        except LoadError as e:
+            failed += 1
+            if not dry_run:
+                raise
+            for p in e.problems:
+                click.echo(str(p), err=True)
+            continue
+        for w in report.warnings:
+            info(f"warning: {w}")
+        skipped = f", {report.skipped} skipped as not cyber-related" if cyber_only else ""
+        written = "dry run: nothing written" if report.summary is None else (
+            f"{sum(report.summary.created.values())} created, {sum(report.summary.updated.values())} updated, "
+            f"{sum(report.summary.unchanged.values())} unchanged")
+        info(f"{f}: {report.activities} activities{skipped}; {report.records} records ({written})")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.option("--threshold", type=click.IntRange(50, 100), default=88, show_default=True, help="Name similarity (0-100) from which a pair is listed.")
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@output_options
+@click.pass_context
+def duplicates(ctx: click.Context, threshold: int, limit: int, fmt: str) -> None:
+    """List organisations that are probably the same body, with the evidence."""
+    emit(identity_queries.duplicate_organisations(store_of(ctx), threshold=threshold)[:limit], fmt)
 
 
 @cli.command()

@@ -165,11 +165,17 @@ class Programme(Node):
     name: Text
     description: LongText | None = None
     themes: list[str] = Field(default_factory=list, description="GFCE themes A-E")
-    status: Literal["pipeline", "active", "completed", "unknown"] = "unknown"
+    status: Literal["pipeline", "active", "completed", "cancelled", "suspended", "unknown"] = "unknown"
     start_date: IsoDate = None
     end_date: IsoDate = None
     budget: Amount | None = None
     currency: Currency | None = None
+    sectors: list[str] = Field(default_factory=list, description="OECD DAC purpose codes")
+    regions: list[str] = Field(default_factory=list, description="recipient regions (IATI Region codes)")
+    reporting_org: Key | None = Field(default=None, description="id of the organisation that reported it (IATI)")
+    extending_orgs: list[Key] = Field(default_factory=list, description="ids of extending organisations (IATI role 3)")
+    accountable_orgs: list[Key] = Field(default_factory=list, description="ids of accountable organisations (IATI role 2)")
+    cyber_keywords: list[str] = Field(default_factory=list, description="keywords that classed it as cyber capacity building")
 
     @model_validator(mode="after")
     def _check(self) -> "Programme":
@@ -188,13 +194,14 @@ class Funds(Relationship):
     dst_label: ClassVar[str] = "Programme"
     section: ClassVar[str] = "funds"
 
-    amount: Amount | None = None
+    amount: Amount | None = Field(default=None, description="committed amount")
+    disbursed: Amount | None = Field(default=None, description="disbursed amount, where reported")
     currency: Currency | None = None
     year: Annotated[int | None, Field(ge=1900, le=2100)] = None
 
     @model_validator(mode="after")
     def _money(self) -> "Funds":
-        if self.amount is not None and self.currency is None:
+        if (self.amount is not None or self.disbursed is not None) and self.currency is None:
             raise ValueError("amount needs a currency")
         return self
 
@@ -216,6 +223,8 @@ class Targets(Relationship):
     section: ClassVar[str] = "targets"
 
     share: Annotated[float | None, Field(ge=0, le=100)] = Field(default=None, description="percent")
+    amount: Amount | None = Field(default=None, description="the programme's commitments times share, where both are known")
+    currency: Currency | None = None
 
 
 class PartnersWith(Relationship):

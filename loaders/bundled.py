@@ -10,6 +10,7 @@ COUNTRIES = DATA / "countries.csv"
 BLOCS = DATA / "blocs.organisations.csv"
 MEMBERSHIPS = DATA / "blocs.member_of.csv"
 PROGRAMMES = DATA / "programmes.yaml"
+ALIASES = DATA / "aliases.csv"
 
 REFERENCE_FILES = (COUNTRIES, BLOCS, MEMBERSHIPS)
 DEMO_FILES = (*REFERENCE_FILES, PROGRAMMES)

@@ -66,7 +66,7 @@ def load_file(store: Store, path: str | Path, *, dry_run: bool = False) -> LoadR
     return LoadReport(str(path), len(batch), summary)
 
 
-def read_batch(path: str | Path, store: Store | None = None) -> Batch:
+def read_batch(path: str | Path, store: Store | None = None, *, check_references: bool = True) -> Batch:
     """Parse and validate ``path``; references are resolved in the file and in ``store``."""
     path = Path(path)
     problems: list[Problem] = []
@@ -89,7 +89,8 @@ def read_batch(path: str | Path, store: Store | None = None) -> Batch:
         batch.add(rec)
         if isinstance(rec, Relationship):
             refs.append((raw, rec))
-    problems.extend(_dangling(path, batch, refs, store))
+    if check_references:
+        problems.extend(_dangling(path, batch, refs, store))
     if not problems and not len(batch):
         problems.append(Problem(str(path), "file", "", "holds no records"))
     if problems:

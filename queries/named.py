@@ -32,3 +32,8 @@ WHERE m.valid_to IS NULL
 RETURN c.iso3 AS iso3, c.name AS country, c.subregion AS subregion
 ORDER BY country
 """
+
+ORGANISATION_NAMES = """
+MATCH (o:Organisation)
+RETURN o.id AS id, o.name AS name, o.aliases AS aliases, o.country AS country
+"""

@@ -1,0 +1,85 @@
+"""Organisation identity: one node per body, whatever it is called.
+
+An IATI ref or a name resolves, in this order, through the alias table
+shipped with the data (``data/aliases.csv``), the ids, names and aliases of
+the bundled organisations, and those already in the store; names compare
+after :func:`graph.names.normalise_name`. What matches nothing gets a new
+id: its ref, or a slug of its name. ``ccb duplicates`` lists the near
+misses for a curator to add to the alias table.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from functools import cache
+
+from graph.model import KEY, Organisation
+from graph.names import normalise_name, slug
+from graph.store import Store
+from loaders import bundled
+
+
+@cache
+def _bundled_orgs() -> dict[str, Organisation]:
+    from loaders.tabular import read_batch
+
+    out: dict[str, Organisation] = {}
+    for f in (bundled.BLOCS, bundled.PROGRAMMES):
+        out.update(read_batch(f, check_references=False).nodes.get("Organisation", {}))
+    return out
+
+
+@cache
+def _alias_table() -> dict[str, str]:
+    with open(bundled.ALIASES, encoding="utf-8", newline="") as f:
+        return {_norm(r["alias"]): r["org_id"] for r in csv.DictReader(f)}
+
+
+def _norm(s: str) -> str:
+    return normalise_name(s) or s.casefold()
+
+
+@dataclass
+class Resolver:
+    names: dict[str, str] = field(default_factory=dict)  # normalised name/alias/ref -> id
+    store_ids: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_store(cls, store: Store | None) -> "Resolver":
+        r = cls()
+        for org in _bundled_orgs().values():
+            r._learn(org.id, org.name, org.aliases)
+        r.names.update(_alias_table())
+        if store is not None:
+            rows = store.query("MATCH (o:Organisation) RETURN o.id AS id, o.name AS name, o.aliases AS aliases")
+            for row in rows:
+                r.store_ids.add(row["id"])
+                r._learn(row["id"], row["name"], row["aliases"] or [])
+        return r
+
+    def _learn(self, oid: str, name: str, aliases: list[str]) -> None:
+        for n in (oid, name, *aliases):
+            self.names.setdefault(_norm(n), oid)
+
+    def resolve(self, ref: str | None, name: str | None) -> str:
+        """The id for an organisation known by ``ref`` and/or ``name``.
+
+        >>> r = Resolver.from_store(None)
+        >>> r.resolve("GB-GOV-1", "Foreign Office"), r.resolve(None, "The Council of Europe")
+        ('uk-fcdo', 'council-of-europe')
+        >>> r.resolve("XX-ABC-1", "Someone New"), r.resolve(None, "Someone Else")
+        ('XX-ABC-1', 'someone-else')
+        """
+        for candidate in (ref, name):
+            if candidate and (oid := self.names.get(_norm(candidate))):
+                return oid
+        if ref and KEY.match(ref):
+            return ref
+        return slug(name or ref or "")
+
+    def in_store(self, oid: str) -> bool:
+        return oid in self.store_ids
+
+    def bundled_record(self, oid: str) -> Organisation | None:
+        return _bundled_orgs().get(oid)
