@@ -19,7 +19,7 @@ import click
 from graph import schema
 from graph.errors import CCBError, LoadError
 from graph.store import Store, open_store
-from loaders import bundled, iati, tabular
+from loaders import bundled, iati, indices, tabular
 from queries import briefing
 from queries import identity as identity_queries
 
@@ -197,6 +197,18 @@ def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool,
         raise click.exceptions.Exit(1)
 
 
+@cli.command("load-indices")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@click.pass_context
+def load_indices_cmd(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
+    """Load need and maturity index tables (GCI, CMM, NCSI...: country,index,edition,score,tier,stage,...)."""
+    store = store_of(ctx)
+    for f in files:
+        report = indices.load_indices(store, f, dry_run=dry_run)
+        info(f"{f}: {report.records} records" + (" valid (dry run: nothing written)" if report.summary is None else " loaded"))
+
+
 @cli.command()
 @click.option("--threshold", type=click.IntRange(50, 100), default=88, show_default=True, help="Name similarity (0-100) from which a pair is listed.")
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
@@ -273,6 +285,8 @@ def demo(ctx: click.Context, demo_db: Path | None, fmt: str) -> None:
     for f in bundled.DEMO_FILES:
         report = tabular.load_file(store, f)
         info(f"loaded {f.name}: {report.records} records")
+    report = indices.load_indices(store, bundled.INDICES_SAMPLE)
+    info(f"loaded {bundled.INDICES_SAMPLE.name}: {report.records} records")
     sections = briefing.briefing(store)
     if fmt == "table":
         for title, rows in sections:

@@ -187,6 +187,20 @@ class Programme(Node):
         return self
 
 
+class Indicator(Node):
+    """One edition of a need or maturity index (ITU GCI 2020, GCI 2024, Oxford CMM reviews, NCSI...)."""
+
+    label: ClassVar[str] = "Indicator"
+    key: ClassVar[str] = "id"
+    section: ClassVar[str] = "indicators"
+
+    id: Key  # "<family>-<edition>", e.g. gci-2020
+    family: Key = Field(description="the index: gci, cmm, ncsi, ...")
+    edition: Text = Field(description="edition or year")
+    name: Text
+    scale: str | None = Field(default=None, description="what a value means, e.g. 'score 0-100, higher is more mature'")
+
+
 class Funds(Relationship):
     anchor: ClassVar[Literal["src", "dst"]] = "dst"
     type: ClassVar[str] = "FUNDS"
@@ -243,5 +257,19 @@ class MemberOf(Relationship):
     section: ClassVar[str] = "member_of"
 
 
-NODE_MODELS: tuple[type[Node], ...] = (Country, Organisation, Programme)
-REL_MODELS: tuple[type[Relationship], ...] = (Funds, Implements, Targets, PartnersWith, MemberOf)
+class Measured(Relationship):
+    """A country's value on one index edition: a score, a tier or a stage."""
+
+    type: ClassVar[str] = "MEASURED"
+    src_label: ClassVar[str] = "Country"
+    dst_label: ClassVar[str] = "Indicator"
+    section: ClassVar[str] = "measured"
+
+    score: float | None = None
+    tier: Annotated[int | None, Field(ge=1, le=10)] = None
+    stage: Literal["start-up", "formative", "established", "strategic", "dynamic"] | None = None
+    year: Annotated[int | None, Field(ge=1990, le=2100)] = None
+
+
+NODE_MODELS: tuple[type[Node], ...] = (Country, Organisation, Programme, Indicator)
+REL_MODELS: tuple[type[Relationship], ...] = (Funds, Implements, Targets, PartnersWith, MemberOf, Measured)

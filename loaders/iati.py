@@ -51,7 +51,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from graph.errors import LoadError, Problem
-from graph.model import Country, Funds, Implements, Organisation, Programme, Targets
+from graph.model import Funds, Implements, Organisation, Programme, Targets
 from graph.store import Batch, Store, WriteSummary
 from loaders import bundled, identity
 
@@ -161,7 +161,7 @@ def read_iati(path: str | Path, *, cyber_only: bool = False, store: Store | None
         needed_countries |= countries
     if problems:
         raise LoadError(problems)
-    batch.extend(_reference_countries(needed_countries))
+    batch.extend(bundled.reference_countries(needed_countries))
     report.records = len(batch)
     return batch, report
 
@@ -365,14 +365,6 @@ def _budget(act: Any, currency: str | None, warn: Any) -> tuple[float | None, st
         warn("budgets in several currencies (or none): budget left empty")
         return None, None
     return sum(a for _, a, _ in by_period.values()), currencies.pop()
-
-
-def _reference_countries(iso3s: set[str]) -> list[Country]:
-    """The targeted countries' reference records, so a fresh store can take an IATI file."""
-    from loaders.tabular import read_batch
-
-    countries = read_batch(bundled.COUNTRIES).nodes["Country"]
-    return [countries[c] for c in sorted(iso3s) if c in countries]
 
 
 # Registration agencies whose org-id prefix starts with the country's ISO code

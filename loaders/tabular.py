@@ -78,7 +78,7 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
         try:
             rec = spec.model.model_validate(raw.data)
         except ValidationError as e:
-            problems.extend(_problems(path, raw, spec.model, e))
+            problems.extend(validation_problems(path, raw, spec.model, e))
             continue
         ident = (raw.section, getattr(rec, rec.key) if isinstance(rec, Node) else (rec.src, rec.dst))
         if ident in seen:
@@ -90,7 +90,7 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
         if isinstance(rec, Relationship):
             refs.append((raw, rec))
     if check_references:
-        problems.extend(_dangling(path, batch, refs, store))
+        problems.extend(dangling_references(path, batch, refs, store))
     if not problems and not len(batch):
         problems.append(Problem(str(path), "file", "", "holds no records"))
     if problems:
@@ -98,7 +98,7 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
     return batch
 
 
-def _dangling(path: Path, batch: Batch, refs: list[tuple[RawRecord, Relationship]], store: Store | None) -> list[Problem]:
+def dangling_references(path: Path, batch: Batch, refs: list[tuple[RawRecord, Relationship]], store: Store | None) -> list[Problem]:
     """Problems for relationship ends that are neither in the file nor in the store."""
     wanted: dict[str, set[str]] = {}
     for _, rec in refs:
@@ -116,7 +116,7 @@ def _dangling(path: Path, batch: Batch, refs: list[tuple[RawRecord, Relationship
     return out
 
 
-def _problems(path: Path, raw: RawRecord, model: type, err: ValidationError) -> list[Problem]:
+def validation_problems(path: Path, raw: RawRecord, model: type, err: ValidationError) -> list[Problem]:
     out = []
     for e in err.errors():
         field = ".".join(str(p) for p in e["loc"]) or ""

@@ -35,9 +35,11 @@ SMALL_COUNTS = {
     "Country": 3,
     "Organisation": 3,
     "Programme": 2,
+    "Indicator": 0,
     "FUNDS": 2,
     "IMPLEMENTS": 1,
     "TARGETS": 2,
     "PARTNERS_WITH": 1,
     "MEMBER_OF": 1,
+    "MEASURED": 0,
 }

@@ -27,7 +27,7 @@ def test_annotated_example(store: Store) -> None:
     # budget of 3000 EUR; its only transaction is type 1 (incoming funds), so no
     # commitment or disbursement amounts.
     assert store.counts() == {"Country": 2, "Organisation": 3, "Programme": 1, "FUNDS": 1, "IMPLEMENTS": 0,
-                              "TARGETS": 2, "PARTNERS_WITH": 0, "MEMBER_OF": 0}
+                              "TARGETS": 2, "PARTNERS_WITH": 0, "MEMBER_OF": 0, "Indicator": 0, "MEASURED": 0}
     [p] = store.query(
         "MATCH (p:Programme) RETURN p.id AS id, p.name AS name, p.status AS status, p.start_date AS s, p.end_date AS e, "
         "p.budget AS budget, p.currency AS cur, p.sectors AS sectors, p.regions AS regions, p.reporting_org AS rep, "
