@@ -38,6 +38,7 @@ are errors, and nothing of the file is written.
 
 from __future__ import annotations
 
+import gc
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -138,6 +139,24 @@ def read_iati(path: str | Path, *, cyber_only: bool = False, store: Store | None
     resolver = identity.Resolver.from_store(store)
     seen: dict[str, int] = {}
     needed_countries: set[str] = set()
+    orgs: dict[str, Organisation] = {}  # file-wide: an organisation is built once, not per activity
+    gc.disable()  # the records kept for the atomic write make cyclic GC rescan a growing heap
+    try:
+        for countries in _parse_all(path, problems, resolver, report, cyber_only, orgs, seen, batch):
+            needed_countries |= countries
+    finally:
+        gc.enable()
+    if problems:
+        raise LoadError(problems)
+    batch.extend(orgs.values())
+    batch.extend(bundled.reference_countries(needed_countries))
+    report.records = len(batch)
+    return batch, report
+
+
+def _parse_all(path: Path, problems: list[Problem], resolver: "identity.Resolver", report: IatiReport, cyber_only: bool,
+               orgs: dict[str, Organisation], seen: dict[str, int], batch: Batch) -> Iterator[set[str]]:
+    """Parse every activity into ``batch``; yield the countries each one targets."""
     for line, act in _activities(path, problems):
         ident = _text(act.find("iati-identifier"))
         where = f"activity {ident or '(no identifier)'} (line {line})"
@@ -149,7 +168,7 @@ def read_iati(path: str | Path, *, cyber_only: bool = False, store: Store | None
             continue
         seen[ident] = line
         try:
-            records, countries, kept = _activity(act, ident, where, path, resolver, report, problems, cyber_only)
+            records, countries, kept = _activity(act, ident, where, path, resolver, report, problems, cyber_only, orgs)
         except ValidationError as e:
             problems.extend(Problem(str(path), where, ".".join(map(str, err["loc"])), err["msg"]) for err in e.errors())
             continue
@@ -158,12 +177,7 @@ def read_iati(path: str | Path, *, cyber_only: bool = False, store: Store | None
             continue
         report.activities += 1
         batch.extend(records)
-        needed_countries |= countries
-    if problems:
-        raise LoadError(problems)
-    batch.extend(bundled.reference_countries(needed_countries))
-    report.records = len(batch)
-    return batch, report
+        yield countries
 
 
 def _activities(path: Path, problems: list[Problem]) -> Iterator[tuple[int, Any]]:
@@ -173,24 +187,14 @@ def _activities(path: Path, problems: list[Problem]) -> Iterator[tuple[int, Any]
             if not f.read(4096).strip():
                 problems.append(Problem(str(path), "file", "", "is empty"))
                 return
-        context = etree.iterparse(str(path), events=("start", "end"), huge_tree=True, remove_blank_text=True)
-        for event, el in context:
-            if event == "start":
-                if el.tag == "iati-activities":
-                    version = el.get("version", "")
-                    if not version.startswith("2."):
-                        problems.append(Problem(str(path), f"line {el.sourceline}", "version",
-                                                f"IATI {version or '(no version)'} is not supported: this loader reads IATI 2.01-2.03; convert 1.x files to 2.0x first"))
-                        return
-                elif el.getparent() is None and el.tag != "iati-activities":
-                    problems.append(Problem(str(path), f"line {el.sourceline}", "", f"expected an <iati-activities> document, found <{el.tag}>"))
-                    return
-                continue
-            if el.tag == "iati-activity":
-                yield el.sourceline, el
-                el.clear()
-                while el.getprevious() is not None:  # drop what has been read, keep memory flat
-                    del el.getparent()[0]
+        if not _check_root(path, problems):
+            return
+        # Only iati-activity end events reach Python (the tag filter runs in C).
+        for _, el in etree.iterparse(str(path), events=("end",), tag="iati-activity", huge_tree=True):
+            yield el.sourceline, el
+            el.clear()
+            while el.getprevious() is not None:  # drop what has been read, keep memory flat
+                del el.getparent()[0]
     except etree.XMLSyntaxError as e:
         line = max(1, e.lineno or (e.position[0] if e.position else 1))
         problems.append(Problem(str(path), f"line {line}", "", f"malformed XML: {e.msg}"))
@@ -198,8 +202,23 @@ def _activities(path: Path, problems: list[Problem]) -> Iterator[tuple[int, Any]
         problems.append(Problem(str(path), "file", "", f"cannot read: {e}"))
 
 
+def _check_root(path: Path, problems: list[Problem]) -> bool:
+    """The root must be ``<iati-activities version="2.x">``; read from its start tag only."""
+    for _, el in etree.iterparse(str(path), events=("start",)):
+        if el.tag != "iati-activities":
+            problems.append(Problem(str(path), f"line {el.sourceline}", "", f"expected an <iati-activities> document, found <{el.tag}>"))
+            return False
+        version = el.get("version", "")
+        if not version.startswith("2."):
+            problems.append(Problem(str(path), f"line {el.sourceline}", "version",
+                                    f"IATI {version or '(no version)'} is not supported: this loader reads IATI 2.01-2.03; convert 1.x files to 2.0x first"))
+            return False
+        return True
+    return True
+
+
 def _activity(act: Any, ident: str, where: str, path: Path, resolver: "identity.Resolver", report: IatiReport,
-              problems: list[Problem], cyber_only: bool) -> tuple[list[Any], set[str], bool]:
+              problems: list[Problem], cyber_only: bool, orgs: dict[str, Organisation]) -> tuple[list[Any], set[str], bool]:
     src = f"{path.name}#{ident}"
     lang = act.get(XML_LANG, "en")
     title = _narrative(act.find("title"), lang)
@@ -212,7 +231,6 @@ def _activity(act: Any, ident: str, where: str, path: Path, resolver: "identity.
         report.warnings.append(f"{path}: {where}: {msg}")
 
     records: list[Any] = []
-    orgs: dict[str, Organisation] = {}
 
     def org(el: Any) -> str | None:
         ref = (el.get("ref") or "").strip() or None
@@ -308,7 +326,7 @@ def _activity(act: Any, ident: str, where: str, path: Path, resolver: "identity.
         reporting_org=reporting_id, extending_orgs=roles["3"], accountable_orgs=roles["2"],
         cyber_keywords=words, source=src,
     ))
-    return [*orgs.values(), *records], set(country_shares), True
+    return records, set(country_shares), True
 
 
 def _transactions(act: Any, currency: str | None, org: Any, reporting_id: str | None, where: str, path: Path,

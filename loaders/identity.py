@@ -44,6 +44,7 @@ def _norm(s: str) -> str:
 class Resolver:
     names: dict[str, str] = field(default_factory=dict)  # normalised name/alias/ref -> id
     store_ids: set[str] = field(default_factory=set)
+    _memo: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
 
     @classmethod
     def from_store(cls, store: Store | None) -> "Resolver":
@@ -71,6 +72,11 @@ class Resolver:
         >>> r.resolve("XX-ABC-1", "Someone New"), r.resolve(None, "Someone Else")
         ('XX-ABC-1', 'someone-else')
         """
+        if (ref, name) not in self._memo:  # a file names the same few bodies thousands of times
+            self._memo[(ref, name)] = self._resolve(ref, name)
+        return self._memo[(ref, name)]
+
+    def _resolve(self, ref: str | None, name: str | None) -> str:
         for candidate in (ref, name):
             if candidate and (oid := self.names.get(_norm(candidate))):
                 return oid
