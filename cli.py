@@ -17,10 +17,11 @@ from typing import Any
 import click
 
 from graph import schema
+from graph.model import THEMES
 from graph.errors import CCBError, LoadError
 from graph.store import Store, open_store
 from loaders import bundled, iati, indices, tabular
-from queries import briefing
+from queries import analysis, briefing
 from queries import identity as identity_queries
 
 FORMATS = ("table", "json", "csv")
@@ -55,11 +56,16 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None) 
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, header_style="bold")
-    for c in columns:
-        table.add_column(c, overflow="fold", justify="right" if _numeric(rows, c) else "left")
-    for r in rows:
-        table.add_row(*(_cell(r.get(c)) for c in columns))
-    Console(soft_wrap=False).print(table)
+    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    for i, c in enumerate(columns):
+        widest = max([len(c), *(len(row[i]) for row in cells)])
+        # short columns (codes, counts) never wrap; long text (names, explanations) takes the rest
+        table.add_column(c, overflow="fold", no_wrap=widest <= 24, min_width=min(widest, 24),
+                         justify="right" if _numeric(rows, c) else "left")
+    for row in cells:
+        table.add_row(*row)
+    # A terminal gets its own width; a file or pipe a wide one, so rows are not folded.
+    Console(soft_wrap=False, width=None if sys.stdout.isatty() else 240).print(table)
     if not rows:
         click.echo("(no rows)")
 
@@ -217,6 +223,67 @@ def load_indices_cmd(ctx: click.Context, files: tuple[Path, ...], dry_run: bool)
 def duplicates(ctx: click.Context, threshold: int, limit: int, fmt: str) -> None:
     """List organisations that are probably the same body, with the evidence."""
     emit(identity_queries.duplicate_organisations(store_of(ctx), threshold=threshold)[:limit], fmt)
+
+
+def window_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The shared --from / --to / --limit options of the analyses."""
+
+    @click.option("--from", "year_from", type=int, metavar="YEAR", help="Only support active in or after this year.")
+    @click.option("--to", "year_to", type=int, metavar="YEAR", help="Only support active in or before this year.")
+    @click.option("--limit", type=click.IntRange(1), default=None, help="At most this many rows.")
+    @functools.wraps(fn)
+    def wrapper(*args: Any, year_from: int | None, year_to: int | None, **kwargs: Any) -> Any:
+        return fn(*args, window=analysis.Window(year_from, year_to), **kwargs)
+
+    return wrapper
+
+
+THEME = click.option("--theme", type=click.Choice(sorted(THEMES)), help="GFCE theme: A policy, B incidents, C cybercrime, D skills, E standards.")
+
+
+@cli.command()
+@click.option("--country", metavar="ISO3", help="Who supports this country.")
+@click.option("--funder", metavar="ORG_ID", help="Whom this organisation supports.")
+@click.option("--by", type=click.Choice(["pair", "country", "funder"]), default="pair", show_default=True, help="One row per funder and country, per country, or per funder.")
+@THEME
+@window_options
+@output_options
+@click.pass_context
+def supports(ctx: click.Context, country: str | None, funder: str | None, by: str, theme: str | None,
+             window: Any, limit: int | None, fmt: str) -> None:
+    """Who supports whom: funder -> programme -> country, with programmes, implementers and amounts."""
+    rows = analysis.supports(store_of(ctx), country=country, funder=funder, theme=theme, window=window, by=by)
+    emit(rows[:limit], fmt)
+
+
+@cli.command()
+@click.option("--by", type=click.Choice(["country", "region", "subregion", "theme"]), default="country", show_default=True)
+@click.option("--region", help="Only this UN M49 region or sub-region (by country or theme).")
+@click.option("--min-need", type=click.FloatRange(0, 1), default=0.5, show_default=True, help="With --by theme: the need from which a country is shown.")
+@THEME
+@window_options
+@output_options
+@click.pass_context
+def gaps(ctx: click.Context, by: str, region: str | None, min_need: float, theme: str | None, window: Any, limit: int | None, fmt: str) -> None:
+    """Coverage gaps: need against support, by country, region or theme, with the score explained."""
+    store = store_of(ctx)
+    if by == "country":
+        rows = analysis.country_gaps(store, region=region, theme=theme, window=window)
+    elif by == "theme":
+        rows = analysis.theme_gaps(store, min_need=min_need, region=region, window=window)
+    else:
+        rows = analysis.region_gaps(store, theme=theme, window=window, level=by)
+    emit(rows[:limit], fmt)
+
+
+@cli.command()
+@click.option("--region", help="Only this UN M49 region or sub-region.")
+@window_options
+@output_options
+@click.pass_context
+def concentration(ctx: click.Context, region: str | None, window: Any, limit: int | None, fmt: str) -> None:
+    """Per country: how concentrated support is among funders (HHI, effective number of donors)."""
+    emit(analysis.concentration(store_of(ctx), window=window, region=region)[:limit], fmt)
 
 
 @cli.command()

@@ -37,3 +37,34 @@ ORGANISATION_NAMES = """
 MATCH (o:Organisation)
 RETURN o.id AS id, o.name AS name, o.aliases AS aliases, o.country AS country
 """
+
+# One row per programme x target country x funder (funder null where none is recorded).
+FLOWS = """
+MATCH (p:Programme)-[t:TARGETS]->(c:Country)
+OPTIONAL MATCH (f:Organisation)-[fu:FUNDS]->(p)
+RETURN p.id AS programme, p.name AS programme_name, p.themes AS themes, p.status AS status,
+       p.start_date AS start_date, p.end_date AS end_date,
+       c.iso3 AS iso3, c.name AS country, c.region AS region, c.subregion AS subregion,
+       t.share AS share, t.amount AS amount, t.currency AS currency, t.valid_from AS t_from, t.valid_to AS t_to,
+       f.id AS funder, f.name AS funder_name, fu.valid_from AS f_from, fu.valid_to AS f_to
+"""
+
+IMPLEMENTERS = """
+MATCH (o:Organisation)-[:IMPLEMENTS]->(p:Programme)
+RETURN p.id AS programme, o.id AS org
+ORDER BY programme, org
+"""
+
+COUNTRIES = """
+MATCH (c:Country)
+RETURN c.iso3 AS iso3, c.name AS name, c.region AS region, c.subregion AS subregion
+ORDER BY iso3
+"""
+
+COUNTRY_INDICATORS = """
+MATCH (c:Country)-[m:MEASURED]->(i:Indicator)
+RETURN c.iso3 AS iso3, i.family AS family, i.edition AS edition, m.score AS score, m.tier AS tier, m.stage AS stage
+"""
+
+COUNTRY_KEYS = "MATCH (c:Country) RETURN c.iso3 AS k"
+ORGANISATION_KEYS = "MATCH (o:Organisation) RETURN o.id AS k"
