@@ -191,10 +191,10 @@ def _rows(result: Any) -> list[dict[str, Any]]:
     if isinstance(result, list):
         raise QueryError("only one Cypher statement at a time is accepted")
     names = result.get_column_names()
-    out = []
-    while result.has_next():
-        out.append({n: _plain(v) for n, v in zip(names, result.get_next(), strict=True)})
-    return out
+    if not names or not result.has_next():
+        return []  # get_as_arrow() fails on an empty or column-less result
+    # Through Arrow: several times faster than get_next() on large results.
+    return [{k: _plain(v) for k, v in row.items()} for row in result.get_as_arrow().to_pylist()]
 
 
 def _plain(value: Any) -> Any:
