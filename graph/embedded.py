@@ -194,7 +194,14 @@ def _rows(result: Any) -> list[dict[str, Any]]:
     if not names or not result.has_next():
         return []  # get_as_arrow() fails on an empty or column-less result
     # Through Arrow: several times faster than get_next() on large results.
-    return [{k: _plain(v) for k, v in row.items()} for row in result.get_as_arrow().to_pylist()]
+    table = result.get_as_arrow()
+    nested = [f.name for f in table.schema if pa.types.is_struct(f.type) or pa.types.is_map(f.type) or pa.types.is_list(f.type)
+              and pa.types.is_struct(f.type.value_type)]
+    rows = table.to_pylist()
+    for row in rows if nested else ():  # only nodes and relationships carry engine-internal ids
+        for k in nested:
+            row[k] = _plain(row[k])
+    return rows
 
 
 def _plain(value: Any) -> Any:
