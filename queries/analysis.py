@@ -214,7 +214,7 @@ def country_gaps(store: Store, *, region: str | None = None, theme: str | None =
         priority = round(need / (1 + len(progs)), 3)
         out.append({
             "iso3": c["iso3"], "country": c["name"], "region": c["region"], "subregion": c["subregion"],
-            "need": need, "programmes": len(progs), "funders": len({r["funder"] for r in rows if r["funder"]}),
+            "need": need, "need_known": basis.startswith("GCI"), "programmes": len(progs), "funders": len({r["funder"] for r in rows if r["funder"]}),
             "themes": sorted({t for r in rows for t in (r["themes"] or [])}), "amount": _fmt_money(_money(rows)),
             "priority": priority,
             "explanation": f"need {need} ({basis}) / (1 + {len(progs)} programmes in {window}) = {priority}",

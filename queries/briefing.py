@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.store import Store
-from queries import named
+from queries import analysis, named
 
 Rows = list[dict[str, Any]]
 
@@ -24,16 +24,25 @@ def briefing(store: Store, limit: int = 8) -> list[tuple[str, Rows]]:
     >>> import tempfile, os
     >>> s = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "g.lbdb"))
     >>> [title for title, _ in briefing(s)]
-    ['What the graph holds', 'Top funders by programmes', 'Most supported countries', 'Coverage by UN M49 region']
+    ['What the graph holds', 'Top funders by programmes', 'Most supported countries', 'Highest priority: need against support', 'Coverage by UN M49 region']
     >>> s.close()
     """
     counts = [{"what": k, "count": v} for k, v in store.counts().items() if v]
     regions = _ints(store.query(named.REGION_COVERAGE))
     for r in regions:
         r["unserved_share"] = round(r["unserved"] / r["countries"], 2) if r["countries"] else None
+    # States that belong to a regional or global bloc: keeps uninhabited territories off the list.
+    members = {r["iso3"] for r in store.query(named.BLOC_MEMBERS)}
+    priority = [{k: r[k] for k in ("iso3", "country", "need", "programmes", "priority", "explanation")}
+                for r in analysis.country_gaps(store) if r["iso3"] in members and r["need_known"]][:limit]
+    if not priority:
+        unserved = sum(1 for r in analysis.country_gaps(store) if r["iso3"] in members and r["programmes"] == 0)
+        priority = [{"note": f"{unserved} states have no programme in the graph; no need index (GCI) is loaded to rank them: "
+                             "load one with `ccb load-indices` (country,index,edition,score,tier,...)"}]
     return [
         ("What the graph holds", counts),
         ("Top funders by programmes", store.query(named.TOP_FUNDERS, {"limit": limit})),
         ("Most supported countries", store.query(named.MOST_SUPPORTED, {"limit": limit})),
+        ("Highest priority: need against support", priority),
         ("Coverage by UN M49 region", regions),
     ]

@@ -68,3 +68,9 @@ RETURN c.iso3 AS iso3, i.family AS family, i.edition AS edition, m.score AS scor
 
 COUNTRY_KEYS = "MATCH (c:Country) RETURN c.iso3 AS k"
 ORGANISATION_KEYS = "MATCH (o:Organisation) RETURN o.id AS k"
+
+BLOC_MEMBERS = """
+MATCH (c:Country)-[m:MEMBER_OF]->(:Organisation)
+WHERE m.valid_to IS NULL
+RETURN DISTINCT c.iso3 AS iso3
+"""
