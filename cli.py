@@ -146,73 +146,83 @@ def init(ctx: click.Context, no_reference: bool) -> None:
     info(f"store ready: {store.kind} at {store.location}")
 
 
+def _written(summary: Any) -> str:
+    if summary is None:
+        return "dry run: nothing written"
+    return (f"{sum(summary.created.values())} created, {sum(summary.updated.values())} updated, "
+            f"{sum(summary.unchanged.values())} unchanged")
+
+
+def load_each(files: tuple[Path, ...], dry_run: bool, load_one: Callable[[Path], str]) -> None:
+    """Load each file whole or not at all; a dry run lists every problem of every file.
+
+    ``load_one`` loads (or validates) one file and returns its summary line.
+    """
+    failed = 0
+    for f in files:
+        try:
+            info(f"{f}: {load_one(f)}")
+        except LoadError as e:
+            if not dry_run:
+                raise
+            failed += 1
+            for p in e.problems:
+                click.echo(str(p), err=True)
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+FILES = click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+DRY_RUN = click.option("--dry-run", is_flag=True, help="Validate only; list every problem and write nothing.")
+
+
 @cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Validate only; list every problem and write nothing.")
+@FILES
+@DRY_RUN
 @click.pass_context
 def load(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
     """Load curated files (YAML, JSON, JSON Lines, CSV); each loads whole or not at all."""
     store = store_of(ctx)
-    failed = 0
-    for f in files:
-        try:
-            report = tabular.load_file(store, f, dry_run=dry_run)
-        except LoadError as e:
-            failed += 1
-            if not dry_run:
-                raise
-            for p in e.problems:
-                click.echo(str(p), err=True)
-            continue
-        if report.summary is None:
-            info(f"{f}: {report.records} records valid (dry run: nothing written)")
-        else:
-            s = report.summary
-            info(f"{f}: {sum(s.created.values())} created, {sum(s.updated.values())} updated, {sum(s.unchanged.values())} unchanged")
-    if failed:
-        raise click.exceptions.Exit(1)
+
+    def one(f: Path) -> str:
+        report = tabular.load_file(store, f, dry_run=dry_run)
+        return f"{report.records} records valid (dry run: nothing written)" if report.summary is None else _written(report.summary)
+
+    load_each(files, dry_run, one)
 
 
 @cli.command("load-iati")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@FILES
 @click.option("--cyber-only", is_flag=True, help="Keep only activities whose title or description names cyber capacity building.")
-@click.option("--dry-run", is_flag=True, help="Parse and validate only; list every problem and write nothing.")
+@DRY_RUN
 @click.pass_context
 def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool, dry_run: bool) -> None:
     """Load IATI activity files (standard 2.01-2.03); each loads whole or not at all."""
     store = store_of(ctx)
-    failed = 0
-    for f in files:
-        try:
-            report = iati.load_iati(store, f, cyber_only=cyber_only, dry_run=dry_run)
-        except LoadError as e:
-            failed += 1
-            if not dry_run:
-                raise
-            for p in e.problems:
-                click.echo(str(p), err=True)
-            continue
+
+    def one(f: Path) -> str:
+        report = iati.load_iati(store, f, cyber_only=cyber_only, dry_run=dry_run)
         for w in report.warnings:
             info(f"warning: {w}")
         skipped = f", {report.skipped} skipped as not cyber-related" if cyber_only else ""
-        written = "dry run: nothing written" if report.summary is None else (
-            f"{sum(report.summary.created.values())} created, {sum(report.summary.updated.values())} updated, "
-            f"{sum(report.summary.unchanged.values())} unchanged")
-        info(f"{f}: {report.activities} activities{skipped}; {report.records} records ({written})")
-    if failed:
-        raise click.exceptions.Exit(1)
+        return f"{report.activities} activities{skipped}; {report.records} records ({_written(report.summary)})"
+
+    load_each(files, dry_run, one)
 
 
 @cli.command("load-indices")
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Validate only; write nothing.")
+@FILES
+@DRY_RUN
 @click.pass_context
 def load_indices_cmd(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
     """Load need and maturity index tables (GCI, CMM, NCSI...: country,index,edition,score,tier,stage,...)."""
     store = store_of(ctx)
-    for f in files:
+
+    def one(f: Path) -> str:
         report = indices.load_indices(store, f, dry_run=dry_run)
-        info(f"{f}: {report.records} records" + (" valid (dry run: nothing written)" if report.summary is None else " loaded"))
+        return f"{report.records} records ({_written(report.summary)})"
+
+    load_each(files, dry_run, one)
 
 
 @cli.command()
