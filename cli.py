@@ -21,7 +21,7 @@ from graph.model import THEMES
 from graph.errors import CCBError, LoadError
 from graph.store import Store, open_store
 from loaders import bundled, iati, indices, tabular
-from queries import analysis, briefing
+from queries import analysis, briefing, network
 from queries import identity as identity_queries
 
 FORMATS = ("table", "json", "csv")
@@ -294,6 +294,37 @@ def gaps(ctx: click.Context, by: str, region: str | None, min_need: float, theme
 def concentration(ctx: click.Context, region: str | None, window: Any, limit: int | None, fmt: str) -> None:
     """Per country: how concentrated support is among funders (HHI, effective number of donors)."""
     emit(analysis.concentration(store_of(ctx), window=window, region=region)[:limit], fmt)
+
+
+@cli.command()
+@click.option("--org", metavar="ORG_ID", help="Only opportunities for this organisation.")
+@click.option("--funder", metavar="ORG_ID", help="Co-funding: funders most like this one, and where only they go.")
+@click.option("--limit", type=click.IntRange(1), default=30, show_default=True)
+@output_options
+@click.pass_context
+def partners(ctx: click.Context, org: str | None, funder: str | None, limit: int, fmt: str) -> None:
+    """Partnership opportunities: organisations active in the same places and themes that do not yet work together."""
+    store = store_of(ctx)
+    rows = network.cofunders(store, funder, limit=limit) if funder else network.partners(store, org=org, limit=limit)
+    emit(rows, fmt)
+
+
+@cli.command()
+@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@output_options
+@click.pass_context
+def brokers(ctx: click.Context, limit: int, fmt: str) -> None:
+    """Who connects otherwise separate groups: betweenness, Burt's constraint and effective size."""
+    emit(network.brokers(store_of(ctx), limit=limit), fmt)
+
+
+@cli.command()
+@click.option("--resolution", type=click.FloatRange(0.01, 10), default=1.0, show_default=True, help="Louvain resolution: higher gives smaller communities.")
+@output_options
+@click.pass_context
+def communities(ctx: click.Context, resolution: float, fmt: str) -> None:
+    """Louvain communities of the collaboration graph (seeded: the same data gives the same answer)."""
+    emit(network.communities(store_of(ctx), resolution=resolution), fmt)
 
 
 @cli.command()

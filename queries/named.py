@@ -74,3 +74,20 @@ MATCH (c:Country)-[m:MEMBER_OF]->(:Organisation)
 WHERE m.valid_to IS NULL
 RETURN DISTINCT c.iso3 AS iso3
 """
+
+# What each organisation does: one row per organisation x programme x target country
+# (country null for programmes with no target), for funders and implementers alike.
+ORG_ACTIVITY = """
+MATCH (o:Organisation)-[:FUNDS]->(p:Programme)
+OPTIONAL MATCH (p)-[:TARGETS]->(c:Country)
+RETURN o.id AS org, o.name AS name, 'FUNDS' AS role, p.id AS programme, p.themes AS themes, c.iso3 AS iso3
+UNION ALL
+MATCH (o:Organisation)-[:IMPLEMENTS]->(p:Programme)
+OPTIONAL MATCH (p)-[:TARGETS]->(c:Country)
+RETURN o.id AS org, o.name AS name, 'IMPLEMENTS' AS role, p.id AS programme, p.themes AS themes, c.iso3 AS iso3
+"""
+
+PARTNERSHIPS = """
+MATCH (a:Organisation)-[:PARTNERS_WITH]->(b:Organisation)
+RETURN a.id AS a, b.id AS b
+"""

@@ -1,0 +1,111 @@
+"""Partners, co-funders, brokers and communities on a graph worked out by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from graph.embedded import EmbeddedStore
+from graph.model import Country, Funds, Implements, Organisation, PartnersWith, Programme, Targets
+from graph.store import Batch, Store
+from queries import network as n
+from queries.analysis import UnknownName
+
+S = "tests/queries/test_network.py"
+
+
+def records() -> list:
+    """p1 (C, GHA): o1 funds, o2 implements. p2 (C, GHA+KEN): o3 funds. p3 (A, KEN): o4 funds, o2 implements.
+    o3 and o4 are partners. Collaboration graph: the path o1 - o2 - o4 - o3."""
+    return [
+        Country(iso3="GHA", name="Ghana", source=S), Country(iso3="KEN", name="Kenya", source=S),
+        *[Organisation(id=f"o{i}", name=f"Org {i}", source=S) for i in range(1, 5)],
+        Programme(id="p1", name="P1", themes=["C"], source=S),
+        Programme(id="p2", name="P2", themes=["C"], source=S),
+        Programme(id="p3", name="P3", themes=["A"], source=S),
+        Funds(src="o1", dst="p1", source=S), Implements(src="o2", dst="p1", source=S),
+        Funds(src="o3", dst="p2", source=S),
+        Funds(src="o4", dst="p3", source=S), Implements(src="o2", dst="p3", source=S),
+        Targets(src="p1", dst="GHA", source=S), Targets(src="p2", dst="GHA", source=S),
+        Targets(src="p2", dst="KEN", source=S), Targets(src="p3", dst="KEN", source=S),
+        PartnersWith(src="o3", dst="o4", source=S),
+    ]
+
+
+@pytest.fixture
+def graph(store: Store) -> Store:
+    store.write(Batch().extend(records()))
+    return store
+
+
+def test_partners(graph: Store) -> None:
+    # Active where: GHA {o1,o2,o3}, KEN {o2,o3,o4}, theme C {o1,o2,o3}, theme A {o2,o4}.
+    # Working together already: o1-o2 (p1), o2-o4 (p3), o3-o4 (partners).
+    # o2-o3: GHA 1/3 + KEN 1/3 + C 1/3 = 1.0; o1-o3: GHA 1/3 + C 1/3 = 0.667; o1-o4 share nothing.
+    rows = n.partners(graph)
+    assert [(r["a"], r["b"], r["score"], r["shared_countries"], r["shared_themes"]) for r in rows] == [
+        ("o2", "o3", 1.0, ["GHA", "KEN"], ["C"]), ("o1", "o3", 0.667, ["GHA"], ["C"])]
+    assert [(r["a"], r["b"]) for r in n.partners(graph, org="o1")] == [("o1", "o3")]
+
+
+def test_cofunders(graph: Store) -> None:
+    # o1 {GHA, C}; o3 {GHA, KEN, C}: 2 shared of 3 -> 0.667, KEN only o3's; o4 {KEN, A}: nothing shared.
+    rows = n.cofunders(graph, "o1")
+    assert [(r["peer"], r["similarity"], r["shared"], r["peer_only_countries"]) for r in rows] == [("o3", 0.667, ["C", "GHA"], ["KEN"])]
+    with pytest.raises(UnknownName, match="'o2' funds no programme"):
+        n.cofunders(graph, "o2")
+
+
+def test_brokers(graph: Store) -> None:
+    # Path o1-o2-o4-o3: o2 is on o1-o4 and o1-o3, o4 on o2-o3 and o1-o3: 2 pairs each, normalised by
+    # (n-1)(n-2)/2 = 3 -> 0.6667. Constraint of o2: two contacts at 1/2, not linked: 0.25 + 0.25 = 0.5;
+    # effective size 2. The ends: one contact, constraint 1, effective size 1.
+    rows = n.brokers(graph)
+    assert [(r["org"], r["betweenness"], r["partners"], r["constraint"], r["effective_size"]) for r in rows] == [
+        ("o2", 0.6667, 2, 0.5, 2.0), ("o4", 0.6667, 2, 0.5, 2.0), ("o1", 0.0, 1, 1.0, 1.0), ("o3", 0.0, 1, 1.0, 1.0)]
+
+
+def test_communities(graph: Store) -> None:
+    # On the path (m = 3 edges) the best split is {o1,o2} {o3,o4}:
+    # Q = 2 x (1/3 - (3/6)^2) = 0.167 (one community: 0; {o1,o2,o4} {o3}: -0.056).
+    rows = n.communities(graph)
+    assert [(r["community"], r["members"], r["modularity"]) for r in rows] == [(1, ["o2", "o1"], 0.167), (2, ["o4", "o3"], 0.167)]
+    assert rows[0]["top_countries"] == ["GHA", "KEN"] and rows[0]["themes"] == ["A", "C"]
+
+
+def test_same_answers_whatever_the_load_order(tmp_path: Path) -> None:
+    a, b = EmbeddedStore(tmp_path / "a.lbdb"), EmbeddedStore(tmp_path / "b.lbdb")
+    a.write(Batch().extend(records()))
+    recs = list(reversed(records()))
+    b.write(Batch().extend([r for r in recs if not hasattr(r, "src")]))
+    b.write(Batch().extend([r for r in recs if hasattr(r, "src")]))
+    for fn in (n.partners, n.brokers, n.communities, lambda s: n.cofunders(s, "o1")):
+        assert fn(a) == fn(b)
+    a.close()
+    b.close()
+
+
+@pytest.mark.parametrize("cmd", [["partners"], ["partners", "--funder", "o1"], ["brokers"], ["communities"]])
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_cli(tmp_path: Path, cmd: list[str], fmt: str) -> None:
+    db = tmp_path / "g.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend(records()))
+    out = CliRunner().invoke(cli, ["--db", str(db), *cmd, "--format", fmt], catch_exceptions=False)
+    assert out.exit_code == 0, out.stderr
+    if fmt == "json":
+        assert json.loads(out.stdout)[0]["explanation"]
+    else:
+        assert "explanation" in out.stdout
+
+
+def test_cli_unknown_org(tmp_path: Path) -> None:
+    db = tmp_path / "g.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend(records()))
+    out = CliRunner().invoke(cli, ["--db", str(db), "partners", "--org", "o9"])
+    assert out.exit_code == 1 and out.stderr.startswith("Error: no active organisation 'o9' in the graph (did you mean")
