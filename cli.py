@@ -22,6 +22,7 @@ from graph.errors import CCBError, LoadError
 from graph.store import Store, open_store
 from loaders import bundled, iati, indices, tabular
 from queries import analysis, briefing, network
+from queries import profile as profile_queries
 from queries import identity as identity_queries
 
 FORMATS = ("table", "json", "csv")
@@ -325,6 +326,31 @@ def brokers(ctx: click.Context, limit: int, fmt: str) -> None:
 def communities(ctx: click.Context, resolution: float, fmt: str) -> None:
     """Louvain communities of the collaboration graph (seeded: the same data gives the same answer)."""
     emit(network.communities(store_of(ctx), resolution=resolution), fmt)
+
+
+@cli.command("match")
+@click.argument("country")
+@THEME
+@window_options
+@output_options
+@click.pass_context
+def match_cmd(ctx: click.Context, country: str, theme: str | None, window: Any, limit: int | None, fmt: str) -> None:
+    """Who could help COUNTRY with a theme it has no programme on (or --theme), with reasons."""
+    emit(profile_queries.match(store_of(ctx), country, theme=theme, window=window, limit=limit or 10), fmt)
+
+
+@cli.command("profile")
+@click.argument("name")
+@output_options
+@click.pass_context
+def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
+    """One organisation (id or name) or country (ISO code or name) on a page."""
+    sections = profile_queries.profile(store_of(ctx), name)
+    if fmt == "table":
+        for title, rows in sections:
+            emit(rows, fmt, title=title)
+    else:
+        emit([{"section": title, **r} for title, rows in sections for r in rows], fmt)
 
 
 @cli.command()

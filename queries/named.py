@@ -91,3 +91,16 @@ PARTNERSHIPS = """
 MATCH (a:Organisation)-[:PARTNERS_WITH]->(b:Organisation)
 RETURN a.id AS a, b.id AS b
 """
+
+ORGANISATIONS = """
+MATCH (o:Organisation)
+RETURN o.id AS id, o.name AS name, o.kind AS kind, o.country AS country, o.aliases AS aliases, o.source AS source
+ORDER BY id
+"""
+
+MEMBERSHIPS = """
+MATCH (c:Country)-[m:MEMBER_OF]->(b:Organisation)
+WHERE m.valid_to IS NULL
+RETURN c.iso3 AS iso3, b.id AS bloc, b.name AS bloc_name
+ORDER BY iso3, bloc
+"""

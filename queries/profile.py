@@ -1,0 +1,139 @@
+"""Matchmaking for a country's unmet themes, and one organisation or country on a page."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from graph.model import THEMES
+from queries import analysis, named, network
+from queries.analysis import UnknownName, Window
+
+Rows = list[dict[str, Any]]
+
+
+def _country(store: Any, code: str) -> dict[str, Any]:
+    countries = {c["iso3"]: c for c in store.query(named.COUNTRIES)}
+    by_name = {c["name"].casefold(): c for c in countries.values()}
+    found = countries.get(code.upper()) or by_name.get(code.casefold())
+    if found is None:
+        from difflib import get_close_matches
+
+        close = get_close_matches(code, list(countries) + [c["name"] for c in countries.values()], n=3, cutoff=0.6)
+        raise UnknownName(f"no country {code!r} in the graph", f"did you mean {', '.join(close)}?" if close else "use an ISO alpha-3 code")
+    return found
+
+
+def match(store: Any, country: str, *, theme: str | None = None, window: Window = Window(), limit: int = 20) -> Rows:
+    """Who could help ``country`` with ``theme`` (or with each theme it has no programme on).
+
+    Score = programmes the organisation has run on the theme (experience)
+    + 1 if it ran them in a country of the same UN M49 sub-region, else 0.5
+    if of the same region (proximity; capped, so one continent-wide
+    programme does not outweigh experience) + 1 if it is a bloc the country
+    belongs to, or is based in a country sharing a bloc with it + 1 if it
+    already works in the country (presence). Each point is a reason.
+    """
+    if theme is not None and theme not in THEMES:
+        raise UnknownName(f"unknown GFCE theme {theme!r}", "themes are A, B, C, D, E")
+    target = _country(store, country)
+    iso3 = target["iso3"]
+    flows = analysis.flows(store, window)
+    met = {t for r in flows if r["iso3"] == iso3 for t in (r["themes"] or [])}
+    wanted = [theme] if theme else [t for t in THEMES if t not in met]
+    where = {c["iso3"]: c for c in store.query(named.COUNTRIES)}
+    blocs: dict[str, set[str]] = defaultdict(set)
+    for m in store.query(named.MEMBERSHIPS):
+        blocs[m["iso3"]].add(m["bloc"])
+    home = {o["id"]: o["country"] for o in store.query(named.ORGANISATIONS)}
+    worked: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # (org, theme) -> programme -> countries
+    present: set[str] = set()
+    names: dict[str, str] = {}
+    for r in store.query(named.ORG_ACTIVITY):
+        names[r["org"]] = r["name"]
+        if r["iso3"] == iso3:
+            present.add(r["org"])
+        for t in r["themes"] or []:
+            worked[(r["org"], t)][r["programme"]].update([r["iso3"]] if r["iso3"] else [])
+    rows = []
+    for (org, t), progs in sorted(worked.items()):
+        if t not in wanted:
+            continue
+        countries = sorted({c for cs in progs.values() for c in cs} - {iso3})
+        same_sub = [c for c in countries if where.get(c, {}).get("subregion") and where[c]["subregion"] == target["subregion"]]
+        same_reg = [c for c in countries if c not in same_sub and where.get(c, {}).get("region") and where[c]["region"] == target["region"]]
+        shared_bloc = sorted((blocs[iso3] & {org}) | (blocs[iso3] & blocs.get(home.get(org) or "", set())))
+        reasons = [f"{len(progs)} programme(s) on theme {t}"]
+        if same_sub:
+            reasons.append(f"worked in {len(same_sub)} {target['subregion']} countries ({', '.join(same_sub[:5])})")
+        if same_reg:
+            reasons.append(f"worked in {len(same_reg)} other {target['region']} countries")
+        if shared_bloc:
+            reasons.append(f"shares {', '.join(shared_bloc)} with {iso3}")
+        if org in present:
+            reasons.append(f"already active in {iso3}")
+        proximity = 1.0 if same_sub else 0.5 if same_reg else 0.0
+        score = len(progs) + proximity + (1 if shared_bloc else 0) + (1 if org in present else 0)
+        rows.append({"theme": t, "org": org, "name": names[org], "score": score, "explanation": "; ".join(reasons)})
+    rows.sort(key=lambda r: (r["theme"], -r["score"], r["org"]))
+    per_theme: dict[str, int] = defaultdict(int)
+    out = []
+    for r in rows:
+        per_theme[r["theme"]] += 1
+        if per_theme[r["theme"]] <= limit:
+            out.append(r)
+    return out
+
+
+def profile(store: Any, name: str) -> list[tuple[str, Rows]]:
+    """Sections of ``(title, rows)`` about a country (ISO code or name) or an organisation (id or name)."""
+    orgs = {o["id"]: o for o in store.query(named.ORGANISATIONS)}
+    org = orgs.get(name) or next((o for o in orgs.values() if o["name"].casefold() == name.casefold()), None)
+    if org is None:
+        try:
+            return _country_profile(store, _country(store, name))
+        except UnknownName:
+            from difflib import get_close_matches
+
+            close = get_close_matches(name, list(orgs) + [o["name"] for o in orgs.values()], n=3, cutoff=0.6)
+            raise UnknownName(f"no country or organisation {name!r} in the graph",
+                              f"did you mean {', '.join(close)}?" if close else "give an ISO code, an organisation id or a name") from None
+    return _org_profile(store, org)
+
+
+def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
+    iso3 = c["iso3"]
+    memberships = [m["bloc_name"] for m in store.query(named.MEMBERSHIPS) if m["iso3"] == iso3]
+    indicators = [r for r in store.query(named.COUNTRY_INDICATORS) if r["iso3"] == iso3]
+    gap = [r for r in analysis.country_gaps(store) if r["iso3"] == iso3]
+    conc = [r for r in analysis.concentration(store) if r["iso3"] == iso3]
+    return [
+        ("Country", [{"iso3": iso3, "name": c["name"], "region": c["region"], "subregion": c["subregion"], "member_of": memberships}]),
+        ("Need indicators", [{k: v for k, v in r.items() if k != "iso3"} for r in indicators]),
+        ("Supported by", [{k: r[k] for k in ("funder", "funder_name", "programmes", "programme_ids", "themes", "implementers", "amount")}
+                          for r in analysis.supports(store, country=iso3)]),
+        ("Gap", gap),
+        ("Concentration", conc),
+    ]
+
+
+def _org_profile(store: Any, org: dict[str, Any]) -> list[tuple[str, Rows]]:
+    oid = org["id"]
+    act = network.activity(store)
+    g = network.collaboration_graph(act)
+    mine = [r for r in store.query(named.ORG_ACTIVITY) if r["org"] == oid]
+    countries: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for r in mine:
+        countries[(r["programme"], r["role"])].update([r["iso3"]] if r["iso3"] else [])
+    programmes = [{"programme": r["programme"], "role": r["role"], "themes": r["themes"], "countries": sorted(countries[key])}
+                  for key, r in {(r["programme"], r["role"]): r for r in mine}.items()]
+    collaborators = sorted(({"org": n, "name": act.names.get(n, n), "shared_programmes_or_partnership": g.edges[oid, n]["weight"]}
+                            for n in g.neighbors(oid)), key=lambda r: (-r["shared_programmes_or_partnership"], r["org"])) if oid in g else []
+    standing = [r for r in network.brokers(store, limit=g.number_of_nodes() or 1) if r["org"] == oid]
+    return [
+        ("Organisation", [{k: org[k] for k in ("id", "name", "kind", "country", "aliases", "source")}]),
+        ("Programmes", sorted(programmes, key=lambda r: (r["programme"], r["role"]))),
+        ("Collaborators", collaborators),
+        ("Broker standing", standing),
+        ("Partnership opportunities", network.partners(store, org=oid, limit=5) if oid in act.names else []),
+    ]

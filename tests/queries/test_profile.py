@@ -1,0 +1,67 @@
+"""Matchmaking and profiles on the hand-built network graph."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from graph.embedded import EmbeddedStore
+from graph.model import MemberOf, Organisation
+from graph.store import Batch, Store
+from queries.analysis import UnknownName
+from queries.profile import match, profile
+from tests.queries.test_network import S, records
+
+
+def with_bloc() -> list:
+    # Ghana and Kenya both in bloc "b"; o3 is based in Ghana.
+    return [*records(), Organisation(id="b", name="Bloc", kind="regional_body", source=S),
+            MemberOf(src="GHA", dst="b", source=S), MemberOf(src="KEN", dst="b", source=S)]
+
+
+@pytest.fixture
+def graph(store: Store) -> Store:
+    store.write(Batch().extend(with_bloc()))
+    return store
+
+
+def test_match_ranks_with_reasons(graph: Store) -> None:
+    # Kenya has p2 (C) and p3 (A): themes B, D, E are unmet and nobody has run them -> nothing to suggest.
+    assert match(graph, "KEN") == []
+    # Theme C for Kenya: o3 ran p2 (1 programme, already in KEN: +1) = 2; o1 and o2 ran p1 in Ghana only
+    # (1 programme, no region data: +0); o2 also works in Kenya (p3): +1 -> 2. Ties by id.
+    rows = match(graph, "KEN", theme="C")
+    assert [(r["org"], r["score"]) for r in rows] == [("o2", 2.0), ("o3", 2.0), ("o1", 1.0)]
+    assert rows[0]["explanation"] == "1 programme(s) on theme C; already active in KEN"
+    with pytest.raises(UnknownName, match="no country 'Kenia'"):
+        match(graph, "Kenia")
+
+
+def test_profiles(graph: Store) -> None:
+    country = dict(profile(graph, "Kenya"))
+    assert country["Country"] == [{"iso3": "KEN", "name": "Kenya", "region": None, "subregion": None, "member_of": ["Bloc"]}]
+    assert [r["funder"] for r in country["Supported by"]] == ["o3", "o4"]
+    org = dict(profile(graph, "o2"))
+    assert org["Programmes"] == [{"programme": "p1", "role": "IMPLEMENTS", "themes": ["C"], "countries": ["GHA"]},
+                                 {"programme": "p3", "role": "IMPLEMENTS", "themes": ["A"], "countries": ["KEN"]}]
+    assert [r["org"] for r in org["Collaborators"]] == ["o1", "o4"]
+    assert org["Broker standing"][0]["betweenness"] == 0.6667
+    assert [r["b"] for r in org["Partnership opportunities"]] == ["o3"]
+    with pytest.raises(UnknownName, match="no country or organisation 'o9'"):
+        profile(graph, "o9")
+
+
+@pytest.mark.parametrize("fmt", ["table", "json", "csv"])
+def test_cli(tmp_path: Path, fmt: str) -> None:
+    db = tmp_path / "g.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend(with_bloc()))
+    for cmd in (["match", "KEN", "--theme", "C"], ["profile", "o2"], ["profile", "GHA"]):
+        out = CliRunner().invoke(cli, ["--db", str(db), *cmd, "--format", fmt], catch_exceptions=False)
+        assert out.exit_code == 0, out.stderr
+        if fmt == "json":
+            assert json.loads(out.stdout)
