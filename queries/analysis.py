@@ -193,6 +193,15 @@ def country_gaps(store: Store, *, region: str | None = None, theme: str | None =
     ``priority = need / (1 + programmes)``: a country with no programme
     keeps its whole need; each programme divides it. Ties list countries
     with no support first, then by code.
+
+    Examples
+    --------
+    >>> from tests.fixtures import example_store
+    >>> from tests.queries.test_analysis import records
+    >>> s = example_store(records())
+    >>> [(r["iso3"], r["need"], r["priority"]) for r in country_gaps(s)]
+    [('NPL', 0.6, 0.6), ('KEN', 0.75, 0.375), ('GHA', 0.35, 0.117)]
+    >>> s.close()
     """
     indicators: dict[str, list[Row]] = defaultdict(list)
     for r in store.query(named.COUNTRY_INDICATORS):
@@ -223,7 +232,17 @@ def country_gaps(store: Store, *, region: str | None = None, theme: str | None =
 
 
 def region_gaps(store: Store, *, theme: str | None = None, window: Window = Window(), level: str = "region") -> list[Row]:
-    """Per UN M49 region (or sub-region): countries, unserved share, programmes, mean need and priority."""
+    """Per UN M49 region (or sub-region): countries, unserved share, programmes, mean need and priority.
+
+    Examples
+    --------
+    >>> from tests.fixtures import example_store
+    >>> from tests.queries.test_analysis import records
+    >>> s = example_store(records())
+    >>> [(r["region"], r["unserved"], r["mean_priority"]) for r in region_gaps(s)]
+    [('Asia', 1, 0.6), ('Africa', 0, 0.246)]
+    >>> s.close()
+    """
     if level not in ("region", "subregion"):
         raise ValueError("level is region or subregion")
     groups: dict[str, list[Row]] = defaultdict(list)
@@ -245,7 +264,17 @@ def region_gaps(store: Store, *, theme: str | None = None, window: Window = Wind
 
 
 def theme_gaps(store: Store, *, min_need: float = 0.5, region: str | None = None, window: Window = Window()) -> list[Row]:
-    """The country x GFCE-theme matrix for countries with need >= ``min_need``; empty cells are the gaps."""
+    """The country x GFCE-theme matrix for countries with need >= ``min_need``; empty cells are the gaps.
+
+    Examples
+    --------
+    >>> from tests.fixtures import example_store
+    >>> from tests.queries.test_analysis import records
+    >>> s = example_store(records())
+    >>> [(r["iso3"], r["gaps"]) for r in theme_gaps(s)]
+    [('KEN', ['A', 'B', 'D', 'E']), ('NPL', ['A', 'B', 'C', 'D', 'E'])]
+    >>> s.close()
+    """
     matrix: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for r in flows(store, window):
         for t in r["themes"] or []:
@@ -271,6 +300,15 @@ def concentration(store: Store, *, window: Window = Window(), region: str | None
     one, in one currency; otherwise of programme counts (``basis`` says
     which). HHI is on a 0-1 scale (1 = a single funder); effective donors
     is 1 / HHI.
+
+    Examples
+    --------
+    >>> from tests.fixtures import example_store
+    >>> from tests.queries.test_analysis import records
+    >>> s = example_store(records())
+    >>> [(r["iso3"], r["hhi"], r["effective_donors"]) for r in concentration(s)]
+    [('KEN', 1.0, 1.0), ('GHA', 0.5556, 1.8)]
+    >>> s.close()
     """
     by_country: dict[str, list[Row]] = defaultdict(list)
     for r in flows(store, window):

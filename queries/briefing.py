@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.store import Store
-from queries import analysis, named
+from queries import analysis, named, network
 
 Rows = list[dict[str, Any]]
 
@@ -24,7 +24,7 @@ def briefing(store: Store, limit: int = 8) -> list[tuple[str, Rows]]:
     >>> import tempfile, os
     >>> s = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "g.lbdb"))
     >>> [title for title, _ in briefing(s)]
-    ['What the graph holds', 'Top funders by programmes', 'Most supported countries', 'Highest priority: need against support', 'Coverage by UN M49 region']
+    ['What the graph holds', 'Top funders by programmes', 'Most supported countries', 'Highest priority: need against support', 'Coverage by UN M49 region', 'A partnership to explore']
     >>> s.close()
     """
     counts = [{"what": k, "count": v} for k, v in store.counts().items() if v]
@@ -45,4 +45,6 @@ def briefing(store: Store, limit: int = 8) -> list[tuple[str, Rows]]:
         ("Most supported countries", store.query(named.MOST_SUPPORTED, {"limit": limit})),
         ("Highest priority: need against support", priority),
         ("Coverage by UN M49 region", regions),
+        ("A partnership to explore", [{k: r[k] for k in ("a_name", "b_name", "score", "shared_countries", "shared_themes", "explanation")}
+                                      for r in network.partners(store, limit=1)]),
     ]

@@ -152,6 +152,15 @@ def cofunders(store: Store, funder: str, *, limit: int = 20) -> list[dict[str, A
     Donor-country link prediction on the bipartite graph scores zero by
     construction, so donors are compared with donors first; the countries
     a similar donor supports and ``funder`` does not are the suggestions.
+
+    Examples
+    --------
+    >>> from tests.fixtures import example_store
+    >>> from tests.queries.test_network import records
+    >>> s = example_store(records())
+    >>> [(r["peer"], r["similarity"], r["peer_only_countries"]) for r in cofunders(s, "o1")]
+    [('o3', 0.667, ['KEN'])]
+    >>> s.close()
     """
     act = activity(store)
     _check_org(act, funder)
@@ -184,6 +193,15 @@ def brokers(store: Store, *, limit: int = 20) -> list[dict[str, Any]]:
     seeded) on the collaboration graph, with Burt's
     constraint (low = brokerage) and effective size (non-redundant contacts)
     for the listed organisations.
+
+    Examples
+    --------
+    >>> from tests.fixtures import example_store
+    >>> from tests.queries.test_network import records
+    >>> s = example_store(records())
+    >>> [(r["org"], r["betweenness"], r["constraint"]) for r in brokers(s)][:2]
+    [('o2', 0.6667, 0.5), ('o4', 0.6667, 0.5)]
+    >>> s.close()
     """
     act = activity(store)
     g = collaboration_graph(act)
@@ -210,6 +228,15 @@ def communities(store: Store, *, resolution: float = 1.0) -> list[dict[str, Any]
 
     Every row carries the partition's modularity. Organisations with no
     collaborator are left out (each would be a community of one).
+
+    Examples
+    --------
+    >>> from tests.fixtures import example_store
+    >>> from tests.queries.test_network import records
+    >>> s = example_store(records())
+    >>> [(r["members"], r["modularity"]) for r in communities(s)]
+    [(['o2', 'o1'], 0.167), (['o4', 'o3'], 0.167)]
+    >>> s.close()
     """
     act = activity(store)
     g = collaboration_graph(act)

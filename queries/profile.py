@@ -33,6 +33,15 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
     programme does not outweigh experience) + 1 if it is a bloc the country
     belongs to, or is based in a country sharing a bloc with it + 1 if it
     already works in the country (presence). Each point is a reason.
+
+    Examples
+    --------
+    >>> from tests.fixtures import example_store
+    >>> from tests.queries.test_profile import with_bloc
+    >>> s = example_store(with_bloc())
+    >>> [(r["org"], r["score"]) for r in match(s, "KEN", theme="C")]
+    [('o2', 2.0), ('o3', 2.0), ('o1', 1.0)]
+    >>> s.close()
     """
     if theme is not None and theme not in THEMES:
         raise UnknownName(f"unknown GFCE theme {theme!r}", "themes are A, B, C, D, E")
@@ -86,7 +95,17 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
 
 
 def profile(store: Any, name: str) -> list[tuple[str, Rows]]:
-    """Sections of ``(title, rows)`` about a country (ISO code or name) or an organisation (id or name)."""
+    """Sections of ``(title, rows)`` about a country (ISO code or name) or an organisation (id or name).
+
+    Examples
+    --------
+    >>> from tests.fixtures import example_store
+    >>> from tests.queries.test_profile import with_bloc
+    >>> s = example_store(with_bloc())
+    >>> [title for title, _ in profile(s, "o2")]
+    ['Organisation', 'Programmes', 'Collaborators', 'Broker standing', 'Partnership opportunities']
+    >>> s.close()
+    """
     orgs = {o["id"]: o for o in store.query(named.ORGANISATIONS)}
     org = orgs.get(name) or next((o for o in orgs.values() if o["name"].casefold() == name.casefold()), None)
     if org is None:

@@ -43,3 +43,15 @@ SMALL_COUNTS = {
     "MEMBER_OF": 1,
     "MEASURED": 0,
 }
+
+
+def example_store(records: list) -> "EmbeddedStore":  # noqa: F821
+    """A throwaway embedded store holding ``records`` (for doctest examples)."""
+    import tempfile
+    from pathlib import Path
+
+    from graph.embedded import EmbeddedStore
+
+    store = EmbeddedStore(Path(tempfile.mkdtemp()) / "example.lbdb")
+    store.write(Batch().extend(records))
+    return store
