@@ -109,3 +109,17 @@ def test_cli_unknown_org(tmp_path: Path) -> None:
         s.write(Batch().extend(records()))
     out = CliRunner().invoke(cli, ["--db", str(db), "partners", "--org", "o9"])
     assert out.exit_code == 1 and out.stderr.startswith("Error: no active organisation 'o9' in the graph (did you mean")
+
+
+def test_structural_holes_agree_with_networkx() -> None:
+    # The fast version must give NetworkX's numbers (a cross-check of an optimisation, not the expected answer).
+    import networkx as nx
+
+    g = nx.gnm_random_graph(60, 300, seed=3)
+    for u, v in g.edges:
+        g.edges[u, v]["weight"] = 1 + (u * v) % 4
+    nodes = sorted(g.nodes)[:15]
+    mine_c, mine_e = n.structural_holes(g, nodes)
+    ref_c, ref_e = nx.constraint(g, nodes, weight="weight"), nx.effective_size(g, nodes, weight="weight")
+    for v in nodes:
+        assert mine_c[v] == pytest.approx(ref_c[v]) and mine_e[v] == pytest.approx(ref_e[v])
