@@ -23,6 +23,7 @@ from graph.store import Store, open_store
 from loaders import bundled, iati, indices, tabular
 from queries import analysis, briefing, network
 from queries import profile as profile_queries
+from visualisations import export as exporters
 from queries import identity as identity_queries
 
 FORMATS = ("table", "json", "csv")
@@ -351,6 +352,20 @@ def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
             emit(rows, fmt, title=title)
     else:
         emit([{"section": title, **r} for title, rows in sections for r in rows], fmt)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(exporters.FORMATS), required=True, help="gexf (Gephi, with a timeline), graphml, json (node-link), csv (nodes + edges files).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write.")
+@click.option("--label", "labels", multiple=True, help="Only these node labels (repeat); default all.")
+@click.option("--type", "types", multiple=True, help="Only these relationship types (repeat); default all.")
+@click.pass_context
+def export(ctx: click.Context, fmt: str, output: Path, labels: tuple[str, ...], types: tuple[str, ...]) -> None:
+    """Export the graph, or the part with --label / --type, for Gephi and other tools."""
+    g = store_of(ctx).to_networkx(labels=labels or None, types=types or None)
+    for f in exporters.write(g, fmt, output):
+        info(f"wrote {f}")
+    info(f"{g.number_of_nodes()} nodes, {g.number_of_edges()} relationships")
 
 
 @cli.command()
