@@ -24,6 +24,7 @@ from loaders import bundled, iati, indices, tabular
 from queries import analysis, briefing, network
 from queries import profile as profile_queries
 from visualisations import export as exporters
+from visualisations import network as network_viz
 from queries import identity as identity_queries
 
 FORMATS = ("table", "json", "csv")
@@ -366,6 +367,27 @@ def export(ctx: click.Context, fmt: str, output: Path, labels: tuple[str, ...], 
     for f in exporters.write(g, fmt, output):
         info(f"wrote {f}")
     info(f"{g.number_of_nodes()} nodes, {g.number_of_edges()} relationships")
+
+
+@cli.group()
+def viz() -> None:
+    """Figures: an offline interactive network page."""
+
+
+@viz.command("network")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
+@click.option("--around", metavar="NAME", help="Only what is within --depth steps of this country or organisation.")
+@click.option("--depth", type=click.IntRange(1, 6), default=1, show_default=True)
+@click.option("--max-nodes", type=click.IntRange(10), default=network_viz.MAX_NODES, show_default=True, help="Above this, programmes are folded into weighted funder-country links.")
+@click.pass_context
+def viz_network(ctx: click.Context, output: Path, around: str | None, depth: int, max_nodes: int) -> None:
+    """An interactive network page that works offline (one HTML file)."""
+    g = store_of(ctx.find_root()).to_networkx(labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"])
+    g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])  # countries and bodies with no programme
+    note = network_viz.write_network(g, output, around=around, depth=depth, max_nodes=max_nodes)
+    if note:
+        info(note)
+    info(f"wrote {output}")
 
 
 @cli.command()

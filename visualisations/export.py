@@ -155,6 +155,9 @@ def _atomic(path: Path, write_to: Callable[[Path], None]) -> None:
     os.close(fd)
     try:
         write_to(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; an export is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,0 +1,103 @@
+"""The network page: offline, escaped, aggregated when large (browser checks: next in the issue)."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from graph.embedded import EmbeddedStore
+from graph.model import Country, Funds, Organisation, Programme, Targets
+from graph.store import Batch
+from tests.fixtures import SRC, small_batch
+from visualisations import network as viz
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def page_data(html: str) -> dict:
+    m = re.search(r'<script id="data" type="application/json">(.*?)</script>', html, re.S)
+    assert m, "data script missing"
+    return json.loads(m.group(1))
+
+
+def test_page_is_self_contained_and_escapes_values() -> None:
+    g = nx.MultiDiGraph()
+    g.add_node("Organisation:x", label="Organisation", name=HOSTILE, source="</script><script>alert(2)</script>")
+    g.add_node("Country:KEN", label="Country", name="Kenya")
+    g.add_edge("Organisation:x", "Country:KEN", key="PARTNERS_WITH", type="PARTNERS_WITH")
+    html = viz.page(g)
+    assert not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', html), "a resource would be fetched"
+    assert "<img src=x" not in html and "</script><script>alert(2)" not in html
+    data = page_data(html)
+    [node] = [n for n in data["nodes"] if n["id"] == "Organisation:x"]
+    assert node["label"] == HOSTILE[:40]  # shown as these characters, by JSON, never parsed as markup
+    assert "source: </script><script>alert(2)</script>" in node["title"]
+    assert data["options"]["layout"]["randomSeed"] == 42
+    assert "vis.Network" in html and 'setOptions({physics: false})' in html
+
+
+def test_kinds_are_coloured_and_shaped(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "g.lbdb") as s:
+        s.write(small_batch())
+        g = s.to_networkx()
+    data = page_data(viz.page(g))
+    by_id = {n["id"]: n for n in data["nodes"]}
+    assert (by_id["Organisation:eu"]["color"], by_id["Organisation:eu"]["shape"]) == viz.KINDS["funder"][:2]
+    assert (by_id["Organisation:coe"]["color"], by_id["Organisation:coe"]["shape"]) == viz.KINDS["implementer"][:2]
+    assert by_id["Country:GHA"]["shape"] == "dot" and by_id["Programme:p1"]["shape"] == "square"
+    assert len(data["nodes"]) == 8 and len(data["edges"]) == 7
+
+
+def test_around_and_depth(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "g.lbdb") as s:
+        s.write(small_batch())
+        g = s.to_networkx()
+    # Kenya <- p1 (depth 1); p1 <- eu, coe and -> GHA (depth 2)
+    assert sorted(viz.ego(g, "KEN", 1).nodes) == ["Country:KEN", "Programme:p1"]
+    assert sorted(viz.ego(g, "Kenya", 2).nodes) == ["Country:GHA", "Country:KEN", "Organisation:coe", "Organisation:eu", "Programme:p1"]
+    with pytest.raises(viz.VizError, match="nothing called 'Kenia' in the graph \\(did you mean Kenya"):
+        viz.ego(g, "Kenia", 1)
+
+
+def test_large_graphs_are_folded_and_say_so() -> None:
+    recs = [Country(iso3=c, name=c, source=SRC) for c in ("GHA", "KEN", "NGA")]
+    recs += [Organisation(id=f"f{i}", name=f"F{i}", source=SRC) for i in range(2)]
+    for i in range(30):
+        recs += [Programme(id=f"p{i}", name=f"P{i}", source=SRC), Funds(src=f"f{i % 2}", dst=f"p{i}", source=SRC),
+                 Targets(src=f"p{i}", dst=("GHA", "KEN", "NGA")[i % 3], source=SRC)]
+    g = nx.MultiDiGraph()
+    b = Batch().extend(recs)
+    for label, recs_ in b.nodes.items():
+        for k, r in recs_.items():
+            g.add_node(f"{label}:{k}", label=label, name=r.name)
+    for t, rels in b.rels.items():
+        spec_src = {"FUNDS": ("Organisation", "Programme"), "TARGETS": ("Programme", "Country")}[t]
+        for (u, v) in rels:
+            g.add_edge(f"{spec_src[0]}:{u}", f"{spec_src[1]}:{v}", key=t, type=t)
+    folded, note = viz.fold_programmes(g, max_nodes=10)
+    # 30 programmes; f0 funds the even ones (targets GHA, NGA, KEN in turn: 5 each), f1 the odd ones: 6 links of 5
+    assert sorted((u, v, d["programmes"]) for u, v, d in folded.edges(data=True)) == [
+        ("Organisation:f0", "Country:GHA", 5), ("Organisation:f0", "Country:KEN", 5), ("Organisation:f0", "Country:NGA", 5),
+        ("Organisation:f1", "Country:GHA", 5), ("Organisation:f1", "Country:KEN", 5), ("Organisation:f1", "Country:NGA", 5)]
+    assert note.startswith("35 nodes is more than a browser lays out smoothly")
+    assert viz.fold_programmes(g, max_nodes=100) == (g, None)
+
+
+def test_cli(tmp_path: Path) -> None:
+    db = tmp_path / "g.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(small_batch())
+    out = CliRunner().invoke(cli, ["--db", str(db), "viz", "network", "-o", str(tmp_path / "n.html"), "--around", "GHA", "--depth", "2"], catch_exceptions=False)
+    assert out.exit_code == 0, out.stderr
+    assert len(page_data((tmp_path / "n.html").read_text())["nodes"]) == 5
+    assert (tmp_path / "n.html").stat().st_mode & 0o644 == 0o644
+    bad = CliRunner().invoke(cli, ["--db", str(db), "viz", "network", "-o", str(tmp_path / "m.html"), "--around", "Atlantis"])
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: nothing called 'Atlantis'") and not (tmp_path / "m.html").exists()
+    nodir = CliRunner().invoke(cli, ["--db", str(db), "viz", "network", "-o", str(tmp_path / "no" / "m.html")])
+    assert nodir.exit_code == 1 and "no directory" in nodir.stderr

@@ -1,0 +1,216 @@
+"""An interactive network page that works offline: one HTML file, nothing fetched.
+
+pyvis builds the node and edge data; the page is this module's own
+template, because pyvis 0.3.2's loads Bootstrap and tom-select from a CDN
+even with ``cdn_resources="in_line"``. vis-network's script and style are
+inlined from the copies pyvis ships. Data reaches the page only as JSON
+inside a script element, with ``<`` escaped, and vis-network shows string
+titles as text: a name such as ``<img src=x onerror=alert(1)>`` is shown,
+never run.
+
+Colours are the Okabe-Ito palette (safe for colour-blind readers), with a
+different shape per kind as well. The layout is seeded and physics stops
+once the layout has stabilised.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import pyvis
+from pyvis.network import Network
+
+from graph.errors import CCBError
+from visualisations.export import _atomic
+
+MAX_NODES = 1_500  # above this, programmes are folded into funder -> country edges and the top edges kept
+VIS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
+KINDS = {  # kind: (colour, shape, legend text)
+    "country": ("#56B4E9", "dot", "Country"),
+    "funder": ("#E69F00", "diamond", "Funder"),
+    "implementer": ("#009E73", "triangle", "Implementer / other organisation"),
+    "programme": ("#CC79A7", "square", "Programme"),
+    "indicator": ("#999999", "dot", "Index"),
+}
+EDGE_COLOURS = {"FUNDS": "#E69F00", "IMPLEMENTS": "#009E73", "TARGETS": "#56B4E9", "PARTNERS_WITH": "#D55E00",
+                "MEMBER_OF": "#BBBBBB", "MEASURED": "#999999", "SUPPORTS": "#E69F00"}
+
+
+class VizError(CCBError):
+    """A figure could not be made from what was asked."""
+
+
+def kind_of(g: nx.MultiDiGraph, node: str) -> str:
+    label = g.nodes[node].get("label", "")
+    if label == "Organisation":
+        funds = any(d.get("type") == "FUNDS" for _, _, d in g.out_edges(node, data=True))
+        return "funder" if funds else "implementer"
+    return {"Country": "country", "Programme": "programme", "Indicator": "indicator"}.get(label, "implementer")
+
+
+def find_node(g: nx.MultiDiGraph, name: str) -> str:
+    """The node whose id, key or name is ``name`` (case-insensitive), or a clear error with suggestions."""
+    want = name.casefold()
+    for n, d in sorted(g.nodes(data=True)):
+        if want in (n.casefold(), str(d.get("iso3", d.get("id", ""))).casefold(), str(d.get("name", "")).casefold()):
+            return n
+    from difflib import get_close_matches
+
+    names = sorted({str(d.get("name", n)) for n, d in g.nodes(data=True)})
+    close = get_close_matches(name, names, n=3, cutoff=0.5)
+    raise VizError(f"nothing called {name!r} in the graph", f"did you mean {', '.join(close)}?" if close else "give an ISO code, an id or a name")
+
+
+def ego(g: nx.MultiDiGraph, name: str, depth: int) -> nx.MultiDiGraph:
+    """The part of ``g`` within ``depth`` steps of ``name``, whatever the direction."""
+    if depth < 1:
+        raise VizError("--depth must be at least 1")
+    centre = find_node(g, name)
+    keep = nx.single_source_shortest_path_length(g.to_undirected(as_view=True), centre, cutoff=depth)
+    return g.subgraph(sorted(keep)).copy()
+
+
+def fold_programmes(g: nx.MultiDiGraph, max_nodes: int = MAX_NODES) -> tuple[nx.MultiDiGraph, str | None]:
+    """Above ``max_nodes``: funder -> country edges weighted by programmes, the heaviest kept. Returns (graph, note)."""
+    if g.number_of_nodes() <= max_nodes:
+        return g, None
+    weight: Counter[tuple[str, str]] = Counter()
+    for p, d in g.nodes(data=True):
+        if d.get("label") != "Programme":
+            continue
+        funders = [u for u, _, e in g.in_edges(p, data=True) if e.get("type") == "FUNDS"]
+        countries = [v for _, v, e in g.out_edges(p, data=True) if e.get("type") == "TARGETS"]
+        for f in funders:
+            for c in countries:
+                weight[(f, c)] += 1
+    top = sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))
+    out = nx.MultiDiGraph()
+    for (f, c), w in top:
+        if out.number_of_nodes() >= max_nodes and not (f in out and c in out):
+            continue
+        for n in (f, c):
+            out.add_node(n, **g.nodes[n])
+        out.add_edge(f, c, key="SUPPORTS", type="SUPPORTS", programmes=w)
+    note = (f"{g.number_of_nodes():,} nodes is more than a browser lays out smoothly: programmes are folded into "
+            f"funder-to-country links weighted by programme count, and the {out.number_of_edges():,} heaviest links "
+            f"({out.number_of_nodes():,} nodes) are shown.")
+    return out, note
+
+
+def _title(d: dict[str, Any]) -> str:
+    """A plain-text tooltip: one 'field: value' line per known property."""
+    skip = {"label", "id", "iso3"}
+    lines = [str(d.get("name", d.get("id", "")))]
+    for k, v in d.items():
+        if k not in skip and k != "name" and v not in (None, "", []):
+            lines.append(f"{k}: {'; '.join(map(str, v)) if isinstance(v, list) else v}")
+    return "\n".join(lines)
+
+
+def build(g: nx.MultiDiGraph) -> Network:
+    """A pyvis network of ``g``: kinds coloured and shaped, sized by degree, edges styled by type."""
+    net = Network(directed=True, cdn_resources="remote")
+    degree = dict(g.degree())
+    for n in sorted(g.nodes):
+        d = g.nodes[n]
+        colour, shape, _ = KINDS[kind_of(g, n)]
+        net.add_node(n, label=str(d.get("name", n))[:40], title=_title(d), color=colour, shape=shape,
+                     size=8 + min(30, 3 * degree[n] ** 0.5))
+    for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2]))):
+        t = d.get("type", k)
+        width = 1 + min(8, d.get("programmes", 1) - 1)
+        net.add_edge(u, v, title=_title({"name": t, **{a: x for a, x in d.items() if a != "type"}}),
+                     color=EDGE_COLOURS.get(t, "#888888"), width=width, arrows="to")
+    return net
+
+
+PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>CCB Graph network</title>
+<style>{vis_css}</style>
+<style>
+ body {{ font-family: system-ui, sans-serif; margin: 0; }}
+ header {{ padding: 8px 12px; display: flex; gap: 16px; align-items: center; flex-wrap: wrap; border-bottom: 1px solid #ddd; }}
+ #graph {{ width: 100vw; height: calc(100vh - 60px); }}
+ .legend span {{ margin-right: 12px; white-space: nowrap; }}
+ .swatch {{ display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: middle; }}
+ #note {{ color: #a33; }}
+</style>
+</head>
+<body>
+<header>
+ <strong>CCB Graph</strong>
+ <label>Find <input id="search" list="names" placeholder="name or code"></label>
+ <datalist id="names"></datalist>
+ <span class="legend">{legend}</span>
+ <span id="note"></span>
+ <span id="status">laying out...</span>
+</header>
+<div id="graph"></div>
+<script>{vis_js}</script>
+<script id="data" type="application/json">{data}</script>
+<script>
+(function () {{
+  var data = JSON.parse(document.getElementById("data").textContent);
+  var nodes = new vis.DataSet(data.nodes), edges = new vis.DataSet(data.edges);
+  var network = new vis.Network(document.getElementById("graph"), {{nodes: nodes, edges: edges}}, data.options);
+  window.ccbNetwork = network; window.ccbNodes = nodes; window.ccbEdges = edges;
+  document.getElementById("note").textContent = data.note || "";
+  var list = document.getElementById("names");
+  nodes.forEach(function (n) {{ var o = document.createElement("option"); o.value = n.label; list.appendChild(o); }});
+  network.once("stabilizationIterationsDone", function () {{
+    network.setOptions({{physics: false}});
+    window.ccbStable = true;
+    document.getElementById("status").textContent = "";
+  }});
+  document.getElementById("search").addEventListener("change", function (e) {{
+    var q = e.target.value.toLowerCase();
+    var hit = nodes.get({{filter: function (n) {{ return n.label.toLowerCase() === q || String(n.id).toLowerCase() === q; }}}})[0];
+    if (hit) {{ network.selectNodes([hit.id]); network.focus(hit.id, {{scale: 1.2, animation: false}}); window.ccbFocused = hit.id; }}
+  }});
+}})();
+</script>
+</body>
+</html>
+"""
+
+
+def page(g: nx.MultiDiGraph, *, note: str | None = None) -> str:
+    """The HTML of an offline, interactive page of ``g``."""
+    net = build(g)
+    nodes, edges, *_ = net.get_network_data()
+    options = {
+        "layout": {"randomSeed": 42, "improvedLayout": len(nodes) <= 300},
+        "physics": {"solver": "forceAtlas2Based", "stabilization": {"enabled": True, "iterations": 400, "updateInterval": 50}},
+        "interaction": {"hover": True, "tooltipDelay": 150},
+        "nodes": {"font": {"size": 12}},
+        "edges": {"smooth": False},
+    }
+    data = json.dumps({"nodes": nodes, "edges": edges, "options": options, "note": note}, ensure_ascii=False)
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")  # no value can end the script
+    legend = "".join(f'<span><i class="swatch" style="background:{c}"></i>{text}</span>' for c, _, text in KINDS.values())
+    return PAGE.format(vis_css=(VIS / "vis-network.css").read_text(), vis_js=(VIS / "vis-network.min.js").read_text(),
+                       legend=legend, data=data)
+
+
+def write_network(g: nx.MultiDiGraph, path: str | Path, *, around: str | None = None, depth: int = 1,
+                  max_nodes: int = MAX_NODES) -> str | None:
+    """Write the page of ``g`` (or of the part around ``around``) to ``path``; return the aggregation note, if any."""
+    if around:
+        g = ego(g, around, depth)
+    if g.number_of_nodes() == 0:
+        raise VizError("nothing to draw: the graph (or the filtered part) is empty", "load data, or widen the filters")
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise VizError(f"no directory {path.parent}", "create it first, or choose another -o path")
+    g, note = fold_programmes(g, max_nodes)
+    html = page(g, note=note)
+    _atomic(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    return note
