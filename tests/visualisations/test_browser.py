@@ -1,0 +1,105 @@
+"""The network page in a real headless browser (Debian's Chromium, driven by Playwright), network cut off.
+
+Skipped where Chromium or Playwright is missing, except under CI, where
+``.ci/run`` installs both and a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.model import Country, Funds, Organisation, Programme, Targets
+from graph.store import Batch
+from tests.fixtures import SRC, example_store, small_batch
+from visualisations import network as viz
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("CCB_TEST_ARTIFACTS", "test-artifacts"))
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("playwright is not installed: pip install '.[test]'")
+        pytest.skip("playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: apt-get install chromium")
+        pytest.skip("Debian's chromium is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                                                              "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+def open_page(browser: object, path: Path) -> tuple[object, list[str], list[str], list[str]]:
+    page = browser.new_page(viewport={"width": 1400, "height": 900})  # type: ignore[attr-defined]
+    external: list[str] = []
+    errors: list[str] = []
+    dialogs: list[str] = []
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else (external.append(r.request.url), r.abort()))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.as_uri())
+    # Polled from here: the page's CSP forbids eval, which wait_for_function uses.
+    deadline = time.monotonic() + 120
+    while not page.evaluate("window.ccbStable === true"):
+        assert time.monotonic() < deadline, "the layout did not settle in 120 s"
+        time.sleep(0.05)
+    return page, external, errors, dialogs
+
+
+def test_network_page_offline(browser: object, tmp_path: Path) -> None:
+    batch = small_batch().extend([Organisation(id="evil", name=HOSTILE, source=SRC), Funds(src="evil", dst="p2", source=SRC)])
+    store = example_store([r for recs in batch.nodes.values() for r in recs.values()] + [r for recs in batch.rels.values() for r in recs.values()])
+    g = store.to_networkx()
+    store.close()
+    path = tmp_path / "n.html"
+    viz.write_network(g, path)
+    page, external, errors, dialogs = open_page(browser, path)
+    assert external == [] and errors == [] and dialogs == []
+    assert page.evaluate("[ccbNodes.length, ccbEdges.length]") == [g.number_of_nodes(), g.number_of_edges()] == [9, 8]
+    assert page.evaluate("ccbNetwork.physics.options.enabled") is False
+    page.fill("#search", "Kenya")
+    page.dispatch_event("#search", "change")
+    assert page.evaluate("[window.ccbFocused, ccbNetwork.getSelectedNodes()]") == ["Country:KEN", ["Country:KEN"]]
+    # the hostile name is data: no element was made from it, and it is offered as text in the search list
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    assert HOSTILE in page.evaluate("Array.from(document.querySelectorAll('#names option')).map(o => o.value)")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "network.png"))
+    page.close()
+
+
+def test_two_thousand_nodes_settle(browser: object, tmp_path: Path) -> None:
+    isos = ["GHA", "KEN", "NGA", "SEN", "UGA", "RWA", "IDN", "PHL", "LKA", "MUS"]
+    recs: list = [Country(iso3=c, name=c, source=SRC) for c in isos]
+    recs += [Organisation(id=f"o{i}", name=f"Org {i}", source=SRC) for i in range(190)]
+    for i in range(1800):
+        recs += [Programme(id=f"p{i}", name=f"P{i}", source=SRC), Funds(src=f"o{i % 190}", dst=f"p{i}", source=SRC),
+                 Targets(src=f"p{i}", dst=isos[i % 10], source=SRC)]
+    store = example_store(recs)
+    g = store.to_networkx()
+    store.close()
+    assert g.number_of_nodes() == 2000
+    path = tmp_path / "big.html"
+    viz.write_network(g, path, max_nodes=2000)
+    start = time.perf_counter()
+    page, external, errors, _ = open_page(browser, path)
+    settled = time.perf_counter() - start
+    assert external == [] and errors == []
+    assert page.evaluate("[ccbNodes.length, ccbEdges.length, ccbNetwork.physics.options.enabled]") == [2000, 3600, False]
+    print(f"\n2,000 nodes / 3,600 edges: {path.stat().st_size / 1024:.0f} KiB, stable and frozen after {settled:.1f} s")
+    page.close()
