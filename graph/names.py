@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _DROP = re.compile(r"[^\w\s]")
 _SPACE = re.compile(r"\s+")
@@ -43,3 +44,15 @@ def initials(name: str) -> str:
     """
     words = [w for w in normalise_name(name).split() if w not in {"and", "of", "for", "the", "on", "in"}]
     return "".join(w[0] for w in words).upper()
+
+
+def suggest(value: str, candidates: Iterable[str], otherwise: str, cutoff: float = 0.5) -> str:
+    """The hint for an unknown name: the closest candidates, or ``otherwise``.
+
+    >>> suggest("Kenia", ["Kenya", "Ghana"], "use an ISO code")
+    'did you mean Kenya?'
+    """
+    from difflib import get_close_matches
+
+    close = get_close_matches(value, list(candidates), n=3, cutoff=cutoff)
+    return f"did you mean {', '.join(close)}?" if close else otherwise

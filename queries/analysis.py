@@ -21,6 +21,7 @@ from typing import Any
 
 from graph.errors import CCBError
 from graph.model import THEMES
+from graph.names import suggest
 from graph.store import Store
 from queries import named
 
@@ -85,10 +86,7 @@ def _fmt_money(m: dict[str, float]) -> str | None:
 def _check_name(store: Store, label: str, value: str, query: str) -> None:
     known = [r["k"] for r in store.query(query)]
     if value not in known:
-        from difflib import get_close_matches
-
-        close = get_close_matches(value, known, n=3, cutoff=0.5)
-        hint = f"did you mean {', '.join(close)}?" if close else f"see `ccb query \"MATCH (n:{label}) RETURN n LIMIT 20\"`"
+        hint = suggest(value, known, f"see `ccb query \"MATCH (n:{label}) RETURN n LIMIT 20\"`")
         raise UnknownName(f"no {label} {value!r} in the graph", hint)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import networkx as nx
 
+from graph.names import suggest
 from graph.store import Store
 from queries import named
 from queries.analysis import UnknownName
@@ -80,10 +81,7 @@ def collaboration_graph(act: Activity) -> nx.Graph:
 
 def _check_org(act: Activity, org: str | None) -> None:
     if org is not None and org not in act.names:
-        from difflib import get_close_matches
-
-        close = get_close_matches(org, sorted(act.names), n=3, cutoff=0.5)
-        raise UnknownName(f"no active organisation {org!r} in the graph", f"did you mean {', '.join(close)}?" if close else "see `ccb supports --by funder`")
+        raise UnknownName(f"no active organisation {org!r} in the graph", suggest(org, sorted(act.names), "see `ccb supports --by funder`"))
 
 
 def partners(store: Store, *, org: str | None = None, limit: int = 50) -> list[dict[str, Any]]:

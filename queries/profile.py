@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from graph.model import THEMES
+from graph.names import suggest
 from queries import analysis, named, network
 from queries.analysis import UnknownName, Window
 
@@ -17,10 +18,8 @@ def _country(store: Any, code: str) -> dict[str, Any]:
     by_name = {c["name"].casefold(): c for c in countries.values()}
     found = countries.get(code.upper()) or by_name.get(code.casefold())
     if found is None:
-        from difflib import get_close_matches
-
-        close = get_close_matches(code, list(countries) + [c["name"] for c in countries.values()], n=3, cutoff=0.6)
-        raise UnknownName(f"no country {code!r} in the graph", f"did you mean {', '.join(close)}?" if close else "use an ISO alpha-3 code")
+        names = list(countries) + [c["name"] for c in countries.values()]
+        raise UnknownName(f"no country {code!r} in the graph", suggest(code, names, "use an ISO alpha-3 code", cutoff=0.6))
     return found
 
 
@@ -112,11 +111,9 @@ def profile(store: Any, name: str) -> list[tuple[str, Rows]]:
         try:
             return _country_profile(store, _country(store, name))
         except UnknownName:
-            from difflib import get_close_matches
-
-            close = get_close_matches(name, list(orgs) + [o["name"] for o in orgs.values()], n=3, cutoff=0.6)
+            names = list(orgs) + [o["name"] for o in orgs.values()]
             raise UnknownName(f"no country or organisation {name!r} in the graph",
-                              f"did you mean {', '.join(close)}?" if close else "give an ISO code, an organisation id or a name") from None
+                              suggest(name, names, "give an ISO code, an organisation id or a name", cutoff=0.6)) from None
     return _org_profile(store, org)
 
 

@@ -45,6 +45,13 @@ SMALL_COUNTS = {
 }
 
 
+def write_reversed(store: "Store", records: list) -> None:  # noqa: F821
+    """Write ``records`` backwards, nodes first then relationships: a different load order for determinism tests."""
+    recs = list(reversed(records))
+    store.write(Batch().extend([r for r in recs if not hasattr(r, "src")]))
+    store.write(Batch().extend([r for r in recs if hasattr(r, "src")]))
+
+
 def example_store(records: list) -> "EmbeddedStore":  # noqa: F821
     """A throwaway embedded store holding ``records`` (for doctest examples)."""
     import tempfile

@@ -25,6 +25,7 @@ import pyvis
 from pyvis.network import Network
 
 from graph.errors import CCBError
+from graph.names import suggest
 from visualisations.export import _atomic
 
 MAX_NODES = 1_500  # above this, programmes are folded into funder -> country edges and the top edges kept
@@ -58,11 +59,8 @@ def find_node(g: nx.MultiDiGraph, name: str) -> str:
     for n, d in sorted(g.nodes(data=True)):
         if want in (n.casefold(), str(d.get("iso3", d.get("id", ""))).casefold(), str(d.get("name", "")).casefold()):
             return n
-    from difflib import get_close_matches
-
     names = sorted({str(d.get("name", n)) for n, d in g.nodes(data=True)})
-    close = get_close_matches(name, names, n=3, cutoff=0.5)
-    raise VizError(f"nothing called {name!r} in the graph", f"did you mean {', '.join(close)}?" if close else "give an ISO code, an id or a name")
+    raise VizError(f"nothing called {name!r} in the graph", suggest(name, names, "give an ISO code, an id or a name"))
 
 
 def ego(g: nx.MultiDiGraph, name: str, depth: int) -> nx.MultiDiGraph:

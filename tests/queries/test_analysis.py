@@ -13,6 +13,7 @@ from graph.embedded import EmbeddedStore
 from graph.model import Country, Funds, Implements, Indicator, Measured, Organisation, Programme, Targets
 from graph.store import Batch, Store
 from queries import analysis as a
+from tests.fixtures import write_reversed
 
 S = "tests/queries/test_analysis.py"
 
@@ -120,10 +121,7 @@ def test_same_answers_whatever_the_load_order(tmp_path: Path) -> None:
     forward, backward = EmbeddedStore(tmp_path / "f.lbdb"), EmbeddedStore(tmp_path / "b.lbdb")
     recs = records()
     forward.write(Batch().extend(recs))
-    nodes = [r for r in reversed(recs) if not hasattr(r, "src")]
-    rels = [r for r in reversed(recs) if hasattr(r, "src")]
-    for part in (nodes, rels):
-        backward.write(Batch().extend(part))
+    write_reversed(backward, recs)
     for fn in (a.supports, a.country_gaps, a.region_gaps, a.theme_gaps, a.concentration):
         assert fn(forward) == fn(backward), fn.__name__
     forward.close()

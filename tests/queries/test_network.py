@@ -14,6 +14,7 @@ from graph.model import Country, Funds, Implements, Organisation, PartnersWith, 
 from graph.store import Batch, Store
 from queries import network as n
 from queries.analysis import UnknownName
+from tests.fixtures import write_reversed
 
 S = "tests/queries/test_network.py"
 
@@ -80,9 +81,7 @@ def test_communities(graph: Store) -> None:
 def test_same_answers_whatever_the_load_order(tmp_path: Path) -> None:
     a, b = EmbeddedStore(tmp_path / "a.lbdb"), EmbeddedStore(tmp_path / "b.lbdb")
     a.write(Batch().extend(records()))
-    recs = list(reversed(records()))
-    b.write(Batch().extend([r for r in recs if not hasattr(r, "src")]))
-    b.write(Batch().extend([r for r in recs if hasattr(r, "src")]))
+    write_reversed(b, records())
     for fn in (n.partners, n.brokers, n.communities, lambda s: n.cofunders(s, "o1")):
         assert fn(a) == fn(b)
     a.close()
