@@ -378,13 +378,21 @@ def viz() -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
 @click.option("--around", metavar="NAME", help="Only what is within --depth steps of this country or organisation.")
 @click.option("--depth", type=click.IntRange(1, 6), default=1, show_default=True)
+@click.option("--view", type=click.Choice(sorted(network_viz.VIEWS)), default="whole", show_default=True,
+              help="whole graph; organisations linked by shared programmes; or funders linked to the countries they support.")
+@click.option("--region", help="Only countries of this UN M49 region or sub-region.")
+@click.option("--from", "year_from", type=int, metavar="YEAR", help="Only programmes active in or after this year.")
+@click.option("--to", "year_to", type=int, metavar="YEAR", help="Only programmes active in or before this year.")
+@THEME
 @click.option("--max-nodes", type=click.IntRange(10), default=network_viz.MAX_NODES, show_default=True, help="Above this, programmes are folded into weighted funder-country links.")
 @click.pass_context
-def viz_network(ctx: click.Context, output: Path, around: str | None, depth: int, max_nodes: int) -> None:
+def viz_network(ctx: click.Context, output: Path, around: str | None, depth: int, view: str, region: str | None,
+                year_from: int | None, year_to: int | None, theme: str | None, max_nodes: int) -> None:
     """An interactive network page that works offline (one HTML file)."""
     g = store_of(ctx.find_root()).to_networkx(labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"])
     g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])  # countries and bodies with no programme
-    note = network_viz.write_network(g, output, around=around, depth=depth, max_nodes=max_nodes)
+    note = network_viz.write_network(g, output, around=around, depth=depth, view=view, theme=theme, region=region,
+                                     window=analysis.Window(year_from, year_to), max_nodes=max_nodes)
     if note:
         info(note)
     info(f"wrote {output}")

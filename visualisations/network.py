@@ -26,6 +26,7 @@ from pyvis.network import Network
 
 from graph.errors import CCBError
 from graph.names import suggest
+from queries.analysis import Window
 from visualisations.export import _atomic
 
 MAX_NODES = 1_500  # above this, programmes are folded into funder -> country edges and the top edges kept
@@ -38,7 +39,7 @@ KINDS = {  # kind: (colour, shape, legend text)
     "indicator": ("#999999", "dot", "Index"),
 }
 EDGE_COLOURS = {"FUNDS": "#E69F00", "IMPLEMENTS": "#009E73", "TARGETS": "#56B4E9", "PARTNERS_WITH": "#D55E00",
-                "MEMBER_OF": "#BBBBBB", "MEASURED": "#999999", "SUPPORTS": "#E69F00"}
+                "MEMBER_OF": "#BBBBBB", "MEASURED": "#999999", "SUPPORTS": "#E69F00", "COLLABORATES": "#0072B2"}
 
 
 class VizError(CCBError):
@@ -72,10 +73,7 @@ def ego(g: nx.MultiDiGraph, name: str, depth: int) -> nx.MultiDiGraph:
     return g.subgraph(sorted(keep)).copy()
 
 
-def fold_programmes(g: nx.MultiDiGraph, max_nodes: int = MAX_NODES) -> tuple[nx.MultiDiGraph, str | None]:
-    """Above ``max_nodes``: funder -> country edges weighted by programmes, the heaviest kept. Returns (graph, note)."""
-    if g.number_of_nodes() <= max_nodes:
-        return g, None
+def _funder_country_weights(g: nx.MultiDiGraph) -> Counter[tuple[str, str]]:
     weight: Counter[tuple[str, str]] = Counter()
     for p, d in g.nodes(data=True):
         if d.get("label") != "Programme":
@@ -85,7 +83,56 @@ def fold_programmes(g: nx.MultiDiGraph, max_nodes: int = MAX_NODES) -> tuple[nx.
         for f in funders:
             for c in countries:
                 weight[(f, c)] += 1
-    top = sorted(weight.items(), key=lambda kv: (-kv[1], kv[0]))
+    return weight
+
+
+def funder_country_view(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Programmes folded away: funder -> country links weighted by the programmes between them."""
+    out = nx.MultiDiGraph()
+    for (f, c), w in sorted(_funder_country_weights(g).items()):
+        out.add_node(f, **g.nodes[f])
+        out.add_node(c, **g.nodes[c])
+        out.add_edge(f, c, key="SUPPORTS", type="SUPPORTS", programmes=w)
+    return out
+
+
+def collaboration_view(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """Organisations only: linked when they fund or implement the same programme (weight) or are partners."""
+    out = nx.MultiDiGraph()
+    weight: Counter[tuple[str, str]] = Counter()
+    for p, d in sorted(g.nodes(data=True)):
+        if d.get("label") == "Programme":
+            orgs = sorted({u for u, _, e in g.in_edges(p, data=True) if e.get("type") in ("FUNDS", "IMPLEMENTS")})
+            for i, a in enumerate(orgs):
+                for b in orgs[i + 1:]:
+                    weight[(a, b)] += 1
+    for u, v, e in g.edges(data=True):
+        if e.get("type") == "PARTNERS_WITH":
+            weight[tuple(sorted((u, v)))] += 1  # type: ignore[index]
+    for (a, b), w in sorted(weight.items()):
+        out.add_node(a, **g.nodes[a])
+        out.add_node(b, **g.nodes[b])
+        out.add_edge(a, b, key="COLLABORATES", type="COLLABORATES", programmes=w)
+    return out
+
+
+def filtered(g: nx.MultiDiGraph, *, theme: str | None = None, region: str | None = None, window: Window = Window()) -> nx.MultiDiGraph:
+    """Programmes on ``theme`` active in ``window``, countries in ``region`` (region or sub-region); isolated nodes dropped."""
+    drop = [n for n, d in g.nodes(data=True) if (
+        d.get("label") == "Programme" and ((theme and theme not in (d.get("themes") or []))
+                                           or not window.overlaps(d.get("start_date"), d.get("end_date")))
+        or d.get("label") == "Country" and region and region not in (d.get("region"), d.get("subregion")))]
+    out = g.copy()
+    out.remove_nodes_from(drop)
+    out.remove_nodes_from([n for n in list(out.nodes) if out.degree(n) == 0])
+    return out
+
+
+def fold_programmes(g: nx.MultiDiGraph, max_nodes: int = MAX_NODES) -> tuple[nx.MultiDiGraph, str | None]:
+    """Above ``max_nodes``: funder -> country edges weighted by programmes, the heaviest kept. Returns (graph, note)."""
+    if g.number_of_nodes() <= max_nodes:
+        return g, None
+    top = sorted(_funder_country_weights(g).items(), key=lambda kv: (-kv[1], kv[0]))
     out = nx.MultiDiGraph()
     for (f, c), w in top:
         if out.number_of_nodes() >= max_nodes and not (f in out and c in out):
@@ -198,9 +245,16 @@ def page(g: nx.MultiDiGraph, *, note: str | None = None) -> str:
                        legend=legend, data=data)
 
 
-def write_network(g: nx.MultiDiGraph, path: str | Path, *, around: str | None = None, depth: int = 1,
+VIEWS = {"whole": lambda g: g, "collaboration": collaboration_view, "funder-country": funder_country_view}
+
+
+def write_network(g: nx.MultiDiGraph, path: str | Path, *, around: str | None = None, depth: int = 1, view: str = "whole",
+                  theme: str | None = None, region: str | None = None, window: Window = Window(),
                   max_nodes: int = MAX_NODES) -> str | None:
-    """Write the page of ``g`` (or of the part around ``around``) to ``path``; return the aggregation note, if any."""
+    """Write the page of ``g`` (filtered, seen as ``view``, around ``around``) to ``path``; return the folding note, if any."""
+    if view not in VIEWS:
+        raise VizError(f"unknown view {view!r}", f"views: {', '.join(VIEWS)}")
+    g = VIEWS[view](filtered(g, theme=theme, region=region, window=window))
     if around:
         g = ego(g, around, depth)
     if g.number_of_nodes() == 0:

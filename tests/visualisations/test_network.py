@@ -101,3 +101,29 @@ def test_cli(tmp_path: Path) -> None:
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: nothing called 'Atlantis'") and not (tmp_path / "m.html").exists()
     nodir = CliRunner().invoke(cli, ["--db", str(db), "viz", "network", "-o", str(tmp_path / "no" / "m.html")])
     assert nodir.exit_code == 1 and "no directory" in nodir.stderr
+
+
+def test_views_and_filters(tmp_path: Path) -> None:
+    with EmbeddedStore(tmp_path / "g.lbdb") as s:
+        s.write(small_batch())
+        g = s.to_networkx(labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"])
+    # eu funds p1 and coe implements it; eu and coe are also partners: one link of weight 2
+    collab = viz.collaboration_view(g)
+    assert [(u, v, d["programmes"]) for u, v, d in collab.edges(data=True)] == [("Organisation:coe", "Organisation:eu", 2)]
+    # p1 targets GHA and KEN and is funded by eu; p2 has no target
+    fc = viz.funder_country_view(g)
+    assert sorted((u, v, d["programmes"]) for u, v, d in fc.edges(data=True)) == [
+        ("Organisation:eu", "Country:GHA", 1), ("Organisation:eu", "Country:KEN", 1)]
+    # theme B keeps p2 only: eu -> p2, and the eu-coe partnership
+    assert sorted(viz.filtered(g, theme="B").nodes) == ["Organisation:coe", "Organisation:eu", "Programme:p2"]
+    # Western Africa keeps Ghana and drops Kenya (Eastern Africa)
+    west = viz.filtered(g, region="Western Africa")
+    assert "Country:GHA" in west and "Country:KEN" not in west
+    # p1 starts 2016-03 with no end; p2 has no dates: a window before 2016 drops p1 only
+    early = viz.filtered(g, window=viz.Window(None, 2015))
+    assert "Programme:p1" not in early and "Programme:p2" in early
+    # no programme on theme E: the funder-country view has nothing to draw
+    empty = CliRunner().invoke(cli, ["--db", str(tmp_path / "g.lbdb"), "viz", "network", "-o", str(tmp_path / "e.html"), "--theme", "E", "--view", "funder-country"])
+    assert empty.exit_code == 1 and empty.stderr.startswith("Error: nothing to draw") and not (tmp_path / "e.html").exists()
+    ok = CliRunner().invoke(cli, ["--db", str(tmp_path / "g.lbdb"), "viz", "network", "-o", str(tmp_path / "c.html"), "--view", "collaboration"])
+    assert ok.exit_code == 0 and len(page_data((tmp_path / "c.html").read_text())["nodes"]) == 2
