@@ -231,9 +231,7 @@ class _errors:
 def _query_error(statement: str, message: str) -> StoreError:
     text = message.strip().splitlines()[0] if message.strip() else "query failed"
     if "read-only transaction" in text or "read only" in text.lower() and "write" in text.lower():
-        return ReadOnlyViolation(
-            "this query writes to the graph; nothing was changed", "pass --write to allow writes"
-        )
+        return ReadOnlyViolation()
     if "interrupted" in text.lower() or "timeout" in text.lower():
         return QueryError(f"query stopped after {QUERY_TIMEOUT_MS // 1000} s: {text}", "bound variable-length patterns, e.g. [*1..4]")
     return QueryError(f"query failed: {text}", "check the Cypher; labels and types are listed by `ccb stats`")

@@ -29,7 +29,10 @@ class ConnectionFailed(StoreError):
 
 
 class ReadOnlyViolation(StoreError):
-    """A write was attempted through a read-only query."""
+    """A write was attempted through a read-only query; both stores refuse it with this message."""
+
+    def __init__(self) -> None:
+        super().__init__("this query writes to the graph; nothing was changed", "pass --write to allow writes")
 
 
 class QueryError(StoreError):

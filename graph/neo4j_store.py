@@ -144,12 +144,8 @@ def _read_only(tx: neo4j.ManagedTransaction, text: str, params: dict[str, Any]) 
     rows = _records(result)
     summary = result.consume()
     if summary.query_type not in (None, "r") or summary.counters.contains_updates:
-        raise _refused()  # raising inside the managed transaction rolls it back
+        raise ReadOnlyViolation()  # raising inside the managed transaction rolls it back
     return rows
-
-
-def _refused() -> ReadOnlyViolation:
-    return ReadOnlyViolation("this query writes to the graph; nothing was changed", "pass --write to allow writes")
 
 
 def _records(result: neo4j.Result) -> list[dict[str, Any]]:
@@ -196,7 +192,7 @@ class _errors:
         if isinstance(exc, nx_err.ConstraintError):
             raise StoreError(f"a key is already taken: {exc.message}", "keys must be unique per label") from None
         if isinstance(exc, nx_err.Neo4jError) and exc.code and "AccessMode" in exc.code:
-            raise _refused() from None
+            raise ReadOnlyViolation() from None
         if isinstance(exc, nx_err.Neo4jError):
             hint = "check the Cypher; labels and types are listed by `ccb stats`"
             raise QueryError(f"query failed: {_first_line(Exception(exc.message or exc))}", hint) from None

@@ -229,8 +229,13 @@ def country_gaps(store: Store, *, region: str | None = None, theme: str | None =
     return sorted(out, key=lambda r: (-r["priority"], r["programmes"], r["iso3"]))
 
 
-def region_gaps(store: Store, *, theme: str | None = None, window: Window = Window(), level: str = "region") -> list[Row]:
+def region_gaps(store: Store, *, theme: str | None = None, window: Window = Window(), level: str = "region",
+                countries: list[Row] | None = None) -> list[Row]:
     """Per UN M49 region (or sub-region): countries, unserved share, programmes, mean need and priority.
+
+    ``countries`` takes rows already computed by :func:`country_gaps` (with
+    the same theme and window), so a caller that has them does not compute
+    them again.
 
     Examples
     --------
@@ -244,7 +249,7 @@ def region_gaps(store: Store, *, theme: str | None = None, window: Window = Wind
     if level not in ("region", "subregion"):
         raise ValueError("level is region or subregion")
     groups: dict[str, list[Row]] = defaultdict(list)
-    for r in country_gaps(store, theme=theme, window=window):
+    for r in countries if countries is not None else country_gaps(store, theme=theme, window=window):
         if r[level]:
             groups[r[level]].append(r)
     out = []

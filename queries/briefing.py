@@ -10,11 +10,6 @@ from queries import analysis, named, network
 Rows = list[dict[str, Any]]
 
 
-def _ints(rows: Rows) -> Rows:
-    # LadybugDB's sum() over integers returns Decimal; plain ints print and serialise cleanly.
-    return [{k: int(v) if hasattr(v, "as_integer_ratio") and not isinstance(v, (int, float)) else v for k, v in r.items()} for r in rows]
-
-
 def briefing(store: Store, limit: int = 8) -> list[tuple[str, Rows]]:
     """Sections of ``(title, rows)``: counts, top funders, most supported countries, coverage by region.
 
@@ -28,15 +23,16 @@ def briefing(store: Store, limit: int = 8) -> list[tuple[str, Rows]]:
     >>> s.close()
     """
     counts = [{"what": k, "count": v} for k, v in store.counts().items() if v]
-    regions = _ints(store.query(named.REGION_COVERAGE))
-    for r in regions:
-        r["unserved_share"] = round(r["unserved"] / r["countries"], 2) if r["countries"] else None
+    gaps = analysis.country_gaps(store)
+    regions = sorted(({"region": r["region"], "countries": r["countries"], "unserved": r["unserved"],
+                       "unserved_share": round(r["unserved"] / r["countries"], 2)}
+                      for r in analysis.region_gaps(store, countries=gaps)), key=lambda r: r["region"])
     # States that belong to a regional or global bloc: keeps uninhabited territories off the list.
     members = {r["iso3"] for r in store.query(named.BLOC_MEMBERS)}
     priority = [{k: r[k] for k in ("iso3", "country", "need", "programmes", "priority", "explanation")}
-                for r in analysis.country_gaps(store) if r["iso3"] in members and r["need_known"]][:limit]
+                for r in gaps if r["iso3"] in members and r["need_known"]][:limit]
     if not priority:
-        unserved = sum(1 for r in analysis.country_gaps(store) if r["iso3"] in members and r["programmes"] == 0)
+        unserved = sum(1 for r in gaps if r["iso3"] in members and r["programmes"] == 0)
         priority = [{"note": f"{unserved} states have no programme in the graph; no need index (GCI) is loaded to rank them: "
                              "load one with `ccb load-indices` (country,index,edition,score,tier,...)"}]
     return [

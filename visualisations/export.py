@@ -147,7 +147,8 @@ WRITERS: dict[str, list[tuple[str, Callable[[nx.MultiDiGraph, Path], None]]]] = 
 }
 
 
-def _atomic(path: Path, write_to: Callable[[Path], None]) -> None:
+def atomic_write(path: Path, write_to: Callable[[Path], None]) -> None:
+    """Have ``write_to`` write a temporary file beside ``path``, then rename it into place (nothing left on failure)."""
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     except OSError as e:
@@ -186,6 +187,6 @@ def write(g: nx.MultiDiGraph, fmt: str, path: str | Path) -> list[Path]:
     written = []
     for suffix, writer in WRITERS[fmt]:
         target = path.with_name(path.stem + suffix) if suffix else path
-        _atomic(target, lambda tmp, w=writer: w(g, tmp))
+        atomic_write(target, lambda tmp, w=writer: w(g, tmp))
         written.append(target)
     return written

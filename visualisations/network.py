@@ -27,7 +27,7 @@ from pyvis.network import Network
 from graph.errors import CCBError
 from graph.names import suggest
 from queries.analysis import Window
-from visualisations.export import _atomic
+from visualisations.export import atomic_write
 
 MAX_NODES = 1_500  # above this, programmes are folded into funder -> country edges and the top edges kept
 VIS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
@@ -264,5 +264,5 @@ def write_network(g: nx.MultiDiGraph, path: str | Path, *, around: str | None = 
         raise VizError(f"no directory {path.parent}", "create it first, or choose another -o path")
     g, note = fold_programmes(g, max_nodes)
     html = page(g, note=note)
-    _atomic(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
+    atomic_write(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     return note
