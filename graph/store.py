@@ -195,6 +195,45 @@ def _clean(row: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if v is not None and v != []}
 
 
+class ReadCache:
+    """A store whose read queries are each answered once: for analyses built from other analyses.
+
+    ``profile`` runs ``supports``, ``country_gaps`` and ``concentration``,
+    each of which reads the same flow table; behind a ``ReadCache`` it is
+    read once. Rows are handed out as copies, so a caller cannot change
+    another's. Use it for one composed call, not across writes: it never
+    sees them.
+
+    >>> import os, tempfile
+    >>> from graph.embedded import EmbeddedStore
+    >>> s = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "g.lbdb"))
+    >>> cached = ReadCache(s)
+    >>> cached.query("RETURN 1 AS one") == cached.query("RETURN 1 AS one") == [{"one": 1}]
+    True
+    >>> s.close()
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._answers: dict[tuple[str, str], list[dict[str, Any]]] = {}
+
+    def query(self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False) -> list[dict[str, Any]]:
+        if write:
+            raise ValueError("a ReadCache only reads")
+        key = (cypher_text, repr(sorted((params or {}).items())))
+        if key not in self._answers:
+            self._answers[key] = self._store.query(cypher_text, params)
+        return [dict(r) for r in self._answers[key]]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def cached(store: Store) -> Store:
+    """``store`` behind a :class:`ReadCache` (once: an already cached store is returned as it is)."""
+    return store if isinstance(store, ReadCache) else ReadCache(store)  # type: ignore[return-value]
+
+
 def is_neo4j_uri(db: str) -> bool:
     return db.startswith(NEO4J_SCHEMES)
 

@@ -22,7 +22,7 @@ from typing import Any
 from graph.errors import CCBError
 from graph.model import THEMES
 from graph.names import suggest
-from graph.store import Store
+from graph.store import Store, cached
 from queries import named
 
 Row = dict[str, Any]
@@ -278,6 +278,7 @@ def theme_gaps(store: Store, *, min_need: float = 0.5, region: str | None = None
     [('KEN', ['A', 'B', 'D', 'E']), ('NPL', ['A', 'B', 'C', 'D', 'E'])]
     >>> s.close()
     """
+    store = cached(store)  # flows() and country_gaps() read the same flow table
     matrix: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for r in flows(store, window):
         for t in r["themes"] or []:

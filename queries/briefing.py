@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.store import Store
+from graph.store import Store, cached
 from queries import analysis, named, network
 
 Rows = list[dict[str, Any]]
@@ -22,6 +22,7 @@ def briefing(store: Store, limit: int = 8) -> list[tuple[str, Rows]]:
     ['What the graph holds', 'Top funders by programmes', 'Most supported countries', 'Highest priority: need against support', 'Coverage by UN M49 region', 'A partnership to explore']
     >>> s.close()
     """
+    store = cached(store)  # the gaps and the partnership read tables other sections read too
     counts = [{"what": k, "count": v} for k, v in store.counts().items() if v]
     gaps = analysis.country_gaps(store)
     regions = sorted(({"region": r["region"], "countries": r["countries"], "unserved": r["unserved"],

@@ -182,7 +182,7 @@ def cofunders(store: Store, funder: str, *, limit: int = 20) -> list[dict[str, A
     return sorted(rows, key=lambda r: (-r["similarity"], r["peer"]))[:limit]
 
 
-def brokers(store: Store, *, limit: int = 20) -> list[dict[str, Any]]:
+def brokers(store: Store, *, limit: int = 20, org: str | None = None) -> list[dict[str, Any]]:
     """Organisations that connect otherwise separate groups.
 
     Betweenness centrality (normalised; exact up to
@@ -190,7 +190,8 @@ def brokers(store: Store, *, limit: int = 20) -> list[dict[str, Any]]:
     sources up to :data:`LARGE_GRAPH`, from :data:`SMALL_SAMPLE` beyond;
     seeded) on the collaboration graph, with Burt's
     constraint (low = brokerage) and effective size (non-redundant contacts)
-    for the listed organisations.
+    for the listed organisations. ``rank`` is the place by betweenness.
+    With ``org``, only that organisation's row (its standing among all).
 
     Examples
     --------
@@ -208,11 +209,18 @@ def brokers(store: Store, *, limit: int = 20) -> list[dict[str, Any]]:
     n = g.number_of_nodes()
     k = None if n <= EXACT_BETWEENNESS_UP_TO else EXACT_BETWEENNESS_UP_TO if n <= LARGE_GRAPH else SMALL_SAMPLE
     bc = nx.betweenness_centrality(g, k=k, seed=SEED, normalized=True)
-    top = sorted(g.nodes, key=lambda n: (-bc[n], -g.degree(n), n))[:limit]
+    ranked = sorted(g.nodes, key=lambda n: (-bc[n], -g.degree(n), n))
+    rank = {n: i for i, n in enumerate(ranked, 1)}
+    if org is not None:
+        _check_org(act, org)
+        top = [org] if org in g else []
+    else:
+        top = ranked[:limit]
+    # Constraint costs the sum of a node's neighbours' degrees: only for the rows shown.
     constraint, eff = structural_holes(g, top)
     sampled = "" if k is None else f" (sampled from {k} sources, seed {SEED})"
     return [{
-        "org": n, "name": act.names[n], "betweenness": round(bc[n], 4), "partners": g.degree(n),
+        "org": n, "name": act.names[n], "rank": rank[n], "betweenness": round(bc[n], 4), "partners": g.degree(n),
         "constraint": None if g.degree(n) == 0 else round(constraint[n], 3),
         "effective_size": None if g.degree(n) == 0 else round(eff[n], 2),
         "explanation": f"on {round(bc[n] * 100, 1)}% of shortest paths between other organisations{sampled}; "

@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from graph.model import THEMES
+from graph.store import cached
 from graph.names import suggest
 from queries import analysis, named, network
 from queries.analysis import UnknownName, Window
@@ -105,6 +106,7 @@ def profile(store: Any, name: str) -> list[tuple[str, Rows]]:
     ['Organisation', 'Programmes', 'Collaborators', 'Broker standing', 'Partnership opportunities']
     >>> s.close()
     """
+    store = cached(store)  # each section runs analyses that read the same tables
     orgs = {o["id"]: o for o in store.query(named.ORGANISATIONS)}
     org = orgs.get(name) or next((o for o in orgs.values() if o["name"].casefold() == name.casefold()), None)
     if org is None:
@@ -145,7 +147,7 @@ def _org_profile(store: Any, org: dict[str, Any]) -> list[tuple[str, Rows]]:
                   for key, r in {(r["programme"], r["role"]): r for r in mine}.items()]
     collaborators = sorted(({"org": n, "name": act.names.get(n, n), "shared_programmes_or_partnership": g.edges[oid, n]["weight"]}
                             for n in g.neighbors(oid)), key=lambda r: (-r["shared_programmes_or_partnership"], r["org"])) if oid in g else []
-    standing = [r for r in network.brokers(store, limit=g.number_of_nodes() or 1) if r["org"] == oid]
+    standing = network.brokers(store, org=oid) if oid in act.names else []
     return [
         ("Organisation", [{k: org[k] for k in ("id", "name", "kind", "country", "aliases", "source")}]),
         ("Programmes", sorted(programmes, key=lambda r: (r["programme"], r["role"]))),

@@ -122,3 +122,12 @@ def test_structural_holes_agree_with_networkx() -> None:
     ref_c, ref_e = nx.constraint(g, nodes, weight="weight"), nx.effective_size(g, nodes, weight="weight")
     for v in nodes:
         assert mine_c[v] == pytest.approx(ref_c[v]) and mine_e[v] == pytest.approx(ref_e[v])
+
+
+def test_brokers_for_one_organisation(graph: Store) -> None:
+    # o4 ties with o2 on betweenness and degree and comes second by id: rank 2 of 4
+    [row] = n.brokers(graph, org="o4")
+    assert (row["org"], row["rank"], row["betweenness"], row["constraint"], row["effective_size"]) == ("o4", 2, 0.6667, 0.5, 2.0)
+    assert [r["rank"] for r in n.brokers(graph)] == [1, 2, 3, 4]
+    with pytest.raises(UnknownName, match="no active organisation 'o9'"):
+        n.brokers(graph, org="o9")
