@@ -23,7 +23,9 @@ from graph.store import Store, open_store
 from loaders import bundled, iati, indices, tabular
 from queries import analysis, briefing, network
 from queries import profile as profile_queries
+from visualisations import charts
 from visualisations import export as exporters
+from visualisations import maps
 from visualisations import network as network_viz
 from queries import identity as identity_queries
 
@@ -299,6 +301,30 @@ def concentration(ctx: click.Context, region: str | None, window: Any, limit: in
     emit(analysis.concentration(store_of(ctx), window=window, region=region)[:limit], fmt)
 
 
+def breakdown_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--by / --measure / --currency, shared by `breakdown` and `viz chart`."""
+
+    @click.option("--by", type=click.Choice(analysis.BREAKDOWNS), default="region", show_default=True, help="Group by UN M49 region, sub-region, GFCE theme, start year or funder.")
+    @click.option("--measure", type=click.Choice(analysis.MEASURES), default="programmes", show_default=True, help="Count programmes, or sum known amounts in one currency.")
+    @click.option("--currency", metavar="CODE", help="With --measure amount: the currency to sum (default: the one with most known amounts; never converted).")
+    @THEME
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+@cli.command("breakdown")
+@breakdown_options
+@window_options
+@output_options
+@click.pass_context
+def breakdown_cmd(ctx: click.Context, by: str, measure: str, currency: str | None, theme: str | None, window: Any, limit: int | None, fmt: str) -> None:
+    """Programme counts or known amounts by region, theme, start year or funder (what `viz chart` draws)."""
+    emit(analysis.breakdown(store_of(ctx), by=by, measure=measure, currency=currency, theme=theme, window=window)[:limit], fmt)
+
+
 @cli.command()
 @click.option("--org", metavar="ORG_ID", help="Only opportunities for this organisation.")
 @click.option("--funder", metavar="ORG_ID", help="Co-funding: funders most like this one, and where only they go.")
@@ -371,7 +397,7 @@ def export(ctx: click.Context, fmt: str, output: Path, labels: tuple[str, ...], 
 
 @cli.group()
 def viz() -> None:
-    """Figures: an offline interactive network page."""
+    """Figures: an offline network page, a world map, charts."""
 
 
 @viz.command("network")
@@ -395,6 +421,53 @@ def viz_network(ctx: click.Context, output: Path, around: str | None, depth: int
                                      window=analysis.Window(year_from, year_to), max_nodes=max_nodes)
     if note:
         info(note)
+    info(f"wrote {output}")
+
+
+def period_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--from / --to for the figures, as a Window."""
+
+    @click.option("--from", "year_from", type=int, metavar="YEAR", help="Only programmes active in or after this year.")
+    @click.option("--to", "year_to", type=int, metavar="YEAR", help="Only programmes active in or before this year.")
+    @functools.wraps(fn)
+    def wrapper(*args: Any, year_from: int | None, year_to: int | None, **kwargs: Any) -> Any:
+        return fn(*args, window=analysis.Window(year_from, year_to), **kwargs)
+
+    return wrapper
+
+
+@viz.command("map")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write: .html (offline, hover for values), .svg or .png.")
+@click.option("--measure", type=click.Choice(sorted(maps.MEASURES)), default="priority", show_default=True,
+              help="priority (need against support), need, programmes or funders, per country.")
+@click.option("--region", help="Only this UN M49 region or sub-region (others show as no data).")
+@THEME
+@period_options
+@click.pass_context
+def viz_map(ctx: click.Context, output: Path, measure: str, region: str | None, theme: str | None, window: Any) -> None:
+    """A world choropleth of coverage by country, from the gaps analysis; works offline."""
+    rows = analysis.country_gaps(store_of(ctx.find_root()), region=region, theme=theme, window=window)
+    scope = ", ".join(x for x in (f"theme {theme}" if theme else "", region or "", str(window)) if x)
+    data = maps.from_gaps(rows, measure, source=f"Source: CCB Graph gaps analysis ({scope}); need from the GCI/CMM indicators loaded; "
+                                                 "every programme and indicator carries its own source in the graph.")
+    maps.write_map(data, output)
+    info(f"wrote {output} ({sum(v is not None for v in data.values.values())} countries with a value)")
+
+
+@viz.command("chart")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write: .png or .svg.")
+@breakdown_options
+@click.option("--kind", type=click.Choice(charts.KINDS), help="bar or line [default: line by year, else bar]")
+@click.option("--top", type=click.IntRange(1), default=charts.TOP, show_default=True, help="Bars: at most this many groups, the largest.")
+@period_options
+@click.pass_context
+def viz_chart(ctx: click.Context, output: Path, by: str, measure: str, currency: str | None, theme: str | None, kind: str | None,
+              top: int, window: Any) -> None:
+    """A bar or line chart of programmes or known amounts by region, theme, year or funder."""
+    rows = analysis.breakdown(store_of(ctx.find_root()), by=by, measure=measure, currency=currency, theme=theme, window=window)
+    scope = ", ".join(x for x in (f"theme {theme}" if theme else "", str(window)) if x)
+    source = f"Source: CCB Graph ({scope})" + (f"; {analysis.AMOUNT_MEANS[by]}, never converted" if measure == "amount" else "")
+    charts.write_chart(rows, output, by, measure, kind=kind, top=top, source=source)
     info(f"wrote {output}")
 
 

@@ -56,8 +56,7 @@ class Window:
 
 def flows(store: Store, window: Window = Window(), *, theme: str | None = None) -> list[Row]:
     """The flow table, filtered to ``window`` and ``theme``, in a stable order."""
-    if theme is not None and theme not in THEMES:
-        raise UnknownName(f"unknown GFCE theme {theme!r}", "themes are A (policy), B (incident management), C (cybercrime), D (skills), E (standards)")
+    _check_theme(theme)
     out = []
     for r in store.query(named.FLOWS):
         if theme and theme not in (r["themes"] or []):
@@ -67,6 +66,11 @@ def flows(store: Store, window: Window = Window(), *, theme: str | None = None) 
             continue
         out.append(r)
     return sorted(out, key=lambda r: (r["iso3"], r["programme"], r["funder"] or ""))
+
+
+def _check_theme(theme: str | None) -> None:
+    if theme is not None and theme not in THEMES:
+        raise UnknownName(f"unknown GFCE theme {theme!r}", "themes are A (policy), B (incident management), C (cybercrime), D (skills), E (standards)")
 
 
 def _money(rows: Iterable[Row]) -> dict[str, float]:
@@ -342,3 +346,91 @@ def concentration(store: Store, *, window: Window = Window(), region: str | None
             "explanation": f"shares of {len(weight)} funder(s): " + ", ".join(f"{f} {weight[f] / total:.0%}" for f in sorted(weight, key=lambda f: (-weight[f], f))),
         })
     return sorted(out, key=lambda r: (-r["hhi"], r["iso3"]))
+
+
+# -- breakdowns (what the charts draw) ----------------------------------------------
+
+BREAKDOWNS = ("region", "subregion", "theme", "year", "funder")
+MEASURES = ("programmes", "amount")
+
+
+def _amount_rows(by: str, rows: list[Row]) -> list[tuple[str, str, float | None, str | None]]:
+    """(group, programme, amount, currency) per counted item, for ``by``: what an amount means differs by axis."""
+    if by in ("region", "subregion"):  # the amount recorded on each programme -> country link
+        return [(r[by], r["programme"], r["amount"], r["currency"]) for r in
+                {(r["programme"], r["iso3"]): r for r in rows if r[by]}.values()]
+    if by == "funder":  # the amount each funder gives the programme
+        return [(r["funder_name"] or r["funder"], r["programme"], r["amount"], r["currency"]) for r in
+                {(r["programme"], r["funder"]): r for r in rows if r["funder"]}.values()]
+    per_programme = {r["programme"]: r for r in rows}.values()  # theme, year: the programme's budget
+    if by == "year":
+        return [(r["start_date"][:4], r["programme"], r["budget"], r["budget_currency"]) for r in per_programme if r["start_date"]]
+    return [(t, r["programme"], r["budget"], r["budget_currency"]) for r in per_programme for t in (r["themes"] or [])]
+
+
+AMOUNT_MEANS = {"region": "amounts recorded per programme and country", "subregion": "amounts recorded per programme and country",
+                "funder": "amounts each funder commits", "theme": "programme budgets (a programme on several themes counts in each)",
+                "year": "programme budgets, by start year"}
+
+
+def breakdown(store: Store, *, by: str = "region", measure: str = "programmes", currency: str | None = None,
+              theme: str | None = None, window: Window = Window()) -> list[Row]:
+    """Programme counts, or known amounts in one currency, grouped by region, theme, start year or funder.
+
+    Amounts are never converted: ``currency`` picks one (default: the
+    currency with the most known amounts), and each row says how many of
+    its programmes have no amount in it. Years are start years; programmes
+    with no start date are left out of ``by="year"`` and counted in the
+    explanation.
+
+    Examples
+    --------
+    >>> from tests.fixtures import example_store
+    >>> from tests.queries.test_analysis import records
+    >>> s = example_store(records())
+    >>> [(r["region"], r["programmes"]) for r in breakdown(s, by="region")]
+    [('Africa', 2), ('Asia', 0)]
+    >>> s.close()
+    """
+    if by not in BREAKDOWNS or measure not in MEASURES:
+        raise CCBError(f"cannot break {measure!r} down by {by!r}", f"by one of {', '.join(BREAKDOWNS)}; measure one of {', '.join(MEASURES)}")
+    if by in ("region", "subregion"):
+        rows = flows(store, window, theme=theme)
+        groups = {c[by] for c in store.query(named.COUNTRIES) if c[by]}  # regions with nothing show as 0
+    else:
+        _check_theme(theme)
+        rows = [r for r in store.query(named.PROGRAMME_FUNDING) if window.overlaps(r["start_date"], r["end_date"])
+                and (not theme or theme in (r["themes"] or []))]
+        groups = set(THEMES) if by == "theme" else set()
+    items = _amount_rows(by, rows)
+    if by == "year" and items:  # every year in the span, so a line chart does not skip empty years
+        years = [int(g) for g, *_ in items]
+        groups = {str(y) for y in range(min(years), max(years) + 1)}
+    if measure == "amount" and currency is None:
+        counts: dict[str, int] = defaultdict(int)
+        for *_, a, c in items:
+            if a is not None:
+                counts[c] += 1
+        currency = min(counts, key=lambda c: (-counts[c], c)) if counts else None
+    progs: dict[str, set[str]] = defaultdict(set)
+    money: dict[str, float] = defaultdict(float)
+    unpriced: dict[str, set[str]] = defaultdict(set)
+    for g, p, a, c in items:
+        progs[g].add(p)
+        if a is not None and c == currency:
+            money[g] += a
+        else:
+            unpriced[g].add(p)
+    out = []
+    for g in sorted(groups | set(progs)):
+        row: Row = {by: g, "programmes": len(progs[g])}
+        if measure == "amount":
+            row |= {"amount": money[g] if g in money else None, "currency": currency, "without_amount": len(unpriced[g]),
+                    "explanation": f"{AMOUNT_MEANS[by]} in {currency or 'any currency (none known)'}, {window}; "
+                                   f"{len(unpriced[g])} of {len(progs[g])} programme(s) have none"}
+        else:
+            row["explanation"] = f"{len(progs[g])} programme(s) in {window}" + (", by start year" if by == "year" else "")
+        out.append(row)
+    if by == "year":
+        return out
+    return sorted(out, key=lambda r: (-(r.get(measure) or 0), r[by]))

@@ -86,3 +86,12 @@ WHERE m.valid_to IS NULL
 RETURN c.iso3 AS iso3, b.id AS bloc, b.name AS bloc_name
 ORDER BY iso3, bloc
 """
+
+# One row per programme x funder (funder null where none is recorded): what charts by theme, year and funder count.
+PROGRAMME_FUNDING = """
+MATCH (p:Programme)
+OPTIONAL MATCH (f:Organisation)-[fu:FUNDS]->(p)
+RETURN p.id AS programme, p.themes AS themes, p.start_date AS start_date, p.end_date AS end_date,
+       p.budget AS budget, p.currency AS budget_currency,
+       f.id AS funder, f.name AS funder_name, fu.amount AS amount, fu.currency AS currency
+"""

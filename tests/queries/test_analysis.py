@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from cli import cli
 from graph.embedded import EmbeddedStore
+from graph.errors import CCBError
 from graph.model import Country, Funds, Implements, Indicator, Measured, Organisation, Programme, Targets
 from graph.store import Batch, Store
 from queries import analysis as a
@@ -153,3 +154,28 @@ def test_cli_empty_filter_and_unknown_name(tmp_path: Path) -> None:
     assert empty.exit_code == 0 and json.loads(empty.stdout) == []
     bad = CliRunner().invoke(cli, ["--db", str(db), "supports", "--country", "KEM"])
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: no Country 'KEM' in the graph (did you mean KEN")
+
+
+def test_breakdown_counts(graph: Store) -> None:
+    def counts(by: str, **kw: object) -> list:
+        return [(r[by], r["programmes"]) for r in a.breakdown(graph, by=by, **kw)]
+
+    assert counts("region") == [("Africa", 2), ("Asia", 0)]
+    assert counts("subregion") == [("Western Africa", 2), ("Eastern Africa", 1), ("Southern Asia", 0)]
+    assert counts("theme") == [("A", 1), ("C", 1), ("B", 0), ("D", 0), ("E", 0)]
+    # pA starts 2016, pB 2020: every year between is listed, in order
+    assert counts("year") == [("2016", 1), ("2017", 0), ("2018", 0), ("2019", 0), ("2020", 1)]
+    assert counts("funder") == [("Funder One", 2), ("Funder Two", 1)]
+    assert counts("funder", window=a.Window(2019, None)) == [("Funder One", 1), ("Funder Two", 1)]  # pA ended 2018
+    assert counts("region", theme="C") == [("Africa", 1), ("Asia", 0)]
+
+
+def test_breakdown_amounts_never_mix_currencies(graph: Store) -> None:
+    rows = a.breakdown(graph, by="subregion", measure="amount")
+    # pA: GHA EUR 600, KEN EUR 400; pB -> GHA has no amount
+    assert [(r["subregion"], r["amount"], r["currency"], r["without_amount"]) for r in rows] == [
+        ("Western Africa", 600.0, "EUR", 1), ("Eastern Africa", 400.0, "EUR", 0), ("Southern Asia", None, "EUR", 0)]
+    usd = a.breakdown(graph, by="subregion", measure="amount", currency="USD")
+    assert [(r["amount"], r["without_amount"]) for r in usd] == [(None, 1), (None, 0), (None, 2)]  # no amount anywhere: by name
+    with pytest.raises(CCBError, match="cannot break 'amount' down by 'planet'"):
+        a.breakdown(graph, by="planet", measure="amount")

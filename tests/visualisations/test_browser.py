@@ -43,7 +43,7 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def open_page(browser: object, path: Path) -> tuple[object, list[str], list[str], list[str]]:
+def open_page(browser: object, path: Path, *, settle: bool = True) -> tuple[object, list[str], list[str], list[str]]:
     page = browser.new_page(viewport={"width": 1400, "height": 900})  # type: ignore[attr-defined]
     external: list[str] = []
     errors: list[str] = []
@@ -53,6 +53,8 @@ def open_page(browser: object, path: Path) -> tuple[object, list[str], list[str]
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.goto(path.as_uri())
+    if not settle:
+        return page, external, errors, dialogs
     # Polled from here: the page's CSP forbids eval, which wait_for_function uses.
     deadline = time.monotonic() + 120
     while not page.evaluate("window.ccbStable === true"):
@@ -103,4 +105,23 @@ def test_two_thousand_nodes_settle(browser: object, tmp_path: Path) -> None:
     assert external == [] and errors == []
     assert page.evaluate("[ccbNodes.length, ccbEdges.length, ccbNetwork.physics.options.enabled]") == [2000, 3600, False]
     print(f"\n2,000 nodes / 3,600 edges: {path.stat().st_size / 1024:.0f} KiB, stable and frozen after {settled:.1f} s")
+    page.close()
+
+
+def test_map_page_offline(browser: object, tmp_path: Path) -> None:
+    from visualisations import maps
+
+    path = maps.write_map(maps.MapData({"KEN": 0.9, "GHA": 0.1, "BRA": None}, "Map", "Priority", "src", bounded=True,
+                                       names={"KEN": HOSTILE}), tmp_path / "m.html")
+    page, external, errors, dialogs = open_page(browser, path, settle=False)
+    assert external == [] and errors == [] and dialogs == []
+    drawn = page.evaluate("""Array.from(document.querySelectorAll('g.country')).filter(g => {
+        const b = g.getBBox(); return b.width > 0 && b.height > 0; }).length""")
+    assert drawn == 249
+    fills = page.evaluate("['KEN', 'GHA', 'BRA'].map(id => getComputedStyle(document.getElementById(id)).fill)")
+    assert fills[:2] == ["rgb(68, 1, 84)", "rgb(253, 231, 37)"] and fills[2].startswith("url(")
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    assert page.evaluate("document.querySelector('#KEN > title').textContent").startswith(HOSTILE)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "map.png"))
     page.close()

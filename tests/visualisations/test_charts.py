@@ -1,0 +1,71 @@
+"""Charts of breakdowns: what they draw, their files, and their errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from graph.embedded import EmbeddedStore
+from graph.store import Batch
+from tests.queries.test_analysis import records
+from visualisations import charts
+from visualisations.network import VizError
+
+FUNDERS = [{"funder": f"F{i}", "programmes": 20 - i} for i in range(20)]
+
+
+def test_bars_keep_the_top_and_say_so() -> None:
+    fig = charts.figure(FUNDERS, "funder", "programmes", top=5)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["F4", "F3", "F2", "F1", "F0"]  # largest at the top
+    assert [round(p.get_width()) for p in ax.patches] == [16, 17, 18, 19, 20]
+    assert fig.get_supxlabel() == "top 5 of 20 shown"
+    assert ax.get_title(loc="left") == "Programmes by funder"
+
+
+def test_years_draw_a_line_with_the_currency() -> None:
+    rows = [{"year": "2016", "amount": 600.0, "currency": "EUR"}, {"year": "2017", "amount": None, "currency": "EUR"},
+            {"year": "2018", "amount": 400.0, "currency": "EUR"}]
+    fig = charts.figure(rows, "year", "amount", source="Source: test")
+    ax = fig.axes[0]
+    [line] = ax.get_lines()
+    assert list(line.get_xdata()) == ["2016", "2017", "2018"] and list(line.get_ydata()) == [600.0, 0, 400.0]
+    assert ax.get_ylabel() == "amount (EUR)" and fig.get_supxlabel() == "Source: test"
+
+
+def test_nothing_to_chart() -> None:
+    with pytest.raises(VizError, match="nothing to chart: no amount by region"):
+        charts.figure([{"region": "Africa", "programmes": 2, "amount": None}], "region", "amount")
+    with pytest.raises(VizError, match="unknown chart kind"):
+        charts.figure(FUNDERS, "funder", "programmes", kind="pie")
+
+
+@pytest.mark.parametrize("suffix, magic", [(".png", b"\x89PNG"), (".svg", b"<?xml")])
+def test_files(tmp_path: Path, suffix: str, magic: bytes) -> None:
+    path = charts.write_chart(FUNDERS, tmp_path / f"c{suffix}", "funder", "programmes")
+    assert path.read_bytes().startswith(magic)
+    if suffix == ".svg":
+        assert "F0" in path.read_text()
+
+
+def test_bad_output_leaves_nothing(tmp_path: Path) -> None:
+    with pytest.raises(VizError, match="cannot tell the format"):
+        charts.write_chart(FUNDERS, tmp_path / "c.pdf", "funder", "programmes")
+    with pytest.raises(VizError, match="nothing to chart"):
+        charts.write_chart([{"funder": "F", "programmes": 0}], tmp_path / "c.png", "funder", "programmes")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli(tmp_path: Path) -> None:
+    db = tmp_path / "g.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend(records()))
+    ok = CliRunner().invoke(cli, ["--db", str(db), "viz", "chart", "-o", str(tmp_path / "c.svg"), "--by", "subregion", "--measure", "amount"])
+    assert ok.exit_code == 0, ok.stderr
+    svg = (tmp_path / "c.svg").read_text()
+    assert "Western Africa" in svg and "amount (EUR)" in svg
+    bad = CliRunner().invoke(cli, ["--db", str(db), "viz", "chart", "-o", str(tmp_path / "d.png"), "--by", "theme", "--measure", "amount"])
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: nothing to chart: no amount by theme") and not (tmp_path / "d.png").exists()

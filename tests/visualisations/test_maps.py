@@ -1,0 +1,113 @@
+"""The world choropleth: shapes for every country, classes, escaping, and real SVG/HTML/PNG files."""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from graph.embedded import EmbeddedStore
+from loaders import bundled
+from tests.queries.test_analysis import records
+from visualisations import maps
+from visualisations.network import VizError
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+def test_every_reference_country_has_a_shape() -> None:
+    with open(bundled.DATA / "countries.csv", encoding="utf-8") as f:
+        isos = {r["iso3"] for r in csv.DictReader(f)}
+    _, shapes = maps.world()
+    assert isos - set(shapes) == {"ATA"}  # Antarctica is left off the map on purpose
+    assert set(shapes) <= isos
+    assert shapes["XKX"].paths and shapes["KEN"].paths
+
+
+def test_frame_matches_the_shapes() -> None:
+    frame, shapes = maps.world()
+    assert maps.frame(shapes) == frame
+
+
+def test_classes() -> None:
+    # counts 0..9: zero alone, then steps of ceil(9 / 4) = 3
+    assert maps.classes(maps.MapData({"A": 0, "B": 9}, "t", "l", "s")) == [
+        (0.0, 0.0, "0"), (1.0, 3.0, "1-3"), (4.0, 6.0, "4-6"), (7.0, 9.0, "7-9")]
+    data = maps.MapData({"A": 0.25}, "t", "l", "s", bounded=True)
+    bins = maps.classes(data)
+    assert [maps.colour_of(v, bins, data) for v in (0, 0.2, 0.21, 0.99, 1.0, None)] == [
+        maps.PALETTE[0], maps.PALETTE[0], maps.PALETTE[1], maps.PALETTE[4], maps.PALETTE[4], maps.NO_DATA]
+
+
+def test_svg_colours_countries_and_escapes_text() -> None:
+    data = maps.MapData({"KEN": 1.0, "GHA": 0.1, "NPL": None}, f"Title {HOSTILE}", "Priority", f"src {HOSTILE}", bounded=True,
+                        names={"KEN": HOSTILE}, details={"GHA": "a & b"})
+    svg = maps.svg(data)
+    assert "<img" not in svg and "&lt;img src=x onerror=alert(1)&gt;" in svg
+    assert re.search(r'<g class="country" id="KEN" fill="#440154" data-value="1"><title>&lt;img src=x onerror=alert\(1\)&gt; \(KEN\): 1', svg)
+    assert '<g class="country" id="GHA" fill="#fde725" data-value="0.1"><title>Ghana (GHA): 0.1; a &amp; b</title>' in svg
+    assert '<g class="country" id="NPL" fill="url(#no-data)"><title>Nepal (NPL): no data</title>' in svg
+    assert svg.count('<g class="country"') == 249
+    html = maps.page(data)
+    assert "script" not in html.lower() and not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', html)
+
+
+def test_png_is_coloured_by_value(tmp_path: Path) -> None:
+    import matplotlib.image
+
+    dark = tuple(int(maps.PALETTE[-1][i:i + 2], 16) / 255 for i in (1, 3, 5))
+
+    def dark_pixels(values: dict) -> int:
+        path = maps.write_map(maps.MapData(values, "t", "l", "s", bounded=True), tmp_path / "m.png")
+        img = matplotlib.image.imread(path)[:, :, :3]
+        return int((abs(img - dark).sum(axis=2) < 0.02).sum())
+
+    kenya, brazil = dark_pixels({"KEN": 1.0, "BRA": 0.0}), dark_pixels({"KEN": 0.0, "BRA": 1.0})
+    legend = dark_pixels({"KEN": 0.0})
+    assert legend < kenya < brazil  # Brazil is about 15 times Kenya's area
+    assert brazil - legend > 10 * (kenya - legend)
+
+
+@pytest.mark.parametrize("name, message", [("m.txt", "cannot tell the format"), ("no/m.svg", "no directory")])
+def test_bad_output(tmp_path: Path, name: str, message: str) -> None:
+    with pytest.raises(VizError, match=message):
+        maps.write_map(maps.MapData({"KEN": 1}, "t", "l", "s"), tmp_path / name)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_nothing_to_draw(tmp_path: Path) -> None:
+    with pytest.raises(VizError, match="no country has a value"):
+        maps.write_map(maps.MapData({"KEN": None}, "t", "l", "s"), tmp_path / "m.svg")
+    assert not (tmp_path / "m.svg").exists()
+
+
+def test_from_gaps_shows_unknown_need_as_no_data() -> None:
+    rows = [{"iso3": "KEN", "country": "Kenya", "need": 0.85, "need_known": True, "programmes": 1, "funders": 1, "priority": 0.425},
+            {"iso3": "NPL", "country": "Nepal", "need": 0.6, "need_known": False, "programmes": 0, "funders": 0, "priority": 0.6}]
+    assert maps.from_gaps(rows, "need").values == {"KEN": 0.85, "NPL": None}
+    assert maps.from_gaps(rows, "priority").values == {"KEN": 0.425, "NPL": 0.6}
+    assert maps.from_gaps(rows, "priority").details["NPL"] == "need 0.6 (unknown, assumed), 0 programme(s), 0 funder(s)"
+    with pytest.raises(VizError, match="unknown measure"):
+        maps.from_gaps(rows, "wealth")
+
+
+def test_cli(tmp_path: Path) -> None:
+    db = tmp_path / "g.lbdb"
+    with EmbeddedStore(db) as s:
+        from graph.store import Batch
+
+        s.write(Batch().extend(records()))
+    for suffix in ("html", "svg", "png"):
+        out = CliRunner().invoke(cli, ["--db", str(db), "viz", "map", "-o", str(tmp_path / f"m.{suffix}"), "--measure", "programmes"])
+        assert out.exit_code == 0, out.stderr
+        assert "3 countries with a value" in out.stderr
+    svg = (tmp_path / "m.svg").read_text()
+    # records(): GHA has pA and pB, KEN pA, NPL nothing -> classes 0, 1, 2
+    assert 'id="GHA" fill="#440154" data-value="2"' in svg and 'id="KEN" fill="#21918c" data-value="1"' in svg
+    assert 'id="NPL" fill="#fde725" data-value="0"' in svg and 'id="FRA" fill="url(#no-data)"' in svg
+    bad = CliRunner().invoke(cli, ["--db", str(db), "viz", "map", "-o", str(tmp_path / "x.svg"), "--region", "Atlantis"])
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: no region or sub-region 'Atlantis'") and not (tmp_path / "x.svg").exists()
