@@ -74,7 +74,8 @@ def _start_arcadedb(root: Path) -> tuple[subprocess.Popen, int]:
     cmd += [f"-Darcadedb.{k}={v}" for k, v in props.items()]
     cmd += ["-cp", str(home / "jars" / "*"), "com.arcadedb.server.ArcadeDBServer"]
     log = open(root / "server.log", "wb")  # noqa: SIM115 - lives as long as the server
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    # cwd: ArcadeDB writes its log/ directory there, which must not land in the checkout
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, cwd=root)
     return proc, bolt_port
 
 
