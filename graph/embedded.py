@@ -40,7 +40,8 @@ def _ddl() -> list[str]:
 
 def _arrow(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> pa.Table:
     """An Arrow table with the schema's column types, in the schema's order."""
-    return pa.table({name: pa.array([r[name] for r in rows], _ARROW[t]) for name, t in columns})
+    # from_pylist walks the dicts in C++ and ignores keys not in the schema
+    return pa.Table.from_pylist(rows, schema=pa.schema([(name, _ARROW[t]) for name, t in columns]))
 
 
 class EmbeddedStore(Store):

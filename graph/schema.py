@@ -108,8 +108,9 @@ def rel(type_: str) -> RelSpec:
         raise SchemaError(f"unknown relationship type {type_!r}", f"known types: {', '.join(rels())}") from None
 
 
+@cache
 def sections() -> dict[str, NodeSpec | RelSpec]:
-    """Input-file section names (``countries``, ``funds``...) to their spec."""
+    """Input-file section names (``countries``, ``funds``...) to their spec (one shared dict: do not change it)."""
     out: dict[str, NodeSpec | RelSpec] = {s.model.section: s for s in nodes().values()}
     out.update({s.model.section: s for s in rels().values()})
     return out

@@ -40,10 +40,16 @@ class Batch:
     rels: dict[str, dict[tuple[str, str], Relationship]] = field(default_factory=dict)
 
     def add(self, record: Node | Relationship) -> None:
-        if isinstance(record, Node):
-            self.nodes.setdefault(record.label, {})[getattr(record, record.key)] = record
+        if record.is_node:
+            self.nodes.setdefault(record.label, {})[getattr(record, record.key)] = record  # type: ignore[union-attr]
         else:
-            self.rels.setdefault(record.type, {})[(record.src, record.dst)] = record
+            self.rels.setdefault(record.type, {})[(record.src, record.dst)] = record  # type: ignore[union-attr]
+
+    def has(self, record: Node | Relationship) -> bool:
+        """Whether a record with the same identity is already in the batch."""
+        if record.is_node:
+            return getattr(record, record.key) in self.nodes.get(record.label, ())  # type: ignore[union-attr]
+        return (record.src, record.dst) in self.rels.get(record.type, ())  # type: ignore[union-attr]
 
     def extend(self, records: Iterable[Node | Relationship]) -> "Batch":
         for r in records:
@@ -54,18 +60,14 @@ class Batch:
         return sum(map(len, self.nodes.values())) + sum(map(len, self.rels.values()))
 
     def node_rows(self, label: str) -> list[dict[str, Any]]:
-        """Rows of ``label`` with every column of the schema, in schema order."""
-        cols = schema.node(label).columns
-        return [_row(rec, cols) for rec in self.nodes.get(label, {}).values()]
+        """Rows of ``label``: one dict per record with every column of the schema (read-only)."""
+        return [rec.__dict__ for rec in self.nodes.get(label, {}).values()]
 
     def rel_rows(self, type_: str) -> list[dict[str, Any]]:
-        """Rows ``src, dst, <props in schema order>`` of relationship ``type_``."""
-        cols = schema.rel(type_).columns
-        return [{"src": rec.src, "dst": rec.dst} | _row(rec, cols) for rec in self.rels.get(type_, {}).values()]
-
-
-def _row(record: Node | Relationship, columns: list[str]) -> dict[str, Any]:
-    return {c: getattr(record, c) for c in columns}
+        """Rows of relationship ``type_``: ``src``, ``dst`` and every property (read-only)."""
+        return [rec.__dict__ for rec in self.rels.get(type_, {}).values()]
+    # A frozen model's own field dict is the row (its fields are the schema's columns,
+    # a test checks it): no copy per record, a sixth of a 660k-row load.
 
 
 @dataclass
@@ -93,12 +95,14 @@ class WritePlan:
     @classmethod
     def of(cls, rows: list[dict[str, Any]], stored: dict[Any, dict[str, Any]], ident: Callable[[dict[str, Any]], Any]) -> "WritePlan":
         """Split ``rows`` against ``stored`` (identity -> stored row with the same columns)."""
+        if not stored:  # a first load: nothing to compare
+            return cls(list(rows), [], 0)
         new, changed = [], []
         for r in rows:
             old = stored.get(ident(r))
             if old is None:
                 new.append(r)
-            elif any(_differs(r[c], old.get(c)) for c in r):
+            elif r != old and any(_differs(r[c], old.get(c)) for c in r):  # dict equality first: in C, and true for most rows
                 changed.append(r)
         return cls(new, changed, len(rows) - len(new) - len(changed))
 

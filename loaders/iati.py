@@ -38,7 +38,6 @@ are errors, and nothing of the file is written.
 
 from __future__ import annotations
 
-import gc
 import re
 from collections import defaultdict
 from collections.abc import Iterator
@@ -52,9 +51,10 @@ from lxml import etree
 from pydantic import ValidationError
 
 from graph.errors import LoadError, Problem
-from graph.model import Funds, Implements, Organisation, Programme, Targets
+from graph.model import Funds, Implements, Organisation, Programme, Targets, pattern_message
 from graph.store import Batch, Store, WriteSummary
 from loaders import bundled, identity
+from loaders.tabular import gc_paused
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 CODELISTS = bundled.DATA / "iati"
@@ -125,9 +125,10 @@ def iso3_of(alpha2: str) -> str | None:
 
 def load_iati(store: Store, path: str | Path, *, cyber_only: bool = False, dry_run: bool = False) -> IatiReport:
     """Parse ``path`` whole, then write it in one transaction (nothing, on any error)."""
-    batch, report = read_iati(path, cyber_only=cyber_only, store=store)
-    if not dry_run:
-        report.summary = store.write(batch)
+    with gc_paused():
+        batch, report = read_iati(path, cyber_only=cyber_only, store=store)
+        if not dry_run:
+            report.summary = store.write(batch)
     return report
 
 
@@ -140,12 +141,9 @@ def read_iati(path: str | Path, *, cyber_only: bool = False, store: Store | None
     seen: dict[str, int] = {}
     needed_countries: set[str] = set()
     orgs: dict[str, Organisation] = {}  # file-wide: an organisation is built once, not per activity
-    gc.disable()  # the records kept for the atomic write make cyclic GC rescan a growing heap
-    try:
+    with gc_paused():
         for countries in _parse_all(path, problems, resolver, report, cyber_only, orgs, seen, batch):
             needed_countries |= countries
-    finally:
-        gc.enable()
     if problems:
         raise LoadError(problems)
     batch.extend(orgs.values())
@@ -170,7 +168,7 @@ def _parse_all(path: Path, problems: list[Problem], resolver: "identity.Resolver
         try:
             records, countries, kept = _activity(act, ident, where, path, resolver, report, problems, cyber_only, orgs)
         except ValidationError as e:
-            problems.extend(Problem(str(path), where, ".".join(map(str, err["loc"])), err["msg"]) for err in e.errors())
+            problems.extend(Problem(str(path), where, ".".join(map(str, err["loc"])), pattern_message(err) or err["msg"]) for err in e.errors())
             continue
         if not kept:
             report.skipped += 1

@@ -131,3 +131,30 @@ def test_brokers_for_one_organisation(graph: Store) -> None:
     assert [r["rank"] for r in n.brokers(graph)] == [1, 2, 3, 4]
     with pytest.raises(UnknownName, match="no active organisation 'o9'"):
         n.brokers(graph, org="o9")
+
+
+def test_partners_agrees_with_a_plain_count(tmp_path: Path) -> None:
+    """The vectorised scores equal a direct loop over every context's pairs, on a seeded synthetic graph."""
+    from itertools import combinations
+
+    from bench import synthetic
+
+    with EmbeddedStore(tmp_path / "g.lbdb") as s:
+        s.write(Batch().extend(synthetic.records(150, 600, seed=5)))
+        act = n.activity(s)
+        where: dict = {}
+        for o in sorted(act.names):
+            for z in [f"country:{c}" for c in act.countries[o]] + [f"theme:{t}" for t in act.themes[o]]:
+                where.setdefault(z, []).append(o)
+        working = {frozenset(e) for e in n.collaboration_graph(act).edges}
+        score: dict = {}
+        for members in where.values():
+            if len(members) <= n.MAX_CONTEXT:
+                for a, b in combinations(members, 2):
+                    if frozenset((a, b)) not in working:
+                        score[(a, b)] = score.get((a, b), 0) + 1 / len(members)
+        expected = sorted(((a, b, round(v, 3)) for (a, b), v in score.items()), key=lambda r: (-r[2], r[0], r[1]))[:40]
+        assert [(r["a"], r["b"], r["score"]) for r in n.partners(s, limit=40)] == expected
+        one = expected[0][1]
+        mine = [r for r in expected if one in r[:2]]  # at least the top pair
+        assert [(r["a"], r["b"], r["score"]) for r in n.partners(s, org=one, limit=500)][:len(mine)] == mine

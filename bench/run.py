@@ -1,0 +1,315 @@
+"""The benchmark runner: every step, on each store, against baselines run on the same rows in the same run.
+
+    python -m bench.run --size L --repeat 3            # from the repository root
+
+It generates the seeded data (``bench.synthetic``, ``bench.iati_gen``),
+then per store times: the end-to-end load (parse + validate + write) and
+its two baselines (raw COPY from Arrow; per-row MERGE on a sample), an
+idempotent re-load, a 10 % delta into the full store, the export to
+NetworkX, each analysis, the network page on 2,000 nodes and the IATI
+parse. Each step runs ``--repeat`` times; the table gives the median and
+the spread (min-max) and the peak RSS of the step (``VmHWM``, reset before
+each step through ``/proc/self/clear_refs``). The Neo4j path runs against
+``NEO4J_URI`` when set, else ArcadeDB over Bolt, reported separately.
+
+Writes ``OUT/results.json`` and ``OUT/results.md`` and prints the table.
+Speed is reported as ratios against the baselines, never asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench import baselines, iati_gen, synthetic
+from graph.embedded import EmbeddedStore
+from graph.store import Store
+from loaders import iati, tabular
+from queries import analysis, network, profile
+from visualisations import network as network_viz
+
+IATI_MB = {"S": 5, "M": 20, "L": 100}
+PER_ROW_SAMPLE = {"S": 2_000, "M": 5_000, "L": 10_000}
+VIZ_NODES = 2_000
+
+
+@dataclass
+class Step:
+    store: str
+    name: str
+    seconds: list[float] = field(default_factory=list)
+    rss_mib: list[float] = field(default_factory=list)
+    work: float = 0  # rows or MB handled per run, for a rate; 0 = time only
+    per: str = ""  # "rows" or "MB"
+    note: str = ""
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def rate(self) -> float | None:
+        return self.work / self.median if self.work else None
+
+    def row(self) -> dict[str, Any]:
+        return {**asdict(self), "median_s": self.median, "min_s": min(self.seconds), "max_s": max(self.seconds),
+                "rate": self.rate, "rate_unit": f"{self.per}/s" if self.work else None, "peak_rss_mib": max(self.rss_mib)}
+
+
+def peak_rss_reset() -> None:
+    """Start a new peak: Linux resets VmHWM to the current RSS on '5' (no-op where /proc is missing)."""
+    gc.collect()
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_rss_mib() -> float:
+    try:
+        return int(re.search(r"VmHWM:\s+(\d+)", Path("/proc/self/status").read_text()).group(1)) / 1024  # type: ignore[union-attr]
+    except (OSError, AttributeError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+class Runner:
+    def __init__(self, repeat: int, progress: Callable[[str], None]) -> None:
+        self.repeat = repeat
+        self.steps: list[Step] = []
+        self.progress = progress
+
+    def time(self, store: str, name: str, fn: Callable[[], Any], *, work: float = 0, per: str = "rows",
+             setup: Callable[[], Any] | None = None, repeat: int | None = None, note: str = "") -> Step:
+        """Run ``fn`` ``repeat`` times (``setup`` before each, untimed), recording seconds and peak RSS."""
+        step = Step(store, name, work=work, per=per if work else "", note=note)
+        for i in range(repeat or self.repeat):
+            if setup:
+                setup()
+            peak_rss_reset()
+            t = time.perf_counter()
+            fn()
+            step.seconds.append(round(time.perf_counter() - t, 3))
+            step.rss_mib.append(round(peak_rss_mib(), 1))
+            self.progress(f"  {store:8} {name:30} run {i + 1}: {step.seconds[-1]:,.3f} s")
+        self.steps.append(step)
+        return step
+
+
+# -- the steps ----------------------------------------------------------------------
+
+
+def load_steps(r: Runner, kind: str, data: Path, size: str, open_store: Callable[[bool], Store], tmp: Path) -> None:
+    """Load, its baselines, re-load and delta, on a fresh store each time."""
+    rows = baselines.read_rows(data / "graph.jsonl")
+    n = baselines.count(rows)
+    delta_n = baselines.count(baselines.read_rows(data / "delta.jsonl"))
+    holder: dict[str, Store] = {}
+
+    def fresh() -> None:
+        if "s" in holder:
+            holder.pop("s").close()
+        holder["s"] = open_store(True)
+
+    def fresh_full() -> None:
+        fresh()
+        tabular.load_file(holder["s"], data / "graph.jsonl")
+
+    if kind == "embedded":
+        target = tmp / "copy.lbdb"
+        r.time(kind, "baseline: raw COPY (Arrow)", lambda: baselines.copy_arrow(target, rows), work=n,
+               setup=lambda: shutil.rmtree(target, ignore_errors=True) or target.unlink(missing_ok=True))
+    smp = baselines.sample(rows, PER_ROW_SAMPLE[size])
+    r.time(kind, "baseline: per-row MERGE", lambda: baselines.per_row_merge(holder["s"], smp),
+           work=baselines.count(smp), setup=fresh, repeat=1, note="on a proportional sample, one run")
+    r.time(kind, "load (parse+validate+write)", lambda: tabular.load_file(holder["s"], data / "graph.jsonl"), work=n, setup=fresh)
+    r.time(kind, "re-load (idempotent)", lambda: tabular.load_file(holder["s"], data / "graph.jsonl"), work=n)
+    r.time(kind, "10% delta into full store", lambda: tabular.load_file(holder["s"], data / "delta.jsonl"), work=delta_n,
+           setup=fresh_full)
+    fresh_full()
+    holder.pop("s").close()
+
+
+def read_steps(r: Runner, kind: str, store: Store) -> None:
+    """Export and analyses on the full store (the same store for every repeat: they only read)."""
+    r.time(kind, "export to NetworkX", store.to_networkx)
+    top = max(analysis.country_gaps(store), key=lambda c: c["programmes"])["iso3"]
+    for name, fn in [
+        ("supports", lambda: analysis.supports(store)),
+        ("gaps", lambda: analysis.country_gaps(store)),
+        ("gaps --by region", lambda: analysis.region_gaps(store)),
+        ("gaps --by theme", lambda: analysis.theme_gaps(store)),
+        ("concentration", lambda: analysis.concentration(store)),
+        ("partners", lambda: network.partners(store)),
+        ("brokers", lambda: network.brokers(store)),
+        ("communities", lambda: network.communities(store)),
+        (f"match {top}", lambda: profile.match(store, top)),
+    ]:
+        r.time(kind, name, fn)
+    g = store.to_networkx(labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"])
+    page = Path(tempfile.mkdtemp()) / "network.html"
+    r.time(kind, f"viz network ({VIZ_NODES:,} nodes)", lambda: network_viz.write_network(g, page, max_nodes=VIZ_NODES),
+           note="programmes folded into funder-country links")
+
+
+def iati_step(r: Runner, path: Path) -> None:
+    mb = path.stat().st_size / 1e6
+    r.time("-", "IATI parse + validate", lambda: iati.read_iati(path), work=mb, per="MB")
+
+
+# -- the report ---------------------------------------------------------------------
+
+# (label, numerator step, denominator step, what is compared, comparison, target)
+TARGETS = [
+    ("embedded load rate / raw COPY rate", ("embedded", "load (parse+validate+write)"), ("embedded", "baseline: raw COPY (Arrow)"), "rate", ">=", 1 / 3),
+    ("embedded load rate / per-row MERGE rate", ("embedded", "load (parse+validate+write)"), ("embedded", "baseline: per-row MERGE"), "rate", ">=", 30),
+    ("neo4j load rate / per-row MERGE rate", ("neo4j", "load (parse+validate+write)"), ("neo4j", "baseline: per-row MERGE"), "rate", ">=", 10),
+    ("embedded re-load time / load time", ("embedded", "re-load (idempotent)"), ("embedded", "load (parse+validate+write)"), "time", "<=", 2),
+    ("embedded delta time / load time", ("embedded", "10% delta into full store"), ("embedded", "load (parse+validate+write)"), "time", "<=", 1 / 3),
+    ("neo4j re-load time / load time", ("neo4j", "re-load (idempotent)"), ("neo4j", "load (parse+validate+write)"), "time", "<=", 2),
+    ("neo4j delta time / load time", ("neo4j", "10% delta into full store"), ("neo4j", "load (parse+validate+write)"), "time", "<=", 1 / 3),
+]
+SECONDS = [("embedded", "gaps", 10), ("embedded", "partners", 10)]
+MEMORY_MIB = [("embedded", "gaps", 2048), ("embedded", "partners", 2048)]
+IATI_MB_S = 10
+
+
+def _check(label: str, value: float, op: str, target: float) -> dict[str, Any]:
+    return {"check": label, "value": round(value, 3), "target": f"{op} {target:.3g}", "met": value >= target if op == ">=" else value <= target}
+
+
+def ratios(steps: list[Step]) -> list[dict[str, Any]]:
+    """Each target of the issue, with the measured value and whether it is met."""
+    by = {(s.store, s.name): s for s in steps}
+    out = []
+    for label, num, den, what, op, target in TARGETS:
+        if num in by and den in by:
+            a, b = by[num], by[den]
+            out.append(_check(label, a.rate / b.rate if what == "rate" else a.median / b.median, op, target))  # type: ignore[operator]
+    for store, name, limit in SECONDS:
+        if (store, name) in by:
+            out.append(_check(f"{store} {name} (s)", by[(store, name)].median, "<=", limit))
+    for store, name, limit in MEMORY_MIB:
+        if (store, name) in by:
+            out.append(_check(f"{store} {name} peak RSS (MiB)", max(by[(store, name)].rss_mib), "<=", limit))
+    if ("-", "IATI parse + validate") in by:
+        out.append(_check("IATI parse (MB/s)", by[("-", "IATI parse + validate")].rate or 0, ">=", IATI_MB_S))
+    return out
+
+
+def markdown(steps: list[Step], checks: list[dict[str, Any]], meta: dict[str, Any]) -> str:
+    lines = [f"Size {meta['size']} ({meta['rows']:,} rows; {meta['repeat']} runs per step), {meta['machine']}", "",
+             "| store | step | median (s) | spread (s) | rate | peak RSS (MiB) | note |", "|---|---|---:|---:|---:|---:|---|"]
+    for s in steps:
+        rate = f"{s.rate:,.0f} {s.per}/s" if s.rate and s.rate >= 100 else f"{s.rate:,.1f} {s.per}/s" if s.rate else ""
+        lines.append(f"| {s.store} | {s.name} | {s.median:,.3f} | {min(s.seconds):,.3f}-{max(s.seconds):,.3f} | {rate} | "
+                     f"{max(s.rss_mib):,.0f} | {s.note} |")
+    lines += ["", "| check | value | target | met |", "|---|---:|---|---|"]
+    lines += [f"| {c['check']} | {c['value']:,.3g} | {c['target']} | {'yes' if c['met'] else '**no**'} |" for c in checks]
+    return "\n".join(lines) + "\n"
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
+
+
+# -- main ---------------------------------------------------------------------------
+
+
+def run(size: str, repeat: int, out: Path, stores: list[str], *, bolt_repeat: int | None = None,
+        progress: Callable[[str], None] = print, bolt: Any = None) -> dict[str, Any]:
+    """Run every step; write ``out/results.json`` and ``out/results.md``; return the results.
+
+    ``bolt`` is a running server (``tests.boltserver.Bolt``); without one the
+    Neo4j path starts its own (``NEO4J_URI``, else ArcadeDB).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="ccb-bench-"))
+    try:
+        data = tmp / "data"
+        progress(f"generating size {size} data in {data}")
+        counts = synthetic.write(data, size)
+        iati_gen.write(str(data / "activities.xml"), IATI_MB[size])
+        r = Runner(repeat, progress)
+        if "embedded" in stores:
+            path = tmp / "embedded.lbdb"
+
+            def open_embedded(fresh: bool) -> Store:
+                if fresh:
+                    shutil.rmtree(path, ignore_errors=True)
+                    path.unlink(missing_ok=True)
+                    Path(f"{path}.wal").unlink(missing_ok=True)
+                return EmbeddedStore(path)
+
+            load_steps(r, "embedded", data, size, open_embedded, tmp)
+            with EmbeddedStore(path) as s:
+                read_steps(r, "embedded", s)
+        if "neo4j" in stores:
+            _neo4j(r, data, size, tmp, bolt_repeat or repeat, bolt)
+        iati_step(r, data / "activities.xml")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    checks = ratios(r.steps)
+    meta = {"size": size, "rows": counts["graph.jsonl"], "repeat": repeat, "machine": machine(),
+            "command": " ".join(["python -m bench.run", *sys.argv[1:]]) if sys.argv[0].endswith("run.py") else None}
+    results = {"meta": meta, "steps": [s.row() for s in r.steps], "checks": checks}
+    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out / "results.md").write_text(markdown(r.steps, checks, meta))
+    return results
+
+
+def _neo4j(r: Runner, data: Path, size: str, tmp: Path, repeat: int, bolt: Any) -> None:
+    from contextlib import nullcontext
+
+    from tests.boltserver import bolt_server
+
+    (tmp / "arcadedb").mkdir()
+    with nullcontext(bolt) if bolt else bolt_server(tmp / "arcadedb") as bolt:
+        def open_bolt(fresh: bool) -> Store:
+            s = bolt.store()
+            if fresh:
+                s.clear()
+            return s
+
+        saved, r.repeat = r.repeat, repeat
+        try:
+            load_steps(r, "neo4j", data, size, open_bolt, tmp)
+            with open_bolt(False) as s:
+                read_steps(r, "neo4j", s)
+        finally:
+            r.repeat = saved
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", choices=synthetic.SIZES, default="S")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--bolt-repeat", type=int, help="runs per step on the Neo4j path (default: --repeat)")
+    ap.add_argument("--stores", default="embedded,neo4j", help="comma-separated: embedded, neo4j")
+    ap.add_argument("--out", type=Path, default=Path("bench/out"))
+    a = ap.parse_args()
+    results = run(a.size, a.repeat, a.out, a.stores.split(","), bolt_repeat=a.bolt_repeat,
+                  progress=lambda m: print(m, file=sys.stderr, flush=True))
+    print((a.out / "results.md").read_text())
+    sys.exit(0 if results["steps"] else 1)
+
+
+if __name__ == "__main__":
+    main()
