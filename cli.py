@@ -20,7 +20,7 @@ from graph import schema
 from graph.model import THEMES
 from graph.errors import CCBError, LoadError
 from graph.store import Store, open_store
-from loaders import bundled, iati, indices, tabular
+from loaders import bundled, iati, indices, tabular, worldbank
 from queries import analysis, briefing, network
 from queries import profile as profile_queries
 from visualisations import charts
@@ -228,6 +228,23 @@ def load_indices_cmd(ctx: click.Context, files: tuple[Path, ...], dry_run: bool)
         return f"{report.records} records ({_written(report.summary)})"
 
     load_each(files, dry_run, one)
+
+
+@cli.command("load-world-bank")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
+@click.pass_context
+def load_world_bank_cmd(ctx: click.Context, file: Path, dry_run: bool) -> None:
+    """World Bank region and income group for every country, from CLASS.xlsx (or a CSV saved from it).
+
+    Download the current file from
+    https://datahelpdesk.worldbank.org/knowledgebase/articles/906519 ;
+    run `ccb init` first so the countries exist.
+    """
+    report = worldbank.load_world_bank(store_of(ctx), file, dry_run=dry_run)
+    done = "would classify" if dry_run else "classified"
+    info(f"{file}: {done} {report.classified} countries; skipped {len(report.skipped)} rows that are not ISO countries "
+         f"(aggregates such as WLD, or CHI)" + (f"; not in the store: {', '.join(report.not_in_store)}" if report.not_in_store else ""))
 
 
 @cli.command()

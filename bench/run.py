@@ -9,7 +9,9 @@ idempotent re-load, a 10 % delta into the full store, the export to
 NetworkX, each analysis, the network page on 2,000 nodes and the IATI
 parse. Each step runs ``--repeat`` times; the table gives the median and
 the spread (min-max) and the peak RSS of the step (``VmHWM``, reset before
-each step through ``/proc/self/clear_refs``). The Neo4j path runs against
+each step through ``/proc/self/clear_refs``). The read steps and the IATI
+parse run in a fresh process, so their peaks are what one ``ccb`` command
+reaches, not what the loads before them left allocated. The Neo4j path runs against
 ``NEO4J_URI`` when set, else ArcadeDB over Bolt, reported separately.
 
 Writes ``OUT/results.json`` and ``OUT/results.md`` and prints the table.
@@ -171,6 +173,35 @@ def iati_step(r: Runner, path: Path) -> None:
     r.time("-", "IATI parse + validate", lambda: iati.read_iati(path), work=mb, per="MB")
 
 
+def _child_read_steps(kind: str, db: str, bolt: tuple | None, repeat: int) -> list[Step]:
+    """In a fresh process: the read steps, so each peak RSS is what a `ccb` command would reach."""
+    r = Runner(repeat, lambda m: print(m, file=sys.stderr, flush=True))
+    if bolt:
+        from graph.neo4j_store import Neo4jStore
+
+        store: Store = Neo4jStore(bolt[0], user=bolt[1], password=bolt[2], database=bolt[3])
+    else:
+        store = EmbeddedStore(db, read_only=True)
+    with store:
+        read_steps(r, kind, store)
+    return r.steps
+
+
+def _child_iati(path: str, repeat: int) -> list[Step]:
+    r = Runner(repeat, lambda m: print(m, file=sys.stderr, flush=True))
+    iati_step(r, Path(path))
+    return r.steps
+
+
+def in_child(r: Runner, fn: Callable[..., list[Step]], *args: Any) -> None:
+    """Run ``fn(*args)`` in a new interpreter (spawned, not forked: the engines hold threads) and keep its steps."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        r.steps += pool.submit(fn, *args).result()
+
+
 # -- the report ---------------------------------------------------------------------
 
 # (label, numerator step, denominator step, what is compared, comparison, target)
@@ -259,11 +290,10 @@ def run(size: str, repeat: int, out: Path, stores: list[str], *, bolt_repeat: in
                 return EmbeddedStore(path)
 
             load_steps(r, "embedded", data, size, open_embedded, tmp)
-            with EmbeddedStore(path) as s:
-                read_steps(r, "embedded", s)
+            in_child(r, _child_read_steps, "embedded", str(path), None, repeat)
         if "neo4j" in stores:
             _neo4j(r, data, size, tmp, bolt_repeat or repeat, bolt)
-        iati_step(r, data / "activities.xml")
+        in_child(r, _child_iati, str(data / "activities.xml"), repeat)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     checks = ratios(r.steps)
@@ -291,8 +321,7 @@ def _neo4j(r: Runner, data: Path, size: str, tmp: Path, repeat: int, bolt: Any) 
         saved, r.repeat = r.repeat, repeat
         try:
             load_steps(r, "neo4j", data, size, open_bolt, tmp)
-            with open_bolt(False) as s:
-                read_steps(r, "neo4j", s)
+            in_child(r, _child_read_steps, "neo4j", "", (bolt.uri, bolt.user, bolt.password, bolt.database), repeat)
         finally:
             r.repeat = saved
 

@@ -65,6 +65,16 @@ class EmbeddedStore(Store):
         if not read_only:
             for stmt in _ddl():
                 self._run(stmt)
+            self._add_new_columns()
+
+    def _add_new_columns(self) -> None:
+        """Add properties the schema gained since this store was made (new model fields go last, so COPY order holds)."""
+        specs = [(s.label, s.props) for s in schema.nodes().values()] + [(s.type, s.props) for s in schema.rels().values()]
+        for table, props in specs:
+            have = {r["name"] for r in self._arrow_rows(f"CALL table_info('{table}') RETURN name", {})}
+            for p in props:
+                if p.name not in have:
+                    self._run(f"ALTER TABLE {table} ADD {p.name} {p.type}")
 
     # -- writing ---------------------------------------------------------------
 

@@ -145,6 +145,7 @@ class Country(Node):
     region: str | None = Field(default=None, description="UN M49 region")
     subregion: str | None = Field(default=None, description="UN M49 sub-region")
     income_group: str | None = Field(default=None, description="World Bank income group")
+    wb_region: str | None = Field(default=None, description="World Bank region")  # added later: new fields go last
 
 
 class Organisation(Node):

@@ -24,6 +24,7 @@ import gc
 import io
 import json
 from contextlib import contextmanager
+from functools import cache
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import Any
 
 import orjson
 import yaml
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from graph import schema
 from graph.errors import LoadError, Problem
@@ -89,20 +90,20 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
     batch = Batch()
     first: dict[tuple[str, Any], str] = {}  # identity -> where it was first seen, filled only on a duplicate
     refs: list[tuple[RawRecord, Relationship]] = []
-    sections = schema.sections()
+    found: list[tuple[int, Problem]] = []  # (position in the file, problem)
     with gc_paused():
-        for raw in _read(path, problems):
-            try:
-                rec = sections[raw.section].model.model_validate(raw.data)
-            except ValidationError as e:
-                problems.extend(validation_problems(path, raw, sections[raw.section].model, e))
+        raws = list(_read(path, problems))
+        recs = _validate(path, raws, found)
+        for i, (raw, rec) in enumerate(zip(raws, recs)):
+            if rec is None:
                 continue
             if batch.has(rec):
-                problems.append(_duplicate(path, raw, rec, first))
+                found.append((i, _duplicate(path, raw, rec, first)))
                 continue
             batch.add(rec)
             if not rec.is_node:
                 refs.append((raw, rec))  # type: ignore[arg-type]
+        problems.extend(p for _, p in sorted(found, key=lambda f: f[0]))  # in file order
         if check_references:
             problems.extend(dangling_references(path, batch, refs, store))
     if not problems and not len(batch):
@@ -110,6 +111,37 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
     if problems:
         raise LoadError(problems)
     return batch
+
+
+@cache
+def _list_of(model: type) -> TypeAdapter:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def _validate(path: Path, raws: list[RawRecord], found: list[tuple[int, Problem]]) -> list[Node | Relationship | None]:
+    """Each raw record as a model (None where invalid; its problems go to ``found`` with its position).
+
+    A section's records are validated as one list (one call into pydantic-core
+    rather than one per record); only a section with an error is validated
+    again record by record, to name each problem.
+    """
+    sections = schema.sections()
+    by_section: dict[str, list[int]] = {}
+    for i, raw in enumerate(raws):
+        by_section.setdefault(raw.section, []).append(i)
+    out: list[Node | Relationship | None] = [None] * len(raws)
+    for section, idx in by_section.items():
+        model = sections[section].model
+        try:
+            for i, rec in zip(idx, _list_of(model).validate_python([raws[i].data for i in idx])):
+                out[i] = rec
+        except ValidationError:
+            for i in idx:
+                try:
+                    out[i] = model.model_validate(raws[i].data)
+                except ValidationError as e:
+                    found.extend((i, p) for p in validation_problems(path, raws[i], model, e))
+    return out
 
 
 def _duplicate(path: Path, raw: RawRecord, rec: Node | Relationship, first: dict[tuple[str, Any], str]) -> Problem:
@@ -259,15 +291,21 @@ def _json(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]
 
 
 def _jsonl(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    try:  # the whole file in one call into orjson; a line that fails sends us line by line, to name it
+        items = orjson.loads("[" + ",".join(line for _, line in lines) + "]")
+    except orjson.JSONDecodeError:
+        items = None
+    for k, (n, line) in enumerate(lines):
         where = f"line {n}"
-        try:
-            item = orjson.loads(line)
-        except orjson.JSONDecodeError as e:
-            problems.append(Problem(str(path), where, "", f"malformed JSON: {e.msg}"))
-            continue
+        if items is not None:
+            item = items[k]
+        else:
+            try:
+                item = orjson.loads(line)
+            except orjson.JSONDecodeError as e:
+                problems.append(Problem(str(path), where, "", f"malformed JSON: {e.msg}"))
+                continue
         if not isinstance(item, dict):
             problems.append(Problem(str(path), where, "", "expected a JSON object"))
             continue

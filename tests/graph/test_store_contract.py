@@ -155,3 +155,23 @@ def test_networkx_filtered_view(store: Store) -> None:
     g = store.to_networkx(labels=["Organisation", "Programme"], types=["FUNDS"])
     assert sorted(g.nodes) == ["Organisation:coe", "Organisation:commonwealth", "Organisation:eu", "Programme:p1", "Programme:p2"]
     assert sorted((u, v) for u, v, _ in g.edges) == [("Organisation:eu", "Programme:p1"), ("Organisation:eu", "Programme:p2")]
+
+
+def test_embedded_store_gains_new_properties(tmp_path: Path) -> None:
+    """A store made before a property existed gets the column when opened, and keeps its data."""
+    import ladybug
+
+    from graph.embedded import EmbeddedStore, _ddl
+
+    path = tmp_path / "old.lbdb"
+    db = ladybug.Database(str(path))
+    conn = ladybug.Connection(db)
+    for stmt in _ddl():
+        conn.execute(stmt.replace(", wb_region STRING", ""))  # the Country table as it was before wb_region
+    conn.execute("CREATE (:Country {iso3: 'KEN', name: 'Kenya', source: 's'})")
+    conn.close()
+    db.close()
+    with EmbeddedStore(path) as s:
+        s.write(Batch().extend([Country(iso3="GHA", name="Ghana", wb_region="Sub-Saharan Africa", income_group="Lower middle income", source="s")]))
+        rows = s.query("MATCH (c:Country) RETURN c.iso3 AS iso3, c.wb_region AS wb ORDER BY iso3")
+    assert rows == [{"iso3": "GHA", "wb": "Sub-Saharan Africa"}, {"iso3": "KEN", "wb": None}]

@@ -1,0 +1,115 @@
+"""The World Bank's country classification (``CLASS.xlsx``, or a CSV saved from it) onto the Country nodes.
+
+The bundled country table leaves World Bank region and income group empty:
+the classification changes every 1 July and could not be checked here, so
+it is not shipped. The user downloads the current file from
+https://datahelpdesk.worldbank.org/knowledgebase/articles/906519 and loads
+it; each country then carries ``wb_region`` and ``income_group``, and its
+``source`` names the file and the date it was loaded.
+
+The sheet is found by its header row: ``Code``, ``Region`` and ``Income
+group`` (``Economy`` is read when present). Rows whose code is not an
+ISO 3166-1 alpha-3 code (or XKX) are the aggregates (``WLD``, ``SSF``...)
+or economies with no ISO code (``CHI``, Channel Islands); they are skipped
+and counted in the report.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from graph.errors import LoadError, Problem
+from graph.model import Country, known_iso3
+from graph.store import Batch, Store
+from loaders.tabular import validation_problems, RawRecord
+
+HEADER = ("Code", "Region", "Income group")
+COUNTRY_ROWS = "MATCH (c:Country) RETURN c"
+
+
+@dataclass
+class WorldBankReport:
+    file: str
+    classified: int = 0
+    skipped: list[str] = field(default_factory=list)  # codes that are not ISO countries (aggregates, CHI)
+    not_in_store: list[str] = field(default_factory=list)
+    summary: Any = None
+
+
+def load_world_bank(store: Store, path: str | Path, *, dry_run: bool = False) -> WorldBankReport:
+    """Set ``wb_region`` and ``income_group`` on the store's countries from ``path``, in one write."""
+    path = Path(path)
+    report = WorldBankReport(str(path))
+    stored = {r["c"]["iso3"]: r["c"] for r in store.query(COUNTRY_ROWS)}
+    batch, problems = Batch(), []
+    today = dt.date.today().isoformat()
+    for line, row in _rows(path, problems):
+        code = (row.get("Code") or "").strip()
+        if not known_iso3(code):
+            report.skipped.append(code)
+            continue
+        if code not in stored:
+            report.not_in_store.append(code)
+            continue
+        current = {k: v for k, v in stored[code].items() if k in Country.model_fields and k not in ("source", "as_of")}
+        base = stored[code].get("source") or ""
+        note = f"World Bank region and income group: {path.name} (loaded {today})"
+        data = current | {"wb_region": (row.get("Region") or "").strip() or None,
+                          "income_group": (row.get("Income group") or "").strip() or None,
+                          "source": f"{base.split('; World Bank region and income group:')[0]}; {note}".lstrip("; "),
+                          "as_of": today}
+        try:
+            batch.add(Country.model_validate(data))
+        except ValidationError as e:
+            problems.extend(validation_problems(path, RawRecord("countries", data, f"line {line}"), Country, e))
+    if problems:
+        raise LoadError(problems)
+    if not len(batch):
+        raise LoadError([Problem(str(path), "file", "Code", "no row names a country in the store; run `ccb init` first")])
+    report.classified = len(batch)
+    if not dry_run:
+        report.summary = store.write(batch)
+    return report
+
+
+def _rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line or sheet row, {header: value}) after the header row, from CSV or XLSX."""
+    table = _table(path, problems)
+    for i, cells in enumerate(table, 1):
+        names = [str(c).strip() if c is not None else "" for c in cells]
+        if all(h in names for h in HEADER):
+            for j, data in enumerate(table[i:], i + 1):
+                yield j, {h: (str(v) if v is not None else None) for h, v in zip(names, data) if h}
+            return
+    if not problems:
+        problems.append(Problem(str(path), "file", "header", f"no header row with the columns {', '.join(HEADER)}; "
+                                                           "load the World Bank's CLASS.xlsx (sheet 'List of economies') or a CSV saved from it"))
+
+
+def _table(path: Path, problems: list[Problem]) -> list[list[Any]]:
+    try:
+        if path.suffix.lower() == ".xlsx":
+            from openpyxl import load_workbook
+
+            wb = load_workbook(path, read_only=True, data_only=True)
+            for sheet in wb.worksheets:  # the first sheet with the header; CLASS.xlsx has it on the first
+                rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+                if any(all(h in [str(c).strip() for c in r if c is not None] for h in HEADER) for r in rows[:30]):
+                    return rows
+            return []
+        return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    except UnicodeDecodeError:
+        problems.append(Problem(str(path), "file", "", "not UTF-8; save the CSV as UTF-8"))
+    except OSError as e:
+        problems.append(Problem(str(path), "file", "", f"cannot read: {e.strerror or e}"))
+    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds for a damaged workbook
+        problems.append(Problem(str(path), "file", "", f"not a readable workbook: {e}"))
+    return []
