@@ -37,6 +37,25 @@ def merge_rels(spec: RelSpec, src_key: str, dst_key: str) -> str:
     )
 
 
+def create_nodes(spec: NodeSpec) -> str:
+    """Create one batch ``$rows`` of ``spec`` nodes known not to exist (no MERGE lookup per row)."""
+    rest = [c for c in spec.columns if c != spec.key]
+    return f"UNWIND $rows AS r CREATE (n:{spec.label} {{{spec.key}: r.{spec.key}}}) SET {_sets('n', 'r', rest)}"
+
+
+def create_rels(spec: RelSpec, src_key: str, dst_key: str) -> str:
+    """Create one batch of ``spec`` relationships known not to exist; returns the rows written, as :func:`merge_rels`."""
+    return merge_rels(spec, src_key, dst_key).replace(" MERGE ", " CREATE ", 1)
+
+
+def any_node(label: str) -> str:
+    return f"MATCH (n:{label}) RETURN n LIMIT 1"
+
+
+def any_rel(spec: RelSpec) -> str:
+    return f"MATCH (:{spec.src})-[e:{spec.type}]->(:{spec.dst}) RETURN e LIMIT 1"
+
+
 def find_keys(spec: NodeSpec) -> str:
     """Which of ``$keys`` exist as ``spec`` nodes."""
     return f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}) RETURN n.{spec.key} AS k"

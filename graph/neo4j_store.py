@@ -83,22 +83,26 @@ class Neo4jStore(Store):
         def work(tx: neo4j.ManagedTransaction) -> None:
             for label, spec in schema.nodes().items():
                 if rows := batch.node_rows(label):
-                    stored = _stored(tx, cypher.find_nodes(spec), "keys", [r[spec.key] for r in rows])
+                    # An empty label needs no lookup; rows known to be new are CREATEd, not MERGEd.
+                    stored = _stored(tx, cypher.find_nodes(spec), "keys", [r[spec.key] for r in rows]) if _any(tx, cypher.any_node(label)) else []
                     plan = WritePlan.of(rows, {r[spec.key]: r for r in stored}, node_ident(spec.key))
-                    for part in chunks(plan.new + plan.changed, BATCH_ROWS):
-                        tx.run(cypher.merge_nodes(spec), rows=part).consume()
+                    for text, todo in ((cypher.create_nodes(spec), plan.new), (cypher.merge_nodes(spec), plan.changed)):
+                        for part in chunks(todo, BATCH_ROWS):
+                            tx.run(text, rows=part).consume()
                     summary.add(label, plan)
             for type_, spec in schema.rels().items():
                 if rows := batch.rel_rows(type_):
                     sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
-                    stored = _stored(tx, cypher.find_rels(spec, sk, dk), "pairs", [{"src": r["src"], "dst": r["dst"]} for r in rows])
+                    pairs = [{"src": r["src"], "dst": r["dst"]} for r in rows]
+                    stored = _stored(tx, cypher.find_rels(spec, sk, dk), "pairs", pairs) if _any(tx, cypher.any_rel(spec)) else []
                     plan = WritePlan.of(rows, {(r["src"], r["dst"]): r for r in stored}, rel_ident)
-                    for part in chunks(plan.new + plan.changed, BATCH_ROWS):
-                        written = tx.run(cypher.merge_rels(spec, sk, dk), rows=part).single()["n"]
-                        if written != len(part):
-                            # An endpoint is missing: the loader checks references,
-                            # so this is a race or a bug. Roll back rather than drop rows.
-                            raise StoreError(f"{len(part) - written} {type_} rows name a node that does not exist")
+                    for text, todo in ((cypher.create_rels(spec, sk, dk), plan.new), (cypher.merge_rels(spec, sk, dk), plan.changed)):
+                        for part in chunks(todo, BATCH_ROWS):
+                            written = tx.run(text, rows=part).single()["n"]
+                            if written != len(part):
+                                # An endpoint is missing: the loader checks references,
+                                # so this is a race or a bug. Roll back rather than drop rows.
+                                raise StoreError(f"{len(part) - written} {type_} rows name a node that does not exist")
                     summary.add(type_, plan)
 
         with self._session() as s, _errors():
@@ -167,6 +171,10 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "iso_format"):  # neo4j.time.Date / DateTime / Duration
         return value.iso_format()
     return value
+
+
+def _any(tx: neo4j.ManagedTransaction, text: str) -> bool:
+    return tx.run(text).peek() is not None
 
 
 def _stored(tx: neo4j.ManagedTransaction, text: str, name: str, values: list[Any]) -> list[dict[str, Any]]:
