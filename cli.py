@@ -257,17 +257,21 @@ def duplicates(ctx: click.Context, threshold: int, limit: int, fmt: str) -> None
     emit(identity_queries.duplicate_organisations(store_of(ctx), threshold=threshold)[:limit], fmt)
 
 
-def window_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The shared --from / --to / --limit options of the analyses."""
+def period_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The shared --from / --to options, passed on as one ``window``."""
 
-    @click.option("--from", "year_from", type=int, metavar="YEAR", help="Only support active in or after this year.")
-    @click.option("--to", "year_to", type=int, metavar="YEAR", help="Only support active in or before this year.")
-    @click.option("--limit", type=click.IntRange(1), default=None, help="At most this many rows.")
+    @click.option("--from", "year_from", type=int, metavar="YEAR", help="Only programmes active in or after this year.")
+    @click.option("--to", "year_to", type=int, metavar="YEAR", help="Only programmes active in or before this year.")
     @functools.wraps(fn)
     def wrapper(*args: Any, year_from: int | None, year_to: int | None, **kwargs: Any) -> Any:
         return fn(*args, window=analysis.Window(year_from, year_to), **kwargs)
 
     return wrapper
+
+
+def window_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--from / --to and --limit, shared by the analyses."""
+    return period_options(click.option("--limit", type=click.IntRange(1), default=None, help="At most this many rows.")(fn))
 
 
 THEME = click.option("--theme", type=click.Choice(sorted(THEMES)), help="GFCE theme: A policy, B incidents, C cybercrime, D skills, E standards.")
@@ -424,33 +428,20 @@ def viz() -> None:
 @click.option("--view", type=click.Choice(sorted(network_viz.VIEWS)), default="whole", show_default=True,
               help="whole graph; organisations linked by shared programmes; or funders linked to the countries they support.")
 @click.option("--region", help="Only countries of this UN M49 region or sub-region.")
-@click.option("--from", "year_from", type=int, metavar="YEAR", help="Only programmes active in or after this year.")
-@click.option("--to", "year_to", type=int, metavar="YEAR", help="Only programmes active in or before this year.")
+@period_options
 @THEME
 @click.option("--max-nodes", type=click.IntRange(10), default=network_viz.MAX_NODES, show_default=True, help="Above this, programmes are folded into weighted funder-country links.")
 @click.pass_context
 def viz_network(ctx: click.Context, output: Path, around: str | None, depth: int, view: str, region: str | None,
-                year_from: int | None, year_to: int | None, theme: str | None, max_nodes: int) -> None:
+                window: Any, theme: str | None, max_nodes: int) -> None:
     """An interactive network page that works offline (one HTML file)."""
     g = store_of(ctx.find_root()).to_networkx(labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"])
     g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])  # countries and bodies with no programme
     note = network_viz.write_network(g, output, around=around, depth=depth, view=view, theme=theme, region=region,
-                                     window=analysis.Window(year_from, year_to), max_nodes=max_nodes)
+                                     window=window, max_nodes=max_nodes)
     if note:
         info(note)
     info(f"wrote {output}")
-
-
-def period_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--from / --to for the figures, as a Window."""
-
-    @click.option("--from", "year_from", type=int, metavar="YEAR", help="Only programmes active in or after this year.")
-    @click.option("--to", "year_to", type=int, metavar="YEAR", help="Only programmes active in or before this year.")
-    @functools.wraps(fn)
-    def wrapper(*args: Any, year_from: int | None, year_to: int | None, **kwargs: Any) -> Any:
-        return fn(*args, window=analysis.Window(year_from, year_to), **kwargs)
-
-    return wrapper
 
 
 @viz.command("map")
