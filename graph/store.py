@@ -59,6 +59,8 @@ class Batch:
     def __len__(self) -> int:
         return sum(map(len, self.nodes.values())) + sum(map(len, self.rels.values()))
 
+    # A frozen model's own field dict is the row: its fields are the schema's columns
+    # (a test checks it), and not copying it saves a sixth of a 660k-row load.
     def node_rows(self, label: str) -> list[dict[str, Any]]:
         """Rows of ``label``: one dict per record with every column of the schema (read-only)."""
         return [rec.__dict__ for rec in self.nodes.get(label, {}).values()]
@@ -66,8 +68,6 @@ class Batch:
     def rel_rows(self, type_: str) -> list[dict[str, Any]]:
         """Rows of relationship ``type_``: ``src``, ``dst`` and every property (read-only)."""
         return [rec.__dict__ for rec in self.rels.get(type_, {}).values()]
-    # A frozen model's own field dict is the row (its fields are the schema's columns,
-    # a test checks it): no copy per record, a sixth of a 660k-row load.
 
 
 @dataclass

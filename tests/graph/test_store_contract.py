@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from graph import schema
 from graph.errors import QueryError, ReadOnlyViolation, StoreError
 from graph.model import Country, Programme, Targets
 from graph.store import Batch, Store
@@ -175,3 +176,15 @@ def test_embedded_store_gains_new_properties(tmp_path: Path) -> None:
         s.write(Batch().extend([Country(iso3="GHA", name="Ghana", wb_region="Sub-Saharan Africa", income_group="Lower middle income", source="s")]))
         rows = s.query("MATCH (c:Country) RETURN c.iso3 AS iso3, c.wb_region AS wb ORDER BY iso3")
     assert rows == [{"iso3": "GHA", "wb": "Sub-Saharan Africa"}, {"iso3": "KEN", "wb": None}]
+
+
+def test_batch_rows_are_the_schema_columns() -> None:
+    """Batch rows are the models' own field dicts: they must hold exactly the schema's columns."""
+    batch = small_batch()
+    for label, spec in schema.nodes().items():
+        for row in batch.node_rows(label):
+            assert set(row) == set(spec.columns), label
+    for type_, spec in schema.rels().items():
+        for row in batch.rel_rows(type_):
+            assert set(row) == {"src", "dst", *spec.columns}, type_
+    assert batch.node_rows("Programme") and batch.rel_rows("TARGETS")
