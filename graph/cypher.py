@@ -22,18 +22,19 @@ def merge_nodes(spec: NodeSpec) -> str:
     return f"UNWIND $rows AS r MERGE (n:{spec.label} {{{spec.key}: r.{spec.key}}}) SET {_sets('n', 'r', rest)}"
 
 
-def merge_rels(spec: RelSpec, src_key: str, dst_key: str) -> str:
+def merge_rels(spec: RelSpec, src_key: str, dst_key: str, verb: str = "MERGE") -> str:
     """Upsert one batch ``$rows`` (``src``, ``dst``, properties) of ``spec`` relationships.
 
     Returns the number of rows written, so a caller can tell a dangling
-    endpoint (MATCH finds nothing, the row vanishes) from success.
+    endpoint (MATCH finds nothing, the row vanishes) from success. With
+    ``verb="CREATE"``, for rows known not to exist (no lookup per row).
     """
     a, b = f"MATCH (a:{spec.src} {{{src_key}: r.src}})", f"MATCH (b:{spec.dst} {{{dst_key}: r.dst}})"
     first, second = (b, a) if spec.model.anchor == "dst" else (a, b)
     merge = "(b)<-[e:{t}]-(a)" if spec.model.anchor == "dst" else "(a)-[e:{t}]->(b)"
     return (
         f"UNWIND $rows AS r {first} {second} "
-        f"MERGE {merge.format(t=spec.type)} SET {_sets('e', 'r', spec.columns)} RETURN count(e) AS n"
+        f"{verb} {merge.format(t=spec.type)} SET {_sets('e', 'r', spec.columns)} RETURN count(e) AS n"
     )
 
 
@@ -41,11 +42,6 @@ def create_nodes(spec: NodeSpec) -> str:
     """Create one batch ``$rows`` of ``spec`` nodes known not to exist (no MERGE lookup per row)."""
     rest = [c for c in spec.columns if c != spec.key]
     return f"UNWIND $rows AS r CREATE (n:{spec.label} {{{spec.key}: r.{spec.key}}}) SET {_sets('n', 'r', rest)}"
-
-
-def create_rels(spec: RelSpec, src_key: str, dst_key: str) -> str:
-    """Create one batch of ``spec`` relationships known not to exist; returns the rows written, as :func:`merge_rels`."""
-    return merge_rels(spec, src_key, dst_key).replace(" MERGE ", " CREATE ", 1)
 
 
 def any_node(label: str) -> str:

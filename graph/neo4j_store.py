@@ -96,7 +96,7 @@ class Neo4jStore(Store):
                     pairs = [{"src": r["src"], "dst": r["dst"]} for r in rows]
                     stored = _stored(tx, cypher.find_rels(spec, sk, dk), "pairs", pairs) if _any(tx, cypher.any_rel(spec)) else []
                     plan = WritePlan.of(rows, {(r["src"], r["dst"]): r for r in stored}, rel_ident)
-                    for text, todo in ((cypher.create_rels(spec, sk, dk), plan.new), (cypher.merge_rels(spec, sk, dk), plan.changed)):
+                    for text, todo in ((cypher.merge_rels(spec, sk, dk, verb="CREATE"), plan.new), (cypher.merge_rels(spec, sk, dk), plan.changed)):
                         for part in chunks(todo, BATCH_ROWS):
                             written = tx.run(text, rows=part).single()["n"]
                             if written != len(part):

@@ -98,7 +98,7 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
             if rec is None:
                 continue
             if batch.has(rec):
-                found.append((i, _duplicate(path, raw, rec, first)))
+                found.append((i, _duplicate(path, i, raws, recs, first)))
                 continue
             batch.add(rec)
             if not rec.is_node:
@@ -144,18 +144,20 @@ def _validate(path: Path, raws: list[RawRecord], found: list[tuple[int, Problem]
     return out
 
 
-def _duplicate(path: Path, raw: RawRecord, rec: Node | Relationship, first: dict[tuple[str, Any], str]) -> Problem:
-    """The problem for a record whose identity came earlier in the file (the file is read again to say where)."""
-    ident = getattr(rec, rec.key) if rec.is_node else (rec.src, rec.dst)  # type: ignore[union-attr]
+def _ident(rec: Node | Relationship) -> Any:
+    return getattr(rec, rec.key) if rec.is_node else (rec.src, rec.dst)  # type: ignore[union-attr]
+
+
+def _duplicate(path: Path, i: int, raws: list[RawRecord], recs: list[Node | Relationship | None],
+               first: dict[tuple[str, Any], str]) -> Problem:
+    """The problem for record ``i``, whose identity came earlier in the file (``first`` is filled on the first call)."""
     if not first:
-        for other in _read(path, []):
-            try:
-                r = schema.sections()[other.section].model.model_validate(other.data)
-            except ValidationError:
-                continue
-            first.setdefault((other.section, getattr(r, r.key) if r.is_node else (r.src, r.dst)), other.location)  # type: ignore[union-attr]
+        for raw, rec in zip(raws, recs):
+            if rec is not None:
+                first.setdefault((raw.section, _ident(rec)), raw.location)
+    rec, raw = recs[i], raws[i]
     field = rec.key if rec.is_node else "from/to"  # type: ignore[union-attr]
-    return Problem(str(path), raw.location, field, f"duplicate of {first.get((raw.section, ident), 'an earlier record')}: {ident!r}")
+    return Problem(str(path), raw.location, field, f"duplicate of {first[(raw.section, _ident(rec))]}: {_ident(rec)!r}")  # type: ignore[arg-type]
 
 
 def dangling_references(path: Path, batch: Batch, refs: list[tuple[RawRecord, Relationship]], store: Store | None) -> list[Problem]:

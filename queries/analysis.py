@@ -380,8 +380,7 @@ def breakdown(store: Store, *, by: str = "region", measure: str = "programmes", 
     Amounts are never converted: ``currency`` picks one (default: the
     currency with the most known amounts), and each row says how many of
     its programmes have no amount in it. Years are start years; programmes
-    with no start date are left out of ``by="year"`` and counted in the
-    explanation.
+    with no start date are left out of ``by="year"``.
 
     Examples
     --------
