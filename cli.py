@@ -199,14 +199,19 @@ def load(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
 @cli.command("load-iati")
 @FILES
 @click.option("--cyber-only", is_flag=True, help="Keep only activities whose title or description names cyber capacity building.")
+@click.option("--jobs", type=click.IntRange(min=1), help="Processes parsing each file (default: one per CPU).")
 @DRY_RUN
 @click.pass_context
-def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool, dry_run: bool) -> None:
-    """Load IATI activity files (standard 2.01-2.03); each loads whole or not at all."""
+def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool, jobs: int | None, dry_run: bool) -> None:
+    """Load IATI activity files (standard 2.01-2.03); each loads whole or not at all.
+
+    A file is parsed by several processes and written as it is parsed,
+    inside one transaction, so memory stays flat however large the file.
+    """
     store = store_of(ctx)
 
     def one(f: Path) -> str:
-        report = iati.load_iati(store, f, cyber_only=cyber_only, dry_run=dry_run)
+        report = iati.load_iati(store, f, cyber_only=cyber_only, dry_run=dry_run, jobs=jobs)
         for w in report.warnings:
             info(f"warning: {w}")
         skipped = f", {report.skipped} skipped as not cyber-related" if cyber_only else ""

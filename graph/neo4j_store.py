@@ -78,35 +78,22 @@ class Neo4jStore(Store):
     # -- writing ---------------------------------------------------------------
 
     def write(self, batch: Batch) -> WriteSummary:
-        summary = WriteSummary()
-
-        def work(tx: neo4j.ManagedTransaction) -> None:
-            for label, spec in schema.nodes().items():
-                if rows := batch.node_rows(label):
-                    # An empty label needs no lookup; rows known to be new are CREATEd, not MERGEd.
-                    stored = _stored(tx, cypher.find_nodes(spec), "keys", [r[spec.key] for r in rows]) if _any(tx, cypher.any_node(label)) else []
-                    plan = WritePlan.of(rows, {r[spec.key]: r for r in stored}, node_ident(spec.key))
-                    for text, todo in ((cypher.create_nodes(spec), plan.new), (cypher.merge_nodes(spec), plan.changed)):
-                        for part in chunks(todo, BATCH_ROWS):
-                            tx.run(text, rows=part).consume()
-                    summary.add(label, plan)
-            for type_, spec in schema.rels().items():
-                if rows := batch.rel_rows(type_):
-                    sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
-                    pairs = [{"src": r["src"], "dst": r["dst"]} for r in rows]
-                    stored = _stored(tx, cypher.find_rels(spec, sk, dk), "pairs", pairs) if _any(tx, cypher.any_rel(spec)) else []
-                    plan = WritePlan.of(rows, {(r["src"], r["dst"]): r for r in stored}, rel_ident)
-                    for text, todo in ((cypher.merge_rels(spec, sk, dk, verb="CREATE"), plan.new), (cypher.merge_rels(spec, sk, dk), plan.changed)):
-                        for part in chunks(todo, BATCH_ROWS):
-                            written = tx.run(text, rows=part).single()["n"]
-                            if written != len(part):
-                                # An endpoint is missing: the loader checks references,
-                                # so this is a race or a bug. Roll back rather than drop rows.
-                                raise StoreError(f"{len(part) - written} {type_} rows name a node that does not exist")
-                    summary.add(type_, plan)
+        # A managed transaction: the driver retries it on a transient error (a list can be replayed).
+        def work(tx: neo4j.ManagedTransaction) -> WriteSummary:
+            summary = WriteSummary()
+            _write_batch(tx, batch, summary)
+            return summary
 
         with self._session() as s, _errors():
-            s.execute_write(work)
+            return s.execute_write(work)
+
+    def write_stream(self, batches: Iterable[Batch]) -> WriteSummary:
+        # An explicit transaction: a generator cannot be replayed, so no retry.
+        summary = WriteSummary()
+        with self._session() as s, _errors(), s.begin_transaction() as tx:
+            for batch in batches:
+                _write_batch(tx, batch, summary)
+            tx.commit()
         return summary
 
     @staticmethod
@@ -207,3 +194,30 @@ class _errors:
         if isinstance(exc, (nx_err.ServiceUnavailable, nx_err.SessionExpired)):
             raise ConnectionFailed(f"lost the connection to Neo4j: {_first_line(exc)}") from None
         return False
+
+
+def _write_batch(tx: Any, batch: Batch, summary: WriteSummary) -> None:
+    """Write one batch inside ``tx``: nodes, then relationships; only new and changed rows are sent."""
+    for label, spec in schema.nodes().items():
+        if rows := batch.node_rows(label):
+            # An empty label needs no lookup; rows known to be new are CREATEd, not MERGEd.
+            stored = _stored(tx, cypher.find_nodes(spec), "keys", [r[spec.key] for r in rows]) if _any(tx, cypher.any_node(label)) else []
+            plan = WritePlan.of(rows, {r[spec.key]: r for r in stored}, node_ident(spec.key))
+            for text, todo in ((cypher.create_nodes(spec), plan.new), (cypher.merge_nodes(spec), plan.changed)):
+                for part in chunks(todo, BATCH_ROWS):
+                    tx.run(text, rows=part).consume()
+            summary.add(label, plan)
+    for type_, spec in schema.rels().items():
+        if rows := batch.rel_rows(type_):
+            sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
+            pairs = [{"src": r["src"], "dst": r["dst"]} for r in rows]
+            stored = _stored(tx, cypher.find_rels(spec, sk, dk), "pairs", pairs) if _any(tx, cypher.any_rel(spec)) else []
+            plan = WritePlan.of(rows, {(r["src"], r["dst"]): r for r in stored}, rel_ident)
+            for text, todo in ((cypher.merge_rels(spec, sk, dk, verb="CREATE"), plan.new), (cypher.merge_rels(spec, sk, dk), plan.changed)):
+                for part in chunks(todo, BATCH_ROWS):
+                    written = tx.run(text, rows=part).single()["n"]
+                    if written != len(part):
+                        # An endpoint is missing: the loader checks references,
+                        # so this is a race or a bug. Roll back rather than drop rows.
+                        raise StoreError(f"{len(part) - written} {type_} rows name a node that does not exist")
+            summary.add(type_, plan)

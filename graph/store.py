@@ -79,9 +79,10 @@ class WriteSummary:
     unchanged: dict[str, int] = field(default_factory=dict)
 
     def add(self, name: str, plan: "WritePlan") -> None:
-        self.created[name] = len(plan.new)
-        self.updated[name] = len(plan.changed)
-        self.unchanged[name] = plan.unchanged
+        """Count ``plan`` in (a streamed write adds one plan per batch and label)."""
+        self.created[name] = self.created.get(name, 0) + len(plan.new)
+        self.updated[name] = self.updated.get(name, 0) + len(plan.changed)
+        self.unchanged[name] = self.unchanged.get(name, 0) + plan.unchanged
 
 
 @dataclass(frozen=True)
@@ -133,9 +134,19 @@ class Store(ABC):
     kind: str  # "embedded" or "neo4j"
     location: str
 
-    @abstractmethod
     def write(self, batch: Batch) -> WriteSummary:
         """Upsert every record of ``batch`` in one transaction: all or nothing."""
+        return self.write_stream([batch])
+
+    @abstractmethod
+    def write_stream(self, batches: Iterable[Batch]) -> WriteSummary:
+        """Upsert the batches in order, in one transaction: all of them, or none.
+
+        ``batches`` may be a generator that validates as it goes: if it
+        raises, everything written so far is rolled back and the error
+        passes on. Each batch's relationships may name nodes of its own or
+        of earlier batches.
+        """
 
     @abstractmethod
     def query(self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False) -> list[dict[str, Any]]:

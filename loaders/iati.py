@@ -1,8 +1,15 @@
 """IATI activity files (standard 2.01-2.03) to programmes, organisations and links.
 
-Streaming: ``lxml.etree.iterparse`` hands over one ``iati-activity`` at a
-time and each is cleared once read, so parsing memory does not grow with
-the file (the records kept for the atomic write do).
+Streaming, in parallel: the file is cut after an ``</iati-activity>`` every
+:data:`BLOCK_BYTES`; worker processes parse the pieces (``lxml`` iterparse,
+each activity cleared once read) into validated batches, handed back in
+file order and written as they come inside one open transaction
+(:meth:`graph.store.Store.write_stream`). Memory therefore stays flat
+whatever the file's size, and an error anywhere rolls the whole file back.
+Small files, files with a DOCTYPE or a non-ASCII-compatible encoding, and
+any piece that does not parse on its own go through one parser in this
+process instead, which also words every error (same records, same
+messages: a test compares both paths).
 
 How an activity maps onto the graph:
 
@@ -38,9 +45,15 @@ are errors, and nothing of the file is written.
 
 from __future__ import annotations
 
+import gc
+import io
+import multiprocessing as mp
+import os
 import re
-from collections import defaultdict
+import sys
+from collections import defaultdict, deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -82,6 +95,11 @@ KEYWORDS: dict[str, str] = {
 _ACRONYMS = re.compile(r"\b(" + "|".join(k for k in KEYWORDS if k[0].isupper()) + r")\b")
 _WORDS = re.compile(r"\b(" + "|".join(k for k in KEYWORDS if not k[0].isupper()) + r")\b", re.IGNORECASE)
 _THEME_OF = [(re.compile(rf"^(?:{k})$", 0 if k[0].isupper() else re.IGNORECASE), t) for k, t in KEYWORDS.items()]
+BLOCK_BYTES = 2_000_000  # a worker's piece of the file: enough activities to outweigh the hand-over
+CHUNK_ACTIVITIES = 2_000  # activities per batch when parsing in this process
+_PROLOG = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*(<\?xml[^>]*\?>)?(?:\s*<!--.*?-->)*\s*'
+                     rb'(<iati-activities\b(?:[^>"\']|"[^"]*"|\'[^\']*\')*(?<!/)>)', re.S)
+_END = b"</iati-activity>"
 
 
 @dataclass
@@ -92,6 +110,7 @@ class IatiReport:
     warnings: list[str] = field(default_factory=list)
     summary: WriteSummary | None = None
     records: int = 0
+    jobs: int = 1  # processes that parsed the file
 
 
 def classify(text: str) -> tuple[list[str], list[str]]:
@@ -105,8 +124,13 @@ def classify(text: str) -> tuple[list[str], list[str]]:
     ([], [])
     """
     found = {m.group(0) for m in _ACRONYMS.finditer(text)} | {m.group(0) for m in _WORDS.finditer(text)}
-    themes = {t for w in found for rx, t in _THEME_OF if t and rx.match(w)}
+    themes = {t for w in found if (t := _theme_of(w))}
     return sorted(found, key=str.lower), sorted(themes)
+
+
+@cache
+def _theme_of(word: str) -> str:
+    return next((t for rx, t in _THEME_OF if t and rx.match(word)), "")
 
 
 @cache
@@ -116,6 +140,7 @@ def codelist(name: str) -> frozenset[str]:
     return frozenset(tree.xpath("//codelist-item/code/text()"))
 
 
+@cache
 def iso3_of(alpha2: str) -> str | None:
     if alpha2 == "XK":
         return "XKX"
@@ -123,81 +148,302 @@ def iso3_of(alpha2: str) -> str | None:
     return c.alpha_3 if c else None
 
 
-def load_iati(store: Store, path: str | Path, *, cyber_only: bool = False, dry_run: bool = False) -> IatiReport:
-    """Parse ``path`` whole, then write it in one transaction (nothing, on any error)."""
-    with gc_paused():
-        batch, report = read_iati(path, cyber_only=cyber_only, store=store)
-        if not dry_run:
-            report.summary = store.write(batch)
+# -- loading: a file streams into one transaction --------------------------------
+
+def load_iati(store: Store, path: str | Path, *, cyber_only: bool = False, dry_run: bool = False,
+              jobs: int | None = None) -> IatiReport:
+    """Load ``path`` into ``store`` in one transaction: all of it, or nothing on any error.
+
+    Validated chunks of the file are written as they are parsed, inside one
+    open transaction, so memory stays flat whatever the file's size; an
+    error anywhere rolls the whole file back. ``jobs`` processes parse it
+    (default: one per CPU; small files are parsed in this process).
+    """
+    try:
+        return _load(store, Path(path), cyber_only, dry_run, jobs)
+    except _SplitFailed:  # the fast path could not cut this file: parse it whole, in order
+        return _load(store, Path(path), cyber_only, dry_run, 1)
+
+
+def _load(store: Store, path: Path, cyber_only: bool, dry_run: bool, jobs: int | None) -> IatiReport:
+    report = IatiReport(str(path))
+    batches = iter_iati(path, cyber_only=cyber_only, store=store, jobs=jobs, report=report)
+    if dry_run:
+        for _ in batches:
+            pass
+    else:
+        report.summary = store.write_stream(batches)
     return report
 
 
-def read_iati(path: str | Path, *, cyber_only: bool = False, store: Store | None = None) -> tuple[Batch, IatiReport]:
-    path = Path(path)
+def read_iati(path: str | Path, *, cyber_only: bool = False, store: Store | None = None,
+              jobs: int | None = None) -> tuple[Batch, IatiReport]:
+    """The whole file as one :class:`Batch` (for small files and tests: :func:`iter_iati` streams)."""
     report = IatiReport(str(path))
-    problems: list[Problem] = []
+    try:
+        parts = list(iter_iati(path, cyber_only=cyber_only, store=store, jobs=jobs, report=report))
+    except _SplitFailed:
+        report = IatiReport(str(path))
+        parts = list(iter_iati(path, cyber_only=cyber_only, store=store, jobs=1, report=report))
     batch = Batch()
-    resolver = identity.Resolver.from_store(store)
-    seen: dict[str, int] = {}
-    needed_countries: set[str] = set()
-    orgs: dict[str, Organisation] = {}  # file-wide: an organisation is built once, not per activity
-    with gc_paused():
-        for countries in _parse_all(path, problems, resolver, report, cyber_only, orgs, seen, batch):
-            needed_countries |= countries
-    if problems:
-        raise LoadError(problems)
-    batch.extend(orgs.values())
-    batch.extend(bundled.reference_countries(needed_countries))
-    report.records = len(batch)
+    for part in parts:
+        for nodes in part.nodes.values():
+            batch.extend(nodes.values())
+        for rels in part.rels.values():
+            batch.extend(rels.values())
     return batch, report
 
 
-def _parse_all(path: Path, problems: list[Problem], resolver: "identity.Resolver", report: IatiReport, cyber_only: bool,
-               orgs: dict[str, Organisation], seen: dict[str, int], batch: Batch) -> Iterator[set[str]]:
-    """Parse every activity into ``batch``; yield the countries each one targets."""
-    for line, act in _activities(path, problems):
-        ident = _text(act.find("iati-identifier"))
-        where = f"activity {ident or '(no identifier)'} (line {line})"
-        if not ident:
-            problems.append(Problem(str(path), where, "iati-identifier", "required, and missing or empty"))
-            continue
-        if ident in seen:
-            problems.append(Problem(str(path), where, "iati-identifier", f"duplicate of the activity on line {seen[ident]}"))
-            continue
-        seen[ident] = line
-        try:
-            records, countries, kept = _activity(act, ident, where, path, resolver, report, problems, cyber_only, orgs)
-        except ValidationError as e:
-            problems.extend(Problem(str(path), where, ".".join(map(str, err["loc"])), pattern_message(err) or err["msg"]) for err in e.errors())
-            continue
-        if not kept:
-            report.skipped += 1
-            continue
-        report.activities += 1
-        batch.extend(records)
-        yield countries
+def iter_iati(path: str | Path, *, cyber_only: bool = False, store: Store | None = None, jobs: int | None = None,
+              report: IatiReport | None = None, block: int | None = None) -> Iterator[Batch]:
+    """Validated batches of ``path``, in file order, each ready to write.
+
+    Raises :class:`LoadError` with every problem of the file once it has
+    been read to the end (after the last batch was handed out: write the
+    batches in one transaction and roll back on the error). Each
+    organisation and country is in the first batch that names it.
+    """
+    path = Path(path)
+    # Read the store now, not when the first batch is asked for: by then a write transaction is open.
+    ctx = Context(str(path), path.name, cyber_only, identity.Resolver.from_store(store))
+    return _batches(path, ctx, jobs, block or BLOCK_BYTES, report if report is not None else IatiReport(str(path)))
 
 
-def _activities(path: Path, problems: list[Problem]) -> Iterator[tuple[int, Any]]:
-    """Each ``iati-activity`` element with its line, cleared after use."""
+def _batches(path: Path, ctx: Context, jobs: int | None, block: int, report: IatiReport) -> Iterator[Batch]:
+    problems: list[Problem] = []
+    seen: dict[str, int] = {}  # identifier -> line: the one thing that grows with the file (~100 bytes an activity)
+    orgs_out: set[str] = set()
+    countries_out: set[str] = set()
+    with gc_paused():
+        for chunk in _chunks(path, ctx, problems, jobs, block, report):
+            found = chunk.problems
+            for ident, line in chunk.idents:
+                if ident in seen:
+                    found.append((line, Problem(str(path), f"activity {ident} (line {line})", "iati-identifier",
+                                                f"duplicate of the activity on line {seen[ident]}")))
+                else:
+                    seen[ident] = line
+            problems.extend(p for _, p in sorted(found, key=lambda f: f[0]))  # in file order
+            report.warnings.extend(chunk.warnings)
+            report.activities += chunk.activities
+            report.skipped += chunk.skipped
+            if problems:
+                continue  # read on to list every problem; write nothing more
+            orgs = chunk.batch.nodes.get("Organisation", {})
+            for oid in orgs.keys() & orgs_out:
+                del orgs[oid]
+            orgs_out.update(orgs)
+            chunk.batch.extend(bundled.reference_countries(chunk.countries - countries_out))
+            countries_out |= chunk.countries
+            report.records += len(chunk.batch)
+            yield chunk.batch
+    if problems:
+        raise LoadError(problems)
+
+
+# -- cutting a file into chunks, parsed here or by worker processes ---------------
+
+
+
+class _SplitFailed(Exception):
+    """A piece cut from the file would not parse alone: parse the whole file in order instead."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What parsing an activity needs: the same in this process and in a worker."""
+
+    file: str
+    name: str
+    cyber_only: bool
+    resolver: "identity.Resolver"
+
+
+@dataclass
+class Chunk:
+    """What a run of activities gave: records, and what to check or report across the file."""
+
+    batch: Batch = field(default_factory=Batch)
+    idents: list[tuple[str, int]] = field(default_factory=list)
+    problems: list[tuple[int, Problem]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    countries: set[str] = field(default_factory=set)
+    activities: int = 0
+    skipped: int = 0
+
+
+def default_jobs() -> int:
+    return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+
+
+def _chunks(path: Path, ctx: Context, problems: list[Problem], jobs: int | None, block: int,
+            report: IatiReport) -> Iterator[Chunk]:
+    if not _readable(path, problems):
+        return
+    jobs = default_jobs() if jobs is None else jobs
+    if "fork" not in mp.get_all_start_methods():
+        jobs = 1  # see _parallel
+    size = path.stat().st_size
+    head = _prolog(path) if jobs > 1 and size > 2 * block else None
+    if head is None:
+        yield from _serial(path, ctx, problems)
+        return
+    report.jobs = jobs
+    yield from _parallel(path, ctx, head, jobs, block)
+
+
+def _readable(path: Path, problems: list[Problem]) -> bool:
     try:
         with open(path, "rb") as f:
             if not f.read(4096).strip():
                 problems.append(Problem(str(path), "file", "", "is empty"))
-                return
-        if not _check_root(path, problems):
-            return
-        # Only iati-activity end events reach Python (the tag filter runs in C).
-        for _, el in etree.iterparse(str(path), events=("end",), tag="iati-activity", huge_tree=True):
-            yield el.sourceline, el
-            el.clear()
-            while el.getprevious() is not None:  # drop what has been read, keep memory flat
-                del el.getparent()[0]
+                return False
+        return _check_root(path, problems)
     except etree.XMLSyntaxError as e:
-        line = max(1, e.lineno or (e.position[0] if e.position else 1))
-        problems.append(Problem(str(path), f"line {line}", "", f"malformed XML: {e.msg}"))
+        problems.append(_syntax_problem(path, e))
     except OSError as e:
         problems.append(Problem(str(path), "file", "", f"cannot read: {e}"))
+    return False
+
+
+def _serial(path: Path, ctx: Context, problems: list[Problem]) -> Iterator[Chunk]:
+    """The whole file through one parser, in this process: the reference path, and every error's wording."""
+    xml: list[Problem] = []
+    acts = _activities(path, xml)
+    while True:
+        chunk = _chunk(_take(acts, CHUNK_ACTIVITIES), ctx)
+        chunk.problems.extend((sys.maxsize, p) for p in xml)  # the parser stopped there: after every activity read
+        if not (chunk.idents or chunk.problems):
+            return
+        xml.clear()
+        yield chunk
+
+
+def _take(it: Iterator[Any], n: int) -> Iterator[Any]:
+    for _, item in zip(range(n), it):
+        yield item
+
+
+def _prolog(path: Path) -> tuple[bytes, int] | None:
+    """The root's start tag on one line (to wrap each piece in) and where the activities begin.
+
+    None (parse in order instead) for any file whose prolog is not plain:
+    a DOCTYPE (entities would be lost), another encoding than an
+    ASCII-compatible one, a self-closing root.
+    """
+    with open(path, "rb") as f:
+        start = f.read(65536)
+    m = _PROLOG.match(start)
+    if not m:
+        return None
+    decl = m.group(1) or b""
+    if b"encoding" in decl and not re.search(rb'encoding=["\'](?:utf-8|us-ascii|ascii)["\']', decl, re.I):
+        return None
+    return decl + re.sub(rb"[\r\n]", b" ", m.group(2)), m.end()
+
+
+def _pieces(path: Path, begin: int, block: int) -> Iterator[tuple[int, bytes, bool]]:
+    """``(first line, bytes, last)``: the file from ``begin`` cut after an ``</iati-activity>`` every ``block`` bytes."""
+    with open(path, "rb") as f:
+        f.seek(begin)
+        with open(path, "rb") as pre:
+            line = 1 + pre.read(begin).count(b"\n")
+        carry = b""
+        while True:
+            data = f.read(block)
+            if not data:
+                if carry:
+                    yield line, carry, True
+                return
+            buf = carry + data
+            cut = buf.rfind(_END)
+            if cut < 0:
+                carry = buf
+                continue
+            cut += len(_END)
+            piece, carry = buf[:cut], buf[cut:]
+            yield line, piece, False
+            line += piece.count(b"\n")
+
+
+def _parallel(path: Path, ctx: Context, head: tuple[bytes, int], jobs: int, block: int) -> Iterator[Chunk]:
+    """Pieces of the file parsed by ``jobs`` worker processes, handed back in file order.
+
+    At most two pieces a worker are in flight, so memory does not grow with
+    the file when the store writes slower than the workers parse.
+    """
+    wrapper, begin = head
+    # fork: the workers start at once with everything imported, and never re-run the
+    # caller's script (spawn would, and fail without a __main__ guard). The store's
+    # threads are not copied, and a worker never touches the store.
+    with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"), initializer=_init_worker, initargs=(ctx,)) as pool:
+        pending: deque[Future[Chunk | None]] = deque()
+        try:
+            for line, piece, last in _pieces(path, begin, block):
+                pending.append(pool.submit(_work, wrapper, line, piece, last))
+                if len(pending) >= 2 * jobs:
+                    yield _result(pending.popleft())
+            while pending:
+                yield _result(pending.popleft())
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+
+def _result(fut: "Future[Chunk | None]") -> Chunk:
+    chunk = fut.result()
+    if chunk is None:
+        raise _SplitFailed()
+    return chunk
+
+
+_WORKER: Context | None = None
+
+
+def _init_worker(ctx: Context) -> None:
+    global _WORKER
+    _WORKER = ctx
+    gc.disable()  # a worker's objects are freed by reference counting; cyclic GC only rescans them
+
+
+def _work(wrapper: bytes, line: int, piece: bytes, last: bool) -> Chunk | None:
+    """One piece, in a worker: None if it does not parse alone (the caller falls back)."""
+    assert _WORKER is not None
+    data = wrapper + piece + (b"" if last else b"</iati-activities>")
+    problems: list[Problem] = []
+    chunk = _chunk(_activities_in(data, line - 1, _WORKER.file, problems), _WORKER)
+    return None if problems else chunk
+
+
+def _activities_in(data: bytes, offset: int, file: str, problems: list[Problem]) -> Iterator[tuple[int, Any]]:
+    try:
+        yield from _iter_activities(etree.iterparse(io.BytesIO(data), events=("end",), tag="iati-activity", huge_tree=True), offset)
+    except etree.XMLSyntaxError as e:
+        problems.append(_syntax_problem(Path(file), e))
+
+
+def _activities(path: Path, problems: list[Problem]) -> Iterator[tuple[int, Any]]:
+    """Each ``iati-activity`` element of the file with its line, cleared after use."""
+    try:
+        # Only iati-activity end events reach Python (the tag filter runs in C).
+        yield from _iter_activities(etree.iterparse(str(path), events=("end",), tag="iati-activity", huge_tree=True), 0)
+    except etree.XMLSyntaxError as e:
+        problems.append(_syntax_problem(path, e))
+    except OSError as e:
+        problems.append(Problem(str(path), "file", "", f"cannot read: {e}"))
+
+
+def _iter_activities(events: Any, offset: int) -> Iterator[tuple[int, Any]]:
+    for _, el in events:
+        yield offset + el.sourceline, el
+        el.clear()
+        while el.getprevious() is not None:  # drop what has been read, keep memory flat
+            del el.getparent()[0]
+
+
+def _syntax_problem(path: Path, e: etree.XMLSyntaxError) -> Problem:
+    line = max(1, e.lineno or (e.position[0] if e.position else 1))
+    return Problem(str(path), f"line {line}", "", f"malformed XML: {e.msg}")
 
 
 def _check_root(path: Path, problems: list[Problem]) -> bool:
@@ -215,18 +461,67 @@ def _check_root(path: Path, problems: list[Problem]) -> bool:
     return True
 
 
-def _activity(act: Any, ident: str, where: str, path: Path, resolver: "identity.Resolver", report: IatiReport,
-              problems: list[Problem], cyber_only: bool, orgs: dict[str, Organisation]) -> tuple[list[Any], set[str], bool]:
-    src = f"{path.name}#{ident}"
+# -- one activity ----------------------------------------------------------------
+
+def _chunk(acts: Iterator[tuple[int, Any]], ctx: Context) -> Chunk:
+    """Parse ``acts`` into one chunk; an organisation is built once a chunk, not once an activity."""
+    chunk = Chunk()
+    orgs: dict[str, Organisation] = {}
+    for line, act in acts:
+        kids = _children(act)
+        ident = _text(_first(kids, "iati-identifier"))
+        where = f"activity {ident or '(no identifier)'} (line {line})"
+        if not ident:
+            chunk.problems.append((line, Problem(ctx.file, where, "iati-identifier", "required, and missing or empty")))
+            continue
+        chunk.idents.append((ident, line))
+        problems: list[Problem] = []
+        try:
+            records, countries, kept = _activity(act, kids, ident, where, ctx, chunk.warnings, problems, orgs)
+        except ValidationError as e:
+            problems.extend(Problem(ctx.file, where, ".".join(map(str, err["loc"])), pattern_message(err) or err["msg"]) for err in e.errors())
+            records, countries, kept = [], set(), True
+        chunk.problems.extend((line, p) for p in problems)
+        if not kept:
+            chunk.skipped += 1
+            continue
+        chunk.activities += 1
+        chunk.batch.extend(records)
+        chunk.countries |= countries
+    chunk.batch.extend(orgs.values())
+    return chunk
+
+
+def _children(el: Any) -> dict[str, list[Any]]:
+    """An element's children by tag, in one pass (a ``find`` costs as much as this whole walk)."""
+    out: dict[str, list[Any]] = {}
+    for c in el:
+        tag = c.tag
+        if tag in out:
+            out[tag].append(c)
+        else:
+            out[tag] = [c]
+    return out
+
+
+def _first(kids: dict[str, list[Any]], tag: str) -> Any:
+    got = kids.get(tag)
+    return got[0] if got else None
+
+
+def _activity(act: Any, kids: dict[str, list[Any]], ident: str, where: str, ctx: Context, warnings: list[str], problems: list[Problem],
+              orgs: dict[str, Organisation]) -> tuple[list[Any], set[str], bool]:
+    src = f"{ctx.name}#{ident}"
     lang = act.get(XML_LANG, "en")
-    title = _narrative(act.find("title"), lang)
-    description = _narrative(next((d for d in act.findall("description") if d.get("type", "1") == "1"), None), lang)
+    title = _narrative(_first(kids, "title"), lang)
+    description = _narrative(next((d for d in kids.get("description", ()) if d.get("type", "1") == "1"), None), lang)
     words, themes = classify(f"{title or ''}\n{description or ''}")
-    if cyber_only and not words:
+    if ctx.cyber_only and not words:
         return [], set(), False
+    path, resolver = ctx.file, ctx.resolver
 
     def warn(msg: str) -> None:
-        report.warnings.append(f"{path}: {where}: {msg}")
+        warnings.append(f"{ctx.file}: {where}: {msg}")
 
     records: list[Any] = []
 
@@ -248,14 +543,14 @@ def _activity(act: Any, ident: str, where: str, path: Path, resolver: "identity.
                                      aliases=[ref] if ref and ref != oid else [], source=src)
         return oid
 
-    status_code = _attr(act.find("activity-status"), "code")
+    status_code = _attr(_first(kids, "activity-status"), "code")
     if status_code and status_code not in STATUS:
         warn(f"unknown ActivityStatus code {status_code!r}")
-    dates = {d.get("type"): d.get("iso-date") for d in act.findall("activity-date")}
+    dates = {d.get("type"): d.get("iso-date") for d in kids.get("activity-date", ())}
     currency = act.get("default-currency")
 
     sectors, regions = [], []
-    for s in act.findall("sector"):
+    for s in kids.get("sector", ()):
         vocab, code = s.get("vocabulary", "1"), s.get("code", "")
         if vocab in ("1", "2"):
             if vocab == "1" and code not in codelist("Sector"):
@@ -264,7 +559,7 @@ def _activity(act: Any, ident: str, where: str, path: Path, resolver: "identity.
     country_shares: dict[str, float | None] = {}
     total_pct = 0.0
     any_pct = False
-    for rc in act.findall("recipient-country"):
+    for rc in kids.get("recipient-country", ()):
         code = rc.get("code", "")
         iso3 = iso3_of(code) if code in codelist("Country") else None
         pct = _float(rc.get("percentage"), where, "recipient-country/@percentage", path, problems)
@@ -274,7 +569,7 @@ def _activity(act: Any, ident: str, where: str, path: Path, resolver: "identity.
             warn(f"unknown recipient-country code {code!r}: not linked")
             continue
         country_shares[iso3] = pct
-    for rr in act.findall("recipient-region"):
+    for rr in kids.get("recipient-region", ()):
         pct = _float(rr.get("percentage"), where, "recipient-region/@percentage", path, problems)
         if pct is not None:
             any_pct, total_pct = True, total_pct + pct
@@ -283,15 +578,15 @@ def _activity(act: Any, ident: str, where: str, path: Path, resolver: "identity.
                 warn(f"unknown Region code {rr.get('code')!r}")
             regions.append(rr.get("code", ""))
     if any_pct and abs(total_pct - 100) > 0.5:
-        problems.append(Problem(str(path), where, "recipient-country/@percentage",
+        problems.append(Problem(ctx.file, where, "recipient-country/@percentage",
                                 f"country and region percentages sum to {total_pct:g}, expected 100"))
 
-    budget, budget_cur = _budget(act, currency, warn)
-    reporting = act.find("reporting-org")
+    budget, budget_cur = _budget(kids.get("budget", ()), currency, warn)
+    reporting = _first(kids, "reporting-org")
     reporting_id = org(reporting) if reporting is not None else None
 
     roles: dict[str, list[str]] = defaultdict(list)
-    for p in act.findall("participating-org"):
+    for p in kids.get("participating-org", ()):
         role = p.get("role", "")
         if role not in ("1", "2", "3", "4"):
             warn(f"unknown OrganisationRole code {role!r}")
@@ -300,7 +595,7 @@ def _activity(act: Any, ident: str, where: str, path: Path, resolver: "identity.
         if oid and oid not in roles[role]:
             roles[role].append(oid)
 
-    money = _transactions(act, currency, org, reporting_id, where, path, problems)
+    money = _transactions(kids.get("transaction", ()), currency, org, reporting_id, where, path, problems)
     funders = list(dict.fromkeys(roles["1"] + list(money)))
     year = int(dates["2"][:4]) if dates.get("2") else (int(dates["1"][:4]) if dates.get("1") else None)
     total_committed: dict[str, float] = defaultdict(float)
@@ -327,23 +622,24 @@ def _activity(act: Any, ident: str, where: str, path: Path, resolver: "identity.
     return records, set(country_shares), True
 
 
-def _transactions(act: Any, currency: str | None, org: Any, reporting_id: str | None, where: str, path: Path,
+def _transactions(transactions: list[Any], currency: str | None, org: Any, reporting_id: str | None, where: str, path: str,
                   problems: list[Problem]) -> dict[str, dict[str, dict[str, float]]]:
     """Commitments and disbursements by provider: ``{org: {"2"|"3": {currency: sum}}}``."""
     out: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
-    for t in act.findall("transaction"):
-        ttype = _attr(t.find("transaction-type"), "code")
+    for t in transactions:
+        kids = _children(t)
+        ttype = _attr(_first(kids, "transaction-type"), "code")
         if ttype not in ("2", "3"):
             continue
-        value = t.find("value")
+        value = _first(kids, "value")
         amount = _float(_text(value), where, f"transaction[{ttype}]/value", path, problems, money=True)
         if amount is None:
             continue
         cur = (value.get("currency") if value is not None else None) or currency
         if not cur:
-            problems.append(Problem(str(path), where, "transaction/value/@currency", "no currency and no default-currency"))
+            problems.append(Problem(path, where, "transaction/value/@currency", "no currency and no default-currency"))
             continue
-        provider = t.find("provider-org")
+        provider = _first(kids, "provider-org")
         oid = (org(provider) if provider is not None else None) or reporting_id
         if oid:
             out[oid][ttype][cur] += amount
@@ -361,16 +657,17 @@ def _money_of(m: dict[str, dict[str, float]] | None, warn: Any, oid: str) -> tup
     return (m["2"][cur] if cur in m["2"] else None), (m["3"][cur] if cur in m["3"] else None), cur
 
 
-def _budget(act: Any, currency: str | None, warn: Any) -> tuple[float | None, str | None]:
+def _budget(budgets: list[Any], currency: str | None, warn: Any) -> tuple[float | None, str | None]:
     """Sum of budgets, a revised budget (type 2) replacing the original of its period."""
     by_period: dict[str, tuple[str, float, str | None]] = {}
-    for b in act.findall("budget"):
-        value = b.find("value")
+    for b in budgets:
+        kids = _children(b)
+        value = _first(kids, "value")
         try:
             amount = float(_text(value) or "")
         except ValueError:
             continue
-        start = _attr(b.find("period-start"), "iso-date") or ""
+        start = _attr(_first(kids, "period-start"), "iso-date") or ""
         btype = b.get("type", "1")
         if start not in by_period or btype == "2":
             by_period[start] = (btype, amount, (value.get("currency") if value is not None else None) or currency)
@@ -404,7 +701,7 @@ def _org_country(ref: str | None) -> str | None:
 def _narrative(el: Any, lang: str) -> str | None:
     if el is None:
         return None
-    texts = [(n.get(XML_LANG, lang), " ".join((n.text or "").split())) for n in el.findall("narrative")]
+    texts = [(n.get(XML_LANG, lang), " ".join((n.text or "").split())) for n in el if n.tag == "narrative"]
     texts = [(lg, t) for lg, t in texts if t]
     for want in ("en", lang):
         for lg, t in texts:
@@ -421,15 +718,15 @@ def _attr(el: Any, name: str) -> str | None:
     return el.get(name) if el is not None else None
 
 
-def _float(raw: str | None, where: str, field_: str, path: Path, problems: list[Problem], money: bool = False) -> float | None:
+def _float(raw: str | None, where: str, field_: str, file: str, problems: list[Problem], money: bool = False) -> float | None:
     if raw is None or raw == "":
         return None
     try:
         value = float(raw)
     except ValueError:
-        problems.append(Problem(str(path), where, field_, f"expected a number, got {raw!r}"))
+        problems.append(Problem(file, where, field_, f"expected a number, got {raw!r}"))
         return None
     if value < 0:
-        problems.append(Problem(str(path), where, field_, f"expected a non-negative number, got {raw!r}"))
+        problems.append(Problem(file, where, field_, f"expected a non-negative number, got {raw!r}"))
         return None
     return value

@@ -44,12 +44,13 @@ def _norm(s: str) -> str:
 class Resolver:
     names: dict[str, str] = field(default_factory=dict)  # normalised name/alias/ref -> id
     store_ids: set[str] = field(default_factory=set)
+    bundled: dict[str, Organisation] = field(default_factory=dict)  # held, so a worker process gets it with the resolver
     _memo: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
 
     @classmethod
     def from_store(cls, store: Store | None) -> "Resolver":
-        r = cls()
-        for org in _bundled_orgs().values():
+        r = cls(bundled=_bundled_orgs())
+        for org in r.bundled.values():
             r._learn(org.id, org.name, org.aliases)
         r.names.update(_alias_table())
         if store is not None:
@@ -88,4 +89,4 @@ class Resolver:
         return oid in self.store_ids
 
     def bundled_record(self, oid: str) -> Organisation | None:
-        return _bundled_orgs().get(oid)
+        return self.bundled.get(oid)

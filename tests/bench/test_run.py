@@ -58,9 +58,12 @@ def test_every_step_reports_numbers(tmp_path: Path, bolt: Bolt) -> None:
             s = steps[(store, name)]
             assert s["median_s"] > 0 and s["peak_rss_mib"] > 0, (store, name)
     assert steps[("embedded", "baseline: raw COPY (Arrow)")]["rate"] > 0
-    assert steps[("-", "IATI parse + validate")]["rate"] > 0
+    for name in ("IATI parse + validate (5 MB)", "IATI parse + validate (0.5 MB)", "IATI parse + validate, 1 process (5 MB)"):
+        assert steps[("-", name)]["rate"] > 0 and steps[("-", name)]["peak_rss_mib"] > 0, name
+    assert steps[("embedded", "IATI load (5 MB)")]["rate"] > 0
     assert {c["check"] for c in results["checks"]} >= {"embedded load rate / raw COPY rate", "neo4j load rate / per-row MERGE rate",
-                                                        "embedded delta time / load time", "IATI parse (MB/s)"}
+                                                        "embedded delta time / load time", "IATI parse (MB/s), 5 MB",
+                                                        "IATI peak RSS, 5 MB file / 0.5 MB file"}
     assert json.loads((tmp_path / "results.json").read_text())["meta"]["size"] == "S"
     md = (tmp_path / "results.md").read_text()
     assert "| embedded | partners |" in md and "| check | value | target | met |" in md

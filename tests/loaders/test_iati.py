@@ -9,8 +9,9 @@ from click.testing import CliRunner
 
 from cli import cli
 from graph.errors import LoadError
-from graph.store import Store
-from loaders.iati import load_iati
+from graph.store import Batch, Store
+from loaders import iati
+from loaders.iati import iter_iati, load_iati, read_iati
 from tests.fixtures import SMALL_COUNTS, small_batch
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "activity-standard-example-annotated.xml"
@@ -131,12 +132,20 @@ BAD = {
 }
 
 
+@pytest.fixture
+def tiny_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cut files into pieces of ~100 bytes, so even a test file goes through the worker processes."""
+    monkeypatch.setattr(iati, "BLOCK_BYTES", 100)
+    monkeypatch.setattr(iati, "CHUNK_ACTIVITIES", 1)  # and the one-process path into a batch an activity
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
 @pytest.mark.parametrize("case", list(BAD))
-def test_bad_iati_is_named_and_changes_nothing(store: Store, tmp_path: Path, case: str) -> None:
+def test_bad_iati_is_named_and_changes_nothing(store: Store, tmp_path: Path, case: str, jobs: int, tiny_pieces: None) -> None:
     text, expected = BAD[case]
     store.write(small_batch())
     with pytest.raises(LoadError) as info:
-        load_iati(store, write(tmp_path, text))
+        load_iati(store, write(tmp_path, text), jobs=jobs)
     for part in expected:
         assert part in str(info.value), f"{part!r} not in {str(info.value)!r}"
     assert store.counts() == SMALL_COUNTS
@@ -148,6 +157,64 @@ def test_cli_load_iati(tmp_path: Path) -> None:
     out = CliRunner().invoke(cli, ["--db", str(db), "load-iati", "--cyber-only", str(f)], catch_exceptions=False)
     assert out.exit_code == 0
     assert "1 activities, 1 skipped as not cyber-related" in out.stderr
+    out = CliRunner().invoke(cli, ["--db", str(db), "load-iati", "--jobs", "2", "--dry-run", str(f)], catch_exceptions=False)
+    assert out.exit_code == 0 and "2 activities; 12 records (dry run" in out.stderr  # 6 + 3 records, 3 countries; the orgs are stored
+    out = CliRunner().invoke(cli, ["--db", str(db), "load-iati", "--jobs", "0", str(f)])
+    assert out.exit_code == 2 and "--jobs" in out.stderr
     bad = write(tmp_path, activities(CYBER, version="1.05"), "old.xml")
     out = CliRunner().invoke(cli, ["--db", str(db), "load-iati", str(bad)], catch_exceptions=False)
     assert out.exit_code == 1 and out.stderr.startswith(f"Error: {bad}: line 2: version: IATI 1.05 is not supported")
+
+
+def numbered(n: int) -> list[str]:
+    """``n`` distinct activities; every third has an unknown sector code (a warning naming its line)."""
+    return [CYBER.replace("XX-TEST-1", f"XX-GEN-{i}").replace('code="15210"', 'code="99999"' if i % 3 == 0 else 'code="15210"')
+            for i in range(n)]
+
+
+def line_of(text: str, ident: str) -> int:
+    """The line of the ``<iati-activity>`` start tag whose identifier is ``ident`` (what the loader reports)."""
+    lines = text.splitlines()
+    at = next(i for i, ln in enumerate(lines) if f">{ident}<" in ln)
+    return 1 + max(i for i in range(at) if "<iati-activity" in lines[i])
+
+
+def rows(batch: Batch) -> dict[str, dict]:
+    return {name: {k: r.__dict__ for k, r in part.items()} for name, part in {**batch.nodes, **batch.rels}.items()}
+
+
+def test_workers_give_what_one_process_gives(tmp_path: Path, tiny_pieces: None) -> None:
+    text = activities(*numbered(12), NOT_CYBER)
+    f = write(tmp_path, text)
+    one, r1 = read_iati(f, jobs=1)
+    two, r2 = read_iati(f, jobs=2)
+    assert (r1.jobs, r2.jobs) == (1, 2)
+    assert rows(two) == rows(one) and len(one) == 12 * 6 + 3 + 3 + 3  # a programme, FUNDS, 2 IMPLEMENTS, 2 TARGETS each; NOT_CYBER 3; 3 orgs; 3 countries
+    assert r2.warnings == r1.warnings and len(r1.warnings) == 4
+    assert f"activity XX-GEN-3 (line {line_of(text, 'XX-GEN-3')}): unknown DAC sector code '99999'" in r2.warnings[1]
+    assert (r2.activities, r2.skipped, r2.records) == (r1.activities, r1.skipped, r1.records) == (13, 0, len(one))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_problem_late_in_the_file_undoes_the_batches_before_it(store: Store, tmp_path: Path, jobs: int, tiny_pieces: None) -> None:
+    late = CYBER.replace("XX-TEST-1", "XX-TEST-LATE").replace('percentage="40"', 'percentage="30"')
+    text = activities(*numbered(4), late)
+    f = write(tmp_path, text)
+    handed_out = 0
+    with pytest.raises(LoadError, match="XX-TEST-LATE"):
+        for _ in iter_iati(f, jobs=jobs):
+            handed_out += 1
+    assert handed_out >= 2  # batches went out before the problem was found...
+    store.write(small_batch())
+    with pytest.raises(LoadError, match=rf"activity XX-TEST-LATE \(line {line_of(text, 'XX-TEST-LATE')}\): recipient-country/@percentage"):
+        load_iati(store, f, jobs=jobs)
+    assert store.counts() == SMALL_COUNTS  # ...and the store took none of them
+
+
+def test_a_piece_that_will_not_parse_alone_falls_back_to_one_process(store: Store, tmp_path: Path, tiny_pieces: None) -> None:
+    # A comment holding the end tag: a cut after it leaves a piece that is not XML on its own.
+    tricky = CYBER.replace("<activity-status", "<!-- was </iati-activity> here --><activity-status")
+    f = write(tmp_path, activities(*numbered(3), tricky.replace("XX-TEST-1", "XX-TEST-T")))
+    report = load_iati(store, f, jobs=2)
+    assert (report.activities, report.jobs) == (4, 1)
+    assert store.counts()["Programme"] == 4
