@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from graph import cypher, schema
 from graph.errors import ConnectionFailed, QueryError, ReadOnlyViolation, StoreError
-from graph.store import Batch, Store, WritePlan, WriteSummary, node_ident, rel_ident
+from graph.store import STREAM_ROWS, Batch, Store, WritePlan, WriteSummary, merged, node_ident, rel_ident
 
 QUERY_TIMEOUT_MS = 120_000  # unbounded patterns can run for minutes: stop them
 _ARROW = {"STRING": pa.string(), "DOUBLE": pa.float64(), "INT64": pa.int64(), "BOOLEAN": pa.bool_(), "STRING[]": pa.list_(pa.string())}
@@ -78,12 +78,12 @@ class EmbeddedStore(Store):
 
     # -- writing ---------------------------------------------------------------
 
-    def write_stream(self, batches: Iterable[Batch]) -> WriteSummary:
+    def write_stream(self, batches: Iterable[Batch], *, merge_rows: int = STREAM_ROWS) -> WriteSummary:
         summary = WriteSummary()
         copied: set[str] = set()  # node tables COPYed into in this transaction
         self._run("BEGIN TRANSACTION")
         try:
-            for batch in batches:
+            for batch in merged(batches, merge_rows):
                 for label in schema.nodes():
                     if rows := batch.node_rows(label):
                         summary.add(label, self._write_nodes(schema.node(label), rows, copied))
@@ -114,9 +114,12 @@ class EmbeddedStore(Store):
             props = ", ".join(f"{c}: _{c}" for c, _ in cols)
             t = _arrow(plan.new, cols).rename_columns([f"_{c}" for c, _ in cols])
             self._run(f"LOAD FROM $t CREATE (n:{spec.label} {{{props}}})", {"t": t})
-        if plan.changed:
-            sets = ", ".join(f"n.{c} = _{c}" for c, _ in cols if c != spec.key)
-            t = _arrow(plan.changed, cols).rename_columns([f"_{c}" for c, _ in cols])
+        types = dict(cols)
+        # Only the columns that differ: the engine is columnar, and a COMMIT costs per column touched.
+        for differing, rows_ in plan.changed_by_columns().items():
+            group = [(spec.key, types[spec.key])] + [(c, types[c]) for c in differing]
+            sets = ", ".join(f"n.{c} = _{c}" for c in differing)
+            t = _arrow(rows_, group).rename_columns([f"_{c}" for c, _ in group])
             self._run(f"LOAD FROM $t MATCH (n:{spec.label} {{{spec.key}: _{spec.key}}}) SET {sets}", {"t": t})
         return plan
 
@@ -131,11 +134,13 @@ class EmbeddedStore(Store):
         if plan.new:
             t = _arrow(plan.new, cols).rename_columns(["from", "to"] + [p.name for p in spec.props])
             self._run(f"COPY {spec.type} FROM $t", {"t": t})
-        if plan.changed:
-            # Slow per row (~4k rows/s: the engine expands each pattern), which
-            # is why unchanged rows are never sent here.
-            sets = ", ".join(f"e.{p.name} = _{p.name}" for p in spec.props)
-            t = _arrow(plan.changed, cols).rename_columns([f"_{c}" for c, _ in cols])
+        types = dict(cols)
+        # Slow per row (~4k rows/s: the engine expands each pattern), which
+        # is why unchanged rows and columns are never sent here.
+        for differing, rows_ in plan.changed_by_columns().items():
+            group = [("src", "STRING"), ("dst", "STRING")] + [(c, types[c]) for c in differing]
+            sets = ", ".join(f"e.{c} = _{c}" for c in differing)
+            t = _arrow(rows_, group).rename_columns([f"_{c}" for c, _ in group])
             self._run(f"LOAD FROM $t MATCH {pattern} SET {sets}", {"t": t})
         return plan
 

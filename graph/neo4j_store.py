@@ -23,7 +23,7 @@ from neo4j import exceptions as nx_err
 
 from graph import cypher, schema
 from graph.errors import ConnectionFailed, QueryError, ReadOnlyViolation, StoreError
-from graph.store import Batch, Store, WritePlan, WriteSummary, chunks, node_ident, rel_ident
+from graph.store import STREAM_ROWS, Batch, Store, WritePlan, WriteSummary, chunks, merged, node_ident, rel_ident
 
 BATCH_ROWS = 5_000
 
@@ -87,11 +87,11 @@ class Neo4jStore(Store):
         with self._session() as s, _errors():
             return s.execute_write(work)
 
-    def write_stream(self, batches: Iterable[Batch]) -> WriteSummary:
+    def write_stream(self, batches: Iterable[Batch], *, merge_rows: int = STREAM_ROWS) -> WriteSummary:
         # An explicit transaction: a generator cannot be replayed, so no retry.
         summary = WriteSummary()
         with self._session() as s, _errors(), s.begin_transaction() as tx:
-            for batch in batches:
+            for batch in merged(batches, merge_rows):
                 _write_batch(tx, batch, summary)
             tx.commit()
         return summary

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 
 from graph.model import KEY, Organisation
 from graph.names import normalise_name, slug
@@ -36,6 +36,7 @@ def _alias_table() -> dict[str, str]:
         return {_norm(r["alias"]): r["org_id"] for r in csv.DictReader(f)}
 
 
+@lru_cache(maxsize=65_536)  # a file names the same bodies thousands of times, in changing ref/name pairs
 def _norm(s: str) -> str:
     return normalise_name(s) or s.casefold()
 

@@ -126,8 +126,12 @@ def test_streamed_batches_are_one_transaction(store: Store) -> None:
         yield Batch().extend([Targets(src="p9", dst="NGA", share=100.0, source=SRC)])  # ends written by the batch before
         yield Batch().extend([Programme(id="p9", name="Nine, renamed", source=SRC)])  # sees its own earlier write
 
-    summary = store.write_stream(batches())
+    summary = store.write_stream(batches(), merge_rows=1)  # each batch written on its own
     assert (summary.created, summary.updated) == ({"Country": 1, "Programme": 1, "TARGETS": 1}, {"Country": 0, "Programme": 1, "TARGETS": 0})
+    assert store.query("MATCH (p:Programme)-[:TARGETS]->(c:Country) RETURN p.name AS p, c.iso3 AS c") == [{"p": "Nine, renamed", "c": "NGA"}]
+    store.clear()
+    summary = store.write_stream(batches())  # merged into one unit: p9's last record is what is written
+    assert (summary.created, summary.updated) == ({"Country": 1, "Programme": 1, "TARGETS": 1}, {"Country": 0, "Programme": 0, "TARGETS": 0})
     assert store.query("MATCH (p:Programme)-[:TARGETS]->(c:Country) RETURN p.name AS p, c.iso3 AS c") == [{"p": "Nine, renamed", "c": "NGA"}]
 
 
@@ -141,7 +145,7 @@ def test_a_stream_that_fails_late_leaves_nothing(store: Store) -> None:
         raise LoadError([Problem("f.xml", "line 9", "x", "found late")])  # as a validating loader does
 
     with pytest.raises(LoadError, match="found late"):
-        store.write_stream(batches())
+        store.write_stream(batches(), merge_rows=1)  # two writes into the transaction before the error
     assert store.counts() == SMALL_COUNTS
     assert store.query("MATCH (p:Programme {id: 'p1'}) RETURN p.name AS n") == [{"n": "Programme One"}]
     # The keys rolled back are free again (LadybugDB 0.22 kept them after two COPYs into one table).
