@@ -211,7 +211,11 @@ def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool,
     store = store_of(ctx)
 
     def one(f: Path) -> str:
-        report = iati.load_iati(store, f, cyber_only=cyber_only, dry_run=dry_run, jobs=jobs)
+        # A bar on a terminal only: piped or captured stderr keeps just the summary lines.
+        with click.progressbar(length=f.stat().st_size if f.is_file() else 0, label=f.name, file=sys.stderr, hidden=not sys.stderr.isatty(),
+                               show_percent=True, show_eta=True) as bar:
+            report = iati.load_iati(store, f, cyber_only=cyber_only, dry_run=dry_run, jobs=jobs,
+                                    progress=lambda done: bar.update(done - bar.pos))
         for w in report.warnings:
             info(f"warning: {w}")
         skipped = f", {report.skipped} skipped as not cyber-related" if cyber_only else ""

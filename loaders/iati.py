@@ -57,7 +57,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import pycountry
 from lxml import etree
@@ -152,17 +152,18 @@ def iso3_of(alpha2: str) -> str | None:
 # -- loading: a file streams into one transaction --------------------------------
 
 def load_iati(store: Store, path: str | Path, *, cyber_only: bool = False, dry_run: bool = False,
-              jobs: int | None = None) -> IatiReport:
+              jobs: int | None = None, progress: Callable[[int], None] | None = None) -> IatiReport:
     """Load ``path`` into ``store`` in one transaction: all of it, or nothing on any error.
 
     Validated chunks of the file are written as they are parsed, inside one
     open transaction, so memory stays flat whatever the file's size; an
     error anywhere rolls the whole file back. ``jobs`` processes parse it
     (default: one per CPU; small files are parsed in this process).
+    ``progress`` is called with the bytes of the file read so far.
     """
     def run(jobs: int | None) -> IatiReport:
         report = IatiReport(str(path))
-        batches = iter_iati(path, cyber_only=cyber_only, store=store, jobs=jobs, report=report)
+        batches = iter_iati(path, cyber_only=cyber_only, store=store, jobs=jobs, report=report, progress=progress)
         if dry_run:
             for _ in batches:
                 pass
@@ -196,21 +197,25 @@ def _or_in_order(run: Callable[[int | None], T], jobs: int | None) -> T:
 
 
 def iter_iati(path: str | Path, *, cyber_only: bool = False, store: Store | None = None, jobs: int | None = None,
-              report: IatiReport | None = None, block: int | None = None) -> Iterator[Batch]:
+              report: IatiReport | None = None, block: int | None = None,
+              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:
     """Validated batches of ``path``, in file order, each ready to write.
 
     Raises :class:`LoadError` with every problem of the file once it has
     been read to the end (after the last batch was handed out: write the
     batches in one transaction and roll back on the error). Each
     organisation and country is in the first batch that names it.
+    ``progress`` is called with the bytes of the file read so far.
     """
     path = Path(path)
     # Read the store now, not when the first batch is asked for: by then a write transaction is open.
     ctx = Context(str(path), path.name, cyber_only, identity.Resolver.from_store(store))
-    return _batches(path, ctx, jobs, block or BLOCK_BYTES, report if report is not None else IatiReport(str(path)))
+    report = report if report is not None else IatiReport(str(path))
+    return _batches(path, ctx, jobs, block or BLOCK_BYTES, report, progress or (lambda done: None))
 
 
-def _batches(path: Path, ctx: Context, jobs: int | None, block: int, report: IatiReport) -> Iterator[Batch]:
+def _batches(path: Path, ctx: Context, jobs: int | None, block: int, report: IatiReport,
+             progress: Callable[[int], None]) -> Iterator[Batch]:
     problems: list[Problem] = []
     seen: dict[str, int] = {}  # identifier -> line: the one thing that grows with the file (~100 bytes an activity)
     orgs_out: set[str] = set()
@@ -228,6 +233,7 @@ def _batches(path: Path, ctx: Context, jobs: int | None, block: int, report: Iat
             report.warnings.extend(chunk.warnings)
             report.activities += chunk.activities
             report.skipped += chunk.skipped
+            progress(chunk.end)
             if problems:
                 continue  # read on to list every problem; write nothing more
             orgs = chunk.batch.nodes.get("Organisation", {})
@@ -269,6 +275,7 @@ class Chunk:
     countries: set[str] = field(default_factory=set)
     activities: int = 0
     skipped: int = 0
+    end: int = 0  # bytes of the file read once this chunk was parsed (for progress)
 
     # Sent from a worker as rows, not models: unpickling 10k models took the
     # main process 120 ms a chunk (4 s of a 100 MB file), their rows 10 ms.
@@ -285,6 +292,7 @@ class Chunk:
 
 
 def default_jobs() -> int:
+    """Worker processes for a large file: one per CPU this process may use, at most 8."""
     return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
@@ -298,7 +306,7 @@ def _chunks(path: Path, ctx: Context, problems: list[Problem], jobs: int | None,
     size = path.stat().st_size
     head = _prolog(path) if jobs > 1 and size > 2 * block else None
     if head is None:
-        yield from _serial(path, ctx, problems)
+        yield from _serial(path, ctx)
         return
     report.jobs = jobs
     yield from _parallel(path, ctx, head, jobs, block)
@@ -318,17 +326,19 @@ def _readable(path: Path, problems: list[Problem]) -> bool:
     return False
 
 
-def _serial(path: Path, ctx: Context, problems: list[Problem]) -> Iterator[Chunk]:
+def _serial(path: Path, ctx: Context) -> Iterator[Chunk]:
     """The whole file through one parser, in this process: the reference path, and every error's wording."""
     xml: list[Problem] = []
-    acts = _activities(path, xml)
-    while True:
-        chunk = _chunk(_take(acts, CHUNK_ACTIVITIES), ctx)
-        chunk.problems.extend((sys.maxsize, p) for p in xml)  # the parser stopped there: after every activity read
-        if not (chunk.idents or chunk.problems):
-            return
-        xml.clear()
-        yield chunk
+    with open(path, "rb") as f:
+        acts = _activities(f, xml)
+        while True:
+            chunk = _chunk(_take(acts, CHUNK_ACTIVITIES), ctx)
+            chunk.problems.extend((sys.maxsize, p) for p in xml)  # the parser stopped there: after every activity read
+            if not (chunk.idents or chunk.problems):
+                return
+            xml.clear()
+            chunk.end = f.tell()
+            yield chunk
 
 
 def _take(it: Iterator[Any], n: int) -> Iterator[Any]:
@@ -355,7 +365,13 @@ def _prolog(path: Path) -> tuple[bytes, int] | None:
 
 
 def _pieces(path: Path, begin: int, block: int) -> Iterator[tuple[int, bytes, bool]]:
-    """``(first line, bytes, last)``: the file from ``begin`` cut after an ``</iati-activity>`` every ``block`` bytes."""
+    """``(first line, bytes, last)``: the file from ``begin`` cut after an ``</iati-activity>`` every ``block`` bytes.
+
+    >>> import tempfile; f = tempfile.NamedTemporaryFile(suffix=".xml", delete=False)
+    >>> _ = f.write(b"<r>\n<iati-activity>1</iati-activity>\n<iati-activity>2</iati-activity>\n</r>\n"); f.close()
+    >>> [(line, piece, last) for line, piece, last in _pieces(Path(f.name), 3, 20)]
+    [(1, b'\n<iati-activity>1</iati-activity>', False), (2, b'\n<iati-activity>2</iati-activity>', False), (3, b'\n</r>\n', True)]
+    """
     with open(path, "rb") as f:
         f.seek(begin)
         with open(path, "rb") as pre:
@@ -389,23 +405,26 @@ def _parallel(path: Path, ctx: Context, head: tuple[bytes, int], jobs: int, bloc
     # caller's script (spawn would, and fail without a __main__ guard). The store's
     # threads are not copied, and a worker never touches the store.
     with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"), initializer=_init_worker, initargs=(ctx,)) as pool:
-        pending: deque[Future[Chunk | None]] = deque()
+        pending: deque[tuple[Future[Chunk | None], int]] = deque()
+        end = begin
         try:
             for line, piece, last in _pieces(path, begin, block):
-                pending.append(pool.submit(_work, wrapper, line, piece, last))
+                end += len(piece)
+                pending.append((pool.submit(_work, wrapper, line, piece, last), end))
                 if len(pending) >= 2 * jobs:
-                    yield _result(pending.popleft())
+                    yield _result(*pending.popleft())
             while pending:
-                yield _result(pending.popleft())
+                yield _result(*pending.popleft())
         finally:
-            for fut in pending:
+            for fut, _ in pending:
                 fut.cancel()
 
 
-def _result(fut: "Future[Chunk | None]") -> Chunk:
+def _result(fut: "Future[Chunk | None]", end: int) -> Chunk:
     chunk = fut.result()
     if chunk is None:
         raise _SplitFailed()
+    chunk.end = end
     return chunk
 
 
@@ -434,15 +453,15 @@ def _activities_in(data: bytes, offset: int, file: str, problems: list[Problem])
         problems.append(_syntax_problem(Path(file), e))
 
 
-def _activities(path: Path, problems: list[Problem]) -> Iterator[tuple[int, Any]]:
-    """Each ``iati-activity`` element of the file with its line, cleared after use."""
+def _activities(f: BinaryIO, problems: list[Problem]) -> Iterator[tuple[int, Any]]:
+    """Each ``iati-activity`` element of the open file with its line, cleared after use."""
     try:
         # Only iati-activity end events reach Python (the tag filter runs in C).
-        yield from _iter_activities(etree.iterparse(str(path), events=("end",), tag="iati-activity", huge_tree=True), 0)
+        yield from _iter_activities(etree.iterparse(f, events=("end",), tag="iati-activity", huge_tree=True), 0)
     except etree.XMLSyntaxError as e:
-        problems.append(_syntax_problem(path, e))
+        problems.append(_syntax_problem(Path(f.name), e))
     except OSError as e:
-        problems.append(Problem(str(path), "file", "", f"cannot read: {e}"))
+        problems.append(Problem(f.name, "file", "", f"cannot read: {e}"))
 
 
 def _iter_activities(events: Any, offset: int) -> Iterator[tuple[int, Any]]:
@@ -713,7 +732,10 @@ def _org_country(ref: str | None) -> str | None:
 def _narrative(el: Any, lang: str) -> str | None:
     if el is None:
         return None
-    texts = [(n.get(XML_LANG, lang), " ".join((n.text or "").split())) for n in el if n.tag == "narrative"]
+    found = list(el.iterchildren("narrative"))  # the tag filter runs in C
+    if len(found) == 1:  # the usual case: one narrative, nothing to choose
+        return " ".join((found[0].text or "").split()) or None
+    texts = [(n.get(XML_LANG, lang), " ".join((n.text or "").split())) for n in found]
     texts = [(lg, t) for lg, t in texts if t]
     for want in ("en", lang):
         for lg, t in texts:

@@ -189,6 +189,11 @@ def test_workers_give_what_one_process_gives(tmp_path: Path, tiny_pieces: None) 
     one, r1 = read_iati(f, jobs=1)
     two, r2 = read_iati(f, jobs=2)
     assert (r1.jobs, r2.jobs) == (1, 2)
+    for jobs in (1, 2):
+        done: list[int] = []
+        for _ in iter_iati(f, jobs=jobs, progress=done.append):
+            pass
+        assert done == sorted(done) and done[-1] == f.stat().st_size and len(done) > 1, (jobs, done)
     assert rows(two) == rows(one) and len(one) == 12 * 6 + 3 + 3 + 3  # a programme, FUNDS, 2 IMPLEMENTS, 2 TARGETS each; NOT_CYBER 3; 3 orgs; 3 countries
     assert r2.warnings == r1.warnings and len(r1.warnings) == 4
     assert f"activity XX-GEN-3 (line {line_of(text, 'XX-GEN-3')}): unknown DAC sector code '99999'" in r2.warnings[1]
