@@ -365,7 +365,7 @@ def _prolog(path: Path) -> tuple[bytes, int] | None:
 
 
 def _pieces(path: Path, begin: int, block: int) -> Iterator[tuple[int, bytes, bool]]:
-    """``(first line, bytes, last)``: the file from ``begin`` cut after an ``</iati-activity>`` every ``block`` bytes.
+    r"""``(first line, bytes, last)``: the file from ``begin`` cut after an ``</iati-activity>`` every ``block`` bytes.
 
     >>> import tempfile; f = tempfile.NamedTemporaryFile(suffix=".xml", delete=False)
     >>> _ = f.write(b"<r>\n<iati-activity>1</iati-activity>\n<iati-activity>2</iati-activity>\n</r>\n"); f.close()
