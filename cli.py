@@ -206,7 +206,8 @@ def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool,
     """Load IATI activity files (standard 2.01-2.03); each loads whole or not at all.
 
     A file is parsed by several processes and written as it is parsed,
-    inside one transaction, so memory stays flat however large the file.
+    inside one transaction: the parser's memory stays flat however large the
+    file (the store's open transaction grows with what it holds).
     """
     store = store_of(ctx)
 

@@ -196,7 +196,7 @@ class _errors:
         return False
 
 
-def _write_batch(tx: Any, batch: Batch, summary: WriteSummary) -> None:
+def _write_batch(tx: neo4j.ManagedTransaction | neo4j.Transaction, batch: Batch, summary: WriteSummary) -> None:
     """Write one batch inside ``tx``: nodes, then relationships; only new and changed rows are sent."""
     for label, spec in schema.nodes().items():
         if rows := batch.node_rows(label):

@@ -4,8 +4,9 @@ Streaming, in parallel: the file is cut after an ``</iati-activity>`` every
 :data:`BLOCK_BYTES`; worker processes parse the pieces (``lxml`` iterparse,
 each activity cleared once read) into validated batches, handed back in
 file order and written as they come inside one open transaction
-(:meth:`graph.store.Store.write_stream`). Memory therefore stays flat
-whatever the file's size, and an error anywhere rolls the whole file back.
+(:meth:`graph.store.Store.write_stream`). The loader's memory therefore
+stays flat whatever the file's size (the store's open transaction holds
+what it has written), and an error anywhere rolls the whole file back.
 Small files, files with a DOCTYPE or a non-ASCII-compatible encoding, and
 any piece that does not parse on its own go through one parser in this
 process instead, which also words every error (same records, same
@@ -156,8 +157,8 @@ def load_iati(store: Store, path: str | Path, *, cyber_only: bool = False, dry_r
     """Load ``path`` into ``store`` in one transaction: all of it, or nothing on any error.
 
     Validated chunks of the file are written as they are parsed, inside one
-    open transaction, so memory stays flat whatever the file's size; an
-    error anywhere rolls the whole file back. ``jobs`` processes parse it
+    open transaction, so the loader's memory stays flat whatever the file's
+    size; an error anywhere rolls the whole file back. ``jobs`` processes parse it
     (default: one per CPU; small files are parsed in this process).
     ``progress`` is called with the bytes of the file read so far.
     """
