@@ -68,7 +68,7 @@ from graph.errors import LoadError, Problem
 from graph.model import Funds, Implements, Organisation, Programme, Targets, pattern_message
 from graph.store import Batch, Store, WriteSummary
 from loaders import bundled, identity
-from loaders.tabular import gc_paused
+from loaders.tabular import gc_paused, list_adapter
 
 T = TypeVar("T")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -499,6 +499,7 @@ def _chunk(acts: Iterator[tuple[int, Any]], ctx: Context) -> Chunk:
     """Parse ``acts`` into one chunk; an organisation is built once a chunk, not once an activity."""
     chunk = Chunk()
     orgs: dict[str, Organisation] = {}
+    pending: dict[type, list[tuple[dict[str, Any], str, int]]] = {}  # validated together at the end
     for line, act in acts:
         kids = _children(act)
         ident = _text(_first(kids, "iati-identifier"))
@@ -518,10 +519,33 @@ def _chunk(acts: Iterator[tuple[int, Any]], ctx: Context) -> Chunk:
             chunk.skipped += 1
             continue
         chunk.activities += 1
-        chunk.batch.extend(records)
+        for cls, data in records:
+            pending.setdefault(cls, []).append((data, where, line))
         chunk.countries |= countries
+    for cls, items in pending.items():
+        chunk.batch.extend(_validated(cls, items, ctx.file, chunk.problems))
     chunk.batch.extend(orgs.values())
     return chunk
+
+
+def _validated(cls: type, items: list[tuple[dict[str, Any], str, int]], file: str,
+               problems: list[tuple[int, Problem]]) -> list[Any]:
+    """``cls`` records from ``(data, where, line)``: one call into pydantic-core for all of them.
+
+    Only when that fails is each validated alone, to name the activity at fault.
+    """
+    try:
+        return list_adapter(cls).validate_python([data for data, _, _ in items])
+    except ValidationError:
+        pass
+    out = []
+    for data, where, line in items:
+        try:
+            out.append(cls.model_validate(data))
+        except ValidationError as e:
+            problems.extend((line, Problem(file, where, ".".join(map(str, err["loc"])), pattern_message(err) or err["msg"]))
+                            for err in e.errors())
+    return out
 
 
 def _children(el: Any) -> dict[str, list[Any]]:
@@ -555,7 +579,7 @@ def _activity(act: Any, kids: dict[str, list[Any]], ident: str, where: str, ctx:
     def warn(msg: str) -> None:
         warnings.append(f"{ctx.file}: {where}: {msg}")
 
-    records: list[Any] = []
+    records: list[tuple[type, dict[str, Any]]] = []  # (model, fields): the chunk validates them together
 
     def org(el: Any) -> str | None:
         ref = (el.get("ref") or "").strip() or None
@@ -635,22 +659,22 @@ def _activity(act: Any, kids: dict[str, list[Any]], ident: str, where: str, ctx:
         committed, disbursed, cur = _money_of(money.get(oid), warn, oid)
         if committed is not None:
             total_committed[cur] += committed
-        records.append(Funds(src=oid, dst=ident, amount=committed, disbursed=disbursed, currency=cur, year=year, source=src))
+        records.append((Funds, dict(src=oid, dst=ident, amount=committed, disbursed=disbursed, currency=cur, year=year, source=src)))
     for i, oid in enumerate(roles["4"]):
-        records.append(Implements(src=oid, dst=ident, role="lead" if i == 0 else "partner", source=src))
+        records.append((Implements, dict(src=oid, dst=ident, role="lead" if i == 0 else "partner", source=src)))
     committed_cur = next(iter(total_committed.items())) if len(total_committed) == 1 else None
     for iso3, share in country_shares.items():
         amount = round(committed_cur[1] * share / 100, 2) if committed_cur and share is not None else None
-        records.append(Targets(src=ident, dst=iso3, share=share, amount=amount,
-                               currency=committed_cur[0] if amount is not None else None, source=src))
-    records.insert(0, Programme(
+        records.append((Targets, dict(src=ident, dst=iso3, share=share, amount=amount,
+                                      currency=committed_cur[0] if amount is not None else None, source=src)))
+    records.insert(0, (Programme, dict(
         id=ident, name=title or ident, description=description, themes=themes,
         status=STATUS.get(status_code or "", "unknown"),
         start_date=dates.get("2") or dates.get("1"), end_date=dates.get("4") or dates.get("3"),
         budget=budget, currency=budget_cur, sectors=sorted(set(sectors)), regions=sorted(set(regions)),
         reporting_org=reporting_id, extending_orgs=roles["3"], accountable_orgs=roles["2"],
         cyber_keywords=words, source=src,
-    ))
+    )))
     return records, set(country_shares), True
 
 

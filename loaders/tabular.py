@@ -114,7 +114,8 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
 
 
 @cache
-def _list_of(model: type) -> TypeAdapter:
+def list_adapter(model: type) -> TypeAdapter:
+    """A validator of ``list[model]``: one call into pydantic-core for a whole section (cached per model)."""
     return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
@@ -133,7 +134,7 @@ def _validate(path: Path, raws: list[RawRecord], found: list[tuple[int, Problem]
     for section, idx in by_section.items():
         model = sections[section].model
         try:
-            for i, rec in zip(idx, _list_of(model).validate_python([raws[i].data for i in idx])):
+            for i, rec in zip(idx, list_adapter(model).validate_python([raws[i].data for i in idx])):
                 out[i] = rec
         except ValidationError:
             for i in idx:

@@ -126,6 +126,8 @@ BAD = {
     "negative amount": (activities(CYBER.replace(">1000<", ">-1000<")), ["transaction[2]/value: expected a non-negative number, got '-1000'"]),
     "non-numeric amount": (activities(CYBER.replace(">1000<", ">lots<")), ["transaction[2]/value: expected a number, got 'lots'"]),
     "duplicate identifier": (activities(CYBER, CYBER), ["iati-identifier: duplicate of the activity on line 3"]),
+    "identifier with a space": (activities(CYBER.replace("XX-TEST-1", "XX TEST 1")),
+                                ["a.xml: activity XX TEST 1 (line 3): id: expected an identifier of letters, digits"]),
     "no identifier": (activities(CYBER.replace("<iati-identifier>XX-TEST-1</iati-identifier>", "")), ["iati-identifier: required"]),
     "wrong encoding": (activities(CYBER).replace("Support", "Coopération").encode("latin-1"), ["malformed XML", "a.xml: line"]),
     "empty file": ("  \n", ["a.xml: file: is empty"]),
