@@ -8,9 +8,9 @@ its two baselines (raw COPY from Arrow; per-row MERGE on a sample), an
 idempotent re-load, a 10 % delta into the full store, the export to
 NetworkX, each analysis, the network page on 2,000 nodes, and the IATI
 parse (on the file and on one a tenth its size, to show memory does not
-grow with the file) and load. Each step runs ``--repeat`` times; the table gives the median and
-the spread (min-max) and the peak RSS of the step (``VmHWM``, reset before
-each step through ``/proc/self/clear_refs``). The read steps and the IATI
+grow with the file) and load. Each step runs ``--repeat`` times; the
+table gives the median and the spread (min-max) and the peak RSS of the
+step (``VmHWM``, reset before each step through ``/proc/self/clear_refs``). The read steps and the IATI
 parse run in a fresh process, so their peaks are what one ``ccb`` command
 reaches, not what the loads before them left allocated. The Neo4j path runs against
 ``NEO4J_URI`` when set, else ArcadeDB over Bolt, reported separately.
@@ -40,7 +40,7 @@ from typing import Any
 from bench import baselines, iati_gen, synthetic
 from graph.embedded import EmbeddedStore
 from graph.store import Store
-from loaders import iati, tabular
+from loaders import bundled, iati, tabular
 from queries import analysis, network, profile
 from visualisations import network as network_viz
 
@@ -147,7 +147,7 @@ def load_steps(r: Runner, kind: str, data: Path, size: str, open_store: Callable
     if kind == "embedded":
         target = tmp / "copy.lbdb"
         r.time(kind, "baseline: raw COPY (Arrow)", lambda: baselines.copy_arrow(target, rows), work=n,
-               setup=lambda: shutil.rmtree(target, ignore_errors=True) or target.unlink(missing_ok=True))
+               setup=lambda: bundled.remove_embedded(target))
     smp = baselines.sample(rows, PER_ROW_SAMPLE[size])
     r.time(kind, "baseline: per-row MERGE", lambda: baselines.per_row_merge(holder["s"], smp),
            work=baselines.count(smp), setup=fresh, repeat=1, note="on a proportional sample, one run")
@@ -200,9 +200,7 @@ def iati_steps(r: Runner, path: Path, *, full: bool) -> None:
     def fresh() -> None:
         if "s" in holder:
             holder.pop("s").close()
-        shutil.rmtree(db, ignore_errors=True)
-        db.unlink(missing_ok=True)
-        Path(f"{db}.wal").unlink(missing_ok=True)
+        bundled.remove_embedded(db)
         holder["s"] = EmbeddedStore(db)
 
     r.time("embedded", f"IATI load {size}", lambda: iati.load_iati(holder["s"], path, jobs=jobs), work=mb, per="MB",
@@ -336,9 +334,7 @@ def run(size: str, repeat: int, out: Path, stores: list[str], *, bolt_repeat: in
 
             def open_embedded(fresh: bool) -> Store:
                 if fresh:
-                    shutil.rmtree(path, ignore_errors=True)
-                    path.unlink(missing_ok=True)
-                    Path(f"{path}.wal").unlink(missing_ok=True)
+                    bundled.remove_embedded(path)
                 return EmbeddedStore(path)
 
             load_steps(r, "embedded", data, size, open_embedded, tmp)

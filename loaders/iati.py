@@ -99,6 +99,7 @@ _WORDS = re.compile(r"\b(" + "|".join(k for k in KEYWORDS if not k[0].isupper())
 _THEME_OF = [(re.compile(rf"^(?:{k})$", 0 if k[0].isupper() else re.IGNORECASE), t) for k, t in KEYWORDS.items()]
 BLOCK_BYTES = 2_000_000  # a worker's piece of the file: enough activities to outweigh the hand-over
 CHUNK_ACTIVITIES = 2_000  # activities per batch when parsing in this process
+MAX_PIECE_BYTES = 64_000_000  # a piece this long without an end tag: parse the file in order instead
 _PROLOG = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*(<\?xml[^>]*\?>)?(?:\s*<!--.*?-->)*\s*'
                      rb'(<iati-activities\b(?:[^>"\']|"[^"]*"|\'[^\']*\')*(?<!/)>)', re.S)
 _END = b"</iati-activity>"
@@ -374,9 +375,7 @@ def _pieces(path: Path, begin: int, block: int) -> Iterator[tuple[int, bytes, bo
     [(1, b'\n<iati-activity>1</iati-activity>', False), (2, b'\n<iati-activity>2</iati-activity>', False), (3, b'\n</r>\n', True)]
     """
     with open(path, "rb") as f:
-        f.seek(begin)
-        with open(path, "rb") as pre:
-            line = 1 + pre.read(begin).count(b"\n")
+        line = 1 + f.read(begin).count(b"\n")
         carry = b""
         while True:
             data = f.read(block)
@@ -387,6 +386,8 @@ def _pieces(path: Path, begin: int, block: int) -> Iterator[tuple[int, bytes, bo
             buf = carry + data
             cut = buf.rfind(_END)
             if cut < 0:
+                if len(buf) > MAX_PIECE_BYTES:  # no end tag written as expected: do not hold the file in memory
+                    raise _SplitFailed()
                 carry = buf
                 continue
             cut += len(_END)
@@ -512,7 +513,7 @@ def _chunk(acts: Iterator[tuple[int, Any]], ctx: Context) -> Chunk:
         try:
             records, countries, kept = _activity(act, kids, ident, where, ctx, chunk.warnings, problems, orgs)
         except ValidationError as e:
-            problems.extend(Problem(ctx.file, where, ".".join(map(str, err["loc"])), pattern_message(err) or err["msg"]) for err in e.errors())
+            problems.extend(_problems(e, ctx.file, where))
             records, countries, kept = [], set(), True
         chunk.problems.extend((line, p) for p in problems)
         if not kept:
@@ -543,9 +544,12 @@ def _validated(cls: type, items: list[tuple[dict[str, Any], str, int]], file: st
         try:
             out.append(cls.model_validate(data))
         except ValidationError as e:
-            problems.extend((line, Problem(file, where, ".".join(map(str, err["loc"])), pattern_message(err) or err["msg"]))
-                            for err in e.errors())
+            problems.extend((line, p) for p in _problems(e, file, where))
     return out
+
+
+def _problems(e: ValidationError, file: str, where: str) -> list[Problem]:
+    return [Problem(file, where, ".".join(map(str, err["loc"])), pattern_message(err) or err["msg"]) for err in e.errors()]
 
 
 def _children(el: Any) -> dict[str, list[Any]]:

@@ -225,3 +225,13 @@ def test_a_piece_that_will_not_parse_alone_falls_back_to_one_process(store: Stor
     report = load_iati(store, f, jobs=2)
     assert (report.activities, report.jobs) == (4, 1)
     assert store.counts()["Programme"] == 4
+
+
+def test_a_file_without_plain_end_tags_is_parsed_in_order(store: Store, tmp_path: Path, tiny_pieces: None,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # `</iati-activity >` is valid XML but never a cut point: rather than hold the file, parse it in one process.
+    monkeypatch.setattr(iati, "MAX_PIECE_BYTES", 2_000)
+    f = write(tmp_path, activities(*numbered(4)).replace("</iati-activity>", "</iati-activity >"))
+    report = load_iati(store, f, jobs=2)
+    assert (report.activities, report.jobs) == (4, 1)
+    assert store.counts()["Programme"] == 4
