@@ -68,7 +68,7 @@ from graph.errors import LoadError, Problem
 from graph.model import Funds, Implements, Organisation, Programme, Targets, pattern_message
 from graph.store import Batch, Store, WriteSummary
 from loaders import bundled, identity
-from loaders.tabular import gc_paused, list_adapter
+from loaders.tabular import gc_paused, validate_all
 
 T = TypeVar("T")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -531,21 +531,12 @@ def _chunk(acts: Iterator[tuple[int, Any]], ctx: Context) -> Chunk:
 
 def _validated(cls: type, items: list[tuple[dict[str, Any], str, int]], file: str,
                problems: list[tuple[int, Problem]]) -> list[Any]:
-    """``cls`` records from ``(data, where, line)``: one call into pydantic-core for all of them.
+    """``cls`` records from ``(data, where, line)``, validated together; a problem names its activity."""
+    def bad(k: int, e: ValidationError) -> None:
+        _, where, line = items[k]
+        problems.extend((line, p) for p in _problems(e, file, where))
 
-    Only when that fails is each validated alone, to name the activity at fault.
-    """
-    try:
-        return list_adapter(cls).validate_python([data for data, _, _ in items])
-    except ValidationError:
-        pass
-    out = []
-    for data, where, line in items:
-        try:
-            out.append(cls.model_validate(data))
-        except ValidationError as e:
-            problems.extend((line, p) for p in _problems(e, file, where))
-    return out
+    return [r for r in validate_all(cls, [data for data, _, _ in items], bad) if r is not None]
 
 
 def _problems(e: ValidationError, file: str, where: str) -> list[Problem]:

@@ -23,9 +23,9 @@ import csv
 import gc
 import io
 import json
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -114,17 +114,34 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
 
 
 @cache
-def list_adapter(model: type) -> TypeAdapter:
-    """A validator of ``list[model]``: one call into pydantic-core for a whole section (cached per model)."""
+def _list_adapter(model: type) -> TypeAdapter:
     return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def validate_all(model: type, datas: list[dict[str, Any]], on_error: Callable[[int, ValidationError], None]) -> list[Any]:
+    """``datas`` as ``model`` records, None where invalid (``on_error(index, error)`` is told).
+
+    One call into pydantic-core for the whole list; only a list with an
+    error is validated again record by record, to name each problem.
+    """
+    try:
+        return _list_adapter(model).validate_python(datas)
+    except ValidationError:
+        pass
+    out: list[Any] = []
+    for i, data in enumerate(datas):
+        try:
+            out.append(model.model_validate(data))
+        except ValidationError as e:
+            out.append(None)
+            on_error(i, e)
+    return out
 
 
 def _validate(path: Path, raws: list[RawRecord], found: list[tuple[int, Problem]]) -> list[Node | Relationship | None]:
     """Each raw record as a model (None where invalid; its problems go to ``found`` with its position).
 
-    A section's records are validated as one list (one call into pydantic-core
-    rather than one per record); only a section with an error is validated
-    again record by record, to name each problem.
+    A section's records are validated together (:func:`validate_all`).
     """
     sections = schema.sections()
     by_section: dict[str, list[int]] = {}
@@ -133,15 +150,12 @@ def _validate(path: Path, raws: list[RawRecord], found: list[tuple[int, Problem]
     out: list[Node | Relationship | None] = [None] * len(raws)
     for section, idx in by_section.items():
         model = sections[section].model
-        try:
-            for i, rec in zip(idx, list_adapter(model).validate_python([raws[i].data for i in idx])):
-                out[i] = rec
-        except ValidationError:
-            for i in idx:
-                try:
-                    out[i] = model.model_validate(raws[i].data)
-                except ValidationError as e:
-                    found.extend((i, p) for p in validation_problems(path, raws[i], model, e))
+
+        def bad(k: int, e: ValidationError, idx: list[int] = idx, model: type = model) -> None:
+            found.extend((idx[k], p) for p in validation_problems(path, raws[idx[k]], model, e))
+
+        for i, rec in zip(idx, validate_all(model, [raws[i].data for i in idx], bad)):
+            out[i] = rec
     return out
 
 

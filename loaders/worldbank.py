@@ -29,7 +29,7 @@ from pydantic import ValidationError
 from graph.errors import LoadError, Problem
 from graph.model import Country, known_iso3
 from graph.store import Batch, Store
-from loaders.tabular import validation_problems, RawRecord
+from loaders.tabular import RawRecord, validation_problems
 
 HEADER = ("Code", "Region", "Income group")
 COUNTRY_ROWS = "MATCH (c:Country) RETURN c"
