@@ -43,6 +43,19 @@ ORG_KINDS = (
     "other",
 )
 
+# UN M49 regions and the sub-regions used here: M49's sub-region, except that
+# Sub-Saharan Africa and Latin America and the Caribbean are split into their
+# M49 intermediate regions (Western Africa, South America...), the level at
+# which programmes and strategies are planned. A test holds every country to it.
+M49_REGIONS: dict[str, tuple[str, ...]] = {
+    "Africa": ("Northern Africa", "Eastern Africa", "Middle Africa", "Southern Africa", "Western Africa"),
+    "Americas": ("Caribbean", "Central America", "South America", "Northern America"),
+    "Asia": ("Central Asia", "Eastern Asia", "South-eastern Asia", "Southern Asia", "Western Asia"),
+    "Europe": ("Eastern Europe", "Northern Europe", "Southern Europe", "Western Europe"),
+    "Oceania": ("Australia and New Zealand", "Melanesia", "Micronesia", "Polynesia"),
+}
+M49_AREAS: frozenset[str] = frozenset(M49_REGIONS) | frozenset(s for subs in M49_REGIONS.values() for s in subs)
+
 # Kosovo has a user-assigned code (XK / XKX) that ISO and pycountry lack.
 EXTRA_COUNTRIES: dict[str, str] = {"XKX": "Kosovo"}
 
@@ -58,6 +71,13 @@ def _iso3(value: str | None) -> str | None:
     if not known_iso3(value):
         raise ValueError(f"unknown country code {value!r}: expected ISO 3166-1 alpha-3 (or XKX)")
     return value
+
+
+def _areas(value: list[str]) -> list[str]:
+    bad = [a for a in value if a not in M49_AREAS]
+    if bad:
+        raise ValueError(f"unknown UN M49 region {bad[0]!r}: expected one of {', '.join(sorted(M49_AREAS))}")
+    return sorted(set(value))
 
 
 def _themes(value: list[str]) -> list[str]:
@@ -166,6 +186,20 @@ class Country(Node):
     subregion: str | None = Field(default=None, description="UN M49 sub-region")
     income_group: str | None = Field(default=None, description="World Bank income group")
     wb_region: str | None = Field(default=None, description="World Bank region")  # added later: new fields go last
+    sovereignty: str | None = Field(default=None, description="'independent', or the dependency as statoids.com states it "
+                                                              "('Territory of GB', 'Part of FR', 'In contention'...)")
+    ldc: bool | None = Field(default=None, description="UN least developed country (M49)")
+    lldc: bool | None = Field(default=None, description="UN landlocked developing country (M49)")
+    sids: bool | None = Field(default=None, description="UN small island developing state (M49)")
+    lending_category: str | None = Field(default=None, description="World Bank lending category (IDA, IBRD, Blend)")
+    income_vintage: str | None = Field(default=None, description="World Bank fiscal year of the classification, e.g. FY25")
+    income_source: Text | None = Field(default=None, description="where income group, World Bank region and lending category come from")
+
+    @model_validator(mode="after")
+    def _regions(self) -> "Country":
+        if self.subregion and self.subregion not in M49_REGIONS.get(self.region or "", ()):
+            raise ValueError(f"sub-region {self.subregion!r} is not in region {self.region!r} (UN M49)")
+        return self
 
 
 class Organisation(Node):
@@ -200,10 +234,18 @@ class Programme(Node):
     extending_orgs: list[Key] = Field(default_factory=list, description="ids of extending organisations (IATI role 3)")
     accountable_orgs: list[Key] = Field(default_factory=list, description="ids of accountable organisations (IATI role 2)")
     cyber_keywords: list[str] = Field(default_factory=list, description="keywords that classed it as cyber capacity building")
+    scope: Literal["countries", "regional", "global"] | None = Field(
+        default=None, description="whom it reaches: the countries it TARGETS, the UN M49 regions in scope_regions, or the world")
+    scope_regions: list[str] = Field(default_factory=list, description="UN M49 regions or sub-regions a regional programme reaches")
 
     @model_validator(mode="after")
     def _check(self) -> "Programme":
         object.__setattr__(self, "themes", _themes(self.themes))
+        object.__setattr__(self, "scope_regions", _areas(self.scope_regions))
+        if self.scope == "regional" and not self.scope_regions:
+            raise ValueError("a regional programme names its scope_regions")
+        if self.scope_regions and self.scope != "regional":
+            raise ValueError("scope_regions needs scope: regional")
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValueError("end_date is before start_date")
         if self.budget is not None and self.currency is None:
@@ -223,6 +265,8 @@ class Indicator(Node):
     edition: Text = Field(description="edition or year")
     name: Text
     scale: str | None = Field(default=None, description="what a value means, e.g. 'score 0-100, higher is more mature'")
+    pillar: str | None = Field(default=None, description="the part of the index measured (GCI: legal, technical, organisational, "
+                                                         "capacity_development, cooperation); empty for the overall value")
 
 
 class Funds(Relationship):
@@ -274,6 +318,18 @@ class PartnersWith(Relationship):
     kind: str | None = None
 
 
+class PartOf(Relationship):
+    """An agency or fund that belongs to a donor state or bloc (the FCDO to the United Kingdom).
+
+    Analyses count donors at the top of these links by default.
+    """
+
+    type: ClassVar[str] = "PART_OF"
+    src_label: ClassVar[str] = "Organisation"
+    dst_label: ClassVar[str] = "Organisation"
+    section: ClassVar[str] = "part_of"
+
+
 class MemberOf(Relationship):
     type: ClassVar[str] = "MEMBER_OF"
     src_label: ClassVar[str] = "Country"
@@ -296,4 +352,4 @@ class Measured(Relationship):
 
 
 NODE_MODELS: tuple[type[Node], ...] = (Country, Organisation, Programme, Indicator)
-REL_MODELS: tuple[type[Relationship], ...] = (Funds, Implements, Targets, PartnersWith, MemberOf, Measured)
+REL_MODELS: tuple[type[Relationship], ...] = (Funds, Implements, Targets, PartnersWith, MemberOf, Measured, PartOf)

@@ -213,15 +213,17 @@ def iter_iati(path: str | Path, *, cyber_only: bool = False, store: Store | None
     # Read the store now, not when the first batch is asked for: by then a write transaction is open.
     ctx = Context(str(path), path.name, cyber_only, identity.Resolver.from_store(store))
     report = report if report is not None else IatiReport(str(path))
-    return _batches(path, ctx, jobs, block or BLOCK_BYTES, report, progress or (lambda done: None))
+    # Countries already stored are never written again: their income group and flags may come from other sources.
+    stored = store.existing_keys("Country", bundled.reference_codes()) if store is not None else set()
+    return _batches(path, ctx, jobs, block or BLOCK_BYTES, report, progress or (lambda done: None), stored)
 
 
 def _batches(path: Path, ctx: Context, jobs: int | None, block: int, report: IatiReport,
-             progress: Callable[[int], None]) -> Iterator[Batch]:
+             progress: Callable[[int], None], stored_countries: set[str] = frozenset()) -> Iterator[Batch]:  # type: ignore[assignment]
     problems: list[Problem] = []
     seen: dict[str, int] = {}  # identifier -> line: the one thing that grows with the file (~100 bytes an activity)
     orgs_out: set[str] = set()
-    countries_out: set[str] = set()
+    countries_out: set[str] = set(stored_countries)
     with gc_paused():
         for chunk in _chunks(path, ctx, problems, jobs, block, report):
             found = chunk.problems

@@ -2,19 +2,25 @@
 
 One CSV format for every index, a row per country and edition::
 
-    country,index,edition,score,tier,stage,year,source,as_of
-    GBR,gci,2020,99.54,,,,https://www.itu.int/...,2021-06-29
-    KEN,gci,2024,,2,,,https://www.itu.int/...,2024-09-12
-    SOM,cmm,reviews,,,,2020,https://...,2020-12
+    country,index,edition,pillar,score,tier,stage,year,source,as_of
+    GBR,gci,2020,,99.54,,,,https://www.itu.int/...,2021-06-29
+    KEN,gci,2024,,98.59,,,2024,https://www.itu.int/...,2024
+    KEN,gci,2024,legal,20.0,,,2024,https://www.itu.int/...,2024
+    SOM,cmm,reviews,,,,,2020,https://...,2020-12
 
 ``country`` is ISO alpha-3 or alpha-2 (XK/XKX for Kosovo); ``index`` a
 family (``gci``: ITU Global Cybersecurity Index, scores 0-100 in 2020,
 tiers 1-5 in 2024; ``cmm``: Oxford CMM reviews, a row saying a review took
 place, with its year and, where published, a stage; ``ncsi``: National Cyber
-Security Index, scores 0-100; any other name is kept as given). Each
-family and edition becomes one ``Indicator`` node (``gci-2020``). The user
-supplies full tables; the package ships only a sample it may redistribute
-(``data/indices.sample.csv``).
+Security Index, scores 0-100; any other name is kept as given). ``pillar``
+(optional) names the part of the index a value measures: for GCI 2024 the
+five pillars ``legal``, ``technical``, ``organisational``,
+``capacity_development`` and ``cooperation``, 0-20 each; empty for the
+overall value. Each family, edition and pillar becomes one ``Indicator``
+node (``gci-2024``, ``gci-2024-legal``). The package ships GCI 2024 for 194
+countries (``data/indices.gci-2024.csv``, built from the copy and
+provenance note in ``data/reference/``) and the CMM reviews its source
+names (``data/indices.sample.csv``).
 """
 
 from __future__ import annotations
@@ -35,11 +41,14 @@ from loaders import bundled
 from loaders.tabular import LoadReport, RawRecord, dangling_references, validation_problems
 
 FAMILIES = {
-    "gci": ("ITU Global Cybersecurity Index", {"2020": "score 0-100, higher is more committed", "2024": "tier 1 (role-modelling) to 5 (building)"}),
+    "gci": ("ITU Global Cybersecurity Index", {"2020": "score 0-100, higher is more committed",
+                                               "2024": "score 0-100 (each pillar 0-20), higher is more committed; "
+                                                       "tier 1 (role-modelling) to 5 (building) where a tier is loaded"}),
     "cmm": ("Cybersecurity Capacity Maturity Model review (GCSCC, Oxford)", {}),
     "ncsi": ("National Cyber Security Index (e-Governance Academy)", {}),
 }
-COLUMNS = ("country", "index", "edition", "score", "tier", "stage", "year", "source", "as_of")
+GCI_PILLARS = ("legal", "technical", "organisational", "capacity_development", "cooperation")
+COLUMNS = ("country", "index", "edition", "pillar", "score", "tier", "stage", "year", "source", "as_of")
 
 
 def load_indices(store: Store, path: str | Path, *, dry_run: bool = False) -> LoadReport:
@@ -63,11 +72,17 @@ def read_indices(path: str | Path, store: Store | None = None) -> Batch:
         if not edition or family == "unnamed":
             problems.append(Problem(str(path), where, "index" if family == "unnamed" else "edition", "required field is missing"))
             continue
-        ind_id = f"{family}-{slug(edition)}"
+        pillar = slug(row["pillar"]).replace("-", "_") if (row.get("pillar") or "").strip() else None
+        if family == "gci" and pillar is not None and pillar not in GCI_PILLARS:
+            problems.append(Problem(str(path), where, "pillar", f"unknown GCI pillar {row['pillar']!r}: expected {', '.join(GCI_PILLARS)} or empty"))
+            continue
+        ind_id = f"{family}-{slug(edition)}" + (f"-{pillar}" if pillar else "")
         name, scales = FAMILIES.get(family, (row["index"].strip(), {}))
-        raw = RawRecord("measured", {k: v for k, v in row.items() if v not in (None, "") and k not in ("country", "index", "edition")}, where)
+        scale = scales.get(edition) if pillar is None else "score 0-20, higher is more committed" if family == "gci" else None
+        raw = RawRecord("measured", {k: v for k, v in row.items() if v not in (None, "") and k not in ("country", "index", "edition", "pillar")}, where)
         try:
-            indicator = Indicator(id=ind_id, family=family, edition=edition, name=f"{name} {edition}", scale=scales.get(edition), source=row.get("source") or "")
+            indicator = Indicator(id=ind_id, family=family, edition=edition, pillar=pillar, scale=scale, source=row.get("source") or "",
+                                  name=f"{name} {edition}" + (f" ({pillar.replace('_', ' ')})" if pillar else ""))
             rec = Measured.model_validate({"from": iso3, "to": ind_id, **raw.data})
         except ValidationError as e:
             problems.extend(validation_problems(path, raw, Measured, e))
@@ -82,7 +97,7 @@ def read_indices(path: str | Path, store: Store | None = None) -> Batch:
         batch.nodes.setdefault("Indicator", {}).setdefault(ind_id, indicator)
         batch.add(rec)
         refs.append((raw, rec))
-    batch.extend(bundled.reference_countries(iso for iso, _ in seen))
+    batch.extend(bundled.missing_countries(store, (iso for iso, _ in seen)))
     problems.extend(dangling_references(path, batch, refs, store))
     if not problems and not len(batch):
         problems.append(Problem(str(path), "file", "", "holds no rows"))

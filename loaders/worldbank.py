@@ -1,11 +1,13 @@
 """The World Bank's country classification (``CLASS.xlsx``, or a CSV saved from it) onto the Country nodes.
 
-The bundled country table leaves World Bank region and income group empty:
-the classification changes every 1 July and could not be checked here, so
-it is not shipped. The user downloads the current file from
-https://datahelpdesk.worldbank.org/knowledgebase/articles/906519 and loads
-it; each country then carries ``wb_region`` and ``income_group``, and its
-``source`` names the file and the date it was loaded.
+The bundled country table carries the FY25 classification (valid 1 July
+2024 to 30 June 2025; see ``data/reference/wb_class_fy25.PROVENANCE.md``).
+The classification changes every 1 July: the user downloads the current
+file from https://datahelpdesk.worldbank.org/knowledgebase/articles/906519
+and loads it; each country then carries its ``wb_region``,
+``income_group`` and ``lending_category`` from that file, and
+``income_source`` and ``income_vintage`` say which file and fiscal year.
+The country's other properties and their ``source`` are left as they are.
 
 The sheet is found by its header row: ``Code``, ``Region`` and ``Income
 group`` (``Economy`` is read when present). Rows whose code is not an
@@ -44,8 +46,12 @@ class WorldBankReport:
     summary: Any = None
 
 
-def load_world_bank(store: Store, path: str | Path, *, dry_run: bool = False) -> WorldBankReport:
-    """Set ``wb_region`` and ``income_group`` on the store's countries from ``path``, in one write."""
+def load_world_bank(store: Store, path: str | Path, *, vintage: str | None = None, dry_run: bool = False) -> WorldBankReport:
+    """Set the World Bank classification on the store's countries from ``path``, in one write.
+
+    ``vintage`` is the fiscal year the file classifies for (``FY26``); the
+    file does not state it in a form that can be read reliably.
+    """
     path = Path(path)
     report = WorldBankReport(str(path))
     stored = {r["c"]["iso3"]: r["c"] for r in store.query(COUNTRY_ROWS)}
@@ -59,13 +65,13 @@ def load_world_bank(store: Store, path: str | Path, *, dry_run: bool = False) ->
         if code not in stored:
             report.not_in_store.append(code)
             continue
-        current = {k: v for k, v in stored[code].items() if k in Country.model_fields and k not in ("source", "as_of")}
-        base = stored[code].get("source") or ""
-        note = f"World Bank region and income group: {path.name} (loaded {today})"
+        current = {k: v for k, v in stored[code].items() if k in Country.model_fields}
         data = current | {"wb_region": (row.get("Region") or "").strip() or None,
                           "income_group": (row.get("Income group") or "").strip() or None,
-                          "source": f"{base.split('; World Bank region and income group:')[0]}; {note}".lstrip("; "),
-                          "as_of": today}
+                          "lending_category": (row.get("Lending category") or "").strip() or None,
+                          "income_vintage": vintage,
+                          "income_source": f"World Bank country classification, {path.name}"
+                                           + (f" ({vintage})" if vintage else " (fiscal year not given)") + f", loaded {today}"}
         try:
             batch.add(Country.model_validate(data))
         except ValidationError as e:

@@ -23,7 +23,7 @@ from graph.errors import CCBError
 from graph.model import THEMES
 from graph.names import suggest
 from graph.store import Store, cached
-from queries import named
+from queries import named, need
 
 Row = dict[str, Any]
 
@@ -54,9 +54,31 @@ class Window:
         return f"{self.year_from or '...'}-{self.year_to or '...'}"
 
 
+def donors(store: Store) -> dict[str, tuple[str, str]]:
+    """Agency or fund id -> (donor id, donor name): PART_OF followed to the top (the FCDO to the UK).
+
+    An organisation that is part of nothing is its own donor and is not listed.
+    """
+    up = {r["agency"]: (r["donor"], r["donor_name"]) for r in store.query(named.PART_OF)}
+    out = {}
+    for agency, donor in up.items():
+        seen = {agency}
+        while donor[0] in up and donor[0] not in seen:  # a cycle stops where it closes
+            seen.add(donor[0])
+            donor = up[donor[0]]
+        out[agency] = donor
+    return out
+
+
 def flows(store: Store, window: Window = Window(), *, theme: str | None = None) -> list[Row]:
-    """The flow table, filtered to ``window`` and ``theme``, in a stable order."""
+    """The flow table, filtered to ``window`` and ``theme``, in a stable order.
+
+    Each row names its ``funder`` (the organisation the FUNDS link starts at)
+    and its ``donor`` (the state or bloc that funder is part of; itself when
+    it is part of nothing).
+    """
     _check_theme(theme)
+    up = donors(store)
     out = []
     for r in store.query(named.FLOWS):
         if theme and theme not in (r["themes"] or []):
@@ -64,6 +86,7 @@ def flows(store: Store, window: Window = Window(), *, theme: str | None = None) 
         if not (window.overlaps(r["start_date"], r["end_date"]) and window.overlaps(r["t_from"], r["t_to"])
                 and window.overlaps(r["f_from"], r["f_to"])):
             continue
+        r["donor"], r["donor_name"] = up.get(r["funder"], (r["funder"], r["funder_name"]))
         out.append(r)
     return sorted(out, key=lambda r: (r["iso3"], r["programme"], r["funder"] or ""))
 
@@ -94,12 +117,27 @@ def _check_name(store: Store, label: str, value: str, query: str) -> None:
         raise UnknownName(f"no {label} {value!r} in the graph", hint)
 
 
+def _budgets(rows: Iterable[Row]) -> tuple[dict[str, float], int, int]:
+    """Budgets of the distinct programmes in ``rows``, per currency; and how many of how many have one."""
+    progs = {r["programme"]: r for r in rows}
+    out: dict[str, float] = defaultdict(float)
+    for r in progs.values():
+        if r["budget"] is not None:
+            out[r["budget_currency"]] += r["budget"]
+    return dict(sorted(out.items())), sum(r["budget"] is not None for r in progs.values()), len(progs)
+
+
 def supports(store: Store, *, country: str | None = None, funder: str | None = None, theme: str | None = None,
-             window: Window = Window(), by: str = "pair") -> list[Row]:
+             window: Window = Window(), by: str = "pair", agencies: bool = False) -> list[Row]:
     """Funder -> country support: programmes always, amounts where known, implementers shown.
 
     ``by`` is ``pair`` (a row per funder and country), ``country`` (who
     supports each country) or ``funder`` (whom each funder supports).
+    Funders are counted as donors (agencies rolled up to their state or
+    bloc through PART_OF) unless ``agencies``; ``funder`` may name either.
+    ``amount`` sums the amounts stated per programme and country;
+    ``budget`` is the budget of the programmes reaching the countries,
+    each programme counted once and never split across its countries.
 
     Examples
     --------
@@ -108,8 +146,8 @@ def supports(store: Store, *, country: str | None = None, funder: str | None = N
     >>> from tests.fixtures import small_batch
     >>> s = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "g.lbdb"))
     >>> _ = s.write(small_batch())
-    >>> [(r["funder"], r["country"], r["programmes"]) for r in supports(s)]
-    [('eu', 'GHA', 1), ('eu', 'KEN', 1)]
+    >>> [(r["funder"], r["country"], r["programmes"], r["budget"]) for r in supports(s)]
+    [('eu', 'GHA', 1, 'EUR 4,200,000'), ('eu', 'KEN', 1, 'EUR 4,200,000')]
     >>> s.close()
     """
     if by not in ("pair", "country", "funder"):
@@ -118,10 +156,11 @@ def supports(store: Store, *, country: str | None = None, funder: str | None = N
         _check_name(store, "Country", country, named.COUNTRY_KEYS)
     if funder:
         _check_name(store, "Organisation", funder, named.ORGANISATION_KEYS)
+    who = "funder" if agencies else "donor"
     rows = [r for r in flows(store, window, theme=theme)
-            if r["funder"] and (not country or r["iso3"] == country) and (not funder or r["funder"] == funder)]
+            if r["funder"] and (not country or r["iso3"] == country) and (not funder or funder in (r["funder"], r["donor"]))]
     implementers = _implementers(store)
-    keys = {"pair": lambda r: (r["funder"], r["iso3"]), "country": lambda r: (r["iso3"],), "funder": lambda r: (r["funder"],)}[by]
+    keys = {"pair": lambda r: (r[who], r["iso3"]), "country": lambda r: (r["iso3"],), "funder": lambda r: (r[who],)}[by]
     groups: dict[tuple, list[Row]] = defaultdict(list)
     for r in rows:
         groups[keys(r)].append(r)
@@ -129,15 +168,18 @@ def supports(store: Store, *, country: str | None = None, funder: str | None = N
     for key, grp in sorted(groups.items()):
         progs = sorted({r["programme"] for r in grp})
         money = _money(grp)
+        budgets, budgeted, n = _budgets(grp)
         priced = len({(r["programme"], r["iso3"]) for r in grp if r["amount"] is not None})
         pairs = len({(r["programme"], r["iso3"]) for r in grp})
         row: Row = {}
         if by in ("pair", "funder"):
-            row |= {"funder": grp[0]["funder"], "funder_name": grp[0]["funder_name"]}
+            row |= {"funder": grp[0][who], "funder_name": grp[0][f"{who}_name"]}
+            if not agencies:
+                row["agencies"] = sorted({r["funder"] for r in grp} - {grp[0]["donor"]})
         if by in ("pair", "country"):
             row |= {"country": grp[0]["iso3"], "country_name": grp[0]["country"]}
         if by == "country":
-            row["funders"] = sorted({r["funder"] for r in grp})
+            row["funders"] = sorted({r[who] for r in grp})
         if by == "funder":
             row["countries"] = sorted({r["iso3"] for r in grp})
         row |= {
@@ -146,7 +188,9 @@ def supports(store: Store, *, country: str | None = None, funder: str | None = N
             "themes": sorted({t for r in grp for t in (r["themes"] or [])}),
             "implementers": sorted({i for p in progs for i in implementers.get(p, [])}),
             "amount": _fmt_money(money),
-            "explanation": f"{len(progs)} programme(s) active in {window}; amounts known for {priced} of {pairs} programme-country links",
+            "budget": _fmt_money(budgets),
+            "explanation": f"{len(progs)} programme(s) active in {window}; amounts known for {priced} of {pairs} programme-country "
+                           f"links; budget: whole budgets of the {budgeted} of {n} programme(s) that state one, not split by country",
         }
         out.append(row)
     return sorted(out, key=lambda r: (-r["programmes"], *[str(v) for v in list(r.values())[:2]]))
@@ -161,85 +205,151 @@ def _implementers(store: Store) -> dict[str, list[str]]:
 
 # -- gaps ----------------------------------------------------------------------------
 
-NO_REVIEW_WEIGHT = 0.1
-UNKNOWN_NEED = 0.5
+def need_of(country: Row, indicators: list[Row], weights: dict[str, float] | None = None, theme: str | None = None) -> tuple[float | None, str]:
+    """A country's need in [0, 1] (None when unknown) and its explanation: :func:`queries.need.need_of`.
 
-
-def need_of(indicators: list[Row]) -> tuple[float, str]:
-    """A need score in [0, 1] (1 = most need) and how it was derived.
-
-    GCI 2024 tier t gives (t - 1) / 4 (tier 5, "building", is 1); else GCI
-    2020 score s gives 1 - s / 100; else need is unknown and taken as 0.5.
-    No Oxford CMM review adds 0.1 (capped at 1): nobody has assessed it.
-
-    >>> need_of([{"family": "gci", "edition": "2024", "tier": 4, "score": None}])
-    (0.85, 'GCI 2024 tier 4 -> 0.75; no CMM review +0.1')
-    >>> need_of([{"family": "cmm", "edition": "reviews to 2020", "tier": None, "score": None}])
-    (0.5, 'no GCI value: need unknown, taken as 0.5; CMM review on record')
+    >>> need_of({"income_group": "Low income", "ldc": True, "sids": False, "lldc": True},
+    ...         [{"family": "gci", "edition": "2024", "pillar": None, "score": 20.0, "tier": None}])[0]
+    0.82
     """
-    by = {(i["family"], i["edition"]): i for i in indicators}
-    if (g := by.get(("gci", "2024"))) and g["tier"] is not None:
-        need, basis = (g["tier"] - 1) / 4, f"GCI 2024 tier {g['tier']} -> {(g['tier'] - 1) / 4:.2g}"
-    elif (g := by.get(("gci", "2020"))) and g["score"] is not None:
-        need, basis = 1 - g["score"] / 100, f"GCI 2020 score {g['score']:g} -> {1 - g['score'] / 100:.2f}"
-    else:
-        need, basis = UNKNOWN_NEED, f"no GCI value: need unknown, taken as {UNKNOWN_NEED}"
-    if any(f == "cmm" for f, _ in by):
-        return round(need, 3), basis + "; CMM review on record"
-    return round(min(1.0, need + NO_REVIEW_WEIGHT), 3), basis + f"; no CMM review +{NO_REVIEW_WEIGHT}"
+    return need.need_of(country, indicators, weights or need.DEFAULT_WEIGHTS, theme)
 
 
-def country_gaps(store: Store, *, region: str | None = None, theme: str | None = None, window: Window = Window()) -> list[Row]:
-    """Countries by priority: need against support in the window.
+@dataclass
+class Gaps:
+    """Countries by priority, and what a reader needs beside them: the weights, who was left out, how stable the top is."""
 
-    ``priority = need / (1 + programmes)``: a country with no programme
-    keeps its whole need; each programme divides it. Ties list countries
-    with no support first, then by code.
+    rows: list[Row]
+    weights: dict[str, float]
+    left_out: dict[str, list[str]]  # reason -> country codes not ranked by default
+    sensitivity: list[Row]
+    top: int
+
+    def notes(self) -> list[str]:
+        """Footer lines: weights used, who is left out and why, how the top moves with the weights."""
+        lines = [f"need weights: {need.describe(self.weights)} (change one with --weight NAME=VALUE)"]
+        unknown = [r["iso3"] for r in self.rows if r["need"] is None]
+        if unknown:
+            lines.append(f"listed apart, need unknown (no GCI value): {len(unknown)} ({_few(unknown)})")
+        if self.left_out:
+            parts = [f"{len(v)} {k} ({_few(v)})" for k, v in sorted(self.left_out.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+            lines.append(f"not ranked: {'; '.join(parts)}; --all-countries ranks them too")
+        lines.append(need.sensitivity_summary(self.sensitivity, self.top))
+        return lines
+
+
+def _few(codes: list[str], n: int = 6) -> str:
+    return ", ".join(codes[:n]) + (", ..." if len(codes) > n else "")
+
+
+def programme_scopes(store: Store, window: Window = Window(), theme: str | None = None) -> list[Row]:
+    """Programmes with a regional or global scope in the window (and on ``theme``)."""
+    return [r for r in store.query(named.PROGRAMME_SCOPES)
+            if window.overlaps(r["start_date"], r["end_date"]) and (not theme or theme in (r["themes"] or []))]
+
+
+def _reaches(scope: Row, region: str | None, subregion: str | None) -> bool:
+    """Whether a regional programme's scope covers a country (or group) of this region and sub-region."""
+    areas = set(scope["scope_regions"] or [])
+    return bool(areas & {region, subregion} - {None})
+
+
+def gaps(store: Store, *, region: str | None = None, theme: str | None = None, window: Window = Window(),
+         weights: dict[str, float] | None = None, all_countries: bool = False) -> Gaps:
+    """Countries by priority, with the weights used, the countries left out and a sensitivity check.
+
+    ``priority = need / (1 + programmes)`` over the programmes that target
+    the country in the window; need comes from :mod:`queries.need`. By
+    default only states that can receive capacity building are ranked
+    (:func:`queries.need.left_out_because`); ``all_countries`` ranks all.
+    Countries of unknown need follow every ranked country, with no
+    priority. Ties list countries with no support first, then by code.
+    Regional and global programmes are counted in ``regional`` and in the
+    regional gaps, never divided among countries.
 
     Examples
     --------
     >>> from tests.fixtures import example_store
     >>> from tests.queries.test_analysis import records
     >>> s = example_store(records())
-    >>> [(r["iso3"], r["need"], r["priority"]) for r in country_gaps(s)]
-    [('NPL', 0.6, 0.6), ('KEN', 0.75, 0.375), ('GHA', 0.35, 0.117)]
+    >>> g = gaps(s)
+    >>> [(r["iso3"], r["need"], r["priority"]) for r in g.rows]
+    [('NPL', 0.6, 0.6), ('KEN', 0.5, 0.25), ('GHA', None, None)]
+    >>> g.left_out
+    {'high income': ['GBR']}
     >>> s.close()
     """
+    weights = dict(weights or need.DEFAULT_WEIGHTS)
+    _check_theme(theme)
+    countries = store.query(named.COUNTRIES)
+    if region and not any(region in (c["region"], c["subregion"]) for c in countries):
+        regions = sorted({c["region"] for c in countries if c["region"]} | {c["subregion"] for c in countries if c["subregion"]})
+        raise UnknownName(f"no region or sub-region {region!r}", f"known: {', '.join(regions)}")
     indicators: dict[str, list[Row]] = defaultdict(list)
     for r in store.query(named.COUNTRY_INDICATORS):
         indicators[r["iso3"]].append(r)
     support: dict[str, list[Row]] = defaultdict(list)
     for r in flows(store, window, theme=theme):
         support[r["iso3"]].append(r)
-    countries = store.query(named.COUNTRIES)
-    if region and not any(region in (c["region"], c["subregion"]) for c in countries):
-        regions = sorted({c["region"] for c in countries if c["region"]} | {c["subregion"] for c in countries if c["subregion"]})
-        raise UnknownName(f"no region or sub-region {region!r}", f"known: {', '.join(regions)}")
-    out = []
+    scopes = [s for s in programme_scopes(store, window, theme) if s["scope"] == "regional"]
+    # A rule whose data the store lacks altogether (a store built from the user's own country table) is not applied.
+    rules = {"by_sovereignty": any(c["sovereignty"] for c in countries), "by_income": any(c["income_group"] for c in countries)}
+    out, left_out, inputs = [], defaultdict(list), []
     for c in countries:
         if region and region not in (c["region"], c["subregion"]):
             continue
+        reason = need.left_out_because(c, **rules)
+        if reason and not all_countries:
+            left_out[reason].append(c["iso3"])
+            continue
         rows = support.get(c["iso3"], [])
         progs = {r["programme"] for r in rows}
-        need, basis = need_of(indicators.get(c["iso3"], []))
-        priority = round(need / (1 + len(progs)), 3)
+        score, basis = need.need_of(c, indicators.get(c["iso3"], []), weights, theme)
+        inputs.append((c, indicators.get(c["iso3"], []), len(progs)))
+        priority = None if score is None else round(score / (1 + len(progs)), 3)
+        regional = sorted(s["programme"] for s in scopes if _reaches(s, c["region"], c["subregion"]))
         out.append({
             "iso3": c["iso3"], "country": c["name"], "region": c["region"], "subregion": c["subregion"],
-            "need": need, "need_known": basis.startswith("GCI"), "programmes": len(progs), "funders": len({r["funder"] for r in rows if r["funder"]}),
+            "income_group": c["income_group"], "need": score, "need_known": score is not None, "programmes": len(progs),
+            "regional": len(regional), "funders": len({r["donor"] for r in rows if r["funder"]}),
             "themes": sorted({t for r in rows for t in (r["themes"] or [])}), "amount": _fmt_money(_money(rows)),
             "priority": priority,
-            "explanation": f"need {need} ({basis}) / (1 + {len(progs)} programmes in {window}) = {priority}",
+            "explanation": (f"need {score} ({basis}) / (1 + {len(progs)} programmes in {window}) = {priority}" if score is not None
+                            else f"{basis}: listed apart, not ranked; {len(progs)} programmes in {window}")
+                           + (f"; also reached by {len(regional)} regional programme(s): {', '.join(regional[:3])}" if regional else "")
+                           + (f"; not ranked by default: {reason}" if reason else ""),
         })
-    return sorted(out, key=lambda r: (-r["priority"], r["programmes"], r["iso3"]))
+    out.sort(key=lambda r: (r["priority"] is None, -(r["priority"] or 0), r["programmes"], r["iso3"]))
+    top = min(need.SENSITIVITY_TOP, sum(r["priority"] is not None for r in out))
+    return Gaps(out, weights, dict(left_out), need.sensitivity(inputs, weights, theme, top=top), top)
+
+
+def country_gaps(store: Store, *, region: str | None = None, theme: str | None = None, window: Window = Window(),
+                 weights: dict[str, float] | None = None, all_countries: bool = False) -> list[Row]:
+    """The rows of :func:`gaps`: countries by priority, need against support.
+
+    Examples
+    --------
+    >>> from tests.fixtures import example_store
+    >>> from tests.queries.test_analysis import records
+    >>> s = example_store(records())
+    >>> [(r["iso3"], r["need"], r["priority"]) for r in country_gaps(s, all_countries=True)]
+    [('NPL', 0.6, 0.6), ('KEN', 0.5, 0.25), ('GBR', 0.05, 0.05), ('GHA', None, None)]
+    >>> s.close()
+    """
+    return gaps(store, region=region, theme=theme, window=window, weights=weights, all_countries=all_countries).rows
 
 
 def region_gaps(store: Store, *, theme: str | None = None, window: Window = Window(), level: str = "region",
-                countries: list[Row] | None = None) -> list[Row]:
-    """Per UN M49 region (or sub-region): countries, unserved share, programmes, mean need and priority.
+                countries: list[Row] | None = None, weights: dict[str, float] | None = None, all_countries: bool = False) -> list[Row]:
+    """Per UN M49 region (or sub-region): ranked countries, unserved share, programmes, mean need and priority.
 
-    ``countries`` takes rows already computed by :func:`country_gaps` (with
-    the same theme and window), so a caller that has them does not compute
-    them again.
+    Only the countries :func:`gaps` ranks count (so a region of donors and
+    territories does not appear), and means are over those of known need.
+    ``regional`` counts programmes whose stated scope is the region, one of
+    its sub-regions or (for a sub-region) its region; they are not split
+    among countries. ``countries`` takes rows already computed by
+    :func:`country_gaps` (same theme and window).
 
     Examples
     --------
@@ -247,39 +357,58 @@ def region_gaps(store: Store, *, theme: str | None = None, window: Window = Wind
     >>> from tests.queries.test_analysis import records
     >>> s = example_store(records())
     >>> [(r["region"], r["unserved"], r["mean_priority"]) for r in region_gaps(s)]
-    [('Asia', 1, 0.6), ('Africa', 0, 0.246)]
+    [('Asia', 1, 0.6), ('Africa', 0, 0.25)]
     >>> s.close()
     """
     if level not in ("region", "subregion"):
         raise ValueError("level is region or subregion")
+    if countries is None:
+        countries = country_gaps(store, theme=theme, window=window, weights=weights, all_countries=all_countries)
+    parent = {c["subregion"]: c["region"] for c in store.query(named.COUNTRIES) if c["subregion"]}
+    scopes = [s for s in programme_scopes(store, window, theme) if s["scope"] == "regional"]
     groups: dict[str, list[Row]] = defaultdict(list)
-    for r in countries if countries is not None else country_gaps(store, theme=theme, window=window):
+    for r in countries:
         if r[level]:
             groups[r[level]].append(r)
     out = []
     for name, rows in sorted(groups.items()):
         unserved = [r["iso3"] for r in rows if r["programmes"] == 0]
+        known = [r for r in rows if r["need"] is not None]
+        if level == "region":
+            regional = [s["programme"] for s in scopes if name in s["scope_regions"] or
+                        any(parent.get(a) == name for a in s["scope_regions"])]
+        else:
+            regional = [s["programme"] for s in scopes if _reaches(s, parent.get(name), name)]
+        mean_priority = round(sum(r["priority"] for r in known) / len(known), 3) if known else None
         out.append({
             level: name, "countries": len(rows), "unserved": len(unserved),
             "unserved_share": round(len(unserved) / len(rows), 3),
-            "programme_links": sum(r["programmes"] for r in rows),
-            "mean_need": round(sum(r["need"] for r in rows) / len(rows), 3),
-            "mean_priority": round(sum(r["priority"] for r in rows) / len(rows), 3),
-            "explanation": f"{len(unserved)} of {len(rows)} countries have no programme in {window}",
+            "programme_links": sum(r["programmes"] for r in rows), "regional": len(regional),
+            "mean_need": round(sum(r["need"] for r in known) / len(known), 3) if known else None,
+            "mean_priority": mean_priority,
+            "explanation": f"{len(unserved)} of {len(rows)} ranked countries have no programme in {window}"
+                           + (f"; {len(rows) - len(known)} of unknown need left out of the means" if len(known) < len(rows) else "")
+                           + (f"; {len(regional)} regional programme(s) too: {', '.join(sorted(regional)[:3])}" if regional else ""),
         })
-    return sorted(out, key=lambda r: (-r["mean_priority"], r[level]))
+    return sorted(out, key=lambda r: (r["mean_priority"] is None, -(r["mean_priority"] or 0), r[level]))
 
 
-def theme_gaps(store: Store, *, min_need: float = 0.5, region: str | None = None, window: Window = Window()) -> list[Row]:
-    """The country x GFCE-theme matrix for countries with need >= ``min_need``; empty cells are the gaps.
+def theme_gaps(store: Store, *, min_need: float = 0.5, region: str | None = None, window: Window = Window(),
+               weights: dict[str, float] | None = None, all_countries: bool = False) -> list[Row]:
+    """The country x GFCE-theme matrix: programmes per theme, and the themes with none, by per-theme need.
+
+    A theme's need reads the GCI pillar that measures it
+    (:data:`queries.need.THEME_PILLARS`). A country is listed when one of
+    its uncovered themes has a need of at least ``min_need``; rows are
+    ordered by the highest such need.
 
     Examples
     --------
     >>> from tests.fixtures import example_store
     >>> from tests.queries.test_analysis import records
     >>> s = example_store(records())
-    >>> [(r["iso3"], r["gaps"]) for r in theme_gaps(s)]
-    [('KEN', ['A', 'B', 'D', 'E']), ('NPL', ['A', 'B', 'C', 'D', 'E'])]
+    >>> [(r["iso3"], r["gaps"], r["top_need"]) for r in theme_gaps(s)]
+    [('NPL', ['A', 'B', 'C', 'D', 'E'], 0.6), ('KEN', ['A', 'B', 'D', 'E'], 0.5)]
     >>> s.close()
     """
     store = cached(store)  # flows() and country_gaps() read the same flow table
@@ -287,27 +416,36 @@ def theme_gaps(store: Store, *, min_need: float = 0.5, region: str | None = None
     for r in flows(store, window):
         for t in r["themes"] or []:
             matrix[r["iso3"]][t].add(r["programme"])
+    by_theme = {t: {r["iso3"]: r for r in country_gaps(store, region=region, theme=t, window=window, weights=weights,
+                                                         all_countries=all_countries)} for t in THEMES}
     out = []
-    for c in country_gaps(store, region=region, window=window):
-        if c["need"] < min_need:
+    for c in country_gaps(store, region=region, window=window, weights=weights, all_countries=all_countries):
+        if c["need"] is None:
             continue
         cells = {t: len(matrix[c["iso3"]][t]) for t in THEMES}
-        missing = [t for t, n in cells.items() if n == 0]
-        out.append({"iso3": c["iso3"], "country": c["country"], "need": c["need"], **cells, "gaps": missing,
-                    "explanation": f"no programme in {window} on theme(s) {', '.join(missing)}" if missing else "every theme covered"})
-    return sorted(out, key=lambda r: (-r["need"] * len(r["gaps"]), r["iso3"]))
+        needs = {t: by_theme[t][c["iso3"]]["need"] for t in THEMES if cells[t] == 0 and by_theme[t][c["iso3"]]["need"] is not None}
+        wanted = {t: v for t, v in needs.items() if v >= min_need}
+        if not wanted:
+            continue
+        out.append({"iso3": c["iso3"], "country": c["country"], "need": c["need"], **cells, "gaps": sorted(needs),
+                    "theme_need": dict(sorted(needs.items())), "top_need": max(wanted.values()),
+                    "explanation": "no programme in " + str(window) + " on " + ", ".join(
+                        f"{t} (need {v}, GCI {need.THEME_PILLARS[t]})" for t, v in sorted(needs.items(), key=lambda kv: -kv[1]))})
+    return sorted(out, key=lambda r: (-r["top_need"], r["iso3"]))
 
 
 # -- concentration --------------------------------------------------------------------
 
 
-def concentration(store: Store, *, window: Window = Window(), region: str | None = None) -> list[Row]:
-    """Per country: Herfindahl-Hirschman index of support by funder, and the effective number of donors.
+def concentration(store: Store, *, window: Window = Window(), region: str | None = None, agencies: bool = False) -> list[Row]:
+    """Per country: Herfindahl-Hirschman index of support by donor, and the effective number of donors.
 
-    Shares are of known amounts when every funded link of the country has
-    one, in one currency; otherwise of programme counts (``basis`` says
-    which). HHI is on a 0-1 scale (1 = a single funder); effective donors
-    is 1 / HHI.
+    Donors are states and blocs: agencies and funds roll up to them through
+    PART_OF (the FCDO, the CSSF and the UK government are one donor), unless
+    ``agencies``. Shares are of known amounts when every funded link of
+    the country has one, in one currency; otherwise of programme counts
+    (``basis`` says which). HHI is on a 0-1 scale (1 = a single donor);
+    effective donors is 1 / HHI.
 
     Examples
     --------
@@ -318,6 +456,7 @@ def concentration(store: Store, *, window: Window = Window(), region: str | None
     [('KEN', 1.0, 1.0), ('GHA', 0.5556, 1.8)]
     >>> s.close()
     """
+    who = "funder" if agencies else "donor"
     by_country: dict[str, list[Row]] = defaultdict(list)
     for r in flows(store, window):
         if r["funder"] and (not region or region in (r["region"], r["subregion"])):
@@ -327,23 +466,26 @@ def concentration(store: Store, *, window: Window = Window(), region: str | None
         priced = all(r["amount"] is not None for r in rows) and len({r["currency"] for r in rows}) == 1
         weight: dict[str, float] = defaultdict(float)
         if priced:
-            # a programme's country amount is shared equally among its funders (no split is recorded)
+            # a programme's country amount is shared equally among its donors (no split is recorded)
             funders_of = defaultdict(set)
             for r in rows:
-                funders_of[r["programme"]].add(r["funder"])
-            for r in {(r["programme"], r["funder"]): r for r in rows}.values():
-                weight[r["funder"]] += r["amount"] / len(funders_of[r["programme"]])
+                funders_of[r["programme"]].add(r[who])
+            for r in {(r["programme"], r[who]): r for r in rows}.values():
+                weight[r[who]] += r["amount"] / len(funders_of[r["programme"]])
         else:
-            for prog, funder in {(r["programme"], r["funder"]) for r in rows}:
+            for prog, funder in {(r["programme"], r[who]) for r in rows}:
                 weight[funder] += 1
         total = sum(weight.values())
         hhi = round(sum((w / total) ** 2 for w in weight.values()), 4)
         top = max(sorted(weight), key=lambda f: weight[f])
+        beneath = sorted({r["funder"] for r in rows} - set(weight))
         out.append({
             "iso3": iso3, "country": rows[0]["country"], "funders": len(weight), "hhi": hhi,
             "effective_donors": round(1 / hhi, 2), "top_funder": top, "top_share": round(weight[top] / total, 3),
             "basis": f"amounts ({rows[0]['currency']})" if priced else "programme counts (amounts missing)",
-            "explanation": f"shares of {len(weight)} funder(s): " + ", ".join(f"{f} {weight[f] / total:.0%}" for f in sorted(weight, key=lambda f: (-weight[f], f))),
+            "explanation": f"shares of {len(weight)} {'funder' if agencies else 'donor'}(s): "
+                           + ", ".join(f"{f} {weight[f] / total:.0%}" for f in sorted(weight, key=lambda f: (-weight[f], f)))
+                           + (f"; agencies counted with their donor: {', '.join(beneath)}" if beneath else ""),
         })
     return sorted(out, key=lambda r: (-r["hhi"], r["iso3"]))
 
@@ -352,35 +494,96 @@ def concentration(store: Store, *, window: Window = Window(), region: str | None
 
 BREAKDOWNS = ("region", "subregion", "theme", "year", "funder")
 MEASURES = ("programmes", "amount")
+Item = tuple[str, str, "float | None", "str | None", "str | None"]  # group, programme, amount, currency, basis
 
 
-def _amount_rows(by: str, rows: list[Row]) -> list[tuple[str, str, float | None, str | None]]:
-    """(group, programme, amount, currency) per counted item, for ``by``: what an amount means differs by axis."""
-    if by in ("region", "subregion"):  # the amount recorded on each programme -> country link
-        return [(r[by], r["programme"], r["amount"], r["currency"]) for r in
-                {(r["programme"], r["iso3"]): r for r in rows if r[by]}.values()]
-    if by == "funder":  # the amount each funder gives the programme
-        return [(r["funder_name"] or r["funder"], r["programme"], r["amount"], r["currency"]) for r in
-                {(r["programme"], r["funder"]): r for r in rows if r["funder"]}.values()]
-    per_programme = {r["programme"]: r for r in rows}.values()  # theme, year: the programme's budget
+def _programme_money(rows: list[Row]) -> tuple[float | None, str | None, str | None]:
+    """A programme's money as its sources state it: its budget, else its funders' stated contributions (one currency)."""
+    r0 = rows[0]
+    if r0["budget"] is not None:
+        return r0["budget"], r0["budget_currency"], "budget"
+    stated = {r["funder"]: (r["amount"], r["currency"]) for r in rows if r["amount"] is not None}
+    if stated and len({c for _, c in stated.values()}) == 1:
+        return sum(a for a, _ in stated.values()), next(iter(stated.values()))[1], "stated contributions"
+    return None, None, None
+
+
+def _amount_rows(by: str, funding: list[Row], flow_rows: list[Row], scopes: list[Row], parent: dict[str, str],
+                 up: dict[str, tuple[str, str]], agencies: bool) -> list[Item]:
+    """What is counted per group for ``by``, each item once: an amount means a different thing on each axis.
+
+    region, sub-region: per programme reaching the group, the amounts stated
+    for its countries there, else the programme's money (never split);
+    regional programmes count in the regions they reach. funder: the
+    donor's stated contribution, else the budget of the programme it funds.
+    theme, year: the programme's money.
+    """
+    per_programme: dict[str, list[Row]] = defaultdict(list)
+    for r in funding:
+        per_programme[r["programme"]].append(r)
+    money = {p: _programme_money(rows) for p, rows in per_programme.items()}
+    if by in ("region", "subregion"):
+        stated: dict[tuple[str, str], list[Row]] = defaultdict(list)
+        for r in {(r["programme"], r["iso3"]): r for r in flow_rows if r[by]}.values():
+            stated[(r[by], r["programme"])].append(r)
+        items: list[Item] = []
+        for (group, prog), rows in sorted(stated.items()):
+            priced = [r for r in rows if r["amount"] is not None]
+            if priced and len({r["currency"] for r in priced}) == 1:
+                items.append((group, prog, sum(r["amount"] for r in priced), priced[0]["currency"], "stated per country"))
+            else:
+                items.append((group, prog, *money.get(prog, (None, None, None))))
+        groups = set(parent) if by == "subregion" else set(parent.values())
+        for s in scopes:
+            if s["scope"] != "regional":
+                continue
+            for g in sorted(groups):
+                reached = g in s["scope_regions"] or (parent.get(g) in s["scope_regions"] if by == "subregion"
+                                                      else any(parent.get(a) == g for a in s["scope_regions"]))
+                if reached and (g, s["programme"]) not in stated:
+                    items.append((g, s["programme"], *money.get(s["programme"], (None, None, None))))
+        return items
+    if by == "funder":
+        given: dict[tuple[str, str], list[Row]] = defaultdict(list)
+        names = {}
+        for r in funding:
+            if r["funder"]:
+                donor, name = (r["funder"], r["funder_name"]) if agencies else up.get(r["funder"], (r["funder"], r["funder_name"]))
+                given[(donor, r["programme"])].append(r)
+                names[donor] = name or donor
+        items = []
+        for (donor, prog), rows in sorted(given.items()):
+            priced = [r for r in rows if r["amount"] is not None]
+            if priced and len({r["currency"] for r in priced}) == 1:
+                items.append((names[donor], prog, sum(r["amount"] for r in priced), priced[0]["currency"], "stated contribution"))
+            else:
+                p0 = per_programme[prog][0]
+                items.append((names[donor], prog, p0["budget"], p0["budget_currency"], "budget of a programme it funds" if p0["budget"] is not None else None))
+        return items
     if by == "year":
-        return [(r["start_date"][:4], r["programme"], r["budget"], r["budget_currency"]) for r in per_programme if r["start_date"]]
-    return [(t, r["programme"], r["budget"], r["budget_currency"]) for r in per_programme for t in (r["themes"] or [])]
+        return [(rows[0]["start_date"][:4], p, *money[p]) for p, rows in sorted(per_programme.items()) if rows[0]["start_date"]]
+    return [(t, p, *money[p]) for p, rows in sorted(per_programme.items()) for t in (rows[0]["themes"] or [])]
 
 
-AMOUNT_MEANS = {"region": "amounts recorded per programme and country", "subregion": "amounts recorded per programme and country",
-                "funder": "amounts each funder commits", "theme": "programme budgets (a programme on several themes counts in each)",
-                "year": "programme budgets, by start year"}
+AMOUNT_MEANS = {"region": "money of the programmes reaching each region (stated per country, else whole budgets, never split)",
+                "subregion": "money of the programmes reaching each sub-region (stated per country, else whole budgets, never split)",
+                "funder": "each donor's stated contributions, else the budgets of the programmes it funds",
+                "theme": "programme budgets (else stated contributions; a programme on several themes counts in each)",
+                "year": "programme budgets (else stated contributions), by start year"}
 
 
 def breakdown(store: Store, *, by: str = "region", measure: str = "programmes", currency: str | None = None,
-              theme: str | None = None, window: Window = Window()) -> list[Row]:
+              theme: str | None = None, window: Window = Window(), agencies: bool = False) -> list[Row]:
     """Programme counts, or known amounts in one currency, grouped by region, theme, start year or funder.
 
     Amounts are never converted: ``currency`` picks one (default: the
     currency with the most known amounts), and each row says how many of
-    its programmes have no amount in it. Years are start years; programmes
-    with no start date are left out of ``by="year"``.
+    its programmes have no amount in it. What an amount is on each axis is
+    in :data:`AMOUNT_MEANS`; a programme reaching several groups counts in
+    each, so the rows do not add up to a total. Funders are donors
+    (agencies rolled up through PART_OF) unless ``agencies``. Years are
+    start years; programmes with no start date are left out of
+    ``by="year"``.
 
     Examples
     --------
@@ -388,45 +591,48 @@ def breakdown(store: Store, *, by: str = "region", measure: str = "programmes", 
     >>> from tests.queries.test_analysis import records
     >>> s = example_store(records())
     >>> [(r["region"], r["programmes"]) for r in breakdown(s, by="region")]
-    [('Africa', 2), ('Asia', 0)]
+    [('Africa', 2), ('Asia', 0), ('Europe', 0)]
     >>> s.close()
     """
     if by not in BREAKDOWNS or measure not in MEASURES:
         raise CCBError(f"cannot break {measure!r} down by {by!r}", f"by one of {', '.join(BREAKDOWNS)}; measure one of {', '.join(MEASURES)}")
-    if by in ("region", "subregion"):
-        rows = flows(store, window, theme=theme)
-        groups = {c[by] for c in store.query(named.COUNTRIES) if c[by]}  # regions with nothing show as 0
-    else:
-        _check_theme(theme)
-        rows = [r for r in store.query(named.PROGRAMME_FUNDING) if window.overlaps(r["start_date"], r["end_date"])
-                and (not theme or theme in (r["themes"] or []))]
-        groups = set(THEMES) if by == "theme" else set()
-    items = _amount_rows(by, rows)
+    _check_theme(theme)
+    countries = store.query(named.COUNTRIES)
+    parent = {c["subregion"]: c["region"] for c in countries if c["subregion"]}
+    funding = [r for r in store.query(named.PROGRAMME_FUNDING) if window.overlaps(r["start_date"], r["end_date"])
+               and (not theme or theme in (r["themes"] or []))]
+    flow_rows = flows(store, window, theme=theme) if by in ("region", "subregion") else []
+    scopes = programme_scopes(store, window, theme) if by in ("region", "subregion") else []
+    groups = {c[by] for c in countries if c[by]} if by in ("region", "subregion") else set(THEMES) if by == "theme" else set()
+    items = _amount_rows(by, funding, flow_rows, scopes, parent, donors(store), agencies)
     if by == "year" and items:  # every year in the span, so a line chart does not skip empty years
         years = [int(g) for g, *_ in items]
         groups = {str(y) for y in range(min(years), max(years) + 1)}
     if measure == "amount" and currency is None:
         counts: dict[str, int] = defaultdict(int)
-        for *_, a, c in items:
+        for _, _, a, c, _ in items:
             if a is not None:
                 counts[c] += 1
         currency = min(counts, key=lambda c: (-counts[c], c)) if counts else None
     progs: dict[str, set[str]] = defaultdict(set)
     money: dict[str, float] = defaultdict(float)
     unpriced: dict[str, set[str]] = defaultdict(set)
-    for g, p, a, c in items:
+    bases: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for g, p, a, c, basis in items:
         progs[g].add(p)
         if a is not None and c == currency:
             money[g] += a
+            bases[g][basis] += 1
         else:
             unpriced[g].add(p)
     out = []
     for g in sorted(groups | set(progs)):
         row: Row = {by: g, "programmes": len(progs[g])}
         if measure == "amount":
+            how = ", ".join(f"{n} {b}" for b, n in sorted(bases[g].items()))
             row |= {"amount": money[g] if g in money else None, "currency": currency, "without_amount": len(unpriced[g]),
-                    "explanation": f"{AMOUNT_MEANS[by]} in {currency or 'any currency (none known)'}, {window}; "
-                                   f"{len(unpriced[g])} of {len(progs[g])} programme(s) have none"}
+                    "explanation": f"{AMOUNT_MEANS[by]}, in {currency or 'any currency (none known)'}, {window}"
+                                   + (f"; from {how}" if how else "") + f"; {len(unpriced[g])} of {len(progs[g])} programme(s) have none"}
         else:
             row["explanation"] = f"{len(progs[g])} programme(s) in {window}" + (", by start year" if by == "year" else "")
         out.append(row)

@@ -25,7 +25,7 @@ FLOWS = """
 MATCH (p:Programme)-[t:TARGETS]->(c:Country)
 OPTIONAL MATCH (f:Organisation)-[fu:FUNDS]->(p)
 RETURN p.id AS programme, p.name AS programme_name, p.themes AS themes, p.status AS status,
-       p.start_date AS start_date, p.end_date AS end_date,
+       p.start_date AS start_date, p.end_date AS end_date, p.budget AS budget, p.currency AS budget_currency,
        c.iso3 AS iso3, c.name AS country, c.region AS region, c.subregion AS subregion,
        t.share AS share, t.amount AS amount, t.currency AS currency, t.valid_from AS t_from, t.valid_to AS t_to,
        f.id AS funder, f.name AS funder_name, fu.valid_from AS f_from, fu.valid_to AS f_to
@@ -39,13 +39,31 @@ ORDER BY programme, org
 
 COUNTRIES = """
 MATCH (c:Country)
-RETURN c.iso3 AS iso3, c.name AS name, c.region AS region, c.subregion AS subregion
+RETURN c.iso3 AS iso3, c.name AS name, c.region AS region, c.subregion AS subregion, c.sovereignty AS sovereignty,
+       c.income_group AS income_group, c.income_vintage AS income_vintage, c.ldc AS ldc, c.lldc AS lldc, c.sids AS sids
 ORDER BY iso3
 """
 
 COUNTRY_INDICATORS = """
 MATCH (c:Country)-[m:MEASURED]->(i:Indicator)
-RETURN c.iso3 AS iso3, i.family AS family, i.edition AS edition, m.score AS score, m.tier AS tier, m.stage AS stage
+RETURN c.iso3 AS iso3, i.family AS family, i.edition AS edition, i.pillar AS pillar,
+       m.score AS score, m.tier AS tier, m.stage AS stage, m.year AS year
+"""
+
+# Programmes that reach a region or the world rather than (or beside) listed countries.
+PROGRAMME_SCOPES = """
+MATCH (p:Programme)
+WHERE p.scope = 'regional' OR p.scope = 'global'
+RETURN p.id AS programme, p.name AS programme_name, p.scope AS scope, p.scope_regions AS scope_regions, p.themes AS themes,
+       p.start_date AS start_date, p.end_date AS end_date, p.budget AS budget, p.currency AS budget_currency
+ORDER BY programme
+"""
+
+# Agencies and funds to the donor state or bloc they belong to.
+PART_OF = """
+MATCH (a:Organisation)-[:PART_OF]->(b:Organisation)
+RETURN a.id AS agency, b.id AS donor, b.name AS donor_name
+ORDER BY agency, donor
 """
 
 COUNTRY_KEYS = "MATCH (c:Country) RETURN c.iso3 AS k"
@@ -92,6 +110,6 @@ PROGRAMME_FUNDING = """
 MATCH (p:Programme)
 OPTIONAL MATCH (f:Organisation)-[fu:FUNDS]->(p)
 RETURN p.id AS programme, p.themes AS themes, p.start_date AS start_date, p.end_date AS end_date,
-       p.budget AS budget, p.currency AS budget_currency,
+       p.budget AS budget, p.currency AS budget_currency, p.scope AS scope, p.scope_regions AS scope_regions,
        f.id AS funder, f.name AS funder_name, fu.amount AS amount, fu.currency AS currency
 """

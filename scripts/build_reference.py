@@ -1,11 +1,16 @@
-"""Regenerate loaders/data/countries.csv and the bloc files (run by hand, not at install).
+"""Regenerate the bundled reference data (run by hand, not at install).
 
-Inputs: ISO 3166-1 from pycountry; UN M49 region/sub-region and the EU, G7,
-G20 and Council of Europe columns from country_converter 1.3.2's
-country_data.tsv (pass its path); the other blocs' member lists below, each
-with the page that lists them.
+``countries.csv`` and ``indices.gci-2024.csv`` come from the faithful copies
+in ``loaders/data/reference/`` (each with its PROVENANCE note): ISO 3166-1
+codes and names from pycountry; UN M49 region, sub-region, LDC/LLDC/SIDS
+and sovereignty from datasets/country-codes; income group, World Bank
+region and lending category from the World Bank's FY25 CLASS.xlsx; GCI
+2024 scores from ITU via World Bank Data360. Nothing is recomputed.
 
-    python scripts/build_reference.py /path/to/country_converter/country_data.tsv
+The bloc files need country_converter 1.3.2's country_data.tsv (for the
+EU and Council of Europe columns); pass its path to rebuild them too:
+
+    python scripts/build_reference.py [/path/to/country_converter/country_data.tsv]
 """
 
 import csv
@@ -15,6 +20,24 @@ from pathlib import Path
 import pycountry
 
 OUT = Path(__file__).resolve().parent.parent / "loaders" / "data"
+REF = OUT / "reference"
+FLAGS_SRC = ("UN M49 https://unstats.un.org/unsd/methodology/m49/overview/ (inputs of 2024-09-25; LDC, LLDC, SIDS) and statoids.com "
+             "(sovereignty), via datasets/country-codes data/country-codes.csv at commit caa72d1e0e5af8876c170bb36a9e4d64a01bba88 "
+             "(loaders/data/reference/country_flags_datasets_country_codes.PROVENANCE.md); codes and names: ISO 3166-1 (pycountry {v})")
+FLAGS_AS_OF = "2024-09-25"
+KOSOVO_SRC = ("IATI Country codelist (XK); region: UN M49 https://unstats.un.org/unsd/methodology/m49/overview/ lists Kosovo "
+              "within Serbia, Southern Europe")
+WB_SRC = ("World Bank, World Bank Country and Lending Groups, CLASS.xlsx FY25 (valid 2024-07-01 to 2025-06-30; 2023 GNI per capita), "
+          "https://datahelpdesk.worldbank.org/knowledgebase/articles/906519-world-bank-country-and-lending-groups, copied from "
+          "GitHub AlvaroMillanRuiz/NLP_BDS CLASS.xlsx at commit 866607afe7fca1b13240a651b4e1332131e2dda9 "
+          "(loaders/data/reference/wb_class_fy25.PROVENANCE.md)")
+GCI_SRC = ("ITU Global Cybersecurity Index 2024 (GCIv5), https://www.itu.int/pub/D-HDB-GCI.01-2024, as distributed by World Bank "
+           "Data360 https://data360.worldbank.org/en/dataset/ITU_GCI, copied from GitHub joaolucasoliv/Homework-Questions-6---Gov-50 "
+           "gci_2024.csv at commit 260a5213a8f191e6aa8da94a2e43ee7859474085 (loaders/data/reference/itu_gci_2024.PROVENANCE.md)")
+GCI_PILLARS = {"legal": "legal", "technical": "technical", "organizational": "organisational",
+               "capacity_development": "capacity_development", "cooperation": "cooperation"}
+COUNTRY_COLUMNS = ["iso3", "iso2", "iso_numeric", "name", "region", "subregion", "sovereignty", "ldc", "lldc", "sids",
+                   "income_group", "wb_region", "lending_category", "income_vintage", "income_source", "source", "as_of"]
 AS_OF = "2026-11-28"
 M49 = "https://unstats.un.org/unsd/methodology/m49/"
 CC = "country_converter 1.3.2 country_data.tsv (https://github.com/IndEcol/country_converter)"
@@ -44,21 +67,57 @@ FROM_TABLE = {  # id: (name, kind, country_converter column, value present)
 }
 
 
-def main(tsv: str) -> None:
-    table = {r["ISO3"]: r for r in csv.DictReader(open(tsv, encoding="utf-8"), delimiter="\t")}
+def _csv(name: str) -> dict[str, dict[str, str]]:
+    with open(REF / name, encoding="utf-8") as f:
+        return {r["iso3"]: r for r in csv.DictReader(f)}
+
+
+def _subregion(flags: dict[str, str]) -> str:
+    """M49 sub-region, or its intermediate region where M49 splits Sub-Saharan Africa and Latin America."""
+    if flags["sub_region_name"] in ("Sub-Saharan Africa", "Latin America and the Caribbean"):
+        return flags["intermediate_region_name"]
+    return flags["sub_region_name"]
+
+
+def countries() -> None:
+    flags, wb = _csv("country_flags_datasets_country_codes.csv"), _csv("wb_class_fy25.csv")
     codes = sorted({c.alpha_3 for c in pycountry.countries} | {"XKX"})
     with open(OUT / "countries.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["iso3", "iso2", "iso_numeric", "name", "region", "subregion", "income_group", "source", "as_of"])
+        w = csv.DictWriter(f, COUNTRY_COLUMNS, lineterminator="\n")
+        w.writeheader()
         for code in codes:
             c = pycountry.countries.get(alpha_3=code)
-            t = table.get(code, {})
-            region = {"America": "Americas"}.get(t.get("continent", ""), t.get("continent", ""))
-            name = getattr(c, "common_name", None) or c.name if c else "Kosovo"
-            src = f"ISO 3166-1 (pycountry {pycountry.__version__}" if c else "IATI Country codelist (XK)"
-            src += f"); region: UN M49 {M49} via {CC}" if region else ")"
-            w.writerow([code, c.alpha_2 if c else "XK", c.numeric if c else "", name, region,
-                        t.get("UNregion", "") if region else "", "", src, AS_OF])
+            fl, cl = flags.get(code), wb.get(code)
+            row = {"iso3": code, "iso2": c.alpha_2 if c else "XK", "iso_numeric": c.numeric if c else "",
+                   "name": getattr(c, "common_name", None) or c.name if c else "Kosovo"}
+            if fl:
+                indep = fl["is_independent"]
+                row |= {"region": fl["region_name"], "subregion": _subregion(fl) if fl["region_name"] else "",
+                        "sovereignty": "independent" if indep == "Yes" else indep,
+                        **{k: "true" if fl[k] == "x" else "false" for k in ("ldc", "lldc", "sids")},
+                        "source": FLAGS_SRC.format(v=pycountry.__version__), "as_of": FLAGS_AS_OF}
+            else:  # Kosovo: no ISO code, so not in the M49 file
+                row |= {"region": "Europe", "subregion": "Southern Europe", "source": KOSOVO_SRC, "as_of": FLAGS_AS_OF}
+            if cl:
+                row |= {"income_group": cl["income_group"], "wb_region": cl["region"], "lending_category": cl["lending_category"],
+                        "income_vintage": "FY25", "income_source": WB_SRC}
+            w.writerow(row)
+
+
+def gci() -> None:
+    """GCI 2024 in the indices format: the overall score and the five pillar scores of every country."""
+    with open(OUT / "indices.gci-2024.csv", "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["country", "index", "edition", "pillar", "score", "year", "source", "as_of"])
+        for code, r in sorted(_csv("itu_gci_2024.csv").items()):
+            w.writerow([code, "gci", "2024", "", r["gci_overall"], r["year"], GCI_SRC, "2024"])
+            for column, pillar in GCI_PILLARS.items():
+                w.writerow([code, "gci", "2024", pillar, r[column], r["year"], GCI_SRC, "2024"])
+
+
+def blocs(tsv: str) -> None:
+    table = {r["ISO3"]: r for r in csv.DictReader(open(tsv, encoding="utf-8"), delimiter="\t")}
+    codes = sorted({c.alpha_3 for c in pycountry.countries} | {"XKX"})
     with open(OUT / "blocs.organisations.csv", "w", newline="", encoding="utf-8") as f, \
          open(OUT / "blocs.member_of.csv", "w", newline="", encoding="utf-8") as g:
         orgs, links = csv.writer(f, lineterminator="\n"), csv.writer(g, lineterminator="\n")
@@ -78,4 +137,7 @@ def main(tsv: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    countries()
+    gci()
+    if len(sys.argv) > 1:
+        blocs(sys.argv[1])

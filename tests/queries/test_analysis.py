@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from cli import cli
 from graph.embedded import EmbeddedStore
 from graph.errors import CCBError
-from graph.model import Country, Funds, Implements, Indicator, Measured, Organisation, Programme, Targets
+from graph.model import Country, Funds, Implements, Indicator, Measured, Organisation, PartOf, Programme, Targets
 from graph.store import Batch, Store
 from queries import analysis as a
 from tests.fixtures import write_reversed
@@ -20,20 +20,29 @@ S = "tests/queries/test_analysis.py"
 
 
 def records() -> list:
-    """GHA, KEN, NPL; funders f1, f2; implementer i1.
+    """GHA, KEN, NPL, GBR; funders f1, f2; implementer i1.
 
-    pA: theme C, 2016-2018, funded by f1, implemented by i1, targets GHA (EUR 600) and KEN (EUR 400).
+    pA: theme C, 2016-2018, budget EUR 5,000, funded by f1, implemented by i1, targets GHA (EUR 600) and KEN (EUR 400).
     pB: theme A, from 2020, funded by f1 and f2, targets GHA (no amount).
-    GCI 2024: GHA tier 2, KEN tier 4; KEN has a CMM review; NPL has no indicator and no programme.
+    GCI 2024 overall: KEN 25, NPL 50, GBR 87.5; GHA has none (need unknown).
+    KEN and GBR have a CMM review. NPL is an LDC and LLDC with no programme. GBR is high income.
+
+    Need with the default weights (gci .4, income .3, ldc .1, sids .1, no_review .1; sum 1):
+    KEN .4 x .75 + .3 x 2/3 = 0.5, priority 0.5 / 2 = 0.25;
+    NPL .4 x .5 + .3 x 2/3 + .1 (LDC) + .1 (no review) = 0.6, priority 0.6;
+    GBR .4 x .125 + .3 x 0 = 0.05 (ranked only with all_countries).
     """
+    lmic = {"sovereignty": "independent", "income_group": "Lower middle income", "income_vintage": "FY25", "sids": False}
     return [
-        Country(iso3="GHA", name="Ghana", region="Africa", subregion="Western Africa", source=S),
-        Country(iso3="KEN", name="Kenya", region="Africa", subregion="Eastern Africa", source=S),
-        Country(iso3="NPL", name="Nepal", region="Asia", subregion="Southern Asia", source=S),
+        Country(iso3="GHA", name="Ghana", region="Africa", subregion="Western Africa", ldc=False, lldc=False, **lmic, source=S),
+        Country(iso3="KEN", name="Kenya", region="Africa", subregion="Eastern Africa", ldc=False, lldc=False, **lmic, source=S),
+        Country(iso3="NPL", name="Nepal", region="Asia", subregion="Southern Asia", ldc=True, lldc=True, **lmic, source=S),
+        Country(iso3="GBR", name="United Kingdom", region="Europe", subregion="Northern Europe", sovereignty="independent",
+                income_group="High income", ldc=False, lldc=False, sids=False, source=S),
         Organisation(id="f1", name="Funder One", source=S),
         Organisation(id="f2", name="Funder Two", source=S),
         Organisation(id="i1", name="Implementer One", source=S),
-        Programme(id="pA", name="A", themes=["C"], start_date="2016", end_date="2018", source=S),
+        Programme(id="pA", name="A", themes=["C"], start_date="2016", end_date="2018", budget=5000, currency="EUR", source=S),
         Programme(id="pB", name="B", themes=["A"], start_date="2020", source=S),
         Funds(src="f1", dst="pA", source=S),
         Funds(src="f1", dst="pB", source=S),
@@ -44,9 +53,11 @@ def records() -> list:
         Targets(src="pB", dst="GHA", source=S),
         Indicator(id="gci-2024", family="gci", edition="2024", name="GCI 2024", source=S),
         Indicator(id="cmm-2019", family="cmm", edition="2019", name="CMM", source=S),
-        Measured(src="GHA", dst="gci-2024", tier=2, source=S),
-        Measured(src="KEN", dst="gci-2024", tier=4, source=S),
+        Measured(src="KEN", dst="gci-2024", score=25, source=S),
+        Measured(src="NPL", dst="gci-2024", score=50, source=S),
+        Measured(src="GBR", dst="gci-2024", score=87.5, source=S),
         Measured(src="KEN", dst="cmm-2019", source=S),
+        Measured(src="GBR", dst="cmm-2019", source=S),
     ]
 
 
@@ -64,7 +75,10 @@ def test_supports_by_pair(graph: Store) -> None:
         ("f1", "KEN", 1, "EUR 400", ["i1"]),
         ("f2", "GHA", 1, None, []),
     ]
-    assert rows[0]["explanation"] == "2 programme(s) active in any year; amounts known for 1 of 2 programme-country links"
+    assert rows[0]["explanation"] == ("2 programme(s) active in any year; amounts known for 1 of 2 programme-country links; "
+                                      "budget: whole budgets of the 1 of 2 programme(s) that state one, not split by country")
+    # pA's budget counts whole for each country it reaches, never split by share
+    assert [r["budget"] for r in rows] == ["EUR 5,000", "EUR 5,000", None]
 
 
 def test_supports_either_way_and_window(graph: Store) -> None:
@@ -80,23 +94,101 @@ def test_supports_either_way_and_window(graph: Store) -> None:
 
 def test_country_gaps(graph: Store) -> None:
     rows = a.country_gaps(graph)
-    # NPL: need unknown 0.5 + 0.1 (no CMM review) = 0.6, no programme -> 0.6 / 1 = 0.6
-    # KEN: tier 4 -> (4-1)/4 = 0.75, has a CMM review; 1 programme -> 0.75 / 2 = 0.375
-    # GHA: tier 2 -> 0.25 + 0.1 = 0.35; 2 programmes -> 0.35 / 3 = 0.117
+    # see records(): NPL 0.6 / 1; KEN 0.5 / 2; GHA has no GCI value: listed apart, after the ranked, with no priority;
+    # GBR is high income: not ranked
     assert [(r["iso3"], r["need"], r["programmes"], r["priority"]) for r in rows] == [
-        ("NPL", 0.6, 0, 0.6), ("KEN", 0.75, 1, 0.375), ("GHA", 0.35, 2, 0.117)]
-    assert rows[1]["explanation"] == "need 0.75 (GCI 2024 tier 4 -> 0.75; CMM review on record) / (1 + 1 programmes in any year) = 0.375"
+        ("NPL", 0.6, 0, 0.6), ("KEN", 0.5, 1, 0.25), ("GHA", None, 2, None)]
+    assert rows[1]["explanation"] == (
+        "need 0.5 (GCI 2024 25 -> 0.75 x 0.4; Lower middle income (World Bank FY25) -> 0.667 x 0.3; not LDC -> 0 x 0.1; "
+        "not SIDS -> 0 x 0.1; CMM review on record -> 0 x 0.1) / (1 + 1 programmes in any year) = 0.25")
+    assert rows[2]["explanation"].startswith("need unknown: no GCI value: listed apart, not ranked")
+
+
+def test_gaps_universe_and_notes(graph: Store) -> None:
+    g = a.gaps(graph)
+    assert g.left_out == {"high income": ["GBR"]}
+    notes = "\n".join(g.notes())
+    assert "need weights: gci 0.4 (40%), income 0.3 (30%), ldc 0.1 (10%), sids 0.1 (10%), lldc 0, no_review 0.1 (10%)" in notes
+    assert "listed apart, need unknown (no GCI value): 1 (GHA)" in notes and "not ranked: 1 high income (GBR)" in notes
+    everyone = a.country_gaps(graph, all_countries=True)
+    # GBR: .4 x .125 + .3 x 0 + 0 + 0 + 0 (reviewed) = 0.05
+    assert [(r["iso3"], r["need"]) for r in everyone] == [("NPL", 0.6), ("KEN", 0.5), ("GBR", 0.05), ("GHA", None)]
+    assert everyone[2]["explanation"].endswith("not ranked by default: high income")
+
+
+def test_weights_change_the_ranking_and_sensitivity_says_so(graph: Store) -> None:
+    # Income alone (gci kept just above 0): KEN and NPL are both lower middle income -> need 2/3 each, and
+    # LDC/no-review off; NPL 0.667 / 1 beats KEN 0.667 / 2. With the GCI alone, KEN 0.75 / 2 = 0.375 < NPL 0.5.
+    w = a.need.parse_weights(["gci=1", "income=0", "ldc=0", "sids=0", "no_review=0"])
+    assert [(r["iso3"], r["need"], r["priority"]) for r in a.country_gaps(graph, weights=w)] == [
+        ("NPL", 0.5, 0.5), ("KEN", 0.75, 0.375), ("GHA", None, None)]
+    # a weight that reorders: give programmes' absence little say by weighting LDC status heavily
+    w = a.need.parse_weights(["ldc=5"])
+    ranked = a.country_gaps(graph, weights=w)
+    assert ranked[0]["iso3"] == "NPL" and ranked[0]["need"] == round((0.2 + 0.2 + 5 + 0.1) / 5.9, 3)
+    g = a.gaps(graph)
+    assert g.top == 2 and {r["weight"] for r in g.sensitivity} == {"gci", "income", "ldc", "sids", "no_review"}
+    assert all(r["kept_minus"] == r["kept_plus"] == 2 for r in g.sensitivity)  # two ranked countries: the top 2 is all of them
+
+
+def test_theme_need_reads_the_pillar(store: Store) -> None:
+    recs = [r for r in records() if not (getattr(r, "dst", None) == "gci-2024" and r.src == "NPL")]
+    recs += [Indicator(id="gci-2024-legal", family="gci", edition="2024", pillar="legal", name="GCI 2024 (legal)", source=S),
+             Measured(src="NPL", dst="gci-2024", score=50, source=S), Measured(src="NPL", dst="gci-2024-legal", score=2, source=S)]
+    store.write(Batch().extend(recs))
+    # theme C reads the legal pillar: 1 - 2/20 = 0.9 -> .4 x .9 + .2 + .1 + .1 = 0.76; other themes fall back to the overall 0.6
+    assert [(r["iso3"], r["need"]) for r in a.country_gaps(store, theme="C")][0] == ("NPL", 0.76)
+    row = next(r for r in a.theme_gaps(store, min_need=0.5) if r["iso3"] == "NPL")
+    assert row["theme_need"] == {"A": 0.6, "B": 0.6, "C": 0.76, "D": 0.6, "E": 0.6} and row["top_need"] == 0.76
+    assert row["explanation"].startswith("no programme in any year on C (need 0.76, GCI legal)")
 
 
 def test_region_and_theme_gaps(graph: Store) -> None:
     regions = a.region_gaps(graph)
-    # Asia: NPL unserved, priority 0.6. Africa: none unserved, 3 programme links, mean need (0.35+0.75)/2 = 0.55,
-    # mean priority (0.117+0.375)/2 = 0.246
+    # Asia: NPL unserved, priority 0.6. Africa: none unserved, 3 programme links; GHA's need is unknown, so the
+    # means are KEN's alone: need 0.5, priority 0.25. Europe holds only GBR (high income): not listed.
     assert [(r["region"], r["countries"], r["unserved"], r["unserved_share"], r["programme_links"], r["mean_need"], r["mean_priority"])
-            for r in regions] == [("Asia", 1, 1, 1.0, 0, 0.6, 0.6), ("Africa", 2, 0, 0.0, 3, 0.55, 0.246)]
+            for r in regions] == [("Asia", 1, 1, 1.0, 0, 0.6, 0.6), ("Africa", 2, 0, 0.0, 3, 0.5, 0.25)]
     themes = a.theme_gaps(graph, min_need=0.5)
-    # KEN (0.75) has only C (pA); NPL (0.6) nothing; GHA (0.35) is below 0.5. Both weigh 3.0: by code.
-    assert [(r["iso3"], r["C"], r["gaps"]) for r in themes] == [("KEN", 1, ["A", "B", "D", "E"]), ("NPL", 0, ["A", "B", "C", "D", "E"])]
+    # NPL (0.6) has nothing; KEN (0.5) has only C (pA); GHA's need is unknown
+    assert [(r["iso3"], r["C"], r["gaps"]) for r in themes] == [("NPL", 0, ["A", "B", "C", "D", "E"]), ("KEN", 1, ["A", "B", "D", "E"])]
+
+
+def test_regional_programmes_count_in_their_regions_not_in_countries(graph: Store) -> None:
+    graph.write(Batch().extend([
+        Programme(id="pR", name="Regional", themes=["D"], scope="regional", scope_regions=["Africa"], budget=900, currency="EUR", source=S),
+        Programme(id="pW", name="West", themes=["D"], scope="regional", scope_regions=["Western Africa"], source=S),
+        Programme(id="pG", name="Global", themes=["A"], scope="global", source=S),
+        Funds(src="f2", dst="pR", source=S)]))
+    regions = {r["region"]: r for r in a.region_gaps(graph)}
+    assert regions["Africa"]["regional"] == 2 and regions["Asia"]["regional"] == 0
+    subs = {r["subregion"]: r for r in a.region_gaps(graph, level="subregion")}
+    assert (subs["Western Africa"]["regional"], subs["Eastern Africa"]["regional"]) == (2, 1)
+    rows = {r["iso3"]: r for r in a.country_gaps(graph)}
+    assert (rows["KEN"]["programmes"], rows["KEN"]["regional"], rows["KEN"]["priority"]) == (1, 1, 0.25)  # unchanged priority
+    money = {r["region"]: r["amount"] for r in a.breakdown(graph, by="region", measure="amount")}
+    # Africa: pA stated per country (600 + 400) + pR's budget 900, whole; pB and pW state nothing
+    assert money["Africa"] == 1900.0
+    with pytest.raises(ValueError, match="a regional programme names its scope_regions"):
+        Programme(id="x", name="x", scope="regional", source=S)
+    with pytest.raises(ValueError, match="unknown UN M49 region 'Atlantis'"):
+        Programme(id="x", name="x", scope="regional", scope_regions=["Atlantis"], source=S)
+
+
+def test_agencies_roll_up_to_their_donor(graph: Store) -> None:
+    # f2 becomes an agency of f1's state: GHA's support is then one donor, not two
+    graph.write(Batch().extend([Organisation(id="state", name="The State", kind="government", source=S),
+                                PartOf(src="f1", dst="state", source=S), PartOf(src="f2", dst="state", source=S)]))
+    conc = {r["iso3"]: r for r in a.concentration(graph)}
+    assert (conc["GHA"]["funders"], conc["GHA"]["hhi"], conc["GHA"]["effective_donors"], conc["GHA"]["top_funder"]) == (1, 1.0, 1.0, "state")
+    assert conc["GHA"]["explanation"] == "shares of 1 donor(s): state 100%; agencies counted with their donor: f1, f2"
+    beneath = {r["iso3"]: r for r in a.concentration(graph, agencies=True)}
+    assert (beneath["GHA"]["funders"], beneath["GHA"]["hhi"]) == (2, 0.5556)
+    by_funder = a.supports(graph, by="funder")
+    assert [(r["funder"], r["agencies"], r["programmes"]) for r in by_funder] == [("state", ["f1", "f2"], 2)]
+    assert [r["funder"] for r in a.supports(graph, funder="f2", by="funder")] == ["state"]  # an agency's id finds its donor
+    assert [(r["funder"], r["programmes"]) for r in a.breakdown(graph, by="funder")] == [("The State", 2)]
+    assert a.country_gaps(graph)[1]["funders"] == 1  # KEN: one donor
 
 
 def test_concentration(graph: Store) -> None:
@@ -160,22 +252,27 @@ def test_breakdown_counts(graph: Store) -> None:
     def counts(by: str, **kw: object) -> list:
         return [(r[by], r["programmes"]) for r in a.breakdown(graph, by=by, **kw)]
 
-    assert counts("region") == [("Africa", 2), ("Asia", 0)]
-    assert counts("subregion") == [("Western Africa", 2), ("Eastern Africa", 1), ("Southern Asia", 0)]
+    assert counts("region") == [("Africa", 2), ("Asia", 0), ("Europe", 0)]
+    assert counts("subregion") == [("Western Africa", 2), ("Eastern Africa", 1), ("Northern Europe", 0), ("Southern Asia", 0)]
     assert counts("theme") == [("A", 1), ("C", 1), ("B", 0), ("D", 0), ("E", 0)]
     # pA starts 2016, pB 2020: every year between is listed, in order
     assert counts("year") == [("2016", 1), ("2017", 0), ("2018", 0), ("2019", 0), ("2020", 1)]
     assert counts("funder") == [("Funder One", 2), ("Funder Two", 1)]
     assert counts("funder", window=a.Window(2019, None)) == [("Funder One", 1), ("Funder Two", 1)]  # pA ended 2018
-    assert counts("region", theme="C") == [("Africa", 1), ("Asia", 0)]
+    assert counts("region", theme="C") == [("Africa", 1), ("Asia", 0), ("Europe", 0)]
 
 
 def test_breakdown_amounts_never_mix_currencies(graph: Store) -> None:
     rows = a.breakdown(graph, by="subregion", measure="amount")
     # pA: GHA EUR 600, KEN EUR 400; pB -> GHA has no amount
     assert [(r["subregion"], r["amount"], r["currency"], r["without_amount"]) for r in rows] == [
-        ("Western Africa", 600.0, "EUR", 1), ("Eastern Africa", 400.0, "EUR", 0), ("Southern Asia", None, "EUR", 0)]
+        ("Western Africa", 600.0, "EUR", 1), ("Eastern Africa", 400.0, "EUR", 0), ("Northern Europe", None, "EUR", 0),
+        ("Southern Asia", None, "EUR", 0)]
     usd = a.breakdown(graph, by="subregion", measure="amount", currency="USD")
-    assert [(r["amount"], r["without_amount"]) for r in usd] == [(None, 1), (None, 0), (None, 2)]  # no amount anywhere: by name
+    assert [(r["amount"], r["without_amount"]) for r in usd] == [(None, 1), (None, 0), (None, 0), (None, 2)]  # none anywhere: by name
+    # by funder: no contribution is stated, so each funder's row holds the budgets of the programmes it funds (pA, whole)
+    funders = a.breakdown(graph, by="funder", measure="amount")
+    assert [(r["funder"], r["amount"], r["without_amount"]) for r in funders] == [("Funder One", 5000.0, 1), ("Funder Two", None, 1)]
+    assert "1 budget of a programme it funds" in funders[0]["explanation"]
     with pytest.raises(CCBError, match="cannot break 'amount' down by 'planet'"):
         a.breakdown(graph, by="planet", measure="amount")
