@@ -19,9 +19,10 @@ import click
 from graph import schema
 from graph.model import THEMES
 from graph.errors import CCBError, LoadError
-from graph.store import Store, open_store
+from graph.store import Store, cached, open_store
 from loaders import bundled, iati, indices, tabular, worldbank
 from queries import analysis, briefing, network
+from queries import need as need_model
 from queries import profile as profile_queries
 from visualisations import charts
 from visualisations import export as exporters
@@ -97,6 +98,12 @@ def info(message: str) -> None:
     click.echo(message, err=True)
 
 
+def notes(lines: Sequence[str], fmt: str) -> None:
+    """Footer lines a reader needs beside the rows: under a table; on stderr when stdout is JSON or CSV."""
+    for line in lines:
+        click.echo(line, err=fmt != "table")
+
+
 # -- the group ---------------------------------------------------------------------
 
 
@@ -142,12 +149,14 @@ def store_of(ctx: click.Context, *, read_only: bool = False) -> Store:
 @click.option("--no-reference", is_flag=True, help="Create the schema only; skip the bundled country reference data.")
 @click.pass_context
 def init(ctx: click.Context, no_reference: bool) -> None:
-    """Create the store and its schema, and load the country reference data."""
+    """Create the store and its schema, and load the country reference data (M49, World Bank FY25, GCI 2024)."""
     store = store_of(ctx)
     if not no_reference:
         for f in bundled.REFERENCE_FILES:
             report = tabular.load_file(store, f)
             info(f"loaded {report.records} reference records from {f.name}")
+        report = indices.load_indices(store, bundled.GCI_2024)
+        info(f"loaded {report.records} index records from {bundled.GCI_2024.name}")
     info(f"store ready: {store.kind} at {store.location}")
 
 
@@ -242,16 +251,22 @@ def load_indices_cmd(ctx: click.Context, files: tuple[Path, ...], dry_run: bool)
 
 @cli.command("load-world-bank")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--vintage", metavar="FYnn", help="The fiscal year the file classifies for, e.g. FY26 (shown beside every income group).")
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
 @click.pass_context
-def load_world_bank_cmd(ctx: click.Context, file: Path, dry_run: bool) -> None:
-    """World Bank region and income group for every country, from CLASS.xlsx (or a CSV saved from it).
+def load_world_bank_cmd(ctx: click.Context, file: Path, vintage: str | None, dry_run: bool) -> None:
+    """World Bank region, income group and lending category for every country, from CLASS.xlsx (or a CSV saved from it).
 
+    The bundled countries carry FY25 (valid 1 July 2024 - 30 June 2025).
     Download the current file from
     https://datahelpdesk.worldbank.org/knowledgebase/articles/906519 ;
     run `ccb init` first so the countries exist.
+
+    \b
+    Example:
+      ccb load-world-bank CLASS.xlsx --vintage FY26
     """
-    report = worldbank.load_world_bank(store_of(ctx), file, dry_run=dry_run)
+    report = worldbank.load_world_bank(store_of(ctx), file, vintage=vintage, dry_run=dry_run)
     done = "would classify" if dry_run else "classified"
     info(f"{file}: {done} {report.classified} countries; skipped {len(report.skipped)} rows that are not ISO countries "
          f"(aggregates such as WLD, or CHI)" + (f"; not in the store: {', '.join(report.not_in_store)}" if report.not_in_store else ""))
@@ -284,6 +299,7 @@ def window_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return period_options(click.option("--limit", type=click.IntRange(1), default=None, help="At most this many rows.")(fn))
 
 
+AGENCIES = click.option("--agencies", is_flag=True, help="Count funding agencies apart instead of rolling them up to their donor state or bloc.")
 THEME = click.option("--theme", type=click.Choice(sorted(THEMES)), help="GFCE theme: A policy, B incidents, C cybercrime, D skills, E standards.")
 
 
@@ -292,44 +308,95 @@ THEME = click.option("--theme", type=click.Choice(sorted(THEMES)), help="GFCE th
 @click.option("--funder", metavar="ORG_ID", help="Whom this organisation supports.")
 @click.option("--by", type=click.Choice(["pair", "country", "funder"]), default="pair", show_default=True, help="One row per funder and country, per country, or per funder.")
 @THEME
+@AGENCIES
 @window_options
 @output_options
 @click.pass_context
-def supports(ctx: click.Context, country: str | None, funder: str | None, by: str, theme: str | None,
+def supports(ctx: click.Context, country: str | None, funder: str | None, by: str, theme: str | None, agencies: bool,
              window: Any, limit: int | None, fmt: str) -> None:
-    """Who supports whom: funder -> programme -> country, with programmes, implementers and amounts."""
-    rows = analysis.supports(store_of(ctx), country=country, funder=funder, theme=theme, window=window, by=by)
+    """Who supports whom: donor -> programme -> country, with programmes, implementers, amounts and budgets.
+
+    `budget` is the budget of the programmes reaching the countries, each
+    counted whole, never split across countries.
+    """
+    rows = analysis.supports(store_of(ctx), country=country, funder=funder, theme=theme, window=window, by=by, agencies=agencies)
     emit(rows[:limit], fmt)
 
 
-@cli.command()
+def need_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--weight and --all-countries, shared by `gaps` and `viz map`: passed on as ``weights`` and ``all_countries``."""
+
+    @click.option("--weight", "weight_items", multiple=True, metavar="NAME=VALUE",
+                  help=f"Change one need weight (repeat). Components: {', '.join(need_model.COMPONENTS)}; "
+                       f"defaults: {need_model.describe(need_model.DEFAULT_WEIGHTS)}.")
+    @click.option("--all-countries", is_flag=True, help="Rank territories, high-income countries and the unclassified too.")
+    @functools.wraps(fn)
+    def wrapper(*args: Any, weight_items: tuple[str, ...], **kwargs: Any) -> Any:
+        return fn(*args, weights=need_model.parse_weights(weight_items), **kwargs)
+
+    return wrapper
+
+
+@cli.command(epilog="""\b
+Examples:
+  ccb gaps --limit 20
+  ccb gaps --region "Western Africa" --theme C
+  ccb gaps --weight income=0.5 --weight gci=0.2 --sensitivity
+  ccb gaps --by subregion --from 2020
+  ccb gaps --by theme --min-need 0.6 --format csv
+""")
 @click.option("--by", type=click.Choice(["country", "region", "subregion", "theme"]), default="country", show_default=True)
 @click.option("--region", help="Only this UN M49 region or sub-region (by country or theme).")
-@click.option("--min-need", type=click.FloatRange(0, 1), default=0.5, show_default=True, help="With --by theme: the need from which a country is shown.")
+@click.option("--min-need", type=click.FloatRange(0, 1), default=0.5, show_default=True, help="With --by theme: the theme need from which a gap is shown.")
+@click.option("--sensitivity", is_flag=True, help="Also print how the top 20 moves when each weight moves by ±25 % "
+                                                   "(with --format json or csv, print only that table).")
+@need_options
 @THEME
 @window_options
 @output_options
 @click.pass_context
-def gaps(ctx: click.Context, by: str, region: str | None, min_need: float, theme: str | None, window: Any, limit: int | None, fmt: str) -> None:
-    """Coverage gaps: need against support, by country, region or theme, with the score explained."""
-    store = store_of(ctx)
+def gaps(ctx: click.Context, by: str, region: str | None, min_need: float, sensitivity: bool, weights: dict[str, float],
+         all_countries: bool, theme: str | None, window: Any, limit: int | None, fmt: str) -> None:
+    """Coverage gaps: need against support, by country, region or theme, with the score explained.
+
+    Need is a weighted mean of stated components (GCI 2024 gap, World Bank
+    income group, LDC, SIDS, no CMM review; see docs/need-model.md), and
+    priority = need / (1 + programmes). Only states that can receive
+    capacity building are ranked (independent, not high income); countries
+    of unknown need are listed after the ranked ones. The weights used, who
+    was left out and how stable the top 20 is are printed under the rows.
+    """
+    store = cached(store_of(ctx))
+    report = analysis.gaps(store, region=region, theme=theme if by != "theme" else None, window=window, weights=weights,
+                           all_countries=all_countries)
     if by == "country":
-        rows = analysis.country_gaps(store, region=region, theme=theme, window=window)
+        rows = report.rows
     elif by == "theme":
-        rows = analysis.theme_gaps(store, min_need=min_need, region=region, window=window)
+        rows = analysis.theme_gaps(store, min_need=min_need, region=region, window=window, weights=weights, all_countries=all_countries)
     else:
-        rows = analysis.region_gaps(store, theme=theme, window=window, level=by)
-    emit(rows[:limit], fmt)
+        rows = analysis.region_gaps(store, theme=theme, window=window, level=by, countries=report.rows)
+    if sensitivity and fmt != "table":  # one document on stdout: the sensitivity table
+        emit(report.sensitivity, fmt)
+    else:
+        emit(rows[:limit], fmt)
+    notes(report.notes(), fmt)
+    if sensitivity and fmt == "table":
+        emit(report.sensitivity, fmt, title=f"Sensitivity of the top {report.top}: each weight x0.75 and x1.25")
 
 
 @cli.command()
 @click.option("--region", help="Only this UN M49 region or sub-region.")
+@AGENCIES
 @window_options
 @output_options
 @click.pass_context
-def concentration(ctx: click.Context, region: str | None, window: Any, limit: int | None, fmt: str) -> None:
-    """Per country: how concentrated support is among funders (HHI, effective number of donors)."""
-    emit(analysis.concentration(store_of(ctx), window=window, region=region)[:limit], fmt)
+def concentration(ctx: click.Context, region: str | None, agencies: bool, window: Any, limit: int | None, fmt: str) -> None:
+    """Per country: how concentrated support is among donors (HHI, effective number of donors).
+
+    Agencies and funds count with the state or bloc they belong to (the
+    FCDO and the CSSF are the United Kingdom); --agencies counts them apart.
+    """
+    emit(analysis.concentration(store_of(ctx), window=window, region=region, agencies=agencies)[:limit], fmt)
 
 
 def breakdown_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -339,6 +406,7 @@ def breakdown_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @click.option("--measure", type=click.Choice(analysis.MEASURES), default="programmes", show_default=True, help="Count programmes, or sum known amounts in one currency.")
     @click.option("--currency", metavar="CODE", help="With --measure amount: the currency to sum (default: the one with most known amounts; never converted).")
     @THEME
+    @AGENCIES
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return fn(*args, **kwargs)
@@ -351,21 +419,30 @@ def breakdown_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @window_options
 @output_options
 @click.pass_context
-def breakdown_cmd(ctx: click.Context, by: str, measure: str, currency: str | None, theme: str | None, window: Any, limit: int | None, fmt: str) -> None:
-    """Programme counts or known amounts by region, theme, start year or funder (what `viz chart` draws)."""
-    emit(analysis.breakdown(store_of(ctx), by=by, measure=measure, currency=currency, theme=theme, window=window)[:limit], fmt)
+def breakdown_cmd(ctx: click.Context, by: str, measure: str, currency: str | None, theme: str | None, agencies: bool, window: Any,
+                  limit: int | None, fmt: str) -> None:
+    """Programme counts or known amounts by region, theme, start year or funder (what `viz chart` draws).
+
+    A programme reaching several groups counts in each, so rows do not add up.
+    """
+    emit(analysis.breakdown(store_of(ctx), by=by, measure=measure, currency=currency, theme=theme, window=window, agencies=agencies)[:limit], fmt)
 
 
 @cli.command()
 @click.option("--org", metavar="ORG_ID", help="Only opportunities for this organisation.")
 @click.option("--funder", metavar="ORG_ID", help="Co-funding: funders most like this one, and where only they go.")
+@AGENCIES
 @click.option("--limit", type=click.IntRange(1), default=30, show_default=True)
 @output_options
 @click.pass_context
-def partners(ctx: click.Context, org: str | None, funder: str | None, limit: int, fmt: str) -> None:
-    """Partnership opportunities: organisations active in the same places and themes that do not yet work together."""
+def partners(ctx: click.Context, org: str | None, funder: str | None, agencies: bool, limit: int, fmt: str) -> None:
+    """Partnership opportunities: organisations active in the same places and themes that do not yet work together.
+
+    With --funder: co-funding, the donors most like this one (agencies count
+    with their state or bloc unless --agencies) and the countries only they reach.
+    """
     store = store_of(ctx)
-    rows = network.cofunders(store, funder, limit=limit) if funder else network.partners(store, org=org, limit=limit)
+    rows = network.cofunders(store, funder, limit=limit, agencies=agencies) if funder else network.partners(store, org=org, limit=limit)
     emit(rows, fmt)
 
 
@@ -459,14 +536,22 @@ def viz_network(ctx: click.Context, output: Path, around: str | None, depth: int
 @click.option("--measure", type=click.Choice(sorted(maps.MEASURES)), default="priority", show_default=True,
               help="priority (need against support), need, programmes or funders, per country.")
 @click.option("--region", help="Only this UN M49 region or sub-region (others show as no data).")
+@need_options
 @THEME
 @period_options
 @click.pass_context
-def viz_map(ctx: click.Context, output: Path, measure: str, region: str | None, theme: str | None, window: Any) -> None:
-    """A world choropleth of coverage by country, from the gaps analysis; works offline."""
-    rows = analysis.country_gaps(store_of(ctx.find_root()), region=region, theme=theme, window=window)
+def viz_map(ctx: click.Context, output: Path, measure: str, region: str | None, weights: dict[str, float], all_countries: bool,
+            theme: str | None, window: Any) -> None:
+    """A world choropleth of coverage by country, from the gaps analysis; works offline.
+
+    Countries that are not ranked (territories, high income, unknown need)
+    show as no data on the priority and need maps.
+    """
+    counts = measure in ("programmes", "funders")  # counts are facts for every country, ranked or not
+    rows = analysis.country_gaps(store_of(ctx.find_root()), region=region, theme=theme, window=window, weights=weights,
+                                 all_countries=all_countries or counts)
     scope = ", ".join(x for x in (f"theme {theme}" if theme else "", region or "", str(window)) if x)
-    data = maps.from_gaps(rows, measure, source=f"Source: CCB Graph gaps analysis ({scope}); need from the GCI/CMM indicators loaded; "
+    data = maps.from_gaps(rows, measure, source=f"Source: CCB Graph gaps analysis ({scope}); need: {need_model.describe(weights)}; "
                                                  "every programme and indicator carries its own source in the graph.")
     maps.write_map(data, output)
     info(f"wrote {output} ({sum(v is not None for v in data.values.values())} countries with a value)")
@@ -479,10 +564,11 @@ def viz_map(ctx: click.Context, output: Path, measure: str, region: str | None, 
 @click.option("--top", type=click.IntRange(1), default=charts.TOP, show_default=True, help="Bars: at most this many groups, the largest.")
 @period_options
 @click.pass_context
-def viz_chart(ctx: click.Context, output: Path, by: str, measure: str, currency: str | None, theme: str | None, kind: str | None,
-              top: int, window: Any) -> None:
+def viz_chart(ctx: click.Context, output: Path, by: str, measure: str, currency: str | None, theme: str | None, agencies: bool,
+              kind: str | None, top: int, window: Any) -> None:
     """A bar or line chart of programmes or known amounts by region, theme, year or funder."""
-    rows = analysis.breakdown(store_of(ctx.find_root()), by=by, measure=measure, currency=currency, theme=theme, window=window)
+    rows = analysis.breakdown(store_of(ctx.find_root()), by=by, measure=measure, currency=currency, theme=theme, window=window,
+                              agencies=agencies)
     scope = ", ".join(x for x in (f"theme {theme}" if theme else "", str(window)) if x)
     source = f"Source: CCB Graph ({scope})" + (f"; {analysis.AMOUNT_MEANS[by]}, never converted" if measure == "amount" else "")
     charts.write_chart(rows, output, by, measure, kind=kind, top=top, source=source)
@@ -555,8 +641,9 @@ def demo(ctx: click.Context, demo_db: Path | None, fmt: str) -> None:
     for f in bundled.DEMO_FILES:
         report = tabular.load_file(store, f)
         info(f"loaded {f.name}: {report.records} records")
-    report = indices.load_indices(store, bundled.INDICES_SAMPLE)
-    info(f"loaded {bundled.INDICES_SAMPLE.name}: {report.records} records")
+    for f in bundled.INDEX_FILES:
+        report = indices.load_indices(store, f)
+        info(f"loaded {f.name}: {report.records} records")
     sections = briefing.briefing(store)
     if fmt == "table":
         for title, rows in sections:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
+from graph.model import THEMES
 from graph.store import Store, cached
 from queries import analysis, named, network
 
@@ -11,37 +13,64 @@ Rows = list[dict[str, Any]]
 
 
 def briefing(store: Store, limit: int = 8) -> list[tuple[str, Rows]]:
-    """Sections of ``(title, rows)``: counts, top funders, most supported countries, coverage by region.
+    """Sections of ``(title, rows)``: counts, top donors, where the gaps are, who serves each region.
 
     Examples
     --------
     >>> from graph.embedded import EmbeddedStore
     >>> import tempfile, os
     >>> s = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "g.lbdb"))
-    >>> [title for title, _ in briefing(s)]
-    ['What the graph holds', 'Top funders by programmes', 'Most supported countries', 'Highest priority: need against support', 'Coverage by UN M49 region', 'A partnership to explore']
+    >>> [title for title, _ in briefing(s)]  # doctest: +NORMALIZE_WHITESPACE
+    ['What the graph holds', 'Top donors by programmes', 'Most supported countries',
+     'Highest priority: need against support', 'Coverage by UN M49 region (recipient states)', 'Who serves each region',
+     'A partnership to explore']
     >>> s.close()
     """
     store = cached(store)  # the gaps and the partnership read tables other sections read too
     counts = [{"what": k, "count": v} for k, v in store.counts().items() if v]
-    gaps = analysis.country_gaps(store)
-    regions = sorted(({"region": r["region"], "countries": r["countries"], "unserved": r["unserved"],
-                       "unserved_share": round(r["unserved"] / r["countries"], 2)}
-                      for r in analysis.region_gaps(store, countries=gaps)), key=lambda r: r["region"])
-    # States that belong to a regional or global bloc: keeps uninhabited territories off the list.
-    members = {r["iso3"] for r in store.query(named.BLOC_MEMBERS)}
-    priority = [{k: r[k] for k in ("iso3", "country", "need", "programmes", "priority", "explanation")}
-                for r in gaps if r["iso3"] in members and r["need_known"]][:limit]
+    report = analysis.gaps(store)
+    priority = [{k: r[k] for k in ("iso3", "country", "income_group", "need", "programmes", "regional", "priority")}
+                for r in report.rows if r["priority"] is not None][:limit]
     if not priority:
-        unserved = sum(1 for r in gaps if r["iso3"] in members and r["programmes"] == 0)
-        priority = [{"note": f"{unserved} states have no programme in the graph; no need index (GCI) is loaded to rank them: "
-                             "load one with `ccb load-indices` (country,index,edition,score,tier,...)"}]
+        priority = [{"note": "no country has a need value: load a need index (GCI) with `ccb load-indices`, "
+                             "or run `ccb init`, which loads GCI 2024"}]
+    regions = sorted(({"region": r["region"], "countries": r["countries"], "unserved": r["unserved"], "regional": r["regional"],
+                       "mean_need": r["mean_need"], "mean_priority": r["mean_priority"]}
+                      for r in analysis.region_gaps(store, countries=report.rows)), key=lambda r: r["region"])
     return [
         ("What the graph holds", counts),
-        ("Top funders by programmes", store.query(named.TOP_FUNDERS, {"limit": limit})),
+        ("Top donors by programmes", donors_by_programmes(store, limit)),
         ("Most supported countries", store.query(named.MOST_SUPPORTED, {"limit": limit})),
         ("Highest priority: need against support", priority),
-        ("Coverage by UN M49 region", regions),
+        ("Coverage by UN M49 region (recipient states)", regions),
+        ("Who serves each region", who_serves(store)),
         ("A partnership to explore", [{k: r[k] for k in ("a_name", "b_name", "score", "shared_countries", "shared_themes", "explanation")}
                                       for r in network.partners(store, limit=1)]),
     ]
+
+
+def donors_by_programmes(store: Store, limit: int) -> Rows:
+    """Donors (agencies rolled up) by the programmes they fund."""
+    rows = analysis.breakdown(store, by="funder")
+    return [{"donor": r["funder"], "programmes": r["programmes"]} for r in rows[:limit]]
+
+
+def who_serves(store: Store, top: int = 3) -> Rows:
+    """Per UN M49 region: programmes reaching it (country-targeted and regional), the leading donors and the themes covered."""
+    progs: dict[str, set[str]] = defaultdict(set)
+    donors: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    themes: dict[str, set[str]] = defaultdict(set)
+    for r in analysis.flows(store):
+        if r["region"]:
+            progs[r["region"]].add(r["programme"])
+            themes[r["region"]].update(r["themes"] or [])
+            if r["funder"]:
+                donors[r["region"]][r["donor_name"] or r["donor"]].add(r["programme"])
+    out = []
+    for region in sorted(progs):
+        lead = sorted(donors[region].items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]
+        missing = sorted(set(THEMES) - themes[region])
+        out.append({"region": region, "programmes": len(progs[region]),
+                    "leading_donors": [f"{name} ({len(p)})" for name, p in lead],
+                    "themes": sorted(themes[region]), "no_programme_on": missing})
+    return out

@@ -23,7 +23,7 @@ import numpy as np
 from graph.names import suggest
 from graph.store import Store
 from queries import named
-from queries.analysis import UnknownName
+from queries.analysis import UnknownName, donors
 
 SEED = 42
 EXACT_BETWEENNESS_UP_TO = 1_000  # nodes; above, betweenness is sampled from this many sources, seeded
@@ -47,16 +47,18 @@ class Activity:
     partners: set[frozenset[str]] = field(default_factory=set)
 
 
-def activity(store: Store) -> Activity:
+def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None) -> Activity:
+    """What each organisation does; with ``donors`` (agency -> (donor, name)), funding is counted at the donor."""
     act = Activity()
     for r in store.query(named.ORG_ACTIVITY):
-        act.names[r["org"]] = r["name"]
-        act.programmes[r["org"]].add(r["programme"])
-        act.themes[r["org"]].update(r["themes"] or [])
+        org, name = (donors or {}).get(r["org"], (r["org"], r["name"])) if r["role"] == "FUNDS" else (r["org"], r["name"])
+        act.names[org] = name
+        act.programmes[org].add(r["programme"])
+        act.themes[org].update(r["themes"] or [])
         if r["iso3"]:
-            act.countries[r["org"]].add(r["iso3"])
+            act.countries[org].add(r["iso3"])
         if r["role"] == "FUNDS":
-            act.funders.add(r["org"])
+            act.funders.add(org)
     for r in store.query(named.PARTNERSHIPS):
         act.partners.add(frozenset((r["a"], r["b"])))
     return act
@@ -184,12 +186,14 @@ def _working_codes(act: Activity, index: dict[str, int]) -> np.ndarray:
     return np.fromiter(pairs, dtype=np.int64, count=len(pairs))
 
 
-def cofunders(store: Store, funder: str, *, limit: int = 20) -> list[dict[str, Any]]:
+def cofunders(store: Store, funder: str, *, limit: int = 20, agencies: bool = False) -> list[dict[str, Any]]:
     """Funders most like ``funder`` (Jaccard over countries and themes), and where only they go.
 
     Donor-country link prediction on the bipartite graph scores zero by
     construction, so donors are compared with donors first; the countries
     a similar donor supports and ``funder`` does not are the suggestions.
+    Funding agencies count with their donor state or bloc (PART_OF), so the
+    FCDO's peers are the UK's, unless ``agencies``.
 
     Examples
     --------
@@ -200,7 +204,9 @@ def cofunders(store: Store, funder: str, *, limit: int = 20) -> list[dict[str, A
     [('o3', 0.667, ['KEN'])]
     >>> s.close()
     """
-    act = activity(store)
+    up = {} if agencies else donors(store)
+    act = activity(store, up)
+    funder = up.get(funder, (funder,))[0]
     _check_org(act, funder)
     if funder not in act.funders:
         raise UnknownName(f"{funder!r} funds no programme in the graph", "pick a funder: `ccb supports --by funder`")

@@ -42,6 +42,7 @@ SMALL_COUNTS = {
     "PARTNERS_WITH": 1,
     "MEMBER_OF": 1,
     "MEASURED": 0,
+    "PART_OF": 0,
 }
 
 

@@ -47,7 +47,7 @@ def test_stats_formats(initialised: Path, fmt: str) -> None:
     elif fmt == "csv":
         rows = list(csv.DictReader(io.StringIO(out.stdout)))
         assert rows[0] == {"name": "Country", "kind": "node", "count": "250"}
-        assert [r["name"] for r in rows][-1] == "MEASURED"
+        assert [r["name"] for r in rows][-1] == "PART_OF"
     else:
         assert "Country" in out.stdout and "250" in out.stdout and "MEMBER_OF" in out.stdout
 
@@ -152,9 +152,9 @@ def test_demo_prints_a_briefing_from_real_data(tmp_path: Path, fmt: str) -> None
     assert "loaded programmes.yaml" in out.stderr
     if fmt == "json":
         rows = json.loads(out.stdout)
-        funders = [r for r in rows if r["section"] == "Top funders by programmes"]
+        funders = [r for r in rows if r["section"] == "Top donors by programmes"]
         # the EU funds 8 bundled programmes (GLACY, GLACY+, GLACY-e, CyberEast, CyberSouth, CyberSouth+, Cyber4Dev, OCWAR-C)
-        assert funders[0] == {"section": "Top funders by programmes", "id": "eu", "funder": "European Union", "programmes": 8}
+        assert funders[0] == {"section": "Top donors by programmes", "donor": "European Union", "programmes": 8}
     else:
         assert "European Union" in out.stdout
 
@@ -184,11 +184,11 @@ def test_query_on_bolt_store(bolt: Bolt) -> None:
     assert run(bolt.uri, "init", env=env).exit_code == 0
     out = run(bolt.uri, "query", "MATCH (n) RETURN count(n) AS n", "--format", "json", env=env)
     assert out.exit_code == 0, out.stderr
-    assert json.loads(out.stdout) == [{"n": 259}]  # 250 countries + 9 blocs
+    assert json.loads(out.stdout) == [{"n": 265}]  # 250 countries + 9 blocs + 6 GCI 2024 indicators (overall and 5 pillars)
     refused = run(bolt.uri, "query", "CREATE (:Country {iso3:'ZZZ'})", env=env)
     assert refused.exit_code == 1 and "writes to the graph" in refused.stderr
     again = run(bolt.uri, "query", "MATCH (n) RETURN count(n) AS n", "--format", "json", env=env)
-    assert json.loads(again.stdout) == [{"n": 259}]
+    assert json.loads(again.stdout) == [{"n": 265}]
 
 
 def test_unreachable_bolt_port_is_one_line() -> None:

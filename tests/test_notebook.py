@@ -24,9 +24,10 @@ def test_notebook_runs_and_is_clean() -> None:
             results.append(None)
     counts = results[0]
     assert counts["Programme"] == 26 and counts["Country"] == 250
-    # Kenya's funders in the bundled data (see the facts in issue 4's note); 162 of 250 countries have no programme
-    assert results[1] == [("german-federal-foreign-office", 1), ("gov-gbr", 1), ("uk-cssf", 1), ("uk-fcdo", 1)]
-    assert results[2][0] == 162
+    # Kenya's donors in the bundled data: the UK alone (its government, the FCDO and the CSSF roll up to it), in 3 programmes;
+    # 77 of the 131 ranked recipient states have no programme
+    assert results[1] == [("gov-gbr", 3)]
+    assert results[2][0] == 77
     assert results[-1] == ["ccb.gexf", "coverage.png", "demo.lbdb", "kenya.html"]
     assert "<svg" in results[3]._repr_svg_()
     assert [t.get_text() for t in results[4].axes[0].get_yticklabels()][-1] == "European Union"  # the top funder (8)

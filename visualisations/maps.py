@@ -77,11 +77,11 @@ def from_gaps(rows: Sequence[Mapping[str, Any]], measure: str = "priority", *, s
         raise VizError(f"unknown measure {measure!r}", f"measures: {', '.join(MEASURES)}")
     label, bounded = MEASURES[measure]
     return MapData(
-        # an unknown need is taken as 0.5 by the analysis; the need map shows it as no data rather than as a value
-        values={r["iso3"]: None if measure == "need" and not r.get("need_known", True) else r[measure] for r in rows},
+        # an unknown need (and so priority) is None: shown as no data, never as a value
+        values={r["iso3"]: r[measure] for r in rows},
         title=f"Cyber capacity building: {measure} by country",
         label=label, bounded=bounded, source=source,
-        details={r["iso3"]: f"need {r['need']}{'' if r.get('need_known', True) else ' (unknown, assumed)'}, "
+        details={r["iso3"]: f"need {'unknown' if r['need'] is None else r['need']}, "
                             f"{r['programmes']} programme(s), {r['funders']} funder(s)" for r in rows},
         names={r["iso3"]: r["country"] for r in rows},
     )

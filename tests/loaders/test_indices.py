@@ -38,7 +38,8 @@ def test_scores_tiers_and_stages(store: Store, tmp_path: Path) -> None:
         {"iso3": "XKX", "ind": "cmm-2019", "fam": "cmm", "score": None, "tier": None, "stage": "formative"},
     ]
     [scale] = store.query("MATCH (i:Indicator {id: 'gci-2024'}) RETURN i.scale AS s, i.name AS n")
-    assert scale == {"s": "tier 1 (role-modelling) to 5 (building)", "n": "ITU Global Cybersecurity Index 2024"}
+    assert scale == {"s": "score 0-100 (each pillar 0-20), higher is more committed; tier 1 (role-modelling) to 5 (building) where a tier is loaded",
+                     "n": "ITU Global Cybersecurity Index 2024"}
 
 
 def test_bundled_sample_has_sources(store: Store) -> None:

@@ -49,9 +49,13 @@ def test_csv_sets_region_and_income_and_keeps_the_rest(countries: Store, tmp_pat
     rows = classes(countries)
     assert [r[:4] for r in rows] == [("GHA", "Sub-Saharan Africa", "Lower middle income", "Africa"),
                                      ("KEN", "Sub-Saharan Africa", "Lower middle income", None)]
-    assert rows[0][4].startswith("iso; World Bank region and income group: CLASS.csv (loaded ")
-    again = worldbank.load_world_bank(countries, csv_file(tmp_path, ROWS))  # idempotent: the source note is replaced, not appended
-    assert classes(countries)[0][4].count("World Bank") == 1 and sum(again.summary.created.values()) == 0
+    assert rows[0][4] == "iso"  # the country's own source is not the classification's
+    src = countries.query("MATCH (c:Country {iso3: 'GHA'}) RETURN c.income_source AS s, c.income_vintage AS v")[0]
+    assert src["s"].startswith("World Bank country classification, CLASS.csv (fiscal year not given), loaded ") and src["v"] is None
+    again = worldbank.load_world_bank(countries, csv_file(tmp_path, ROWS), vintage="FY26")
+    assert sum(again.summary.created.values()) == 0
+    src = countries.query("MATCH (c:Country {iso3: 'GHA'}) RETURN c.income_source AS s, c.income_vintage AS v")[0]
+    assert "CLASS.csv (FY26)" in src["s"] and src["v"] == "FY26"
 
 
 def test_xlsx_with_a_title_above_the_header(countries: Store, tmp_path: Path) -> None:

@@ -67,5 +67,5 @@ def test_cli(tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.stderr
     svg = (tmp_path / "c.svg").read_text()
     assert "Western Africa" in svg and "amount (EUR)" in svg
-    bad = CliRunner().invoke(cli, ["--db", str(db), "viz", "chart", "-o", str(tmp_path / "d.png"), "--by", "theme", "--measure", "amount"])
+    bad = CliRunner().invoke(cli, ["--db", str(db), "viz", "chart", "-o", str(tmp_path / "d.png"), "--by", "theme", "--measure", "amount", "--currency", "USD"])
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: nothing to chart: no amount by theme") and not (tmp_path / "d.png").exists()

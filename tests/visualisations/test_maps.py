@@ -87,10 +87,10 @@ def test_nothing_to_draw(tmp_path: Path) -> None:
 
 def test_from_gaps_shows_unknown_need_as_no_data() -> None:
     rows = [{"iso3": "KEN", "country": "Kenya", "need": 0.85, "need_known": True, "programmes": 1, "funders": 1, "priority": 0.425},
-            {"iso3": "NPL", "country": "Nepal", "need": 0.6, "need_known": False, "programmes": 0, "funders": 0, "priority": 0.6}]
+            {"iso3": "NPL", "country": "Nepal", "need": None, "need_known": False, "programmes": 0, "funders": 0, "priority": None}]
     assert maps.from_gaps(rows, "need").values == {"KEN": 0.85, "NPL": None}
-    assert maps.from_gaps(rows, "priority").values == {"KEN": 0.425, "NPL": 0.6}
-    assert maps.from_gaps(rows, "priority").details["NPL"] == "need 0.6 (unknown, assumed), 0 programme(s), 0 funder(s)"
+    assert maps.from_gaps(rows, "priority").values == {"KEN": 0.425, "NPL": None}
+    assert maps.from_gaps(rows, "priority").details["NPL"] == "need unknown, 0 programme(s), 0 funder(s)"
     with pytest.raises(VizError, match="unknown measure"):
         maps.from_gaps(rows, "wealth")
 
@@ -104,7 +104,7 @@ def test_cli(tmp_path: Path) -> None:
     for suffix in ("html", "svg", "png"):
         out = CliRunner().invoke(cli, ["--db", str(db), "viz", "map", "-o", str(tmp_path / f"m.{suffix}"), "--measure", "programmes"])
         assert out.exit_code == 0, out.stderr
-        assert "3 countries with a value" in out.stderr
+        assert "4 countries with a value" in out.stderr  # counts are shown for every country, the high-income GBR too
     svg = (tmp_path / "m.svg").read_text()
     # records(): GHA has pA and pB, KEN pA, NPL nothing -> classes 0, 1, 2
     assert 'id="GHA" fill="#440154" data-value="2"' in svg and 'id="KEN" fill="#21918c" data-value="1"' in svg
