@@ -23,6 +23,7 @@ from graph.store import Store, cached, open_store
 from loaders import bundled, iati, indices, tabular, worldbank
 from queries import analysis, briefing, network
 from queries import need as need_model
+from queries import provenance
 from queries import profile as profile_queries
 from visualisations import charts
 from visualisations import export as exporters
@@ -573,6 +574,25 @@ def viz_chart(ctx: click.Context, output: Path, by: str, measure: str, currency:
     source = f"Source: CCB Graph ({scope})" + (f"; {analysis.AMOUNT_MEANS[by]}, never converted" if measure == "amount" else "")
     charts.write_chart(rows, output, by, measure, kind=kind, top=top, source=source)
     info(f"wrote {output}")
+
+
+@cli.command(epilog="""\b
+Examples:
+  ccb check
+  ccb check --format json | jq '.[] | select(.count > 0)'
+""")
+@click.option("--examples", type=click.IntRange(0), default=5, show_default=True, help="Records listed per rule.")
+@output_options
+@click.pass_context
+def check(ctx: click.Context, examples: int, fmt: str) -> None:
+    """Provenance check: count the records without a specific source or as-of, unlinked organisations,
+    programmes that reach nowhere. Exits 1 when any rule is broken."""
+    rows = provenance.check(store_of(ctx, read_only=True), examples=examples)
+    emit(rows, fmt)
+    broken = sum(r["count"] for r in rows)
+    if broken:
+        info(f"{broken} problem(s) in {sum(1 for r in rows if r['count'])} rule(s)")
+        raise click.exceptions.Exit(1)
 
 
 @cli.command()

@@ -82,6 +82,7 @@ def read_indices(path: str | Path, store: Store | None = None) -> Batch:
         raw = RawRecord("measured", {k: v for k, v in row.items() if v not in (None, "") and k not in ("country", "index", "edition", "pillar")}, where)
         try:
             indicator = Indicator(id=ind_id, family=family, edition=edition, pillar=pillar, scale=scale, source=row.get("source") or "",
+                                  as_of=(row.get("as_of") or "").strip() or None,
                                   name=f"{name} {edition}" + (f" ({pillar.replace('_', ' ')})" if pillar else ""))
             rec = Measured.model_validate({"from": iso3, "to": ind_id, **raw.data})
         except ValidationError as e:
