@@ -136,9 +136,9 @@ def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
     ctx.obj = {"db": db, "debug": debug}
 
 
-def store_of(ctx: click.Context, *, read_only: bool = False) -> Store:
-    """Open the store once per command and close it when the command ends."""
-    store = open_store(ctx.obj["db"], read_only=read_only)
+def store_of(ctx: click.Context, *, read_only: bool = False, create: bool = False) -> Store:
+    """Open the store once per command and close it when the command ends; only commands that load may create it."""
+    store = open_store(ctx.obj["db"], read_only=read_only, create=create)
     ctx.call_on_close(store.close)
     return store
 
@@ -151,7 +151,7 @@ def store_of(ctx: click.Context, *, read_only: bool = False) -> Store:
 @click.pass_context
 def init(ctx: click.Context, no_reference: bool) -> None:
     """Create the store and its schema, and load the country reference data (M49, World Bank FY25, GCI 2024)."""
-    store = store_of(ctx)
+    store = store_of(ctx, create=True)
     if not no_reference:
         for f in bundled.REFERENCE_FILES:
             report = tabular.load_file(store, f)
@@ -197,7 +197,7 @@ DRY_RUN = click.option("--dry-run", is_flag=True, help="Validate only; list ever
 @click.pass_context
 def load(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
     """Load curated files (YAML, JSON, JSON Lines, CSV); each loads whole or not at all."""
-    store = store_of(ctx)
+    store = store_of(ctx, create=True)
 
     def one(f: Path) -> str:
         report = tabular.load_file(store, f, dry_run=dry_run)
@@ -219,7 +219,7 @@ def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool,
     inside one transaction: the parser's memory stays flat however large the
     file (the store's open transaction grows with what it holds).
     """
-    store = store_of(ctx)
+    store = store_of(ctx, create=True)
 
     def one(f: Path) -> str:
         # A bar on a terminal only: piped or captured stderr keeps just the summary lines.
@@ -241,7 +241,7 @@ def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool,
 @click.pass_context
 def load_indices_cmd(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
     """Load need and maturity index tables (GCI, CMM, NCSI...: country,index,edition,score,tier,stage,...)."""
-    store = store_of(ctx)
+    store = store_of(ctx, create=True)
 
     def one(f: Path) -> str:
         report = indices.load_indices(store, f, dry_run=dry_run)

@@ -9,6 +9,8 @@ itself (LadybugDB's ``COPY`` and ``LOAD FROM`` live in
 
 from __future__ import annotations
 
+import re
+
 from graph.schema import NodeSpec, RelSpec
 
 
@@ -97,3 +99,36 @@ def count_rels(spec: RelSpec) -> str:
 
 def delete_all(label: str) -> str:
     return f"MATCH (n:{label}) DETACH DELETE n"
+
+
+# -- what a read-only query may be ------------------------------------------------------
+
+# A read-only query is a graph read: it starts with one of these clauses. The stores'
+# read-only transactions stop graph writes; this stops what they let through, the
+# clauses that read or write files or run procedures (LOAD FROM / LOAD CSV, COPY ... TO,
+# EXPORT / IMPORT DATABASE, CALL, ATTACH, INSTALL).
+READ_STARTS = frozenset({"MATCH", "OPTIONAL", "WITH", "UNWIND", "RETURN"})
+SIDE_EFFECTS = frozenset({"LOAD", "COPY", "EXPORT", "IMPORT", "CALL", "ATTACH", "DETACH", "INSTALL", "USE", "CHECKPOINT",
+                          "BEGIN", "COMMIT", "ROLLBACK"})
+_LITERALS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S)
+_WORD = re.compile(r"(?<![.\w$])[A-Za-z_]\w*")
+
+
+def read_only_refusal(text: str) -> str | None:
+    """Why ``text`` may not run as a read-only query, or None when it is a plain graph read.
+
+    >>> read_only_refusal("MATCH (c:Country {name: 'LOAD FROM x'}) RETURN c.load AS load_")
+    >>> read_only_refusal("COPY (RETURN 1) TO '/tmp/x.csv'")
+    'a read-only query starts with MATCH, OPTIONAL MATCH, WITH, UNWIND or RETURN, not COPY'
+    >>> read_only_refusal("UNWIND [1] AS x LOAD FROM '/etc/passwd' RETURN *")
+    'LOAD reads or writes outside the graph'
+    """
+    words = [w.upper() for w in _WORD.findall(_LITERALS.sub(" ", text))]
+    if not words:
+        return "the query is empty"
+    if words[0] not in READ_STARTS:
+        return f"a read-only query starts with MATCH, OPTIONAL MATCH, WITH, UNWIND or RETURN, not {words[0]}"
+    for i, w in enumerate(words):
+        if w in SIDE_EFFECTS and not (w == "DETACH" and i + 1 < len(words) and words[i + 1] == "DELETE"):
+            return f"{w} reads or writes outside the graph"
+    return None

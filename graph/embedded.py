@@ -173,6 +173,8 @@ class EmbeddedStore(Store):
         params = params or {}
         if write:
             return _rows(self._run(cypher_text, params))
+        if why := cypher.read_only_refusal(cypher_text):
+            raise ReadOnlyViolation(why)
         # A prepared statement is one statement: "COMMIT; CREATE ..." would
         # otherwise end the read-only transaction and write.
         with _errors(cypher_text):

@@ -31,8 +31,11 @@ class ConnectionFailed(StoreError):
 class ReadOnlyViolation(StoreError):
     """A write was attempted through a read-only query; both stores refuse it with this message."""
 
-    def __init__(self) -> None:
-        super().__init__("this query writes to the graph; nothing was changed", "pass --write to allow writes")
+    def __init__(self, why: str = "") -> None:
+        if why:  # refused before it ran: it would touch files or run a procedure
+            super().__init__(f"not a read-only query: {why}; nothing was run", "pass --write to allow it")
+        else:
+            super().__init__("this query writes to the graph; nothing was changed", "pass --write to allow writes")
 
 
 class QueryError(StoreError):

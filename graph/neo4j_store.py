@@ -23,7 +23,7 @@ from neo4j import exceptions as nx_err
 
 from graph import cypher, schema
 from graph.errors import ConnectionFailed, QueryError, ReadOnlyViolation, StoreError
-from graph.store import STREAM_ROWS, Batch, Store, WritePlan, WriteSummary, chunks, merged, node_ident, rel_ident
+from graph.store import STREAM_ROWS, redact, Batch, Store, WritePlan, WriteSummary, chunks, merged, node_ident, rel_ident
 
 BATCH_ROWS = 5_000
 
@@ -39,7 +39,8 @@ class Neo4jStore(Store):
     kind = "neo4j"
 
     def __init__(self, uri: str, *, user: str, password: str, database: str | None = None) -> None:
-        self.location = uri + (f" (database {database})" if database else "")
+        shown = redact(uri)  # never print a password
+        self.location = shown + (f" (database {database})" if database else "")
         self._database = database
         try:
             self._driver = GraphDatabase.driver(uri, auth=(user, password), connection_timeout=10)
@@ -50,22 +51,25 @@ class Neo4jStore(Store):
         except nx_err.AuthError:
             self._close_quietly()
             raise ConnectionFailed(
-                f"Neo4j at {uri} refused the credentials of user {user!r}", "set NEO4J_USERNAME and NEO4J_PASSWORD"
+                f"Neo4j at {shown} refused the credentials of user {user!r}", "set NEO4J_USERNAME and NEO4J_PASSWORD"
             ) from None
         except (nx_err.ServiceUnavailable, OSError) as e:
             self._close_quietly()
             raise ConnectionFailed(
-                f"cannot reach Neo4j at {uri}: {_first_line(e)}", "is the server running? `docker compose up -d` starts one"
+                f"cannot reach Neo4j at {shown}: {_first_line(e)}", "is the server running? `docker compose up -d` starts one"
             ) from None
         except nx_err.ClientError as e:
             self._close_quietly()
             if e.code and "DatabaseNotFound" in e.code:
                 raise ConnectionFailed(
-                    f"database {database!r} does not exist on {uri}", "set NEO4J_DATABASE to an existing database"
+                    f"database {database!r} does not exist on {shown}", "set NEO4J_DATABASE to an existing database"
                 ) from None
-            raise ConnectionFailed(f"Neo4j at {uri} refused to start a session: {e.message}") from None
+            raise ConnectionFailed(f"Neo4j at {shown} refused to start a session: {e.message}") from None
         except ValueError as e:  # malformed URI
-            raise ConnectionFailed(f"bad Neo4j URI {uri!r}: {e}") from None
+            raise ConnectionFailed(f"bad Neo4j URI {shown!r}: {redact(str(e))}") from None
+        except (nx_err.Neo4jError, nx_err.DriverError) as e:  # a server that answers garbage, a protocol error...
+            self._close_quietly()
+            raise ConnectionFailed(f"Neo4j at {shown} failed: {type(e).__name__}: {redact(_first_line(e))}") from None
 
     def _session(self, **kw: Any) -> neo4j.Session:
         return self._driver.session(database=self._database, **kw)
@@ -124,6 +128,8 @@ class Neo4jStore(Store):
         with self._session() as s, _errors():
             if write:
                 return s.execute_write(lambda tx: _records(tx.run(cypher_text, params)))
+            if why := cypher.read_only_refusal(cypher_text):  # LOAD CSV and procedures run in read transactions
+                raise ReadOnlyViolation(why)
             return s.execute_read(lambda tx: _read_only(tx, cypher_text, params))
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ parameterised Cypher, counts, clears, and exports to NetworkX. Which store a
 from __future__ import annotations
 
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 import networkx as nx
 
 from graph import cypher, schema
+from graph.errors import StoreError
 from graph.model import Node, Relationship
 
 # A stream's batches are written in merged units of this many rows: inside one
@@ -301,14 +303,34 @@ def is_neo4j_uri(db: str) -> bool:
     return db.startswith(NEO4J_SCHEMES)
 
 
-def open_store(db: str | os.PathLike[str] | None = None, *, read_only: bool = False) -> Store:
+_USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s'\"]*):[^@/\s'\"]*@", re.I)
+
+
+def redact(uri: str) -> str:
+    """``uri`` (or any text holding URIs) with each password in it replaced, for every message that shows it.
+
+    >>> redact("bolt://neo4j:s3cret@db.example:7687")
+    'bolt://neo4j:***@db.example:7687'
+    >>> redact("bolt://localhost:7687")
+    'bolt://localhost:7687'
+    >>> redact("Given URI: 'neo4j+s://u:p@h:1'.")
+    "Given URI: 'neo4j+s://u:***@h:1'."
+
+    """
+    return _USERINFO.sub(r"\1:***@", uri)
+
+
+def open_store(db: str | os.PathLike[str] | None = None, *, read_only: bool = False, create: bool = True) -> Store:
     """Open the store ``db`` names: a ``bolt://``/``neo4j://`` URI or a path.
 
     ``None`` means ``$CCB_DB``, then :func:`default_db_path`. Neo4j takes its
     credentials from ``NEO4J_USERNAME`` / ``NEO4J_PASSWORD`` and its database
-    from ``NEO4J_DATABASE``.
+    from ``NEO4J_DATABASE``. Without ``create``, an embedded path that does
+    not exist is an error (a typo must not become a new, empty store).
     """
     db = str(db or os.environ.get("CCB_DB") or default_db_path())
+    if not create and not is_neo4j_uri(db) and not Path(db).exists():
+        raise StoreError(f"no store at {db}", "create one with `ccb init` (or `ccb demo` for the bundled data), or pass --db")
     if is_neo4j_uri(db):
         from graph.neo4j_store import Neo4jStore
 
