@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from graph.errors import ReadOnlyViolation
 from graph.schema import NodeSpec, RelSpec
 
 
@@ -114,21 +115,31 @@ _LITERALS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*
 _WORD = re.compile(r"(?<![.\w$])[A-Za-z_]\w*")
 
 
-def read_only_refusal(text: str) -> str | None:
-    """Why ``text`` may not run as a read-only query, or None when it is a plain graph read.
+GRAPH_WRITES = frozenset({"CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "DROP", "ALTER"})
 
-    >>> read_only_refusal("MATCH (c:Country {name: 'LOAD FROM x'}) RETURN c.load AS load_")
-    >>> read_only_refusal("COPY (RETURN 1) TO '/tmp/x.csv'")
-    'a read-only query starts with MATCH, OPTIONAL MATCH, WITH, UNWIND or RETURN, not COPY'
-    >>> read_only_refusal("UNWIND [1] AS x LOAD FROM '/etc/passwd' RETURN *")
-    'LOAD reads or writes outside the graph'
+
+def check_read_only(text: str) -> None:
+    """Raise :class:`ReadOnlyViolation` unless ``text`` is a plain graph read.
+
+    A graph write gets the usual "writes to the graph" refusal; a clause that
+    reaches outside the graph gets one naming it. Words inside strings,
+    comments and property names (``c.load``) are data, not clauses.
+
+    >>> check_read_only("MATCH (c:Country {name: 'LOAD FROM x'}) RETURN c.load AS load_")
+    >>> check_read_only("COPY (RETURN 1) TO '/tmp/x.csv'")
+    Traceback (most recent call last):
+    ...
+    graph.errors.ReadOnlyViolation: not a read-only query: COPY reads or writes outside the graph; nothing was run (pass --write to allow it)
+    >>> check_read_only("MATCH (c) SET c.x = 1")
+    Traceback (most recent call last):
+    ...
+    graph.errors.ReadOnlyViolation: this query writes to the graph; nothing was changed (pass --write to allow writes)
     """
     words = [w.upper() for w in _WORD.findall(_LITERALS.sub(" ", text))]
-    if not words:
-        return "the query is empty"
-    if words[0] not in READ_STARTS:
-        return f"a read-only query starts with MATCH, OPTIONAL MATCH, WITH, UNWIND or RETURN, not {words[0]}"
     for i, w in enumerate(words):
-        if w in SIDE_EFFECTS and not (w == "DETACH" and i + 1 < len(words) and words[i + 1] == "DELETE"):
-            return f"{w} reads or writes outside the graph"
-    return None
+        if w in SIDE_EFFECTS and not (w == "DETACH" and words[i + 1:i + 2] == ["DELETE"]):
+            raise ReadOnlyViolation(f"{w} reads or writes outside the graph")
+    if any(w in GRAPH_WRITES for w in words):
+        raise ReadOnlyViolation()
+    if not words or words[0] not in READ_STARTS:
+        raise ReadOnlyViolation(f"a read-only query starts with MATCH, OPTIONAL MATCH, WITH, UNWIND or RETURN, not {words[0] if words else 'nothing'}")

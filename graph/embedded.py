@@ -173,8 +173,7 @@ class EmbeddedStore(Store):
         params = params or {}
         if write:
             return _rows(self._run(cypher_text, params))
-        if why := cypher.read_only_refusal(cypher_text):
-            raise ReadOnlyViolation(why)
+        cypher.check_read_only(cypher_text)
         # A prepared statement is one statement: "COMMIT; CREATE ..." would
         # otherwise end the read-only transaction and write.
         with _errors(cypher_text):

@@ -128,8 +128,7 @@ class Neo4jStore(Store):
         with self._session() as s, _errors():
             if write:
                 return s.execute_write(lambda tx: _records(tx.run(cypher_text, params)))
-            if why := cypher.read_only_refusal(cypher_text):  # LOAD CSV and procedures run in read transactions
-                raise ReadOnlyViolation(why)
+            cypher.check_read_only(cypher_text)  # LOAD CSV and procedures run in read transactions
             return s.execute_read(lambda tx: _read_only(tx, cypher_text, params))
 
     def close(self) -> None:
