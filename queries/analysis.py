@@ -249,13 +249,22 @@ def programme_scopes(store: Store, window: Window = Window(), theme: str | None 
 
 
 def _reaches(scope: Row, region: str | None, subregion: str | None) -> bool:
-    """Whether a regional programme's scope covers a country (or group) of this region and sub-region."""
+    """Whether a regional programme's scope covers a country of this region and sub-region."""
     areas = set(scope["scope_regions"] or [])
     return bool(areas & {region, subregion} - {None})
 
 
+def _covers(scope: Row, group: str, level: str, parent: dict[str, str]) -> bool:
+    """Whether a regional programme's scope reaches a region (one of its sub-regions counts) or a sub-region
+    (its region counts); ``parent`` maps sub-region to region."""
+    areas = scope["scope_regions"] or []
+    if level == "subregion":
+        return _reaches(scope, parent.get(group), group)
+    return group in areas or any(parent.get(a) == group for a in areas)
+
+
 def gaps(store: Store, *, region: str | None = None, theme: str | None = None, window: Window = Window(),
-         weights: dict[str, float] | None = None, all_countries: bool = False) -> Gaps:
+         weights: dict[str, float] | None = None, all_countries: bool = False, sensitivity: bool = True) -> Gaps:
     """Countries by priority, with the weights used, the countries left out and a sensitivity check.
 
     ``priority = need / (1 + programmes)`` over the programmes that target
@@ -266,6 +275,7 @@ def gaps(store: Store, *, region: str | None = None, theme: str | None = None, w
     priority. Ties list countries with no support first, then by code.
     Regional and global programmes are counted in ``regional`` and in the
     regional gaps, never divided among countries.
+    ``sensitivity=False`` skips the re-rankings behind the stability check.
 
     Examples
     --------
@@ -306,7 +316,7 @@ def gaps(store: Store, *, region: str | None = None, theme: str | None = None, w
         progs = {r["programme"] for r in rows}
         score, basis = need.need_of(c, indicators.get(c["iso3"], []), weights, theme)
         inputs.append((c, indicators.get(c["iso3"], []), len(progs)))
-        priority = None if score is None else round(score / (1 + len(progs)), 3)
+        priority = None if score is None else need.priority_of(score, len(progs))
         regional = sorted(s["programme"] for s in scopes if _reaches(s, c["region"], c["subregion"]))
         out.append({
             "iso3": c["iso3"], "country": c["name"], "region": c["region"], "subregion": c["subregion"],
@@ -321,7 +331,8 @@ def gaps(store: Store, *, region: str | None = None, theme: str | None = None, w
         })
     out.sort(key=lambda r: (r["priority"] is None, -(r["priority"] or 0), r["programmes"], r["iso3"]))
     top = min(need.SENSITIVITY_TOP, sum(r["priority"] is not None for r in out))
-    return Gaps(out, weights, dict(left_out), need.sensitivity(inputs, weights, theme, top=top), top)
+    # re-ranking 10 times is for a reader of the report; callers that want the rows alone skip it
+    return Gaps(out, weights, dict(left_out), need.sensitivity(inputs, weights, theme, top=top) if sensitivity else [], top)
 
 
 def country_gaps(store: Store, *, region: str | None = None, theme: str | None = None, window: Window = Window(),
@@ -337,7 +348,8 @@ def country_gaps(store: Store, *, region: str | None = None, theme: str | None =
     [('NPL', 0.6, 0.6), ('KEN', 0.5, 0.25), ('GBR', 0.05, 0.05), ('GHA', None, None)]
     >>> s.close()
     """
-    return gaps(store, region=region, theme=theme, window=window, weights=weights, all_countries=all_countries).rows
+    return gaps(store, region=region, theme=theme, window=window, weights=weights, all_countries=all_countries,
+                sensitivity=False).rows
 
 
 def region_gaps(store: Store, *, theme: str | None = None, window: Window = Window(), level: str = "region",
@@ -374,11 +386,7 @@ def region_gaps(store: Store, *, theme: str | None = None, window: Window = Wind
     for name, rows in sorted(groups.items()):
         unserved = [r["iso3"] for r in rows if r["programmes"] == 0]
         known = [r for r in rows if r["need"] is not None]
-        if level == "region":
-            regional = [s["programme"] for s in scopes if name in s["scope_regions"] or
-                        any(parent.get(a) == name for a in s["scope_regions"])]
-        else:
-            regional = [s["programme"] for s in scopes if _reaches(s, parent.get(name), name)]
+        regional = [s["programme"] for s in scopes if _covers(s, name, level, parent)]
         mean_priority = round(sum(r["priority"] for r in known) / len(known), 3) if known else None
         out.append({
             level: name, "countries": len(rows), "unserved": len(unserved),
@@ -538,9 +546,7 @@ def _amount_rows(by: str, funding: list[Row], flow_rows: list[Row], scopes: list
             if s["scope"] != "regional":
                 continue
             for g in sorted(groups):
-                reached = g in s["scope_regions"] or (parent.get(g) in s["scope_regions"] if by == "subregion"
-                                                      else any(parent.get(a) == g for a in s["scope_regions"]))
-                if reached and (g, s["programme"]) not in stated:
+                if _covers(s, g, by, parent) and (g, s["programme"]) not in stated:
                     items.append((g, s["programme"], *money.get(s["programme"], (None, None, None))))
         return items
     if by == "funder":

@@ -220,13 +220,22 @@ def left_out_because(country: Row, *, by_sovereignty: bool = True, by_income: bo
 # -- how much the ranking depends on the weights ----------------------------------------------
 
 
+def priority_of(need: float, programmes: int) -> float:
+    """Need against support: ``need / (1 + programmes)``, to 3 places.
+
+    >>> priority_of(0.6, 0), priority_of(0.5, 1)
+    (0.6, 0.25)
+    """
+    return round(need / (1 + programmes), 3)
+
+
 def ranking(inputs: list[tuple[Row, list[Row], int]], weights: Mapping[str, float], theme: str | None = None) -> list[str]:
     """Country codes with known need, by priority (need / (1 + programmes)), highest first."""
     scored = []
     for country, indicators, programmes in inputs:
         need, _ = need_of(country, indicators, weights, theme)
         if need is not None:
-            scored.append((-round(need / (1 + programmes), 3), programmes, country["iso3"]))
+            scored.append((-priority_of(need, programmes), programmes, country["iso3"]))
     return [iso for *_, iso in sorted(scored)]
 
 
