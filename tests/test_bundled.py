@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from cli import cli
@@ -95,17 +96,35 @@ def test_a_weight_changes_the_ranking_and_sensitivity_reports_it(demo: Path) -> 
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: unknown need component 'wealth'")
 
 
+def _eu_money() -> tuple[int, float, float]:
+    """From the YAML itself: EU programmes, the EUR budgets of those reaching named countries, and stated contribution else budget."""
+    d = yaml.safe_load(bundled.PROGRAMMES.read_text(encoding="utf-8"))
+    eu = {"eu", "european-commission"}  # the Commission rolls up to the EU (PART_OF)
+    progs = {p["id"]: p for p in d["programmes"]}
+    funded = {f["to"] for f in d["funds"] if f["from"] in eu}
+    targeted = {t["from"] for t in d["targets"]}
+    eur = {i: progs[i]["budget"] for i in funded if progs[i].get("currency") == "EUR" and progs[i].get("budget")}
+    stated: dict[str, float] = {}
+    for f in d["funds"]:
+        if f["from"] in eu and f.get("amount") and f.get("currency") == "EUR":
+            stated[f["to"]] = stated.get(f["to"], 0) + f["amount"]
+    return len(funded), sum(v for i, v in eur.items() if i in targeted), sum(stated.get(i, eur.get(i, 0)) for i in funded)
+
+
 def test_kenya_counts_donors_by_state_and_the_eu_shows_its_budgets(demo: Path) -> None:
     rows, _ = ccb(demo, "profile", "KEN")
     conc = [r for r in rows if r["section"] == "Concentration"]
     supporters = [r for r in rows if r["section"] == "Supported by"]
-    # FCDO, CSSF and the UK government are one donor: the United Kingdom
-    assert [(r["funders"], r["effective_donors"], r["top_funder"]) for r in conc] == [(1, 1.0, "gov-gbr")]
-    assert [r["funder"] for r in supporters] == ["gov-gbr"]
+    # FCDO, CSSF and the UK government are one donor, the United Kingdom, with 3 of Kenya's 6 funded programmes
+    assert [(r["funders"], r["top_funder"], r["top_share"]) for r in conc] == [(4, "gov-gbr", 0.5)]
+    assert [r["funder"] for r in supporters] == ["gov-gbr", "eu", "google-org", "microsoft"]
+    assert not {"uk-fcdo", "uk-cssf"} & {r["funder"] for r in supporters}
+    programmes, budgets, money = _eu_money()
     eu, _ = ccb(demo, "supports", "--funder", "eu", "--by", "funder")
-    assert eu[0]["budget"] == "EUR 11,700,000"  # CyberEast EUR 4.2m + OCWAR-C EUR 7.5m, each whole
+    assert eu[0]["budget"] == f"EUR {budgets:,.0f}"  # each programme's whole budget, once
     by_funder, _ = ccb(demo, "breakdown", "--by", "funder", "--measure", "amount")
-    assert next(r for r in by_funder if r["funder"] == "European Union")["amount"] == 11_700_000
+    row = next(r for r in by_funder if r["funder"] == "European Union")
+    assert (row["programmes"], row["amount"]) == (programmes, money)
 
 
 def test_reviews_are_not_aid_and_every_programme_reaches_somewhere(demo: Path) -> None:
@@ -164,4 +183,4 @@ def test_gci_measures_commitment_so_need_is_not_gci_alone(demo: Path) -> None:
     assert rows["ERI"]["need"] > 0.8
     with EmbeddedStore(demo, read_only=True) as s:
         sections = dict(profile.profile(s, "KEN"))
-    assert sections["Gap"][0]["funders"] == 1
+    assert sections["Gap"][0]["funders"] == 4  # the UK (its agencies rolled up), the EU, Google.org, Microsoft

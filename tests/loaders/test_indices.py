@@ -45,7 +45,7 @@ def test_scores_tiers_and_stages(store: Store, tmp_path: Path) -> None:
 def test_bundled_sample_has_sources(store: Store) -> None:
     load_indices(store, bundled.INDICES_SAMPLE)
     rows = store.query("MATCH (c:Country)-[m:MEASURED]->(:Indicator {family: 'cmm'}) RETURN c.iso3 AS iso3, m.source AS src ORDER BY iso3")
-    assert [r["iso3"] for r in rows] == ["BTN", "CYP", "GBR", "IDN", "KGZ", "LTU", "MDG", "SEN", "SOM", "UGA", "XKX"]
+    assert [r["iso3"] for r in rows] == ["BTN", "CYP", "GBR", "IDN", "KGZ", "LTU", "MDG", "SEN", "UGA", "XKX"]
     assert all(r["src"].startswith("https://") for r in rows)
 
 
