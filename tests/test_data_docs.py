@@ -40,7 +40,7 @@ def test_the_sample_is_seeded_and_every_drawn_record_has_a_source() -> None:
     # the doc's table lists the same 20 draws, in order
     rows = re.findall(r"^\| (\d+) \| (\S+) ", DOC.read_text(encoding="utf-8"), re.M)
     assert [int(n) for n, _ in rows] == list(range(1, 21))
-    kinds = {"targets": "targets", "implements": "implements", "part_of": "part_of", "funds": "funds",
+    kinds = {"targets": "targets", "implements": "implements", "part_of": "part_of", "funds": "funds", "partners_with": "partners_with",
              "programmes": "programme", "organisations": "organisation"}
     assert [k for _, k in rows] == [kinds[s] for s, _ in a]
 
