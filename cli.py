@@ -174,11 +174,18 @@ def load_each(files: tuple[Path, ...], dry_run: bool, load_one: Callable[[Path],
     ``load_one`` loads (or validates) one file and returns its summary line.
     """
     failed = 0
-    for f in files:
+    for i, f in enumerate(files):
         try:
             info(f"{f}: {load_one(f)}")
         except LoadError as e:
             if not dry_run:
+                # say exactly what was and was not loaded: files load one by one, each whole or not at all
+                said = [f"nothing of {f} was loaded"]
+                if i:
+                    said.append(f"already loaded: {', '.join(map(str, files[:i]))}")
+                if files[i + 1:]:
+                    said.append(f"not tried: {', '.join(map(str, files[i + 1:]))}")
+                e.hint = "; ".join(said) + "; fix the file and load it (and any not tried) again"
                 raise
             failed += 1
             for p in e.problems:

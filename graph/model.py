@@ -20,7 +20,16 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-ISO_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
+# A year, a month, or a day that exists: 31 only in long months, 30 not in February, 29 February
+# only in leap years (divisible by 4, centuries by 400). One regex, so pydantic-core checks it without Python.
+_LEAP = r"(\d\d(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)"
+ISO_DATE = re.compile(
+    r"^(\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|1\d|2[0-8]))?)?"
+    r"|\d{4}-(0[13-9]|1[0-2])-(29|30)|\d{4}-(0[13578]|1[02])-31|" + _LEAP + r"-02-29)$"
+)
+# Text is printed to terminals, written to XML and CSV: no control characters but tab and newline
+# (C0, DEL and C1 include NUL, ESC, BEL and the terminal's CSI).
+NO_CONTROL = re.compile(r"^[^\x00-\x08\x0b-\x1f\x7f-\x9f]*$")
 KEY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/@+\-]*$")
 
 # GFCE themes (Delhi Communiqué, 2017), one per working group.
@@ -92,14 +101,19 @@ def _themes(value: list[str]) -> list[str]:
 PATTERN_MESSAGES = {
     ISO_DATE.pattern: "expected an ISO date: YYYY, YYYY-MM or YYYY-MM-DD",
     KEY.pattern: "expected an identifier of letters, digits and _ . : / @ + -",
+    NO_CONTROL.pattern: "control characters are not allowed (only tab and newline)",
 }
 IsoDate = Annotated[str | None, Field(pattern=ISO_DATE.pattern)]
 Iso3 = Annotated[str, AfterValidator(_iso3)]
 OptIso3 = Annotated[str | None, AfterValidator(_iso3)]
 Key = Annotated[str, Field(min_length=1, max_length=200, pattern=KEY.pattern)]
-Text = Annotated[str, Field(min_length=1, max_length=1000)]
-LongText = Annotated[str, Field(max_length=20000)]
-Amount = Annotated[float, Field(ge=0)]
+Text = Annotated[str, Field(min_length=1, max_length=1000, pattern=NO_CONTROL.pattern)]
+OptText = Annotated[str | None, Field(max_length=1000, pattern=NO_CONTROL.pattern)]
+LongText = Annotated[str, Field(max_length=20000, pattern=NO_CONTROL.pattern)]
+# Money: finite and below 10^15 (a thousand trillion; beyond any programme, and exact in a float).
+MAX_AMOUNT = 1e15
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+Score = Annotated[float, Field(ge=-1e9, le=1e9, allow_inf_nan=False)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
@@ -182,17 +196,17 @@ class Country(Node):
     iso2: Annotated[str | None, Field(pattern=r"^[A-Z]{2}$")] = None
     iso_numeric: Annotated[str | None, Field(pattern=r"^\d{3}$")] = None
     name: Text
-    region: str | None = Field(default=None, description="UN M49 region")
-    subregion: str | None = Field(default=None, description="UN M49 sub-region")
-    income_group: str | None = Field(default=None, description="World Bank income group")
-    wb_region: str | None = Field(default=None, description="World Bank region")  # added later: new fields go last
-    sovereignty: str | None = Field(default=None, description="'independent', or the dependency as statoids.com states it "
+    region: OptText = Field(default=None, description="UN M49 region")
+    subregion: OptText = Field(default=None, description="UN M49 sub-region")
+    income_group: OptText = Field(default=None, description="World Bank income group")
+    wb_region: OptText = Field(default=None, description="World Bank region")  # added later: new fields go last
+    sovereignty: OptText = Field(default=None, description="'independent', or the dependency as statoids.com states it "
                                                               "('Territory of GB', 'Part of FR', 'In contention'...)")
     ldc: bool | None = Field(default=None, description="UN least developed country (M49)")
     lldc: bool | None = Field(default=None, description="UN landlocked developing country (M49)")
     sids: bool | None = Field(default=None, description="UN small island developing state (M49)")
-    lending_category: str | None = Field(default=None, description="World Bank lending category (IDA, IBRD, Blend)")
-    income_vintage: str | None = Field(default=None, description="World Bank fiscal year of the classification, e.g. FY25")
+    lending_category: OptText = Field(default=None, description="World Bank lending category (IDA, IBRD, Blend)")
+    income_vintage: OptText = Field(default=None, description="World Bank fiscal year of the classification, e.g. FY25")
     income_source: Text | None = Field(default=None, description="where income group, World Bank region and lending category come from")
 
     @model_validator(mode="after")
@@ -228,12 +242,12 @@ class Programme(Node):
     end_date: IsoDate = None
     budget: Amount | None = None
     currency: Currency | None = None
-    sectors: list[str] = Field(default_factory=list, description="OECD DAC purpose codes")
-    regions: list[str] = Field(default_factory=list, description="recipient regions (IATI Region codes)")
+    sectors: list[Text] = Field(default_factory=list, description="OECD DAC purpose codes")
+    regions: list[Text] = Field(default_factory=list, description="recipient regions (IATI Region codes)")
     reporting_org: Key | None = Field(default=None, description="id of the organisation that reported it (IATI)")
     extending_orgs: list[Key] = Field(default_factory=list, description="ids of extending organisations (IATI role 3)")
     accountable_orgs: list[Key] = Field(default_factory=list, description="ids of accountable organisations (IATI role 2)")
-    cyber_keywords: list[str] = Field(default_factory=list, description="keywords that classed it as cyber capacity building")
+    cyber_keywords: list[Text] = Field(default_factory=list, description="keywords that classed it as cyber capacity building")
     scope: Literal["countries", "regional", "global"] | None = Field(
         default=None, description="whom it reaches: the countries it TARGETS, the UN M49 regions in scope_regions, or the world")
     scope_regions: list[str] = Field(default_factory=list, description="UN M49 regions or sub-regions a regional programme reaches")
@@ -264,8 +278,8 @@ class Indicator(Node):
     family: Key = Field(description="the index: gci, cmm, ncsi, ...")
     edition: Text = Field(description="edition or year")
     name: Text
-    scale: str | None = Field(default=None, description="what a value means, e.g. 'score 0-100, higher is more mature'")
-    pillar: str | None = Field(default=None, description="the part of the index measured (GCI: legal, technical, organisational, "
+    scale: OptText = Field(default=None, description="what a value means, e.g. 'score 0-100, higher is more mature'")
+    pillar: OptText = Field(default=None, description="the part of the index measured (GCI: legal, technical, organisational, "
                                                          "capacity_development, cooperation); empty for the overall value")
 
 
@@ -304,7 +318,7 @@ class Targets(Relationship):
     dst_label: ClassVar[str] = "Country"
     section: ClassVar[str] = "targets"
 
-    share: Annotated[float | None, Field(ge=0, le=100)] = Field(default=None, description="percent")
+    share: Annotated[float | None, Field(ge=0, le=100, allow_inf_nan=False)] = Field(default=None, description="percent")
     amount: Amount | None = Field(default=None, description="the programme's commitments times share, where both are known")
     currency: Currency | None = None
 
@@ -315,7 +329,7 @@ class PartnersWith(Relationship):
     dst_label: ClassVar[str] = "Organisation"
     section: ClassVar[str] = "partners_with"
 
-    kind: str | None = None
+    kind: OptText = None
 
 
 class PartOf(Relationship):
@@ -345,7 +359,7 @@ class Measured(Relationship):
     dst_label: ClassVar[str] = "Indicator"
     section: ClassVar[str] = "measured"
 
-    score: float | None = None
+    score: Score | None = None
     tier: Annotated[int | None, Field(ge=1, le=10)] = None
     stage: Literal["start-up", "formative", "established", "strategic", "dynamic"] | None = None
     year: Annotated[int | None, Field(ge=1990, le=2100)] = None

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import gc
 import io
+import math
 import multiprocessing as mp
 import os
 import re
@@ -65,7 +66,7 @@ from lxml import etree
 from pydantic import ValidationError
 
 from graph.errors import LoadError, Problem
-from graph.model import Funds, Implements, Organisation, Programme, Targets, pattern_message
+from graph.model import MAX_AMOUNT, Funds, Implements, Organisation, Programme, Targets, pattern_message
 from graph.store import Batch, Store, WriteSummary
 from loaders import bundled, identity
 from loaders.tabular import gc_paused, validate_all
@@ -73,6 +74,7 @@ from loaders.tabular import gc_paused, validate_all
 T = TypeVar("T")
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 CODELISTS = bundled.DATA / "iati"
+IATI_VERSIONS = ("2.01", "2.02", "2.03")  # the versions this loader maps; others are refused, not guessed at
 STATUS = {"1": "pipeline", "2": "active", "3": "completed", "4": "completed", "5": "cancelled", "6": "suspended"}
 ORG_KIND = {
     "10": "government", "11": "government", "15": "government",
@@ -408,7 +410,7 @@ def _parallel(path: Path, ctx: Context, head: tuple[bytes, int], jobs: int, bloc
     # fork: the workers start at once with everything imported, and never re-run the
     # caller's script (spawn would, and fail without a __main__ guard). The store's
     # threads are not copied, and a worker never touches the store.
-    with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"), initializer=_init_worker, initargs=(ctx,)) as pool:
+    with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"), initializer=_init_worker, initargs=(ctx, os.getpid())) as pool:
         pending: deque[tuple[Future[Chunk | None], int]] = deque()
         end = begin
         try:
@@ -435,10 +437,26 @@ def _result(fut: "Future[Chunk | None]", end: int) -> Chunk:
 _WORKER: Context | None = None
 
 
-def _init_worker(ctx: Context) -> None:
+def _init_worker(ctx: Context, parent: int | None = None) -> None:
     global _WORKER
     _WORKER = ctx
     gc.disable()  # a worker's objects are freed by reference counting; cyclic GC only rescans them
+    _die_with_parent(parent if parent is not None else os.getppid())
+
+
+def _die_with_parent(parent: int) -> None:
+    """A worker is killed when the process that started it dies, even by kill -9 (which runs no cleanup).
+
+    Linux delivers SIGKILL on the parent's death (prctl PR_SET_PDEATHSIG); if the
+    parent died before that was set, the worker exits at once.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _work(wrapper: bytes, line: int, piece: bytes, last: bool) -> Chunk | None:
@@ -482,13 +500,13 @@ def _syntax_problem(path: Path, e: etree.XMLSyntaxError) -> Problem:
 
 
 def _check_root(path: Path, problems: list[Problem]) -> bool:
-    """The root must be ``<iati-activities version="2.x">``; read from its start tag only."""
+    """The root must be ``<iati-activities version="2.01|2.02|2.03">``; read from its start tag only."""
     for _, el in etree.iterparse(str(path), events=("start",)):
         if el.tag != "iati-activities":
             problems.append(Problem(str(path), f"line {el.sourceline}", "", f"expected an <iati-activities> document, found <{el.tag}>"))
             return False
         version = el.get("version", "")
-        if not version.startswith("2."):
+        if version not in IATI_VERSIONS:
             problems.append(Problem(str(path), f"line {el.sourceline}", "version",
                                     f"IATI {version or '(no version)'} is not supported: this loader reads IATI 2.01-2.03; convert 1.x files to 2.0x first"))
             return False
@@ -720,6 +738,8 @@ def _budget(budgets: list[Any], currency: str | None, warn: Any) -> tuple[float 
             amount = float(_text(value) or "")
         except ValueError:
             continue
+        if not math.isfinite(amount) or abs(amount) > MAX_AMOUNT:
+            continue  # not a budget any source can state: left out, as an unparseable one is
         start = _attr(_first(kids, "period-start"), "iso-date") or ""
         btype = b.get("type", "1")
         if start not in by_period or btype == "2":
@@ -781,6 +801,9 @@ def _float(raw: str | None, where: str, field_: str, file: str, problems: list[P
         value = float(raw)
     except ValueError:
         problems.append(Problem(file, where, field_, f"expected a number, got {raw!r}"))
+        return None
+    if not math.isfinite(value) or value > MAX_AMOUNT:
+        problems.append(Problem(file, where, field_, f"expected a finite number below {MAX_AMOUNT:.0e}, got {raw[:40]!r}"))
         return None
     if value < 0:
         problems.append(Problem(file, where, field_, f"expected a non-negative number, got {raw!r}"))

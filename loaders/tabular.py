@@ -271,10 +271,39 @@ class _LineDict(dict):
     line: int = 0
 
 
+MAX_DEPTH = 32  # a curated file nests 4 deep (sections, records, fields, list items)
+
+
 class _LineLoader(yaml.SafeLoader):
-    """A safe loader whose mappings remember the line they start on."""
+    """A safe loader whose mappings remember the line they start on.
+
+    It refuses what a curated file never needs and an attacker would use:
+    aliases (``*name``, the billion-laughs bomb expands them), nesting deeper
+    than :data:`MAX_DEPTH` (a RecursionError otherwise) and a key given twice
+    in one mapping (YAML keeps the last silently).
+    """
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+        if self.check_event(yaml.events.AliasEvent):
+            mark = self.peek_event().start_mark
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a curated file; write the value out", mark)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"key {str(key)[:60]!r} given twice in one mapping", key_node.start_mark)
+            seen.add(key)
         mapping = _LineDict(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
         return mapping
@@ -298,11 +327,45 @@ def _yaml(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]
     yield from _sections_doc(path, doc, problems, lambda d, k: f"line {getattr(d, 'line', '?')}")
 
 
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise _DuplicateKey(k)
+        out[k] = v
+    return out
+
+
+def _finite_only(name: str) -> float:
+    raise ValueError(f"{name} is not a number this format accepts")
+
+
+def _strict_json(text: str) -> Any:
+    """json.loads refusing NaN/Infinity and a key given twice in one object."""
+    return json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_finite_only)
+
+
+def _json_problem(e: Exception, text: str) -> tuple[str, str]:
+    """(where, message) for a strict JSON parse failure."""
+    if isinstance(e, json.JSONDecodeError):
+        return f"line {e.lineno}", f"malformed JSON: {e.msg}"
+    if isinstance(e, _DuplicateKey):
+        return "file", f"key {str(e)[:60]!r} given twice in one object"
+    if isinstance(e, RecursionError):
+        return "file", "nested too deeply"
+    return "file", str(e)
+
+
 def _json(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        problems.append(Problem(str(path), f"line {e.lineno}", "", f"malformed JSON: {e.msg}"))
+        doc = _strict_json(text)
+    except (json.JSONDecodeError, ValueError, RecursionError) as e:
+        where, msg = _json_problem(e, text)
+        problems.append(Problem(str(path), where, "", msg))
         return
     yield from _sections_doc(path, doc, problems, lambda d, k: f"section {k}")
 
@@ -326,6 +389,12 @@ def _jsonl(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord
         if not isinstance(item, dict):
             problems.append(Problem(str(path), where, "", "expected a JSON object"))
             continue
+        if line.count('":') != len(item):  # more key-like tokens than keys: a repeated key, or a nested or quoted one
+            try:
+                _strict_json(line)
+            except (json.JSONDecodeError, ValueError, RecursionError) as e:
+                problems.append(Problem(str(path), where, "", _json_problem(e, line)[1]))
+                continue
         section = _section(item.pop("type", None))
         if section is None:
             problems.append(Problem(str(path), where, "type", f"expected one of {', '.join(schema.sections())}"))
@@ -339,6 +408,10 @@ def _csv(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
     last_end = 1  # the line the previous record ended on: a failing record starts after it
     try:
         header = reader.fieldnames or []
+        twice = sorted({h for h in header if header.count(h) > 1})
+        if twice:
+            problems.append(Problem(str(path), "line 1", twice[0], "column given twice in the header"))
+            return
         if "type" not in header and file_section is None:
             problems.append(
                 Problem(str(path), "line 1", "type", f"no type column, and the file name names no section ({', '.join(schema.sections())})")

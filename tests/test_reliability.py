@@ -7,16 +7,24 @@ loader names the country again. Each store-facing case runs on both engines.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli import cli
-from graph.errors import ReadOnlyViolation
+from graph.errors import LoadError, ReadOnlyViolation
 from graph.model import Country
 from graph.store import Batch, Store
 from loaders import iati, indices, worldbank
+from loaders.tabular import load_file
 from tests.loaders.test_iati import CYBER, activities
 from tests.loaders.test_iati import write as write_xml
 
@@ -80,3 +88,158 @@ def test_other_loaders_never_blank_curated_country_data(store: Store, tmp_path: 
             "MATCH (c:Country) WHERE c.iso3 IN ['KEN', 'AFG'] RETURN c.iso3 AS k, c.income_group AS ig, c.income_vintage AS v, c.source AS s")}
 
     assert kept() == {"KEN": ("Lower middle income", "FY25", "iso"), "AFG": ("Low income", "FY25", "iso")}
+
+
+# -- loaders refuse what they cannot represent: one problem, one line, nothing written ------------------------
+
+BOMB = "a: &a ['x','x','x','x','x','x','x','x','x']\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
+    f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n" for i in range(8))
+ORG = "organisations:\n  - {id: o1, name: One, source: s, as_of: '2024'}\n"
+PROG = "programmes:\n  - {id: p1, name: P, source: s, as_of: '%s'}\n"
+
+# name -> (file name, content, what the one problem says)
+HOSTILE: dict[str, tuple[str, str | bytes, str]] = {
+    "yaml alias bomb": ("bomb.yaml", BOMB, "aliases (*name) are not allowed"),
+    "yaml alias in a record": ("alias.yaml", "organisations:\n  - &o {id: o1, name: One, source: s}\n  - *o\n", "aliases (*name) are not allowed"),
+    "yaml deep flow nesting": ("deep.yaml", "organisations: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 32 levels deep"),
+    "yaml deep block nesting": ("deepb.yaml", "".join("  " * i + f"k{i}:\n" for i in range(60)) + "  " * 60 + "v\n",
+                                "nested more than 32 levels deep"),
+    "json deep nesting": ("deep.json", '{"organisations": ' + "[" * 100000 + "]" * 100000 + "}", "nested too deeply"),
+    "jsonl deep nesting": ("deep.jsonl", '{"type": "organisations", "id": ' + "[" * 100000 + "]" * 100000 + "}\n", "malformed JSON"),
+    "yaml section twice": ("twice.yaml", ORG + ORG.replace("o1", "o2"), "key 'organisations' given twice"),
+    "yaml field twice": ("field.yaml", "organisations:\n  - {id: o1, name: One, name: Two, source: s}\n", "key 'name' given twice"),
+    "json section twice": ("twice.json", '{"organisations": [], "organisations": [{"id": "o1", "name": "One", "source": "s"}]}',
+                           "key 'organisations' given twice"),
+    "json field twice": ("field.json", '{"organisations": [{"id": "o1", "id": "o2", "name": "One", "source": "s"}]}', "key 'id' given twice"),
+    "jsonl id twice": ("twice.jsonl", '{"type": "organisations", "id": "o1", "id": "o2", "name": "One", "source": "s"}\n', "key 'id' given twice"),
+    "csv column twice": ("orgs.organisations.csv", "id,name,name,source\no1,One,Two,s\n", "column given twice in the header"),
+    "yaml infinite amount": ("inf.yaml", ORG + PROG % "2024" + "funds:\n  - {from: o1, to: p1, amount: .inf, currency: EUR, source: s}\n",
+                             "amount: Input should be a finite number"),
+    "yaml nan budget": ("nan.yaml", "programmes:\n  - {id: p1, name: P, budget: .nan, currency: EUR, source: s}\n",
+                        "budget: Input should be a finite number"),
+    "json overflowing amount": ("big.json", '{"programmes": [{"id": "p1", "name": "P", "budget": 1e400, "currency": "EUR", "source": "s"}]}',
+                                "budget: Input should be a finite number"),
+    "json Infinity": ("infty.json", '{"programmes": [{"id": "p1", "name": "P", "budget": Infinity, "currency": "EUR", "source": "s"}]}',
+                      "Infinity is not a number this format accepts"),
+    "jsonl overflowing amount": ("big.jsonl", '{"type": "programmes", "id": "p1", "name": "P", "budget": 1e400, "currency": "EUR", "source": "s"}\n',
+                                 "malformed JSON: number is infinity"),
+    "csv inf": ("p.programmes.csv", "id,name,budget,currency,source\np1,P,inf,EUR,s\n", "budget: Input should be a finite number"),
+    "csv nan": ("p.programmes.csv", "id,name,budget,currency,source\np1,P,nan,EUR,s\n", "budget: Input should be a finite number"),
+    "amount too large": ("large.yaml", "programmes:\n  - {id: p1, name: P, budget: 1e16, currency: EUR, source: s}\n",
+                         "budget: Input should be less than or equal to 1000000000000000"),
+    "30 February": ("feb.yaml", PROG % "2023-02-30", "as_of: expected an ISO date"),
+    "31 April": ("apr.yaml", PROG % "2024-04-31", "as_of: expected an ISO date"),
+    "29 February 1900": ("1900.yaml", PROG % "1900-02-29", "as_of: expected an ISO date"),
+    "NUL in a name": ("nul.yaml", 'organisations:\n  - {id: o1, name: "a\\0b", source: s}\n', "name: control characters are not allowed"),
+    "ESC in a name": ("esc.json", '{"organisations": [{"id": "o1", "name": "\\u001b[31mred", "source": "s"}]}',
+                      "name: control characters are not allowed"),
+    "BEL in a CSV cell": ("o.organisations.csv", "id,name,source\no1,ring\x07,s\n", "name: control characters are not allowed"),
+    "C1 CSI in a description": ("csi.yaml", 'programmes:\n  - {id: p1, name: P, description: "x\\x9b2J", source: s}\n',
+                                "description: control characters are not allowed"),
+}
+
+
+@pytest.mark.parametrize("case", HOSTILE, ids=list(HOSTILE))
+def test_loaders_refuse_what_they_cannot_represent(store: Store, tmp_path: Path, case: str) -> None:
+    name, content, said = HOSTILE[case]
+    store.write(Batch().extend([Country(iso3="GHA", name="Ghana", source="s")]))
+    before = store.counts()
+    f = tmp_path / name
+    f.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    with pytest.raises(LoadError) as err:
+        load_file(store, f)
+    assert len(err.value.problems) == 1 and said in str(err.value.problems[0]), [str(p) for p in err.value.problems]
+    assert "\n" not in str(err.value.problems[0]) and len(str(err.value.problems[0])) < 400
+    assert store.counts() == before
+
+
+def test_hostile_input_is_one_line_on_the_command_line(tmp_path: Path) -> None:
+    f = tmp_path / "bomb.yaml"
+    f.write_text(BOMB, encoding="utf-8")
+    out = CliRunner().invoke(cli, ["--db", str(tmp_path / "s.lbdb"), "load", str(f)])
+    assert out.exit_code == 1 and out.stderr.count("\n") == 1 and "aliases (*name) are not allowed" in out.stderr
+
+
+IATI_HOSTILE = {
+    "version 2.99": ('<iati-activities version="2.99"></iati-activities>', "IATI 2.99 is not supported"),
+    "version 1.05": ('<iati-activities version="1.05"></iati-activities>', "IATI 1.05 is not supported"),
+}
+
+
+@pytest.mark.parametrize("case", IATI_HOSTILE, ids=list(IATI_HOSTILE))
+def test_iati_versions_outside_2_01_to_2_03_are_refused(store: Store, tmp_path: Path, case: str) -> None:
+    xml, said = IATI_HOSTILE[case]
+    f = tmp_path / "a.xml"
+    f.write_text(xml, encoding="utf-8")
+    before = store.counts()
+    with pytest.raises(LoadError, match=re.escape(said)):
+        iati.load_iati(store, f, jobs=1)
+    assert store.counts() == before
+
+
+def test_an_infinite_iati_value_is_refused(store: Store, tmp_path: Path) -> None:
+    xml = write_xml(tmp_path, activities(CYBER)).read_text(encoding="utf-8")
+    assert "<value" in xml
+    bad = re.sub(r"(<value[^>]*>)[^<]*(</value>)", r"\1inf\2", xml, count=1)
+    f = tmp_path / "inf.xml"
+    f.write_text(bad, encoding="utf-8")
+    before = store.counts()
+    with pytest.raises(LoadError, match="expected a finite number"):
+        iati.load_iati(store, f, jobs=1)
+    assert store.counts() == before
+
+
+def test_a_multi_file_load_says_what_was_and_was_not_loaded(tmp_path: Path) -> None:
+    good, bad, later = tmp_path / "good.yaml", tmp_path / "bad.yaml", tmp_path / "later.yaml"
+    good.write_text(ORG, encoding="utf-8")
+    bad.write_text("organisations:\n  - {id: o2, source: s}\n", encoding="utf-8")
+    later.write_text(ORG.replace("o1", "o3"), encoding="utf-8")
+    db = tmp_path / "s.lbdb"
+    out = CliRunner().invoke(cli, ["--db", str(db), "load", str(good), str(bad), str(later)])
+    assert out.exit_code == 1 and out.stderr.splitlines()[-1].startswith("Error: ")
+    err = out.stderr.splitlines()[-1]
+    assert f"nothing of {bad} was loaded; already loaded: {good}; not tried: {later}" in err and "nothing was loaded" not in err
+    rows = CliRunner().invoke(cli, ["--db", str(db), "query", "--format", "json", "MATCH (o:Organisation) RETURN o.id AS id"])
+    assert rows.stdout.count('"id"') == 1 and '"o1"' in rows.stdout  # good.yaml stays loaded, later.yaml was not tried
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def test_iati_workers_die_with_their_parent(tmp_path: Path) -> None:
+    """kill -9 of `ccb load-iati` leaves no worker behind (they used to live on, 155 MB each)."""
+    from bench import iati_gen
+
+    xml = tmp_path / "big.xml"
+    iati_gen.write(str(xml), 30)
+    parent = subprocess.Popen([sys.executable, "-c", "from cli import cli; cli()", "--db", str(tmp_path / "s.lbdb"), "load-iati",
+                               "--jobs", "2", str(xml)], cwd=Path(__file__).resolve().parents[1],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(workers) < 2:
+            workers = _children(parent.pid)
+            time.sleep(0.05)
+        assert len(workers) >= 2, "the workers never started"
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() and "zombie" not in _state(w) for w in workers):
+            time.sleep(0.05)
+        assert not [w for w in workers if Path(f"/proc/{w}").exists() and "zombie" not in _state(w)]
+    finally:
+        parent.kill()
+        for w in workers:  # no orphan outlives a failing run either
+            with contextlib.suppress(OSError):
+                os.kill(w, signal.SIGKILL)
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0].lower()
+    except (OSError, IndexError):
+        return "zombie"
