@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -41,8 +42,11 @@ def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The shared ``--format`` option of every command that prints rows."""
 
     @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
+    @click.option("--raw", is_flag=True, help="CSV: keep cells that start with = + - @ tab or CR as they are (by default they get a "
+                                              "leading ' so a spreadsheet does not run them as formulas).")
     @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: Any, raw: bool = False, **kwargs: Any) -> Any:
+        click.get_current_context().meta["ccb.raw_csv"] = raw
         return fn(*args, **kwargs)
 
     return wrapper
@@ -55,15 +59,17 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None) 
         return
     columns = list(dict.fromkeys(k for r in rows for k in r))
     if fmt == "csv":
+        ctx = click.get_current_context(silent=True)
+        safe = (lambda v: v) if ctx is not None and ctx.meta.get("ccb.raw_csv") else exporters.csv_safe
         w = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
         w.writeheader()
-        w.writerows({k: _cell(v) for k, v in r.items()} for r in rows)
+        w.writerows({k: safe(_cell(v)) for k, v in r.items()} for r in rows)
         return
     from rich.console import Console
     from rich.table import Table
 
     table = Table(title=title, show_lines=False, header_style="bold")
-    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    cells = [[_printable(_cell(r.get(c))) for c in columns] for r in rows]
     for i, c in enumerate(columns):
         widest = max([len(c), *(len(row[i]) for row in cells)])
         # short columns (codes, counts) never wrap; long text (names, explanations) takes the rest
@@ -87,6 +93,14 @@ def _cell(v: Any) -> str:
     if isinstance(v, dict):
         return json.dumps(v, ensure_ascii=False, default=str)
     return str(v)
+
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str) -> str:
+    """Text for a terminal: control characters (ESC, BEL, CSI...) shown as ``\\xNN``, never sent to the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def _numeric(rows: Sequence[dict[str, Any]], col: str) -> bool:
@@ -502,12 +516,16 @@ def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write.")
 @click.option("--label", "labels", multiple=True, help="Only these node labels (repeat); default all.")
 @click.option("--type", "types", multiple=True, help="Only these relationship types (repeat); default all.")
+@click.option("--raw", is_flag=True, help="CSV: keep cells that start with = + - @ tab or CR as they are (by default they get a leading ').")
 @click.pass_context
-def export(ctx: click.Context, fmt: str, output: Path, labels: tuple[str, ...], types: tuple[str, ...]) -> None:
-    """Export the graph, or the part with --label / --type, for Gephi and other tools."""
+def export(ctx: click.Context, fmt: str, output: Path, labels: tuple[str, ...], types: tuple[str, ...], raw: bool) -> None:
+    """Export the graph, or the part with --label / --type, for Gephi and other tools.
+
+    -o takes a regular file (an existing link, device or FIFO is refused), or - for standard output.
+    """
     g = store_of(ctx).to_networkx(labels=labels or None, types=types or None)
-    for f in exporters.write(g, fmt, output):
-        info(f"wrote {f}")
+    for f in exporters.write(g, fmt, output, raw=raw):
+        info(f"wrote {'standard output' if str(f) == '-' else f}")
     info(f"{g.number_of_nodes()} nodes, {g.number_of_edges()} relationships")
 
 

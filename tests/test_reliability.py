@@ -8,6 +8,7 @@ loader names the country again. Each store-facing case runs on both engines.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import signal
@@ -243,3 +244,94 @@ def _state(pid: int) -> str:
         return Path(f"/proc/{pid}/status").read_text().split("State:")[1].split("\n")[0].lower()
     except (OSError, IndexError):
         return "zombie"
+
+
+# -- outputs never crash on stored data and never clobber --------------------------------------------------------
+
+NASTY = "=HYPERLINK(\"http://x\")\x1b[31m\x07\x00end"
+
+
+def _nasty_store(path: Path) -> Path:
+    """A store holding a name no loader would take (written as `ccb query --write` could)."""
+    from graph.embedded import EmbeddedStore
+    from graph.model import Organisation
+
+    with EmbeddedStore(path) as s:
+        s.write(Batch().extend([Country(iso3="GHA", name="Ghana", source="s"),
+                                Organisation.model_construct(id="o1", name=NASTY, kind="other", source="-cmd|' /C calc'!A0",
+                                                             aliases=[], country=None, as_of=None)]))
+    return path
+
+
+def test_gexf_and_graphml_always_parse_and_csv_neutralises_formulas(tmp_path: Path) -> None:
+    import networkx as nx
+    from lxml import etree
+
+    db = _nasty_store(tmp_path / "s.lbdb")
+    for fmt in ("gexf", "graphml"):
+        out = CliRunner().invoke(cli, ["--db", str(db), "export", "--format", fmt, "-o", str(tmp_path / f"g.{fmt}")])
+        assert out.exit_code == 0, out.stderr
+        etree.parse(str(tmp_path / f"g.{fmt}"))  # well-formed XML
+        g = nx.read_gexf(tmp_path / "g.gexf") if fmt == "gexf" else nx.read_graphml(tmp_path / "g.graphml")
+        assert "\\x1b[31m\\x07\\x00end" in g.nodes["Organisation:o1"]["name"]
+    assert CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "csv", "-o", str(tmp_path / "n.csv")]).exit_code == 0
+    cells = (tmp_path / "n.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in cells and "'-cmd|" in cells and "\n=HYPERLINK" not in cells
+    assert CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "csv", "--raw", "-o", str(tmp_path / "r.csv")]).exit_code == 0
+    assert ',"=HYPERLINK' in (tmp_path / "r.csv").read_text(encoding="utf-8")
+    q = ["--db", str(db), "query", "MATCH (o:Organisation) RETURN o.name AS name, o.source AS src"]
+    printed = CliRunner().invoke(cli, [*q, "--format", "csv"]).stdout
+    assert printed.splitlines()[1].startswith('"\'=HYPERLINK') and ",'-cmd|" in printed
+    assert CliRunner().invoke(cli, [*q, "--format", "csv", "--raw"]).stdout.splitlines()[1].startswith('"=HYPERLINK')
+    table = CliRunner().invoke(cli, [*q, "--format", "table"]).stdout
+    assert "\x1b" not in table and "\x07" not in table and "\\x1b" in table  # shown, not obeyed by the terminal
+    assert json.loads(CliRunner().invoke(cli, [*q, "--format", "json"]).stdout)[0]["name"] == NASTY  # JSON carries raw values
+
+
+def test_exports_write_only_regular_files(tmp_path: Path) -> None:
+    db = _nasty_store(tmp_path / "s.lbdb")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    link = tmp_path / "out.gexf"
+    link.symlink_to("/proc/self/fd/1")
+    (tmp_path / "dir.gexf").mkdir()
+    for target, said in ((fifo, "is a device, FIFO or other special file"), (Path("/dev/null"), "is a device, FIFO or other special file"),
+                         (link, "is a symbolic link")):
+        out = CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "gexf", "-o", str(target)])
+        assert out.exit_code == 1 and said in out.stderr and out.stderr.count("\n") == 1, (target, out.stderr)
+    out = CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "gexf", "-o", str(tmp_path / "dir.gexf")])
+    assert out.exit_code == 2 and "is a directory" in out.stderr  # click's own usage error
+    assert fifo.is_fifo() and link.is_symlink() and Path("/dev/null").is_char_device()
+    map_link, page_fifo = tmp_path / "map.svg", tmp_path / "net.html"
+    map_link.symlink_to("/proc/self/fd/1")
+    os.mkfifo(page_fifo)
+    demo = tmp_path / "demo.lbdb"
+    assert CliRunner().invoke(cli, ["demo", "--db", str(demo), "--format", "json"]).exit_code == 0
+    for viz, said in ((["viz", "map", "-o", str(map_link)], "is a symbolic link"),
+                      (["viz", "network", "-o", str(page_fifo)], "not a regular file")):
+        out = CliRunner().invoke(cli, ["--db", str(demo), *viz])
+        assert out.exit_code == 1 and said in out.stderr and out.stderr.count("\n") == 1, out.stderr
+    assert fifo.is_fifo() and link.is_symlink() and map_link.is_symlink() and page_fifo.is_fifo()
+    std = CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "graphml", "-o", "-"])
+    assert std.exit_code == 0 and std.stdout.startswith("<?xml")
+    assert "give -o a file path" in CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "csv", "-o", "-"]).stderr
+
+
+def test_a_full_disk_is_one_line_and_leaves_no_partial_set(tmp_path: Path) -> None:
+    """The file-size limit makes writes fail with EFBIG just as a full disk fails with ENOSPC: same path, same outcome."""
+    db = tmp_path / "demo.lbdb"
+    assert CliRunner().invoke(cli, ["demo", "--db", str(db), "--format", "json"]).exit_code == 0
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    assert CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "csv", "-o", str(probe / "g.csv")]).exit_code == 0
+    nodes, edges = (probe / "g.csv").stat().st_size, (probe / "g.edges.csv").stat().st_size
+    assert nodes < edges
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    script = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+              f"resource.setrlimit(resource.RLIMIT_FSIZE, ({nodes + 100}, {nodes + 100})); "
+              "from cli import cli; sys.argv = ['ccb'] + sys.argv[1:]; cli()")
+    run_ = subprocess.run([sys.executable, "-c", script, "--db", str(db), "export", "--format", "csv", "-o", str(out_dir / "g.csv")],
+                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    assert run_.returncode == 1 and run_.stderr.count("\n") == 1 and "File too large" in run_.stderr, run_.stderr
+    assert list(out_dir.iterdir()) == []  # neither the nodes file nor a temporary one

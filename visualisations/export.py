@@ -28,6 +28,8 @@ import calendar
 import csv
 import json
 import os
+import re
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -63,29 +65,55 @@ def full_date(value: str | None, *, end: bool) -> str | None:
 
 
 _RENAMED = {"source": "provenance", "id": "ccb_key", "label": "category"}
+# XML 1.0 allows no C0 control but tab, newline and CR, no lone surrogate, not U+FFFE/U+FFFF: a value holding one
+# (written to the store by `ccb query --write`, say) is written with it escaped, so GEXF and GraphML always parse.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# OWASP's CSV injection list: a spreadsheet runs a cell starting with these as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _scalars(d: dict[str, Any]) -> dict[str, Any]:
-    return {_RENAMED.get(k, k): "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in d.items()}
+def xml_safe(value: Any) -> Any:
+    r"""``value`` with characters XML 1.0 cannot hold written as ``\xNN`` (other values unchanged).
+
+    >>> xml_safe("a\x1b[31mb"), xml_safe(3)
+    ('a\\x1b[31mb', 3)
+    """
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", value) if isinstance(value, str) else value
 
 
-def flat(g: nx.MultiDiGraph, *, timeline: bool = False) -> nx.MultiDiGraph:
-    """A copy whose attributes are scalars (lists joined with '; '), with edge ids, and optionally start/end."""
+def csv_safe(value: Any) -> Any:
+    """A text cell that a spreadsheet would run as a formula, prefixed with ``'`` (OWASP); other values unchanged.
+
+    >>> csv_safe("=HYPERLINK(1)"), csv_safe("-5"), csv_safe(-5), csv_safe("Kenya")
+    ("'=HYPERLINK(1)", "'-5", -5, 'Kenya')
+    """
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def _scalars(d: dict[str, Any], clean: Callable[[Any], Any] = lambda v: v) -> dict[str, Any]:
+    return {_RENAMED.get(k, k): clean("; ".join(map(str, v)) if isinstance(v, list) else v) for k, v in d.items()}
+
+
+def flat(g: nx.MultiDiGraph, *, timeline: bool = False, clean: Callable[[Any], Any] = lambda v: v) -> nx.MultiDiGraph:
+    """A copy whose attributes are scalars (lists joined with '; '), with edge ids, and optionally start/end.
+
+    ``clean`` is applied to every node id and value (:func:`xml_safe` for the XML formats, :func:`csv_safe` for CSV).
+    """
     out = nx.MultiDiGraph(name="CCB Graph")
     programme_period = {n: (d.get("start_date"), d.get("end_date")) for n, d in g.nodes(data=True) if d.get("label") == "Programme"}
     for n, d in sorted(g.nodes(data=True)):
-        attrs = _scalars(d)
-        attrs["label"] = d.get("name") or n  # what Gephi and yEd display
+        attrs = _scalars(d, clean)
+        attrs["label"] = clean(d.get("name") or n)  # what Gephi and yEd display
         if timeline and n in programme_period:
             _set_period(attrs, *programme_period[n])
-        out.add_node(n, **attrs)
+        out.add_node(clean(n), **attrs)
     for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], e[2])):
-        attrs = _scalars(d)
+        attrs = _scalars(d, clean)
         attrs["relationship"] = attrs.pop("type", k)  # GEXF reserves an edge's "type" (directed/undirected)
         if timeline:
             period = programme_period.get(v if d.get("type") in ("FUNDS", "IMPLEMENTS") else u, (None, None))
             _set_period(attrs, d.get("valid_from") or period[0], d.get("valid_to") or period[1])
-        out.add_edge(u, v, key=k, id=f"{k}:{u}->{v}", **attrs)
+        out.add_edge(clean(u), clean(v), key=k, id=clean(f"{k}:{u}->{v}"), **attrs)
     return out
 
 
@@ -97,11 +125,11 @@ def _set_period(attrs: dict[str, Any], start: str | None, end: str | None) -> No
 
 
 def _gexf(g: nx.MultiDiGraph, path: Path) -> None:
-    nx.write_gexf(flat(g, timeline=True), path)
+    nx.write_gexf(flat(g, timeline=True, clean=xml_safe), path)
 
 
 def _graphml(g: nx.MultiDiGraph, path: Path) -> None:
-    nx.write_graphml(flat(g), path)
+    nx.write_graphml(flat(g, clean=xml_safe), path)
 
 
 def _json(g: nx.MultiDiGraph, path: Path) -> None:
@@ -116,17 +144,17 @@ def _json(g: nx.MultiDiGraph, path: Path) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
 
 
-def _csv_nodes(g: nx.MultiDiGraph, path: Path) -> None:
+def _csv_nodes(g: nx.MultiDiGraph, path: Path, raw: bool = False) -> None:
     rows = []
-    for n, d in flat(g).nodes(data=True):
+    for n, d in flat(g, clean=(lambda v: v) if raw else csv_safe).nodes(data=True):
         d = dict(d)
         rows.append({"Id": n, "Label": d.pop("label"), **d})
     _csv_rows(path, rows)
 
 
-def _csv_edges(g: nx.MultiDiGraph, path: Path) -> None:
+def _csv_edges(g: nx.MultiDiGraph, path: Path, raw: bool = False) -> None:
     rows = []
-    for u, v, d in flat(g).edges(data=True):
+    for u, v, d in flat(g, clean=(lambda v: v) if raw else csv_safe).edges(data=True):
         d = {k: x for k, x in d.items() if k != "id"}
         rows.append({"Source": u, "Target": v, "Type": "Directed", **d})
     _csv_rows(path, rows)
@@ -147,26 +175,61 @@ WRITERS: dict[str, list[tuple[str, Callable[[nx.MultiDiGraph, Path], None]]]] = 
 }
 
 
+def check_target(path: Path) -> None:
+    """Refuse a path that is not (or would not become) a regular file: a link, a device, a FIFO, a directory.
+
+    Writing there would replace a symbolic link (to /proc/self/fd/1, say) or a
+    device node with an ordinary file, or block on a FIFO.
+    """
+    if path.is_symlink():
+        raise ExportError(f"{path} is a symbolic link", "give the path of a regular file (or - for standard output)")
+    if path.exists() and not path.is_file():
+        kind = "a directory" if path.is_dir() else "a device, FIFO or other special file"
+        raise ExportError(f"{path} is {kind}, not a regular file", "give the path of a regular file (or - for standard output)")
+
+
+def atomic_write_all(jobs: list[tuple[Path, Callable[[Path], None]]]) -> None:
+    """Write each (path, writer) to a temporary file beside its path, then rename them all into place.
+
+    All or nothing: until every file is written, none is renamed, so a full
+    disk or a failing writer leaves neither a partial file nor a partial set
+    (CSV's nodes file without its edges file). An OS error is one line.
+    """
+    for path, _ in jobs:
+        check_target(path)
+    temps: list[Path] = []
+    try:
+        for path, write_to in jobs:
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            except OSError as e:
+                raise ExportError(f"cannot write in {path.parent}: {e.strerror}", "choose another -o path") from None
+            os.close(fd)
+            temps.append(Path(tmp))
+            try:
+                write_to(Path(tmp))
+            except OSError as e:
+                raise ExportError(f"cannot write {path}: {e.strerror or e}", "free some space, or choose another -o path") from None
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; an export is an ordinary file
+        for (path, _), tmp in zip(jobs, temps):
+            os.replace(tmp, path)
+    finally:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+
+
 def atomic_write(path: Path, write_to: Callable[[Path], None]) -> None:
     """Have ``write_to`` write a temporary file beside ``path``, then rename it into place (nothing left on failure)."""
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as e:
-        raise ExportError(f"cannot write in {path.parent}: {e.strerror}", "choose another -o path") from None
-    os.close(fd)
-    try:
-        write_to(Path(tmp))
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; an export is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_all([(path, write_to)])
 
 
-def write(g: nx.MultiDiGraph, fmt: str, path: str | Path) -> list[Path]:
+def write(g: nx.MultiDiGraph, fmt: str, path: str | Path, *, raw: bool = False) -> list[Path]:
     """Write ``g`` as ``fmt`` to ``path`` (CSV: the edges go to ``<stem>.edges.csv``); return the files written.
+
+    ``path`` ``-`` is standard output (one-file formats). CSV cells that a
+    spreadsheet would run as formulas get a leading ``'`` unless ``raw``.
 
     Examples
     --------
@@ -182,11 +245,24 @@ def write(g: nx.MultiDiGraph, fmt: str, path: str | Path) -> list[Path]:
     path = Path(path)
     if g.number_of_nodes() == 0:
         raise ExportError("nothing to export: the graph (or the filtered part) is empty", "load data, or widen --label / --type")
+    if str(path) == "-":
+        return _to_stdout(g, fmt)
     if not path.parent.is_dir():
         raise ExportError(f"no directory {path.parent}", "create it first, or choose another -o path")
-    written = []
-    for suffix, writer in WRITERS[fmt]:
-        target = path.with_name(path.stem + suffix) if suffix else path
-        atomic_write(target, lambda tmp, w=writer: w(g, tmp))
-        written.append(target)
-    return written
+    jobs = [(path.with_name(path.stem + suffix) if suffix else path,
+             (lambda tmp, w=writer: w(g, tmp, raw)) if fmt == "csv" else (lambda tmp, w=writer: w(g, tmp)))
+            for suffix, writer in WRITERS[fmt]]
+    atomic_write_all(jobs)
+    return [target for target, _ in jobs]
+
+
+def _to_stdout(g: nx.MultiDiGraph, fmt: str) -> list[Path]:
+    """``-o -``: one file's content on standard output (CSV is two files, so it needs a path)."""
+    if len(WRITERS[fmt]) > 1:
+        raise ExportError(f"{fmt} writes two files (nodes and edges)", "give -o a file path")
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d) / f"export.{fmt}"
+        WRITERS[fmt][0][1](g, tmp)
+        sys.stdout.buffer.write(tmp.read_bytes())
+        sys.stdout.flush()
+    return [Path("-")]
