@@ -154,6 +154,9 @@ def store_of(ctx: click.Context, *, read_only: bool = False, create: bool = Fals
     """Open the store once per command and close it when the command ends; only commands that load may create it."""
     store = open_store(ctx.obj["db"], read_only=read_only, create=create)
     ctx.call_on_close(store.close)
+    ctx.meta["ccb.store"] = store
+    if note := getattr(store, "recovered", None):  # a crashed write was rolled back on opening: say so once
+        info(f"note: {store.location}: {note}")
     return store
 
 
@@ -190,6 +193,8 @@ def load_each(files: tuple[Path, ...], dry_run: bool, load_one: Callable[[Path],
     failed = 0
     for i, f in enumerate(files):
         try:
+            if not dry_run and f.is_file():
+                _room_for(f)
             info(f"{f}: {load_one(f)}")
         except LoadError as e:
             if not dry_run:
@@ -206,6 +211,14 @@ def load_each(files: tuple[Path, ...], dry_run: bool, load_one: Callable[[Path],
                 click.echo(str(p), err=True)
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _room_for(f: Path) -> None:
+    """The embedded engine aborts the process if its log cannot be written: check for room first (4x the file, +1 MB)."""
+    ctx = click.get_current_context()
+    store = ctx.meta.get("ccb.store")
+    if store is not None and hasattr(store, "check_room"):
+        store.check_room(4 * f.stat().st_size + 1_000_000)
 
 
 FILES = click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))

@@ -3,14 +3,28 @@
 Writes go through Arrow tables, never through ``UNWIND`` of dicts: the
 engine matches dict rows by key position and types a column from its first
 values, so an all-null column of a DOUBLE property fails to bind. Per label,
-the keys already present are looked up (``LOAD FROM``), new rows are bulk
-copied (``COPY``, ~200k rows/s) and existing rows updated in place
-(``LOAD FROM ... MATCH ... SET``), all inside one transaction.
+the keys already present are looked up (``LOAD FROM``), new rows are
+inserted and existing rows updated in place (``LOAD FROM ... MATCH ...
+SET``), all inside one transaction.
+
+Atomic whatever instant the process dies. LadybugDB 0.22 does not recover a
+transaction that mixes ``COPY`` with other writes: killed during its COMMIT,
+the store came back with the SETs applied and the COPYed rows gone (measured:
+every kill between 1 and 80 ms into the COMMIT of a rename-plus-new-rows
+load). ``COPY`` (~200k rows/s) is therefore used only when the store was empty
+when the transaction began, where nothing can be updated; into a store that
+holds data, new rows go in by ``CREATE``, which the WAL replays with the
+SETs, all or nothing. A crash can also leave a torn last WAL record; the
+store is then opened replaying up to it (that last transaction never
+committed), and says so in :attr:`EmbeddedStore.recovered`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
+import resource
+import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -56,16 +70,45 @@ class EmbeddedStore(Store):
             p.parent.mkdir(parents=True, exist_ok=True)
         elif not p.exists():
             raise ConnectionFailed(f"no database at {p}", "run `ccb init` or `ccb load` first, or pass --db")
-        try:
-            self._db = ladybug.Database(str(p), read_only=read_only)
-        except RuntimeError as e:
-            raise _open_error(p, e) from None
+        self.recovered: str | None = None  # what recovery discarded on opening, if anything
+        self._db = self._open(p, read_only)
         self._conn = ladybug.Connection(self._db)
         self._conn.set_query_timeout(QUERY_TIMEOUT_MS)
         if not read_only:
             for stmt in _ddl():
                 self._run(stmt)
             self._add_new_columns()
+
+    def _open(self, p: Path, read_only: bool) -> Any:
+        try:
+            return ladybug.Database(str(p), read_only=read_only)
+        except RuntimeError as e:
+            text = str(e)
+        if read_only and "recovery is pending" in text:
+            # A crashed writer left recovery to do, and only a read-write open does it: do it, then open read-only.
+            try:
+                ladybug.Database(str(p), throw_on_wal_replay_failure=False).close()
+            except RuntimeError as e:
+                raise _open_error(p, e) from None
+            self.recovered = "the last write was interrupted; the store was recovered to its last complete commit"
+            return self._open_plain(p, read_only)
+        if _LOCK.search(text) or "does not match" in text:
+            raise _open_error(p, RuntimeError(text)) from None
+        # A kill -9 mid-COMMIT can tear the WAL's last record ("the WAL file is corrupted", "Reading past the end
+        # of the file"): that transaction never committed. Replay the WAL up to it; if that fails too, say why.
+        try:
+            db = ladybug.Database(str(p), read_only=read_only, throw_on_wal_replay_failure=False)
+        except RuntimeError:
+            raise _open_error(p, RuntimeError(text)) from None
+        self.recovered = "the last write was interrupted mid-commit and was discarded; everything committed before it is intact"
+        return db
+
+    @staticmethod
+    def _open_plain(p: Path, read_only: bool) -> Any:
+        try:
+            return ladybug.Database(str(p), read_only=read_only)
+        except RuntimeError as e:
+            raise _open_error(p, e) from None
 
     def _add_new_columns(self) -> None:
         """Add properties the schema gained since this store was made (new model fields go last, so COPY order holds)."""
@@ -81,22 +124,73 @@ class EmbeddedStore(Store):
     def write_stream(self, batches: Iterable[Batch], *, merge_rows: int = STREAM_ROWS) -> WriteSummary:
         summary = WriteSummary()
         copied: set[str] = set()  # node tables COPYed into in this transaction
+        bulk = self._empty()  # COPY only into an empty store: nothing there to update, so no COPY beside a SET
         self._run("BEGIN TRANSACTION")
         try:
             for batch in merged(batches, merge_rows):
                 for label in schema.nodes():
                     if rows := batch.node_rows(label):
-                        summary.add(label, self._write_nodes(schema.node(label), rows, copied))
+                        summary.add(label, self._write_nodes(schema.node(label), rows, copied, bulk))
                 for type_ in schema.rels():
                     if rows := batch.rel_rows(type_):
-                        summary.add(type_, self._write_rels(schema.rel(type_), rows))
-            self._run("COMMIT")
+                        summary.add(type_, self._write_rels(schema.rel(type_), rows, bulk))
+            try:
+                self._run("COMMIT")
+            except QueryError as e:
+                if "checkpoint failed" not in str(e):
+                    raise
+                raise self._after_failed_checkpoint(summary, str(e)) from None
         except BaseException:
             self._rollback()
             raise
         return summary
 
-    def _write_nodes(self, spec: schema.NodeSpec, rows: list[dict[str, Any]], copied: set[str]) -> WritePlan:
+    def _after_failed_checkpoint(self, summary: WriteSummary, text: str) -> StoreError:
+        """The engine said "committed, durable" but could not write its files (a full disk, a size limit).
+
+        That claim did not hold for bulk-copied rows (gone on reopening), so the
+        store is reopened, which runs recovery, and asked what it kept.
+        """
+        created = [(label, n) for label, n in summary.created.items() if n and label in schema.nodes()]
+        before = self._count(created[0][0]) - created[0][1] if created else None
+        with contextlib.suppress(Exception):
+            self._conn.close()
+            self._db.close()
+        reason = "the disk filled (or a file-size limit was reached) while committing"
+        try:
+            self._db = self._open(Path(self.location), False)
+            self._conn = ladybug.Connection(self._db)
+            kept = created and self._count(created[0][0]) > (before or 0)
+        except StoreError:
+            return StoreError(f"{reason}; the store could not be reopened to check what it kept", "free disk space, then open it again")
+        if kept:
+            return StoreError(f"{reason}: the write was kept, but the store could not finish writing its files",
+                              "free disk space; the store completes its checkpoint when next opened")
+        return StoreError(f"{reason}: nothing of this write was kept", "free disk space and load again")
+
+    def check_room(self, needed: int) -> None:
+        """Refuse a write that would not fit: LadybugDB aborts the whole process when a WAL write fails.
+
+        ``needed`` is the caller's estimate in bytes. Free space on the store's
+        file system and the process's file-size limit (RLIMIT_FSIZE) both count.
+        """
+        path = Path(self.location)
+        room = shutil.disk_usage(path.parent).free
+        soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+        if soft != resource.RLIM_INFINITY:
+            biggest = max((f.stat().st_size for f in path.parent.glob(path.name + "*") if f.is_file()), default=0)
+            room = min(room, soft - biggest)
+        if room < needed:
+            raise StoreError(f"not enough room to write {path}: {max(room, 0) / 1e6:.1f} MB available, this load needs about "
+                             f"{needed / 1e6:.1f} MB", "free disk space (or raise the file-size limit) and load again; nothing was written")
+
+    def _count(self, label: str) -> int:
+        return self._arrow_rows(f"MATCH (n:{label}) RETURN count(n) AS c", {})[0]["c"]
+
+    def _empty(self) -> bool:
+        return not any(self._arrow_rows(f"MATCH (n:{label}) RETURN 1 AS x LIMIT 1", {}) for label in schema.nodes())
+
+    def _write_nodes(self, spec: schema.NodeSpec, rows: list[dict[str, Any]], copied: set[str], bulk: bool = False) -> WritePlan:
         cols = [(p.name, p.type) for p in spec.props]
         # LOAD FROM binds columns as variables by name: prefix them so no
         # property name (end, from...) is read as a keyword.
@@ -104,7 +198,7 @@ class EmbeddedStore(Store):
         found = f"LOAD FROM $t MATCH (n:{spec.label} {{{spec.key}: _k}}) RETURN " + ", ".join(f"n.{c} AS {c}" for c, _ in cols)
         stored = {r[spec.key]: r for r in self._arrow_rows(found, {"t": keys})}
         plan = WritePlan.of(rows, stored, node_ident(spec.key))
-        if plan.new and spec.label not in copied:
+        if plan.new and bulk and spec.label not in copied:
             self._run(f"COPY {spec.label} FROM $t", {"t": _arrow(plan.new, cols)})
             copied.add(spec.label)
         elif plan.new:
@@ -123,7 +217,7 @@ class EmbeddedStore(Store):
             self._run(f"LOAD FROM $t MATCH (n:{spec.label} {{{spec.key}: _{spec.key}}}) SET {sets}", {"t": t})
         return plan
 
-    def _write_rels(self, spec: schema.RelSpec, rows: list[dict[str, Any]]) -> WritePlan:
+    def _write_rels(self, spec: schema.RelSpec, rows: list[dict[str, Any]], bulk: bool = False) -> WritePlan:
         sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
         pattern = spec.pattern(sk, dk, "_src", "_dst")
         pairs = pa.table({"_src": [r["src"] for r in rows], "_dst": [r["dst"] for r in rows]})
@@ -131,9 +225,16 @@ class EmbeddedStore(Store):
         stored = {(r["src"], r["dst"]): r for r in self._arrow_rows(found, {"t": pairs})}
         plan = WritePlan.of(rows, stored, rel_ident)
         cols = [("src", "STRING"), ("dst", "STRING")] + [(p.name, p.type) for p in spec.props]
-        if plan.new:
+        if plan.new and bulk:
             t = _arrow(plan.new, cols).rename_columns(["from", "to"] + [p.name for p in spec.props])
             self._run(f"COPY {spec.type} FROM $t", {"t": t})
+        elif plan.new:  # into a store that holds data: CREATE, which recovers with the SETs (see the module docstring)
+            t = _arrow(plan.new, cols).rename_columns(["_src", "_dst"] + [f"_{p.name}" for p in spec.props])
+            props = ", ".join(f"{p.name}: _{p.name}" for p in spec.props)
+            ends = f"(a:{spec.src} {{{sk}: _src}}), (b:{spec.dst} {{{dk}: _dst}})"
+            made = self._arrow_rows(f"LOAD FROM $t MATCH {ends} CREATE (a)-[e:{spec.type} {{{props}}}]->(b) RETURN count(e) AS c", {"t": t})
+            if made[0]["c"] != len(plan.new):  # MATCH skips a row whose end is missing, where COPY refuses it: refuse it too
+                raise StoreError(self._dangling(spec, plan.new), "load the node first; nothing of this write was kept")
         types = dict(cols)
         # Slow per row (~4k rows/s: the engine expands each pattern), which
         # is why unchanged rows and columns are never sent here.
@@ -143,6 +244,13 @@ class EmbeddedStore(Store):
             t = _arrow(rows_, group).rename_columns([f"_{c}" for c, _ in group])
             self._run(f"LOAD FROM $t MATCH {pattern} SET {sets}", {"t": t})
         return plan
+
+    def _dangling(self, spec: schema.RelSpec, rows: list[dict[str, Any]]) -> str:
+        for end, label in (("src", spec.src), ("dst", spec.dst)):
+            keys = {r[end] for r in rows}
+            if missing := sorted(keys - self.existing_keys(label, keys)):
+                return f"{spec.type}: no {label} with key {missing[0]!r} in the store"
+        return f"{spec.type}: a relationship's end is missing"
 
     def _arrow_rows(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         return self._run(statement, params).get_as_arrow().to_pylist()

@@ -335,3 +335,24 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_set(tmp_path: Path) -> No
                           capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
     assert run_.returncode == 1 and run_.stderr.count("\n") == 1 and "File too large" in run_.stderr, run_.stderr
     assert list(out_dir.iterdir()) == []  # neither the nodes file nor a temporary one
+
+
+def test_a_load_that_would_not_fit_is_refused_before_it_starts(tmp_path: Path) -> None:
+    """LadybugDB aborts the process when its log cannot be written; the load checks for room first (issue 13 #8)."""
+    from graph.embedded import EmbeddedStore
+    from graph.model import Organisation
+
+    db = tmp_path / "s.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend([Organisation(id=f"z{i}", name=f"z {i}", source="s") for i in range(10)]))
+    big = tmp_path / "big.yaml"
+    big.write_text("organisations:\n" + "".join(f"  - {{id: o{i}, name: org {i}, source: s}}\n" for i in range(6000)), encoding="utf-8")
+    limit = big.stat().st_size + 40_000  # room for the file, not for what loading it writes
+    script = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+              f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
+              "from cli import cli; sys.argv = ['ccb'] + sys.argv[1:]; cli()")
+    run_ = subprocess.run([sys.executable, "-c", script, "--db", str(db), "load", str(big)], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert run_.returncode == 1 and run_.stderr.count("\n") == 1 and "not enough room to write" in run_.stderr, run_.stderr
+    with EmbeddedStore(db, read_only=True) as s:
+        assert s.counts()["Organisation"] == 10
