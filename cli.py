@@ -244,9 +244,13 @@ def load(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
 @FILES
 @click.option("--cyber-only", is_flag=True, help="Keep only activities whose title or description names cyber capacity building.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Processes parsing each file (default: one per CPU).")
+@click.option("--schema", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Also validate against this XSD (IATI's iati-activities-schema.xsd, with its includes beside it); "
+                   "each violation is reported, and the load goes on.")
 @DRY_RUN
 @click.pass_context
-def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool, jobs: int | None, dry_run: bool) -> None:
+def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool, jobs: int | None, schema: Path | None,
+                  dry_run: bool) -> None:
     """Load IATI activity files (standard 2.01-2.03); each loads whole or not at all.
 
     A file is parsed by several processes and written as it is parsed,
@@ -259,12 +263,19 @@ def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool,
         # A bar on a terminal only: piped or captured stderr keeps just the summary lines.
         with click.progressbar(length=f.stat().st_size if f.is_file() else 0, label=f.name, file=sys.stderr, hidden=not sys.stderr.isatty(),
                                show_percent=True, show_eta=True) as bar:
-            report = iati.load_iati(store, f, cyber_only=cyber_only, dry_run=dry_run, jobs=jobs,
+            report = iati.load_iati(store, f, cyber_only=cyber_only, dry_run=dry_run, jobs=jobs, schema=schema,
                                     progress=lambda done: bar.update(done - bar.pos))
         for w in report.warnings:
             info(f"warning: {w}")
+        shown = report.schema_violations or []
+        for v in shown[: None if dry_run else 20]:  # a dry run lists every violation
+            info(f"schema: {f}: {v}")
+        if len(shown) > 20 and not dry_run:
+            info(f"schema: {f}: ... {len(shown) - 20} more (run with --dry-run to list all)")
         skipped = f", {report.skipped} skipped as not cyber-related" if cyber_only else ""
-        return f"{report.activities} activities{skipped}; {report.records} records ({_written(report.summary)})"
+        checked = ("schema not checked (--schema)" if report.schema_violations is None
+                   else f"{len(report.schema_violations)} schema violation(s)")
+        return f"{report.activities} activities{skipped}; {report.records} records ({_written(report.summary)}); {checked}"
 
     load_each(files, dry_run, one)
 

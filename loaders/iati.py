@@ -116,6 +116,7 @@ class IatiReport:
     summary: WriteSummary | None = None
     records: int = 0
     jobs: int = 1  # processes that parsed the file
+    schema_violations: list[str] | None = None  # None: not checked (no schema given)
 
 
 def classify(text: str) -> tuple[list[str], list[str]]:
@@ -155,18 +156,42 @@ def iso3_of(alpha2: str) -> str | None:
 
 # -- loading: a file streams into one transaction --------------------------------
 
+def schema_violations(path: str | Path, schema: str | Path) -> list[str]:
+    """Each way ``path`` breaks the XML schema ``schema`` (the published ``iati-activities-schema.xsd``), as "line N: message".
+
+    The schema's own includes (``iati-common.xsd``, ``xml.xsd``) are read from
+    beside it. An unreadable schema is a :class:`LoadError`.
+    """
+    try:
+        xsd = etree.XMLSchema(etree.parse(str(schema)))
+    except (OSError, etree.XMLSchemaParseError, etree.XMLSyntaxError) as e:
+        raise LoadError([Problem(str(schema), "file", "", f"not a usable XML schema: {str(e).splitlines()[0][:200]}")]) from None
+    try:
+        doc = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True))
+    except etree.XMLSyntaxError:
+        return []  # the loader itself names a malformed file
+    xsd.validate(doc)
+    return [f"line {e.line}: {e.message}" for e in xsd.error_log]
+
+
 def load_iati(store: Store, path: str | Path, *, cyber_only: bool = False, dry_run: bool = False,
-              jobs: int | None = None, progress: Callable[[int], None] | None = None) -> IatiReport:
+              jobs: int | None = None, progress: Callable[[int], None] | None = None,
+              schema: str | Path | None = None) -> IatiReport:
     """Load ``path`` into ``store`` in one transaction: all of it, or nothing on any error.
 
     Validated chunks of the file are written as they are parsed, inside one
     open transaction, so the loader's memory stays flat whatever the file's
     size; an error anywhere rolls the whole file back. ``jobs`` processes parse it
     (default: one per CPU; small files are parsed in this process).
-    ``progress`` is called with the bytes of the file read so far.
+    ``progress`` is called with the bytes of the file read so far. With
+    ``schema`` (the IATI XSD), the file is also validated against it and each
+    violation is reported in :attr:`IatiReport.schema_violations`; violations
+    do not stop the load (the loader's own checks decide what it can represent).
     """
+    violations = schema_violations(path, schema) if schema is not None else None
+
     def run(jobs: int | None) -> IatiReport:
-        report = IatiReport(str(path))
+        report = IatiReport(str(path), schema_violations=violations)
         batches = iter_iati(path, cyber_only=cyber_only, store=store, jobs=jobs, report=report, progress=progress)
         if dry_run:
             for _ in batches:

@@ -356,3 +356,43 @@ def test_a_load_that_would_not_fit_is_refused_before_it_starts(tmp_path: Path) -
     assert run_.returncode == 1 and run_.stderr.count("\n") == 1 and "not enough room to write" in run_.stderr, run_.stderr
     with EmbeddedStore(db, read_only=True) as s:
         assert s.counts()["Organisation"] == 10
+
+
+# A stand-in for the published iati-activities-schema.xsd (not bundled): each activity starts with its identifier.
+XSD = """<?xml version="1.0"?>
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
+  <xs:element name="iati-activities">
+    <xs:complexType><xs:sequence>
+      <xs:element name="iati-activity" maxOccurs="unbounded">
+        <xs:complexType><xs:sequence>
+          <xs:element name="iati-identifier" type="xs:string"/>
+          <xs:any processContents="skip" minOccurs="0" maxOccurs="unbounded"/>
+        </xs:sequence><xs:anyAttribute processContents="skip"/></xs:complexType>
+      </xs:element>
+    </xs:sequence><xs:anyAttribute processContents="skip"/></xs:complexType>
+  </xs:element>
+</xs:schema>
+"""
+
+
+def test_iati_schema_validation_reports_each_violation_and_a_count(tmp_path: Path) -> None:
+    xsd = tmp_path / "iati-activities-schema.xsd"
+    xsd.write_text(XSD, encoding="utf-8")
+    good = write_xml(tmp_path, activities(CYBER), "good.xml")
+    # the loader reads fields in any order; the schema wants the identifier first
+    bad_text = good.read_text(encoding="utf-8").replace("<iati-identifier>", '<activity-status code="2"/><iati-identifier>', 1)
+    bad = tmp_path / "bad.xml"
+    bad.write_text(bad_text, encoding="utf-8")
+    db = str(tmp_path / "s.lbdb")
+    ok = CliRunner().invoke(cli, ["--db", db, "load-iati", "--jobs", "1", "--schema", str(xsd), str(good)])
+    assert ok.exit_code == 0 and "0 schema violation(s)" in ok.stderr, ok.stderr
+    plain = CliRunner().invoke(cli, ["--db", db, "load-iati", "--jobs", "1", str(good)])
+    assert "schema not checked (--schema)" in plain.stderr
+    dry = CliRunner().invoke(cli, ["--db", db, "load-iati", "--jobs", "1", "--dry-run", "--schema", str(xsd), str(bad)])
+    lines = [x for x in dry.stderr.splitlines() if x.startswith("schema: ")]
+    assert len(lines) == 1 and "iati-identifier" in lines[0] and "line " in lines[0], dry.stderr
+    assert "1 schema violation(s)" in dry.stderr
+    unusable = tmp_path / "not.xsd"
+    unusable.write_text("<nope/>", encoding="utf-8")
+    out = CliRunner().invoke(cli, ["--db", db, "load-iati", "--schema", str(unusable), str(good)])
+    assert out.exit_code == 1 and "not a usable XML schema" in out.stderr and out.stderr.count("\n") == 1
