@@ -6,11 +6,11 @@ stderr and a non-zero exit; ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
-import re
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,6 @@ from typing import Any
 import click
 
 from graph import schema
-from graph.model import THEMES
 from graph.errors import CCBError, LoadError
 from graph.store import Store, cached, open_store
 from loaders import bundled, iati, indices, tabular, worldbank
@@ -30,7 +29,9 @@ from visualisations import charts
 from visualisations import export as exporters
 from visualisations import maps
 from visualisations import network as network_viz
+from visualisations import terminal
 from queries import identity as identity_queries
+from queries import terms
 
 FORMATS = ("table", "json", "csv")
 
@@ -39,73 +40,53 @@ FORMATS = ("table", "json", "csv")
 
 
 def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The shared ``--format`` option of every command that prints rows."""
+    """The shared output options of every command that prints rows: --format, --wide, --raw."""
 
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True, help="Output format.")
+    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
+                  help="table for reading; json and csv carry raw values (numbers as numbers) for programs.")
+    @click.option("--wide", is_flag=True, help="Table: every column on one line, whatever the terminal's width.")
     @click.option("--raw", is_flag=True, help="CSV: keep cells that start with = + - @ tab or CR as they are (by default they get a "
                                               "leading ' so a spreadsheet does not run them as formulas).")
     @functools.wraps(fn)
-    def wrapper(*args: Any, raw: bool = False, **kwargs: Any) -> Any:
-        click.get_current_context().meta["ccb.raw_csv"] = raw
+    def wrapper(*args: Any, raw: bool = False, wide: bool = False, **kwargs: Any) -> Any:
+        meta = click.get_current_context().meta
+        meta["ccb.raw_csv"], meta["ccb.wide"] = raw, wide
         return fn(*args, **kwargs)
 
     return wrapper
 
 
-def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None) -> None:
-    """Print ``rows`` as a terminal table, JSON (a list of objects) or CSV."""
+def limit_option(default: int | None = None) -> Callable[..., Any]:
+    """--limit: at most this many rows, the same in every command."""
+    return click.option("--limit", type=click.IntRange(1), default=default, show_default=default is not None, metavar="N",
+                        help="At most N rows.")
+
+
+def width() -> int | None:
+    """The table width: the terminal's (or $COLUMNS), 80 when there is no terminal; no limit with --wide."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.meta.get("ccb.wide"):
+        return None
+    return max(60, shutil.get_terminal_size((80, 24)).columns)
+
+
+def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None, empty: str | None = None) -> None:
+    """Print ``rows`` as a terminal table, JSON (a list of objects) or CSV; an empty answer says why (``empty``) on stderr."""
     if fmt == "json":
         click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False, default=str))
-        return
-    columns = list(dict.fromkeys(k for r in rows for k in r))
-    if fmt == "csv":
+    elif fmt == "csv":
         ctx = click.get_current_context(silent=True)
-        safe = (lambda v: v) if ctx is not None and ctx.meta.get("ccb.raw_csv") else exporters.csv_safe
-        w = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n")
-        w.writeheader()
-        w.writerows({k: safe(_cell(v)) for k, v in r.items()} for r in rows)
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, show_lines=False, header_style="bold")
-    cells = [[_printable(_cell(r.get(c))) for c in columns] for r in rows]
-    for i, c in enumerate(columns):
-        widest = max([len(c), *(len(row[i]) for row in cells)])
-        # short columns (codes, counts) never wrap; long text (names, explanations) takes the rest
-        table.add_column(c, overflow="fold", no_wrap=widest <= 24, min_width=min(widest, 24),
-                         justify="right" if _numeric(rows, c) else "left")
-    for row in cells:
-        table.add_row(*row)
-    # A terminal gets its own width; a file or pipe a wide one, so rows are not folded.
-    Console(soft_wrap=False, width=None if sys.stdout.isatty() else 240).print(table)
+        raw = ctx is not None and ctx.meta.get("ccb.raw_csv")
+        terminal.write_csv(rows, sys.stdout, safe=(lambda v: v) if raw else exporters.csv_safe)
+    elif rows:
+        text, hidden = terminal.table(rows, width=width(), title=title)
+        click.echo(text)
+        if hidden:
+            info(f"not shown at this width: {', '.join(hidden)} (--wide or --format csv shows every column)")
+    elif title:
+        click.echo(title)
     if not rows:
-        click.echo("(no rows)")
-
-
-def _cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, float):
-        return f"{v:,.2f}".rstrip("0").rstrip(".") if v != int(v) or abs(v) >= 1e4 else str(int(v))
-    if isinstance(v, list):
-        return "; ".join(_cell(x) for x in v)
-    if isinstance(v, dict):
-        return json.dumps(v, ensure_ascii=False, default=str)
-    return str(v)
-
-
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def _printable(text: str) -> str:
-    """Text for a terminal: control characters (ESC, BEL, CSI...) shown as ``\\xNN``, never sent to the terminal."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
-def _numeric(rows: Sequence[dict[str, Any]], col: str) -> bool:
-    vals = [r.get(col) for r in rows if r.get(col) is not None]
-    return bool(vals) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
+        info(f"{title + ': ' if title and fmt == 'table' else ''}{empty or 'no rows'}")
 
 
 def info(message: str) -> None:
@@ -116,7 +97,20 @@ def info(message: str) -> None:
 def notes(lines: Sequence[str], fmt: str) -> None:
     """Footer lines a reader needs beside the rows: under a table; on stderr when stdout is JSON or CSV."""
     for line in lines:
-        click.echo(line, err=fmt != "table")
+        if fmt == "table":
+            click.echo("\n".join(textwrap.wrap(line, width() or len(line), subsequent_indent="  ", break_on_hyphens=False)))
+        else:
+            click.echo(line, err=True)
+
+
+def why_empty(what: str, **filters: Any) -> str:
+    """The one line an empty answer prints: which filters left nothing, or that the store holds no programmes yet."""
+    store = click.get_current_context().meta.get("ccb.store")
+    if store is not None and not store.counts().get("Programme"):
+        return (f"{store.location} holds no programmes yet: build the demo store (`ccb demo`) and point at it, "
+                f"or load your own (`ccb load FILE`)")
+    said = [f"{k} {v}" for k, v in filters.items() if v not in (None, "", False) and str(v) != "any year"]
+    return f"no {what}" + (f" for {', '.join(said)}: widen or drop a filter" if said else " in the graph")
 
 
 # -- the group ---------------------------------------------------------------------
@@ -135,7 +129,11 @@ class CCBGroup(click.Group):
             ctx.exit(1)
 
 
-@click.group(cls=CCBGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=CCBGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog="""\b
+Examples:
+  ccb demo
+  ccb --db ~/.local/share/ccb/ccb-demo.lbdb gaps --limit 10
+""")
 @click.option(
     "--db",
     envvar="CCB_DB",
@@ -163,7 +161,11 @@ def store_of(ctx: click.Context, *, read_only: bool = False, create: bool = Fals
 # -- commands ----------------------------------------------------------------------
 
 
-@cli.command()
+@cli.command(epilog="""\b
+Examples:
+  ccb --db my.lbdb init
+  ccb --db bolt://localhost:7687 init --no-reference
+""")
 @click.option("--no-reference", is_flag=True, help="Create the schema only; skip the bundled country reference data.")
 @click.pass_context
 def init(ctx: click.Context, no_reference: bool) -> None:
@@ -225,7 +227,11 @@ FILES = click.argument("files", nargs=-1, required=True, type=click.Path(dir_oka
 DRY_RUN = click.option("--dry-run", is_flag=True, help="Validate only; list every problem and write nothing.")
 
 
-@cli.command()
+@cli.command(epilog="""\b
+Examples:
+  ccb load --dry-run my-programmes.yaml
+  ccb load my-programmes.yaml funds.csv
+""")
 @FILES
 @DRY_RUN
 @click.pass_context
@@ -240,7 +246,11 @@ def load(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
     load_each(files, dry_run, one)
 
 
-@cli.command("load-iati")
+@cli.command("load-iati", epilog="""\b
+Examples:
+  ccb load-iati --dry-run activities.xml
+  ccb load-iati --cyber-only --jobs 2 activities.xml
+""")
 @FILES
 @click.option("--cyber-only", is_flag=True, help="Keep only activities whose title or description names cyber capacity building.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Processes parsing each file (default: one per CPU).")
@@ -280,7 +290,11 @@ def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool,
     load_each(files, dry_run, one)
 
 
-@cli.command("load-indices")
+@cli.command("load-indices", epilog="""\b
+Examples:
+  ccb load-indices gci-2024.csv
+  ccb load-indices --dry-run gci-2024.csv
+""")
 @FILES
 @DRY_RUN
 @click.pass_context
@@ -295,7 +309,11 @@ def load_indices_cmd(ctx: click.Context, files: tuple[Path, ...], dry_run: bool)
     load_each(files, dry_run, one)
 
 
-@cli.command("load-world-bank")
+@cli.command("load-world-bank", epilog="""\b
+Examples:
+  ccb load-world-bank CLASS.xlsx --vintage FY26
+  ccb load-world-bank --dry-run CLASS.xlsx
+""")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--vintage", metavar="FYnn", help="The fiscal year the file classifies for, e.g. FY26 (shown beside every income group).")
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
@@ -308,9 +326,6 @@ def load_world_bank_cmd(ctx: click.Context, file: Path, vintage: str | None, dry
     https://datahelpdesk.worldbank.org/knowledgebase/articles/906519 ;
     run `ccb init` first so the countries exist.
 
-    \b
-    Example:
-      ccb load-world-bank CLASS.xlsx --vintage FY26
     """
     report = worldbank.load_world_bank(store_of(ctx), file, vintage=vintage, dry_run=dry_run)
     done = "would classify" if dry_run else "classified"
@@ -318,21 +333,26 @@ def load_world_bank_cmd(ctx: click.Context, file: Path, vintage: str | None, dry
          f"(aggregates such as WLD, or CHI)" + (f"; not in the store: {', '.join(report.not_in_store)}" if report.not_in_store else ""))
 
 
-@cli.command()
+@cli.command(epilog="""\b
+Examples:
+  ccb duplicates
+  ccb duplicates --threshold 80 --format csv
+""")
 @click.option("--threshold", type=click.IntRange(50, 100), default=88, show_default=True, help="Name similarity (0-100) from which a pair is listed.")
-@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@limit_option(50)
 @output_options
 @click.pass_context
 def duplicates(ctx: click.Context, threshold: int, limit: int, fmt: str) -> None:
     """List organisations that are probably the same body, with the evidence."""
-    emit(identity_queries.duplicate_organisations(store_of(ctx), threshold=threshold)[:limit], fmt)
+    emit(identity_queries.duplicate_organisations(store_of(ctx), threshold=threshold)[:limit], fmt,
+         empty=f"no two organisations look like the same body at similarity {threshold} (a lower --threshold lists looser pairs)")
 
 
 def period_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The shared --from / --to options, passed on as one ``window``."""
 
-    @click.option("--from", "year_from", type=int, metavar="YEAR", help="Only programmes active in or after this year.")
-    @click.option("--to", "year_to", type=int, metavar="YEAR", help="Only programmes active in or before this year.")
+    @click.option("--from", "year_from", type=int, metavar="YEAR", help="Only what is active in or after this year.")
+    @click.option("--to", "year_to", type=int, metavar="YEAR", help="Only what is active in or before this year.")
     @functools.wraps(fn)
     def wrapper(*args: Any, year_from: int | None, year_to: int | None, **kwargs: Any) -> Any:
         return fn(*args, window=analysis.Window(year_from, year_to), **kwargs)
@@ -342,16 +362,28 @@ def period_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def window_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--from / --to and --limit, shared by the analyses."""
-    return period_options(click.option("--limit", type=click.IntRange(1), default=None, help="At most this many rows.")(fn))
+    return period_options(limit_option()(fn))
+
+
+def _term(resolve: Callable[[str], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A Click callback that turns what was typed into the graph's own term (queries.terms), or one clear error."""
+    return lambda ctx, param, value: None if value is None else resolve(value)
 
 
 AGENCIES = click.option("--agencies", is_flag=True, help="Count funding agencies apart instead of rolling them up to their donor state or bloc.")
-THEME = click.option("--theme", type=click.Choice(sorted(THEMES)), help="GFCE theme: A policy, B incidents, C cybercrime, D skills, E standards.")
+THEME = click.option("--theme", metavar="THEME", callback=_term(terms.theme),
+                     help="GFCE theme, by letter or name: A policy, B incidents, C cybercrime, D skills, E standards.")
+REGION = click.option("--region", metavar="REGION", callback=_term(terms.region),
+                      help="Only this UN M49 region or sub-region (any case: 'western africa').")
 
 
-@cli.command()
-@click.option("--country", metavar="ISO3", help="Who supports this country.")
-@click.option("--funder", metavar="ORG_ID", help="Whom this organisation supports.")
+@cli.command(epilog="""\b
+Examples:
+  ccb supports --country Kenya
+  ccb supports --funder eu --by funder --format csv
+""")
+@click.option("--country", metavar="COUNTRY", help="Who supports this country (ISO code or name).")
+@click.option("--funder", metavar="ORG", help="Whom this organisation supports (id, name or alias; a donor country's name).")
 @click.option("--by", type=click.Choice(["pair", "country", "funder"]), default="pair", show_default=True, help="One row per funder and country, per country, or per funder.")
 @THEME
 @AGENCIES
@@ -366,7 +398,7 @@ def supports(ctx: click.Context, country: str | None, funder: str | None, by: st
     counted whole, never split across countries.
     """
     rows = analysis.supports(store_of(ctx), country=country, funder=funder, theme=theme, window=window, by=by, agencies=agencies)
-    emit(rows[:limit], fmt)
+    emit(rows[:limit], fmt, empty=why_empty("funded programme", country=country, funder=funder, theme=theme, years=window))
 
 
 def need_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -385,14 +417,11 @@ def need_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 @cli.command(epilog="""\b
 Examples:
-  ccb gaps --limit 20
-  ccb gaps --region "Western Africa" --theme C
-  ccb gaps --weight income=0.5 --weight gci=0.2 --sensitivity
-  ccb gaps --by subregion --from 2020
-  ccb gaps --by theme --min-need 0.6 --format csv
+  ccb gaps --region "western africa" --theme cybercrime --limit 10
+  ccb gaps --by subregion --from 2020 --sensitivity
 """)
 @click.option("--by", type=click.Choice(["country", "region", "subregion", "theme"]), default="country", show_default=True)
-@click.option("--region", help="Only this UN M49 region or sub-region (by country or theme).")
+@REGION
 @click.option("--min-need", type=click.FloatRange(0, 1), default=0.5, show_default=True, help="With --by theme: the theme need from which a gap is shown.")
 @click.option("--sensitivity", is_flag=True, help="Also print how the top 20 moves when each weight moves by ±25 % "
                                                    "(with --format json or csv, print only that table).")
@@ -421,17 +450,25 @@ def gaps(ctx: click.Context, by: str, region: str | None, min_need: float, sensi
         rows = analysis.theme_gaps(store, min_need=min_need, region=region, window=window, weights=weights, all_countries=all_countries)
     else:
         rows = analysis.region_gaps(store, theme=theme, window=window, level=by, countries=report.rows)
+    empty = why_empty("recipient state ranked" if by != "theme" else f"country with an uncovered theme of need {min_need} or more",
+                      region=region, theme=theme, years=window)
+    if not all_countries and by != "theme":
+        empty += "; --all-countries ranks territories and high-income countries too"
     if sensitivity and fmt != "table":  # one document on stdout: the sensitivity table
-        emit(report.sensitivity, fmt)
+        emit(report.sensitivity, fmt, empty=empty)
     else:
-        emit(rows[:limit], fmt)
+        emit(rows[:limit], fmt, empty=empty)
     notes(report.notes(), fmt)
     if sensitivity and fmt == "table":
         emit(report.sensitivity, fmt, title=f"Sensitivity of the top {report.top}: each weight x0.75 and x1.25")
 
 
-@cli.command()
-@click.option("--region", help="Only this UN M49 region or sub-region.")
+@cli.command(epilog="""\b
+Examples:
+  ccb concentration --region Africa --limit 10
+  ccb concentration --agencies --format json
+""")
+@REGION
 @AGENCIES
 @window_options
 @output_options
@@ -442,7 +479,8 @@ def concentration(ctx: click.Context, region: str | None, agencies: bool, window
     Agencies and funds count with the state or bloc they belong to (the
     FCDO and the CSSF are the United Kingdom); --agencies counts them apart.
     """
-    emit(analysis.concentration(store_of(ctx), window=window, region=region, agencies=agencies)[:limit], fmt)
+    emit(analysis.concentration(store_of(ctx), window=window, region=region, agencies=agencies)[:limit], fmt,
+         empty=why_empty("country with funded programmes", region=region, years=window))
 
 
 def breakdown_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -460,7 +498,11 @@ def breakdown_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@cli.command("breakdown")
+@cli.command("breakdown", epilog="""\b
+Examples:
+  ccb breakdown --by theme
+  ccb breakdown --by funder --measure amount --currency EUR
+""")
 @breakdown_options
 @window_options
 @output_options
@@ -471,14 +513,19 @@ def breakdown_cmd(ctx: click.Context, by: str, measure: str, currency: str | Non
 
     A programme reaching several groups counts in each, so rows do not add up.
     """
-    emit(analysis.breakdown(store_of(ctx), by=by, measure=measure, currency=currency, theme=theme, window=window, agencies=agencies)[:limit], fmt)
+    rows = analysis.breakdown(store_of(ctx), by=by, measure=measure, currency=currency, theme=theme, window=window, agencies=agencies)
+    emit(rows[:limit], fmt, empty=why_empty("programme", theme=theme, years=window))
 
 
-@cli.command()
-@click.option("--org", metavar="ORG_ID", help="Only opportunities for this organisation.")
-@click.option("--funder", metavar="ORG_ID", help="Co-funding: funders most like this one, and where only they go.")
+@cli.command(epilog="""\b
+Examples:
+  ccb partners --org interpol --limit 5
+  ccb partners --funder Japan
+""")
+@click.option("--org", metavar="ORG", help="Only opportunities for this organisation (id, name or alias).")
+@click.option("--funder", metavar="ORG", help="Co-funding: funders most like this one, and where only they go.")
 @AGENCIES
-@click.option("--limit", type=click.IntRange(1), default=30, show_default=True)
+@limit_option(30)
 @output_options
 @click.pass_context
 def partners(ctx: click.Context, org: str | None, funder: str | None, agencies: bool, limit: int, fmt: str) -> None:
@@ -489,53 +536,104 @@ def partners(ctx: click.Context, org: str | None, funder: str | None, agencies: 
     """
     store = store_of(ctx)
     rows = network.cofunders(store, funder, limit=limit, agencies=agencies) if funder else network.partners(store, org=org, limit=limit)
-    emit(rows, fmt)
+    what = (f"other funder shares a country or theme with {funder}" if funder
+            else "pair of organisations shares countries or themes without already working together")
+    emit(rows, fmt, empty=why_empty(what, org=org))
 
 
-@cli.command()
-@click.option("--limit", type=click.IntRange(1), default=20, show_default=True)
+@cli.command(epilog="""\b
+Examples:
+  ccb brokers --limit 10
+  ccb brokers --org oas --format json
+""")
+@click.option("--org", metavar="ORG", help="Only this organisation's standing.")
+@limit_option(20)
 @output_options
 @click.pass_context
-def brokers(ctx: click.Context, limit: int, fmt: str) -> None:
+def brokers(ctx: click.Context, org: str | None, limit: int, fmt: str) -> None:
     """Who connects otherwise separate groups: betweenness, Burt's constraint and effective size."""
-    emit(network.brokers(store_of(ctx), limit=limit), fmt)
+    emit(network.brokers(store_of(ctx), limit=limit, org=org), fmt,
+         empty=why_empty("organisation works with another (no shared programme or partnership)", org=org))
 
 
-@cli.command()
+@cli.command(epilog="""\b
+Examples:
+  ccb communities
+  ccb communities --resolution 2 --limit 5
+""")
 @click.option("--resolution", type=click.FloatRange(0.01, 10), default=1.0, show_default=True, help="Louvain resolution: higher gives smaller communities.")
+@limit_option()
 @output_options
 @click.pass_context
-def communities(ctx: click.Context, resolution: float, fmt: str) -> None:
+def communities(ctx: click.Context, resolution: float, limit: int | None, fmt: str) -> None:
     """Louvain communities of the collaboration graph (seeded: the same data gives the same answer)."""
-    emit(network.communities(store_of(ctx), resolution=resolution), fmt)
+    emit(network.communities(store_of(ctx), resolution=resolution)[:limit], fmt,
+         empty=why_empty("organisation works with another (no shared programme or partnership)"))
 
 
-@cli.command("match")
+@cli.command("match", epilog="""\b
+Examples:
+  ccb match Kenya
+  ccb match KEN --theme cybercrime --limit 5
+""")
 @click.argument("country")
 @THEME
 @window_options
 @output_options
 @click.pass_context
 def match_cmd(ctx: click.Context, country: str, theme: str | None, window: Any, limit: int | None, fmt: str) -> None:
-    """Who could help COUNTRY with a theme it has no programme on (or --theme), with reasons."""
-    emit(profile_queries.match(store_of(ctx), country, theme=theme, window=window, limit=limit or 10), fmt)
+    """Who could help COUNTRY (ISO code or name) with a theme it has no programme on (or --theme), with reasons.
+
+    Without --theme, up to 10 organisations for each uncovered theme.
+    """
+    rows = profile_queries.match(store_of(ctx), country, theme=theme, window=window)
+    if theme:
+        empty = why_empty(f"organisation has a programme on theme {theme}", years=window)
+    else:
+        empty = (f"{country} has programmes on every GFCE theme ({window}): give --theme to see who else works on one"
+                 if ctx.meta["ccb.store"].counts().get("Programme") else why_empty("programme"))
+    emit(rows[:limit], fmt, empty=empty)
 
 
-@cli.command("profile")
+# Why a section of a profile can be empty: what the graph does not hold about its subject.
+PROFILE_EMPTY = {
+    "Need indicators": "no index value for {name} in the graph (`ccb load-indices`)",
+    "Supported by": "no funded programme targets {name}",
+    "Gap": "{name} is not ranked: high income, a territory, or of unknown need (`ccb gaps --all-countries` ranks it)",
+    "Concentration": "no funded programme targets {name}",
+    "Programmes": "{name} funds or implements no programme",
+    "Collaborators": "{name} shares no programme with another organisation and has no partnership",
+    "Broker standing": "{name} takes part in no programme, so it has no place in the collaboration graph",
+    "Partnership opportunities": "no organisation shares {name}'s countries and themes without already working with it",
+}
+
+
+@cli.command("profile", epilog="""\b
+Examples:
+  ccb profile Kenya
+  ccb profile fcdo --format json
+""")
 @click.argument("name")
 @output_options
 @click.pass_context
 def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
-    """One organisation (id or name) or country (ISO code or name) on a page."""
+    """One organisation (id, name or alias) or country (ISO code or name) on a page."""
     sections = profile_queries.profile(store_of(ctx), name)
+    subject = str(next((r.get("name") for r in sections[0][1]), name)) if sections and sections[0][1] else name
     if fmt == "table":
-        for title, rows in sections:
-            emit(rows, fmt, title=title)
+        for i, (title, rows) in enumerate(sections):
+            if i:
+                click.echo()
+            emit(rows, fmt, title=title, empty=PROFILE_EMPTY.get(title, "none").format(name=subject))
     else:
         emit([{"section": title, **r} for title, rows in sections for r in rows], fmt)
 
 
-@cli.command()
+@cli.command(epilog="""\b
+Examples:
+  ccb export --format gexf -o ccb.gexf
+  ccb export --format graphml -o funding.graphml --label Organisation --label Programme --type FUNDS
+""")
 @click.option("--format", "fmt", type=click.Choice(exporters.FORMATS), required=True, help="gexf (Gephi, with a timeline), graphml, json (node-link), csv (nodes + edges files).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write.")
 @click.option("--label", "labels", multiple=True, help="Only these node labels (repeat); default all.")
@@ -553,18 +651,26 @@ def export(ctx: click.Context, fmt: str, output: Path, labels: tuple[str, ...], 
     info(f"{g.number_of_nodes()} nodes, {g.number_of_edges()} relationships")
 
 
-@cli.group()
+@cli.group(epilog="""\b
+Examples:
+  ccb viz network --around Kenya -o kenya.html
+  ccb viz map -o priority.html
+""")
 def viz() -> None:
     """Figures: an offline network page, a world map, charts."""
 
 
-@viz.command("network")
+@viz.command("network", epilog="""\b
+Examples:
+  ccb viz network --around Kenya --depth 2 -o kenya.html
+  ccb viz network --view collaboration --theme C -o cybercrime.html
+""")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
 @click.option("--around", metavar="NAME", help="Only what is within --depth steps of this country or organisation.")
 @click.option("--depth", type=click.IntRange(1, 6), default=1, show_default=True)
 @click.option("--view", type=click.Choice(sorted(network_viz.VIEWS)), default="whole", show_default=True,
               help="whole graph; organisations linked by shared programmes; or funders linked to the countries they support.")
-@click.option("--region", help="Only countries of this UN M49 region or sub-region.")
+@REGION
 @period_options
 @THEME
 @click.option("--max-nodes", type=click.IntRange(10), default=network_viz.MAX_NODES, show_default=True, help="Above this, programmes are folded into weighted funder-country links.")
@@ -581,11 +687,15 @@ def viz_network(ctx: click.Context, output: Path, around: str | None, depth: int
     info(f"wrote {output}")
 
 
-@viz.command("map")
+@viz.command("map", epilog="""\b
+Examples:
+  ccb viz map --measure programmes -o map.png
+  ccb viz map --region Africa --theme C -o africa.html
+""")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write: .html (offline, hover for values), .svg or .png.")
 @click.option("--measure", type=click.Choice(sorted(maps.MEASURES)), default="priority", show_default=True,
               help="priority (need against support), need, programmes or funders, per country.")
-@click.option("--region", help="Only this UN M49 region or sub-region (others show as no data).")
+@REGION
 @need_options
 @THEME
 @period_options
@@ -607,7 +717,11 @@ def viz_map(ctx: click.Context, output: Path, measure: str, region: str | None, 
     info(f"wrote {output} ({sum(v is not None for v in data.values.values())} countries with a value)")
 
 
-@viz.command("chart")
+@viz.command("chart", epilog="""\b
+Examples:
+  ccb viz chart --by funder --top 10 -o funders.png
+  ccb viz chart --by year -o years.svg
+""")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write: .png or .svg.")
 @breakdown_options
 @click.option("--kind", type=click.Choice(charts.KINDS), help="bar or line [default: line by year, else bar]")
@@ -628,7 +742,7 @@ def viz_chart(ctx: click.Context, output: Path, by: str, measure: str, currency:
 @cli.command(epilog="""\b
 Examples:
   ccb check
-  ccb check --format json | jq '.[] | select(.count > 0)'
+  ccb check --examples 20 --format json
 """)
 @click.option("--examples", type=click.IntRange(0), default=5, show_default=True, help="Records listed per rule.")
 @output_options
@@ -644,7 +758,11 @@ def check(ctx: click.Context, examples: int, fmt: str) -> None:
         raise click.exceptions.Exit(1)
 
 
-@cli.command()
+@cli.command(epilog="""\b
+Examples:
+  ccb stats
+  ccb stats --format json
+""")
 @output_options
 @click.pass_context
 def stats(ctx: click.Context, fmt: str) -> None:
@@ -667,7 +785,11 @@ def _param(values: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-@cli.command()
+@cli.command(epilog="""\b
+Examples:
+  ccb query 'MATCH (p:Programme)-[:TARGETS]->(c:Country {iso3: $iso}) RETURN p.name AS programme' -p iso=KEN
+  ccb query --format csv "MATCH (o:Organisation) RETURN o.id AS id, o.name AS name ORDER BY id"
+""")
 @click.argument("cypher", required=False)
 @click.option("--file", "file_", type=click.File("r"), help="Read the query from a file.")
 @click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Query parameter (JSON value or text); repeat.")
@@ -679,10 +801,13 @@ def query(ctx: click.Context, cypher: str | None, file_: Any, params: tuple[str,
     if bool(cypher) == bool(file_):
         raise click.UsageError("give the query as an argument or with --file, not both")
     text = cypher or file_.read()
-    emit(store_of(ctx).query(text, _param(params), write=write), fmt)
+    emit(store_of(ctx).query(text, _param(params), write=write), fmt, empty="the query returned no rows")
 
 
-@cli.command()
+@cli.command(epilog="""\b
+Examples:
+  ccb clear --yes
+""")
 @click.option("--yes", is_flag=True, help="Confirm: delete every node and relationship.")
 @click.pass_context
 def clear(ctx: click.Context, yes: bool) -> None:
@@ -694,32 +819,72 @@ def clear(ctx: click.Context, yes: bool) -> None:
     info(f"cleared {store.kind} store at {store.location}")
 
 
-@cli.command()
-@click.option("--db", "demo_db", type=click.Path(path_type=Path), help="Where to build the demo store (default: a ccb-demo store beside the default one).")
-@output_options
-@click.pass_context
-def demo(ctx: click.Context, demo_db: Path | None, fmt: str) -> None:
-    """Build a fresh embedded store from the bundled real data and print a briefing."""
-    from graph.embedded import EmbeddedStore
+def _demo_target(ctx: click.Context, demo_db: Path | None) -> str:
+    """Where the demo goes: `demo --db`, else `ccb --db` / $CCB_DB, else ccb-demo.lbdb beside the default store."""
     from graph.store import default_db_path
 
-    path = demo_db or default_db_path().with_name("ccb-demo.lbdb")
-    bundled.remove_embedded(path)
-    store = EmbeddedStore(path)
+    return str(demo_db or ctx.obj["db"] or default_db_path().with_name("ccb-demo.lbdb"))
+
+
+def _demo_marker(path: Path) -> Path:
+    return path.with_name(path.name + ".ccb-demo")
+
+
+@cli.command(epilog="""\b
+Examples:
+  ccb demo
+  ccb --db demo.lbdb demo --format json
+""")
+@click.option("--db", "demo_db", type=click.Path(path_type=Path), metavar="PATH|URI",
+              help="Where to build it; the same as `ccb --db` (default: ccb-demo.lbdb beside the default store).")
+@click.option("--yes", is_flag=True, help="Replace the graph at the target even though the demo did not build it.")
+@output_options
+@click.pass_context
+def demo(ctx: click.Context, demo_db: Path | None, yes: bool, fmt: str) -> None:
+    """Build a store from the bundled real data and print a briefing.
+
+    The target is replaced only when it is new, empty or an earlier demo
+    store; any other graph needs --yes.
+    """
+    from graph.embedded import EmbeddedStore
+    from graph.store import is_neo4j_uri
+
+    target = _demo_target(ctx, demo_db)
+    embedded = not is_neo4j_uri(target)
+    ours = embedded and (_demo_marker(Path(target)).exists() or Path(target).name == "ccb-demo.lbdb")
+    if not ours and (not embedded or Path(target).exists()):
+        with open_store(target) as existing:
+            held = sum(v for k, v in existing.counts().items() if k in schema.nodes())
+            if held and not yes:
+                raise CCBError(f"{existing.location} holds a graph ({held:,} nodes) that the demo did not build; nothing was changed",
+                               "pass --yes to replace it with the demo, or choose another --db")
+            if held and not embedded:
+                existing.clear()
+    if embedded:
+        bundled.remove_embedded(Path(target))
+        store: Store = EmbeddedStore(target)
+    else:
+        store = open_store(target)
     ctx.call_on_close(store.close)
+    ctx.meta["ccb.store"] = store
     for f in bundled.DEMO_FILES:
         report = tabular.load_file(store, f)
         info(f"loaded {f.name}: {report.records} records")
     for f in bundled.INDEX_FILES:
         report = indices.load_indices(store, f)
         info(f"loaded {f.name}: {report.records} records")
+    if embedded:
+        _demo_marker(Path(target)).write_text("built by `ccb demo`: `ccb demo` may replace this store\n", encoding="utf-8")
     sections = briefing.briefing(store)
     if fmt == "table":
-        for title, rows in sections:
+        for i, (title, rows) in enumerate(sections):
+            if i:
+                click.echo()
             emit(rows, fmt, title=title)
     else:  # one document for pipes: every row tagged with its section
         emit([{"section": title, **r} for title, rows in sections for r in rows], fmt)
-    info(f"demo store: {path} (explore it with `ccb --db {path} query ...`)")
+    where = f"export CCB_DB={target}" if embedded else f"ccb --db {target} ..."
+    info(f"demo store: {store.location}; point later commands at it with `{where}` (or `ccb --db {target} ...`)")
 
 
 def main() -> None:

@@ -329,6 +329,8 @@ def open_store(db: str | os.PathLike[str] | None = None, *, read_only: bool = Fa
     not exist is an error (a typo must not become a new, empty store).
     """
     db = str(db or os.environ.get("CCB_DB") or default_db_path())
+    if not is_neo4j_uri(db):
+        db = os.path.expanduser(db)  # "~/..." from Python or a quoted shell argument
     if not create and not is_neo4j_uri(db) and not Path(db).exists():
         raise StoreError(f"no store at {db}", "create one with `ccb init` (or `ccb demo` for the bundled data), or pass --db")
     if is_neo4j_uri(db):

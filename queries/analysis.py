@@ -21,15 +21,13 @@ from typing import Any
 
 from graph.errors import CCBError
 from graph.model import THEMES
-from graph.names import suggest
 from graph.store import Store, cached
-from queries import named, need
+from queries import named, need, terms
+from queries.terms import Terms, UnknownName
 
 Row = dict[str, Any]
 
 
-class UnknownName(CCBError):
-    """A country, organisation or theme that is not in the graph."""
 
 
 @dataclass(frozen=True)
@@ -40,8 +38,7 @@ class Window:
     year_to: int | None = None
 
     def __post_init__(self) -> None:
-        if self.year_from and self.year_to and self.year_to < self.year_from:
-            raise CCBError(f"--to {self.year_to} is before --from {self.year_from}")
+        terms.years(self.year_from, self.year_to)
 
     def overlaps(self, start: str | None, end: str | None) -> bool:
         if self.year_to is not None and start and int(start[:4]) > self.year_to:
@@ -77,7 +74,7 @@ def flows(store: Store, window: Window = Window(), *, theme: str | None = None) 
     and its ``donor`` (the state or bloc that funder is part of; itself when
     it is part of nothing).
     """
-    _check_theme(theme)
+    theme = terms.theme(theme)
     up = donors(store)
     out = []
     for r in store.query(named.FLOWS):
@@ -91,11 +88,6 @@ def flows(store: Store, window: Window = Window(), *, theme: str | None = None) 
     return sorted(out, key=lambda r: (r["iso3"], r["programme"], r["funder"] or ""))
 
 
-def _check_theme(theme: str | None) -> None:
-    if theme is not None and theme not in THEMES:
-        raise UnknownName(f"unknown GFCE theme {theme!r}", "themes are A (policy), B (incident management), C (cybercrime), D (skills), E (standards)")
-
-
 def _money(rows: Iterable[Row]) -> dict[str, float]:
     """Known amounts per currency, counting each programme-country pair once."""
     seen, out = set(), defaultdict(float)
@@ -106,15 +98,9 @@ def _money(rows: Iterable[Row]) -> dict[str, float]:
     return dict(sorted(out.items()))
 
 
-def _fmt_money(m: dict[str, float]) -> str | None:
-    return "; ".join(f"{c} {v:,.0f}" for c, v in m.items()) or None
-
-
-def _check_name(store: Store, label: str, value: str, query: str) -> None:
-    known = [r["k"] for r in store.query(query)]
-    if value not in known:
-        hint = suggest(value, known, f"see `ccb query \"MATCH (n:{label}) RETURN n LIMIT 20\"`")
-        raise UnknownName(f"no {label} {value!r} in the graph", hint)
+def _per_currency(m: dict[str, float]) -> dict[str, float] | None:
+    """Sums per currency as raw numbers (``{"EUR": 4200000.0}``), or None when nothing is known: never converted."""
+    return dict(sorted(m.items())) or None
 
 
 def _budgets(rows: Iterable[Row]) -> tuple[dict[str, float], int, int]:
@@ -147,15 +133,16 @@ def supports(store: Store, *, country: str | None = None, funder: str | None = N
     >>> s = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "g.lbdb"))
     >>> _ = s.write(small_batch())
     >>> [(r["funder"], r["country"], r["programmes"], r["budget"]) for r in supports(s)]
-    [('eu', 'GHA', 1, 'EUR 4,200,000'), ('eu', 'KEN', 1, 'EUR 4,200,000')]
+    [('eu', 'GHA', 1, {'EUR': 4200000.0}), ('eu', 'KEN', 1, {'EUR': 4200000.0})]
     >>> s.close()
     """
     if by not in ("pair", "country", "funder"):
         raise ValueError("by is pair, country or funder")
-    if country:
-        _check_name(store, "Country", country, named.COUNTRY_KEYS)
-    if funder:
-        _check_name(store, "Organisation", funder, named.ORGANISATION_KEYS)
+    theme = terms.theme(theme)
+    if country or funder:
+        names = Terms.of(store)
+        country = names.country(country) if country else None
+        funder = names.organisation(funder) if funder else None
     who = "funder" if agencies else "donor"
     rows = [r for r in flows(store, window, theme=theme)
             if r["funder"] and (not country or r["iso3"] == country) and (not funder or funder in (r["funder"], r["donor"]))]
@@ -187,8 +174,8 @@ def supports(store: Store, *, country: str | None = None, funder: str | None = N
             "programme_ids": progs,
             "themes": sorted({t for r in grp for t in (r["themes"] or [])}),
             "implementers": sorted({i for p in progs for i in implementers.get(p, [])}),
-            "amount": _fmt_money(money),
-            "budget": _fmt_money(budgets),
+            "amount": _per_currency(money),
+            "budget": _per_currency(budgets),
             "explanation": f"{len(progs)} programme(s) active in {window}; amounts known for {priced} of {pairs} programme-country "
                            f"links; budget: whole budgets of the {budgeted} of {n} programme(s) that state one, not split by country",
         }
@@ -244,6 +231,7 @@ def _few(codes: list[str], n: int = 6) -> str:
 
 def programme_scopes(store: Store, window: Window = Window(), theme: str | None = None) -> list[Row]:
     """Programmes with a regional or global scope in the window (and on ``theme``)."""
+    theme = terms.theme(theme)
     return [r for r in store.query(named.PROGRAMME_SCOPES)
             if window.overlaps(r["start_date"], r["end_date"]) and (not theme or theme in (r["themes"] or []))]
 
@@ -290,11 +278,9 @@ def gaps(store: Store, *, region: str | None = None, theme: str | None = None, w
     >>> s.close()
     """
     weights = dict(weights or need.DEFAULT_WEIGHTS)
-    _check_theme(theme)
+    theme = terms.theme(theme)
+    region = terms.region(region)
     countries = store.query(named.COUNTRIES)
-    if region and not any(region in (c["region"], c["subregion"]) for c in countries):
-        regions = sorted({c["region"] for c in countries if c["region"]} | {c["subregion"] for c in countries if c["subregion"]})
-        raise UnknownName(f"no region or sub-region {region!r}", f"known: {', '.join(regions)}")
     indicators: dict[str, list[Row]] = defaultdict(list)
     for r in store.query(named.COUNTRY_INDICATORS):
         indicators[r["iso3"]].append(r)
@@ -322,7 +308,7 @@ def gaps(store: Store, *, region: str | None = None, theme: str | None = None, w
             "iso3": c["iso3"], "country": c["name"], "region": c["region"], "subregion": c["subregion"],
             "income_group": c["income_group"], "need": score, "need_known": score is not None, "programmes": len(progs),
             "regional": len(regional), "funders": len({r["donor"] for r in rows if r["funder"]}),
-            "themes": sorted({t for r in rows for t in (r["themes"] or [])}), "amount": _fmt_money(_money(rows)),
+            "themes": sorted({t for r in rows for t in (r["themes"] or [])}), "amount": _per_currency(_money(rows)),
             "priority": priority,
             "explanation": (f"need {score} ({basis}) / (1 + {len(progs)} programmes in {window}) = {priority}" if score is not None
                             else f"{basis}: listed apart, not ranked; {len(progs)} programmes in {window}")
@@ -374,6 +360,7 @@ def region_gaps(store: Store, *, theme: str | None = None, window: Window = Wind
     """
     if level not in ("region", "subregion"):
         raise ValueError("level is region or subregion")
+    theme = terms.theme(theme)
     if countries is None:
         countries = country_gaps(store, theme=theme, window=window, weights=weights, all_countries=all_countries)
     parent = {c["subregion"]: c["region"] for c in store.query(named.COUNTRIES) if c["subregion"]}
@@ -465,6 +452,7 @@ def concentration(store: Store, *, window: Window = Window(), region: str | None
     >>> s.close()
     """
     who = "funder" if agencies else "donor"
+    region = terms.region(region)
     by_country: dict[str, list[Row]] = defaultdict(list)
     for r in flows(store, window):
         if r["funder"] and (not region or region in (r["region"], r["subregion"])):
@@ -602,7 +590,7 @@ def breakdown(store: Store, *, by: str = "region", measure: str = "programmes", 
     """
     if by not in BREAKDOWNS or measure not in MEASURES:
         raise CCBError(f"cannot break {measure!r} down by {by!r}", f"by one of {', '.join(BREAKDOWNS)}; measure one of {', '.join(MEASURES)}")
-    _check_theme(theme)
+    theme = terms.theme(theme)
     countries = store.query(named.COUNTRIES)
     parent = {c["subregion"]: c["region"] for c in countries if c["subregion"]}
     funding = [r for r in store.query(named.PROGRAMME_FUNDING) if window.overlaps(r["start_date"], r["end_date"])

@@ -67,6 +67,7 @@ ORDER BY agency, donor
 """
 
 COUNTRY_KEYS = "MATCH (c:Country) RETURN c.iso3 AS k"
+COUNTRY_TERMS = "MATCH (c:Country) RETURN c.iso3 AS iso3, c.iso2 AS iso2, c.name AS name ORDER BY iso3"
 ORGANISATION_KEYS = "MATCH (o:Organisation) RETURN o.id AS k"
 
 BLOC_MEMBERS = """

@@ -20,10 +20,10 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from graph.names import suggest
 from graph.store import Store
 from queries import named
-from queries.analysis import UnknownName, donors
+from queries.analysis import donors
+from queries.terms import Terms, UnknownName
 
 SEED = 42
 EXACT_BETWEENNESS_UP_TO = 1_000  # nodes; above, betweenness is sampled from this many sources, seeded
@@ -84,7 +84,7 @@ def collaboration_graph(act: Activity) -> nx.Graph:
 
 def _check_org(act: Activity, org: str | None) -> None:
     if org is not None and org not in act.names:
-        raise UnknownName(f"no active organisation {org!r} in the graph", suggest(org, sorted(act.names), "see `ccb supports --by funder`"))
+        raise UnknownName(f"{org!r} funds or implements no programme in the graph", "pick one from `ccb supports --by funder`")
 
 
 def partners(store: Store, *, org: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
@@ -110,6 +110,8 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50) -> list[d
     [('o2', 'o3', 1.0), ('o1', 'o3', 0.667)]
     >>> s.close()
     """
+    if org is not None:
+        org = Terms.of(store).organisation(org)
     act = activity(store)
     _check_org(act, org)
     orgs = sorted(act.names)
@@ -204,6 +206,7 @@ def cofunders(store: Store, funder: str, *, limit: int = 20, agencies: bool = Fa
     [('o3', 0.667, ['KEN'])]
     >>> s.close()
     """
+    funder = Terms.of(store).organisation(funder)
     up = {} if agencies else donors(store)
     act = activity(store, up)
     funder = up.get(funder, (funder,))[0]
@@ -248,6 +251,8 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None) -> list[di
     [('o2', 0.6667, 0.5), ('o4', 0.6667, 0.5)]
     >>> s.close()
     """
+    if org is not None:
+        org = Terms.of(store).organisation(org)
     act = activity(store)
     g = collaboration_graph(act)
     if g.number_of_nodes() == 0:

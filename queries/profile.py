@@ -7,24 +7,18 @@ from typing import Any
 
 from graph.model import THEMES
 from graph.store import cached
-from graph.names import suggest
-from queries import analysis, named, network
-from queries.analysis import UnknownName, Window
+from queries import analysis, named, network, terms
+from queries.analysis import Window
+from queries.terms import Terms
 
 Rows = list[dict[str, Any]]
 
 
-def _country(store: Any, code: str) -> dict[str, Any]:
-    countries = {c["iso3"]: c for c in store.query(named.COUNTRIES)}
-    by_name = {c["name"].casefold(): c for c in countries.values()}
-    found = countries.get(code.upper()) or by_name.get(code.casefold())
-    if found is None:
-        names = list(countries) + [c["name"] for c in countries.values()]
-        raise UnknownName(f"no country {code!r} in the graph", suggest(code, names, "use an ISO alpha-3 code", cutoff=0.6))
-    return found
+def _country(store: Any, iso3: str) -> dict[str, Any]:
+    return next(c for c in store.query(named.COUNTRIES) if c["iso3"] == iso3)
 
 
-def match(store: Any, country: str, *, theme: str | None = None, window: Window = Window(), limit: int = 20) -> Rows:
+def match(store: Any, country: str, *, theme: str | None = None, window: Window = Window(), limit: int = 10) -> Rows:
     """Who could help ``country`` with ``theme`` (or with each theme it has no programme on).
 
     Score = programmes the organisation has run on the theme (experience)
@@ -43,9 +37,8 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
     [('o2', 2.0), ('o3', 2.0), ('o1', 1.0)]
     >>> s.close()
     """
-    if theme is not None and theme not in THEMES:
-        raise UnknownName(f"unknown GFCE theme {theme!r}", "themes are A, B, C, D, E")
-    target = _country(store, country)
+    theme = terms.theme(theme)
+    target = _country(store, Terms.of(store).country(country))
     iso3 = target["iso3"]
     flows = analysis.flows(store, window)
     met = {t for r in flows if r["iso3"] == iso3 for t in (r["themes"] or [])}
@@ -107,16 +100,10 @@ def profile(store: Any, name: str) -> list[tuple[str, Rows]]:
     >>> s.close()
     """
     store = cached(store)  # each section runs analyses that read the same tables
-    orgs = {o["id"]: o for o in store.query(named.ORGANISATIONS)}
-    org = orgs.get(name) or next((o for o in orgs.values() if o["name"].casefold() == name.casefold()), None)
-    if org is None:
-        try:
-            return _country_profile(store, _country(store, name))
-        except UnknownName:
-            names = list(orgs) + [o["name"] for o in orgs.values()]
-            raise UnknownName(f"no country or organisation {name!r} in the graph",
-                              suggest(name, names, "give an ISO code, an organisation id or a name", cutoff=0.6)) from None
-    return _org_profile(store, org)
+    kind, key = Terms.of(store).actor(name)
+    if kind == "country":
+        return _country_profile(store, _country(store, key))
+    return _org_profile(store, next(o for o in store.query(named.ORGANISATIONS) if o["id"] == key))
 
 
 def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:

@@ -50,3 +50,16 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "graph.lbdb"
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store, built once by `ccb demo` from the bundled data; tests read it (or copy it to write)."""
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    path = tmp_path_factory.mktemp("demo") / "demo.lbdb"
+    out = CliRunner().invoke(cli, ["demo", "--db", str(path), "--format", "json"], catch_exceptions=False)
+    assert out.exit_code == 0, out.stderr
+    return path

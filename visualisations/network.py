@@ -16,6 +16,7 @@ once the layout has stabilised.
 from __future__ import annotations
 
 import json
+import textwrap
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,14 @@ import pyvis
 from pyvis.network import Network
 
 from graph.errors import CCBError
-from graph.names import suggest
+from queries import terms
 from queries.analysis import Window
+from queries.terms import Terms, UnknownName
 from visualisations.export import atomic_write
 
 MAX_NODES = 1_500  # above this, programmes are folded into funder -> country edges and the top edges kept
 VIS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
+SYMBOLS = {"dot": "\u25cf", "diamond": "\u25c6", "triangle": "\u25b2", "square": "\u25a0"}  # the legend draws each shape
 KINDS = {  # kind: (colour, shape, legend text)
     "country": ("#56B4E9", "dot", "Country"),
     "funder": ("#E69F00", "diamond", "Funder"),
@@ -55,13 +58,20 @@ def kind_of(g: nx.MultiDiGraph, node: str) -> str:
 
 
 def find_node(g: nx.MultiDiGraph, name: str) -> str:
-    """The node whose id, key or name is ``name`` (case-insensitive), or a clear error with suggestions."""
-    want = name.casefold()
-    for n, d in sorted(g.nodes(data=True)):
-        if want in (n.casefold(), str(d.get("iso3", d.get("id", ""))).casefold(), str(d.get("name", "")).casefold()):
-            return n
-    names = sorted({str(d.get("name", n)) for n, d in g.nodes(data=True)})
-    raise VizError(f"nothing called {name!r} in the graph", suggest(name, names, "give an ISO code, an id or a name"))
+    """The node ``name`` names, by the rules of :mod:`queries.terms` (a country by code or name, an organisation by
+    id, name or alias), else a programme by id or name; or one clear error with the closest names."""
+    def rows(label: str) -> list[dict[str, Any]]:
+        return [d for _, d in sorted(g.nodes(data=True)) if d.get("label") == label]
+
+    try:
+        kind, key = Terms.from_rows(rows("Country"), rows("Organisation")).actor(name)
+        return f"{'Country' if kind == 'country' else 'Organisation'}:{key}"
+    except UnknownName:
+        want = name.casefold()
+        for d in rows("Programme"):
+            if want in (str(d.get("id", "")).casefold(), str(d.get("name", "")).casefold()):
+                return f"Programme:{d['id']}"
+        raise
 
 
 def ego(g: nx.MultiDiGraph, name: str, depth: int) -> nx.MultiDiGraph:
@@ -118,6 +128,7 @@ def collaboration_view(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 def filtered(g: nx.MultiDiGraph, *, theme: str | None = None, region: str | None = None, window: Window = Window()) -> nx.MultiDiGraph:
     """Programmes on ``theme`` active in ``window``, countries in ``region`` (region or sub-region); isolated nodes dropped."""
+    theme, region = terms.theme(theme), terms.region(region)
     drop = [n for n, d in g.nodes(data=True) if (
         d.get("label") == "Programme" and ((theme and theme not in (d.get("themes") or []))
                                            or not window.overlaps(d.get("start_date"), d.get("end_date")))
@@ -156,15 +167,32 @@ def _title(d: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def build(g: nx.MultiDiGraph) -> Network:
-    """A pyvis network of ``g``: kinds coloured and shaped, sized by degree, edges styled by type."""
+def _label(name: str, width: int = 22) -> str:
+    """A node label wrapped at word boundaries onto lines of about ``width`` characters: never cut."""
+    return "\n".join(textwrap.wrap(name, width, break_long_words=False, break_on_hyphens=False)) or name
+
+
+def build(g: nx.MultiDiGraph, *, kinds: dict[str, str] | None = None, focus: str | None = None) -> Network:
+    """A pyvis network of ``g``: kinds coloured and shaped, sized by degree, edges styled by type.
+
+    ``kinds`` gives each node's kind when ``g`` is a derived view that has
+    lost the edges the kind is read from (the collaboration view has no
+    FUNDS edges, yet its funders are still funders); ``focus`` is drawn
+    larger, with a dark border.
+    """
     net = Network(directed=True, cdn_resources="remote")
     degree = dict(g.degree())
     for n in sorted(g.nodes):
         d = g.nodes[n]
-        colour, shape, _ = KINDS[kind_of(g, n)]
-        net.add_node(n, label=str(d.get("name", n))[:40], title=_title(d), color=colour, shape=shape,
-                     size=8 + min(30, 3 * degree[n] ** 0.5))
+        kind = (kinds or {}).get(n) or kind_of(g, n)
+        colour, shape, _ = KINDS[kind]
+        size = 8 + min(30, 3 * degree[n] ** 0.5)
+        look: dict[str, Any] = {"color": colour}
+        if n == focus:
+            size += 12
+            look = {"color": {"background": colour, "border": "#000000"}, "borderWidth": 4, "font": {"size": 16}}
+        name = str(d.get("name", n))
+        net.add_node(n, label=_label(name), title=_title(d), shape=shape, size=size, kind=kind, name=name, **look)
     for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2]))):
         t = d.get("type", k)
         width = 1 + min(8, d.get("programmes", 1) - 1)
@@ -185,7 +213,7 @@ PAGE = """<!DOCTYPE html>
  header {{ padding: 8px 12px; display: flex; gap: 16px; align-items: center; flex-wrap: wrap; border-bottom: 1px solid #ddd; }}
  #graph {{ width: 100vw; height: calc(100vh - 60px); }}
  .legend span {{ margin-right: 12px; white-space: nowrap; }}
- .swatch {{ display: inline-block; width: 12px; height: 12px; margin-right: 4px; vertical-align: middle; }}
+ .shape {{ font-size: 16px; }}
  #note {{ color: #a33; }}
 </style>
 </head>
@@ -208,8 +236,9 @@ PAGE = """<!DOCTYPE html>
   var network = new vis.Network(document.getElementById("graph"), {{nodes: nodes, edges: edges}}, data.options);
   window.ccbNetwork = network; window.ccbNodes = nodes; window.ccbEdges = edges;
   document.getElementById("note").textContent = data.note || "";
+  if (data.focus) {{ network.selectNodes([data.focus]); window.ccbFocused = data.focus; }}
   var list = document.getElementById("names");
-  nodes.forEach(function (n) {{ var o = document.createElement("option"); o.value = n.label; list.appendChild(o); }});
+  nodes.forEach(function (n) {{ var o = document.createElement("option"); o.value = n.name; list.appendChild(o); }});
   network.once("stabilizationIterationsDone", function () {{
     network.setOptions({{physics: false}});
     window.ccbStable = true;
@@ -217,7 +246,7 @@ PAGE = """<!DOCTYPE html>
   }});
   document.getElementById("search").addEventListener("change", function (e) {{
     var q = e.target.value.toLowerCase();
-    var hit = nodes.get({{filter: function (n) {{ return n.label.toLowerCase() === q || String(n.id).toLowerCase() === q; }}}})[0];
+    var hit = nodes.get({{filter: function (n) {{ return n.name.toLowerCase() === q || String(n.id).toLowerCase() === q; }}}})[0];
     if (hit) {{ network.selectNodes([hit.id]); network.focus(hit.id, {{scale: 1.2, animation: false}}); window.ccbFocused = hit.id; }}
   }});
 }})();
@@ -227,9 +256,9 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-def page(g: nx.MultiDiGraph, *, note: str | None = None) -> str:
-    """The HTML of an offline, interactive page of ``g``."""
-    net = build(g)
+def page(g: nx.MultiDiGraph, *, note: str | None = None, kinds: dict[str, str] | None = None, focus: str | None = None) -> str:
+    """The HTML of an offline, interactive page of ``g``; the legend lists the kinds drawn, each in its shape and colour."""
+    net = build(g, kinds=kinds, focus=focus)
     nodes, edges, *_ = net.get_network_data()
     options = {
         "layout": {"randomSeed": 42, "improvedLayout": len(nodes) <= 300},
@@ -238,9 +267,11 @@ def page(g: nx.MultiDiGraph, *, note: str | None = None) -> str:
         "nodes": {"font": {"size": 12}},
         "edges": {"smooth": False},
     }
-    data = json.dumps({"nodes": nodes, "edges": edges, "options": options, "note": note}, ensure_ascii=False)
+    data = json.dumps({"nodes": nodes, "edges": edges, "options": options, "note": note, "focus": focus}, ensure_ascii=False)
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")  # no value can end the script
-    legend = "".join(f'<span><i class="swatch" style="background:{c}"></i>{text}</span>' for c, _, text in KINDS.values())
+    drawn = {n["kind"] for n in nodes}
+    legend = "".join(f'<span data-kind="{k}" data-shape="{shape}"><b class="shape" style="color:{c}">{SYMBOLS[shape]}</b> {text}</span>'
+                     for k, (c, shape, text) in KINDS.items() if k in drawn)
     return PAGE.format(vis_css=(VIS / "vis-network.css").read_text(), vis_js=(VIS / "vis-network.min.js").read_text(),
                        legend=legend, data=data)
 
@@ -254,15 +285,19 @@ def write_network(g: nx.MultiDiGraph, path: str | Path, *, around: str | None = 
     """Write the page of ``g`` (filtered, seen as ``view``, around ``around``) to ``path``; return the folding note, if any."""
     if view not in VIEWS:
         raise VizError(f"unknown view {view!r}", f"views: {', '.join(VIEWS)}")
-    g = VIEWS[view](filtered(g, theme=theme, region=region, window=window))
+    g = filtered(g, theme=theme, region=region, window=window)
+    kinds = {n: kind_of(g, n) for n in g.nodes}  # read before a view drops the edges they come from
+    g = VIEWS[view](g)
+    focus = None
     if around:
         g = ego(g, around, depth)
+        focus = find_node(g, around)
     if g.number_of_nodes() == 0:
         raise VizError("nothing to draw: the graph (or the filtered part) is empty", "load data, or widen the filters")
     path = Path(path)
     if not path.parent.is_dir():
         raise VizError(f"no directory {path.parent}", "create it first, or choose another -o path")
     g, note = fold_programmes(g, max_nodes)
-    html = page(g, note=note)
+    html = page(g, note=note, kinds=kinds, focus=focus if focus in g else None)
     atomic_write(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     return note

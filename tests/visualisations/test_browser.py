@@ -86,6 +86,41 @@ def test_network_page_offline(browser: object, tmp_path: Path) -> None:
     page.close()
 
 
+@pytest.mark.parametrize("view", sorted(viz.VIEWS))
+def test_every_view_draws_what_its_legend_says_and_around_shows_its_focus(browser: object, tmp_path: Path, view: str) -> None:
+    long_name = "Global Forum on Cyber Expertise Foundation for International Cooperation"
+    batch = small_batch().extend([Organisation(id="gfce", name=long_name, source=SRC), Funds(src="gfce", dst="p1", source=SRC)])
+    store = example_store([r for recs in batch.nodes.values() for r in recs.values()] + [r for recs in batch.rels.values() for r in recs.values()])
+    g = store.to_networkx()
+    store.close()
+    path = tmp_path / f"{view}.html"
+    around = "KEN" if view != "collaboration" else "gfce"  # the collaboration view holds organisations only
+    viz.write_network(g, path, view=view, around=around, depth=2)
+    page, external, errors, _ = open_page(browser, path)
+    assert external == [] and errors == []
+    nodes = page.evaluate("ccbNodes.get().map(n => [n.id, n.kind, n.shape, n.color.background || n.color, n.label, n.name])")
+    legend = page.evaluate("Array.from(document.querySelectorAll('.legend [data-kind]'))"
+                           ".map(e => [e.dataset.kind, e.dataset.shape, getComputedStyle(e.querySelector('.shape')).color])")
+    # the legend lists exactly the kinds drawn, each with the shape and colour its nodes have
+    assert sorted({k for _, k, *_ in nodes}) == sorted(k for k, _, _ in legend)
+    rgb = {k: c for k, _, c in legend}
+    shapes = {k: sh for k, sh, _ in legend}
+    for nid, kind, shape, colour, label, name in nodes:
+        assert shape == shapes[kind], nid
+        r, gg, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        assert rgb[kind] == f"rgb({r}, {gg}, {b})", nid
+        assert label.replace("\n", " ") == name  # wrapped, never cut
+    # funders keep the funder shape in every view, the collaboration view included
+    assert {kind for nid, kind, *_ in nodes if nid in ("Organisation:eu", "Organisation:gfce")} == {"funder"}
+    gfce = next(n for n in nodes if n[0] == "Organisation:gfce")
+    assert "\n" in gfce[4] and max(len(x) for x in gfce[4].split("\n")) <= 30
+    # --around: the focus is selected and drawn apart
+    focus = "Country:KEN" if view != "collaboration" else "Organisation:gfce"
+    assert page.evaluate("[window.ccbFocused, ccbNetwork.getSelectedNodes()]") == [focus, [focus]]
+    assert page.evaluate(f"ccbNodes.get('{focus}').borderWidth") == 4
+    page.close()
+
+
 def test_two_thousand_nodes_settle(browser: object, tmp_path: Path) -> None:
     isos = ["GHA", "KEN", "NGA", "SEN", "UGA", "RWA", "IDN", "PHL", "LKA", "MUS"]
     recs: list = [Country(iso3=c, name=c, source=SRC) for c in isos]

@@ -15,6 +15,7 @@ from graph.embedded import EmbeddedStore
 from graph.model import Country, Funds, Organisation, Programme, Targets
 from graph.store import Batch
 from tests.fixtures import SRC, small_batch
+from queries.terms import UnknownName
 from visualisations import network as viz
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -36,7 +37,7 @@ def test_page_is_self_contained_and_escapes_values() -> None:
     assert "<img src=x" not in html and "</script><script>alert(2)" not in html
     data = page_data(html)
     [node] = [n for n in data["nodes"] if n["id"] == "Organisation:x"]
-    assert node["label"] == HOSTILE[:40]  # shown as these characters, by JSON, never parsed as markup
+    assert node["name"] == HOSTILE and node["label"] == "<img src=x\nonerror=alert(1)>"  # characters, by JSON, never markup; wrapped, not cut
     assert "source: </script><script>alert(2)</script>" in node["title"]
     assert data["options"]["layout"]["randomSeed"] == 42
     assert "vis.Network" in html and 'setOptions({physics: false})' in html
@@ -61,7 +62,7 @@ def test_around_and_depth(tmp_path: Path) -> None:
     # Kenya <- p1 (depth 1); p1 <- eu, coe and -> GHA (depth 2)
     assert sorted(viz.ego(g, "KEN", 1).nodes) == ["Country:KEN", "Programme:p1"]
     assert sorted(viz.ego(g, "Kenya", 2).nodes) == ["Country:GHA", "Country:KEN", "Organisation:coe", "Organisation:eu", "Programme:p1"]
-    with pytest.raises(viz.VizError, match="nothing called 'Kenia' in the graph \\(did you mean Kenya"):
+    with pytest.raises(UnknownName, match=r"no country or organisation 'Kenia' in the graph \(did you mean Kenya \(KEN\)\?\)"):
         viz.ego(g, "Kenia", 1)
 
 
@@ -98,7 +99,7 @@ def test_cli(tmp_path: Path) -> None:
     assert len(page_data((tmp_path / "n.html").read_text())["nodes"]) == 5
     assert (tmp_path / "n.html").stat().st_mode & 0o644 == 0o644
     bad = CliRunner().invoke(cli, ["--db", str(db), "viz", "network", "-o", str(tmp_path / "m.html"), "--around", "Atlantis"])
-    assert bad.exit_code == 1 and bad.stderr.startswith("Error: nothing called 'Atlantis'") and not (tmp_path / "m.html").exists()
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: no country or organisation 'Atlantis' in the graph") and not (tmp_path / "m.html").exists()
     nodir = CliRunner().invoke(cli, ["--db", str(db), "viz", "network", "-o", str(tmp_path / "no" / "m.html")])
     assert nodir.exit_code == 1 and "no directory" in nodir.stderr
 

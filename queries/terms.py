@@ -1,0 +1,219 @@
+"""What a person types, turned into graph keys: the one place every command, analysis and figure resolves names.
+
+Countries are found by ISO alpha-3 or alpha-2 code, their name in the
+graph, the ISO 3166-1 names (official and common) and a few everyday short
+forms (``UK``, ``DRC``...); organisations by id, name or alias; themes by
+letter or name; regions by UN M49 name. Case, accents, punctuation and a
+leading "the" never matter. An unknown term is one :class:`UnknownName`
+naming the closest real terms of the same kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from typing import Any
+
+import pycountry
+
+from graph.errors import CCBError
+from graph.model import M49_AREAS, M49_REGIONS, THEMES
+from graph.names import normalise_name
+from queries import named
+
+Row = dict[str, Any]
+
+
+class UnknownName(CCBError):
+    """A country, organisation, theme or region that is not in the graph."""
+
+
+# Everyday English forms that ISO 3166-1 does not list (its own names, official and common, are read from pycountry).
+EVERYDAY: dict[str, str] = {
+    "UK": "GBR", "Great Britain": "GBR", "Britain": "GBR", "US": "USA", "America": "USA", "Russia": "RUS",
+    "DRC": "COD", "DR Congo": "COD", "Congo-Kinshasa": "COD", "Congo-Brazzaville": "COG", "Ivory Coast": "CIV",
+    "Cape Verde": "CPV", "Swaziland": "SWZ", "Burma": "MMR", "Turkey": "TUR", "East Timor": "TLS", "Macedonia": "MKD",
+    "Brunei": "BRN", "Vatican": "VAT", "Palestine": "PSE", "Syria": "SYR", "Laos": "LAO", "Moldova": "MDA",
+}
+
+# Words a person may use for a GFCE theme, beside its letter and full name.
+THEME_WORDS: dict[str, str] = {
+    "policy": "A", "strategy": "A", "incident": "B", "incidents": "B", "incident management": "B", "cert": "B", "csirt": "B",
+    "critical infrastructure": "B", "cybercrime": "C", "crime": "C", "skills": "D", "culture": "D", "awareness": "D",
+    "standards": "E",
+}
+
+YEARS = (1945, 2100)  # a window outside these years is a typo, not a question
+
+
+def _fold(text: str) -> str:
+    return normalise_name(text)
+
+
+def _inverted(name: str) -> str | None:
+    """ISO's "Korea, Republic of" read the everyday way: "Republic of Korea"."""
+    head, sep, tail = name.partition(", ")
+    return f"{tail} {head}" if sep else None
+
+
+def theme(text: str | None) -> str | None:
+    """The GFCE theme letter for ``text``: a letter in any case, the theme's name or a common word for it.
+
+    >>> theme("c"), theme("Cybercrime"), theme("cyber security culture & skills"), theme(None)
+    ('C', 'C', 'D', None)
+    """
+    if text is None:
+        return None
+    t = _fold(text)
+    if t.upper() in THEMES:
+        return t.upper()
+    for letter, name in THEMES.items():
+        if t == _fold(name):
+            return letter
+    if t in THEME_WORDS:
+        return THEME_WORDS[t]
+    known = ", ".join(f"{k} ({v})" for k, v in THEMES.items())
+    raise UnknownName(f"unknown GFCE theme {text!r}", f"themes are {known}")
+
+
+def region(text: str | None) -> str | None:
+    """The UN M49 region or sub-region ``text`` names, spelled as M49 spells it.
+
+    >>> region("western africa"), region("South-Eastern Asia"), region("south eastern asia")
+    ('Western Africa', 'South-eastern Asia', 'South-eastern Asia')
+    """
+    if text is None:
+        return None
+    folded = {_fold(a): a for a in M49_AREAS}
+    found = folded.get(_fold(text))
+    if found is None:
+        raise UnknownName(f"no region or sub-region {text!r} in UN M49",
+                          _hint(text, folded, "regions: " + ", ".join(M49_REGIONS) + "; sub-regions such as Western Africa: "
+                                              "`ccb gaps --by subregion` lists them"))
+    return found
+
+
+def level_of(area: str) -> str:
+    """``region`` or ``subregion``."""
+    return "region" if area in M49_REGIONS else "subregion"
+
+
+def years(year_from: int | None, year_to: int | None) -> tuple[int | None, int | None]:
+    """The window's years, checked: each within 1945-2100, and ``to`` not before ``from``."""
+    for flag, y in (("--from", year_from), ("--to", year_to)):
+        if y is not None and not YEARS[0] <= y <= YEARS[1]:
+            raise CCBError(f"{flag} {y} is not a year between {YEARS[0]} and {YEARS[1]}")
+    if year_from is not None and year_to is not None and year_to < year_from:
+        raise CCBError(f"--to {year_to} is before --from {year_from}; give --from first, then a later or equal --to")
+    return year_from, year_to
+
+
+def _hint(text: str, index: dict[str, str], otherwise: str, n: int = 3) -> str:
+    """The closest real terms: ``did you mean Kenya (KEN)?``, or ``otherwise``."""
+    close = get_close_matches(_fold(text), list(index), n=n * 3, cutoff=0.5)
+    shown = list(dict.fromkeys(index[c] for c in close))[:n]
+    return f"did you mean {', '.join(shown)}?" if shown else otherwise
+
+
+@dataclass
+class Terms:
+    """The names of the countries and organisations in one graph.
+
+    Examples
+    --------
+    >>> t = Terms.from_rows([{"iso3": "KEN", "iso2": "KE", "name": "Kenya"}],
+    ...                     [{"id": "uk-fcdo", "name": "Foreign, Commonwealth & Development Office", "aliases": ["FCDO"],
+    ...                       "kind": "government", "country": "GBR"}])
+    >>> t.country("kenya"), t.country("KE"), t.organisation("fcdo"), t.actor("Kenya")
+    ('KEN', 'KEN', 'uk-fcdo', ('country', 'KEN'))
+    >>> t.country("Kenia")
+    Traceback (most recent call last):
+    ...
+    queries.terms.UnknownName: no country 'Kenia' in the graph (did you mean Kenya (KEN)?)
+    """
+
+    countries: dict[str, str] = field(default_factory=dict)  # folded term -> iso3
+    organisations: dict[str, str] = field(default_factory=dict)  # folded term -> id
+    country_names: dict[str, str] = field(default_factory=dict)  # iso3 -> name
+    org_names: dict[str, str] = field(default_factory=dict)  # id -> name
+    governments: dict[str, str] = field(default_factory=dict)  # iso3 -> the one donor-state organisation based there
+
+    @classmethod
+    def of(cls, store: Any) -> "Terms":
+        """The terms of ``store`` (read once per store object, which may cache the rows)."""
+        part_of = {r["agency"] for r in store.query(named.PART_OF)}
+        return cls.from_rows(store.query(named.COUNTRY_TERMS), store.query(named.ORGANISATIONS), part_of=part_of)
+
+    @classmethod
+    def from_rows(cls, countries: Iterable[Row], organisations: Iterable[Row], part_of: Iterable[str] = ()) -> "Terms":
+        t = cls()
+        for c in countries:
+            iso3 = c["iso3"]
+            t.country_names[iso3] = c.get("name") or iso3
+            iso = pycountry.countries.get(alpha_3=iso3)
+            names = [getattr(iso, a, None) for a in ("name", "official_name", "common_name")] if iso else []
+            names = [*names, c.get("name")]
+            names += [_inverted(n) for n in names if n]
+            for term in [iso3, c.get("iso2"), *names]:
+                if term:
+                    t.countries.setdefault(_fold(term), iso3)
+        for word, iso3 in EVERYDAY.items():
+            if iso3 in t.country_names:
+                t.countries.setdefault(_fold(word), iso3)
+        inside = set(part_of)
+        state_orgs: dict[str, list[str]] = {}
+        for o in organisations:
+            t.org_names[o["id"]] = o.get("name") or o["id"]
+            for term in [o["id"], o.get("name"), *(o.get("aliases") or [])]:
+                if term:
+                    t.organisations.setdefault(_fold(term), o["id"])
+            if o.get("kind") == "government" and o.get("country") and o["id"] not in inside:
+                state_orgs.setdefault(o["country"], []).append(o["id"])
+        t.governments = {iso3: ids[0] for iso3, ids in state_orgs.items() if len(ids) == 1}
+        return t
+
+    def _country_hint(self, text: str) -> str:
+        shown = {k: f"{self.country_names[v]} ({v})" for k, v in self.countries.items()}
+        return _hint(text, shown, "give an ISO code (KEN, KE) or a country's name")
+
+    def _org_hint(self, text: str) -> str:
+        shown = {k: f"{self.org_names[v]} ({v})" if _fold(self.org_names[v]) != _fold(v) else v for k, v in self.organisations.items()}
+        return _hint(text, shown, "see `ccb supports --by funder` or `ccb query \"MATCH (o:Organisation) RETURN o.id, o.name\"`")
+
+    def find_country(self, text: str) -> str | None:
+        return self.countries.get(_fold(text))
+
+    def find_organisation(self, text: str) -> str | None:
+        return self.organisations.get(_fold(text))
+
+    def country(self, text: str) -> str:
+        """The ISO3 code of the country ``text`` names."""
+        found = self.find_country(text)
+        if found is None:
+            raise UnknownName(f"no country {text!r} in the graph", self._country_hint(text))
+        return found
+
+    def organisation(self, text: str, *, donor_of_country: bool = True) -> str:
+        """The id of the organisation ``text`` names; a country's name names its government when exactly one is a donor there."""
+        found = self.find_organisation(text)
+        if found is None and donor_of_country and (iso3 := self.find_country(text)):
+            found = self.governments.get(iso3)
+        if found is None:
+            raise UnknownName(f"no organisation {text!r} in the graph", self._org_hint(text))
+        return found
+
+    def actor(self, text: str) -> tuple[str, str]:
+        """``("organisation", id)`` or ``("country", iso3)``: an organisation's exact id first, then a country, then an
+        organisation's name or alias."""
+        key = _fold(text)
+        if key in self.organisations and self.organisations[key] == text:
+            return "organisation", text
+        if (iso3 := self.find_country(text)) is not None:
+            return "country", iso3
+        if (oid := self.find_organisation(text)) is not None:
+            return "organisation", oid
+        hints = [h for h in (self._country_hint(text), self._org_hint(text)) if h.startswith("did you mean")]
+        raise UnknownName(f"no country or organisation {text!r} in the graph",
+                          "did you mean " + ", ".join(h.removeprefix("did you mean ").rstrip("?") for h in hints) + "?"
+                          if hints else "give an ISO code, a country's name, an organisation id or a name")

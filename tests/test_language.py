@@ -1,0 +1,230 @@
+"""Every command speaks the same language (issue 14): names, widths, raw values, empty answers, --db and demo."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli import cli
+from graph.embedded import EmbeddedStore
+from graph.model import Country, Funds, Implements, Organisation, PartOf, Programme, Targets
+from graph.store import Batch, Store
+from queries import analysis, network, profile, terms
+from queries.terms import UnknownName
+from tests.conftest import Bolt
+
+SRC = "https://example.org/test"
+
+
+def records() -> list:
+    return [
+        Country(iso3="KEN", iso2="KE", name="Kenya", region="Africa", subregion="Eastern Africa", sovereignty="independent",
+                income_group="Lower middle income", source=SRC),
+        Country(iso3="CIV", iso2="CI", name="Côte d'Ivoire", region="Africa", subregion="Western Africa",
+                sovereignty="independent", income_group="Lower middle income", source=SRC),
+        Country(iso3="GBR", iso2="GB", name="United Kingdom", region="Europe", subregion="Northern Europe",
+                sovereignty="independent", income_group="High income", source=SRC),
+        Organisation(id="gov-gbr", name="Government of the United Kingdom", kind="government", country="GBR", source=SRC),
+        Organisation(id="uk-fcdo", name="Foreign, Commonwealth & Development Office", aliases=["FCDO"], kind="government",
+                     country="GBR", source=SRC),
+        Organisation(id="unodc", name="United Nations Office on Drugs and Crime", aliases=["UNODC"], kind="intergovernmental",
+                     source=SRC),
+        PartOf(src="uk-fcdo", dst="gov-gbr", source=SRC),
+        Programme(id="p1", name="Cybercrime in East Africa", themes=["C"], start_date="2019", end_date="2022", source=SRC),
+        Programme(id="p2", name="Incident response in West Africa", themes=["B"], start_date="2020", source=SRC),
+        Funds(src="uk-fcdo", dst="p1", source=SRC), Funds(src="uk-fcdo", dst="p2", source=SRC),
+        Implements(src="unodc", dst="p1", source=SRC), Implements(src="unodc", dst="p2", source=SRC),
+        Targets(src="p1", dst="KEN", source=SRC), Targets(src="p2", dst="CIV", source=SRC),
+    ]
+
+
+@pytest.fixture
+def graph(store: Store) -> Store:
+    store.write(Batch().extend(records()))
+    return store
+
+
+def test_one_rule_for_names_in_every_analysis(graph: Store) -> None:
+    kenya = analysis.supports(graph, country="KEN")
+    for typed in ("kenya", "KENYA", "KE", "ken", " Kenya "):
+        assert analysis.supports(graph, country=typed.strip()) == kenya, typed
+    assert analysis.supports(graph, country="cote d'ivoire") == analysis.supports(graph, country="Côte d'Ivoire") != []
+    # an organisation by id, name or alias, and a donor state by its country's name
+    fcdo = analysis.supports(graph, funder="uk-fcdo", by="funder")
+    for typed in ("FCDO", "fcdo", "Foreign, Commonwealth and Development Office", "UK", "United Kingdom", "gov-gbr"):
+        assert analysis.supports(graph, funder=typed, by="funder") == fcdo, typed
+    # themes by letter in any case or by name, regions in any case
+    assert analysis.supports(graph, theme="c") == analysis.supports(graph, theme="Cybercrime") == analysis.supports(graph, theme="C")
+    assert analysis.concentration(graph, region="eastern africa") == analysis.concentration(graph, region="Eastern Africa") != []
+    assert [s[0] for s in profile.profile(graph, "kenya")][0] == "Country"
+    assert profile.match(graph, "Kenya", theme="incidents") == profile.match(graph, "KEN", theme="B")
+    assert network.partners(graph, org="UNODC") == network.partners(graph, org="unodc")
+
+
+def test_one_error_for_unknown_names_everywhere(graph: Store) -> None:
+    said = "no country 'Kenia' in the graph (did you mean Kenya (KEN)?)"
+    for call in (lambda: analysis.supports(graph, country="Kenia"), lambda: profile.match(graph, "Kenia")):
+        with pytest.raises(UnknownName) as e:
+            call()
+        assert str(e.value) == said
+    with pytest.raises(UnknownName, match=r"^no country or organisation 'Kenia' in the graph \(did you mean Kenya \(KEN\)"):
+        profile.profile(graph, "Kenia")
+    with pytest.raises(UnknownName, match=r"no organisation 'UNDOC' in the graph \(did you mean .*\(unodc\)"):
+        network.partners(graph, org="UNDOC")
+    # a region is checked the same way whichever analysis asks
+    for call in (lambda: analysis.concentration(graph, region="Atlantis"), lambda: analysis.gaps(graph, region="Atlantis"),
+                 lambda: analysis.theme_gaps(graph, region="Atlantis")):
+        with pytest.raises(UnknownName, match="^no region or sub-region 'Atlantis' in UN M49"):
+            call()
+    with pytest.raises(UnknownName, match="did you mean Western Africa"):
+        analysis.gaps(graph, region="Westren Africa")
+    with pytest.raises(UnknownName, match="^unknown GFCE theme 'Z'"):
+        analysis.supports(graph, theme="Z")
+    with pytest.raises(Exception, match="--to 2019 is before --from 2020"):
+        analysis.Window(2020, 2019)
+    with pytest.raises(Exception, match="--from 20200 is not a year"):
+        analysis.Window(20200, None)
+
+
+def test_terms_are_pure() -> None:
+    t = terms.Terms.from_rows([{"iso3": "COD", "iso2": "CD", "name": "Congo, The Democratic Republic of the"}], [])
+    assert {t.country(x) for x in ("DRC", "Democratic Republic of the Congo", "congo, the democratic republic of the", "CD")} == {"COD"}
+    assert terms.region("SOUTH-EASTERN ASIA") == "South-eastern Asia" and terms.level_of("Africa") == "region"
+
+
+def ccb(*args: str, env: dict[str, str] | None = None, columns: int = 80) -> Result:
+    return CliRunner().invoke(cli, list(args), env={"COLUMNS": str(columns), **(env or {})})
+
+
+HEADLINES = {  # command: the columns a reader must see in the table, at any width
+    ("gaps", "--limit", "10"): ["iso3", "country", "need", "programmes", "priority"],
+    ("supports", "--country", "KEN"): ["funder", "funder_name", "programmes"],
+    ("match", "KEN"): ["theme", "org", "name", "score"],
+    ("concentration", "--limit", "10"): ["iso3", "country", "hhi"],
+    ("partners", "--limit", "5"): ["a", "a_name", "b", "score"],
+    ("brokers", "--limit", "5"): ["org", "name", "rank", "betweenness"],
+    ("communities",): ["community", "size"],
+    ("breakdown", "--by", "funder"): ["funder", "programmes"],
+    ("profile", "KEN"): ["iso3", "name", "funder"],
+    ("gaps", "--by", "theme", "--limit", "5"): ["iso3", "country", "need"],
+}
+
+
+@pytest.mark.parametrize("columns", [80, 120])
+@pytest.mark.parametrize("args", list(HEADLINES), ids=[" ".join(a) for a in HEADLINES])
+def test_tables_fit_the_terminal_and_keep_their_key_columns(demo: Path, args: tuple[str, ...], columns: int) -> None:
+    out = ccb("--db", str(demo), *args, columns=columns)
+    assert out.exit_code == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines and max(len(line) for line in lines) <= columns, max(lines, key=len)
+    headers = [line.split() for line in lines]
+    for col in HEADLINES[args]:
+        assert any(col in h for h in headers), (col, args)
+    wide = ccb("--db", str(demo), *args, "--wide", columns=columns)
+    assert max(len(line) for line in wide.stdout.splitlines()) > columns or "not shown" not in out.stderr
+
+
+def test_gaps_at_80_columns_shows_names_priorities_and_explanations(demo: Path) -> None:
+    rows = json.loads(ccb("--db", str(demo), "gaps", "--limit", "3", "--format", "json").stdout)
+    text = ccb("--db", str(demo), "gaps", "--limit", "3").stdout
+    for r in rows:
+        line = next(x for x in text.splitlines() if x.startswith(r["iso3"]))
+        assert r["country"] in line and line.rstrip().endswith(str(r["priority"]))
+    assert text.count("explanation: need") == 3  # each explanation whole, under its row
+    joined = " ".join(x.strip() for x in text.splitlines())
+    assert all(r["explanation"].split(";")[0] in joined for r in rows)
+
+
+def test_kenya_supporters_show_their_funders_at_80_columns(demo: Path) -> None:
+    rows = json.loads(ccb("--db", str(demo), "supports", "--country", "kenya", "--format", "json").stdout)
+    text = ccb("--db", str(demo), "supports", "--country", "kenya").stdout
+    assert rows and all(r["funder"] in text and r["funder_name"].split()[0] in text for r in rows)
+
+
+def test_csv_and_json_carry_raw_values(demo: Path) -> None:
+    rows = list(csv.DictReader(io.StringIO(ccb("--db", str(demo), "breakdown", "--by", "funder", "--measure", "amount",
+                                               "--format", "csv").stdout)))
+    assert rows and all("," not in r["amount"] for r in rows) and float(rows[0]["amount"]) > 10_000
+    gaps = list(csv.DictReader(io.StringIO(ccb("--db", str(demo), "gaps", "--format", "csv").stdout)))
+    assert float(gaps[0]["priority"]) > 0 and "; " not in "".join(r["themes"] for r in gaps)
+    eu = json.loads(ccb("--db", str(demo), "supports", "--funder", "eu", "--by", "funder", "--format", "json").stdout)[0]
+    assert isinstance(eu["budget"]["EUR"], float) and isinstance(eu["countries"], list)
+    eu_csv = next(csv.DictReader(io.StringIO(ccb("--db", str(demo), "supports", "--funder", "eu", "--by", "funder",
+                                                 "--format", "csv").stdout)))
+    assert eu_csv["budget"] == f"EUR {eu['budget']['EUR']}" and eu_csv["countries"] == ";".join(eu["countries"])
+
+
+@pytest.mark.parametrize("args,why", [
+    (("supports", "--country", "kenya", "--theme", "standards"), "no funded programme for country kenya, theme E: widen or drop a filter"),
+    (("gaps", "--region", "australia and new zealand"), "no recipient state ranked for region Australia and New Zealand"),
+    (("concentration", "--region", "Western Europe"), "no country with funded programmes for region Western Europe"),
+    (("breakdown", "--by", "year", "--to", "2000"), "no programme for years ...-2000"),
+    (("duplicates", "--threshold", "100"), "no two organisations look like the same body at similarity 100"),
+    (("query", "MATCH (c:Country {iso3: 'ZZZ'}) RETURN c"), "the query returned no rows"),
+])
+@pytest.mark.parametrize("fmt", ["table", "json"])
+def test_an_empty_answer_says_why(demo: Path, args: tuple[str, ...], why: str, fmt: str) -> None:
+    out = ccb("--db", str(demo), *args, "--format", fmt)
+    assert out.exit_code == 0, out.stderr
+    assert why in out.stderr.splitlines()[0]  # one line, first; `gaps` then prints its usual notes (who was left out)
+    assert out.stdout.strip() == "[]" if fmt == "json" else "─" not in out.stdout
+
+
+def test_profile_sections_say_why_they_are_empty(demo: Path) -> None:
+    out = ccb("--db", str(demo), "profile", "Eritrea")
+    assert out.exit_code == 0
+    assert "Supported by: no funded programme targets Eritrea" in out.stderr and "(no rows)" not in out.stdout + out.stderr
+
+
+def test_an_empty_store_says_so(tmp_path: Path) -> None:
+    db = tmp_path / "fresh.lbdb"
+    assert ccb("--db", str(db), "init").exit_code == 0
+    out = ccb("--db", str(db), "supports", "--country", "Kenya")
+    assert out.exit_code == 0 and "holds no programmes yet" in out.stderr and "`ccb demo`" in out.stderr
+
+
+def test_demo_follows_db_and_never_replaces_a_graph_it_did_not_build(tmp_path: Path) -> None:
+    mine = tmp_path / "mine.lbdb"
+    assert ccb("--db", str(mine), "init").exit_code == 0
+    with EmbeddedStore(mine) as s:
+        before = s.counts()
+    refused = ccb("--db", str(mine), "demo")
+    assert refused.exit_code == 1 and refused.stderr.startswith(f"Error: {mine} holds a graph (")
+    assert "pass --yes" in refused.stderr
+    with EmbeddedStore(mine) as s:
+        assert s.counts() == before
+    # the global --db and the demo's own --db mean the same; a demo store is rebuilt without asking
+    fresh = tmp_path / "fresh.lbdb"
+    assert ccb("--db", str(fresh), "demo", "--format", "json").exit_code == 0
+    again = ccb("demo", "--db", str(fresh), "--format", "json")
+    assert again.exit_code == 0 and f"export CCB_DB={fresh}" in again.stderr
+    replaced = ccb("--db", str(mine), "demo", "--yes", "--format", "json")
+    assert replaced.exit_code == 0
+    with EmbeddedStore(mine) as s:
+        assert s.counts()["Programme"] > 100
+
+
+def test_demo_on_neo4j_asks_before_replacing(bolt: Bolt) -> None:
+    env = bolt.env()
+    s = bolt.store()
+    s.clear()
+    s.write(Batch().extend(records()))
+    s.close()
+    refused = ccb("--db", bolt.uri, "demo", env=env)
+    assert refused.exit_code == 1 and "holds a graph" in refused.stderr and "pass --yes" in refused.stderr
+    with bolt.store() as s2:
+        assert s2.counts()["Programme"] == 2
+    built = ccb("--db", bolt.uri, "demo", "--yes", "--format", "json", env=env)
+    assert built.exit_code == 0, built.stderr
+    with bolt.store() as s3:
+        assert s3.counts()["Programme"] > 100
+    kenya = ccb("--db", bolt.uri, "supports", "--country", "kenya", "--format", "json", env=env)
+    assert kenya.exit_code == 0 and {r["funder"] for r in json.loads(kenya.stdout)} >= {"gov-gbr", "eu"}
+    s4 = bolt.store()
+    s4.clear()
+    s4.close()

@@ -1,0 +1,184 @@
+"""Rows as text for a terminal of a given width, and as CSV with raw values.
+
+A table keeps its key columns readable at any width from 60 columns: the
+first two columns (what the row is about) and the numbers (the answer) come
+first; other short columns follow while they fit; long text (explanations,
+lists of programmes) that does not fit goes on indented lines under its
+row; short columns that still do not fit are named in a note, and
+``wide`` shows every column on one line.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import IO, Any
+
+Row = dict[str, Any]
+
+GAP = "  "
+CAP = 30  # a short text column wraps at this width in the table
+LONG = 40  # text wider than this is long: under the row when it does not fit
+INDENT = "    "
+UNDER = {"explanation", "evidence", "why"}
+
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """Text for a terminal: control characters (ESC, BEL, CSI...) shown as ``\\xNN``, never sent to the terminal."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _is_money(v: Any) -> bool:
+    """Sums per currency, as the analyses give them: ``{"EUR": 4200000.0, "GBP": 10000000.0}``."""
+    return (isinstance(v, dict) and bool(v) and all(isinstance(c, str) and len(c) == 3 and c.isupper() for c in v)
+            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v.values()))
+
+
+def cell(v: Any) -> str:
+    """A value as a person reads it: thousands separated, lists joined with '; '.
+
+    >>> cell(6500000.0), cell(0.891), cell(0.5556), cell(["A", "C"]), cell(None), cell(3), cell({"EUR": 4200000.0})
+    ('6,500,000', '0.891', '0.5556', 'A; C', '', '3', 'EUR 4,200,000')
+    """
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, float):
+        if abs(v) >= 1e4:
+            return f"{v:,.2f}".removesuffix(".00")
+        return str(int(v)) if v == int(v) else f"{v:g}"
+    if isinstance(v, int) and abs(v) >= 1e4:
+        return f"{v:,}"
+    if isinstance(v, list):
+        return "; ".join(cell(x) for x in v)
+    if _is_money(v):
+        return "; ".join(f"{c} {cell(float(x))}" for c, x in v.items())
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return str(v)
+
+
+def raw(v: Any) -> Any:
+    """A value for CSV as a program reads it: numbers as written by Python (no separators), lists joined with ';'.
+
+    >>> raw(6500000.0), raw(["A", "C"]), raw(None), raw(True), raw({"EUR": 4200000.0})
+    (6500000.0, 'A;C', '', 'true', 'EUR 4200000.0')
+    """
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, list):
+        return ";".join(str(raw(x)) for x in v)
+    if _is_money(v):
+        return ";".join(f"{c} {x}" for c, x in v.items())
+    if isinstance(v, dict):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return v
+
+
+def write_csv(rows: Sequence[Row], out: IO[str], safe: Callable[[Any], Any] = lambda v: v) -> None:
+    """``rows`` as CSV with raw values; ``safe`` guards each text cell (formula neutralisation)."""
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    w = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: (safe(v) if isinstance(v, str) else v) for k, v in ((k, raw(r.get(k))) for k in columns)})
+
+
+def _numeric(rows: Sequence[Row], col: str) -> bool:
+    vals = [r.get(col) for r in rows if r.get(col) is not None]
+    return bool(vals) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals)
+
+
+def _money(rows: Sequence[Row], col: str) -> bool:
+    """A column of sums per currency: kept in the table like numbers."""
+    vals = [r.get(col) for r in rows if r.get(col) is not None]
+    return bool(vals) and all(_is_money(v) for v in vals)
+
+
+@dataclass
+class Layout:
+    """Which columns a table shows, at what widths; which go under the row; which are left out."""
+
+    shown: list[str]
+    widths: dict[str, int]
+    under: list[str]
+    hidden: list[str]
+
+
+def layout(rows: Sequence[Row], columns: list[str], cells: list[dict[str, str]], width: int | None) -> Layout:
+    """Fit ``columns`` into ``width`` characters (``None``: no limit)."""
+    natural = {c: max([len(c), *(len(r[c]) for r in cells)]) for c in columns}
+    numeric = {c for c in columns if _numeric(rows, c)}
+    if width is None or sum(natural.values()) + len(GAP) * (len(columns) - 1) <= width:
+        return Layout(columns, natural, [], [])
+    # an explanation is never left out: when it does not fit it goes under its row
+    long = [c for c in columns if c not in numeric and (natural[c] > LONG or c in UNDER)]
+    first = [c for c in columns[:2] if c not in long]
+    key = numeric | {c for c in columns if _money(rows, c)}
+    order = first + [c for c in columns if c in key and c not in first] + [c for c in columns if c not in first and c not in key]
+    # long text is in the table only if it fits whole; short text may wrap at CAP
+    want = {c: natural[c] if c in numeric or c in long else min(natural[c], CAP) for c in columns}
+    shown: list[str] = []
+    used = -len(GAP)
+    for c in order:
+        if used + len(GAP) + want[c] <= width or not shown:
+            shown.append(c)
+            used += len(GAP) + want[c]
+    shown = [c for c in columns if c in shown]
+    widths = {c: min(want[c], width) for c in shown}
+    spare = width - used
+    for c in shown:  # give what is left to the columns that wrap, left to right
+        extra = min(spare, natural[c] - widths[c])
+        if extra > 0:
+            widths[c] += extra
+            spare -= extra
+    rest = [c for c in columns if c not in shown]
+    return Layout(shown, widths, [c for c in rest if c in long], [c for c in rest if c not in long])
+
+
+def table(rows: Sequence[Row], *, width: int | None = 80, title: str | None = None) -> tuple[str, list[str]]:
+    """The text of ``rows`` as a table at most ``width`` wide, and the names of the columns left out.
+
+    Examples
+    --------
+    >>> rows = [{"iso3": "ERI", "country": "Eritrea", "priority": 0.891, "explanation": "need 0.891 / (1 + 0)"}]
+    >>> print(table(rows, width=None)[0])
+    iso3  country  priority  explanation
+    ────  ───────  ────────  ────────────────────
+    ERI   Eritrea     0.891  need 0.891 / (1 + 0)
+    """
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    cells = [{c: printable(cell(r.get(c))) for c in columns} for r in rows]
+    lay = layout(rows, columns, cells, width)
+    right = {c for c in lay.shown if _numeric(rows, c)}
+    lines = [title] if title else []
+
+    def line(parts: dict[str, list[str]]) -> list[str]:
+        height = max(len(p) for p in parts.values())
+        out = []
+        for i in range(height):
+            bits = []
+            for c in lay.shown:
+                text = parts[c][i] if i < len(parts[c]) else ""
+                bits.append(text.rjust(lay.widths[c]) if c in right else text.ljust(lay.widths[c]))
+            out.append(GAP.join(bits).rstrip())
+        return out
+
+    lines += line({c: [c[: lay.widths[c]]] for c in lay.shown})
+    lines.append(GAP.join("─" * lay.widths[c] for c in lay.shown))
+    for r in cells:
+        lines += line({c: textwrap.wrap(r[c], lay.widths[c], break_on_hyphens=False) or [""] for c in lay.shown})
+        for c in lay.under:
+            if r[c]:
+                lines += textwrap.wrap(f"{c}: {r[c]}", width or 120, initial_indent=INDENT,
+                                       subsequent_indent=INDENT + "  ", break_on_hyphens=False)
+    return "\n".join(lines), lay.hidden
