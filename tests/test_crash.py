@@ -25,7 +25,7 @@ from loaders.tabular import load_file
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 1500
-DELAYS = [round(0.0005 * 1.6 ** i, 4) for i in range(11)]  # 0.5 ms to 55 ms after COMMIT starts
+DELAYS = [0.0] + [round(0.00005 * 1.7 ** i, 5) for i in range(13)]  # at once, then 0.05 ms to 29 ms after COMMIT starts
 KILL_AT_COMMIT = r"""
 import os, signal, sys, time
 from graph import embedded
