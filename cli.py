@@ -31,7 +31,9 @@ from visualisations import maps
 from visualisations import network as network_viz
 from visualisations import terminal
 from queries import identity as identity_queries
-from queries import terms
+from queries import terms, timeline
+from queries import report as report_queries
+from visualisations import report as report_viz
 
 FORMATS = ("table", "json", "csv")
 
@@ -519,6 +521,49 @@ def breakdown_cmd(ctx: click.Context, by: str, measure: str, currency: str | Non
 
 @cli.command(epilog="""\b
 Examples:
+  ccb timeline --by region
+  ccb timeline --by country --only Kenya --format csv
+""")
+@click.option("--by", type=click.Choice(timeline.BY), default="country", show_default=True,
+              help="A row per country, UN M49 region or sub-region, GFCE theme or donor.")
+@click.option("--only", metavar="NAME", help="Only this country, region, theme or donor (as --by names it).")
+@click.option("--from", "year_from", type=int, metavar="YEAR", help=f"First year [default: {timeline.FIRST_YEAR}].")
+@click.option("--to", "year_to", type=int, metavar="YEAR", help="Last year [default: the latest year a programme starts].")
+@THEME
+@AGENCIES
+@limit_option()
+@output_options
+@click.pass_context
+def timeline_cmd(ctx: click.Context, by: str, only: str | None, year_from: int | None, year_to: int | None, theme: str | None,
+                 agencies: bool, limit: int | None, fmt: str) -> None:
+    """Coverage over time: programmes active each year, per country, region, theme or donor.
+
+    JSON and CSV give a row per group and year (active: stated period covers
+    the year; end_unknown: started by then, no stated end). The table gives
+    a column per year: 3, or 3+2 when 2 more have started and state no end;
+    the busiest groups first, and the latest years that fit the terminal.
+    """
+    t = timeline.coverage(store_of(ctx), by=by, only=only, theme=theme, year_from=year_from, year_to=year_to, agencies=agencies)
+    empty = why_empty("programme with a start date", only=only, theme=theme)
+    if fmt != "table":
+        keep = {r["group"] for r in timeline.wide(t, limit=limit)}
+        emit([r for r in t.rows if r["group"] in keep], fmt, empty=empty)
+    else:
+        rows = timeline.wide(t, limit=limit)
+        room = width()
+        if room is not None and rows:
+            first = max(len(r["group"]) for r in rows) + 2
+            cell = max(len(v) for r in rows for k, v in r.items() if k != "group") + 2
+            fit = max(1, (room - first) // max(cell, 6))
+            if fit < len(t.years):
+                info(f"years before {t.years[-fit]} not shown at this width (--from, --wide or --format csv shows them)")
+                rows = [{"group": r["group"], **{str(y): r[str(y)] for y in t.years[-fit:]}} for r in rows]
+        emit(rows, fmt, empty=empty)
+    notes(t.notes(), fmt)
+
+
+@cli.command(epilog="""\b
+Examples:
   ccb partners --org interpol --limit 5
   ccb partners --funder Japan
 """)
@@ -737,6 +782,52 @@ def viz_chart(ctx: click.Context, output: Path, by: str, measure: str, currency:
     source = f"Source: CCB Graph ({scope})" + (f"; {analysis.AMOUNT_MEANS[by]}, never converted" if measure == "amount" else "")
     charts.write_chart(rows, output, by, measure, kind=kind, top=top, source=source)
     info(f"wrote {output}")
+
+
+@viz.command("timeline", epilog="""\b
+Examples:
+  ccb viz timeline --by region -o regions.png
+  ccb viz timeline --by donor --top 15 -o donors.svg
+""")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write: .png or .svg.")
+@click.option("--by", type=click.Choice(timeline.BY), default="region", show_default=True)
+@click.option("--top", type=click.IntRange(1), default=30, show_default=True, help="At most this many rows, the most active.")
+@click.option("--from", "year_from", type=int, metavar="YEAR", help=f"First year [default: {timeline.FIRST_YEAR}].")
+@click.option("--to", "year_to", type=int, metavar="YEAR", help="Last year [default: the latest year a programme starts].")
+@THEME
+@AGENCIES
+@click.pass_context
+def viz_timeline(ctx: click.Context, output: Path, by: str, top: int, year_from: int | None, year_to: int | None,
+                 theme: str | None, agencies: bool) -> None:
+    """A heatmap of programmes active per year and country, region, theme or donor (what `ccb timeline` prints)."""
+    t = timeline.coverage(store_of(ctx.find_root()), by=by, theme=theme, year_from=year_from, year_to=year_to, agencies=agencies)
+    scope = f"theme {theme}; " if theme else ""
+    fig = charts.heatmap(t, top=top, title=f"Programmes active per year, by {by}",
+                         source=f"Source: CCB Graph ({scope}{len(t.undated)} programme(s) with no start date left out)")
+    charts.write_figure(fig, output)
+    info(f"wrote {output}")
+
+
+@cli.command(epilog="""\b
+Examples:
+  ccb report -o brief.html
+  ccb report --country Kenya -o kenya.md
+""")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write: .html (one self-contained page, prints to PDF) or .md (figures beside it as SVG).")
+@click.option("--format", "fmt", type=click.Choice(report_viz.FORMATS), help="html or md [default: from the file's suffix].")
+@click.option("--country", metavar="COUNTRY", help="A briefing on this country.")
+@REGION
+@click.option("--donor", metavar="ORG", help="A briefing on this donor (id, name, alias, or its country's name).")
+@limit_option(10)
+@click.pass_context
+def report(ctx: click.Context, output: Path, fmt: str | None, country: str | None, region: str | None, donor: str | None,
+           limit: int) -> None:
+    """A briefing for the world (default), a region, a country or a donor: summary, map, gaps, coverage over time,
+    who supports whom, suggestions with their reasons, and the source of every fact shown."""
+    brief = report_queries.brief(store_of(ctx, read_only=True), country=country, region=region, donor=donor, limit=limit)
+    for f in report_viz.write_report(brief, output, fmt):
+        info(f"wrote {f}")
 
 
 @cli.command(epilog="""\b

@@ -114,3 +114,35 @@ RETURN p.id AS programme, p.themes AS themes, p.start_date AS start_date, p.end_
        p.budget AS budget, p.currency AS budget_currency, p.scope AS scope, p.scope_regions AS scope_regions,
        f.id AS funder, f.name AS funder_name, fu.amount AS amount, fu.currency AS currency
 """
+
+# The coverage-over-time view: every programme's period, and what it reaches and who funds it.
+PROGRAMME_PERIODS = """
+MATCH (p:Programme)
+RETURN p.id AS programme, p.name AS name, p.themes AS themes, p.start_date AS start_date, p.end_date AS end_date,
+       p.scope AS scope, p.scope_regions AS scope_regions, p.source AS source
+ORDER BY programme
+"""
+
+PROGRAMME_TARGETS = """
+MATCH (p:Programme)-[:TARGETS]->(c:Country)
+RETURN p.id AS programme, c.iso3 AS iso3, c.name AS country, c.region AS region, c.subregion AS subregion
+ORDER BY programme, iso3
+"""
+
+PROGRAMME_FUNDERS = """
+MATCH (f:Organisation)-[:FUNDS]->(p:Programme)
+RETURN p.id AS programme, f.id AS funder, f.name AS funder_name
+ORDER BY programme, funder
+"""
+
+INDICATOR_SOURCES = """
+MATCH (i:Indicator)
+RETURN i.id AS id, i.name AS name, i.source AS source, i.as_of AS as_of
+ORDER BY id
+"""
+
+COUNTRY_SOURCES = """
+MATCH (c:Country)
+RETURN c.iso3 AS iso3, c.name AS name, c.source AS source, c.income_source AS income_source, c.as_of AS as_of
+ORDER BY iso3
+"""

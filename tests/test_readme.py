@@ -55,7 +55,7 @@ def test_every_command_block_runs_in_order(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr[-3000:]
     assert (home / ".local" / "share" / "ccb" / "ccb-demo.lbdb").exists()
     for made in ("ccb.gexf", "ccb.graphml", "ccb.json", "nodes.csv", "nodes.edges.csv", "kenya.html", "map.png", "funders.png",
-                 "years.svg"):
+                 "years.svg", "world.html", "kenya.md", "kenya.map.svg", "kenya.timeline.svg", "uk.html", "regions.png"):
         assert (work / made).stat().st_size > 0, made
     # the Python snippet, in the same place after the commands
     [snippet] = blocks("python")

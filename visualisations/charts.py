@@ -85,12 +85,58 @@ def write_chart(rows: Sequence[Mapping[str, Any]], path: str | Path, by: str, me
     >>> write_chart(rows, os.path.join(tempfile.mkdtemp(), "c.svg"), "year", "programmes").suffix
     '.svg'
     """
+    return write_figure(figure(rows, by, measure, **kwargs), path)
+
+
+def heatmap(t: Any, *, top: int = 30, title: str | None = None, source: str = "") -> Any:
+    """A heatmap Figure of a :class:`queries.timeline.Timeline`: a row per group (the ``top`` most active), a column
+    per year; colour is programmes with a stated period active that year (viridis, readable in greyscale); a cell
+    also marked ``+n`` has n more started with no stated end, which are never drawn as running.
+
+    Examples
+    --------
+    >>> from queries.timeline import Timeline
+    >>> t = Timeline([{"group": "KEN", "name": "Kenya", "year": 2020, "active": 1, "end_unknown": 2}], [2020])
+    >>> [x.get_text() for x in heatmap(t).axes[0].texts]
+    ['1+2']
+    """
+    from matplotlib.figure import Figure
+
+    from queries.timeline import wide
+
+    rows = wide(t, limit=top)
+    if not rows:
+        raise VizError("nothing to draw: no programme with a start date in these years", "widen the years or drop a filter")
+    names = {r["group"]: r["name"] for r in t.rows}
+    cells = {(r["group"], r["year"]): r for r in t.rows}
+    groups = [r["group"] for r in rows]
+    values = [[cells[(g, y)]["active"] for y in t.years] for g in groups]
+    fig = Figure(figsize=(min(16, 3 + 0.55 * len(t.years)), 1.4 + 0.32 * len(groups)), dpi=120, layout="constrained")
+    ax = fig.add_subplot()
+    img = ax.imshow(values, cmap="viridis", aspect="auto", vmin=0)
+    peak = max(max(v) for v in values) or 1
+    for i, g in enumerate(groups):
+        for j, y in enumerate(t.years):
+            c = cells[(g, y)]
+            if c["active"] or c["end_unknown"]:
+                text = f"{c['active']}+{c['end_unknown']}" if c["end_unknown"] else str(c["active"])
+                ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if c["active"] < peak * 0.6 else "black")
+    ax.set_xticks(range(len(t.years)), [str(y) for y in t.years], fontsize=8, rotation=45 if len(t.years) > 10 else 0)
+    ax.set_yticks(range(len(groups)), [str(names.get(g, g))[:40] for g in groups], fontsize=8)
+    fig.colorbar(img, ax=ax, label="programmes active (stated period)", shrink=0.8)
+    ax.set_title(title or "Programmes active per year", loc="left", fontweight="bold")
+    notes = ["+n: started, no stated end"] + ([source] if source else [])
+    fig.supxlabel("; ".join(notes), fontsize=7, color="#444", x=0.01, ha="left")
+    return fig
+
+
+def write_figure(fig: Any, path: str | Path) -> Path:
+    """Write a Figure to ``path`` (PNG or SVG, by its suffix); nothing is left behind on failure."""
     path = Path(path)
     fmt = path.suffix.lower()
     if fmt not in FORMATS:
         raise VizError(f"cannot tell the format of {path.name}", "name the file .png or .svg")
     if not path.parent.is_dir():
         raise VizError(f"no directory {path.parent}", "create it first, or choose another -o path")
-    fig = figure(rows, by, measure, **kwargs)
     atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt[1:], metadata={"Date": None} if fmt == ".svg" else None))
     return path

@@ -1,0 +1,188 @@
+"""The briefing `ccb report` writes, as plain data: for the world, a region, a country or a donor.
+
+Every number in it comes from the analyses (gaps, supports, coverage over
+time, matches, partners); the summary sentences are built from those
+numbers; ``sources`` lists the page behind every programme, index and
+classification shown. The same store gives the same briefing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.store import Store, cached
+from queries import analysis, named, network, profile, terms, timeline
+
+Row = dict[str, Any]
+
+
+@dataclass
+class Brief:
+    """What a briefing shows; :mod:`visualisations.report` lays it out as HTML or Markdown."""
+
+    kind: str  # world, region, country or donor
+    key: str | None
+    title: str
+    summary: list[str]
+    weights: str
+    gaps: list[Row]
+    gap_notes: list[str]
+    all_gaps: list[Row]  # every ranked country, for the map
+    timeline: timeline.Timeline
+    timeline_by: str
+    supports: list[Row]
+    ideas: list[Row]  # matches (country) or co-funders (donor) or partners (world, region)
+    ideas_title: str
+    sources: list[Row] = field(default_factory=list)
+
+
+def brief(store: Store, *, country: str | None = None, region: str | None = None, donor: str | None = None,
+          limit: int = 10) -> Brief:
+    """The briefing for one scope: ``country``, ``region`` or ``donor`` (at most one), else the world.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from graph.embedded import EmbeddedStore
+    >>> from graph.model import Country, Organisation, Programme, Funds, Targets
+    >>> from graph.store import Batch
+    >>> s = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "g.lbdb"))
+    >>> _ = s.write(Batch().extend([
+    ...     Country(iso3="KEN", name="Kenya", region="Africa", subregion="Eastern Africa", sovereignty="independent",
+    ...             income_group="Lower middle income", source="https://example.org/ken"),
+    ...     Organisation(id="eu", name="European Union", source="https://example.org/eu"),
+    ...     Programme(id="p1", name="P1", start_date="2020", source="https://example.org/p1"),
+    ...     Funds(src="eu", dst="p1", source="s"), Targets(src="p1", dst="KEN", source="s")]))
+    >>> b = brief(s, country="kenya")
+    >>> b.title, b.summary[0]
+    ('Kenya', 'Kenya (Lower middle income) is named by 1 programme(s); 1 of them state a funder, 1 donor(s) in all; the largest, by programmes, is European Union (1).')
+    >>> [r["url"] for r in b.sources if r["what"] == "programme P1"]
+    ['https://example.org/p1']
+    >>> s.close()
+    """
+    if sum(x is not None for x in (country, region, donor)) > 1:
+        raise terms.UnknownName("a briefing is for one country, one region or one donor", "give at most one of them")
+    store = cached(store)
+    names = terms.Terms.of(store)
+    report = analysis.gaps(store)
+    ranked = [r for r in report.rows if r["priority"] is not None]
+    if country is not None:
+        iso3 = names.country(country)
+        return _country(store, iso3, names.country_names[iso3], report, ranked, limit)
+    if donor is not None:
+        return _donor(store, names.organisation(donor), report, ranked, limit)
+    area = terms.region(region)
+    return _area(store, area, report, ranked, limit)
+
+
+def _sources(store: Store, programmes: set[str], countries: set[str]) -> list[Row]:
+    """The page behind each programme and country shown, and behind the indices and classifications used."""
+    out = [{"what": f"programme {p['name']}", "url": p["source"]} for p in store.query(named.PROGRAMME_PERIODS)
+           if p["programme"] in programmes and p["source"]]
+    seen: set[str] = set()
+    for c in store.query(named.COUNTRY_SOURCES):
+        if c["iso3"] in countries:
+            for what, url in (("countries: codes, UN M49 regions, sovereignty", c["source"]), ("income groups", c["income_source"])):
+                if url and url not in seen:
+                    seen.add(url)
+                    out.append({"what": what, "url": url})
+    for i in store.query(named.INDICATOR_SOURCES):
+        if i["source"] and i["source"] not in seen:
+            seen.add(i["source"])
+            out.append({"what": f"index {i['name'] or i['id']}", "url": i["source"]})
+    return out
+
+
+def _programmes(rows: list[Row]) -> set[str]:
+    return {p for r in rows for p in (r.get("programme_ids") or [])}
+
+
+def _gap_rows(rows: list[Row]) -> list[Row]:
+    return [{k: r[k] for k in ("iso3", "country", "income_group", "need", "programmes", "regional", "priority", "explanation")}
+            for r in rows]
+
+
+def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Row], limit: int) -> Brief:
+    mine = [r for r in ranked if area is None or area in (r["region"], r["subregion"])]
+    unserved = [r for r in mine if r["programmes"] == 0]
+    flows = [r for r in analysis.flows(store) if r["funder"] and (area is None or area in (r["region"], r["subregion"]))]
+    progs = {r["programme"] for r in flows}
+    donors = {r["donor"] for r in flows}
+    where = area or "the world"
+    summary = [f"In {where}, {len(progs)} funded programme(s) in the graph target countries by name, from {len(donors)} donor(s)."]
+    if mine:
+        top = mine[0]
+        summary.append(f"{len(unserved)} of the {len(mine)} recipient states ranked have no programme that names them; "
+                       f"the highest priority is {top['country']} (need {top['need']}, {top['programmes']} programme(s)).")
+    if area is None:
+        regions = analysis.region_gaps(store, countries=report.rows)
+        if regions:
+            worst = max(regions, key=lambda r: (r["mean_priority"] or 0, r["region"]))
+            summary.append(f"By region, {worst['region']} has the highest mean priority ({worst['mean_priority']}), "
+                           f"with {worst['unserved']} of {worst['countries']} states unserved.")
+    by = "region" if area is None else "country"
+    t = timeline.coverage(store, by=by)
+    if area is not None:
+        keep = {r["iso3"] for r in analysis.country_gaps(store, region=area, all_countries=True)}
+        t = timeline.Timeline([r for r in t.rows if r["group"] in keep], t.years, t.undated)
+    supports = analysis.supports(store, by="funder")
+    if area is not None:
+        places = {c["iso3"]: (c["region"], c["subregion"]) for c in store.query(named.COUNTRIES)}
+        supports = [s for s in supports if any(area in places.get(c, ()) for c in s["countries"])]
+    supports = supports[:limit]
+    ideas = network.partners(store, limit=5)
+    shown = set(r["iso3"] for r in mine[:limit])
+    return Brief("world" if area is None else "region", area, area or "The world", summary, need_weights(report),
+                 _gap_rows(mine[:limit]), report.notes(), report.rows, t, by, supports, ideas, "Partnerships to explore",
+                 _sources(store, _programmes(supports), shown))
+
+
+def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: list[Row], limit: int) -> Brief:
+    supports = analysis.supports(store, country=iso3)
+    row = next((r for r in report.rows if r["iso3"] == iso3), None)
+    income = next((c["income_group"] for c in store.query(named.COUNTRIES) if c["iso3"] == iso3), None)
+    progs = _programmes(supports)
+    lead = supports[0] if supports else None
+    named_by = len({r["programme"] for r in store.query(named.PROGRAMME_TARGETS) if r["iso3"] == iso3})
+    summary = [f"{name}{f' ({income})' if income else ''} is named by {named_by} programme(s); {len(progs)} of them state a "
+               f"funder, {len(supports)} donor(s) in all"
+               + (f"; the largest, by programmes, is {lead['funder_name']} ({lead['programmes']})." if lead else ".")]
+    if row is not None and row["priority"] is not None:
+        rank = next(i for i, r in enumerate(ranked, 1) if r["iso3"] == iso3)
+        summary.append(f"Its priority ranks {rank} of {len(ranked)} recipient states (need {row['need']}).")
+    elif row is None:
+        summary.append("It is not ranked: high income, a territory, or of unknown need.")
+    matches = profile.match(store, iso3)
+    missing = sorted({m["theme"] for m in matches})
+    if missing:
+        summary.append(f"GFCE themes with no programme: {', '.join(missing)}; the suggestions below name who has worked on them.")
+    t = timeline.coverage(store, by="country", only=iso3)
+    return Brief("country", iso3, name, summary, need_weights(report), _gap_rows([row] if row else []), report.notes(), report.rows,
+                 t, "country", supports, matches, "Who could help, theme by theme", _sources(store, progs, {iso3}))
+
+
+def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], limit: int) -> Brief:
+    up = analysis.donors(store)
+    donor, donor_name = up.get(org, (org, terms.Terms.of(store).org_names.get(org, org)))
+    rows = analysis.supports(store, funder=donor, by="country")
+    progs = _programmes(rows)
+    region_of = {c["iso3"]: c["region"] for c in store.query(named.COUNTRIES)}
+    regions = sorted({region_of[c["country"]] for c in rows if region_of.get(c["country"])})
+    summary = [f"{donor_name} funds {len(progs)} programme(s) that target {len(rows)} countries by name, in {len(regions)} region(s)"
+               + (f" ({', '.join(regions)})." if regions else ".")]
+    reached = {r["country"] for r in rows}
+    top_unreached = [r for r in ranked if r["iso3"] not in reached][:3]
+    if top_unreached:
+        summary.append("Highest-priority states it does not reach: " + ", ".join(f"{r['country']} ({r['priority']})" for r in top_unreached) + ".")
+    t = timeline.coverage(store, by="donor", only=donor)
+    ideas = network.cofunders(store, donor, limit=5) if rows else []
+    return Brief("donor", donor, donor_name, summary, need_weights(report),
+                 _gap_rows([r for r in ranked if r["iso3"] in reached][:limit]), report.notes(), report.rows, t, "donor",
+                 rows[:limit * 3], ideas, "Donors most like it, and where only they go", _sources(store, progs, reached))
+
+
+def need_weights(report: analysis.Gaps) -> str:
+    from queries import need
+
+    return need.describe(report.weights)

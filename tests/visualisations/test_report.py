@@ -1,0 +1,123 @@
+"""`ccb report` and `ccb timeline` (issue 15): offline, deterministic, escaped, sourced; in Chromium and printed to PDF."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from graph.model import Country, Funds, Organisation, Programme, Targets
+from graph.store import Batch
+from queries import timeline
+from tests.visualisations.test_browser import ARTIFACTS, HOSTILE, browser, open_page  # noqa: F401 (fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def ccb(*args: str) -> object:
+    out = CliRunner().invoke(cli, list(args))
+    assert out.exit_code == 0, out.stderr
+    return out
+
+
+@pytest.mark.parametrize("scope", [[], ["--country", "Kenya"], ["--region", "western africa"], ["--donor", "UK"]])
+def test_report_html_is_offline_sourced_and_prints(demo: Path, tmp_path: Path, browser: object, scope: list[str]) -> None:
+    out = tmp_path / "brief.html"
+    ccb("--db", str(demo), "report", *scope, "-o", str(out))
+    html = out.read_text(encoding="utf-8")
+    again = tmp_path / "again.html"
+    ccb("--db", str(demo), "report", *scope, "-o", str(again))
+    assert again.read_bytes() == out.read_bytes()  # same store, same file
+    assert "<script" not in html and "default-src 'none'" in html
+    for section in ("summary", "map", "gaps", "timeline", "supports", "ideas", "sources"):
+        assert f'<section id="{section}">' in html
+    page, external, errors, dialogs = open_page(browser, out, settle=False)
+    assert external == [] and errors == [] and dialogs == []
+    assert page.evaluate("document.querySelectorAll('#map svg g.country').length") > 200
+    links = page.evaluate("Array.from(document.querySelectorAll('#sources a')).map(a => a.href)")
+    assert links and all(u.startswith(("https://", "http://")) for u in links)
+    pdf = page.pdf(format="A4")
+    assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+    if not scope:
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    page.close()
+
+
+def test_country_report_states_kenyas_numbers(demo: Path, tmp_path: Path) -> None:
+    ccb("--db", str(demo), "report", "--country", "KEN", "-o", str(tmp_path / "k.md"))
+    md = (tmp_path / "k.md").read_text(encoding="utf-8")
+    supporters = json.loads(ccb("--db", str(demo), "supports", "--country", "KEN", "--format", "json").stdout)
+    progs = {p for r in supporters for p in r["programme_ids"]}
+    assert f"{len(progs)} of them state a funder, {len(supporters)} donor(s) in all" in md
+    assert all(f"| {r['funder']} |" in md for r in supporters)
+    assert (tmp_path / "k.map.svg").read_text().startswith("<svg") and "(k.map.svg)" in md and "(k.timeline.svg)" in md
+    sources = md.split("## Sources", 1)[1]
+    assert all(p in json.dumps(supporters) for p in progs) and sources.count("- programme ") == len(progs)
+
+
+def test_report_on_a_curated_store_escapes_hostile_names(tmp_path: Path, browser: object) -> None:
+    db = tmp_path / "g.lbdb"
+    ccb("--db", str(db), "init")
+    f = tmp_path / "mine.yaml"
+    f.write_text(f"""organisations:
+  - {{id: evil, name: "{HOSTILE}", kind: government, country: GBR, source: "https://example.org/evil"}}
+programmes:
+  - {{id: p1, name: "{HOSTILE} | *bold*", themes: [C], start_date: '2020', source: "https://example.org/p1"}}
+funds:
+  - {{from: evil, to: p1, source: "https://example.org/f"}}
+targets:
+  - {{from: p1, to: KEN, source: "https://example.org/t"}}
+""", encoding="utf-8")
+    ccb("--db", str(db), "load", str(f))
+    ccb("--db", str(db), "report", "--country", "Kenya", "-o", str(tmp_path / "k.html"))
+    ccb("--db", str(db), "report", "--donor", "evil", "-o", str(tmp_path / "d.md"))
+    md = (tmp_path / "d.md").read_text(encoding="utf-8")
+    assert HOSTILE not in md and "\\<img src=x onerror=alert(1)\\>" in md and "\\| \\*bold\\*" in md
+    page, external, errors, dialogs = open_page(browser, tmp_path / "k.html", settle=False)
+    assert external == [] and errors == [] and dialogs == []
+    assert page.evaluate("document.querySelectorAll('img').length") == 0
+    assert HOSTILE in page.evaluate("document.body.innerText")
+    page.close()
+
+
+def test_timeline_counts_open_ended_programmes_apart(tmp_path: Path) -> None:
+    db = tmp_path / "g.lbdb"
+    from graph.embedded import EmbeddedStore
+
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend([
+            Country(iso3="KEN", name="Kenya", region="Africa", subregion="Eastern Africa", source="s"),
+            Organisation(id="eu", name="European Union", source="s"),
+            Programme(id="a", name="A", themes=["C"], start_date="2016-03", end_date="2018", source="s"),
+            Programme(id="b", name="B", themes=["B"], start_date="2017", source="s"),
+            Programme(id="c", name="C", themes=["C"], source="s"),
+            Programme(id="r", name="R", themes=["A"], start_date="2018", end_date="2019", scope="regional",
+                      scope_regions=["Eastern Africa"], source="s"),
+            Funds(src="eu", dst="a", source="s"), Funds(src="eu", dst="b", source="s"),
+            Targets(src="a", dst="KEN", source="s"), Targets(src="b", dst="KEN", source="s"), Targets(src="c", dst="KEN", source="s"),
+        ]))
+        t = timeline.coverage(s, by="country", year_from=2015)
+        assert [(r["year"], r["active"], r["end_unknown"]) for r in t.rows] == [
+            (2015, 0, 0), (2016, 1, 0), (2017, 1, 1), (2018, 1, 1)]  # to the latest start year: 2018; b never 'runs forever'
+        assert t.undated == ["c"]
+        region = timeline.coverage(s, by="region", year_from=2018, year_to=2019)
+        assert [(r["group"], r["year"], r["active"], r["end_unknown"]) for r in region.rows] == [
+            ("Africa", 2018, 2, 1), ("Africa", 2019, 1, 1)]  # r reaches Africa through its sub-region
+        assert [r["active"] for r in timeline.coverage(s, by="theme", only="cybercrime", year_from=2016, year_to=2016).rows] == [1]
+        assert [r["group"] for r in timeline.coverage(s, by="donor", only="European Union").rows][:1] == ["eu"]
+    out = ccb("--db", str(db), "timeline", "--from", "2016", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert rows[1] == {"group": "KEN", "name": "Kenya", "year": "2017", "active": "1", "end_unknown": "1"}
+    table = ccb("--db", str(db), "timeline", "--from", "2016").stdout
+    assert re.search(r"KEN\s+1\s+1\+1\s+1\+1", table)
+    svg = tmp_path / "t.svg"
+    ccb("--db", str(db), "viz", "timeline", "--by", "country", "-o", str(svg))
+    assert "1+1" in svg.read_text(encoding="utf-8")

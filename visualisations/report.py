@@ -1,0 +1,130 @@
+"""`ccb report`: a briefing (:func:`queries.report.brief`) as one self-contained HTML file or as Markdown.
+
+The HTML inlines its map and chart as SVG and fetches nothing (its
+Content-Security-Policy allows no script and no request); it prints to PDF
+from a browser. Markdown writes the two figures beside it as SVG files.
+Both come from the templates in ``visualisations/templates`` through one
+Jinja environment; HTML is autoescaped, and Markdown cells have their
+table and markup characters escaped. The same brief gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import matplotlib
+from markupsafe import Markup, escape
+
+from queries.report import Brief
+from visualisations import charts, maps
+from visualisations.export import atomic_write_all
+from visualisations.network import VizError
+from visualisations.terminal import cell
+
+FORMATS = ("html", "md")
+TEMPLATES = Path(__file__).parent / "templates"
+SUPPORT_COLUMNS = ("funder", "funder_name", "country", "country_name", "countries", "programmes", "programme_ids", "themes",
+                   "implementers", "amount", "budget")
+IDEA_COLUMNS = ("theme", "org", "name", "score", "a_name", "b_name", "peer", "peer_name", "similarity", "shared_countries",
+                "shared_themes", "peer_only_countries", "explanation")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")  # what starts markup in a line or ends a table cell
+
+
+def _md(value: Any) -> str:
+    """Text safe in a Markdown table cell or line: markup characters escaped, lines joined."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+
+
+_URL = re.compile(r"https?://[^\s<>\"')]*[^\s<>\"'),.;:]")  # a sentence's comma or full stop is not part of it
+
+
+def _links(value: Any) -> Markup:
+    """Text with every http(s) address in it made a link; the rest escaped."""
+    text, out, at = str(value), [], 0
+    for m in _URL.finditer(text):
+        out += [escape(text[at:m.start()]), Markup('<a href="{0}">{0}</a>').format(m.group())]
+        at = m.end()
+    out.append(escape(text[at:]))
+    return Markup("").join(out)
+
+
+def environment(fmt: str) -> jinja2.Environment:
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=fmt == "html", undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True)
+    env.filters["cell"] = cell
+    env.filters["md"] = _md
+    env.filters["links"] = _links
+    return env
+
+
+def _columns(rows: list[dict[str, Any]], wanted: tuple[str, ...]) -> list[str]:
+    present = {k for r in rows for k, v in r.items() if v not in (None, "", [])}
+    return [c for c in wanted if c in present]
+
+
+def figures(b: Brief) -> tuple[str, str, str | None]:
+    """The map's title and SVG, and the coverage-over-time heatmap's SVG (None when nothing has a start date)."""
+    if b.kind == "donor":
+        counts = {r["country"]: r for r in b.supports}
+        rows = [{**g, "programmes": counts[g["iso3"]]["programmes"], "funders": 1} for g in b.all_gaps if g["iso3"] in counts]
+        data = maps.from_gaps(rows, "programmes", source=f"Source: CCB Graph; programmes funded by {b.title}")
+        title = f"Countries {b.title} reaches: programmes per country"
+    else:
+        rows = [r for r in b.all_gaps if b.kind == "world" or b.kind == "country" or b.key in (r["region"], r["subregion"])]
+        if b.kind == "country":
+            region = next((r["region"] for r in b.all_gaps if r["iso3"] == b.key), None)
+            rows = [r for r in b.all_gaps if region and r["region"] == region]
+        data = maps.from_gaps(rows, "priority", source=f"Source: CCB Graph gaps analysis; need: {b.weights}")
+        title = "Priority by country: need against support"
+    map_svg = maps.svg(data)
+    heat = None
+    if any(r["active"] or r["end_unknown"] for r in b.timeline.rows):
+        fig = charts.heatmap(b.timeline, top=25, title=f"Programmes active per year, by {b.timeline_by}")
+        buf = io.StringIO()
+        # text as text (small, selectable, escaped by matplotlib); ids from a fixed salt, so the same data gives the same bytes
+        with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ccb-graph"}):
+            fig.savefig(buf, format="svg", metadata={"Date": None})
+        heat = buf.getvalue()
+        heat = heat[heat.index("<svg"):]  # inline: no XML prologue or doctype inside HTML
+    return title, map_svg[map_svg.index("<svg"):], heat
+
+
+def render(b: Brief, fmt: str, *, stem: str = "report") -> tuple[str, dict[str, str]]:
+    """The report text, and the side files it names (Markdown only: the figures as SVG)."""
+    if fmt not in FORMATS:
+        raise VizError(f"unknown report format {fmt!r}", f"formats: {', '.join(FORMATS)}")
+    map_title, map_svg, heat = figures(b)
+    side: dict[str, str] = {}
+    context: dict[str, Any] = {
+        "b": b, "map_title": map_title, "support_columns": _columns(b.supports, SUPPORT_COLUMNS),
+        "idea_columns": _columns(b.ideas, IDEA_COLUMNS),
+        "empty_gaps": "No ranked recipient state in this scope (high-income countries, territories and states of unknown "
+                      "need are not ranked).",
+    }
+    if fmt == "html":
+        context |= {"map_svg": map_svg, "timeline_svg": heat}
+    else:
+        side[f"{stem}.map.svg"] = map_svg
+        context |= {"map_file": f"{stem}.map.svg", "timeline_file": f"{stem}.timeline.svg" if heat else None}
+        if heat:
+            side[f"{stem}.timeline.svg"] = heat
+    text = environment(fmt).get_template(f"report.{fmt}.j2").render(**context)
+    return text, side
+
+
+def write_report(b: Brief, path: str | Path, fmt: str | None = None) -> list[Path]:
+    """Write the report to ``path`` (format from ``fmt`` or the suffix: .html, .md) and its side files; all or nothing."""
+    path = Path(path)
+    fmt = fmt or {".html": "html", ".htm": "html", ".md": "md"}.get(path.suffix.lower())
+    if fmt is None:
+        raise VizError(f"cannot tell the format of {path.name}", "name the file .html or .md, or pass --format")
+    if not path.parent.is_dir():
+        raise VizError(f"no directory {path.parent}", "create it first, or choose another -o path")
+    text, side = render(b, fmt, stem=path.stem)
+    files = {path: text} | {path.with_name(name): body for name, body in side.items()}
+    atomic_write_all([(p, lambda tmp, body=body: tmp.write_text(body, encoding="utf-8")) for p, body in files.items()])
+    return list(files)
