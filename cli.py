@@ -832,6 +832,26 @@ def report(ctx: click.Context, output: Path, fmt: str | None, country: str | Non
 
 @cli.command(epilog="""\b
 Examples:
+  ccb serve
+  ccb serve --port 9000
+""")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="The port (0: any free one).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on. Only loopback by default: another address opens the app to that network.")
+@click.pass_context
+def serve(ctx: click.Context, port: int, host: str) -> None:
+    """A local, read-only web app: the map and top gaps, search, a page per country, organisation and programme,
+    the gaps table with filters, the network page; every table as CSV or JSON, and a JSON API (/api)."""
+    from visualisations import app
+
+    store = store_of(ctx, read_only=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        info(f"warning: listening on {host}: anyone who can reach this address can read the graph")
+    app.serve(store, host, port, ready=lambda url: info(f"serving {store.location} read-only at {url} (Ctrl-C stops)"))
+
+
+@cli.command(epilog="""\b
+Examples:
   ccb check
   ccb check --examples 20 --format json
 """)

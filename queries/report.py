@@ -76,7 +76,7 @@ def brief(store: Store, *, country: str | None = None, region: str | None = None
     return _area(store, area, report, ranked, limit)
 
 
-def _sources(store: Store, programmes: set[str], countries: set[str]) -> list[Row]:
+def sources_of(store: Store, programmes: set[str], countries: set[str]) -> list[Row]:
     """The page behind each programme and country shown, and behind the indices and classifications used."""
     out = [{"what": f"programme {p['name']}", "url": p["source"]} for p in store.query(named.PROGRAMME_PERIODS)
            if p["programme"] in programmes and p["source"]]
@@ -135,7 +135,7 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
     shown = set(r["iso3"] for r in mine[:limit])
     return Brief("world" if area is None else "region", area, area or "The world", summary, need_weights(report),
                  _gap_rows(mine[:limit]), report.notes(), report.rows, t, by, supports, ideas, "Partnerships to explore",
-                 _sources(store, _programmes(supports), shown))
+                 sources_of(store, _programmes(supports), shown))
 
 
 def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: list[Row], limit: int) -> Brief:
@@ -159,7 +159,7 @@ def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: 
         summary.append(f"GFCE themes with no programme: {', '.join(missing)}; the suggestions below name who has worked on them.")
     t = timeline.coverage(store, by="country", only=iso3)
     return Brief("country", iso3, name, summary, need_weights(report), _gap_rows([row] if row else []), report.notes(), report.rows,
-                 t, "country", supports, matches, "Who could help, theme by theme", _sources(store, progs, {iso3}))
+                 t, "country", supports, matches, "Who could help, theme by theme", sources_of(store, progs, {iso3}))
 
 
 def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], limit: int) -> Brief:
@@ -179,7 +179,7 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
     ideas = network.cofunders(store, donor, limit=5) if rows else []
     return Brief("donor", donor, donor_name, summary, need_weights(report),
                  _gap_rows([r for r in ranked if r["iso3"] in reached][:limit]), report.notes(), report.rows, t, "donor",
-                 rows[:limit * 3], ideas, "Donors most like it, and where only they go", _sources(store, progs, reached))
+                 rows[:limit * 3], ideas, "Donors most like it, and where only they go", sources_of(store, progs, reached))
 
 
 def need_weights(report: analysis.Gaps) -> str:

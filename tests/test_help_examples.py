@@ -87,6 +87,9 @@ def test_every_example_runs_on_the_demo_store(demo: Path, tmp_path: Path, monkey
         bolt.store().clear()
         line, env = line.replace("bolt://localhost:7687", bolt.uri), {**env, **bolt.env()}
     args = shlex.split(line.replace("~/.local/share/ccb/ccb-demo.lbdb", str(store)))[1:]
+    if path == ("serve",):  # runs until stopped: start it, ask it for its home page, stop it
+        serve_once(args, env, tmp_path)
+        return
     before = set(tmp_path.iterdir())
     out = CliRunner().invoke(cli, args, env=env)
     assert out.exit_code == 0, f"{line}: {out.stderr or out.output}"
@@ -94,3 +97,24 @@ def test_every_example_runs_on_the_demo_store(demo: Path, tmp_path: Path, monkey
     assert out.stdout.strip() or made or out.stderr.strip(), f"{line} printed and wrote nothing"
     for f in made:
         assert f.stat().st_size > 0, f
+
+
+def serve_once(args: list[str], env: dict[str, str], cwd: Path) -> None:
+    import os
+    import re as re_
+    import subprocess
+    import sys
+    import urllib.request
+
+    args = [a for a in args if a != "--port" and not a.isdigit()] + ["--port", "0"]  # any free port
+    proc = subprocess.Popen([sys.executable, "-c", "from cli import main; main()", *args], cwd=cwd, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, **env, "PYTHONPATH": str(ROOT)})
+    try:
+        line = proc.stderr.readline()  # type: ignore[union-attr]
+        url = re_.search(r"at (http://127\.0\.0\.1:\d+/)", line)
+        assert url, line
+        with urllib.request.urlopen(url.group(1), timeout=60) as r:  # noqa: S310 (loopback)
+            assert r.status == 200 and b"Where support is missing" in r.read()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

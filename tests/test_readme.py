@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -26,6 +27,8 @@ def script() -> str:
     for block in blocks("sh"):
         for line in block.splitlines():
             if "python -m pytest" in line:
+                continue
+            if " serve" in line:  # a server runs until stopped: the app's own tests start it
                 continue
             if line.startswith("python3 -m venv"):
                 line = line.rsplit("&& ", 1)[1]  # `.venv/bin/ccb demo`: the install is this test's environment
@@ -62,4 +65,9 @@ def test_every_command_block_runs_in_order(tmp_path: Path) -> None:
     py = subprocess.run([sys.executable, "-c", snippet], cwd=work, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True,
                         text=True, timeout=300)
     assert py.returncode == 0, py.stderr[-3000:]
+    # the serve line, started as written (on a free port) and asked for its home page
+    from tests.test_help_examples import serve_once
+
+    [serve] = [line for block in blocks("sh") for line in block.splitlines() if " serve" in line]
+    serve_once(shlex.split(serve.replace("~", str(home)))[1:], {**env, "HOME": str(home)}, work)
     shutil.rmtree(work / ".venv")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import quote
 from pathlib import Path
 from typing import Any
 
@@ -52,12 +53,38 @@ def _links(value: Any) -> Markup:
     return Markup("").join(out)
 
 
+LINKED = {  # column -> the page its values name
+    **dict.fromkeys(("iso3", "country", "countries", "shared_countries", "peer_only_countries", "top_countries"), "country"),
+    **dict.fromkeys(("org", "funder", "a", "b", "peer", "top_funder", "agencies", "implementers", "members", "funders", "id"),
+                    "organisation"),
+    **dict.fromkeys(("programme", "programme_ids"), "programme"),
+}
+_ISO3 = re.compile(r"^[A-Z]{3}$")
+
+
+def link_of(column: str, value: Any) -> list[tuple[str, str]]:
+    """``(text, href)`` for each id in a cell whose column names countries, organisations or programmes; else []."""
+    kind = LINKED.get(column)
+    values = value if isinstance(value, list) else [value]
+    if kind is None or not values or not all(isinstance(v, str) and v for v in values):
+        return []
+    if kind == "country" and not all(_ISO3.match(v) for v in values):
+        return []  # a country's name, not its code
+    return [(v, f"/{kind}/{quote(v, safe='')}") for v in values]
+
+
+def rows_columns(rows: list[dict[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(k for r in rows for k in r))
+
+
 def environment(fmt: str) -> jinja2.Environment:
+    """The one Jinja environment of reports and app pages: HTML autoescaped, the shared filters and helpers."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=fmt == "html", undefined=jinja2.StrictUndefined,
                              keep_trailing_newline=True)
     env.filters["cell"] = cell
     env.filters["md"] = _md
     env.filters["links"] = _links
+    env.globals |= {"link_of": link_of, "rows_columns": rows_columns}
     return env
 
 

@@ -64,19 +64,7 @@ def test_country_report_states_kenyas_numbers(demo: Path, tmp_path: Path) -> Non
 
 
 def test_report_on_a_curated_store_escapes_hostile_names(tmp_path: Path, browser: object) -> None:
-    db = tmp_path / "g.lbdb"
-    ccb("--db", str(db), "init")
-    f = tmp_path / "mine.yaml"
-    f.write_text(f"""organisations:
-  - {{id: evil, name: "{HOSTILE}", kind: government, country: GBR, source: "https://example.org/evil"}}
-programmes:
-  - {{id: p1, name: "{HOSTILE} | *bold*", themes: [C], start_date: '2020', source: "https://example.org/p1"}}
-funds:
-  - {{from: evil, to: p1, source: "https://example.org/f"}}
-targets:
-  - {{from: p1, to: KEN, source: "https://example.org/t"}}
-""", encoding="utf-8")
-    ccb("--db", str(db), "load", str(f))
+    db = hostile_store(tmp_path, org_source="https://example.org/evil", programme_name=f"{HOSTILE} | *bold*")
     ccb("--db", str(db), "report", "--country", "Kenya", "-o", str(tmp_path / "k.html"))
     ccb("--db", str(db), "report", "--donor", "evil", "-o", str(tmp_path / "d.md"))
     md = (tmp_path / "d.md").read_text(encoding="utf-8")
@@ -86,6 +74,24 @@ targets:
     assert page.evaluate("document.querySelectorAll('img').length") == 0
     assert HOSTILE in page.evaluate("document.body.innerText")
     page.close()
+
+
+def hostile_store(tmp_path: Path, *, org_source: str, programme_name: str = HOSTILE) -> Path:
+    """A store built from the curated format whose names are markup: an organisation funding a programme in Kenya."""
+    db = tmp_path / "g.lbdb"
+    ccb("--db", str(db), "init")
+    f = tmp_path / "mine.yaml"
+    f.write_text(f"""organisations:
+  - {{id: evil, name: "{HOSTILE}", kind: government, country: GBR, source: "{org_source}"}}
+programmes:
+  - {{id: p1, name: "{programme_name}", themes: [C], start_date: '2020', source: "https://example.org/p1"}}
+funds:
+  - {{from: evil, to: p1, source: "https://example.org/f"}}
+targets:
+  - {{from: p1, to: KEN, source: "https://example.org/t"}}
+""", encoding="utf-8")
+    ccb("--db", str(db), "load", str(f))
+    return db
 
 
 def test_timeline_counts_open_ended_programmes_apart(tmp_path: Path) -> None:

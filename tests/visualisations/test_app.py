@@ -1,0 +1,145 @@
+"""`ccb serve` in Chromium (issue 15): search, pages, filters, downloads; offline, escaped, on both stores."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import cli
+from graph.embedded import EmbeddedStore
+from graph.store import Store
+from tests.conftest import Bolt
+from tests.visualisations.test_browser import ARTIFACTS, HOSTILE, browser  # noqa: F401 (fixture)
+from visualisations.app import create_app
+
+
+def running(store: Store) -> Iterator[str]:
+    from waitress.server import create_server
+
+    server = create_server(create_app(store), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module", params=["embedded", "neo4j"])
+def app_url(request: pytest.FixtureRequest, demo: Path) -> Iterator[str]:
+    if request.param == "embedded":
+        store: Store = EmbeddedStore(demo, read_only=True)
+    else:
+        bolt: Bolt = request.getfixturevalue("bolt")
+        out = CliRunner().invoke(cli, ["--db", bolt.uri, "demo", "--yes", "--format", "json"], env=bolt.env())
+        assert out.exit_code == 0, out.stderr
+        store = bolt.store()
+    try:
+        yield from running(store)
+    finally:
+        store.close()
+
+
+def visit(browser: object, base: str) -> tuple[object, list[str], list[str]]:
+    page = browser.new_page(viewport={"width": 1300, "height": 900}, accept_downloads=True)  # type: ignore[attr-defined]
+    external: list[str] = []
+    errors: list[str] = []
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else (external.append(r.request.url), r.abort()))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return page, external, errors
+
+
+def test_search_kenya_reach_its_page_filter_and_download(browser: object, app_url: str, tmp_path: Path) -> None:
+    page, external, errors = visit(browser, app_url)
+    page.goto(app_url + "/")
+    assert page.locator("#map svg g.country").count() > 200 and page.locator("#top_gaps table tbody tr").count() == 20
+    page.screenshot(path=str(_shot("app-home")))
+    page.fill("#q", "Kenya")
+    page.press("#q", "Enter")
+    page.wait_for_url("**/search?q=Kenya")
+    page.screenshot(path=str(_shot("app-search")))
+    page.click("#countries a[href='/country/KEN']")
+    page.wait_for_url("**/country/KEN")
+    supporters = page.locator("#supported_by table").inner_text()
+    assert "gov-gbr" in supporters and "European Union" in supporters and "Google.org" in supporters
+    assert page.locator("#sources a").count() > 3
+    page.screenshot(path=str(_shot("app-country")), full_page=True)
+    # a supporter's page, then one of its programmes
+    page.click("#supported_by a[href='/organisation/gov-gbr']")
+    page.wait_for_url("**/organisation/gov-gbr")
+    page.screenshot(path=str(_shot("app-organisation")))
+    page.goto(app_url + "/programme/afjoc")
+    assert "INTERPOL" in page.locator("h1").inner_text()
+    page.screenshot(path=str(_shot("app-programme")))
+    # the gaps table, filtered to a sub-region and sorted by need
+    page.goto(app_url + "/gaps")
+    page.select_option("select[name=region]", "Western Africa")
+    page.click("form.filters button")
+    page.wait_for_url("**/gaps?region=Western+Africa**")
+    rows = page.locator("#gaps tbody tr")
+    assert rows.count() >= 10
+    assert set(page.locator("#gaps tbody tr td:nth-child(4)").all_inner_texts()) == {"Western Africa"}
+    page.click("#gaps th a:text-is('need')")
+    needs = [float(x) for x in page.locator("#gaps tbody tr td:nth-child(6)").all_inner_texts() if x]
+    assert needs == sorted(needs, reverse=True)
+    page.screenshot(path=str(_shot("app-gaps")))
+    with page.expect_download() as dl:
+        page.click("#gaps .downloads a:text-is('CSV')")
+    got = list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text(encoding="utf-8"))))
+    assert {r["subregion"] for r in got} == {"Western Africa"} and float(got[0]["need"]) == max(needs)
+    page.goto(app_url + "/network?around=KEN")
+    assert page.evaluate("window.ccbFocused") == "Country:KEN"
+    assert external == [] and errors == []
+    page.close()
+
+
+def test_api_answers_as_documented(app_url: str) -> None:
+    import json
+    import urllib.request
+
+    def get(path: str) -> object:
+        with urllib.request.urlopen(app_url + path) as r:  # noqa: S310 (loopback test server)
+            assert r.headers["Content-Security-Policy"].startswith("default-src 'none'")
+            return json.loads(r.read())
+
+    pages = get("/api")["pages"]  # type: ignore[index]
+    assert "/api/country/ISO3" in pages
+    kenya = get("/api/country/kenya")
+    assert {r["funder"] for r in kenya["supported_by"]} >= {"gov-gbr", "eu"}  # type: ignore[index]
+    gaps = get("/api/gaps?region=Western%20Africa&sort=need&desc=1")["gaps"]  # type: ignore[index]
+    assert gaps and all(r["subregion"] == "Western Africa" for r in gaps)
+    assert [r["need"] for r in gaps if r["need"] is not None] == sorted((r["need"] for r in gaps if r["need"] is not None), reverse=True)
+    import urllib.error
+
+    with pytest.raises(urllib.error.HTTPError) as e:
+        get("/api/country/Atlantis")
+    assert e.value.code == 404 and "no country 'Atlantis'" in json.loads(e.value.read())["error"]
+
+
+def test_hostile_names_show_as_text(browser: object, tmp_path: Path) -> None:
+    from tests.visualisations.test_report import hostile_store
+
+    db = hostile_store(tmp_path, org_source="javascript:alert(1)")
+    with EmbeddedStore(db, read_only=True) as store:
+        for base in running(store):
+            page, external, errors = visit(browser, base)
+            for path in ("/country/KEN", "/organisation/evil", "/programme/p1", "/search?q=img"):
+                page.goto(base + path)
+                assert page.locator("img").count() == 0, path
+                assert HOSTILE in page.locator("body").inner_text(), path
+            assert page.locator("a[href^='javascript']").count() == 0  # a source that is not a web address is not a link
+            assert external == [] and errors == []
+            page.close()
+
+
+def _shot(name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS / f"{name}.png"

@@ -1,0 +1,328 @@
+"""`ccb serve`: a local, read-only web app over either store, from the report's templates.
+
+Pages: home (the priority map and the top gaps), search, a page per
+country, organisation and programme, the gaps table with filters and
+sorting, and the network page. Every table on a page downloads as CSV or
+JSON (``?table=NAME&format=csv``), and ``/api/...`` answers any page as
+JSON. Nothing is fetched from the network: the one stylesheet is served
+from the package, app pages carry no script at all, and the
+Content-Security-Policy says so (inline styles are allowed, for the SVG
+figures; the network page, whose vis-network script is inlined, allows
+inline script and nothing else). Flask routes
+the requests; pages are rendered by the same Jinja environment as
+`ccb report`, autoescaped. The store is opened read-only; requests take
+turns on it (one lock), and answers are cached, since the graph does not
+change under a read-only app.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from collections import OrderedDict
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Flask, Response, abort, request
+
+from graph.errors import CCBError
+from graph.model import M49_AREAS, THEMES
+from graph.store import Store, cached
+from queries import analysis, named, network, profile, terms, timeline
+from queries.report import sources_of
+from visualisations import charts, maps
+from visualisations import network as network_viz
+from visualisations.export import csv_safe
+from visualisations.report import environment
+from visualisations.terminal import write_csv
+
+STATIC = Path(__file__).parent / "static"
+CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
+       "frame-ancestors 'none'")
+NETWORK_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
+GAP_COLUMNS = ("iso3", "country", "region", "subregion", "income_group", "need", "programmes", "regional", "funders", "priority")
+
+Row = dict[str, Any]
+
+
+def _section(sid: str, title: str, rows: list[Row], empty: str, *, notes: list[str] | None = None, figure: str | None = None,
+             sort: Callable[[str], str] | None = None) -> dict[str, Any]:
+    query = {k: v for k, v in request.args.items() if k not in ("table", "format")}
+    download = "?" + urlencode({**query, "table": sid}) + "&"
+    return {"id": sid, "title": title, "rows": rows, "empty": empty, "notes": notes or [], "figure": figure,
+            "download": download, "sort": sort}
+
+
+def _svg(fig: Any) -> str:
+    import matplotlib
+
+    buf = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ccb-graph"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def create_app(store: Store) -> Flask:
+    """The app over ``store`` (opened read-only by the caller, closed by it too)."""
+    app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
+    env = environment("html")
+    store = cached(store)
+    lock = threading.Lock()
+
+    answers: OrderedDict[str, tuple[bytes, int, list[tuple[str, str]]]] = OrderedDict()  # a read-only graph: answers keep
+
+    def locked(fn: Callable[..., Any]) -> Callable[..., Any]:
+        """One request at a time on the store, and each distinct URL computed once (the latest 512 kept)."""
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            key = request.full_path
+            with lock:
+                if key not in answers:
+                    resp = fn(*args, **kwargs)
+                    answers[key] = (resp.get_data(), resp.status_code, list(resp.headers.items()))
+                    if len(answers) > 512:
+                        answers.popitem(last=False)
+                answers.move_to_end(key)
+                body, status, headers = answers[key]
+            return Response(body, status=status, headers=headers)  # a new response each time: nothing shared between threads
+        return run
+
+    @functools.lru_cache(maxsize=1)
+    def names() -> terms.Terms:
+        return terms.Terms.of(store)
+
+    @functools.lru_cache(maxsize=1)
+    def gaps_report() -> analysis.Gaps:
+        return analysis.gaps(store)
+
+    @functools.lru_cache(maxsize=1)
+    def programmes() -> dict[str, Row]:
+        return {p["programme"]: p for p in store.query(named.PROGRAMME_PERIODS)}
+
+    def page(title: str, sections: list[dict[str, Any]], *, intro: list[str] | None = None, figure: str | None = None,
+             form: dict[str, Any] | None = None, sources: list[Row] | None = None) -> Response:
+        """The page, or one of its tables as CSV or JSON (``?table=&format=``), or all of them as JSON under /api/."""
+        fmt, which = request.args.get("format"), request.args.get("table")
+        if request.path.startswith("/api/") or fmt == "json" and not which:
+            return _json({"title": title, "intro": intro or [], **{s["id"]: s["rows"] for s in sections}})
+        if fmt in ("csv", "json"):
+            found = next((s for s in sections if s["id"] == which), None)
+            if found is None:
+                abort(404, f"no table {which!r} on this page; tables: {', '.join(s['id'] for s in sections)}")
+            return _json(found["rows"]) if fmt == "json" else _csv(found["rows"], f"{found['id']}.csv")
+        html = env.get_template("app_page.html.j2").render(title=title, sections=sections, intro=intro or [], figure=figure,
+                                                           form=form, sources=sources or [], q=request.args.get("q"))
+        return Response(html, mimetype="text/html")
+
+    @app.after_request
+    def headers(resp: Response) -> Response:
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "no-referrer"
+        return resp
+
+    @app.errorhandler(CCBError)
+    def known(e: CCBError) -> Response:
+        return _error(404, str(e))
+
+    @app.errorhandler(404)
+    def missing(e: Any) -> Response:
+        return _error(404, getattr(e, "description", "not found"))
+
+    @app.errorhandler(400)
+    def bad(e: Any) -> Response:
+        return _error(400, getattr(e, "description", "bad request"))
+
+    def _error(status: int, message: str) -> Response:
+        if request.path.startswith("/api/") or request.args.get("format") in ("csv", "json"):
+            return Response(json.dumps({"error": message}), status=status, mimetype="application/json")
+        html = env.get_template("app_page.html.j2").render(title="Not found" if status == 404 else "Bad request", sections=[], intro=[message], figure=None, form=None,
+                                                           sources=[], q=request.args.get("q"))
+        return Response(html, status=status, mimetype="text/html")
+
+    @app.get("/")
+    @app.get("/api/home")
+    @locked
+    def home() -> Response:
+        report = gaps_report()
+        ranked = [{k: r[k] for k in GAP_COLUMNS} for r in report.rows if r["priority"] is not None]
+        data = maps.from_gaps(report.rows, "priority", source=f"Source: CCB Graph gaps analysis; need: {analysis.need.describe(report.weights)}")
+        svg = maps.svg(data)
+        counts = store.counts()
+        intro = [f"{counts.get('Programme', 0)} programmes, {counts.get('Organisation', 0)} organisations and "
+                 f"{counts.get('Country', 0)} countries and territories. Priority = need / (1 + programmes that name the country)."]
+        return page("Where support is missing", [_section("top_gaps", "Top 20 by priority", ranked[:20], "No ranked country.",
+                                                          notes=report.notes())], intro=intro, figure=svg[svg.index("<svg"):])
+
+    @app.get("/search")
+    @app.get("/api/search")
+    @locked
+    def search() -> Response:
+        q = (request.args.get("q") or "").strip()
+        folded = terms._fold(q) if q else ""
+        t = names()
+        countries = [{"iso3": k, "name": v} for k, v in sorted(t.country_names.items())
+                     if folded and (folded in terms._fold(v) or folded == k.casefold() or t.find_country(q) == k)]
+        orgs = [{"id": k, "name": v} for k, v in sorted(t.org_names.items())
+                if folded and (folded in terms._fold(v) or folded in k or t.find_organisation(q) == k)]
+        progs = [{"programme": k, "name": p["name"], "start_date": p["start_date"], "end_date": p["end_date"]}
+                 for k, p in sorted(programmes().items()) if folded and (folded in terms._fold(p["name"] or "") or folded in k)]
+        return page(f"Search: {q}" if q else "Search", [
+            _section("countries", "Countries", countries, "No country matches."),
+            _section("organisations", "Organisations", orgs, "No organisation matches."),
+            _section("programmes", "Programmes", progs, "No programme matches.")])
+
+    def profile_sections(key: str, name: str) -> list[dict[str, Any]]:
+        """The sections of ``ccb profile`` for a country or an organisation, each table downloadable."""
+        return [_section(_id(title), title, rows, f"None in the graph for {name}.") for title, rows in profile.profile(store, key)]
+
+    @app.get("/country/<code>")
+    @app.get("/api/country/<code>")
+    @locked
+    def country(code: str) -> Response:
+        iso3 = names().country(code)
+        sections = profile_sections(iso3, names().country_names[iso3])
+        themes = [r for r in analysis.theme_gaps(store, min_need=0, all_countries=True) if r["iso3"] == iso3]
+        sections.append(_section("theme_gaps", "Gaps by GFCE theme", themes, "No need value for the themes (no GCI pillar scores)."))
+        sections.append(_section("matches", "Who could help, theme by theme", profile.match(store, iso3),
+                                 "Every GFCE theme has a programme here."))
+        t = timeline.coverage(store, by="country", only=iso3)
+        heat = _svg(charts.heatmap(t, top=1)) if any(r["active"] or r["end_unknown"] for r in t.rows) else None
+        sections.append(_section("timeline", "Coverage over time", t.rows, "No dated programme names this country.",
+                                 notes=t.notes(), figure=heat))
+        progs = {p for s in sections if s["id"] == "supported_by" for r in s["rows"] for p in r.get("programme_ids", [])}
+        return page(names().country_names[iso3], sections, sources=sources_of(store, progs, {iso3}))
+
+    @app.get("/organisation/<oid>")
+    @app.get("/api/organisation/<oid>")
+    @locked
+    def organisation(oid: str) -> Response:
+        key = names().organisation(oid)
+        sections = profile_sections(key, names().org_names[key])
+        funded = analysis.supports(store, funder=key, by="country", agencies=True)
+        sections.append(_section("funds_in", "Countries its funding reaches", funded, "It funds no programme that names a country."))
+        progs = {r["programme"] for s in sections if s["id"] == "programmes" for r in s["rows"]}
+        org = next(r for r in store.query(named.ORGANISATIONS) if r["id"] == key)
+        sources = [{"what": "organisation", "url": org["source"]}] if org.get("source") else []
+        return page(names().org_names[key], sections, sources=sources + sources_of(store, progs, set()))
+
+    @app.get("/programme/<pid>")
+    @app.get("/api/programme/<pid>")
+    @locked
+    def programme(pid: str) -> Response:
+        p = programmes().get(pid)
+        if p is None:
+            abort(404, f"no programme {pid!r} in the graph")
+        funders = [r for r in store.query(named.PROGRAMME_FUNDERS) if r["programme"] == pid]
+        implementers = [r for r in store.query(named.IMPLEMENTERS) if r["programme"] == pid]
+        targets = [{k: r[k] for k in ("iso3", "country", "region")} for r in store.query(named.PROGRAMME_TARGETS) if r["programme"] == pid]
+        about = [{"themes": p["themes"], "start_date": p["start_date"], "end_date": p["end_date"] or "not stated",
+                  "scope": p["scope"], "scope_regions": p["scope_regions"]}]
+        return page(p["name"], [
+            _section("about", "Programme", about, ""),
+            _section("funders", "Funded by", [{"funder": r["funder"], "name": r["funder_name"]} for r in funders], "No funder stated."),
+            _section("implementers", "Implemented by", [{"org": r["org"]} for r in implementers], "No implementer stated."),
+            _section("targets", "Countries it names", targets, "It names no country (see its scope)."),
+        ], sources=[{"what": "programme", "url": p["source"]}] if p["source"] else [])
+
+    @app.get("/gaps")
+    @app.get("/api/gaps")
+    @locked
+    def gaps() -> Response:
+        a = request.args
+        region, theme = terms.region(a.get("region") or None), terms.theme(a.get("theme") or None)
+        income = a.get("income") or None
+        window = analysis.Window(_int(a.get("from")), _int(a.get("to")))
+        report = analysis.gaps(store, region=region, theme=theme, window=window)
+        rows = [{k: r[k] for k in (*GAP_COLUMNS, "explanation")} for r in report.rows if not income or r["income_group"] == income]
+        sort, desc = a.get("sort") or "priority", a.get("desc", "1" if not a.get("sort") else "0") == "1"
+        if rows and sort in rows[0]:
+            known = [r for r in rows if r[sort] is not None]
+            rows = sorted(known, key=lambda r: (r[sort], r["iso3"]), reverse=desc) + [r for r in rows if r[sort] is None]
+
+        def sort_link(col: str) -> str:
+            flip = "0" if col == sort and desc else "1"
+            return "?" + urlencode({**{k: v for k, v in a.items() if k not in ("sort", "desc", "table", "format")},
+                                    "sort": col, "desc": flip})
+        incomes = sorted({r["income_group"] for r in gaps_report().rows if r["income_group"]})
+        form = {"action": "/gaps", "fields": [
+            {"name": "region", "label": "region", "value": region, "choices": sorted(M49_AREAS)},
+            {"name": "theme", "label": "theme", "value": theme, "choices": list(THEMES)},
+            {"name": "income", "label": "income group", "value": income, "choices": incomes},
+            {"name": "from", "label": "from", "value": a.get("from")}, {"name": "to", "label": "to", "value": a.get("to")}]}
+        return page("Coverage gaps", [_section("gaps", "Recipient states by priority", rows,
+                                               "No ranked recipient state for these filters.", notes=report.notes(), sort=sort_link)],
+                    form=form, intro=["Click a column to sort by it. Need: " + analysis.need.describe(report.weights) + "."])
+
+    @app.get("/network")
+    @locked
+    def network_page() -> Response:
+        around = request.args.get("around") or None
+        g = _graph()
+        depth = max(1, min(3, _int(request.args.get("depth")) or 1))
+        if around:
+            g = network_viz.ego(g, around, depth)
+        g, note = network_viz.fold_programmes(g, network_viz.MAX_NODES)
+        focus = network_viz.find_node(g, around) if around else None
+        resp = Response(network_viz.page(g, note=note, focus=focus), mimetype="text/html")
+        resp.headers["Content-Security-Policy"] = NETWORK_CSP
+        return resp
+
+    @functools.lru_cache(maxsize=1)
+    def _graph() -> Any:
+        g = store.to_networkx(labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"])
+        g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])
+        return g
+
+    @app.get("/api")
+    def api() -> Response:
+        return _json({"pages": {
+            "/api/home": "the top 20 gaps and the weights",
+            "/api/search?q=TEXT": "countries, organisations and programmes whose name or id holds TEXT",
+            "/api/country/ISO3": "a country's profile, supporters, gaps by theme, matches and timeline",
+            "/api/organisation/ID": "an organisation's profile, programmes, collaborators and reach",
+            "/api/programme/ID": "a programme, its funders, implementers and countries",
+            "/api/gaps?region=&theme=&income=&from=&to=&sort=&desc=": "the gaps table, filtered and sorted",
+            "any page?table=NAME&format=csv|json": "one table of any page",
+        }})
+
+    return app
+
+
+def _id(title: str) -> str:
+    return "_".join(title.casefold().split())
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        abort(400, f"{text!r} is not a year")
+
+
+def _json(data: Any) -> Response:
+    return Response(json.dumps(data, ensure_ascii=False, default=str, indent=1), mimetype="application/json")
+
+
+def _csv(rows: list[Row], name: str) -> Response:
+    buf = io.StringIO()
+    write_csv(rows, buf, safe=csv_safe)  # raw values, as `--format csv`; formulas neutralised
+    return Response(buf.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def serve(store: Store, host: str = "127.0.0.1", port: int = 8765, *, ready: Callable[[str], None] | None = None) -> None:
+    """Serve the app with waitress until interrupted; ``ready`` gets the address once it listens."""
+    from waitress.server import create_server
+
+    server = create_server(create_app(store), host=host, port=port, threads=4, ident="ccb")
+    if ready:
+        ready(f"http://{host}:{server.effective_port}/")
+    try:
+        server.run()
+    finally:
+        server.close()
