@@ -72,7 +72,8 @@ def width() -> int | None:
     return max(60, shutil.get_terminal_size((80, 24)).columns)
 
 
-def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None, empty: str | None = None) -> None:
+def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None,
+         empty: str | Callable[[], str] | None = None) -> None:
     """Print ``rows`` as a terminal table, JSON (a list of objects) or CSV; an empty answer says why (``empty``) on stderr."""
     if fmt == "json":
         click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False, default=str))
@@ -88,7 +89,8 @@ def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None, 
     elif title:
         click.echo(title)
     if not rows:
-        info(f"{title + ': ' if title and fmt == 'table' else ''}{empty or 'no rows'}")
+        why = empty() if callable(empty) else empty
+        info(f"{title + ': ' if title and fmt == 'table' else ''}{why or 'no rows'}")
 
 
 def info(message: str) -> None:
@@ -105,14 +107,20 @@ def notes(lines: Sequence[str], fmt: str) -> None:
             click.echo(line, err=True)
 
 
-def why_empty(what: str, **filters: Any) -> str:
-    """The one line an empty answer prints: which filters left nothing, or that the store holds no programmes yet."""
+def why_empty(what: str, *, also: str = "", otherwise: str | None = None, **filters: Any) -> Callable[[], str]:
+    """The one line an empty answer prints (worked out only when the answer is empty): that the store holds no
+    programmes yet, else ``otherwise`` or which filters left nothing; ``also`` is a further hint."""
     store = click.get_current_context().meta.get("ccb.store")
-    if store is not None and not store.counts().get("Programme"):
-        return (f"{store.location} holds no programmes yet: build the demo store (`ccb demo`) and point at it, "
-                f"or load your own (`ccb load FILE`)")
-    said = [f"{k} {v}" for k, v in filters.items() if v not in (None, "", False) and str(v) != "any year"]
-    return f"no {what}" + (f" for {', '.join(said)}: widen or drop a filter" if said else " in the graph")
+
+    def line() -> str:
+        if store is not None and not store.counts().get("Programme"):
+            return (f"{store.location} holds no programmes yet: build the demo store (`ccb demo`) and point at it, "
+                    f"or load your own (`ccb load FILE`)")
+        said = [f"{k} {v}" for k, v in filters.items() if v not in (None, "", False) and str(v) != "any year"]
+        text = otherwise or f"no {what}" + (f" for {', '.join(said)}: widen or drop a filter" if said else " in the graph")
+        return text + (f"; {also}" if also else "")
+
+    return line
 
 
 # -- the group ---------------------------------------------------------------------
@@ -453,9 +461,8 @@ def gaps(ctx: click.Context, by: str, region: str | None, min_need: float, sensi
     else:
         rows = analysis.region_gaps(store, theme=theme, window=window, level=by, countries=report.rows)
     empty = why_empty("recipient state ranked" if by != "theme" else f"country with an uncovered theme of need {min_need} or more",
-                      region=region, theme=theme, years=window)
-    if not all_countries and by != "theme":
-        empty += "; --all-countries ranks territories and high-income countries too"
+                      region=region, theme=theme, years=window,
+                      also="--all-countries ranks territories and high-income countries too" if not all_countries and by != "theme" else "")
     if sensitivity and fmt != "table":  # one document on stdout: the sensitivity table
         emit(report.sensitivity, fmt, empty=empty)
     else:
@@ -632,11 +639,8 @@ def match_cmd(ctx: click.Context, country: str, theme: str | None, window: Any, 
     Without --theme, up to 10 organisations for each uncovered theme.
     """
     rows = profile_queries.match(store_of(ctx), country, theme=theme, window=window)
-    if theme:
-        empty = why_empty(f"organisation has a programme on theme {theme}", years=window)
-    else:
-        empty = (f"{country} has programmes on every GFCE theme ({window}): give --theme to see who else works on one"
-                 if ctx.meta["ccb.store"].counts().get("Programme") else why_empty("programme"))
+    every = f"{country} has programmes on every GFCE theme ({window}): give --theme to see who else works on one"
+    empty = why_empty(f"organisation has a programme on theme {theme}", years=window, otherwise=None if theme else every)
     emit(rows[:limit], fmt, empty=empty)
 
 

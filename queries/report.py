@@ -183,6 +183,4 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
 
 
 def need_weights(report: analysis.Gaps) -> str:
-    from queries import need
-
-    return need.describe(report.weights)
+    return analysis.need.describe(report.weights)

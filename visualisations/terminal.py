@@ -25,6 +25,7 @@ CAP = 30  # a short text column wraps at this width in the table
 LONG = 40  # text wider than this is long: under the row when it does not fit
 INDENT = "    "
 UNDER = {"explanation", "evidence", "why"}
+ANSWERS = {"priority", "mean_priority", "need", "mean_need", "score", "hhi", "betweenness", "similarity"}
 
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -124,7 +125,9 @@ def layout(rows: Sequence[Row], columns: list[str], cells: list[dict[str, str]],
     long = [c for c in columns if c not in numeric and (natural[c] > LONG or c in UNDER)]
     first = [c for c in columns[:2] if c not in long]
     key = numeric | {c for c in columns if _money(rows, c)}
-    order = first + [c for c in columns if c in key and c not in first] + [c for c in columns if c not in first and c not in key]
+    answers = [c for c in columns if c in key and c in ANSWERS and c not in first]  # the scores the table exists for
+    order = (first + answers + [c for c in columns if c in key and c not in first and c not in answers]
+             + [c for c in columns if c not in first and c not in key])
     # long text is in the table only if it fits whole; short text may wrap at CAP
     want = {c: natural[c] if c in numeric or c in long else min(natural[c], CAP) for c in columns}
     shown: list[str] = []
