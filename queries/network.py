@@ -13,6 +13,7 @@ relationship (weight 1).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
@@ -64,21 +65,36 @@ def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None) -> 
     return act
 
 
+def collaboration_weights(members: Mapping[str, Iterable[str]], partners: Iterable[Iterable[str]]) -> dict[tuple[str, str], int]:
+    """The collaboration graph's edges, one rule for the analyses and the network page alike.
+
+    ``members`` maps a programme to the organisations that fund or
+    implement it; a pair's weight is the programmes it shares, and a
+    partnership between organisations that share none weighs 1.
+
+    >>> collaboration_weights({"p1": ["a", "b", "c"], "p2": ["b", "a"]}, [("c", "d"), ("a", "b")])
+    {('a', 'b'): 2, ('a', 'c'): 1, ('b', 'c'): 1, ('c', 'd'): 1}
+    """
+    weight: dict[tuple[str, str], int] = defaultdict(int)
+    for p in sorted(members):
+        for a, b in combinations(sorted(set(members[p])), 2):
+            weight[(a, b)] += 1
+    for pair in sorted(tuple(sorted(set(p))) for p in partners):
+        if len(pair) == 2 and pair not in weight:
+            weight[pair] = 1  # type: ignore[index]
+    return dict(sorted(weight.items()))
+
+
 def collaboration_graph(act: Activity) -> nx.Graph:
-    """Organisations linked by shared programmes (weight = how many) or a partnership."""
+    """Organisations linked by shared programmes (weight = how many) or a partnership (:func:`collaboration_weights`)."""
     g = nx.Graph()
     g.add_nodes_from(sorted(act.programmes))
-    by_programme: dict[str, list[str]] = defaultdict(list)
+    members: dict[str, list[str]] = defaultdict(list)
     for org in sorted(act.programmes):
-        for p in sorted(act.programmes[org]):
-            by_programme[p].append(org)
-    for p in sorted(by_programme):
-        for a, b in combinations(by_programme[p], 2):
-            w = g.edges[a, b]["weight"] + 1 if g.has_edge(a, b) else 1
-            g.add_edge(a, b, weight=w)
-    for pair in sorted(tuple(sorted(p)) for p in act.partners):
-        if len(pair) == 2 and not g.has_edge(*pair):
-            g.add_edge(*pair, weight=1)
+        for p in act.programmes[org]:
+            members[p].append(org)
+    for (a, b), w in collaboration_weights(members, act.partners).items():
+        g.add_edge(a, b, weight=w)
     return g
 
 

@@ -28,6 +28,7 @@ from pyvis.network import Network
 from graph.errors import CCBError
 from queries import terms
 from queries.analysis import Window
+from queries.network import collaboration_weights
 from queries.terms import Terms, UnknownName
 from visualisations.export import atomic_write
 
@@ -107,19 +108,12 @@ def funder_country_view(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def collaboration_view(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Organisations only: linked when they fund or implement the same programme (weight) or are partners."""
+    """Organisations only, linked as `ccb brokers` links them (:func:`queries.network.collaboration_weights`)."""
+    members = {p: sorted({u for u, _, e in g.in_edges(p, data=True) if e.get("type") in ("FUNDS", "IMPLEMENTS")})
+               for p, d in g.nodes(data=True) if d.get("label") == "Programme"}
+    partners = [(u, v) for u, v, e in g.edges(data=True) if e.get("type") == "PARTNERS_WITH"]
     out = nx.MultiDiGraph()
-    weight: Counter[tuple[str, str]] = Counter()
-    for p, d in sorted(g.nodes(data=True)):
-        if d.get("label") == "Programme":
-            orgs = sorted({u for u, _, e in g.in_edges(p, data=True) if e.get("type") in ("FUNDS", "IMPLEMENTS")})
-            for i, a in enumerate(orgs):
-                for b in orgs[i + 1:]:
-                    weight[(a, b)] += 1
-    for u, v, e in g.edges(data=True):
-        if e.get("type") == "PARTNERS_WITH":
-            weight[tuple(sorted((u, v)))] += 1  # type: ignore[index]
-    for (a, b), w in sorted(weight.items()):
+    for (a, b), w in collaboration_weights(members, partners).items():
         out.add_node(a, **g.nodes[a])
         out.add_node(b, **g.nodes[b])
         out.add_edge(a, b, key="COLLABORATES", type="COLLABORATES", programmes=w)

@@ -108,9 +108,10 @@ def test_views_and_filters(tmp_path: Path) -> None:
     with EmbeddedStore(tmp_path / "g.lbdb") as s:
         s.write(small_batch())
         g = s.to_networkx(labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"])
-    # eu funds p1 and coe implements it; eu and coe are also partners: one link of weight 2
+    # eu funds p1 and coe implements it; eu and coe are also partners: one link, of the one programme they share
+    # (a partnership weighs 1 only between organisations that share none, as in `ccb brokers`)
     collab = viz.collaboration_view(g)
-    assert [(u, v, d["programmes"]) for u, v, d in collab.edges(data=True)] == [("Organisation:coe", "Organisation:eu", 2)]
+    assert [(u, v, d["programmes"]) for u, v, d in collab.edges(data=True)] == [("Organisation:coe", "Organisation:eu", 1)]
     # p1 targets GHA and KEN and is funded by eu; p2 has no target
     fc = viz.funder_country_view(g)
     assert sorted((u, v, d["programmes"]) for u, v, d in fc.edges(data=True)) == [
@@ -128,3 +129,20 @@ def test_views_and_filters(tmp_path: Path) -> None:
     assert empty.exit_code == 1 and empty.stderr.startswith("Error: nothing to draw") and not (tmp_path / "e.html").exists()
     ok = CliRunner().invoke(cli, ["--db", str(tmp_path / "g.lbdb"), "viz", "network", "-o", str(tmp_path / "c.html"), "--view", "collaboration"])
     assert ok.exit_code == 0 and len(page_data((tmp_path / "c.html").read_text())["nodes"]) == 2
+
+
+def test_the_page_and_the_analyses_draw_one_collaboration_graph(tmp_path: Path) -> None:
+    from graph.model import Implements, PartnersWith
+    from queries import network as analyses
+
+    batch = small_batch().extend([Implements(src="commonwealth", dst="p1", source=SRC),
+                                  PartnersWith(src="eu", dst="coe", source=SRC),  # they also share p1: no extra weight
+                                  PartnersWith(src="commonwealth", dst="coe", source=SRC)])
+    with EmbeddedStore(tmp_path / "g.lbdb") as s:
+        s.write(batch)
+        g = s.to_networkx()
+        analysed = analyses.collaboration_graph(analyses.activity(s))
+    page = viz.collaboration_view(g)
+    drawn = {tuple(sorted((u.split(":")[1], v.split(":")[1]))): d["programmes"] for u, v, d in page.edges(data=True)}
+    assert drawn == {tuple(sorted(e)): d["weight"] for *e, d in analysed.edges(data=True)}
+    assert drawn[("coe", "eu")] >= 1 and ("coe", "commonwealth") in drawn
