@@ -19,7 +19,8 @@ import click
 
 from graph import schema
 from graph.errors import CCBError, LoadError
-from graph.store import Store, cached, open_store
+from graph.open import chosen, default_db_path, open_store
+from graph.store import Store, cached, is_neo4j_uri
 from loaders import bundled, iati, indices, tabular, worldbank
 from queries import analysis, briefing, network
 from queries import need as need_model
@@ -146,7 +147,6 @@ Examples:
 """)
 @click.option(
     "--db",
-    envvar="CCB_DB",
     metavar="PATH|URI",
     help="Embedded store path, or bolt:// / neo4j:// URI for Neo4j. [env: CCB_DB; default: ~/.local/share/ccb/graph.lbdb]",
 )
@@ -936,9 +936,7 @@ def clear(ctx: click.Context, yes: bool) -> None:
 
 def _demo_target(ctx: click.Context, demo_db: Path | None) -> str:
     """Where the demo goes: `demo --db`, else `ccb --db` / $CCB_DB, else ccb-demo.lbdb beside the default store."""
-    from graph.store import default_db_path
-
-    return str(demo_db or ctx.obj["db"] or default_db_path().with_name("ccb-demo.lbdb"))
+    return str(demo_db or chosen(ctx.obj["db"]) or default_db_path().with_name("ccb-demo.lbdb"))
 
 
 def _demo_marker(path: Path) -> Path:
@@ -962,7 +960,6 @@ def demo(ctx: click.Context, demo_db: Path | None, yes: bool, fmt: str) -> None:
     store; any other graph needs --yes.
     """
     from graph.embedded import EmbeddedStore
-    from graph.store import is_neo4j_uri
 
     target = _demo_target(ctx, demo_db)
     embedded = not is_neo4j_uri(target)

@@ -2,7 +2,7 @@
 
 A store writes a :class:`Batch` atomically (all of it or none of it), runs
 parameterised Cypher, counts, clears, and exports to NetworkX. Which store a
-``--db`` value means is decided once, in :func:`open_store`.
+``--db`` value means is decided once, in :func:`graph.open.open_store`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
@@ -26,12 +25,6 @@ from graph.model import Node, Relationship
 # 50 batches of 7.5k rows peaked at 4.1 GB; merged to 100k rows, 1.1 GB).
 STREAM_ROWS = 100_000
 NEO4J_SCHEMES = ("bolt://", "bolt+s://", "bolt+ssc://", "neo4j://", "neo4j+s://", "neo4j+ssc://")
-
-
-def default_db_path() -> Path:
-    """Where the embedded store lives when neither ``--db`` nor ``CCB_DB`` says."""
-    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(base) / "ccb" / "graph.lbdb"
 
 
 @dataclass
@@ -318,30 +311,3 @@ def redact(uri: str) -> str:
 
     """
     return _USERINFO.sub(r"\1:***@", uri)
-
-
-def open_store(db: str | os.PathLike[str] | None = None, *, read_only: bool = False, create: bool = True) -> Store:
-    """Open the store ``db`` names: a ``bolt://``/``neo4j://`` URI or a path.
-
-    ``None`` means ``$CCB_DB``, then :func:`default_db_path`. Neo4j takes its
-    credentials from ``NEO4J_USERNAME`` / ``NEO4J_PASSWORD`` and its database
-    from ``NEO4J_DATABASE``. Without ``create``, an embedded path that does
-    not exist is an error (a typo must not become a new, empty store).
-    """
-    db = str(db or os.environ.get("CCB_DB") or default_db_path())
-    if not is_neo4j_uri(db):
-        db = os.path.expanduser(db)  # "~/..." from Python or a quoted shell argument
-    if not create and not is_neo4j_uri(db) and not Path(db).exists():
-        raise StoreError(f"no store at {db}", "create one with `ccb init` (or `ccb demo` for the bundled data), or pass --db")
-    if is_neo4j_uri(db):
-        from graph.neo4j_store import Neo4jStore
-
-        return Neo4jStore(
-            db,
-            user=os.environ.get("NEO4J_USERNAME", "neo4j"),
-            password=os.environ.get("NEO4J_PASSWORD", ""),
-            database=os.environ.get("NEO4J_DATABASE") or None,
-        )
-    from graph.embedded import EmbeddedStore
-
-    return EmbeddedStore(db, read_only=read_only)

@@ -1,0 +1,52 @@
+"""The layout holds: imports run one way between the packages, and no module imports back round to itself (issue 17)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import networkx as nx
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("graph", "loaders", "queries", "visualisations")
+ALLOWED = {  # a package may import itself and these
+    "graph": set(),
+    "loaders": {"graph"},
+    "queries": {"graph"},
+    "visualisations": {"graph", "queries"},
+    "cli": {"graph", "loaders", "queries", "visualisations"},
+}
+
+
+def modules() -> dict[str, Path]:
+    found = {"cli": ROOT / "cli.py"}
+    for pkg in PACKAGES:
+        for f in sorted((ROOT / pkg).rglob("*.py")):
+            parts = f.relative_to(ROOT).with_suffix("").parts
+            found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = f
+    return found
+
+
+def imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """Project modules ``name`` imports anywhere in its text, at the top or inside a function."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.split(".")[0] in (*PACKAGES, "cli")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] in (*PACKAGES, "cli"):
+            for a in node.names:  # `from graph import cypher` imports the module graph.cypher
+                sub = f"{node.module}.{a.name}"
+                out.add(sub if sub in known else node.module)
+    return out - {name}
+
+
+def test_imports_run_one_way_and_never_in_a_circle() -> None:
+    mods = modules()
+    g = nx.DiGraph()
+    for name, path in mods.items():
+        g.add_node(name)
+        for target in imports(name, path, set(mods)):
+            g.add_edge(name, target)
+            top, to = name.split(".")[0], target.split(".")[0]
+            assert to == top or to in ALLOWED[top], f"{name} imports {target}"
+    assert list(nx.simple_cycles(g)) == []
