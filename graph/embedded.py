@@ -340,9 +340,14 @@ def _rows(result: Any) -> list[dict[str, Any]]:
 
 
 def _plain(value: Any) -> Any:
-    """Nodes and relationships as property dicts (engine-internal ids dropped)."""
+    """Nodes and relationships in the shape the Neo4j store gives them: ``_label`` and the properties that are set
+    (the engine's internal ids and its null columns dropped); other maps as they are."""
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items() if k not in ("_ID", "_id", "_SRC", "_DST", "_src", "_dst")}
+        label = value.get("_LABEL", value.get("_label"))
+        if label is not None and ("_ID" in value or "_id" in value):
+            return {"_label": label} | {k: _plain(v) for k, v in value.items()
+                                        if v is not None and k not in ("_LABEL", "_label", "_ID", "_id", "_SRC", "_DST", "_src", "_dst")}
+        return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from cli import cli
 from graph.embedded import EmbeddedStore
-from graph.model import M49_REGIONS
+from graph.model import M49_REGIONS, Country
 from loaders import bundled
 from queries import analysis, need, profile
 from visualisations import maps
@@ -23,7 +23,8 @@ REF = bundled.DATA / "reference"
 @pytest.fixture(scope="module")
 def countries(demo: Path) -> dict[str, dict]:
     with EmbeddedStore(demo, read_only=True) as s:
-        return {r["c"]["iso3"]: r["c"] for r in s.query("MATCH (c:Country) RETURN c")}
+        unset = dict.fromkeys(Country.model_fields)  # a whole node holds only the properties that are set
+        return {r["c"]["iso3"]: unset | r["c"] for r in s.query("MATCH (c:Country) RETURN c")}
 
 
 def ccb(demo: Path, *args: str) -> tuple[list[dict], str]:

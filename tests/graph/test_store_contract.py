@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,8 @@ from graph import schema
 from graph.errors import LoadError, Problem, QueryError, ReadOnlyViolation, StoreError
 from graph.model import Country, Programme, Targets
 from graph.store import Batch, Store
+from graph.embedded import EmbeddedStore
+from tests.conftest import Bolt
 from tests.fixtures import SMALL_COUNTS, SRC, small_batch
 
 EMPTY = dict.fromkeys(SMALL_COUNTS, 0)
@@ -228,3 +231,29 @@ def test_batch_rows_are_the_schema_columns() -> None:
         for row in batch.rel_rows(type_):
             assert set(row) == {"src", "dst", *spec.columns}, type_
     assert batch.node_rows("Programme") and batch.rel_rows("TARGETS")
+
+
+WHOLE = {
+    "node": "MATCH (c:Country {iso3: 'KEN'}) RETURN c",
+    "programme": "MATCH (p:Programme {id: 'p1'}) RETURN p",
+    "relationship": "MATCH (:Organisation {id: 'eu'})-[f:FUNDS]->(:Programme {id: 'p1'}) RETURN f",
+    "both in a list": "MATCH (o:Organisation {id: 'eu'})-[f:FUNDS]->(p:Programme {id: 'p1'}) RETURN [o.id, p.id] AS ids, f",
+}
+
+
+@pytest.mark.parametrize("what", list(WHOLE))
+def test_whole_nodes_and_relationships_come_back_in_one_shape(tmp_path: Path, bolt: Bolt, what: str) -> None:
+    embedded = EmbeddedStore(tmp_path / "g.lbdb")
+    neo = bolt.store()
+    neo.clear()
+    try:
+        answers = []
+        for s in (embedded, neo):
+            s.write(small_batch())
+            answers.append(s.query(WHOLE[what]))
+        assert answers[0] == answers[1]
+        whole = next(v for v in answers[0][0].values() if isinstance(v, dict))
+        assert "_label" in whole and None not in whole.values()  # the label, and only the properties that are set
+    finally:
+        embedded.close()
+        neo.close()
