@@ -143,3 +143,11 @@ def check_read_only(text: str) -> None:
         raise ReadOnlyViolation()
     if not words or words[0] not in READ_STARTS:
         raise ReadOnlyViolation(f"a read-only query starts with MATCH, OPTIONAL MATCH, WITH, UNWIND or RETURN, not {words[0] if words else 'nothing'}")
+
+
+# Reads the loaders make: the stored countries (whole), and the organisations' names for identity resolution.
+COUNTRY_ROWS = "MATCH (c:Country) RETURN c"
+ORGANISATION_NAMES = """
+MATCH (o:Organisation)
+RETURN o.id AS id, o.name AS name, o.aliases AS aliases, o.country AS country
+"""

@@ -14,6 +14,7 @@ import csv
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 
+from graph import cypher
 from graph.model import KEY, Organisation
 from graph.names import normalise_name, slug
 from graph.store import Store
@@ -55,7 +56,7 @@ class Resolver:
             r._learn(org.id, org.name, org.aliases)
         r.names.update(_alias_table())
         if store is not None:
-            rows = store.query("MATCH (o:Organisation) RETURN o.id AS id, o.name AS name, o.aliases AS aliases")
+            rows = store.query(cypher.ORGANISATION_NAMES)
             for row in rows:
                 r.store_ids.add(row["id"])
                 r._learn(row["id"], row["name"], row["aliases"] or [])

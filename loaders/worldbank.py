@@ -28,13 +28,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from graph import cypher
 from graph.errors import LoadError, Problem
 from graph.model import Country, known_iso3
 from graph.store import Batch, Store
 from loaders.tabular import RawRecord, validation_problems
 
 HEADER = ("Code", "Region", "Income group")
-COUNTRY_ROWS = "MATCH (c:Country) RETURN c"
 
 
 @dataclass
@@ -54,7 +54,7 @@ def load_world_bank(store: Store, path: str | Path, *, vintage: str | None = Non
     """
     path = Path(path)
     report = WorldBankReport(str(path))
-    stored = {r["c"]["iso3"]: r["c"] for r in store.query(COUNTRY_ROWS)}
+    stored = {r["c"]["iso3"]: r["c"] for r in store.query(cypher.COUNTRY_ROWS)}
     batch, problems = Batch(), []
     today = dt.date.today().isoformat()
     for line, row in _rows(path, problems):

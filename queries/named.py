@@ -1,5 +1,7 @@
 """Every canned Cypher query, parameterised, in the subset both stores share."""
 
+from graph import cypher
+
 TOP_FUNDERS = """
 MATCH (o:Organisation)-[:FUNDS]->(p:Programme)
 RETURN o.id AS id, o.name AS funder, count(DISTINCT p) AS programmes
@@ -15,10 +17,7 @@ ORDER BY programmes DESC, funders DESC, country
 LIMIT $limit
 """
 
-ORGANISATION_NAMES = """
-MATCH (o:Organisation)
-RETURN o.id AS id, o.name AS name, o.aliases AS aliases, o.country AS country
-"""
+ORGANISATION_NAMES = cypher.ORGANISATION_NAMES  # the loaders read it too
 
 # One row per programme x target country x funder (funder null where none is recorded).
 FLOWS = """

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from visualisations.export import atomic_write
-from visualisations.network import VizError
+from visualisations.errors import VizError
 
 FORMATS = (".png", ".svg")
 KINDS = ("bar", "line")

@@ -28,7 +28,7 @@ import pycountry
 from lxml import etree
 
 from visualisations.export import atomic_write
-from visualisations.network import VizError
+from visualisations.errors import VizError
 
 SVG_NS = "http://www.w3.org/2000/svg"
 PALETTE = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")  # viridis, 5 classes, low -> high

@@ -25,7 +25,7 @@ import networkx as nx
 import pyvis
 from pyvis.network import Network
 
-from graph.errors import CCBError
+from visualisations.errors import VizError
 from queries import terms
 from queries.analysis import Window
 from queries.network import collaboration_weights
@@ -44,10 +44,6 @@ KINDS = {  # kind: (colour, shape, legend text)
 }
 EDGE_COLOURS = {"FUNDS": "#E69F00", "IMPLEMENTS": "#009E73", "TARGETS": "#56B4E9", "PARTNERS_WITH": "#D55E00",
                 "MEMBER_OF": "#BBBBBB", "MEASURED": "#999999", "SUPPORTS": "#E69F00", "COLLABORATES": "#0072B2"}
-
-
-class VizError(CCBError):
-    """A figure could not be made from what was asked."""
 
 
 def kind_of(g: nx.MultiDiGraph, node: str) -> str:

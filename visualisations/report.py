@@ -23,7 +23,7 @@ from markupsafe import Markup, escape
 from queries.report import Brief
 from visualisations import charts, maps
 from visualisations.export import atomic_write_all
-from visualisations.network import VizError
+from visualisations.errors import VizError
 from visualisations.terminal import cell
 
 FORMATS = ("html", "md")

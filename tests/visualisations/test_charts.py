@@ -12,7 +12,7 @@ from graph.embedded import EmbeddedStore
 from graph.store import Batch
 from tests.queries.test_analysis import records
 from visualisations import charts
-from visualisations.network import VizError
+from visualisations.errors import VizError
 
 FUNDERS = [{"funder": f"F{i}", "programmes": 20 - i} for i in range(20)]
 

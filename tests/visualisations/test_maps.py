@@ -14,7 +14,7 @@ from graph.embedded import EmbeddedStore
 from loaders import bundled
 from tests.queries.test_analysis import records
 from visualisations import maps
-from visualisations.network import VizError
+from visualisations.errors import VizError
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
