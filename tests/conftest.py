@@ -63,3 +63,23 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = CliRunner().invoke(cli, ["demo", "--db", str(path), "--format", "json"], catch_exceptions=False)
     assert out.exit_code == 0, out.stderr
     return path
+
+
+# The tiers (pyproject registers them): `pytest -m fast` is the developer's loop; CI runs everything.
+SLOW_MODULES = {"test_crash", "test_readme", "test_run", "test_serve", "test_help_examples"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test by what it starts: a Bolt server, a browser, many processes; the rest is the fast tier."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        tiers = []
+        if "bolt" in names or "neo4j" in params.values():
+            tiers.append("bolt")
+        if "browser" in names:
+            tiers.append("browser")
+        if item.path.stem in SLOW_MODULES:
+            tiers.append("slow")
+        for t in tiers or ["fast"]:
+            item.add_marker(t)

@@ -50,3 +50,18 @@ def test_imports_run_one_way_and_never_in_a_circle() -> None:
             top, to = name.split(".")[0], target.split(".")[0]
             assert to == top or to in ALLOWED[top], f"{name} imports {target}"
     assert list(nx.simple_cycles(g)) == []
+
+
+def test_the_fast_tier_starts_no_server_and_no_browser() -> None:
+    import subprocess
+    import sys
+
+    def collected(marker: str) -> list[str]:
+        out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-m", marker,
+                              "tests/graph/test_store_contract.py", "tests/visualisations/test_browser.py", "tests/test_crash.py"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+        return [line for line in out.stdout.splitlines() if "::" in line]
+
+    fast, bolt = collected("fast"), collected("bolt")
+    assert fast and not [t for t in fast if "neo4j" in t or "test_browser" in t or "test_crash" in t]
+    assert bolt and all("neo4j" in t or "one_shape" in t for t in bolt)
