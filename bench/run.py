@@ -317,7 +317,7 @@ def run(size: str, repeat: int, out: Path, stores: list[str], *, bolt_repeat: in
         progress: Callable[[str], None] = print, bolt: Any = None) -> dict[str, Any]:
     """Run every step; write ``out/results.json`` and ``out/results.md``; return the results.
 
-    ``bolt`` is a running server (``tests.boltserver.Bolt``); without one the
+    ``bolt`` is a running server (``bench.boltserver.Bolt``); without one the
     Neo4j path starts its own (``NEO4J_URI``, else ArcadeDB).
     """
     out.mkdir(parents=True, exist_ok=True)
@@ -358,7 +358,7 @@ def run(size: str, repeat: int, out: Path, stores: list[str], *, bolt_repeat: in
 def _neo4j(r: Runner, data: Path, size: str, tmp: Path, repeat: int, bolt: Any) -> None:
     from contextlib import nullcontext
 
-    from tests.boltserver import bolt_server
+    from bench.boltserver import bolt_server
 
     (tmp / "arcadedb").mkdir()
     with nullcontext(bolt) if bolt else bolt_server(tmp / "arcadedb") as bolt:

@@ -129,7 +129,7 @@ def supports(store: Store, *, country: str | None = None, funder: str | None = N
     --------
     >>> import os, tempfile
     >>> from graph.embedded import EmbeddedStore
-    >>> from tests.fixtures import small_batch
+    >>> from graph.examples import small_batch
     >>> s = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "g.lbdb"))
     >>> _ = s.write(small_batch())
     >>> [(r["funder"], r["country"], r["programmes"], r["budget"]) for r in supports(s)]
@@ -267,8 +267,8 @@ def gaps(store: Store, *, region: str | None = None, theme: str | None = None, w
 
     Examples
     --------
-    >>> from tests.fixtures import example_store
-    >>> from tests.queries.test_analysis import records
+    >>> from graph.examples import example_store
+    >>> from graph.examples import gaps_records as records
     >>> s = example_store(records())
     >>> g = gaps(s)
     >>> [(r["iso3"], r["need"], r["priority"]) for r in g.rows]
@@ -327,8 +327,8 @@ def country_gaps(store: Store, *, region: str | None = None, theme: str | None =
 
     Examples
     --------
-    >>> from tests.fixtures import example_store
-    >>> from tests.queries.test_analysis import records
+    >>> from graph.examples import example_store
+    >>> from graph.examples import gaps_records as records
     >>> s = example_store(records())
     >>> [(r["iso3"], r["need"], r["priority"]) for r in country_gaps(s, all_countries=True)]
     [('NPL', 0.6, 0.6), ('KEN', 0.5, 0.25), ('GBR', 0.05, 0.05), ('GHA', None, None)]
@@ -351,8 +351,8 @@ def region_gaps(store: Store, *, theme: str | None = None, window: Window = Wind
 
     Examples
     --------
-    >>> from tests.fixtures import example_store
-    >>> from tests.queries.test_analysis import records
+    >>> from graph.examples import example_store
+    >>> from graph.examples import gaps_records as records
     >>> s = example_store(records())
     >>> [(r["region"], r["unserved"], r["mean_priority"]) for r in region_gaps(s)]
     [('Asia', 1, 0.6), ('Africa', 0, 0.25)]
@@ -399,8 +399,8 @@ def theme_gaps(store: Store, *, min_need: float = 0.5, region: str | None = None
 
     Examples
     --------
-    >>> from tests.fixtures import example_store
-    >>> from tests.queries.test_analysis import records
+    >>> from graph.examples import example_store
+    >>> from graph.examples import gaps_records as records
     >>> s = example_store(records())
     >>> [(r["iso3"], r["gaps"], r["top_need"]) for r in theme_gaps(s)]
     [('NPL', ['A', 'B', 'C', 'D', 'E'], 0.6), ('KEN', ['A', 'B', 'D', 'E'], 0.5)]
@@ -444,8 +444,8 @@ def concentration(store: Store, *, window: Window = Window(), region: str | None
 
     Examples
     --------
-    >>> from tests.fixtures import example_store
-    >>> from tests.queries.test_analysis import records
+    >>> from graph.examples import example_store
+    >>> from graph.examples import gaps_records as records
     >>> s = example_store(records())
     >>> [(r["iso3"], r["hhi"], r["effective_donors"]) for r in concentration(s)]
     [('KEN', 1.0, 1.0), ('GHA', 0.5556, 1.8)]
@@ -581,8 +581,8 @@ def breakdown(store: Store, *, by: str = "region", measure: str = "programmes", 
 
     Examples
     --------
-    >>> from tests.fixtures import example_store
-    >>> from tests.queries.test_analysis import records
+    >>> from graph.examples import example_store
+    >>> from graph.examples import gaps_records as records
     >>> s = example_store(records())
     >>> [(r["region"], r["programmes"]) for r in breakdown(s, by="region")]
     [('Africa', 2), ('Asia', 0), ('Europe', 0)]

@@ -118,7 +118,7 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50) -> list[d
     --------
     >>> import os, tempfile
     >>> from graph.embedded import EmbeddedStore
-    >>> from tests.queries.test_network import records
+    >>> from graph.examples import network_records as records
     >>> from graph.store import Batch
     >>> s = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "g.lbdb"))
     >>> _ = s.write(Batch().extend(records()))
@@ -215,8 +215,8 @@ def cofunders(store: Store, funder: str, *, limit: int = 20, agencies: bool = Fa
 
     Examples
     --------
-    >>> from tests.fixtures import example_store
-    >>> from tests.queries.test_network import records
+    >>> from graph.examples import example_store
+    >>> from graph.examples import network_records as records
     >>> s = example_store(records())
     >>> [(r["peer"], r["similarity"], r["peer_only_countries"]) for r in cofunders(s, "o1")]
     [('o3', 0.667, ['KEN'])]
@@ -260,8 +260,8 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None) -> list[di
 
     Examples
     --------
-    >>> from tests.fixtures import example_store
-    >>> from tests.queries.test_network import records
+    >>> from graph.examples import example_store
+    >>> from graph.examples import network_records as records
     >>> s = example_store(records())
     >>> [(r["org"], r["betweenness"], r["constraint"]) for r in brokers(s)][:2]
     [('o2', 0.6667, 0.5), ('o4', 0.6667, 0.5)]
@@ -337,8 +337,8 @@ def communities(store: Store, *, resolution: float = 1.0) -> list[dict[str, Any]
 
     Examples
     --------
-    >>> from tests.fixtures import example_store
-    >>> from tests.queries.test_network import records
+    >>> from graph.examples import example_store
+    >>> from graph.examples import network_records as records
     >>> s = example_store(records())
     >>> [(r["members"], r["modularity"]) for r in communities(s)]
     [(['o2', 'o1'], 0.167), (['o4', 'o3'], 0.167)]

@@ -30,8 +30,8 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
 
     Examples
     --------
-    >>> from tests.fixtures import example_store
-    >>> from tests.queries.test_profile import with_bloc
+    >>> from graph.examples import example_store
+    >>> from graph.examples import bloc_records as with_bloc
     >>> s = example_store(with_bloc())
     >>> [(r["org"], r["score"]) for r in match(s, "KEN", theme="C")]
     [('o2', 2.0), ('o3', 2.0), ('o1', 1.0)]
@@ -92,8 +92,8 @@ def profile(store: Any, name: str) -> list[tuple[str, Rows]]:
 
     Examples
     --------
-    >>> from tests.fixtures import example_store
-    >>> from tests.queries.test_profile import with_bloc
+    >>> from graph.examples import example_store
+    >>> from graph.examples import bloc_records as with_bloc
     >>> s = example_store(with_bloc())
     >>> [title for title, _ in profile(s, "o2")]
     ['Organisation', 'Programmes', 'Collaborators', 'Broker standing', 'Partnership opportunities']

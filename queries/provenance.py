@@ -44,7 +44,7 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
 
     Examples
     --------
-    >>> from tests.fixtures import example_store, small_batch
+    >>> from graph.examples import example_store, small_batch
     >>> s = example_store(list(small_batch().nodes["Organisation"].values()))
     >>> [(r["rule"], r["count"]) for r in check(s)]
     [('no_as_of', 3), ('homepage_source', 0), ('unlinked_organisation', 3), ('unreached_programme', 0)]

@@ -18,7 +18,7 @@ import pytest
 
 from graph.embedded import EmbeddedStore
 from graph.store import Store
-from tests.boltserver import Bolt, ServerFailed, bolt_server, free_port
+from bench.boltserver import Bolt, ServerFailed, bolt_server, free_port
 
 __all__ = ["Bolt", "free_port"]  # test modules import them from here
 

@@ -65,3 +65,11 @@ def test_the_fast_tier_starts_no_server_and_no_browser() -> None:
     fast, bolt = collected("fast"), collected("bolt")
     assert fast and not [t for t in fast if "neo4j" in t or "test_browser" in t or "test_crash" in t]
     assert bolt and all("neo4j" in t or "one_shape" in t for t in bolt)
+
+
+def test_nothing_outside_the_tests_imports_them() -> None:
+    for folder in (*PACKAGES, "bench", "scripts"):
+        for f in sorted((ROOT / folder).rglob("*.py")):
+            text = f.read_text(encoding="utf-8")
+            assert "from tests" not in text and "import tests" not in text, f  # docstring examples included
+    assert "from tests" not in (ROOT / "cli.py").read_text(encoding="utf-8")

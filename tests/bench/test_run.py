@@ -8,7 +8,7 @@ from pathlib import Path
 from bench import baselines, run, synthetic
 from graph.embedded import EmbeddedStore
 from loaders import tabular
-from tests.boltserver import Bolt
+from bench.boltserver import Bolt
 
 STEPS = ["baseline: per-row MERGE", "load (parse+validate+write)", "re-load (idempotent)", "10% delta into full store",
          "export to NetworkX", "supports", "gaps", "gaps --by region", "gaps --by theme", "concentration", "partners",

@@ -19,46 +19,7 @@ from tests.fixtures import write_reversed
 S = "tests/queries/test_analysis.py"
 
 
-def records() -> list:
-    """GHA, KEN, NPL, GBR; funders f1, f2; implementer i1.
-
-    pA: theme C, 2016-2018, budget EUR 5,000, funded by f1, implemented by i1, targets GHA (EUR 600) and KEN (EUR 400).
-    pB: theme A, from 2020, funded by f1 and f2, targets GHA (no amount).
-    GCI 2024 overall: KEN 25, NPL 50, GBR 87.5; GHA has none (need unknown).
-    KEN and GBR have a CMM review. NPL is an LDC and LLDC with no programme. GBR is high income.
-
-    Need with the default weights (gci .4, income .3, ldc .1, sids .1, no_review .1; sum 1):
-    KEN .4 x .75 + .3 x 2/3 = 0.5, priority 0.5 / 2 = 0.25;
-    NPL .4 x .5 + .3 x 2/3 + .1 (LDC) + .1 (no review) = 0.6, priority 0.6;
-    GBR .4 x .125 + .3 x 0 = 0.05 (ranked only with all_countries).
-    """
-    lmic = {"sovereignty": "independent", "income_group": "Lower middle income", "income_vintage": "FY25", "sids": False}
-    return [
-        Country(iso3="GHA", name="Ghana", region="Africa", subregion="Western Africa", ldc=False, lldc=False, **lmic, source=S),
-        Country(iso3="KEN", name="Kenya", region="Africa", subregion="Eastern Africa", ldc=False, lldc=False, **lmic, source=S),
-        Country(iso3="NPL", name="Nepal", region="Asia", subregion="Southern Asia", ldc=True, lldc=True, **lmic, source=S),
-        Country(iso3="GBR", name="United Kingdom", region="Europe", subregion="Northern Europe", sovereignty="independent",
-                income_group="High income", ldc=False, lldc=False, sids=False, source=S),
-        Organisation(id="f1", name="Funder One", source=S),
-        Organisation(id="f2", name="Funder Two", source=S),
-        Organisation(id="i1", name="Implementer One", source=S),
-        Programme(id="pA", name="A", themes=["C"], start_date="2016", end_date="2018", budget=5000, currency="EUR", source=S),
-        Programme(id="pB", name="B", themes=["A"], start_date="2020", source=S),
-        Funds(src="f1", dst="pA", source=S),
-        Funds(src="f1", dst="pB", source=S),
-        Funds(src="f2", dst="pB", source=S),
-        Implements(src="i1", dst="pA", source=S),
-        Targets(src="pA", dst="GHA", share=60, amount=600, currency="EUR", source=S),
-        Targets(src="pA", dst="KEN", share=40, amount=400, currency="EUR", source=S),
-        Targets(src="pB", dst="GHA", source=S),
-        Indicator(id="gci-2024", family="gci", edition="2024", name="GCI 2024", source=S),
-        Indicator(id="cmm-2019", family="cmm", edition="2019", name="CMM", source=S),
-        Measured(src="KEN", dst="gci-2024", score=25, source=S),
-        Measured(src="NPL", dst="gci-2024", score=50, source=S),
-        Measured(src="GBR", dst="gci-2024", score=87.5, source=S),
-        Measured(src="KEN", dst="cmm-2019", source=S),
-        Measured(src="GBR", dst="cmm-2019", source=S),
-    ]
+from graph.examples import gaps_records as records  # noqa: E402 (the example the docstrings use)
 
 
 @pytest.fixture

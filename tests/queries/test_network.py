@@ -19,22 +19,7 @@ from tests.fixtures import write_reversed
 S = "tests/queries/test_network.py"
 
 
-def records() -> list:
-    """p1 (C, GHA): o1 funds, o2 implements. p2 (C, GHA+KEN): o3 funds. p3 (A, KEN): o4 funds, o2 implements.
-    o3 and o4 are partners. Collaboration graph: the path o1 - o2 - o4 - o3."""
-    return [
-        Country(iso3="GHA", name="Ghana", source=S), Country(iso3="KEN", name="Kenya", source=S),
-        *[Organisation(id=f"o{i}", name=f"Org {i}", source=S) for i in range(1, 5)],
-        Programme(id="p1", name="P1", themes=["C"], source=S),
-        Programme(id="p2", name="P2", themes=["C"], source=S),
-        Programme(id="p3", name="P3", themes=["A"], source=S),
-        Funds(src="o1", dst="p1", source=S), Implements(src="o2", dst="p1", source=S),
-        Funds(src="o3", dst="p2", source=S),
-        Funds(src="o4", dst="p3", source=S), Implements(src="o2", dst="p3", source=S),
-        Targets(src="p1", dst="GHA", source=S), Targets(src="p2", dst="GHA", source=S),
-        Targets(src="p2", dst="KEN", source=S), Targets(src="p3", dst="KEN", source=S),
-        PartnersWith(src="o3", dst="o4", source=S),
-    ]
+from graph.examples import network_records as records  # noqa: E402 (the example the docstrings use)
 
 
 @pytest.fixture

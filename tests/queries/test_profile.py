@@ -17,10 +17,7 @@ from queries.profile import match, profile
 from tests.queries.test_network import S, records
 
 
-def with_bloc() -> list:
-    # Ghana and Kenya both in bloc "b"; o3 is based in Ghana.
-    return [*records(), Organisation(id="b", name="Bloc", kind="regional_body", source=S),
-            MemberOf(src="GHA", dst="b", source=S), MemberOf(src="KEN", dst="b", source=S)]
+from graph.examples import bloc_records as with_bloc  # noqa: E402 (the example the docstrings use)
 
 
 @pytest.fixture
