@@ -22,18 +22,14 @@ from graph.errors import CCBError, LoadError
 from graph.open import chosen, default_db_path, open_store
 from graph.store import Store, cached, is_neo4j_uri
 from loaders import bundled, iati, indices, tabular, worldbank
-from queries import analysis, briefing, network
-from queries import need as need_model
-from queries import provenance
-from queries import profile as profile_queries
-from visualisations import charts
-from visualisations import export as exporters
-from visualisations import maps
-from visualisations import network as network_viz
-from visualisations import terminal
+from queries import analysis, briefing, network, provenance, terms, timeline
 from queries import identity as identity_queries
-from queries import terms, timeline
+from queries import need as need_model
+from queries import profile as profile_queries
 from queries import report as report_queries
+from visualisations import charts, maps, terminal
+from visualisations import export as exporters
+from visualisations import network as network_viz
 from visualisations import report as report_viz
 
 FORMATS = ("table", "json", "csv")
@@ -45,11 +41,21 @@ FORMATS = ("table", "json", "csv")
 def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """The shared output options of every command that prints rows: --format, --wide, --raw."""
 
-    @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True,
-                  help="table for reading; json and csv carry raw values (numbers as numbers) for programs.")
+    @click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="table for reading; json and csv carry raw values (numbers as numbers) for programs.",
+    )
     @click.option("--wide", is_flag=True, help="Table: every column on one line, whatever the terminal's width.")
-    @click.option("--raw", is_flag=True, help="CSV: keep cells that start with = + - @ tab or CR as they are (by default they get a "
-                                              "leading ' so a spreadsheet does not run them as formulas).")
+    @click.option(
+        "--raw",
+        is_flag=True,
+        help="CSV: keep cells that start with = + - @ tab or CR as they are (by default they get a "
+        "leading ' so a spreadsheet does not run them as formulas).",
+    )
     @functools.wraps(fn)
     def wrapper(*args: Any, raw: bool = False, wide: bool = False, **kwargs: Any) -> Any:
         meta = click.get_current_context().meta
@@ -61,8 +67,9 @@ def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 def limit_option(default: int | None = None) -> Callable[..., Any]:
     """--limit: at most this many rows, the same in every command."""
-    return click.option("--limit", type=click.IntRange(1), default=default, show_default=default is not None, metavar="N",
-                        help="At most N rows.")
+    return click.option(
+        "--limit", type=click.IntRange(1), default=default, show_default=default is not None, metavar="N", help="At most N rows."
+    )
 
 
 def width() -> int | None:
@@ -73,8 +80,9 @@ def width() -> int | None:
     return max(60, shutil.get_terminal_size((80, 24)).columns)
 
 
-def emit(rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None,
-         empty: str | Callable[[], str] | None = None) -> None:
+def emit(
+    rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None, empty: str | Callable[[], str] | None = None
+) -> None:
     """Print ``rows`` as a terminal table, JSON (a list of objects) or CSV; an empty answer says why (``empty``) on stderr."""
     if fmt == "json":
         click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False, default=str))
@@ -115,8 +123,10 @@ def why_empty(what: str, *, also: str = "", otherwise: str | None = None, **filt
 
     def line() -> str:
         if store is not None and not store.counts().get("Programme"):
-            return (f"{store.location} holds no programmes yet: build the demo store (`ccb demo`) and point at it, "
-                    f"or load your own (`ccb load FILE`)")
+            return (
+                f"{store.location} holds no programmes yet: build the demo store (`ccb demo`) and point at it, "
+                f"or load your own (`ccb load FILE`)"
+            )
         said = [f"{k} {v}" for k, v in filters.items() if v not in (None, "", False) and str(v) != "any year"]
         text = otherwise or f"no {what}" + (f" for {', '.join(said)}: widen or drop a filter" if said else " in the graph")
         return text + (f"; {also}" if also else "")
@@ -140,11 +150,15 @@ class CCBGroup(click.Group):
             ctx.exit(1)
 
 
-@click.group(cls=CCBGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog="""\b
+@click.group(
+    cls=CCBGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="""\b
 Examples:
   ccb demo
   ccb --db ~/.local/share/ccb/ccb-demo.lbdb gaps --limit 10
-""")
+""",
+)
 @click.option(
     "--db",
     metavar="PATH|URI",
@@ -171,11 +185,13 @@ def store_of(ctx: click.Context, *, read_only: bool = False, create: bool = Fals
 # -- commands ----------------------------------------------------------------------
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb --db my.lbdb init
   ccb --db bolt://localhost:7687 init --no-reference
-""")
+"""
+)
 @click.option("--no-reference", is_flag=True, help="Create the schema only; skip the bundled country reference data.")
 @click.pass_context
 def init(ctx: click.Context, no_reference: bool) -> None:
@@ -193,8 +209,10 @@ def init(ctx: click.Context, no_reference: bool) -> None:
 def _written(summary: Any) -> str:
     if summary is None:
         return "dry run: nothing written"
-    return (f"{sum(summary.created.values())} created, {sum(summary.updated.values())} updated, "
-            f"{sum(summary.unchanged.values())} unchanged")
+    return (
+        f"{sum(summary.created.values())} created, {sum(summary.updated.values())} updated, "
+        f"{sum(summary.unchanged.values())} unchanged"
+    )
 
 
 def load_each(files: tuple[Path, ...], dry_run: bool, load_one: Callable[[Path], str]) -> None:
@@ -214,8 +232,8 @@ def load_each(files: tuple[Path, ...], dry_run: bool, load_one: Callable[[Path],
                 said = [f"nothing of {f} was loaded"]
                 if i:
                     said.append(f"already loaded: {', '.join(map(str, files[:i]))}")
-                if files[i + 1:]:
-                    said.append(f"not tried: {', '.join(map(str, files[i + 1:]))}")
+                if files[i + 1 :]:
+                    said.append(f"not tried: {', '.join(map(str, files[i + 1 :]))}")
                 e.hint = "; ".join(said) + "; fix the file and load it (and any not tried) again"
                 raise
             failed += 1
@@ -237,11 +255,13 @@ FILES = click.argument("files", nargs=-1, required=True, type=click.Path(dir_oka
 DRY_RUN = click.option("--dry-run", is_flag=True, help="Validate only; list every problem and write nothing.")
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb load --dry-run my-programmes.yaml
   ccb load my-programmes.yaml funds.csv
-""")
+"""
+)
 @FILES
 @DRY_RUN
 @click.pass_context
@@ -251,26 +271,35 @@ def load(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
 
     def one(f: Path) -> str:
         report = tabular.load_file(store, f, dry_run=dry_run)
-        return f"{report.records} records valid (dry run: nothing written)" if report.summary is None else _written(report.summary)
+        return (
+            f"{report.records} records valid (dry run: nothing written)" if report.summary is None else _written(report.summary)
+        )
 
     load_each(files, dry_run, one)
 
 
-@cli.command("load-iati", epilog="""\b
+@cli.command(
+    "load-iati",
+    epilog="""\b
 Examples:
   ccb load-iati --dry-run activities.xml
   ccb load-iati --cyber-only --jobs 2 activities.xml
-""")
+""",
+)
 @FILES
 @click.option("--cyber-only", is_flag=True, help="Keep only activities whose title or description names cyber capacity building.")
 @click.option("--jobs", type=click.IntRange(min=1), help="Processes parsing each file (default: one per CPU).")
-@click.option("--schema", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Also validate against this XSD (IATI's iati-activities-schema.xsd, with its includes beside it); "
-                   "each violation is reported, and the load goes on.")
+@click.option(
+    "--schema",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Also validate against this XSD (IATI's iati-activities-schema.xsd, with its includes beside it); "
+    "each violation is reported, and the load goes on.",
+)
 @DRY_RUN
 @click.pass_context
-def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool, jobs: int | None, schema: Path | None,
-                  dry_run: bool) -> None:
+def load_iati_cmd(
+    ctx: click.Context, files: tuple[Path, ...], cyber_only: bool, jobs: int | None, schema: Path | None, dry_run: bool
+) -> None:
     """Load IATI activity files (standard 2.01-2.03); each loads whole or not at all.
 
     A file is parsed by several processes and written as it is parsed,
@@ -281,10 +310,23 @@ def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool,
 
     def one(f: Path) -> str:
         # A bar on a terminal only: piped or captured stderr keeps just the summary lines.
-        with click.progressbar(length=f.stat().st_size if f.is_file() else 0, label=f.name, file=sys.stderr, hidden=not sys.stderr.isatty(),
-                               show_percent=True, show_eta=True) as bar:
-            report = iati.load_iati(store, f, cyber_only=cyber_only, dry_run=dry_run, jobs=jobs, schema=schema,
-                                    progress=lambda done: bar.update(done - bar.pos))
+        with click.progressbar(
+            length=f.stat().st_size if f.is_file() else 0,
+            label=f.name,
+            file=sys.stderr,
+            hidden=not sys.stderr.isatty(),
+            show_percent=True,
+            show_eta=True,
+        ) as bar:
+            report = iati.load_iati(
+                store,
+                f,
+                cyber_only=cyber_only,
+                dry_run=dry_run,
+                jobs=jobs,
+                schema=schema,
+                progress=lambda done: bar.update(done - bar.pos),
+            )
         for w in report.warnings:
             info(f"warning: {w}")
         shown = report.schema_violations or []
@@ -293,18 +335,24 @@ def load_iati_cmd(ctx: click.Context, files: tuple[Path, ...], cyber_only: bool,
         if len(shown) > 20 and not dry_run:
             info(f"schema: {f}: ... {len(shown) - 20} more (run with --dry-run to list all)")
         skipped = f", {report.skipped} skipped as not cyber-related" if cyber_only else ""
-        checked = ("schema not checked (--schema)" if report.schema_violations is None
-                   else f"{len(report.schema_violations)} schema violation(s)")
+        checked = (
+            "schema not checked (--schema)"
+            if report.schema_violations is None
+            else f"{len(report.schema_violations)} schema violation(s)"
+        )
         return f"{report.activities} activities{skipped}; {report.records} records ({_written(report.summary)}); {checked}"
 
     load_each(files, dry_run, one)
 
 
-@cli.command("load-indices", epilog="""\b
+@cli.command(
+    "load-indices",
+    epilog="""\b
 Examples:
   ccb load-indices gci-2024.csv
   ccb load-indices --dry-run gci-2024.csv
-""")
+""",
+)
 @FILES
 @DRY_RUN
 @click.pass_context
@@ -319,13 +367,18 @@ def load_indices_cmd(ctx: click.Context, files: tuple[Path, ...], dry_run: bool)
     load_each(files, dry_run, one)
 
 
-@cli.command("load-world-bank", epilog="""\b
+@cli.command(
+    "load-world-bank",
+    epilog="""\b
 Examples:
   ccb load-world-bank CLASS.xlsx --vintage FY26
   ccb load-world-bank --dry-run CLASS.xlsx
-""")
+""",
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--vintage", metavar="FYnn", help="The fiscal year the file classifies for, e.g. FY26 (shown beside every income group).")
+@click.option(
+    "--vintage", metavar="FYnn", help="The fiscal year the file classifies for, e.g. FY26 (shown beside every income group)."
+)
 @click.option("--dry-run", is_flag=True, help="Check the file and report; write nothing.")
 @click.pass_context
 def load_world_bank_cmd(ctx: click.Context, file: Path, vintage: str | None, dry_run: bool) -> None:
@@ -339,23 +392,37 @@ def load_world_bank_cmd(ctx: click.Context, file: Path, vintage: str | None, dry
     """
     report = worldbank.load_world_bank(store_of(ctx), file, vintage=vintage, dry_run=dry_run)
     done = "would classify" if dry_run else "classified"
-    info(f"{file}: {done} {report.classified} countries; skipped {len(report.skipped)} rows that are not ISO countries "
-         f"(aggregates such as WLD, or CHI)" + (f"; not in the store: {', '.join(report.not_in_store)}" if report.not_in_store else ""))
+    info(
+        f"{file}: {done} {report.classified} countries; skipped {len(report.skipped)} rows that are not ISO countries "
+        f"(aggregates such as WLD, or CHI)"
+        + (f"; not in the store: {', '.join(report.not_in_store)}" if report.not_in_store else "")
+    )
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb duplicates
   ccb duplicates --threshold 80 --format csv
-""")
-@click.option("--threshold", type=click.IntRange(50, 100), default=88, show_default=True, help="Name similarity (0-100) from which a pair is listed.")
+"""
+)
+@click.option(
+    "--threshold",
+    type=click.IntRange(50, 100),
+    default=88,
+    show_default=True,
+    help="Name similarity (0-100) from which a pair is listed.",
+)
 @limit_option(50)
 @output_options
 @click.pass_context
 def duplicates(ctx: click.Context, threshold: int, limit: int, fmt: str) -> None:
     """List organisations that are probably the same body, with the evidence."""
-    emit(identity_queries.duplicate_organisations(store_of(ctx), threshold=threshold)[:limit], fmt,
-         empty=f"no two organisations look like the same body at similarity {threshold} (a lower --threshold lists looser pairs)")
+    emit(
+        identity_queries.duplicate_organisations(store_of(ctx), threshold=threshold)[:limit],
+        fmt,
+        empty=f"no two organisations look like the same body at similarity {threshold} (a lower --threshold lists looser pairs)",
+    )
 
 
 def period_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -380,28 +447,55 @@ def _term(resolve: Callable[[str], Any]) -> Callable[[click.Context, click.Param
     return lambda ctx, param, value: None if value is None else resolve(value)
 
 
-AGENCIES = click.option("--agencies", is_flag=True, help="Count funding agencies apart instead of rolling them up to their donor state or bloc.")
-THEME = click.option("--theme", metavar="THEME", callback=_term(terms.theme),
-                     help="GFCE theme, by letter or name: A policy, B incidents, C cybercrime, D skills, E standards.")
-REGION = click.option("--region", metavar="REGION", callback=_term(terms.region),
-                      help="Only this UN M49 region or sub-region (any case: 'western africa').")
+AGENCIES = click.option(
+    "--agencies", is_flag=True, help="Count funding agencies apart instead of rolling them up to their donor state or bloc."
+)
+THEME = click.option(
+    "--theme",
+    metavar="THEME",
+    callback=_term(terms.theme),
+    help="GFCE theme, by letter or name: A policy, B incidents, C cybercrime, D skills, E standards.",
+)
+REGION = click.option(
+    "--region",
+    metavar="REGION",
+    callback=_term(terms.region),
+    help="Only this UN M49 region or sub-region (any case: 'western africa').",
+)
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb supports --country Kenya
   ccb supports --funder eu --by funder --format csv
-""")
+"""
+)
 @click.option("--country", metavar="COUNTRY", help="Who supports this country (ISO code or name).")
 @click.option("--funder", metavar="ORG", help="Whom this organisation supports (id, name or alias; a donor country's name).")
-@click.option("--by", type=click.Choice(["pair", "country", "funder"]), default="pair", show_default=True, help="One row per funder and country, per country, or per funder.")
+@click.option(
+    "--by",
+    type=click.Choice(["pair", "country", "funder"]),
+    default="pair",
+    show_default=True,
+    help="One row per funder and country, per country, or per funder.",
+)
 @THEME
 @AGENCIES
 @window_options
 @output_options
 @click.pass_context
-def supports(ctx: click.Context, country: str | None, funder: str | None, by: str, theme: str | None, agencies: bool,
-             window: Any, limit: int | None, fmt: str) -> None:
+def supports(
+    ctx: click.Context,
+    country: str | None,
+    funder: str | None,
+    by: str,
+    theme: str | None,
+    agencies: bool,
+    window: Any,
+    limit: int | None,
+    fmt: str,
+) -> None:
     """Who supports whom: donor -> programme -> country, with programmes, implementers, amounts and budgets.
 
     `budget` is the budget of the programmes reaching the countries, each
@@ -414,9 +508,14 @@ def supports(ctx: click.Context, country: str | None, funder: str | None, by: st
 def need_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--weight and --all-countries, shared by `gaps` and `viz map`: passed on as ``weights`` and ``all_countries``."""
 
-    @click.option("--weight", "weight_items", multiple=True, metavar="NAME=VALUE",
-                  help=f"Change one need weight (repeat). Components: {', '.join(need_model.COMPONENTS)}; "
-                       f"defaults: {need_model.describe(need_model.DEFAULT_WEIGHTS)}.")
+    @click.option(
+        "--weight",
+        "weight_items",
+        multiple=True,
+        metavar="NAME=VALUE",
+        help=f"Change one need weight (repeat). Components: {', '.join(need_model.COMPONENTS)}; "
+        f"defaults: {need_model.describe(need_model.DEFAULT_WEIGHTS)}.",
+    )
     @click.option("--all-countries", is_flag=True, help="Rank territories, high-income countries and the unclassified too.")
     @functools.wraps(fn)
     def wrapper(*args: Any, weight_items: tuple[str, ...], **kwargs: Any) -> Any:
@@ -425,23 +524,45 @@ def need_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb gaps --region "western africa" --theme cybercrime --limit 10
   ccb gaps --by subregion --from 2020 --sensitivity
-""")
+"""
+)
 @click.option("--by", type=click.Choice(["country", "region", "subregion", "theme"]), default="country", show_default=True)
 @REGION
-@click.option("--min-need", type=click.FloatRange(0, 1), default=0.5, show_default=True, help="With --by theme: the theme need from which a gap is shown.")
-@click.option("--sensitivity", is_flag=True, help="Also print how the top 20 moves when each weight moves by ±25 % "
-                                                   "(with --format json or csv, print only that table).")
+@click.option(
+    "--min-need",
+    type=click.FloatRange(0, 1),
+    default=0.5,
+    show_default=True,
+    help="With --by theme: the theme need from which a gap is shown.",
+)
+@click.option(
+    "--sensitivity",
+    is_flag=True,
+    help="Also print how the top 20 moves when each weight moves by ±25 % (with --format json or csv, print only that table).",
+)
 @need_options
 @THEME
 @window_options
 @output_options
 @click.pass_context
-def gaps(ctx: click.Context, by: str, region: str | None, min_need: float, sensitivity: bool, weights: dict[str, float],
-         all_countries: bool, theme: str | None, window: Any, limit: int | None, fmt: str) -> None:
+def gaps(
+    ctx: click.Context,
+    by: str,
+    region: str | None,
+    min_need: float,
+    sensitivity: bool,
+    weights: dict[str, float],
+    all_countries: bool,
+    theme: str | None,
+    window: Any,
+    limit: int | None,
+    fmt: str,
+) -> None:
     """Coverage gaps: need against support, by country, region or theme, with the score explained.
 
     Need is a weighted mean of stated components (GCI 2024 gap, World Bank
@@ -452,17 +573,24 @@ def gaps(ctx: click.Context, by: str, region: str | None, min_need: float, sensi
     was left out and how stable the top 20 is are printed under the rows.
     """
     store = cached(store_of(ctx))
-    report = analysis.gaps(store, region=region, theme=theme if by != "theme" else None, window=window, weights=weights,
-                           all_countries=all_countries)
+    report = analysis.gaps(
+        store, region=region, theme=theme if by != "theme" else None, window=window, weights=weights, all_countries=all_countries
+    )
     if by == "country":
         rows = report.rows
     elif by == "theme":
-        rows = analysis.theme_gaps(store, min_need=min_need, region=region, window=window, weights=weights, all_countries=all_countries)
+        rows = analysis.theme_gaps(
+            store, min_need=min_need, region=region, window=window, weights=weights, all_countries=all_countries
+        )
     else:
         rows = analysis.region_gaps(store, theme=theme, window=window, level=by, countries=report.rows)
-    empty = why_empty("recipient state ranked" if by != "theme" else f"country with an uncovered theme of need {min_need} or more",
-                      region=region, theme=theme, years=window,
-                      also="--all-countries ranks territories and high-income countries too" if not all_countries and by != "theme" else "")
+    empty = why_empty(
+        "recipient state ranked" if by != "theme" else f"country with an uncovered theme of need {min_need} or more",
+        region=region,
+        theme=theme,
+        years=window,
+        also="--all-countries ranks territories and high-income countries too" if not all_countries and by != "theme" else "",
+    )
     if sensitivity and fmt != "table":  # one document on stdout: the sensitivity table
         emit(report.sensitivity, fmt, empty=empty)
     else:
@@ -472,11 +600,13 @@ def gaps(ctx: click.Context, by: str, region: str | None, min_need: float, sensi
         emit(report.sensitivity, fmt, title=f"Sensitivity of the top {report.top}: each weight x0.75 and x1.25")
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb concentration --region Africa --limit 10
   ccb concentration --agencies --format json
-""")
+"""
+)
 @REGION
 @AGENCIES
 @window_options
@@ -488,16 +618,35 @@ def concentration(ctx: click.Context, region: str | None, agencies: bool, window
     Agencies and funds count with the state or bloc they belong to (the
     FCDO and the CSSF are the United Kingdom); --agencies counts them apart.
     """
-    emit(analysis.concentration(store_of(ctx), window=window, region=region, agencies=agencies)[:limit], fmt,
-         empty=why_empty("country with funded programmes", region=region, years=window))
+    emit(
+        analysis.concentration(store_of(ctx), window=window, region=region, agencies=agencies)[:limit],
+        fmt,
+        empty=why_empty("country with funded programmes", region=region, years=window),
+    )
 
 
 def breakdown_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """--by / --measure / --currency, shared by `breakdown` and `viz chart`."""
 
-    @click.option("--by", type=click.Choice(analysis.BREAKDOWNS), default="region", show_default=True, help="Group by UN M49 region, sub-region, GFCE theme, start year or funder.")
-    @click.option("--measure", type=click.Choice(analysis.MEASURES), default="programmes", show_default=True, help="Count programmes, or sum known amounts in one currency.")
-    @click.option("--currency", metavar="CODE", help="With --measure amount: the currency to sum (default: the one with most known amounts; never converted).")
+    @click.option(
+        "--by",
+        type=click.Choice(analysis.BREAKDOWNS),
+        default="region",
+        show_default=True,
+        help="Group by UN M49 region, sub-region, GFCE theme, start year or funder.",
+    )
+    @click.option(
+        "--measure",
+        type=click.Choice(analysis.MEASURES),
+        default="programmes",
+        show_default=True,
+        help="Count programmes, or sum known amounts in one currency.",
+    )
+    @click.option(
+        "--currency",
+        metavar="CODE",
+        help="With --measure amount: the currency to sum (default: the one with most known amounts; never converted).",
+    )
     @THEME
     @AGENCIES
     @functools.wraps(fn)
@@ -507,32 +656,53 @@ def breakdown_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-@cli.command("breakdown", epilog="""\b
+@cli.command(
+    "breakdown",
+    epilog="""\b
 Examples:
   ccb breakdown --by theme
   ccb breakdown --by funder --measure amount --currency EUR
-""")
+""",
+)
 @breakdown_options
 @window_options
 @output_options
 @click.pass_context
-def breakdown_cmd(ctx: click.Context, by: str, measure: str, currency: str | None, theme: str | None, agencies: bool, window: Any,
-                  limit: int | None, fmt: str) -> None:
+def breakdown_cmd(
+    ctx: click.Context,
+    by: str,
+    measure: str,
+    currency: str | None,
+    theme: str | None,
+    agencies: bool,
+    window: Any,
+    limit: int | None,
+    fmt: str,
+) -> None:
     """Programme counts or known amounts by region, theme, start year or funder (what `viz chart` draws).
 
     A programme reaching several groups counts in each, so rows do not add up.
     """
-    rows = analysis.breakdown(store_of(ctx), by=by, measure=measure, currency=currency, theme=theme, window=window, agencies=agencies)
+    rows = analysis.breakdown(
+        store_of(ctx), by=by, measure=measure, currency=currency, theme=theme, window=window, agencies=agencies
+    )
     emit(rows[:limit], fmt, empty=why_empty("programme", theme=theme, years=window))
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb timeline --by region
   ccb timeline --by country --only Kenya --format csv
-""")
-@click.option("--by", type=click.Choice(timeline.BY), default="country", show_default=True,
-              help="A row per country, UN M49 region or sub-region, GFCE theme or donor.")
+"""
+)
+@click.option(
+    "--by",
+    type=click.Choice(timeline.BY),
+    default="country",
+    show_default=True,
+    help="A row per country, UN M49 region or sub-region, GFCE theme or donor.",
+)
 @click.option("--only", metavar="NAME", help="Only this country, region, theme or donor (as --by names it).")
 @click.option("--from", "year_from", type=int, metavar="YEAR", help=f"First year [default: {timeline.FIRST_YEAR}].")
 @click.option("--to", "year_to", type=int, metavar="YEAR", help="Last year [default: the latest year a programme starts].")
@@ -541,8 +711,17 @@ Examples:
 @limit_option()
 @output_options
 @click.pass_context
-def timeline_cmd(ctx: click.Context, by: str, only: str | None, year_from: int | None, year_to: int | None, theme: str | None,
-                 agencies: bool, limit: int | None, fmt: str) -> None:
+def timeline_cmd(
+    ctx: click.Context,
+    by: str,
+    only: str | None,
+    year_from: int | None,
+    year_to: int | None,
+    theme: str | None,
+    agencies: bool,
+    limit: int | None,
+    fmt: str,
+) -> None:
     """Coverage over time: programmes active each year, per country, region, theme or donor.
 
     JSON and CSV give a row per group and year (active: stated period covers
@@ -569,11 +748,13 @@ def timeline_cmd(ctx: click.Context, by: str, only: str | None, year_from: int |
     notes(t.notes(), fmt)
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb partners --org interpol --limit 5
   ccb partners --funder Japan
-""")
+"""
+)
 @click.option("--org", metavar="ORG", help="Only opportunities for this organisation (id, name or alias).")
 @click.option("--funder", metavar="ORG", help="Co-funding: funders most like this one, and where only they go.")
 @AGENCIES
@@ -587,47 +768,73 @@ def partners(ctx: click.Context, org: str | None, funder: str | None, agencies: 
     with their state or bloc unless --agencies) and the countries only they reach.
     """
     store = store_of(ctx)
-    rows = network.cofunders(store, funder, limit=limit, agencies=agencies) if funder else network.partners(store, org=org, limit=limit)
-    what = (f"other funder shares a country or theme with {funder}" if funder
-            else "pair of organisations shares countries or themes without already working together")
+    rows = (
+        network.cofunders(store, funder, limit=limit, agencies=agencies)
+        if funder
+        else network.partners(store, org=org, limit=limit)
+    )
+    what = (
+        f"other funder shares a country or theme with {funder}"
+        if funder
+        else "pair of organisations shares countries or themes without already working together"
+    )
     emit(rows, fmt, empty=why_empty(what, org=org))
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb brokers --limit 10
   ccb brokers --org oas --format json
-""")
+"""
+)
 @click.option("--org", metavar="ORG", help="Only this organisation's standing.")
 @limit_option(20)
 @output_options
 @click.pass_context
 def brokers(ctx: click.Context, org: str | None, limit: int, fmt: str) -> None:
     """Who connects otherwise separate groups: betweenness, Burt's constraint and effective size."""
-    emit(network.brokers(store_of(ctx), limit=limit, org=org), fmt,
-         empty=why_empty("organisation works with another (no shared programme or partnership)", org=org))
+    emit(
+        network.brokers(store_of(ctx), limit=limit, org=org),
+        fmt,
+        empty=why_empty("organisation works with another (no shared programme or partnership)", org=org),
+    )
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb communities
   ccb communities --resolution 2 --limit 5
-""")
-@click.option("--resolution", type=click.FloatRange(0.01, 10), default=1.0, show_default=True, help="Louvain resolution: higher gives smaller communities.")
+"""
+)
+@click.option(
+    "--resolution",
+    type=click.FloatRange(0.01, 10),
+    default=1.0,
+    show_default=True,
+    help="Louvain resolution: higher gives smaller communities.",
+)
 @limit_option()
 @output_options
 @click.pass_context
 def communities(ctx: click.Context, resolution: float, limit: int | None, fmt: str) -> None:
     """Louvain communities of the collaboration graph (seeded: the same data gives the same answer)."""
-    emit(network.communities(store_of(ctx), resolution=resolution)[:limit], fmt,
-         empty=why_empty("organisation works with another (no shared programme or partnership)"))
+    emit(
+        network.communities(store_of(ctx), resolution=resolution)[:limit],
+        fmt,
+        empty=why_empty("organisation works with another (no shared programme or partnership)"),
+    )
 
 
-@cli.command("match", epilog="""\b
+@cli.command(
+    "match",
+    epilog="""\b
 Examples:
   ccb match Kenya
   ccb match KEN --theme cybercrime --limit 5
-""")
+""",
+)
 @click.argument("country")
 @THEME
 @window_options
@@ -657,11 +864,14 @@ PROFILE_EMPTY = {
 }
 
 
-@cli.command("profile", epilog="""\b
+@cli.command(
+    "profile",
+    epilog="""\b
 Examples:
   ccb profile Kenya
   ccb profile fcdo --format json
-""")
+""",
+)
 @click.argument("name")
 @output_options
 @click.pass_context
@@ -678,16 +888,26 @@ def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
         emit([{"section": title, **r} for title, rows in sections for r in rows], fmt)
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb export --format gexf -o ccb.gexf
   ccb export --format graphml -o funding.graphml --label Organisation --label Programme --type FUNDS
-""")
-@click.option("--format", "fmt", type=click.Choice(exporters.FORMATS), required=True, help="gexf (Gephi, with a timeline), graphml, json (node-link), csv (nodes + edges files).")
+"""
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(exporters.FORMATS),
+    required=True,
+    help="gexf (Gephi, with a timeline), graphml, json (node-link), csv (nodes + edges files).",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write.")
 @click.option("--label", "labels", multiple=True, help="Only these node labels (repeat); default all.")
 @click.option("--type", "types", multiple=True, help="Only these relationship types (repeat); default all.")
-@click.option("--raw", is_flag=True, help="CSV: keep cells that start with = + - @ tab or CR as they are (by default they get a leading ').")
+@click.option(
+    "--raw", is_flag=True, help="CSV: keep cells that start with = + - @ tab or CR as they are (by default they get a leading ')."
+)
 @click.pass_context
 def export(ctx: click.Context, fmt: str, output: Path, labels: tuple[str, ...], types: tuple[str, ...], raw: bool) -> None:
     """Export the graph, or the part with --label / --type, for Gephi and other tools.
@@ -700,100 +920,183 @@ def export(ctx: click.Context, fmt: str, output: Path, labels: tuple[str, ...], 
     info(f"{g.number_of_nodes()} nodes, {g.number_of_edges()} relationships")
 
 
-@cli.group(epilog="""\b
+@cli.group(
+    epilog="""\b
 Examples:
   ccb viz network --around Kenya -o kenya.html
   ccb viz map -o priority.html
-""")
+"""
+)
 def viz() -> None:
     """Figures: an offline network page, a world map, charts."""
 
 
-@viz.command("network", epilog="""\b
+@viz.command(
+    "network",
+    epilog="""\b
 Examples:
   ccb viz network --around Kenya --depth 2 -o kenya.html
   ccb viz network --view collaboration --theme C -o cybercrime.html
-""")
+""",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
 @click.option("--around", metavar="NAME", help="Only what is within --depth steps of this country or organisation.")
 @click.option("--depth", type=click.IntRange(1, 6), default=1, show_default=True)
-@click.option("--view", type=click.Choice(sorted(network_viz.VIEWS)), default="whole", show_default=True,
-              help="whole graph; organisations linked by shared programmes; or funders linked to the countries they support.")
+@click.option(
+    "--view",
+    type=click.Choice(sorted(network_viz.VIEWS)),
+    default="whole",
+    show_default=True,
+    help="whole graph; organisations linked by shared programmes; or funders linked to the countries they support.",
+)
 @REGION
 @period_options
 @THEME
-@click.option("--max-nodes", type=click.IntRange(10), default=network_viz.MAX_NODES, show_default=True, help="Above this, programmes are folded into weighted funder-country links.")
+@click.option(
+    "--max-nodes",
+    type=click.IntRange(10),
+    default=network_viz.MAX_NODES,
+    show_default=True,
+    help="Above this, programmes are folded into weighted funder-country links.",
+)
 @click.pass_context
-def viz_network(ctx: click.Context, output: Path, around: str | None, depth: int, view: str, region: str | None,
-                window: Any, theme: str | None, max_nodes: int) -> None:
+def viz_network(
+    ctx: click.Context,
+    output: Path,
+    around: str | None,
+    depth: int,
+    view: str,
+    region: str | None,
+    window: Any,
+    theme: str | None,
+    max_nodes: int,
+) -> None:
     """An interactive network page that works offline (one HTML file)."""
-    g = store_of(ctx.find_root()).to_networkx(labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"])
+    g = store_of(ctx.find_root()).to_networkx(
+        labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"]
+    )
     g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])  # countries and bodies with no programme
-    note = network_viz.write_network(g, output, around=around, depth=depth, view=view, theme=theme, region=region,
-                                     window=window, max_nodes=max_nodes)
+    note = network_viz.write_network(
+        g, output, around=around, depth=depth, view=view, theme=theme, region=region, window=window, max_nodes=max_nodes
+    )
     if note:
         info(note)
     info(f"wrote {output}")
 
 
-@viz.command("map", epilog="""\b
+@viz.command(
+    "map",
+    epilog="""\b
 Examples:
   ccb viz map --measure programmes -o map.png
   ccb viz map --region Africa --theme C -o africa.html
-""")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write: .html (offline, hover for values), .svg or .png.")
-@click.option("--measure", type=click.Choice(sorted(maps.MEASURES)), default="priority", show_default=True,
-              help="priority (need against support), need, programmes or funders, per country.")
+""",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The file to write: .html (offline, hover for values), .svg or .png.",
+)
+@click.option(
+    "--measure",
+    type=click.Choice(sorted(maps.MEASURES)),
+    default="priority",
+    show_default=True,
+    help="priority (need against support), need, programmes or funders, per country.",
+)
 @REGION
 @need_options
 @THEME
 @period_options
 @click.pass_context
-def viz_map(ctx: click.Context, output: Path, measure: str, region: str | None, weights: dict[str, float], all_countries: bool,
-            theme: str | None, window: Any) -> None:
+def viz_map(
+    ctx: click.Context,
+    output: Path,
+    measure: str,
+    region: str | None,
+    weights: dict[str, float],
+    all_countries: bool,
+    theme: str | None,
+    window: Any,
+) -> None:
     """A world choropleth of coverage by country, from the gaps analysis; works offline.
 
     Countries that are not ranked (territories, high income, unknown need)
     show as no data on the priority and need maps.
     """
     counts = measure in ("programmes", "funders")  # counts are facts for every country, ranked or not
-    rows = analysis.country_gaps(store_of(ctx.find_root()), region=region, theme=theme, window=window, weights=weights,
-                                 all_countries=all_countries or counts)
+    rows = analysis.country_gaps(
+        store_of(ctx.find_root()),
+        region=region,
+        theme=theme,
+        window=window,
+        weights=weights,
+        all_countries=all_countries or counts,
+    )
     scope = ", ".join(x for x in (f"theme {theme}" if theme else "", region or "", str(window)) if x)
-    data = maps.from_gaps(rows, measure, source=f"Source: CCB Graph gaps analysis ({scope}); need: {need_model.describe(weights)}; "
-                                                 "every programme and indicator carries its own source in the graph.")
+    data = maps.from_gaps(
+        rows,
+        measure,
+        source=f"Source: CCB Graph gaps analysis ({scope}); need: {need_model.describe(weights)}; "
+        "every programme and indicator carries its own source in the graph.",
+    )
     maps.write_map(data, output)
     info(f"wrote {output} ({sum(v is not None for v in data.values.values())} countries with a value)")
 
 
-@viz.command("chart", epilog="""\b
+@viz.command(
+    "chart",
+    epilog="""\b
 Examples:
   ccb viz chart --by funder --top 10 -o funders.png
   ccb viz chart --by year -o years.svg
-""")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write: .png or .svg.")
+""",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write: .png or .svg."
+)
 @breakdown_options
 @click.option("--kind", type=click.Choice(charts.KINDS), help="bar or line [default: line by year, else bar]")
-@click.option("--top", type=click.IntRange(1), default=charts.TOP, show_default=True, help="Bars: at most this many groups, the largest.")
+@click.option(
+    "--top", type=click.IntRange(1), default=charts.TOP, show_default=True, help="Bars: at most this many groups, the largest."
+)
 @period_options
 @click.pass_context
-def viz_chart(ctx: click.Context, output: Path, by: str, measure: str, currency: str | None, theme: str | None, agencies: bool,
-              kind: str | None, top: int, window: Any) -> None:
+def viz_chart(
+    ctx: click.Context,
+    output: Path,
+    by: str,
+    measure: str,
+    currency: str | None,
+    theme: str | None,
+    agencies: bool,
+    kind: str | None,
+    top: int,
+    window: Any,
+) -> None:
     """A bar or line chart of programmes or known amounts by region, theme, year or funder."""
-    rows = analysis.breakdown(store_of(ctx.find_root()), by=by, measure=measure, currency=currency, theme=theme, window=window,
-                              agencies=agencies)
+    rows = analysis.breakdown(
+        store_of(ctx.find_root()), by=by, measure=measure, currency=currency, theme=theme, window=window, agencies=agencies
+    )
     scope = ", ".join(x for x in (f"theme {theme}" if theme else "", str(window)) if x)
     source = f"Source: CCB Graph ({scope})" + (f"; {analysis.AMOUNT_MEANS[by]}, never converted" if measure == "amount" else "")
     charts.write_chart(rows, output, by, measure, kind=kind, top=top, source=source)
     info(f"wrote {output}")
 
 
-@viz.command("timeline", epilog="""\b
+@viz.command(
+    "timeline",
+    epilog="""\b
 Examples:
   ccb viz timeline --by region -o regions.png
   ccb viz timeline --by donor --top 15 -o donors.svg
-""")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write: .png or .svg.")
+""",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write: .png or .svg."
+)
 @click.option("--by", type=click.Choice(timeline.BY), default="region", show_default=True)
 @click.option("--top", type=click.IntRange(1), default=30, show_default=True, help="At most this many rows, the most active.")
 @click.option("--from", "year_from", type=int, metavar="YEAR", help=f"First year [default: {timeline.FIRST_YEAR}].")
@@ -801,32 +1104,52 @@ Examples:
 @THEME
 @AGENCIES
 @click.pass_context
-def viz_timeline(ctx: click.Context, output: Path, by: str, top: int, year_from: int | None, year_to: int | None,
-                 theme: str | None, agencies: bool) -> None:
+def viz_timeline(
+    ctx: click.Context,
+    output: Path,
+    by: str,
+    top: int,
+    year_from: int | None,
+    year_to: int | None,
+    theme: str | None,
+    agencies: bool,
+) -> None:
     """A heatmap of programmes active per year and country, region, theme or donor (what `ccb timeline` prints)."""
     t = timeline.coverage(store_of(ctx.find_root()), by=by, theme=theme, year_from=year_from, year_to=year_to, agencies=agencies)
     scope = f"theme {theme}; " if theme else ""
-    fig = charts.heatmap(t, top=top, title=f"Programmes active per year, by {by}",
-                         source=f"Source: CCB Graph ({scope}{len(t.undated)} programme(s) with no start date left out)")
+    fig = charts.heatmap(
+        t,
+        top=top,
+        title=f"Programmes active per year, by {by}",
+        source=f"Source: CCB Graph ({scope}{len(t.undated)} programme(s) with no start date left out)",
+    )
     charts.write_figure(fig, output)
     info(f"wrote {output}")
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb report -o brief.html
   ccb report --country Kenya -o kenya.md
-""")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
-              help="The file to write: .html (one self-contained page, prints to PDF) or .md (figures beside it as SVG).")
+"""
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="The file to write: .html (one self-contained page, prints to PDF) or .md (figures beside it as SVG).",
+)
 @click.option("--format", "fmt", type=click.Choice(report_viz.FORMATS), help="html or md [default: from the file's suffix].")
 @click.option("--country", metavar="COUNTRY", help="A briefing on this country.")
 @REGION
 @click.option("--donor", metavar="ORG", help="A briefing on this donor (id, name, alias, or its country's name).")
 @limit_option(10)
 @click.pass_context
-def report(ctx: click.Context, output: Path, fmt: str | None, country: str | None, region: str | None, donor: str | None,
-           limit: int) -> None:
+def report(
+    ctx: click.Context, output: Path, fmt: str | None, country: str | None, region: str | None, donor: str | None, limit: int
+) -> None:
     """A briefing for the world (default), a region, a country or a donor: summary, map, gaps, coverage over time,
     who supports whom, suggestions with their reasons, and the source of every fact shown."""
     brief = report_queries.brief(store_of(ctx, read_only=True), country=country, region=region, donor=donor, limit=limit)
@@ -834,14 +1157,20 @@ def report(ctx: click.Context, output: Path, fmt: str | None, country: str | Non
         info(f"wrote {f}")
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb serve
   ccb serve --port 9000
-""")
+"""
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="The port (0: any free one).")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="The address to listen on. Only loopback by default: another address opens the app to that network.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on. Only loopback by default: another address opens the app to that network.",
+)
 @click.pass_context
 def serve(ctx: click.Context, port: int, host: str) -> None:
     """A local, read-only web app: the map and top gaps, search, a page per country, organisation and programme,
@@ -854,11 +1183,13 @@ def serve(ctx: click.Context, port: int, host: str) -> None:
     app.serve(store, host, port, ready=lambda url: info(f"serving {store.location} read-only at {url} (Ctrl-C stops)"))
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb check
   ccb check --examples 20 --format json
-""")
+"""
+)
 @click.option("--examples", type=click.IntRange(0), default=5, show_default=True, help="Records listed per rule.")
 @output_options
 @click.pass_context
@@ -873,11 +1204,13 @@ def check(ctx: click.Context, examples: int, fmt: str) -> None:
         raise click.exceptions.Exit(1)
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb stats
   ccb stats --format json
-""")
+"""
+)
 @output_options
 @click.pass_context
 def stats(ctx: click.Context, fmt: str) -> None:
@@ -900,14 +1233,18 @@ def _param(values: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb query 'MATCH (p:Programme)-[:TARGETS]->(c:Country {iso3: $iso}) RETURN p.name AS programme' -p iso=KEN
   ccb query --format csv "MATCH (o:Organisation) RETURN o.id AS id, o.name AS name ORDER BY id"
-""")
+"""
+)
 @click.argument("cypher", required=False)
 @click.option("--file", "file_", type=click.File("r"), help="Read the query from a file.")
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Query parameter (JSON value or text); repeat.")
+@click.option(
+    "--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Query parameter (JSON value or text); repeat."
+)
 @click.option("--write", is_flag=True, help="Allow the query to change the graph.")
 @output_options
 @click.pass_context
@@ -919,10 +1256,12 @@ def query(ctx: click.Context, cypher: str | None, file_: Any, params: tuple[str,
     emit(store_of(ctx).query(text, _param(params), write=write), fmt, empty="the query returned no rows")
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb clear --yes
-""")
+"""
+)
 @click.option("--yes", is_flag=True, help="Confirm: delete every node and relationship.")
 @click.pass_context
 def clear(ctx: click.Context, yes: bool) -> None:
@@ -943,13 +1282,20 @@ def _demo_marker(path: Path) -> Path:
     return path.with_name(path.name + ".ccb-demo")
 
 
-@cli.command(epilog="""\b
+@cli.command(
+    epilog="""\b
 Examples:
   ccb demo
   ccb --db demo.lbdb demo --format json
-""")
-@click.option("--db", "demo_db", type=click.Path(path_type=Path), metavar="PATH|URI",
-              help="Where to build it; the same as `ccb --db` (default: ccb-demo.lbdb beside the default store).")
+"""
+)
+@click.option(
+    "--db",
+    "demo_db",
+    type=click.Path(path_type=Path),
+    metavar="PATH|URI",
+    help="Where to build it; the same as `ccb --db` (default: ccb-demo.lbdb beside the default store).",
+)
 @click.option("--yes", is_flag=True, help="Replace the graph at the target even though the demo did not build it.")
 @output_options
 @click.pass_context
@@ -968,8 +1314,10 @@ def demo(ctx: click.Context, demo_db: Path | None, yes: bool, fmt: str) -> None:
         with open_store(target) as existing:
             held = sum(v for k, v in existing.counts().items() if k in schema.nodes())
             if held and not yes:
-                raise CCBError(f"{existing.location} holds a graph ({held:,} nodes) that the demo did not build; nothing was changed",
-                               "pass --yes to replace it with the demo, or choose another --db")
+                raise CCBError(
+                    f"{existing.location} holds a graph ({held:,} nodes) that the demo did not build; nothing was changed",
+                    "pass --yes to replace it with the demo, or choose another --db",
+                )
             if held and not embedded:
                 existing.clear()
     if embedded:

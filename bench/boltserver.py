@@ -100,7 +100,9 @@ def wait_ready(bolt: Bolt, proc: subprocess.Popen | None, log: Path | None, time
 def bolt_server(root: Path) -> Iterator[Bolt]:
     """A running Bolt server: real Neo4j if NEO4J_URI is set, else ArcadeDB with its files under ``root``."""
     if uri := os.environ.get("NEO4J_URI"):
-        b = Bolt(uri, os.environ.get("NEO4J_USERNAME", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""), os.environ.get("NEO4J_DATABASE"))
+        b = Bolt(
+            uri, os.environ.get("NEO4J_USERNAME", "neo4j"), os.environ.get("NEO4J_PASSWORD", ""), os.environ.get("NEO4J_DATABASE")
+        )
         wait_ready(b, None, None, timeout=30)
         yield b
         return

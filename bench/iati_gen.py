@@ -11,10 +11,40 @@ import argparse
 import random
 from xml.sax.saxutils import escape
 
-COUNTRIES = ["KE", "GH", "NG", "SN", "UG", "RW", "ID", "PH", "LK", "MU", "BR", "CO", "UA", "GE", "MD", "JO", "MA", "TN", "BD", "NP"]
-TOPICS = ["national CERT capacity", "cybercrime legislation and the Budapest Convention", "rural water supply",
-          "primary education", "cyber security strategy development", "maternal health services", "e-evidence training for judges",
-          "road maintenance", "CSIRT cooperation", "agricultural extension"]
+COUNTRIES = [
+    "KE",
+    "GH",
+    "NG",
+    "SN",
+    "UG",
+    "RW",
+    "ID",
+    "PH",
+    "LK",
+    "MU",
+    "BR",
+    "CO",
+    "UA",
+    "GE",
+    "MD",
+    "JO",
+    "MA",
+    "TN",
+    "BD",
+    "NP",
+]
+TOPICS = [
+    "national CERT capacity",
+    "cybercrime legislation and the Budapest Convention",
+    "rural water supply",
+    "primary education",
+    "cyber security strategy development",
+    "maternal health services",
+    "e-evidence training for judges",
+    "road maintenance",
+    "CSIRT cooperation",
+    "agricultural extension",
+]
 
 
 def activity(rng: random.Random, i: int) -> str:
@@ -30,7 +60,7 @@ def activity(rng: random.Random, i: int) -> str:
  <description type="1"><narrative>Support for {escape(topic)} in partner countries, phase {rng.randint(1, 4)}.</narrative></description>
  <participating-org ref="{funder}" role="1" type="10"><narrative>Donor {funder}</narrative></participating-org>
  <participating-org ref="XM-IMP-{rng.randint(1, 500)}" role="4" type="21"><narrative>Implementer {rng.randint(1, 500)}</narrative></participating-org>
- <activity-status code="{rng.choice('1234')}"/>
+ <activity-status code="{rng.choice("1234")}"/>
  <activity-date iso-date="{rng.randint(2010, 2024)}-01-01" type="2"/>
  <recipient-country code="{a}" percentage="{pct}"/><recipient-country code="{b}" percentage="{100 - pct}"/>
  <sector vocabulary="1" code="15210" percentage="100"/>
@@ -46,7 +76,9 @@ def write(path: str, mb: float, seed: int = 7) -> int:
     rng = random.Random(seed)
     limit, size, i = int(mb * 1_000_000), 0, 0
     with open(path, "w", encoding="utf-8", newline="\n") as f:
-        head = '<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03" generated-datetime="2026-01-01T00:00:00Z">\n'
+        head = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="2.03" generated-datetime="2026-01-01T00:00:00Z">\n'
+        )
         f.write(head)
         size += len(head)
         while size < limit:

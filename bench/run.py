@@ -68,8 +68,15 @@ class Step:
         return self.work / self.median if self.work else None
 
     def row(self) -> dict[str, Any]:
-        return {**asdict(self), "median_s": self.median, "min_s": min(self.seconds), "max_s": max(self.seconds),
-                "rate": self.rate, "rate_unit": f"{self.per}/s" if self.work else None, "peak_rss_mib": max(self.rss_mib)}
+        return {
+            **asdict(self),
+            "median_s": self.median,
+            "min_s": min(self.seconds),
+            "max_s": max(self.seconds),
+            "rate": self.rate,
+            "rate_unit": f"{self.per}/s" if self.work else None,
+            "peak_rss_mib": max(self.rss_mib),
+        }
 
 
 def peak_rss_reset() -> None:
@@ -103,8 +110,19 @@ class Runner:
         self.steps: list[Step] = []
         self.progress = progress
 
-    def time(self, store: str, name: str, fn: Callable[[], Any], *, work: float = 0, per: str = "rows",
-             setup: Callable[[], Any] | None = None, repeat: int | None = None, note: str = "", workers: int = 0) -> Step:
+    def time(
+        self,
+        store: str,
+        name: str,
+        fn: Callable[[], Any],
+        *,
+        work: float = 0,
+        per: str = "rows",
+        setup: Callable[[], Any] | None = None,
+        repeat: int | None = None,
+        note: str = "",
+        workers: int = 0,
+    ) -> Step:
         """Run ``fn`` ``repeat`` times (``setup`` before each, untimed), recording seconds and peak RSS.
 
         With ``workers``, ``fn`` runs that many processes at once: the peak
@@ -146,15 +164,32 @@ def load_steps(r: Runner, kind: str, data: Path, size: str, open_store: Callable
 
     if kind == "embedded":
         target = tmp / "copy.lbdb"
-        r.time(kind, "baseline: raw COPY (Arrow)", lambda: baselines.copy_arrow(target, rows), work=n,
-               setup=lambda: bundled.remove_embedded(target))
+        r.time(
+            kind,
+            "baseline: raw COPY (Arrow)",
+            lambda: baselines.copy_arrow(target, rows),
+            work=n,
+            setup=lambda: bundled.remove_embedded(target),
+        )
     smp = baselines.sample(rows, PER_ROW_SAMPLE[size])
-    r.time(kind, "baseline: per-row MERGE", lambda: baselines.per_row_merge(holder["s"], smp),
-           work=baselines.count(smp), setup=fresh, repeat=1, note="on a proportional sample, one run")
+    r.time(
+        kind,
+        "baseline: per-row MERGE",
+        lambda: baselines.per_row_merge(holder["s"], smp),
+        work=baselines.count(smp),
+        setup=fresh,
+        repeat=1,
+        note="on a proportional sample, one run",
+    )
     r.time(kind, "load (parse+validate+write)", lambda: tabular.load_file(holder["s"], data / "graph.jsonl"), work=n, setup=fresh)
     r.time(kind, "re-load (idempotent)", lambda: tabular.load_file(holder["s"], data / "graph.jsonl"), work=n)
-    r.time(kind, "10% delta into full store", lambda: tabular.load_file(holder["s"], data / "delta.jsonl"), work=delta_n,
-           setup=fresh_full)
+    r.time(
+        kind,
+        "10% delta into full store",
+        lambda: tabular.load_file(holder["s"], data / "delta.jsonl"),
+        work=delta_n,
+        setup=fresh_full,
+    )
     fresh_full()
     holder.pop("s").close()
 
@@ -175,10 +210,16 @@ def read_steps(r: Runner, kind: str, store: Store) -> None:
         (f"match {top}", lambda: profile.match(store, top)),
     ]:
         r.time(kind, name, fn)
-    g = store.to_networkx(labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"])
+    g = store.to_networkx(
+        labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"]
+    )
     page = Path(tempfile.mkdtemp()) / "network.html"
-    r.time(kind, f"viz network ({VIZ_NODES:,} nodes)", lambda: network_viz.write_network(g, page, max_nodes=VIZ_NODES),
-           note="programmes folded into funder-country links")
+    r.time(
+        kind,
+        f"viz network ({VIZ_NODES:,} nodes)",
+        lambda: network_viz.write_network(g, page, max_nodes=VIZ_NODES),
+        note="programmes folded into funder-country links",
+    )
 
 
 IATI_PARSE = "IATI parse + validate"
@@ -189,8 +230,15 @@ def iati_steps(r: Runner, path: Path, *, full: bool) -> None:
     mb = path.stat().st_size / 1e6
     jobs = iati.default_jobs()
     size = f"({_mb(mb)})"
-    r.time("-", f"{IATI_PARSE} {size}", lambda: _drain(iati.iter_iati(path, jobs=jobs)), work=mb, per="MB", workers=jobs,
-           note=f"{jobs} worker processes; peak = main + {jobs} x largest worker")
+    r.time(
+        "-",
+        f"{IATI_PARSE} {size}",
+        lambda: _drain(iati.iter_iati(path, jobs=jobs)),
+        work=mb,
+        per="MB",
+        workers=jobs,
+        note=f"{jobs} worker processes; peak = main + {jobs} x largest worker",
+    )
     if not full:
         return
     r.time("-", f"{IATI_PARSE}, 1 process {size}", lambda: _drain(iati.iter_iati(path, jobs=1)), work=mb, per="MB")
@@ -203,8 +251,16 @@ def iati_steps(r: Runner, path: Path, *, full: bool) -> None:
         bundled.remove_embedded(db)
         holder["s"] = EmbeddedStore(db)
 
-    r.time("embedded", f"IATI load {size}", lambda: iati.load_iati(holder["s"], path, jobs=jobs), work=mb, per="MB",
-           setup=fresh, workers=jobs, note="parse and write streamed into one transaction")
+    r.time(
+        "embedded",
+        f"IATI load {size}",
+        lambda: iati.load_iati(holder["s"], path, jobs=jobs),
+        work=mb,
+        per="MB",
+        setup=fresh,
+        workers=jobs,
+        note="parse and write streamed into one transaction",
+    )
     holder.pop("s").close()
 
 
@@ -249,13 +305,62 @@ def in_child(r: Runner, fn: Callable[..., list[Step]], *args: Any) -> None:
 
 # (label, numerator step, denominator step, what is compared, comparison, target)
 TARGETS = [
-    ("embedded load rate / raw COPY rate", ("embedded", "load (parse+validate+write)"), ("embedded", "baseline: raw COPY (Arrow)"), "rate", ">=", 1 / 3),
-    ("embedded load rate / per-row MERGE rate", ("embedded", "load (parse+validate+write)"), ("embedded", "baseline: per-row MERGE"), "rate", ">=", 30),
-    ("neo4j load rate / per-row MERGE rate", ("neo4j", "load (parse+validate+write)"), ("neo4j", "baseline: per-row MERGE"), "rate", ">=", 10),
-    ("embedded re-load time / load time", ("embedded", "re-load (idempotent)"), ("embedded", "load (parse+validate+write)"), "time", "<=", 2),
-    ("embedded delta time / load time", ("embedded", "10% delta into full store"), ("embedded", "load (parse+validate+write)"), "time", "<=", 1 / 3),
-    ("neo4j re-load time / load time", ("neo4j", "re-load (idempotent)"), ("neo4j", "load (parse+validate+write)"), "time", "<=", 2),
-    ("neo4j delta time / load time", ("neo4j", "10% delta into full store"), ("neo4j", "load (parse+validate+write)"), "time", "<=", 1 / 3),
+    (
+        "embedded load rate / raw COPY rate",
+        ("embedded", "load (parse+validate+write)"),
+        ("embedded", "baseline: raw COPY (Arrow)"),
+        "rate",
+        ">=",
+        1 / 3,
+    ),
+    (
+        "embedded load rate / per-row MERGE rate",
+        ("embedded", "load (parse+validate+write)"),
+        ("embedded", "baseline: per-row MERGE"),
+        "rate",
+        ">=",
+        30,
+    ),
+    (
+        "neo4j load rate / per-row MERGE rate",
+        ("neo4j", "load (parse+validate+write)"),
+        ("neo4j", "baseline: per-row MERGE"),
+        "rate",
+        ">=",
+        10,
+    ),
+    (
+        "embedded re-load time / load time",
+        ("embedded", "re-load (idempotent)"),
+        ("embedded", "load (parse+validate+write)"),
+        "time",
+        "<=",
+        2,
+    ),
+    (
+        "embedded delta time / load time",
+        ("embedded", "10% delta into full store"),
+        ("embedded", "load (parse+validate+write)"),
+        "time",
+        "<=",
+        1 / 3,
+    ),
+    (
+        "neo4j re-load time / load time",
+        ("neo4j", "re-load (idempotent)"),
+        ("neo4j", "load (parse+validate+write)"),
+        "time",
+        "<=",
+        2,
+    ),
+    (
+        "neo4j delta time / load time",
+        ("neo4j", "10% delta into full store"),
+        ("neo4j", "load (parse+validate+write)"),
+        "time",
+        "<=",
+        1 / 3,
+    ),
 ]
 SECONDS = [("embedded", "gaps", 10), ("embedded", "partners", 10)]
 MEMORY_MIB = [("embedded", "gaps", 2048), ("embedded", "partners", 2048)]
@@ -264,7 +369,12 @@ IATI_FLAT = 1.25  # "peak memory independent of file size": ten times the file, 
 
 
 def _check(label: str, value: float, op: str, target: float) -> dict[str, Any]:
-    return {"check": label, "value": round(value, 3), "target": f"{op} {target:.3g}", "met": value >= target if op == ">=" else value <= target}
+    return {
+        "check": label,
+        "value": round(value, 3),
+        "target": f"{op} {target:.3g}",
+        "met": value >= target if op == ">=" else value <= target,
+    }
 
 
 def ratios(steps: list[Step]) -> list[dict[str, Any]]:
@@ -286,26 +396,48 @@ def ratios(steps: list[Step]) -> list[dict[str, Any]]:
         out.append(_check(f"IATI parse (MB/s), {_mb(parses[-1].work)}", parses[-1].rate or 0, ">=", IATI_MB_S))
     if len(parses) == 2:
         small, big = parses
-        out.append(_check(f"IATI peak RSS, {_mb(big.work)} file / {_mb(small.work)} file", max(big.rss_mib) / max(small.rss_mib),
-                          "<=", IATI_FLAT))
+        out.append(
+            _check(
+                f"IATI peak RSS, {_mb(big.work)} file / {_mb(small.work)} file",
+                max(big.rss_mib) / max(small.rss_mib),
+                "<=",
+                IATI_FLAT,
+            )
+        )
     return out
 
 
 def markdown(steps: list[Step], checks: list[dict[str, Any]], meta: dict[str, Any]) -> str:
-    lines = [f"Size {meta['size']} ({meta['rows']:,} rows; {meta['repeat']} runs per step), {meta['machine']}", "",
-             "| store | step | median (s) | spread (s) | rate | peak RSS (MiB) | note |", "|---|---|---:|---:|---:|---:|---|"]
+    lines = [
+        f"Size {meta['size']} ({meta['rows']:,} rows; {meta['repeat']} runs per step), {meta['machine']}",
+        "",
+        "| store | step | median (s) | spread (s) | rate | peak RSS (MiB) | note |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
     for s in steps:
         rate = f"{s.rate:,.0f} {s.per}/s" if s.rate and s.rate >= 100 else f"{s.rate:,.1f} {s.per}/s" if s.rate else ""
-        lines.append(f"| {s.store} | {s.name} | {s.median:,.3f} | {min(s.seconds):,.3f}-{max(s.seconds):,.3f} | {rate} | "
-                     f"{max(s.rss_mib):,.0f} | {s.note} |")
+        lines.append(
+            f"| {s.store} | {s.name} | {s.median:,.3f} | {min(s.seconds):,.3f}-{max(s.seconds):,.3f} | {rate} | "
+            f"{max(s.rss_mib):,.0f} | {s.note} |"
+        )
     lines += ["", "| check | value | target | met |", "|---|---:|---|---|"]
     lines += [f"| {c['check']} | {c['value']:,.3g} | {c['target']} | {'yes' if c['met'] else '**no**'} |" for c in checks]
     return "\n".join(lines) + "\n"
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
+    cpu = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            platform.processor(),
+        )
+        if Path("/proc/cpuinfo").exists()
+        else platform.processor()
+    )
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, Python {platform.python_version()}, {platform.system()}"
 
@@ -313,8 +445,16 @@ def machine() -> str:
 # -- main ---------------------------------------------------------------------------
 
 
-def run(size: str, repeat: int, out: Path, stores: list[str], *, bolt_repeat: int | None = None,
-        progress: Callable[[str], None] = print, bolt: Any = None) -> dict[str, Any]:
+def run(
+    size: str,
+    repeat: int,
+    out: Path,
+    stores: list[str],
+    *,
+    bolt_repeat: int | None = None,
+    progress: Callable[[str], None] = print,
+    bolt: Any = None,
+) -> dict[str, Any]:
     """Run every step; write ``out/results.json`` and ``out/results.md``; return the results.
 
     ``bolt`` is a running server (``bench.boltserver.Bolt``); without one the
@@ -347,8 +487,13 @@ def run(size: str, repeat: int, out: Path, stores: list[str], *, bolt_repeat: in
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     checks = ratios(r.steps)
-    meta = {"size": size, "rows": counts["graph.jsonl"], "repeat": repeat, "machine": machine(),
-            "command": " ".join(["python -m bench.run", *sys.argv[1:]]) if sys.argv[0].endswith("run.py") else None}
+    meta = {
+        "size": size,
+        "rows": counts["graph.jsonl"],
+        "repeat": repeat,
+        "machine": machine(),
+        "command": " ".join(["python -m bench.run", *sys.argv[1:]]) if sys.argv[0].endswith("run.py") else None,
+    }
     results = {"meta": meta, "steps": [s.row() for s in r.steps], "checks": checks}
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (out / "results.md").write_text(markdown(r.steps, checks, meta))
@@ -362,6 +507,7 @@ def _neo4j(r: Runner, data: Path, size: str, tmp: Path, repeat: int, bolt: Any) 
 
     (tmp / "arcadedb").mkdir()
     with nullcontext(bolt) if bolt else bolt_server(tmp / "arcadedb") as bolt:
+
         def open_bolt(fresh: bool) -> Store:
             s = bolt.store()
             if fresh:
@@ -384,8 +530,14 @@ def main() -> None:
     ap.add_argument("--stores", default="embedded,neo4j", help="comma-separated: embedded, neo4j")
     ap.add_argument("--out", type=Path, default=Path("bench/out"))
     a = ap.parse_args()
-    results = run(a.size, a.repeat, a.out, a.stores.split(","), bolt_repeat=a.bolt_repeat,
-                  progress=lambda m: print(m, file=sys.stderr, flush=True))
+    results = run(
+        a.size,
+        a.repeat,
+        a.out,
+        a.stores.split(","),
+        bolt_repeat=a.bolt_repeat,
+        progress=lambda m: print(m, file=sys.stderr, flush=True),
+    )
     print((a.out / "results.md").read_text())
     sys.exit(0 if results["steps"] else 1)
 

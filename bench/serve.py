@@ -79,10 +79,16 @@ def hammer(url: str, clients: int, seconds: float) -> dict[str, Any]:
         t.join()
     elapsed = time.monotonic() - started
     ordered = sorted(latencies)
-    return {"url": url.split("/", 3)[-1], "clients": clients, "seconds": round(elapsed, 2), "requests": len(latencies),
-            "failures": failures, "rps": round(len(latencies) / elapsed, 1),
-            "median_ms": round(statistics.median(ordered) * 1000, 1) if ordered else None,
-            "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000, 1) if ordered else None}
+    return {
+        "url": url.split("/", 3)[-1],
+        "clients": clients,
+        "seconds": round(elapsed, 2),
+        "requests": len(latencies),
+        "failures": failures,
+        "rps": round(len(latencies) / elapsed, 1),
+        "median_ms": round(statistics.median(ordered) * 1000, 1) if ordered else None,
+        "p95_ms": round(ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000, 1) if ordered else None,
+    }
 
 
 def measure(store: Store, clients: int, seconds: float, paths: list[str]) -> list[dict[str, Any]]:
@@ -106,7 +112,9 @@ def measure(store: Store, clients: int, seconds: float, paths: list[str]) -> lis
 
 
 def busiest_country(store: Store) -> str:
-    rows = store.query("MATCH (p:Programme)-[:TARGETS]->(c:Country) RETURN c.iso3 AS iso3, count(p) AS n ORDER BY n DESC, iso3 LIMIT 1")
+    rows = store.query(
+        "MATCH (p:Programme)-[:TARGETS]->(c:Country) RETURN c.iso3 AS iso3, count(p) AS n ORDER BY n DESC, iso3 LIMIT 1"
+    )
     return rows[0]["iso3"] if rows else "KEN"
 
 
@@ -123,10 +131,16 @@ def main() -> None:
             rows = measure(store, a.clients, a.seconds, [f"country/{busiest_country(store)}", "api/gaps"])
     a.out.mkdir(parents=True, exist_ok=True)
     (a.out / "serve.json").write_text(json.dumps({"data": a.data, "rows": rows}, indent=1), encoding="utf-8")
-    lines = [f"`ccb serve` on {a.data}, {a.clients} local clients, {a.seconds:g} s per URL", "",
-             "| url | first answer ms | requests | rps | median ms | p95 ms | failures |", "|---|---:|---:|---:|---:|---:|---:|"]
-    lines += [f"| /{r['url']} | {r['first_ms']} | {r['requests']} | {r['rps']} | {r['median_ms']} | {r['p95_ms']} | {r['failures']} |"
-              for r in rows]
+    lines = [
+        f"`ccb serve` on {a.data}, {a.clients} local clients, {a.seconds:g} s per URL",
+        "",
+        "| url | first answer ms | requests | rps | median ms | p95 ms | failures |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| /{r['url']} | {r['first_ms']} | {r['requests']} | {r['rps']} | {r['median_ms']} | {r['p95_ms']} | {r['failures']} |"
+        for r in rows
+    ]
     (a.out / "serve.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

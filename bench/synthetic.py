@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pycountry
 
-from loaders.bundled import reference_countries
 from graph.model import Funds, Implements, MemberOf, Node, Organisation, PartnersWith, Programme, Relationship, Targets
+from loaders.bundled import reference_countries
 
 SOURCE = "synthetic (bench/synthetic.py)"
 SIZES = {"S": (200, 1_000), "M": (2_000, 10_000), "L": (20_000, 100_000)}  # organisations, programmes (always 200 countries)
@@ -48,12 +48,25 @@ def records(orgs: int, programmes: int, *, seed: int = 7) -> Iterator[Node | Rel
         yield Organisation(id=f"o{i}", name=f"Organisation {i}", kind=rng.choice(KINDS), country=rng.choice(isos), source=SOURCE)
     for i in range(programmes):
         start = rng.randint(2005, 2024)
-        yield Programme(id=f"p{i}", name=f"Programme {i}", themes=rng.sample("ABCDE", rng.randint(1, 2)), status="active",
-                        start_date=str(start), end_date=str(start + rng.randint(1, 5)), source=SOURCE)
+        yield Programme(
+            id=f"p{i}",
+            name=f"Programme {i}",
+            themes=rng.sample("ABCDE", rng.randint(1, 2)),
+            status="active",
+            start_date=str(start),
+            end_date=str(start + rng.randint(1, 5)),
+            source=SOURCE,
+        )
     for i in range(programmes):
         for o in {_skewed(rng, orgs) for _ in range(2)}:
-            yield Funds(src=f"o{o}", dst=f"p{i}", amount=float(rng.randint(1, 500) * 1000) if rng.random() < 0.5 else None,
-                        currency="EUR", year=rng.randint(2005, 2024), source=SOURCE)
+            yield Funds(
+                src=f"o{o}",
+                dst=f"p{i}",
+                amount=float(rng.randint(1, 500) * 1000) if rng.random() < 0.5 else None,
+                currency="EUR",
+                year=rng.randint(2005, 2024),
+                source=SOURCE,
+            )
         for o in {rng.randrange(orgs) for _ in range(2)}:
             yield Implements(src=f"o{o}", dst=f"p{i}", role=rng.choice(("lead", "partner")), source=SOURCE)
         for c in {_skewed(rng, len(isos), 0.8) for _ in range(2)}:
@@ -72,7 +85,9 @@ def delta(orgs: int, programmes: int, *, seed: int = 7) -> Iterator[Node | Relat
     isos = sorted(c.alpha_3 for c in pycountry.countries)[:200]
     n = max(1, programmes // 10 // 7 * 7 // 2)  # a new programme brings ~7 rows; a change is 1
     for i in sorted(rng.sample(range(programmes), min(programmes, n * 7 // 2))):
-        yield Programme(id=f"p{i}", name=f"Programme {i} (phase 2)", themes=["C"], status="active", start_date="2025", source=SOURCE)
+        yield Programme(
+            id=f"p{i}", name=f"Programme {i} (phase 2)", themes=["C"], status="active", start_date="2025", source=SOURCE
+        )
     for i in range(programmes, programmes + n):
         yield Programme(id=f"p{i}", name=f"Programme {i}", themes=["A"], status="pipeline", start_date="2026", source=SOURCE)
         yield Funds(src=f"o{_skewed(rng, orgs)}", dst=f"p{i}", source=SOURCE)
@@ -97,8 +112,10 @@ def write(out: Path, size: str = "S", *, seed: int = 7) -> dict[str, int]:
     """Write ``graph.jsonl`` and ``delta.jsonl`` of ``size`` into ``out``; return their row counts."""
     orgs, programmes = SIZES[size]
     out.mkdir(parents=True, exist_ok=True)
-    return {"graph.jsonl": write_jsonl(out / "graph.jsonl", records(orgs, programmes, seed=seed)),
-            "delta.jsonl": write_jsonl(out / "delta.jsonl", delta(orgs, programmes, seed=seed))}
+    return {
+        "graph.jsonl": write_jsonl(out / "graph.jsonl", records(orgs, programmes, seed=seed)),
+        "delta.jsonl": write_jsonl(out / "delta.jsonl", delta(orgs, programmes, seed=seed)),
+    }
 
 
 def main() -> None:

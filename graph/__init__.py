@@ -1,8 +1,8 @@
 """CCB Graph's core: the domain model, the schema read from it, and the stores."""
 
-from graph.errors import CCBError, LoadError, Problem
 from typing import Any
 
+from graph.errors import CCBError, LoadError, Problem
 from graph.store import Batch, Store
 
 __all__ = ["Batch", "CCBError", "LoadError", "Problem", "Store", "open_store"]

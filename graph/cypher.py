@@ -69,10 +69,7 @@ def find_nodes(spec: NodeSpec) -> str:
 def find_rels(spec: RelSpec, src_key: str, dst_key: str) -> str:
     """The stored properties of those of ``$pairs`` (``src``, ``dst``) that exist."""
     cols = "".join(f", e.{c} AS {c}" for c in spec.columns)
-    return (
-        f"UNWIND $pairs AS r MATCH {spec.pattern(src_key, dst_key, 'r.src', 'r.dst')} "
-        f"RETURN r.src AS src, r.dst AS dst{cols}"
-    )
+    return f"UNWIND $pairs AS r MATCH {spec.pattern(src_key, dst_key, 'r.src', 'r.dst')} RETURN r.src AS src, r.dst AS dst{cols}"
 
 
 def node_table(spec: NodeSpec) -> str:
@@ -109,8 +106,23 @@ def delete_all(label: str) -> str:
 # clauses that read or write files or run procedures (LOAD FROM / LOAD CSV, COPY ... TO,
 # EXPORT / IMPORT DATABASE, CALL, ATTACH, INSTALL).
 READ_STARTS = frozenset({"MATCH", "OPTIONAL", "WITH", "UNWIND", "RETURN"})
-SIDE_EFFECTS = frozenset({"LOAD", "COPY", "EXPORT", "IMPORT", "CALL", "ATTACH", "DETACH", "INSTALL", "USE", "CHECKPOINT",
-                          "BEGIN", "COMMIT", "ROLLBACK"})
+SIDE_EFFECTS = frozenset(
+    {
+        "LOAD",
+        "COPY",
+        "EXPORT",
+        "IMPORT",
+        "CALL",
+        "ATTACH",
+        "DETACH",
+        "INSTALL",
+        "USE",
+        "CHECKPOINT",
+        "BEGIN",
+        "COMMIT",
+        "ROLLBACK",
+    }
+)
 _LITERALS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*|/\*.*?\*/", re.S)
 _WORD = re.compile(r"(?<![.\w$])[A-Za-z_]\w*")
 
@@ -137,12 +149,14 @@ def check_read_only(text: str) -> None:
     """
     words = [w.upper() for w in _WORD.findall(_LITERALS.sub(" ", text))]
     for i, w in enumerate(words):
-        if w in SIDE_EFFECTS and not (w == "DETACH" and words[i + 1:i + 2] == ["DELETE"]):
+        if w in SIDE_EFFECTS and not (w == "DETACH" and words[i + 1 : i + 2] == ["DELETE"]):
             raise ReadOnlyViolation(f"{w} reads or writes outside the graph")
     if any(w in GRAPH_WRITES for w in words):
         raise ReadOnlyViolation()
     if not words or words[0] not in READ_STARTS:
-        raise ReadOnlyViolation(f"a read-only query starts with MATCH, OPTIONAL MATCH, WITH, UNWIND or RETURN, not {words[0] if words else 'nothing'}")
+        raise ReadOnlyViolation(
+            f"a read-only query starts with MATCH, OPTIONAL MATCH, WITH, UNWIND or RETURN, not {words[0] if words else 'nothing'}"
+        )
 
 
 # Reads the loaders make: the stored countries (whole), and the organisations' names for identity resolution.

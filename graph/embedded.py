@@ -37,7 +37,13 @@ from graph.errors import ConnectionFailed, QueryError, ReadOnlyViolation, StoreE
 from graph.store import STREAM_ROWS, Batch, Store, WritePlan, WriteSummary, merged, node_ident, rel_ident
 
 QUERY_TIMEOUT_MS = 120_000  # unbounded patterns can run for minutes: stop them
-_ARROW = {"STRING": pa.string(), "DOUBLE": pa.float64(), "INT64": pa.int64(), "BOOLEAN": pa.bool_(), "STRING[]": pa.list_(pa.string())}
+_ARROW = {
+    "STRING": pa.string(),
+    "DOUBLE": pa.float64(),
+    "INT64": pa.int64(),
+    "BOOLEAN": pa.bool_(),
+    "STRING[]": pa.list_(pa.string()),
+}
 _LOCK = re.compile(r"Could not set lock on file.*?(PID \d+)?", re.S)
 
 
@@ -162,10 +168,14 @@ class EmbeddedStore(Store):
             self._conn = ladybug.Connection(self._db)
             kept = created and self._count(created[0][0]) > (before or 0)
         except StoreError:
-            return StoreError(f"{reason}; the store could not be reopened to check what it kept", "free disk space, then open it again")
+            return StoreError(
+                f"{reason}; the store could not be reopened to check what it kept", "free disk space, then open it again"
+            )
         if kept:
-            return StoreError(f"{reason}: the write was kept, but the store could not finish writing its files",
-                              "free disk space; the store completes its checkpoint when next opened")
+            return StoreError(
+                f"{reason}: the write was kept, but the store could not finish writing its files",
+                "free disk space; the store completes its checkpoint when next opened",
+            )
         return StoreError(f"{reason}: nothing of this write was kept", "free disk space and load again")
 
     def check_room(self, needed: int) -> None:
@@ -181,8 +191,11 @@ class EmbeddedStore(Store):
             biggest = max((f.stat().st_size for f in path.parent.glob(path.name + "*") if f.is_file()), default=0)
             room = min(room, soft - biggest)
         if room < needed:
-            raise StoreError(f"not enough room to write {path}: {max(room, 0) / 1e6:.1f} MB available, this load needs about "
-                             f"{needed / 1e6:.1f} MB", "free disk space (or raise the file-size limit) and load again; nothing was written")
+            raise StoreError(
+                f"not enough room to write {path}: {max(room, 0) / 1e6:.1f} MB available, this load needs about "
+                f"{needed / 1e6:.1f} MB",
+                "free disk space (or raise the file-size limit) and load again; nothing was written",
+            )
 
     def _count(self, label: str) -> int:
         return self._arrow_rows(f"MATCH (n:{label}) RETURN count(n) AS c", {})[0]["c"]
@@ -221,7 +234,9 @@ class EmbeddedStore(Store):
         sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
         pattern = spec.pattern(sk, dk, "_src", "_dst")
         pairs = pa.table({"_src": [r["src"] for r in rows], "_dst": [r["dst"] for r in rows]})
-        found = f"LOAD FROM $t MATCH {pattern} RETURN _src AS src, _dst AS dst" + "".join(f", e.{p.name} AS {p.name}" for p in spec.props)
+        found = f"LOAD FROM $t MATCH {pattern} RETURN _src AS src, _dst AS dst" + "".join(
+            f", e.{p.name} AS {p.name}" for p in spec.props
+        )
         stored = {(r["src"], r["dst"]): r for r in self._arrow_rows(found, {"t": pairs})}
         plan = WritePlan.of(rows, stored, rel_ident)
         cols = [("src", "STRING"), ("dst", "STRING")] + [(p.name, p.type) for p in spec.props]
@@ -232,7 +247,9 @@ class EmbeddedStore(Store):
             t = _arrow(plan.new, cols).rename_columns(["_src", "_dst"] + [f"_{p.name}" for p in spec.props])
             props = ", ".join(f"{p.name}: _{p.name}" for p in spec.props)
             ends = f"(a:{spec.src} {{{sk}: _src}}), (b:{spec.dst} {{{dk}: _dst}})"
-            made = self._arrow_rows(f"LOAD FROM $t MATCH {ends} CREATE (a)-[e:{spec.type} {{{props}}}]->(b) RETURN count(e) AS c", {"t": t})
+            made = self._arrow_rows(
+                f"LOAD FROM $t MATCH {ends} CREATE (a)-[e:{spec.type} {{{props}}}]->(b) RETURN count(e) AS c", {"t": t}
+            )
             if made[0]["c"] != len(plan.new):  # MATCH skips a row whose end is missing, where COPY refuses it: refuse it too
                 raise StoreError(self._dangling(spec, plan.new), "load the node first; nothing of this write was kept")
         types = dict(cols)
@@ -261,7 +278,8 @@ class EmbeddedStore(Store):
         if not keys:
             return set()
         res = self._conn.execute(
-            f"LOAD FROM $t MATCH (n:{spec.label} {{{spec.key}: _k}}) RETURN _k", {"t": pa.table({"_k": pa.array(keys, pa.string())})}
+            f"LOAD FROM $t MATCH (n:{spec.label} {{{spec.key}: _k}}) RETURN _k",
+            {"t": pa.table({"_k": pa.array(keys, pa.string())})},
         )
         return set(res.get_as_arrow().column(0).to_pylist())
 
@@ -330,8 +348,14 @@ def _rows(result: Any) -> list[dict[str, Any]]:
         return []  # get_as_arrow() fails on an empty or column-less result
     # Through Arrow: several times faster than get_next() on large results.
     table = result.get_as_arrow()
-    nested = [f.name for f in table.schema if pa.types.is_struct(f.type) or pa.types.is_map(f.type) or pa.types.is_list(f.type)
-              and pa.types.is_struct(f.type.value_type)]
+    nested = [
+        f.name
+        for f in table.schema
+        if pa.types.is_struct(f.type)
+        or pa.types.is_map(f.type)
+        or pa.types.is_list(f.type)
+        and pa.types.is_struct(f.type.value_type)
+    ]
     rows = table.to_pylist()
     for row in rows if nested else ():  # only nodes and relationships carry engine-internal ids
         for k in nested:
@@ -345,8 +369,11 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         label = value.get("_LABEL", value.get("_label"))
         if label is not None and ("_ID" in value or "_id" in value):
-            return {"_label": label} | {k: _plain(v) for k, v in value.items()
-                                        if v is not None and k not in ("_LABEL", "_label", "_ID", "_id", "_SRC", "_DST", "_src", "_dst")}
+            return {"_label": label} | {
+                k: _plain(v)
+                for k, v in value.items()
+                if v is not None and k not in ("_LABEL", "_label", "_ID", "_id", "_SRC", "_DST", "_src", "_dst")
+            }
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
@@ -373,7 +400,9 @@ def _query_error(statement: str, message: str) -> StoreError:
     if "read-only transaction" in text or "read only" in text.lower() and "write" in text.lower():
         return ReadOnlyViolation()
     if "interrupted" in text.lower() or "timeout" in text.lower():
-        return QueryError(f"query stopped after {QUERY_TIMEOUT_MS // 1000} s: {text}", "bound variable-length patterns, e.g. [*1..4]")
+        return QueryError(
+            f"query stopped after {QUERY_TIMEOUT_MS // 1000} s: {text}", "bound variable-length patterns, e.g. [*1..4]"
+        )
     return QueryError(f"query failed: {text}", "check the Cypher; labels and types are listed by `ccb stats`")
 
 

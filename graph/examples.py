@@ -11,8 +11,7 @@ import tempfile
 from pathlib import Path
 
 from graph.embedded import EmbeddedStore
-from graph.model import (Country, Funds, Implements, Indicator, Measured, MemberOf, Organisation, PartnersWith, Programme,
-                         Targets)
+from graph.model import Country, Funds, Implements, Indicator, Measured, MemberOf, Organisation, PartnersWith, Programme, Targets
 from graph.store import Batch
 
 SRC = "graph/examples.py"
@@ -28,7 +27,16 @@ def small_batch() -> Batch:
             Organisation(id="eu", name="European Union", kind="regional_body", aliases=["EU"], source=SRC),
             Organisation(id="coe", name="Council of Europe", kind="intergovernmental", country="FRA", source=SRC),
             Organisation(id="commonwealth", name="The Commonwealth", kind="intergovernmental", source=SRC),
-            Programme(id="p1", name="Programme One", themes=["C", "A"], status="active", start_date="2016-03", budget=4.2e6, currency="EUR", source=SRC),
+            Programme(
+                id="p1",
+                name="Programme One",
+                themes=["C", "A"],
+                status="active",
+                start_date="2016-03",
+                budget=4.2e6,
+                currency="EUR",
+                source=SRC,
+            ),
             Programme(id="p2", name="Programme Two", themes=["B"], source=SRC, as_of="2026-11-28"),
             Funds(src="eu", dst="p1", amount=1000.5, currency="EUR", year=2020, source=SRC, valid_from="2016"),
             Funds(src="eu", dst="p2", source=SRC),
@@ -66,8 +74,18 @@ def gaps_records() -> list:
         Country(iso3="GHA", name="Ghana", region="Africa", subregion="Western Africa", ldc=False, lldc=False, **lmic, source=SRC),
         Country(iso3="KEN", name="Kenya", region="Africa", subregion="Eastern Africa", ldc=False, lldc=False, **lmic, source=SRC),
         Country(iso3="NPL", name="Nepal", region="Asia", subregion="Southern Asia", ldc=True, lldc=True, **lmic, source=SRC),
-        Country(iso3="GBR", name="United Kingdom", region="Europe", subregion="Northern Europe", sovereignty="independent",
-                income_group="High income", ldc=False, lldc=False, sids=False, source=SRC),
+        Country(
+            iso3="GBR",
+            name="United Kingdom",
+            region="Europe",
+            subregion="Northern Europe",
+            sovereignty="independent",
+            income_group="High income",
+            ldc=False,
+            lldc=False,
+            sids=False,
+            source=SRC,
+        ),
         Organisation(id="f1", name="Funder One", source=SRC),
         Organisation(id="f2", name="Funder Two", source=SRC),
         Organisation(id="i1", name="Implementer One", source=SRC),
@@ -94,21 +112,30 @@ def network_records() -> list:
     """p1 (C, GHA): o1 funds, o2 implements. p2 (C, GHA+KEN): o3 funds. p3 (A, KEN): o4 funds, o2 implements.
     o3 and o4 are partners. Collaboration graph: the path o1 - o2 - o4 - o3."""
     return [
-        Country(iso3="GHA", name="Ghana", source=SRC), Country(iso3="KEN", name="Kenya", source=SRC),
+        Country(iso3="GHA", name="Ghana", source=SRC),
+        Country(iso3="KEN", name="Kenya", source=SRC),
         *[Organisation(id=f"o{i}", name=f"Org {i}", source=SRC) for i in range(1, 5)],
         Programme(id="p1", name="P1", themes=["C"], source=SRC),
         Programme(id="p2", name="P2", themes=["C"], source=SRC),
         Programme(id="p3", name="P3", themes=["A"], source=SRC),
-        Funds(src="o1", dst="p1", source=SRC), Implements(src="o2", dst="p1", source=SRC),
+        Funds(src="o1", dst="p1", source=SRC),
+        Implements(src="o2", dst="p1", source=SRC),
         Funds(src="o3", dst="p2", source=SRC),
-        Funds(src="o4", dst="p3", source=SRC), Implements(src="o2", dst="p3", source=SRC),
-        Targets(src="p1", dst="GHA", source=SRC), Targets(src="p2", dst="GHA", source=SRC),
-        Targets(src="p2", dst="KEN", source=SRC), Targets(src="p3", dst="KEN", source=SRC),
+        Funds(src="o4", dst="p3", source=SRC),
+        Implements(src="o2", dst="p3", source=SRC),
+        Targets(src="p1", dst="GHA", source=SRC),
+        Targets(src="p2", dst="GHA", source=SRC),
+        Targets(src="p2", dst="KEN", source=SRC),
+        Targets(src="p3", dst="KEN", source=SRC),
         PartnersWith(src="o3", dst="o4", source=SRC),
     ]
 
 
 def bloc_records() -> list:
     """:func:`network_records`, with Ghana and Kenya both in bloc "b"."""
-    return [*network_records(), Organisation(id="b", name="Bloc", kind="regional_body", source=SRC),
-            MemberOf(src="GHA", dst="b", source=SRC), MemberOf(src="KEN", dst="b", source=SRC)]
+    return [
+        *network_records(),
+        Organisation(id="b", name="Bloc", kind="regional_body", source=SRC),
+        MemberOf(src="GHA", dst="b", source=SRC),
+        MemberOf(src="KEN", dst="b", source=SRC),
+    ]

@@ -147,8 +147,9 @@ class Record(BaseModel):
         out = []
         for row in rows:
             record = cls.__new__(cls)
-            record.__setstate__({"__dict__": row, "__pydantic_fields_set__": set(row), "__pydantic_extra__": None,
-                                 "__pydantic_private__": None})
+            record.__setstate__(
+                {"__dict__": row, "__pydantic_fields_set__": set(row), "__pydantic_extra__": None, "__pydantic_private__": None}
+            )
             out.append(record)
         return out
 
@@ -181,7 +182,7 @@ class Relationship(Record):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
 
     @model_validator(mode="after")
-    def _period(self) -> "Relationship":
+    def _period(self) -> Relationship:
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValueError("valid_to is before valid_from")
         return self
@@ -200,17 +201,22 @@ class Country(Node):
     subregion: OptText = Field(default=None, description="UN M49 sub-region")
     income_group: OptText = Field(default=None, description="World Bank income group")
     wb_region: OptText = Field(default=None, description="World Bank region")  # added later: new fields go last
-    sovereignty: OptText = Field(default=None, description="'independent', or the dependency as statoids.com states it "
-                                                              "('Territory of GB', 'Part of FR', 'In contention'...)")
+    sovereignty: OptText = Field(
+        default=None,
+        description="'independent', or the dependency as statoids.com states it "
+        "('Territory of GB', 'Part of FR', 'In contention'...)",
+    )
     ldc: bool | None = Field(default=None, description="UN least developed country (M49)")
     lldc: bool | None = Field(default=None, description="UN landlocked developing country (M49)")
     sids: bool | None = Field(default=None, description="UN small island developing state (M49)")
     lending_category: OptText = Field(default=None, description="World Bank lending category (IDA, IBRD, Blend)")
     income_vintage: OptText = Field(default=None, description="World Bank fiscal year of the classification, e.g. FY25")
-    income_source: Text | None = Field(default=None, description="where income group, World Bank region and lending category come from")
+    income_source: Text | None = Field(
+        default=None, description="where income group, World Bank region and lending category come from"
+    )
 
     @model_validator(mode="after")
-    def _regions(self) -> "Country":
+    def _regions(self) -> Country:
         if self.subregion and self.subregion not in M49_REGIONS.get(self.region or "", ()):
             raise ValueError(f"sub-region {self.subregion!r} is not in region {self.region!r} (UN M49)")
         return self
@@ -249,11 +255,14 @@ class Programme(Node):
     accountable_orgs: list[Key] = Field(default_factory=list, description="ids of accountable organisations (IATI role 2)")
     cyber_keywords: list[Text] = Field(default_factory=list, description="keywords that classed it as cyber capacity building")
     scope: Literal["countries", "regional", "global"] | None = Field(
-        default=None, description="whom it reaches: the countries it TARGETS, the UN M49 regions in scope_regions, or the world")
-    scope_regions: list[str] = Field(default_factory=list, description="UN M49 regions or sub-regions a regional programme reaches")
+        default=None, description="whom it reaches: the countries it TARGETS, the UN M49 regions in scope_regions, or the world"
+    )
+    scope_regions: list[str] = Field(
+        default_factory=list, description="UN M49 regions or sub-regions a regional programme reaches"
+    )
 
     @model_validator(mode="after")
-    def _check(self) -> "Programme":
+    def _check(self) -> Programme:
         object.__setattr__(self, "themes", _themes(self.themes))
         object.__setattr__(self, "scope_regions", _areas(self.scope_regions))
         if self.scope == "regional" and not self.scope_regions:
@@ -279,8 +288,11 @@ class Indicator(Node):
     edition: Text = Field(description="edition or year")
     name: Text
     scale: OptText = Field(default=None, description="what a value means, e.g. 'score 0-100, higher is more mature'")
-    pillar: OptText = Field(default=None, description="the part of the index measured (GCI: legal, technical, organisational, "
-                                                         "capacity_development, cooperation); empty for the overall value")
+    pillar: OptText = Field(
+        default=None,
+        description="the part of the index measured (GCI: legal, technical, organisational, "
+        "capacity_development, cooperation); empty for the overall value",
+    )
 
 
 class Funds(Relationship):
@@ -296,7 +308,7 @@ class Funds(Relationship):
     year: Annotated[int | None, Field(ge=1900, le=2100)] = None
 
     @model_validator(mode="after")
-    def _money(self) -> "Funds":
+    def _money(self) -> Funds:
         if (self.amount is not None or self.disbursed is not None) and self.currency is None:
             raise ValueError("amount needs a currency")
         return self

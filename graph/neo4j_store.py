@@ -23,7 +23,7 @@ from neo4j import exceptions as nx_err
 
 from graph import cypher, schema
 from graph.errors import ConnectionFailed, QueryError, ReadOnlyViolation, StoreError
-from graph.store import STREAM_ROWS, redact, Batch, Store, WritePlan, WriteSummary, chunks, merged, node_ident, rel_ident
+from graph.store import STREAM_ROWS, Batch, Store, WritePlan, WriteSummary, chunks, merged, node_ident, redact, rel_ident
 
 BATCH_ROWS = 5_000
 
@@ -206,7 +206,11 @@ def _write_batch(tx: neo4j.ManagedTransaction | neo4j.Transaction, batch: Batch,
     for label, spec in schema.nodes().items():
         if rows := batch.node_rows(label):
             # An empty label needs no lookup; rows known to be new are CREATEd, not MERGEd.
-            stored = _stored(tx, cypher.find_nodes(spec), "keys", [r[spec.key] for r in rows]) if _any(tx, cypher.any_node(label)) else []
+            stored = (
+                _stored(tx, cypher.find_nodes(spec), "keys", [r[spec.key] for r in rows])
+                if _any(tx, cypher.any_node(label))
+                else []
+            )
             plan = WritePlan.of(rows, {r[spec.key]: r for r in stored}, node_ident(spec.key))
             for text, todo in ((cypher.create_nodes(spec), plan.new), (cypher.merge_nodes(spec), plan.changed)):
                 for part in chunks(todo, BATCH_ROWS):
@@ -218,7 +222,10 @@ def _write_batch(tx: neo4j.ManagedTransaction | neo4j.Transaction, batch: Batch,
             pairs = [{"src": r["src"], "dst": r["dst"]} for r in rows]
             stored = _stored(tx, cypher.find_rels(spec, sk, dk), "pairs", pairs) if _any(tx, cypher.any_rel(spec)) else []
             plan = WritePlan.of(rows, {(r["src"], r["dst"]): r for r in stored}, rel_ident)
-            for text, todo in ((cypher.merge_rels(spec, sk, dk, verb="CREATE"), plan.new), (cypher.merge_rels(spec, sk, dk), plan.changed)):
+            for text, todo in (
+                (cypher.merge_rels(spec, sk, dk, verb="CREATE"), plan.new),
+                (cypher.merge_rels(spec, sk, dk), plan.changed),
+            ):
                 for part in chunks(todo, BATCH_ROWS):
                     written = tx.run(text, rows=part).single()["n"]
                     if written != len(part):

@@ -50,8 +50,12 @@ def open_store(db: str | os.PathLike[str] | None = None, *, read_only: bool = Fa
     """
     db = target(db)
     if is_neo4j_uri(db):
-        return Neo4jStore(db, user=os.environ.get("NEO4J_USERNAME", "neo4j"), password=os.environ.get("NEO4J_PASSWORD", ""),
-                          database=os.environ.get("NEO4J_DATABASE") or None)
+        return Neo4jStore(
+            db,
+            user=os.environ.get("NEO4J_USERNAME", "neo4j"),
+            password=os.environ.get("NEO4J_PASSWORD", ""),
+            database=os.environ.get("NEO4J_DATABASE") or None,
+        )
     if not create and not Path(db).exists():
         raise StoreError(f"no store at {db}", "create one with `ccb init` (or `ccb demo` for the bundled data), or pass --db")
     return EmbeddedStore(db, read_only=read_only)

@@ -7,7 +7,6 @@ parameterised Cypher, counts, clears, and exports to NetworkX. Which store a
 
 from __future__ import annotations
 
-import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +16,6 @@ from typing import Any
 import networkx as nx
 
 from graph import cypher, schema
-from graph.errors import StoreError
 from graph.model import Node, Relationship
 
 # A stream's batches are written in merged units of this many rows: inside one
@@ -50,12 +48,12 @@ class Batch:
             return getattr(record, record.key) in self.nodes.get(record.label, ())  # type: ignore[union-attr]
         return (record.src, record.dst) in self.rels.get(record.type, ())  # type: ignore[union-attr]
 
-    def extend(self, records: Iterable[Node | Relationship]) -> "Batch":
+    def extend(self, records: Iterable[Node | Relationship]) -> Batch:
         for r in records:
             self.add(r)
         return self
 
-    def update(self, other: "Batch") -> "Batch":
+    def update(self, other: Batch) -> Batch:
         """Add every record of ``other``; where both hold a key, ``other``'s record wins."""
         for label, nodes in other.nodes.items():
             self.nodes.setdefault(label, {}).update(nodes)
@@ -85,7 +83,7 @@ class WriteSummary:
     updated: dict[str, int] = field(default_factory=dict)
     unchanged: dict[str, int] = field(default_factory=dict)
 
-    def add(self, name: str, plan: "WritePlan") -> None:
+    def add(self, name: str, plan: WritePlan) -> None:
         """Count ``plan`` in (a streamed write adds one plan per batch and label)."""
         self.created[name] = self.created.get(name, 0) + len(plan.new)
         self.updated[name] = self.updated.get(name, 0) + len(plan.changed)
@@ -102,7 +100,9 @@ class WritePlan:
     differing: list[tuple[str, ...]] = field(default_factory=list)  # per changed row: the columns that differ
 
     @classmethod
-    def of(cls, rows: list[dict[str, Any]], stored: dict[Any, dict[str, Any]], ident: Callable[[dict[str, Any]], Any]) -> "WritePlan":
+    def of(
+        cls, rows: list[dict[str, Any]], stored: dict[Any, dict[str, Any]], ident: Callable[[dict[str, Any]], Any]
+    ) -> WritePlan:
         """Split ``rows`` against ``stored`` (identity -> stored row with the same columns)."""
         if not stored:  # a first load: nothing to compare
             return cls(list(rows), [], 0)
@@ -241,7 +241,7 @@ class Store(ABC):
                 g.add_edge(src, dst, key=type_, type=type_, **_clean(row))
         return g
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -44,7 +44,7 @@ def reference_countries(iso3s: Iterable[str]) -> list[Country]:
     return [_countries()[c] for c in sorted(set(iso3s)) if c in _countries()]
 
 
-def missing_countries(store: "Store | None", iso3s: Iterable[str]) -> list[Country]:
+def missing_countries(store: Store | None, iso3s: Iterable[str]) -> list[Country]:
     """Reference records of the countries in ``iso3s`` that ``store`` lacks (all of them without a store).
 
     A loader adds these so a file that names a country loads into a fresh

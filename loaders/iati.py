@@ -77,23 +77,46 @@ CODELISTS = bundled.DATA / "iati"
 IATI_VERSIONS = ("2.01", "2.02", "2.03")  # the versions this loader maps; others are refused, not guessed at
 STATUS = {"1": "pipeline", "2": "active", "3": "completed", "4": "completed", "5": "cancelled", "6": "suspended"}
 ORG_KIND = {
-    "10": "government", "11": "government", "15": "government",
-    "21": "non_profit", "22": "non_profit", "23": "non_profit", "24": "non_profit",
-    "30": "other", "40": "intergovernmental", "60": "foundation",
-    "70": "private", "71": "private", "72": "private", "73": "private",
-    "80": "academic", "90": "other",
+    "10": "government",
+    "11": "government",
+    "15": "government",
+    "21": "non_profit",
+    "22": "non_profit",
+    "23": "non_profit",
+    "24": "non_profit",
+    "30": "other",
+    "40": "intergovernmental",
+    "60": "foundation",
+    "70": "private",
+    "71": "private",
+    "72": "private",
+    "73": "private",
+    "80": "academic",
+    "90": "other",
 }
 # Keyword -> GFCE theme ("" = cyber-relevant, no particular theme). Matched on
 # word starts, case-insensitively, except the acronyms (CERT would match "certain").
 KEYWORDS: dict[str, str] = {
-    r"cyber ?security strateg\w*": "A", r"cyber ?(?:security )?polic\w*": "A", r"cyber diplomacy": "A",
-    r"cyber norms?": "A", r"capacity maturity model": "A", r"national cyber\w*": "A",
-    r"CERTs?": "B", r"CSIRTs?": "B", r"CIRTs?": "B", r"incident response": "B",
+    r"cyber ?security strateg\w*": "A",
+    r"cyber ?(?:security )?polic\w*": "A",
+    r"cyber diplomacy": "A",
+    r"cyber norms?": "A",
+    r"capacity maturity model": "A",
+    r"national cyber\w*": "A",
+    r"CERTs?": "B",
+    r"CSIRTs?": "B",
+    r"CIRTs?": "B",
+    r"incident response": "B",
     r"critical (?:information )?infrastructure protection": "B",
-    r"cyber ?-?crimes?": "C", r"budapest convention": "C", r"e-evidence": "C", r"electronic evidence": "C",
-    r"digital forensics?": "C", r"computer crimes?": "C",
+    r"cyber ?-?crimes?": "C",
+    r"budapest convention": "C",
+    r"e-evidence": "C",
+    r"electronic evidence": "C",
+    r"digital forensics?": "C",
+    r"computer crimes?": "C",
     r"cyber ?(?:security )?(?:awareness|hygiene|skills|education|training)": "D",
-    r"cyber ?security standards?": "E", r"ISO/?(?:IEC )?27001": "E",
+    r"cyber ?security standards?": "E",
+    r"ISO/?(?:IEC )?27001": "E",
     r"cyber\w*": "",
 }
 _ACRONYMS = re.compile(r"\b(" + "|".join(k for k in KEYWORDS if k[0].isupper()) + r")\b")
@@ -102,8 +125,11 @@ _THEME_OF = [(re.compile(rf"^(?:{k})$", 0 if k[0].isupper() else re.IGNORECASE),
 BLOCK_BYTES = 2_000_000  # a worker's piece of the file: enough activities to outweigh the hand-over
 CHUNK_ACTIVITIES = 2_000  # activities per batch when parsing in this process
 MAX_PIECE_BYTES = 64_000_000  # a piece this long without an end tag: parse the file in order instead
-_PROLOG = re.compile(rb'\A(?:\xef\xbb\xbf)?\s*(<\?xml[^>]*\?>)?(?:\s*<!--.*?-->)*\s*'
-                     rb'(<iati-activities\b(?:[^>"\']|"[^"]*"|\'[^\']*\')*(?<!/)>)', re.S)
+_PROLOG = re.compile(
+    rb"\A(?:\xef\xbb\xbf)?\s*(<\?xml[^>]*\?>)?(?:\s*<!--.*?-->)*\s*"
+    rb'(<iati-activities\b(?:[^>"\']|"[^"]*"|\'[^\']*\')*(?<!/)>)',
+    re.S,
+)
 _END = b"</iati-activity>"
 
 
@@ -156,6 +182,7 @@ def iso3_of(alpha2: str) -> str | None:
 
 # -- loading: a file streams into one transaction --------------------------------
 
+
 def schema_violations(path: str | Path, schema: str | Path) -> list[str]:
     """Each way ``path`` breaks the XML schema ``schema`` (the published ``iati-activities-schema.xsd``), as "line N: message".
 
@@ -174,9 +201,16 @@ def schema_violations(path: str | Path, schema: str | Path) -> list[str]:
     return [f"line {e.line}: {e.message}" for e in xsd.error_log]
 
 
-def load_iati(store: Store, path: str | Path, *, cyber_only: bool = False, dry_run: bool = False,
-              jobs: int | None = None, progress: Callable[[int], None] | None = None,
-              schema: str | Path | None = None) -> IatiReport:
+def load_iati(
+    store: Store,
+    path: str | Path,
+    *,
+    cyber_only: bool = False,
+    dry_run: bool = False,
+    jobs: int | None = None,
+    progress: Callable[[int], None] | None = None,
+    schema: str | Path | None = None,
+) -> IatiReport:
     """Load ``path`` into ``store`` in one transaction: all of it, or nothing on any error.
 
     Validated chunks of the file are written as they are parsed, inside one
@@ -203,9 +237,11 @@ def load_iati(store: Store, path: str | Path, *, cyber_only: bool = False, dry_r
     return _or_in_order(run, jobs)
 
 
-def read_iati(path: str | Path, *, cyber_only: bool = False, store: Store | None = None,
-              jobs: int | None = None) -> tuple[Batch, IatiReport]:
+def read_iati(
+    path: str | Path, *, cyber_only: bool = False, store: Store | None = None, jobs: int | None = None
+) -> tuple[Batch, IatiReport]:
     """The whole file as one :class:`Batch` (for small files and tests: :func:`iter_iati` streams)."""
+
     def run(jobs: int | None) -> tuple[Batch, IatiReport]:
         report = IatiReport(str(path))
         batch = Batch()
@@ -225,9 +261,16 @@ def _or_in_order(run: Callable[[int | None], T], jobs: int | None) -> T:
         return run(1)
 
 
-def iter_iati(path: str | Path, *, cyber_only: bool = False, store: Store | None = None, jobs: int | None = None,
-              report: IatiReport | None = None, block: int | None = None,
-              progress: Callable[[int], None] | None = None) -> Iterator[Batch]:
+def iter_iati(
+    path: str | Path,
+    *,
+    cyber_only: bool = False,
+    store: Store | None = None,
+    jobs: int | None = None,
+    report: IatiReport | None = None,
+    block: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[Batch]:
     """Validated batches of ``path``, in file order, each ready to write.
 
     Raises :class:`LoadError` with every problem of the file once it has
@@ -245,8 +288,15 @@ def iter_iati(path: str | Path, *, cyber_only: bool = False, store: Store | None
     return _batches(path, ctx, jobs, block or BLOCK_BYTES, report, progress or (lambda done: None), stored)
 
 
-def _batches(path: Path, ctx: Context, jobs: int | None, block: int, report: IatiReport,
-             progress: Callable[[int], None], stored_countries: set[str] = frozenset()) -> Iterator[Batch]:  # type: ignore[assignment]
+def _batches(
+    path: Path,
+    ctx: Context,
+    jobs: int | None,
+    block: int,
+    report: IatiReport,
+    progress: Callable[[int], None],
+    stored_countries: set[str] = frozenset(),
+) -> Iterator[Batch]:  # type: ignore[assignment]
     problems: list[Problem] = []
     seen: dict[str, int] = {}  # identifier -> line: the one thing that grows with the file (~100 bytes an activity)
     orgs_out: set[str] = set()
@@ -256,8 +306,17 @@ def _batches(path: Path, ctx: Context, jobs: int | None, block: int, report: Iat
             found = chunk.problems
             for ident, line in chunk.idents:
                 if ident in seen:
-                    found.append((line, Problem(str(path), f"activity {ident} (line {line})", "iati-identifier",
-                                                f"duplicate of the activity on line {seen[ident]}")))
+                    found.append(
+                        (
+                            line,
+                            Problem(
+                                str(path),
+                                f"activity {ident} (line {line})",
+                                "iati-identifier",
+                                f"duplicate of the activity on line {seen[ident]}",
+                            ),
+                        )
+                    )
                 else:
                     seen[ident] = line
             problems.extend(p for _, p in sorted(found, key=lambda f: f[0]))  # in file order
@@ -281,6 +340,7 @@ def _batches(path: Path, ctx: Context, jobs: int | None, block: int, report: Iat
 
 # -- cutting a file into chunks, parsed here or by worker processes ---------------
 
+
 class _SplitFailed(Exception):
     """A piece cut from the file would not parse alone: parse the whole file in order instead."""
 
@@ -292,7 +352,7 @@ class Context:
     file: str
     name: str
     cyber_only: bool
-    resolver: "identity.Resolver"
+    resolver: identity.Resolver
 
 
 @dataclass
@@ -327,8 +387,9 @@ def default_jobs() -> int:
     return max(1, min(8, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
 
 
-def _chunks(path: Path, ctx: Context, problems: list[Problem], jobs: int | None, block: int,
-            report: IatiReport) -> Iterator[Chunk]:
+def _chunks(
+    path: Path, ctx: Context, problems: list[Problem], jobs: int | None, block: int, report: IatiReport
+) -> Iterator[Chunk]:
     if not _readable(path, problems):
         return
     jobs = default_jobs() if jobs is None else jobs
@@ -435,7 +496,9 @@ def _parallel(path: Path, ctx: Context, head: tuple[bytes, int], jobs: int, bloc
     # fork: the workers start at once with everything imported, and never re-run the
     # caller's script (spawn would, and fail without a __main__ guard). The store's
     # threads are not copied, and a worker never touches the store.
-    with ProcessPoolExecutor(jobs, mp_context=mp.get_context("fork"), initializer=_init_worker, initargs=(ctx, os.getpid())) as pool:
+    with ProcessPoolExecutor(
+        jobs, mp_context=mp.get_context("fork"), initializer=_init_worker, initargs=(ctx, os.getpid())
+    ) as pool:
         pending: deque[tuple[Future[Chunk | None], int]] = deque()
         end = begin
         try:
@@ -451,7 +514,7 @@ def _parallel(path: Path, ctx: Context, head: tuple[bytes, int], jobs: int, bloc
                 fut.cancel()
 
 
-def _result(fut: "Future[Chunk | None]", end: int) -> Chunk:
+def _result(fut: Future[Chunk | None], end: int) -> Chunk:
     chunk = fut.result()
     if chunk is None:
         raise _SplitFailed()
@@ -495,7 +558,9 @@ def _work(wrapper: bytes, line: int, piece: bytes, last: bool) -> Chunk | None:
 
 def _activities_in(data: bytes, offset: int, file: str, problems: list[Problem]) -> Iterator[tuple[int, Any]]:
     try:
-        yield from _iter_activities(etree.iterparse(io.BytesIO(data), events=("end",), tag="iati-activity", huge_tree=True), offset)
+        yield from _iter_activities(
+            etree.iterparse(io.BytesIO(data), events=("end",), tag="iati-activity", huge_tree=True), offset
+        )
     except etree.XMLSyntaxError as e:
         problems.append(_syntax_problem(Path(file), e))
 
@@ -528,18 +593,27 @@ def _check_root(path: Path, problems: list[Problem]) -> bool:
     """The root must be ``<iati-activities version="2.01|2.02|2.03">``; read from its start tag only."""
     for _, el in etree.iterparse(str(path), events=("start",)):
         if el.tag != "iati-activities":
-            problems.append(Problem(str(path), f"line {el.sourceline}", "", f"expected an <iati-activities> document, found <{el.tag}>"))
+            problems.append(
+                Problem(str(path), f"line {el.sourceline}", "", f"expected an <iati-activities> document, found <{el.tag}>")
+            )
             return False
         version = el.get("version", "")
         if version not in IATI_VERSIONS:
-            problems.append(Problem(str(path), f"line {el.sourceline}", "version",
-                                    f"IATI {version or '(no version)'} is not supported: this loader reads IATI 2.01-2.03; convert 1.x files to 2.0x first"))
+            problems.append(
+                Problem(
+                    str(path),
+                    f"line {el.sourceline}",
+                    "version",
+                    f"IATI {version or '(no version)'} is not supported: this loader reads IATI 2.01-2.03; convert 1.x files to 2.0x first",
+                )
+            )
             return False
         return True
     return True
 
 
 # -- one activity ----------------------------------------------------------------
+
 
 def _chunk(acts: Iterator[tuple[int, Any]], ctx: Context) -> Chunk:
     """Parse ``acts`` into one chunk; an organisation is built once a chunk, not once an activity."""
@@ -574,9 +648,11 @@ def _chunk(acts: Iterator[tuple[int, Any]], ctx: Context) -> Chunk:
     return chunk
 
 
-def _validated(cls: type, items: list[tuple[dict[str, Any], str, int]], file: str,
-               problems: list[tuple[int, Problem]]) -> list[Any]:
+def _validated(
+    cls: type, items: list[tuple[dict[str, Any], str, int]], file: str, problems: list[tuple[int, Problem]]
+) -> list[Any]:
     """``cls`` records from ``(data, where, line)``, validated together; a problem names its activity."""
+
     def bad(k: int, e: ValidationError) -> None:
         _, where, line = items[k]
         problems.extend((line, p) for p in _problems(e, file, where))
@@ -605,8 +681,16 @@ def _first(kids: dict[str, list[Any]], tag: str) -> Any:
     return got[0] if got else None
 
 
-def _activity(act: Any, kids: dict[str, list[Any]], ident: str, where: str, ctx: Context, warnings: list[str], problems: list[Problem],
-              orgs: dict[str, Organisation]) -> tuple[list[Any], set[str], bool]:
+def _activity(
+    act: Any,
+    kids: dict[str, list[Any]],
+    ident: str,
+    where: str,
+    ctx: Context,
+    warnings: list[str],
+    problems: list[Problem],
+    orgs: dict[str, Organisation],
+) -> tuple[list[Any], set[str], bool]:
     src = f"{ctx.name}#{ident}"
     lang = act.get(XML_LANG, "en")
     title = _narrative(_first(kids, "title"), lang)
@@ -635,8 +719,14 @@ def _activity(act: Any, kids: dict[str, list[Any]], ident: str, where: str, ctx:
             kind = ORG_KIND.get(el.get("type", ""), "other")
             if el.get("type") and el.get("type") not in ORG_KIND:
                 warn(f"unknown OrganisationType code {el.get('type')!r}")
-            orgs[oid] = Organisation(id=oid, name=name or ref, kind=kind, country=_org_country(ref),
-                                     aliases=[ref] if ref and ref != oid else [], source=src)
+            orgs[oid] = Organisation(
+                id=oid,
+                name=name or ref,
+                kind=kind,
+                country=_org_country(ref),
+                aliases=[ref] if ref and ref != oid else [],
+                source=src,
+            )
         return oid
 
     status_code = _attr(_first(kids, "activity-status"), "code")
@@ -674,8 +764,14 @@ def _activity(act: Any, kids: dict[str, list[Any]], ident: str, where: str, ctx:
                 warn(f"unknown Region code {rr.get('code')!r}")
             regions.append(rr.get("code", ""))
     if any_pct and abs(total_pct - 100) > 0.5:
-        problems.append(Problem(ctx.file, where, "recipient-country/@percentage",
-                                f"country and region percentages sum to {total_pct:g}, expected 100"))
+        problems.append(
+            Problem(
+                ctx.file,
+                where,
+                "recipient-country/@percentage",
+                f"country and region percentages sum to {total_pct:g}, expected 100",
+            )
+        )
 
     budget, budget_cur = _budget(kids.get("budget", ()), currency, warn)
     reporting = _first(kids, "reporting-org")
@@ -699,27 +795,63 @@ def _activity(act: Any, kids: dict[str, list[Any]], ident: str, where: str, ctx:
         committed, disbursed, cur = _money_of(money.get(oid), warn, oid)
         if committed is not None:
             total_committed[cur] += committed
-        records.append((Funds, dict(src=oid, dst=ident, amount=committed, disbursed=disbursed, currency=cur, year=year, source=src)))
+        records.append(
+            (Funds, dict(src=oid, dst=ident, amount=committed, disbursed=disbursed, currency=cur, year=year, source=src))
+        )
     for i, oid in enumerate(roles["4"]):
         records.append((Implements, dict(src=oid, dst=ident, role="lead" if i == 0 else "partner", source=src)))
     committed_cur = next(iter(total_committed.items())) if len(total_committed) == 1 else None
     for iso3, share in country_shares.items():
         amount = round(committed_cur[1] * share / 100, 2) if committed_cur and share is not None else None
-        records.append((Targets, dict(src=ident, dst=iso3, share=share, amount=amount,
-                                      currency=committed_cur[0] if amount is not None else None, source=src)))
-    records.insert(0, (Programme, dict(
-        id=ident, name=title or ident, description=description, themes=themes,
-        status=STATUS.get(status_code or "", "unknown"),
-        start_date=dates.get("2") or dates.get("1"), end_date=dates.get("4") or dates.get("3"),
-        budget=budget, currency=budget_cur, sectors=sorted(set(sectors)), regions=sorted(set(regions)),
-        reporting_org=reporting_id, extending_orgs=roles["3"], accountable_orgs=roles["2"],
-        cyber_keywords=words, source=src,
-    )))
+        records.append(
+            (
+                Targets,
+                dict(
+                    src=ident,
+                    dst=iso3,
+                    share=share,
+                    amount=amount,
+                    currency=committed_cur[0] if amount is not None else None,
+                    source=src,
+                ),
+            )
+        )
+    records.insert(
+        0,
+        (
+            Programme,
+            dict(
+                id=ident,
+                name=title or ident,
+                description=description,
+                themes=themes,
+                status=STATUS.get(status_code or "", "unknown"),
+                start_date=dates.get("2") or dates.get("1"),
+                end_date=dates.get("4") or dates.get("3"),
+                budget=budget,
+                currency=budget_cur,
+                sectors=sorted(set(sectors)),
+                regions=sorted(set(regions)),
+                reporting_org=reporting_id,
+                extending_orgs=roles["3"],
+                accountable_orgs=roles["2"],
+                cyber_keywords=words,
+                source=src,
+            ),
+        ),
+    )
     return records, set(country_shares), True
 
 
-def _transactions(transactions: list[Any], currency: str | None, org: Any, reporting_id: str | None, where: str, path: str,
-                  problems: list[Problem]) -> dict[str, dict[str, dict[str, float]]]:
+def _transactions(
+    transactions: list[Any],
+    currency: str | None,
+    org: Any,
+    reporting_id: str | None,
+    where: str,
+    path: str,
+    problems: list[Problem],
+) -> dict[str, dict[str, dict[str, float]]]:
     """Commitments and disbursements by provider: ``{org: {"2"|"3": {currency: sum}}}``."""
     out: dict[str, dict[str, dict[str, float]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
     for t in transactions:

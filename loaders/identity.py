@@ -50,7 +50,7 @@ class Resolver:
     _memo: dict[tuple[str | None, str | None], str] = field(default_factory=dict)
 
     @classmethod
-    def from_store(cls, store: Store | None) -> "Resolver":
+    def from_store(cls, store: Store | None) -> Resolver:
         r = cls(bundled=_bundled_orgs())
         for org in r.bundled.values():
             r._learn(org.id, org.name, org.aliases)

@@ -41,9 +41,14 @@ from loaders import bundled
 from loaders.tabular import LoadReport, RawRecord, dangling_references, validation_problems
 
 FAMILIES = {
-    "gci": ("ITU Global Cybersecurity Index", {"2020": "score 0-100, higher is more committed",
-                                               "2024": "score 0-100 (each pillar 0-20), higher is more committed; "
-                                                       "tier 1 (role-modelling) to 5 (building) where a tier is loaded"}),
+    "gci": (
+        "ITU Global Cybersecurity Index",
+        {
+            "2020": "score 0-100, higher is more committed",
+            "2024": "score 0-100 (each pillar 0-20), higher is more committed; "
+            "tier 1 (role-modelling) to 5 (building) where a tier is loaded",
+        },
+    ),
     "cmm": ("Cybersecurity Capacity Maturity Model review (GCSCC, Oxford)", {}),
     "ncsi": ("National Cyber Security Index (e-Governance Academy)", {}),
 }
@@ -67,23 +72,43 @@ def read_indices(path: str | Path, store: Store | None = None) -> Batch:
         family = slug(row.get("index") or "")
         edition = (row.get("edition") or "").strip()
         if iso3 is None:
-            problems.append(Problem(str(path), where, "country", f"unknown country {row.get('country')!r}: expected ISO alpha-3 or alpha-2"))
+            problems.append(
+                Problem(str(path), where, "country", f"unknown country {row.get('country')!r}: expected ISO alpha-3 or alpha-2")
+            )
             continue
         if not edition or family == "unnamed":
             problems.append(Problem(str(path), where, "index" if family == "unnamed" else "edition", "required field is missing"))
             continue
         pillar = slug(row["pillar"]).replace("-", "_") if (row.get("pillar") or "").strip() else None
         if family == "gci" and pillar is not None and pillar not in GCI_PILLARS:
-            problems.append(Problem(str(path), where, "pillar", f"unknown GCI pillar {row['pillar']!r}: expected {', '.join(GCI_PILLARS)} or empty"))
+            problems.append(
+                Problem(
+                    str(path),
+                    where,
+                    "pillar",
+                    f"unknown GCI pillar {row['pillar']!r}: expected {', '.join(GCI_PILLARS)} or empty",
+                )
+            )
             continue
         ind_id = f"{family}-{slug(edition)}" + (f"-{pillar}" if pillar else "")
         name, scales = FAMILIES.get(family, (row["index"].strip(), {}))
         scale = scales.get(edition) if pillar is None else "score 0-20, higher is more committed" if family == "gci" else None
-        raw = RawRecord("measured", {k: v for k, v in row.items() if v not in (None, "") and k not in ("country", "index", "edition", "pillar")}, where)
+        raw = RawRecord(
+            "measured",
+            {k: v for k, v in row.items() if v not in (None, "") and k not in ("country", "index", "edition", "pillar")},
+            where,
+        )
         try:
-            indicator = Indicator(id=ind_id, family=family, edition=edition, pillar=pillar, scale=scale, source=row.get("source") or "",
-                                  as_of=(row.get("as_of") or "").strip() or None,
-                                  name=f"{name} {edition}" + (f" ({pillar.replace('_', ' ')})" if pillar else ""))
+            indicator = Indicator(
+                id=ind_id,
+                family=family,
+                edition=edition,
+                pillar=pillar,
+                scale=scale,
+                source=row.get("source") or "",
+                as_of=(row.get("as_of") or "").strip() or None,
+                name=f"{name} {edition}" + (f" ({pillar.replace('_', ' ')})" if pillar else ""),
+            )
             rec = Measured.model_validate({"from": iso3, "to": ind_id, **raw.data})
         except ValidationError as e:
             problems.extend(validation_problems(path, raw, Measured, e))
@@ -127,7 +152,9 @@ def _rows(path: Path, problems: list[Problem]) -> Any:
             where, last = f"line {last + 1}", reader.line_num
             extra = set(row) - set(COLUMNS)
             if extra:
-                problems.append(Problem(str(path), where, sorted(map(str, extra))[0], f"unknown column; expected {', '.join(COLUMNS)}"))
+                problems.append(
+                    Problem(str(path), where, sorted(map(str, extra))[0], f"unknown column; expected {', '.join(COLUMNS)}")
+                )
                 continue
             yield where, row
     except csv.Error as e:
@@ -138,5 +165,11 @@ def _iso3(code: str) -> str | None:
     code = code.strip().upper()
     if code in ("XK", "XKX"):
         return "XKX"
-    c = pycountry.countries.get(alpha_3=code) if len(code) == 3 else pycountry.countries.get(alpha_2=code) if len(code) == 2 else None
+    c = (
+        pycountry.countries.get(alpha_3=code)
+        if len(code) == 3
+        else pycountry.countries.get(alpha_2=code)
+        if len(code) == 2
+        else None
+    )
     return c.alpha_3 if c else None

@@ -25,8 +25,8 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cache
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -163,8 +163,9 @@ def _ident(rec: Node | Relationship) -> Any:
     return getattr(rec, rec.key) if rec.is_node else (rec.src, rec.dst)  # type: ignore[union-attr]
 
 
-def _duplicate(path: Path, i: int, raws: list[RawRecord], recs: list[Node | Relationship | None],
-               first: dict[tuple[str, Any], str]) -> Problem:
+def _duplicate(
+    path: Path, i: int, raws: list[RawRecord], recs: list[Node | Relationship | None], first: dict[tuple[str, Any], str]
+) -> Problem:
     """The problem for record ``i``, whose identity came earlier in the file (``first`` is filled on the first call)."""
     if not first:
         for raw, rec in zip(raws, recs):
@@ -175,7 +176,9 @@ def _duplicate(path: Path, i: int, raws: list[RawRecord], recs: list[Node | Rela
     return Problem(str(path), raw.location, field, f"duplicate of {first[(raw.section, _ident(rec))]}: {_ident(rec)!r}")  # type: ignore[arg-type]
 
 
-def dangling_references(path: Path, batch: Batch, refs: list[tuple[RawRecord, Relationship]], store: Store | None) -> list[Problem]:
+def dangling_references(
+    path: Path, batch: Batch, refs: list[tuple[RawRecord, Relationship]], store: Store | None
+) -> list[Problem]:
     """Problems for relationship ends that are neither in the file nor in the store."""
     wanted: dict[str, set[str]] = {}
     for spec in schema.rels().values():
@@ -254,7 +257,11 @@ def _sections_doc(path: Path, doc: Any, problems: list[Problem], line_of: Any) -
     for name, items in doc.items():
         section = _section(name)
         if section is None:
-            problems.append(Problem(str(path), line_of(doc, name), str(name), f"unknown section; expected one of {', '.join(schema.sections())}"))
+            problems.append(
+                Problem(
+                    str(path), line_of(doc, name), str(name), f"unknown section; expected one of {', '.join(schema.sections())}"
+                )
+            )
             continue
         if not isinstance(items, list):
             problems.append(Problem(str(path), line_of(doc, name), str(name), "expected a list of records"))
@@ -288,11 +295,15 @@ class _LineLoader(yaml.SafeLoader):
     def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
         if self.check_event(yaml.events.AliasEvent):
             mark = self.peek_event().start_mark
-            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a curated file; write the value out", mark)
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a curated file; write the value out", mark
+            )
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark)
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark
+                )
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
@@ -302,7 +313,9 @@ class _LineLoader(yaml.SafeLoader):
         for key_node, _ in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
             if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"key {str(key)[:60]!r} given twice in one mapping", key_node.start_mark)
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {str(key)[:60]!r} given twice in one mapping", key_node.start_mark
+                )
             seen.add(key)
         mapping = _LineDict(super().construct_mapping(node, deep=True))
         mapping.line = node.start_mark.line + 1
@@ -312,7 +325,8 @@ class _LineLoader(yaml.SafeLoader):
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _LineLoader.construct_mapping)
 # Dates stay the strings the curator wrote: YAML would turn 2016-03-01 into a date object.
 _LineLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"] for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
 
@@ -414,14 +428,21 @@ def _csv(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
             return
         if "type" not in header and file_section is None:
             problems.append(
-                Problem(str(path), "line 1", "type", f"no type column, and the file name names no section ({', '.join(schema.sections())})")
+                Problem(
+                    str(path),
+                    "line 1",
+                    "type",
+                    f"no type column, and the file name names no section ({', '.join(schema.sections())})",
+                )
             )
             return
         for row in reader:
             where = f"line {last_end + 1}"
             last_end = reader.line_num
             if None in row:
-                problems.append(Problem(str(path), where, "", f"{len(header) + len(row[None])} cells, the header has {len(header)}"))
+                problems.append(
+                    Problem(str(path), where, "", f"{len(header) + len(row[None])} cells, the header has {len(header)}")
+                )
                 continue
             section = _section(row.pop("type")) if "type" in row else file_section
             if section is None:

@@ -66,12 +66,15 @@ def load_world_bank(store: Store, path: str | Path, *, vintage: str | None = Non
             report.not_in_store.append(code)
             continue
         current = {k: v for k, v in stored[code].items() if k in Country.model_fields}
-        data = current | {"wb_region": (row.get("Region") or "").strip() or None,
-                          "income_group": (row.get("Income group") or "").strip() or None,
-                          "lending_category": (row.get("Lending category") or "").strip() or None,
-                          "income_vintage": vintage,
-                          "income_source": f"World Bank country classification, {path.name}"
-                                           + (f" ({vintage})" if vintage else " (fiscal year not given)") + f", loaded {today}"}
+        data = current | {
+            "wb_region": (row.get("Region") or "").strip() or None,
+            "income_group": (row.get("Income group") or "").strip() or None,
+            "lending_category": (row.get("Lending category") or "").strip() or None,
+            "income_vintage": vintage,
+            "income_source": f"World Bank country classification, {path.name}"
+            + (f" ({vintage})" if vintage else " (fiscal year not given)")
+            + f", loaded {today}",
+        }
         try:
             batch.add(Country.model_validate(data))
         except ValidationError as e:
@@ -96,8 +99,15 @@ def _rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, dict[str, 
                 yield j, {h: (str(v) if v is not None else None) for h, v in zip(names, data) if h}
             return
     if not problems:
-        problems.append(Problem(str(path), "file", "header", f"no header row with the columns {', '.join(HEADER)}; "
-                                                           "load the World Bank's CLASS.xlsx (sheet 'List of economies') or a CSV saved from it"))
+        problems.append(
+            Problem(
+                str(path),
+                "file",
+                "header",
+                f"no header row with the columns {', '.join(HEADER)}; "
+                "load the World Bank's CLASS.xlsx (sheet 'List of economies') or a CSV saved from it",
+            )
+        )
 
 
 def _table(path: Path, problems: list[Problem]) -> list[list[Any]]:

@@ -23,11 +23,9 @@ from graph.errors import CCBError
 from graph.model import THEMES
 from graph.store import Store, cached
 from queries import named, need, terms
-from queries.terms import Terms, UnknownName
+from queries.terms import Terms
 
 Row = dict[str, Any]
-
-
 
 
 @dataclass(frozen=True)
@@ -80,8 +78,11 @@ def flows(store: Store, window: Window = Window(), *, theme: str | None = None) 
     for r in store.query(named.FLOWS):
         if theme and theme not in (r["themes"] or []):
             continue
-        if not (window.overlaps(r["start_date"], r["end_date"]) and window.overlaps(r["t_from"], r["t_to"])
-                and window.overlaps(r["f_from"], r["f_to"])):
+        if not (
+            window.overlaps(r["start_date"], r["end_date"])
+            and window.overlaps(r["t_from"], r["t_to"])
+            and window.overlaps(r["f_from"], r["f_to"])
+        ):
             continue
         r["donor"], r["donor_name"] = up.get(r["funder"], (r["funder"], r["funder_name"]))
         out.append(r)
@@ -113,8 +114,16 @@ def _budgets(rows: Iterable[Row]) -> tuple[dict[str, float], int, int]:
     return dict(sorted(out.items())), sum(r["budget"] is not None for r in progs.values()), len(progs)
 
 
-def supports(store: Store, *, country: str | None = None, funder: str | None = None, theme: str | None = None,
-             window: Window = Window(), by: str = "pair", agencies: bool = False) -> list[Row]:
+def supports(
+    store: Store,
+    *,
+    country: str | None = None,
+    funder: str | None = None,
+    theme: str | None = None,
+    window: Window = Window(),
+    by: str = "pair",
+    agencies: bool = False,
+) -> list[Row]:
     """Funder -> country support: programmes always, amounts where known, implementers shown.
 
     ``by`` is ``pair`` (a row per funder and country), ``country`` (who
@@ -144,15 +153,18 @@ def supports(store: Store, *, country: str | None = None, funder: str | None = N
         country = names.country(country) if country else None
         funder = names.organisation(funder) if funder else None
     who = "funder" if agencies else "donor"
-    rows = [r for r in flows(store, window, theme=theme)
-            if r["funder"] and (not country or r["iso3"] == country) and (not funder or funder in (r["funder"], r["donor"]))]
+    rows = [
+        r
+        for r in flows(store, window, theme=theme)
+        if r["funder"] and (not country or r["iso3"] == country) and (not funder or funder in (r["funder"], r["donor"]))
+    ]
     implementers = _implementers(store)
     keys = {"pair": lambda r: (r[who], r["iso3"]), "country": lambda r: (r["iso3"],), "funder": lambda r: (r[who],)}[by]
     groups: dict[tuple, list[Row]] = defaultdict(list)
     for r in rows:
         groups[keys(r)].append(r)
     out = []
-    for key, grp in sorted(groups.items()):
+    for _key, grp in sorted(groups.items()):
         progs = sorted({r["programme"] for r in grp})
         money = _money(grp)
         budgets, budgeted, n = _budgets(grp)
@@ -177,7 +189,7 @@ def supports(store: Store, *, country: str | None = None, funder: str | None = N
             "amount": _per_currency(money),
             "budget": _per_currency(budgets),
             "explanation": f"{len(progs)} programme(s) active in {window}; amounts known for {priced} of {pairs} programme-country "
-                           f"links; budget: whole budgets of the {budgeted} of {n} programme(s) that state one, not split by country",
+            f"links; budget: whole budgets of the {budgeted} of {n} programme(s) that state one, not split by country",
         }
         out.append(row)
     return sorted(out, key=lambda r: (-r["programmes"], *[str(v) for v in list(r.values())[:2]]))
@@ -192,7 +204,10 @@ def _implementers(store: Store) -> dict[str, list[str]]:
 
 # -- gaps ----------------------------------------------------------------------------
 
-def need_of(country: Row, indicators: list[Row], weights: dict[str, float] | None = None, theme: str | None = None) -> tuple[float | None, str]:
+
+def need_of(
+    country: Row, indicators: list[Row], weights: dict[str, float] | None = None, theme: str | None = None
+) -> tuple[float | None, str]:
     """A country's need in [0, 1] (None when unknown) and its explanation: :func:`queries.need.need_of`.
 
     >>> need_of({"income_group": "Low income", "ldc": True, "sids": False, "lldc": True},
@@ -232,8 +247,11 @@ def _few(codes: list[str], n: int = 6) -> str:
 def programme_scopes(store: Store, window: Window = Window(), theme: str | None = None) -> list[Row]:
     """Programmes with a regional or global scope in the window (and on ``theme``)."""
     theme = terms.theme(theme)
-    return [r for r in store.query(named.PROGRAMME_SCOPES)
-            if window.overlaps(r["start_date"], r["end_date"]) and (not theme or theme in (r["themes"] or []))]
+    return [
+        r
+        for r in store.query(named.PROGRAMME_SCOPES)
+        if window.overlaps(r["start_date"], r["end_date"]) and (not theme or theme in (r["themes"] or []))
+    ]
 
 
 def _reaches(scope: Row, region: str | None, subregion: str | None) -> bool:
@@ -251,8 +269,16 @@ def _covers(scope: Row, group: str, level: str, parent: dict[str, str]) -> bool:
     return group in areas or any(parent.get(a) == group for a in areas)
 
 
-def gaps(store: Store, *, region: str | None = None, theme: str | None = None, window: Window = Window(),
-         weights: dict[str, float] | None = None, all_countries: bool = False, sensitivity: bool = True) -> Gaps:
+def gaps(
+    store: Store,
+    *,
+    region: str | None = None,
+    theme: str | None = None,
+    window: Window = Window(),
+    weights: dict[str, float] | None = None,
+    all_countries: bool = False,
+    sensitivity: bool = True,
+) -> Gaps:
     """Countries by priority, with the weights used, the countries left out and a sensitivity check.
 
     ``priority = need / (1 + programmes)`` over the programmes that target
@@ -304,25 +330,45 @@ def gaps(store: Store, *, region: str | None = None, theme: str | None = None, w
         inputs.append((c, indicators.get(c["iso3"], []), len(progs)))
         priority = None if score is None else need.priority_of(score, len(progs))
         regional = sorted(s["programme"] for s in scopes if _reaches(s, c["region"], c["subregion"]))
-        out.append({
-            "iso3": c["iso3"], "country": c["name"], "region": c["region"], "subregion": c["subregion"],
-            "income_group": c["income_group"], "need": score, "need_known": score is not None, "programmes": len(progs),
-            "regional": len(regional), "funders": len({r["donor"] for r in rows if r["funder"]}),
-            "themes": sorted({t for r in rows for t in (r["themes"] or [])}), "amount": _per_currency(_money(rows)),
-            "priority": priority,
-            "explanation": (f"need {score} ({basis}) / (1 + {len(progs)} programmes in {window}) = {priority}" if score is not None
-                            else f"{basis}: listed apart, not ranked; {len(progs)} programmes in {window}")
-                           + (f"; also reached by {len(regional)} regional programme(s): {', '.join(regional[:3])}" if regional else "")
-                           + (f"; not ranked by default: {reason}" if reason else ""),
-        })
+        out.append(
+            {
+                "iso3": c["iso3"],
+                "country": c["name"],
+                "region": c["region"],
+                "subregion": c["subregion"],
+                "income_group": c["income_group"],
+                "need": score,
+                "need_known": score is not None,
+                "programmes": len(progs),
+                "regional": len(regional),
+                "funders": len({r["donor"] for r in rows if r["funder"]}),
+                "themes": sorted({t for r in rows for t in (r["themes"] or [])}),
+                "amount": _per_currency(_money(rows)),
+                "priority": priority,
+                "explanation": (
+                    f"need {score} ({basis}) / (1 + {len(progs)} programmes in {window}) = {priority}"
+                    if score is not None
+                    else f"{basis}: listed apart, not ranked; {len(progs)} programmes in {window}"
+                )
+                + (f"; also reached by {len(regional)} regional programme(s): {', '.join(regional[:3])}" if regional else "")
+                + (f"; not ranked by default: {reason}" if reason else ""),
+            }
+        )
     out.sort(key=lambda r: (r["priority"] is None, -(r["priority"] or 0), r["programmes"], r["iso3"]))
     top = min(need.SENSITIVITY_TOP, sum(r["priority"] is not None for r in out))
     # re-ranking 10 times is for a reader of the report; callers that want the rows alone skip it
     return Gaps(out, weights, dict(left_out), need.sensitivity(inputs, weights, theme, top=top) if sensitivity else [], top)
 
 
-def country_gaps(store: Store, *, region: str | None = None, theme: str | None = None, window: Window = Window(),
-                 weights: dict[str, float] | None = None, all_countries: bool = False) -> list[Row]:
+def country_gaps(
+    store: Store,
+    *,
+    region: str | None = None,
+    theme: str | None = None,
+    window: Window = Window(),
+    weights: dict[str, float] | None = None,
+    all_countries: bool = False,
+) -> list[Row]:
     """The rows of :func:`gaps`: countries by priority, need against support.
 
     Examples
@@ -334,12 +380,21 @@ def country_gaps(store: Store, *, region: str | None = None, theme: str | None =
     [('NPL', 0.6, 0.6), ('KEN', 0.5, 0.25), ('GBR', 0.05, 0.05), ('GHA', None, None)]
     >>> s.close()
     """
-    return gaps(store, region=region, theme=theme, window=window, weights=weights, all_countries=all_countries,
-                sensitivity=False).rows
+    return gaps(
+        store, region=region, theme=theme, window=window, weights=weights, all_countries=all_countries, sensitivity=False
+    ).rows
 
 
-def region_gaps(store: Store, *, theme: str | None = None, window: Window = Window(), level: str = "region",
-                countries: list[Row] | None = None, weights: dict[str, float] | None = None, all_countries: bool = False) -> list[Row]:
+def region_gaps(
+    store: Store,
+    *,
+    theme: str | None = None,
+    window: Window = Window(),
+    level: str = "region",
+    countries: list[Row] | None = None,
+    weights: dict[str, float] | None = None,
+    all_countries: bool = False,
+) -> list[Row]:
     """Per UN M49 region (or sub-region): ranked countries, unserved share, programmes, mean need and priority.
 
     Only the countries :func:`gaps` ranks count (so a region of donors and
@@ -375,21 +430,33 @@ def region_gaps(store: Store, *, theme: str | None = None, window: Window = Wind
         known = [r for r in rows if r["need"] is not None]
         regional = [s["programme"] for s in scopes if _covers(s, name, level, parent)]
         mean_priority = round(sum(r["priority"] for r in known) / len(known), 3) if known else None
-        out.append({
-            level: name, "countries": len(rows), "unserved": len(unserved),
-            "unserved_share": round(len(unserved) / len(rows), 3),
-            "programme_links": sum(r["programmes"] for r in rows), "regional": len(regional),
-            "mean_need": round(sum(r["need"] for r in known) / len(known), 3) if known else None,
-            "mean_priority": mean_priority,
-            "explanation": f"{len(unserved)} of {len(rows)} ranked countries have no programme in {window}"
-                           + (f"; {len(rows) - len(known)} of unknown need left out of the means" if len(known) < len(rows) else "")
-                           + (f"; {len(regional)} regional programme(s) too: {', '.join(sorted(regional)[:3])}" if regional else ""),
-        })
+        out.append(
+            {
+                level: name,
+                "countries": len(rows),
+                "unserved": len(unserved),
+                "unserved_share": round(len(unserved) / len(rows), 3),
+                "programme_links": sum(r["programmes"] for r in rows),
+                "regional": len(regional),
+                "mean_need": round(sum(r["need"] for r in known) / len(known), 3) if known else None,
+                "mean_priority": mean_priority,
+                "explanation": f"{len(unserved)} of {len(rows)} ranked countries have no programme in {window}"
+                + (f"; {len(rows) - len(known)} of unknown need left out of the means" if len(known) < len(rows) else "")
+                + (f"; {len(regional)} regional programme(s) too: {', '.join(sorted(regional)[:3])}" if regional else ""),
+            }
+        )
     return sorted(out, key=lambda r: (r["mean_priority"] is None, -(r["mean_priority"] or 0), r[level]))
 
 
-def theme_gaps(store: Store, *, min_need: float = 0.5, region: str | None = None, window: Window = Window(),
-               weights: dict[str, float] | None = None, all_countries: bool = False) -> list[Row]:
+def theme_gaps(
+    store: Store,
+    *,
+    min_need: float = 0.5,
+    region: str | None = None,
+    window: Window = Window(),
+    weights: dict[str, float] | None = None,
+    all_countries: bool = False,
+) -> list[Row]:
     """The country x GFCE-theme matrix: programmes per theme, and the themes with none, by per-theme need.
 
     A theme's need reads the GCI pillar that measures it
@@ -411,21 +478,41 @@ def theme_gaps(store: Store, *, min_need: float = 0.5, region: str | None = None
     for r in flows(store, window):
         for t in r["themes"] or []:
             matrix[r["iso3"]][t].add(r["programme"])
-    by_theme = {t: {r["iso3"]: r for r in country_gaps(store, region=region, theme=t, window=window, weights=weights,
-                                                         all_countries=all_countries)} for t in THEMES}
+    by_theme = {
+        t: {
+            r["iso3"]: r
+            for r in country_gaps(store, region=region, theme=t, window=window, weights=weights, all_countries=all_countries)
+        }
+        for t in THEMES
+    }
     out = []
     for c in country_gaps(store, region=region, window=window, weights=weights, all_countries=all_countries):
         if c["need"] is None:
             continue
         cells = {t: len(matrix[c["iso3"]][t]) for t in THEMES}
-        needs = {t: by_theme[t][c["iso3"]]["need"] for t in THEMES if cells[t] == 0 and by_theme[t][c["iso3"]]["need"] is not None}
+        needs = {
+            t: by_theme[t][c["iso3"]]["need"] for t in THEMES if cells[t] == 0 and by_theme[t][c["iso3"]]["need"] is not None
+        }
         wanted = {t: v for t, v in needs.items() if v >= min_need}
         if not wanted:
             continue
-        out.append({"iso3": c["iso3"], "country": c["country"], "need": c["need"], **cells, "gaps": sorted(needs),
-                    "theme_need": dict(sorted(needs.items())), "top_need": max(wanted.values()),
-                    "explanation": "no programme in " + str(window) + " on " + ", ".join(
-                        f"{t} (need {v}, GCI {need.THEME_PILLARS[t]})" for t, v in sorted(needs.items(), key=lambda kv: -kv[1]))})
+        out.append(
+            {
+                "iso3": c["iso3"],
+                "country": c["country"],
+                "need": c["need"],
+                **cells,
+                "gaps": sorted(needs),
+                "theme_need": dict(sorted(needs.items())),
+                "top_need": max(wanted.values()),
+                "explanation": "no programme in "
+                + str(window)
+                + " on "
+                + ", ".join(
+                    f"{t} (need {v}, GCI {need.THEME_PILLARS[t]})" for t, v in sorted(needs.items(), key=lambda kv: -kv[1])
+                ),
+            }
+        )
     return sorted(out, key=lambda r: (-r["top_need"], r["iso3"]))
 
 
@@ -469,20 +556,27 @@ def concentration(store: Store, *, window: Window = Window(), region: str | None
             for r in {(r["programme"], r[who]): r for r in rows}.values():
                 weight[r[who]] += r["amount"] / len(funders_of[r["programme"]])
         else:
-            for prog, funder in {(r["programme"], r[who]) for r in rows}:
+            for _prog, funder in {(r["programme"], r[who]) for r in rows}:
                 weight[funder] += 1
         total = sum(weight.values())
         hhi = round(sum((w / total) ** 2 for w in weight.values()), 4)
         top = max(sorted(weight), key=lambda f: weight[f])
         beneath = sorted({r["funder"] for r in rows} - set(weight))
-        out.append({
-            "iso3": iso3, "country": rows[0]["country"], "funders": len(weight), "hhi": hhi,
-            "effective_donors": round(1 / hhi, 2), "top_funder": top, "top_share": round(weight[top] / total, 3),
-            "basis": f"amounts ({rows[0]['currency']})" if priced else "programme counts (amounts missing)",
-            "explanation": f"shares of {len(weight)} {'funder' if agencies else 'donor'}(s): "
-                           + ", ".join(f"{f} {weight[f] / total:.0%}" for f in sorted(weight, key=lambda f: (-weight[f], f)))
-                           + (f"; agencies counted with their donor: {', '.join(beneath)}" if beneath else ""),
-        })
+        out.append(
+            {
+                "iso3": iso3,
+                "country": rows[0]["country"],
+                "funders": len(weight),
+                "hhi": hhi,
+                "effective_donors": round(1 / hhi, 2),
+                "top_funder": top,
+                "top_share": round(weight[top] / total, 3),
+                "basis": f"amounts ({rows[0]['currency']})" if priced else "programme counts (amounts missing)",
+                "explanation": f"shares of {len(weight)} {'funder' if agencies else 'donor'}(s): "
+                + ", ".join(f"{f} {weight[f] / total:.0%}" for f in sorted(weight, key=lambda f: (-weight[f], f)))
+                + (f"; agencies counted with their donor: {', '.join(beneath)}" if beneath else ""),
+            }
+        )
     return sorted(out, key=lambda r: (-r["hhi"], r["iso3"]))
 
 
@@ -504,8 +598,15 @@ def _programme_money(rows: list[Row]) -> tuple[float | None, str | None, str | N
     return None, None, None
 
 
-def _amount_rows(by: str, funding: list[Row], flow_rows: list[Row], scopes: list[Row], parent: dict[str, str],
-                 up: dict[str, tuple[str, str]], agencies: bool) -> list[Item]:
+def _amount_rows(
+    by: str,
+    funding: list[Row],
+    flow_rows: list[Row],
+    scopes: list[Row],
+    parent: dict[str, str],
+    up: dict[str, tuple[str, str]],
+    agencies: bool,
+) -> list[Item]:
     """What is counted per group for ``by``, each item once: an amount means a different thing on each axis.
 
     region, sub-region: per programme reaching the group, the amounts stated
@@ -542,7 +643,9 @@ def _amount_rows(by: str, funding: list[Row], flow_rows: list[Row], scopes: list
         names = {}
         for r in funding:
             if r["funder"]:
-                donor, name = (r["funder"], r["funder_name"]) if agencies else up.get(r["funder"], (r["funder"], r["funder_name"]))
+                donor, name = (
+                    (r["funder"], r["funder_name"]) if agencies else up.get(r["funder"], (r["funder"], r["funder_name"]))
+                )
                 given[(donor, r["programme"])].append(r)
                 names[donor] = name or donor
         items = []
@@ -552,22 +655,40 @@ def _amount_rows(by: str, funding: list[Row], flow_rows: list[Row], scopes: list
                 items.append((names[donor], prog, sum(r["amount"] for r in priced), priced[0]["currency"], "stated contribution"))
             else:
                 p0 = per_programme[prog][0]
-                items.append((names[donor], prog, p0["budget"], p0["budget_currency"], "budget of a programme it funds" if p0["budget"] is not None else None))
+                items.append(
+                    (
+                        names[donor],
+                        prog,
+                        p0["budget"],
+                        p0["budget_currency"],
+                        "budget of a programme it funds" if p0["budget"] is not None else None,
+                    )
+                )
         return items
     if by == "year":
         return [(rows[0]["start_date"][:4], p, *money[p]) for p, rows in sorted(per_programme.items()) if rows[0]["start_date"]]
     return [(t, p, *money[p]) for p, rows in sorted(per_programme.items()) for t in (rows[0]["themes"] or [])]
 
 
-AMOUNT_MEANS = {"region": "money of the programmes reaching each region (stated per country, else whole budgets, never split)",
-                "subregion": "money of the programmes reaching each sub-region (stated per country, else whole budgets, never split)",
-                "funder": "each donor's stated contributions, else the budgets of the programmes it funds",
-                "theme": "programme budgets (else stated contributions; a programme on several themes counts in each)",
-                "year": "programme budgets (else stated contributions), by start year"}
+AMOUNT_MEANS = {
+    "region": "money of the programmes reaching each region (stated per country, else whole budgets, never split)",
+    "subregion": "money of the programmes reaching each sub-region (stated per country, else whole budgets, never split)",
+    "funder": "each donor's stated contributions, else the budgets of the programmes it funds",
+    "theme": "programme budgets (else stated contributions; a programme on several themes counts in each)",
+    "year": "programme budgets (else stated contributions), by start year",
+}
 
 
-def breakdown(store: Store, *, by: str = "region", measure: str = "programmes", currency: str | None = None,
-              theme: str | None = None, window: Window = Window(), agencies: bool = False) -> list[Row]:
+def breakdown(
+    store: Store,
+    *,
+    by: str = "region",
+    measure: str = "programmes",
+    currency: str | None = None,
+    theme: str | None = None,
+    window: Window = Window(),
+    agencies: bool = False,
+) -> list[Row]:
     """Programme counts, or known amounts in one currency, grouped by region, theme, start year or funder.
 
     Amounts are never converted: ``currency`` picks one (default: the
@@ -589,12 +710,17 @@ def breakdown(store: Store, *, by: str = "region", measure: str = "programmes", 
     >>> s.close()
     """
     if by not in BREAKDOWNS or measure not in MEASURES:
-        raise CCBError(f"cannot break {measure!r} down by {by!r}", f"by one of {', '.join(BREAKDOWNS)}; measure one of {', '.join(MEASURES)}")
+        raise CCBError(
+            f"cannot break {measure!r} down by {by!r}", f"by one of {', '.join(BREAKDOWNS)}; measure one of {', '.join(MEASURES)}"
+        )
     theme = terms.theme(theme)
     countries = store.query(named.COUNTRIES)
     parent = {c["subregion"]: c["region"] for c in countries if c["subregion"]}
-    funding = [r for r in store.query(named.PROGRAMME_FUNDING) if window.overlaps(r["start_date"], r["end_date"])
-               and (not theme or theme in (r["themes"] or []))]
+    funding = [
+        r
+        for r in store.query(named.PROGRAMME_FUNDING)
+        if window.overlaps(r["start_date"], r["end_date"]) and (not theme or theme in (r["themes"] or []))
+    ]
     flow_rows = flows(store, window, theme=theme) if by in ("region", "subregion") else []
     scopes = programme_scopes(store, window, theme) if by in ("region", "subregion") else []
     groups = {c[by] for c in countries if c[by]} if by in ("region", "subregion") else set(THEMES) if by == "theme" else set()
@@ -624,9 +750,14 @@ def breakdown(store: Store, *, by: str = "region", measure: str = "programmes", 
         row: Row = {by: g, "programmes": len(progs[g])}
         if measure == "amount":
             how = ", ".join(f"{n} {b}" for b, n in sorted(bases[g].items()))
-            row |= {"amount": money[g] if g in money else None, "currency": currency, "without_amount": len(unpriced[g]),
-                    "explanation": f"{AMOUNT_MEANS[by]}, in {currency or 'any currency (none known)'}, {window}"
-                                   + (f"; from {how}" if how else "") + f"; {len(unpriced[g])} of {len(progs[g])} programme(s) have none"}
+            row |= {
+                "amount": money[g] if g in money else None,
+                "currency": currency,
+                "without_amount": len(unpriced[g]),
+                "explanation": f"{AMOUNT_MEANS[by]}, in {currency or 'any currency (none known)'}, {window}"
+                + (f"; from {how}" if how else "")
+                + f"; {len(unpriced[g])} of {len(progs[g])} programme(s) have none",
+            }
         else:
             row["explanation"] = f"{len(progs[g])} programme(s) in {window}" + (", by start year" if by == "year" else "")
         out.append(row)

@@ -29,14 +29,32 @@ def briefing(store: Store, limit: int = 8) -> list[tuple[str, Rows]]:
     store = cached(store)  # the gaps and the partnership read tables other sections read too
     counts = [{"what": k, "count": v} for k, v in store.counts().items() if v]
     report = analysis.gaps(store)
-    priority = [{k: r[k] for k in ("iso3", "country", "income_group", "need", "programmes", "regional", "priority")}
-                for r in report.rows if r["priority"] is not None][:limit]
+    priority = [
+        {k: r[k] for k in ("iso3", "country", "income_group", "need", "programmes", "regional", "priority")}
+        for r in report.rows
+        if r["priority"] is not None
+    ][:limit]
     if not priority:
-        priority = [{"note": "no country has a need value: load a need index (GCI) with `ccb load-indices`, "
-                             "or run `ccb init`, which loads GCI 2024"}]
-    regions = sorted(({"region": r["region"], "countries": r["countries"], "unserved": r["unserved"], "regional": r["regional"],
-                       "mean_need": r["mean_need"], "mean_priority": r["mean_priority"]}
-                      for r in analysis.region_gaps(store, countries=report.rows)), key=lambda r: r["region"])
+        priority = [
+            {
+                "note": "no country has a need value: load a need index (GCI) with `ccb load-indices`, "
+                "or run `ccb init`, which loads GCI 2024"
+            }
+        ]
+    regions = sorted(
+        (
+            {
+                "region": r["region"],
+                "countries": r["countries"],
+                "unserved": r["unserved"],
+                "regional": r["regional"],
+                "mean_need": r["mean_need"],
+                "mean_priority": r["mean_priority"],
+            }
+            for r in analysis.region_gaps(store, countries=report.rows)
+        ),
+        key=lambda r: r["region"],
+    )
     return [
         ("What the graph holds", counts),
         ("Top donors by programmes", donors_by_programmes(store, limit)),
@@ -44,8 +62,13 @@ def briefing(store: Store, limit: int = 8) -> list[tuple[str, Rows]]:
         ("Highest priority: need against support", priority),
         ("Coverage by UN M49 region (recipient states)", regions),
         ("Who serves each region", who_serves(store)),
-        ("A partnership to explore", [{k: r[k] for k in ("a_name", "b_name", "score", "shared_countries", "shared_themes", "explanation")}
-                                      for r in network.partners(store, limit=1)]),
+        (
+            "A partnership to explore",
+            [
+                {k: r[k] for k in ("a_name", "b_name", "score", "shared_countries", "shared_themes", "explanation")}
+                for r in network.partners(store, limit=1)
+            ],
+        ),
     ]
 
 
@@ -70,7 +93,13 @@ def who_serves(store: Store, top: int = 3) -> Rows:
     for region in sorted(progs):
         lead = sorted(donors[region].items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]
         missing = sorted(set(THEMES) - themes[region])
-        out.append({"region": region, "programmes": len(progs[region]),
-                    "leading_donors": [f"{name} ({len(p)})" for name, p in lead],
-                    "themes": sorted(themes[region]), "no_programme_on": missing})
+        out.append(
+            {
+                "region": region,
+                "programmes": len(progs[region]),
+                "leading_donors": [f"{name} ({len(p)})" for name, p in lead],
+                "themes": sorted(themes[region]),
+                "no_programme_on": missing,
+            }
+        )
     return out

@@ -45,14 +45,25 @@ def duplicate_organisations(store: Store, *, threshold: int = 88) -> list[dict[s
 
     def add(i: int, j: int, score: float, why: str) -> None:
         i, j = min(i, j), max(i, j)
-        row = pairs.setdefault((i, j), {"a": orgs[i]["id"], "a_name": orgs[i]["name"], "b": orgs[j]["id"],
-                                        "b_name": orgs[j]["name"], "score": 0.0, "evidence": []})
+        row = pairs.setdefault(
+            (i, j),
+            {
+                "a": orgs[i]["id"],
+                "a_name": orgs[i]["name"],
+                "b": orgs[j]["id"],
+                "b_name": orgs[j]["name"],
+                "score": 0.0,
+                "evidence": [],
+            },
+        )
         row["score"] = max(row["score"], round(score, 1))
         if why not in row["evidence"]:
             row["evidence"].append(why)
 
     for i, name in enumerate(names):
-        for _, score, j in process.extract(name, names[i + 1:], scorer=fuzz.token_sort_ratio, score_cutoff=threshold, limit=None):
+        for _, score, j in process.extract(
+            name, names[i + 1 :], scorer=fuzz.token_sort_ratio, score_cutoff=threshold, limit=None
+        ):
             add(i, i + 1 + j, score, f"names {score:.0f}% alike")
     by_label: dict[str, list[int]] = {}
     for i, ls in enumerate(labels):

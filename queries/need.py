@@ -46,13 +46,18 @@ REQUIRED = "gci"  # without it a country's need is unknown
 # GFCE theme -> the GCI 2024 pillar that measures it. Cooperation is cross-cutting
 # and maps to no single theme; standards (E) sit in GCI's technical pillar.
 THEME_PILLARS: dict[str, str] = {
-    "A": "organisational",        # Policy & Strategy: strategies, agencies, metrics
-    "B": "technical",             # Incident Management & CIP: CIRTs, sector frameworks
-    "C": "legal",                 # Cybercrime: substantive and procedural law
+    "A": "organisational",  # Policy & Strategy: strategies, agencies, metrics
+    "B": "technical",  # Incident Management & CIP: CIRTs, sector frameworks
+    "C": "legal",  # Cybercrime: substantive and procedural law
     "D": "capacity_development",  # Culture & Skills: awareness, training, education
-    "E": "technical",             # Standards: standards implementation frameworks
+    "E": "technical",  # Standards: standards implementation frameworks
 }
-INCOME_SCORES: dict[str, float] = {"Low income": 1.0, "Lower middle income": 2 / 3, "Upper middle income": 1 / 3, "High income": 0.0}
+INCOME_SCORES: dict[str, float] = {
+    "Low income": 1.0,
+    "Lower middle income": 2 / 3,
+    "Upper middle income": 1 / 3,
+    "High income": 0.0,
+}
 SENSITIVITY_STEP = 0.25
 SENSITIVITY_TOP = 20
 
@@ -143,8 +148,9 @@ def components(country: Row, indicators: list[Row], theme: str | None = None) ->
     }
 
 
-def need_of(country: Row, indicators: list[Row], weights: Mapping[str, float] = DEFAULT_WEIGHTS,
-            theme: str | None = None) -> tuple[float | None, str]:
+def need_of(
+    country: Row, indicators: list[Row], weights: Mapping[str, float] = DEFAULT_WEIGHTS, theme: str | None = None
+) -> tuple[float | None, str]:
     """A need score in [0, 1] (1 = most need), or None when unknown, and how it was derived.
 
     Parameters
@@ -239,8 +245,13 @@ def ranking(inputs: list[tuple[Row, list[Row], int]], weights: Mapping[str, floa
     return [iso for *_, iso in sorted(scored)]
 
 
-def sensitivity(inputs: list[tuple[Row, list[Row], int]], weights: Mapping[str, float], theme: str | None = None,
-                top: int = SENSITIVITY_TOP, step: float = SENSITIVITY_STEP) -> list[Row]:
+def sensitivity(
+    inputs: list[tuple[Row, list[Row], int]],
+    weights: Mapping[str, float],
+    theme: str | None = None,
+    top: int = SENSITIVITY_TOP,
+    step: float = SENSITIVITY_STEP,
+) -> list[Row]:
     """How much the top ``top`` changes when each weight in use moves by -``step`` and +``step``.
 
     A row per weight: how many of the top stay in it at each end, and which
@@ -262,13 +273,18 @@ def sensitivity(inputs: list[tuple[Row, list[Row], int]], weights: Mapping[str, 
         for sign, factor in (("minus", 1 - step), ("plus", 1 + step)):
             moved = ranking(inputs, {**weights, name: w * factor}, theme)[:top]
             ends[sign] = (len(set(base) & set(moved)), sorted(set(moved) - set(base)), sorted(set(base) - set(moved)))
-        rows.append({
-            "weight": name, "value": w, "kept_minus": ends["minus"][0], "kept_plus": ends["plus"][0],
-            "entered": sorted(set(ends["minus"][1]) | set(ends["plus"][1])),
-            "left": sorted(set(ends["minus"][2]) | set(ends["plus"][2])),
-            "explanation": f"{name} x{1 - step:g}: {ends['minus'][0]} of the top {len(base)} stay; "
-                           f"x{1 + step:g}: {ends['plus'][0]} stay",
-        })
+        rows.append(
+            {
+                "weight": name,
+                "value": w,
+                "kept_minus": ends["minus"][0],
+                "kept_plus": ends["plus"][0],
+                "entered": sorted(set(ends["minus"][1]) | set(ends["plus"][1])),
+                "left": sorted(set(ends["minus"][2]) | set(ends["plus"][2])),
+                "explanation": f"{name} x{1 - step:g}: {ends['minus'][0]} of the top {len(base)} stay; "
+                f"x{1 + step:g}: {ends['plus'][0]} stay",
+            }
+        )
     return rows
 
 
@@ -278,5 +294,7 @@ def sensitivity_summary(rows: list[Row], top: int) -> str:
         return "sensitivity: no weights in use"
     worst = min(rows, key=lambda r: (min(r["kept_minus"], r["kept_plus"]), r["weight"]))
     kept = min(worst["kept_minus"], worst["kept_plus"])
-    return (f"sensitivity: moving any one weight by ±{SENSITIVITY_STEP:.0%} keeps at least {kept} of the top {top} "
-            f"(least stable: {worst['weight']}; `--sensitivity` for every weight)")
+    return (
+        f"sensitivity: moving any one weight by ±{SENSITIVITY_STEP:.0%} keeps at least {kept} of the top {top} "
+        f"(least stable: {worst['weight']}; `--sensitivity` for every weight)"
+    )

@@ -152,13 +152,20 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50) -> list[d
         a, b = orgs[code // n], orgs[code % n]
         countries = sorted(c for c in act.countries[a] & act.countries[b] if f"country:{c}" in counted)
         themes = sorted(t for t in act.themes[a] & act.themes[b] if f"theme:{t}" in counted)
-        rows.append({
-            "a": a, "a_name": act.names[a], "b": b, "b_name": act.names[b], "score": score,
-            "shared_countries": countries, "shared_themes": themes,
-            "explanation": f"both active in {len(countries)} countries and {len(themes)} themes, with no joint programme "
-                           "or partnership; each shared country or theme adds 1 / (organisations active there)"
-                           + (f"; {len(crowded)} crowded contexts skipped" if crowded else ""),
-        })
+        rows.append(
+            {
+                "a": a,
+                "a_name": act.names[a],
+                "b": b,
+                "b_name": act.names[b],
+                "score": score,
+                "shared_countries": countries,
+                "shared_themes": themes,
+                "explanation": f"both active in {len(countries)} countries and {len(themes)} themes, with no joint programme "
+                "or partnership; each shared country or theme adds 1 / (organisations active there)"
+                + (f"; {len(crowded)} crowded contexts skipped" if crowded else ""),
+            }
+        )
     return sorted(rows, key=lambda r: (-r["score"], r["a"], r["b"]))[:limit]
 
 
@@ -199,8 +206,11 @@ def _working_codes(act: Activity, index: dict[str, int]) -> np.ndarray:
         for p in progs:
             by_programme[p].append(index[o])
     pairs = {min(a, b) * n + max(a, b) for members in by_programme.values() for a, b in combinations(members, 2)}
-    pairs |= {min(index[a], index[b]) * n + max(index[a], index[b]) for a, b in (tuple(p) for p in act.partners if len(p) == 2)
-              if a in index and b in index}
+    pairs |= {
+        min(index[a], index[b]) * n + max(index[a], index[b])
+        for a, b in (tuple(p) for p in act.partners if len(p) == 2)
+        if a in index and b in index
+    }
     return np.fromiter(pairs, dtype=np.int64, count=len(pairs))
 
 
@@ -238,12 +248,18 @@ def cofunders(store: Store, funder: str, *, limit: int = 20, agencies: bool = Fa
         if sim == 0:
             continue
         new = sorted(act.countries[peer] - act.countries[funder])
-        rows.append({
-            "funder": funder, "peer": peer, "peer_name": act.names[peer], "similarity": round(sim, 3),
-            "shared": sorted(z.split(":")[1] for z in mine & theirs), "peer_only_countries": new,
-            "explanation": f"Jaccard {len(mine & theirs)}/{len(union)} over countries and themes; "
-                           f"{len(new)} countries the peer supports and {funder} does not",
-        })
+        rows.append(
+            {
+                "funder": funder,
+                "peer": peer,
+                "peer_name": act.names[peer],
+                "similarity": round(sim, 3),
+                "shared": sorted(z.split(":")[1] for z in mine & theirs),
+                "peer_only_countries": new,
+                "explanation": f"Jaccard {len(mine & theirs)}/{len(union)} over countries and themes; "
+                f"{len(new)} countries the peer supports and {funder} does not",
+            }
+        )
     return sorted(rows, key=lambda r: (-r["similarity"], r["peer"]))[:limit]
 
 
@@ -286,13 +302,20 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None) -> list[di
     # Constraint costs the sum of a node's neighbours' degrees: only for the rows shown.
     constraint, eff = structural_holes(g, top)
     sampled = "" if k is None else f" (sampled from {k} sources, seed {SEED})"
-    return [{
-        "org": n, "name": act.names[n], "rank": rank[n], "betweenness": round(bc[n], 4), "partners": g.degree(n),
-        "constraint": None if g.degree(n) == 0 else round(constraint[n], 3),
-        "effective_size": None if g.degree(n) == 0 else round(eff[n], 2),
-        "explanation": f"on {round(bc[n] * 100, 1)}% of shortest paths between other organisations{sampled}; "
-                       f"{g.degree(n)} collaborators",
-    } for n in top]
+    return [
+        {
+            "org": n,
+            "name": act.names[n],
+            "rank": rank[n],
+            "betweenness": round(bc[n], 4),
+            "partners": g.degree(n),
+            "constraint": None if g.degree(n) == 0 else round(constraint[n], 3),
+            "effective_size": None if g.degree(n) == 0 else round(eff[n], 2),
+            "explanation": f"on {round(bc[n] * 100, 1)}% of shortest paths between other organisations{sampled}; "
+            f"{g.degree(n)} collaborators",
+        }
+        for n in top
+    ]
 
 
 def structural_holes(g: nx.Graph, nodes: list[str], weight: str = "weight") -> tuple[dict[str, float], dict[str, float]]:
@@ -362,10 +385,15 @@ def communities(store: Store, *, resolution: float = 1.0) -> list[dict[str, Any]
             for t in act.themes[m]:
                 themes[t] += 1
         lead = sorted(members, key=lambda m: (-g.degree(m, weight="weight"), m))
-        rows.append({
-            "community": i, "size": len(members), "modularity": q, "members": lead,
-            "top_countries": sorted(countries, key=lambda c: (-countries[c], c))[:8],
-            "themes": sorted(themes),
-            "explanation": f"{len(members)} organisations linked by shared programmes; partition modularity {q}",
-        })
+        rows.append(
+            {
+                "community": i,
+                "size": len(members),
+                "modularity": q,
+                "members": lead,
+                "top_countries": sorted(countries, key=lambda c: (-countries[c], c))[:8],
+                "themes": sorted(themes),
+                "explanation": f"{len(members)} organisations linked by shared programmes; partition modularity {q}",
+            }
+        )
     return rows

@@ -48,7 +48,9 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
     for m in store.query(named.MEMBERSHIPS):
         blocs[m["iso3"]].add(m["bloc"])
     home = {o["id"]: o["country"] for o in store.query(named.ORGANISATIONS)}
-    worked: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))  # (org, theme) -> programme -> countries
+    worked: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(
+        lambda: defaultdict(set)
+    )  # (org, theme) -> programme -> countries
     present: set[str] = set()
     names: dict[str, str] = {}
     for r in store.query(named.ORG_ACTIVITY):
@@ -63,7 +65,11 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
             continue
         countries = sorted({c for cs in progs.values() for c in cs} - {iso3})
         same_sub = [c for c in countries if where.get(c, {}).get("subregion") and where[c]["subregion"] == target["subregion"]]
-        same_reg = [c for c in countries if c not in same_sub and where.get(c, {}).get("region") and where[c]["region"] == target["region"]]
+        same_reg = [
+            c
+            for c in countries
+            if c not in same_sub and where.get(c, {}).get("region") and where[c]["region"] == target["region"]
+        ]
         shared_bloc = sorted((blocs[iso3] & {org}) | (blocs[iso3] & blocs.get(home.get(org) or "", set())))
         reasons = [f"{len(progs)} programme(s) on theme {t}"]
         if same_sub:
@@ -113,10 +119,18 @@ def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
     gap = [r for r in analysis.country_gaps(store) if r["iso3"] == iso3]
     conc = [r for r in analysis.concentration(store) if r["iso3"] == iso3]
     return [
-        ("Country", [{"iso3": iso3, "name": c["name"], "region": c["region"], "subregion": c["subregion"], "member_of": memberships}]),
+        (
+            "Country",
+            [{"iso3": iso3, "name": c["name"], "region": c["region"], "subregion": c["subregion"], "member_of": memberships}],
+        ),
         ("Need indicators", [{k: v for k, v in r.items() if k != "iso3"} for r in indicators]),
-        ("Supported by", [{k: r[k] for k in ("funder", "funder_name", "programmes", "programme_ids", "themes", "implementers", "amount")}
-                          for r in analysis.supports(store, country=iso3)]),
+        (
+            "Supported by",
+            [
+                {k: r[k] for k in ("funder", "funder_name", "programmes", "programme_ids", "themes", "implementers", "amount")}
+                for r in analysis.supports(store, country=iso3)
+            ],
+        ),
         ("Gap", gap),
         ("Concentration", conc),
     ]
@@ -130,10 +144,21 @@ def _org_profile(store: Any, org: dict[str, Any]) -> list[tuple[str, Rows]]:
     countries: dict[tuple[str, str], set[str]] = defaultdict(set)
     for r in mine:
         countries[(r["programme"], r["role"])].update([r["iso3"]] if r["iso3"] else [])
-    programmes = [{"programme": r["programme"], "role": r["role"], "themes": r["themes"], "countries": sorted(countries[key])}
-                  for key, r in {(r["programme"], r["role"]): r for r in mine}.items()]
-    collaborators = sorted(({"org": n, "name": act.names.get(n, n), "shared_programmes_or_partnership": g.edges[oid, n]["weight"]}
-                            for n in g.neighbors(oid)), key=lambda r: (-r["shared_programmes_or_partnership"], r["org"])) if oid in g else []
+    programmes = [
+        {"programme": r["programme"], "role": r["role"], "themes": r["themes"], "countries": sorted(countries[key])}
+        for key, r in {(r["programme"], r["role"]): r for r in mine}.items()
+    ]
+    collaborators = (
+        sorted(
+            (
+                {"org": n, "name": act.names.get(n, n), "shared_programmes_or_partnership": g.edges[oid, n]["weight"]}
+                for n in g.neighbors(oid)
+            ),
+            key=lambda r: (-r["shared_programmes_or_partnership"], r["org"]),
+        )
+        if oid in g
+        else []
+    )
     standing = network.brokers(store, org=oid) if oid in act.names else []
     return [
         ("Organisation", [{k: org[k] for k in ("id", "name", "kind", "country", "aliases", "source")}]),

@@ -59,8 +59,11 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
             found["homepage_source"].append(node)
         if data["label"] == "Organisation" and g.degree(node) == 0:
             found["unlinked_organisation"].append(node)
-        if data["label"] == "Programme" and not data.get("scope") and not any(
-                k == "TARGETS" for _, _, k in g.out_edges(node, keys=True)):
+        if (
+            data["label"] == "Programme"
+            and not data.get("scope")
+            and not any(k == "TARGETS" for _, _, k in g.out_edges(node, keys=True))
+        ):
             found["unreached_programme"].append(node)
     for a, b, k, data in g.edges(keys=True, data=True):
         name = f"{k}:{a.split(':', 1)[1]}->{b.split(':', 1)[1]}"
@@ -68,5 +71,7 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
             found["no_as_of"].append(name)
         if is_homepage(data.get("source")):
             found["homepage_source"].append(name)
-    return [{"rule": rule, "count": len(found[rule]), "examples": sorted(found[rule])[:examples], "explanation": text}
-            for rule, text in RULES.items()]
+    return [
+        {"rule": rule, "count": len(found[rule]), "examples": sorted(found[rule])[:examples], "explanation": text}
+        for rule, text in RULES.items()
+    ]

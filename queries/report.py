@@ -37,8 +37,9 @@ class Brief:
     sources: list[Row] = field(default_factory=list)
 
 
-def brief(store: Store, *, country: str | None = None, region: str | None = None, donor: str | None = None,
-          limit: int = 10) -> Brief:
+def brief(
+    store: Store, *, country: str | None = None, region: str | None = None, donor: str | None = None, limit: int = 10
+) -> Brief:
     """The briefing for one scope: ``country``, ``region`` or ``donor`` (at most one), else the world.
 
     Examples
@@ -78,12 +79,18 @@ def brief(store: Store, *, country: str | None = None, region: str | None = None
 
 def sources_of(store: Store, programmes: set[str], countries: set[str]) -> list[Row]:
     """The page behind each programme and country shown, and behind the indices and classifications used."""
-    out = [{"what": f"programme {p['name']}", "url": p["source"]} for p in store.query(named.PROGRAMME_PERIODS)
-           if p["programme"] in programmes and p["source"]]
+    out = [
+        {"what": f"programme {p['name']}", "url": p["source"]}
+        for p in store.query(named.PROGRAMME_PERIODS)
+        if p["programme"] in programmes and p["source"]
+    ]
     seen: set[str] = set()
     for c in store.query(named.COUNTRY_SOURCES):
         if c["iso3"] in countries:
-            for what, url in (("countries: codes, UN M49 regions, sovereignty", c["source"]), ("income groups", c["income_source"])):
+            for what, url in (
+                ("countries: codes, UN M49 regions, sovereignty", c["source"]),
+                ("income groups", c["income_source"]),
+            ):
                 if url and url not in seen:
                     seen.add(url)
                     out.append({"what": what, "url": url})
@@ -99,8 +106,10 @@ def _programmes(rows: list[Row]) -> set[str]:
 
 
 def _gap_rows(rows: list[Row]) -> list[Row]:
-    return [{k: r[k] for k in ("iso3", "country", "income_group", "need", "programmes", "regional", "priority", "explanation")}
-            for r in rows]
+    return [
+        {k: r[k] for k in ("iso3", "country", "income_group", "need", "programmes", "regional", "priority", "explanation")}
+        for r in rows
+    ]
 
 
 def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Row], limit: int) -> Brief:
@@ -110,17 +119,23 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
     progs = {r["programme"] for r in flows}
     donors = {r["donor"] for r in flows}
     where = area or "the world"
-    summary = [f"In {where}, {len(progs)} funded programme(s) in the graph target countries by name, from {len(donors)} donor(s)."]
+    summary = [
+        f"In {where}, {len(progs)} funded programme(s) in the graph target countries by name, from {len(donors)} donor(s)."
+    ]
     if mine:
         top = mine[0]
-        summary.append(f"{len(unserved)} of the {len(mine)} recipient states ranked have no programme that names them; "
-                       f"the highest priority is {top['country']} (need {top['need']}, {top['programmes']} programme(s)).")
+        summary.append(
+            f"{len(unserved)} of the {len(mine)} recipient states ranked have no programme that names them; "
+            f"the highest priority is {top['country']} (need {top['need']}, {top['programmes']} programme(s))."
+        )
     if area is None:
         regions = analysis.region_gaps(store, countries=report.rows)
         if regions:
             worst = max(regions, key=lambda r: (r["mean_priority"] or 0, r["region"]))
-            summary.append(f"By region, {worst['region']} has the highest mean priority ({worst['mean_priority']}), "
-                           f"with {worst['unserved']} of {worst['countries']} states unserved.")
+            summary.append(
+                f"By region, {worst['region']} has the highest mean priority ({worst['mean_priority']}), "
+                f"with {worst['unserved']} of {worst['countries']} states unserved."
+            )
     by = "region" if area is None else "country"
     t = timeline.coverage(store, by=by)
     if area is not None:
@@ -133,9 +148,22 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
     supports = supports[:limit]
     ideas = network.partners(store, limit=5)
     shown = set(r["iso3"] for r in mine[:limit])
-    return Brief("world" if area is None else "region", area, area or "The world", summary, need_weights(report),
-                 _gap_rows(mine[:limit]), report.notes(), report.rows, t, by, supports, ideas, "Partnerships to explore",
-                 sources_of(store, _programmes(supports), shown))
+    return Brief(
+        "world" if area is None else "region",
+        area,
+        area or "The world",
+        summary,
+        need_weights(report),
+        _gap_rows(mine[:limit]),
+        report.notes(),
+        report.rows,
+        t,
+        by,
+        supports,
+        ideas,
+        "Partnerships to explore",
+        sources_of(store, _programmes(supports), shown),
+    )
 
 
 def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: list[Row], limit: int) -> Brief:
@@ -145,9 +173,11 @@ def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: 
     progs = _programmes(supports)
     lead = supports[0] if supports else None
     named_by = len({r["programme"] for r in store.query(named.PROGRAMME_TARGETS) if r["iso3"] == iso3})
-    summary = [f"{name}{f' ({income})' if income else ''} is named by {named_by} programme(s); {len(progs)} of them state a "
-               f"funder, {len(supports)} donor(s) in all"
-               + (f"; the largest, by programmes, is {lead['funder_name']} ({lead['programmes']})." if lead else ".")]
+    summary = [
+        f"{name}{f' ({income})' if income else ''} is named by {named_by} programme(s); {len(progs)} of them state a "
+        f"funder, {len(supports)} donor(s) in all"
+        + (f"; the largest, by programmes, is {lead['funder_name']} ({lead['programmes']})." if lead else ".")
+    ]
     if row is not None and row["priority"] is not None:
         rank = next(i for i, r in enumerate(ranked, 1) if r["iso3"] == iso3)
         summary.append(f"Its priority ranks {rank} of {len(ranked)} recipient states (need {row['need']}).")
@@ -158,8 +188,22 @@ def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: 
     if missing:
         summary.append(f"GFCE themes with no programme: {', '.join(missing)}; the suggestions below name who has worked on them.")
     t = timeline.coverage(store, by="country", only=iso3)
-    return Brief("country", iso3, name, summary, need_weights(report), _gap_rows([row] if row else []), report.notes(), report.rows,
-                 t, "country", supports, matches, "Who could help, theme by theme", sources_of(store, progs, {iso3}))
+    return Brief(
+        "country",
+        iso3,
+        name,
+        summary,
+        need_weights(report),
+        _gap_rows([row] if row else []),
+        report.notes(),
+        report.rows,
+        t,
+        "country",
+        supports,
+        matches,
+        "Who could help, theme by theme",
+        sources_of(store, progs, {iso3}),
+    )
 
 
 def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], limit: int) -> Brief:
@@ -169,17 +213,36 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
     progs = _programmes(rows)
     region_of = {c["iso3"]: c["region"] for c in store.query(named.COUNTRIES)}
     regions = sorted({region_of[c["country"]] for c in rows if region_of.get(c["country"])})
-    summary = [f"{donor_name} funds {len(progs)} programme(s) that target {len(rows)} countries by name, in {len(regions)} region(s)"
-               + (f" ({', '.join(regions)})." if regions else ".")]
+    summary = [
+        f"{donor_name} funds {len(progs)} programme(s) that target {len(rows)} countries by name, in {len(regions)} region(s)"
+        + (f" ({', '.join(regions)})." if regions else ".")
+    ]
     reached = {r["country"] for r in rows}
     top_unreached = [r for r in ranked if r["iso3"] not in reached][:3]
     if top_unreached:
-        summary.append("Highest-priority states it does not reach: " + ", ".join(f"{r['country']} ({r['priority']})" for r in top_unreached) + ".")
+        summary.append(
+            "Highest-priority states it does not reach: "
+            + ", ".join(f"{r['country']} ({r['priority']})" for r in top_unreached)
+            + "."
+        )
     t = timeline.coverage(store, by="donor", only=donor)
     ideas = network.cofunders(store, donor, limit=5) if rows else []
-    return Brief("donor", donor, donor_name, summary, need_weights(report),
-                 _gap_rows([r for r in ranked if r["iso3"] in reached][:limit]), report.notes(), report.rows, t, "donor",
-                 rows[:limit * 3], ideas, "Donors most like it, and where only they go", sources_of(store, progs, reached))
+    return Brief(
+        "donor",
+        donor,
+        donor_name,
+        summary,
+        need_weights(report),
+        _gap_rows([r for r in ranked if r["iso3"] in reached][:limit]),
+        report.notes(),
+        report.rows,
+        t,
+        "donor",
+        rows[: limit * 3],
+        ideas,
+        "Donors most like it, and where only they go",
+        sources_of(store, progs, reached),
+    )
 
 
 def need_weights(report: analysis.Gaps) -> str:

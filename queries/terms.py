@@ -31,16 +31,46 @@ class UnknownName(CCBError):
 
 # Everyday English forms that ISO 3166-1 does not list (its own names, official and common, are read from pycountry).
 EVERYDAY: dict[str, str] = {
-    "UK": "GBR", "Great Britain": "GBR", "Britain": "GBR", "US": "USA", "America": "USA", "Russia": "RUS",
-    "DRC": "COD", "DR Congo": "COD", "Congo-Kinshasa": "COD", "Congo-Brazzaville": "COG", "Ivory Coast": "CIV",
-    "Cape Verde": "CPV", "Swaziland": "SWZ", "Burma": "MMR", "Turkey": "TUR", "East Timor": "TLS", "Macedonia": "MKD",
-    "Brunei": "BRN", "Vatican": "VAT", "Palestine": "PSE", "Syria": "SYR", "Laos": "LAO", "Moldova": "MDA",
+    "UK": "GBR",
+    "Great Britain": "GBR",
+    "Britain": "GBR",
+    "US": "USA",
+    "America": "USA",
+    "Russia": "RUS",
+    "DRC": "COD",
+    "DR Congo": "COD",
+    "Congo-Kinshasa": "COD",
+    "Congo-Brazzaville": "COG",
+    "Ivory Coast": "CIV",
+    "Cape Verde": "CPV",
+    "Swaziland": "SWZ",
+    "Burma": "MMR",
+    "Turkey": "TUR",
+    "East Timor": "TLS",
+    "Macedonia": "MKD",
+    "Brunei": "BRN",
+    "Vatican": "VAT",
+    "Palestine": "PSE",
+    "Syria": "SYR",
+    "Laos": "LAO",
+    "Moldova": "MDA",
 }
 
 # Words a person may use for a GFCE theme, beside its letter and full name.
 THEME_WORDS: dict[str, str] = {
-    "policy": "A", "strategy": "A", "incident": "B", "incidents": "B", "incident management": "B", "cert": "B", "csirt": "B",
-    "critical infrastructure": "B", "cybercrime": "C", "crime": "C", "skills": "D", "culture": "D", "awareness": "D",
+    "policy": "A",
+    "strategy": "A",
+    "incident": "B",
+    "incidents": "B",
+    "incident management": "B",
+    "cert": "B",
+    "csirt": "B",
+    "critical infrastructure": "B",
+    "cybercrime": "C",
+    "crime": "C",
+    "skills": "D",
+    "culture": "D",
+    "awareness": "D",
     "standards": "E",
 }
 
@@ -88,9 +118,15 @@ def region(text: str | None) -> str | None:
     folded = {_fold(a): a for a in M49_AREAS}
     found = folded.get(_fold(text))
     if found is None:
-        raise UnknownName(f"no region or sub-region {text!r} in UN M49",
-                          _hint(text, folded, "regions: " + ", ".join(M49_REGIONS) + "; sub-regions such as Western Africa: "
-                                              "`ccb gaps --by subregion` lists them"))
+        raise UnknownName(
+            f"no region or sub-region {text!r} in UN M49",
+            _hint(
+                text,
+                folded,
+                "regions: " + ", ".join(M49_REGIONS) + "; sub-regions such as Western Africa: "
+                "`ccb gaps --by subregion` lists them",
+            ),
+        )
     return found
 
 
@@ -140,13 +176,13 @@ class Terms:
     governments: dict[str, str] = field(default_factory=dict)  # iso3 -> the one donor-state organisation based there
 
     @classmethod
-    def of(cls, store: Any) -> "Terms":
+    def of(cls, store: Any) -> Terms:
         """The terms of ``store`` (read once per store object, which may cache the rows)."""
         part_of = {r["agency"] for r in store.query(named.PART_OF)}
         return cls.from_rows(store.query(named.COUNTRY_TERMS), store.query(named.ORGANISATIONS), part_of=part_of)
 
     @classmethod
-    def from_rows(cls, countries: Iterable[Row], organisations: Iterable[Row], part_of: Iterable[str] = ()) -> "Terms":
+    def from_rows(cls, countries: Iterable[Row], organisations: Iterable[Row], part_of: Iterable[str] = ()) -> Terms:
         t = cls()
         for c in countries:
             iso3 = c["iso3"]
@@ -178,8 +214,10 @@ class Terms:
         return _hint(text, shown, "give an ISO code (KEN, KE) or a country's name")
 
     def _org_hint(self, text: str) -> str:
-        shown = {k: f"{self.org_names[v]} ({v})" if _fold(self.org_names[v]) != _fold(v) else v for k, v in self.organisations.items()}
-        return _hint(text, shown, "see `ccb supports --by funder` or `ccb query \"MATCH (o:Organisation) RETURN o.id, o.name\"`")
+        shown = {
+            k: f"{self.org_names[v]} ({v})" if _fold(self.org_names[v]) != _fold(v) else v for k, v in self.organisations.items()
+        }
+        return _hint(text, shown, 'see `ccb supports --by funder` or `ccb query "MATCH (o:Organisation) RETURN o.id, o.name"`')
 
     def find_country(self, text: str) -> str | None:
         return self.countries.get(_fold(text))
@@ -214,6 +252,9 @@ class Terms:
         if (oid := self.find_organisation(text)) is not None:
             return "organisation", oid
         hints = [h for h in (self._country_hint(text), self._org_hint(text)) if h.startswith("did you mean")]
-        raise UnknownName(f"no country or organisation {text!r} in the graph",
-                          "did you mean " + ", ".join(h.removeprefix("did you mean ").rstrip("?") for h in hints) + "?"
-                          if hints else "give an ISO code, a country's name, an organisation id or a name")
+        raise UnknownName(
+            f"no country or organisation {text!r} in the graph",
+            "did you mean " + ", ".join(h.removeprefix("did you mean ").rstrip("?") for h in hints) + "?"
+            if hints
+            else "give an ISO code, a country's name, an organisation id or a name",
+        )

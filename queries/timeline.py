@@ -32,8 +32,12 @@ class Timeline:
     undated: list[str] = field(default_factory=list)  # programmes with no start date
 
     def notes(self) -> list[str]:
-        out = [f"active = programmes whose stated period covers the year; end_unknown = started by then, end not stated "
-               f"(never counted as running forever); {self.years[0]}-{self.years[-1]}" if self.years else "no year to show"]
+        out = [
+            f"active = programmes whose stated period covers the year; end_unknown = started by then, end not stated "
+            f"(never counted as running forever); {self.years[0]}-{self.years[-1]}"
+            if self.years
+            else "no year to show"
+        ]
         if self.undated:
             shown = ", ".join(self.undated[:5]) + (", ..." if len(self.undated) > 5 else "")
             out.append(f"not placed in time: {len(self.undated)} programme(s) with no start date ({shown})")
@@ -77,8 +81,16 @@ def _groups(store: Store, by: str, agencies: bool) -> tuple[dict[str, set[str]],
     return groups, names
 
 
-def coverage(store: Store, *, by: str = "country", only: str | None = None, theme: str | None = None,
-             year_from: int | None = None, year_to: int | None = None, agencies: bool = False) -> Timeline:
+def coverage(
+    store: Store,
+    *,
+    by: str = "country",
+    only: str | None = None,
+    theme: str | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    agencies: bool = False,
+) -> Timeline:
     """Programmes active each year per group (``by``), from ``year_from`` (default 2013) to ``year_to`` (default: the
     latest year a programme starts: the data's horizon), optionally for one group (``only``, resolved as its kind) and one theme.
 
@@ -130,8 +142,11 @@ def coverage(store: Store, *, by: str = "country", only: str | None = None, them
                         open_[(g, y)] += 1
                     else:
                         active[(g, y)] += 1
-    rows = [{"group": g, "name": names.get(g, g), "year": y, "active": active[(g, y)], "end_unknown": open_[(g, y)]}
-            for g in sorted(seen) for y in years]
+    rows = [
+        {"group": g, "name": names.get(g, g), "year": y, "active": active[(g, y)], "end_unknown": open_[(g, y)]}
+        for g in sorted(seen)
+        for y in years
+    ]
     return Timeline(rows, years, undated)
 
 

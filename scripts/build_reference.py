@@ -21,45 +21,103 @@ import pycountry
 
 OUT = Path(__file__).resolve().parent.parent / "loaders" / "data"
 REF = OUT / "reference"
-FLAGS_SRC = ("UN M49 https://unstats.un.org/unsd/methodology/m49/overview/ (inputs of 2024-09-25; LDC, LLDC, SIDS) and statoids.com "
-             "(sovereignty), via datasets/country-codes data/country-codes.csv at commit caa72d1e0e5af8876c170bb36a9e4d64a01bba88 "
-             "(loaders/data/reference/country_flags_datasets_country_codes.PROVENANCE.md); codes and names: ISO 3166-1 (pycountry {v})")
+FLAGS_SRC = (
+    "UN M49 https://unstats.un.org/unsd/methodology/m49/overview/ (inputs of 2024-09-25; LDC, LLDC, SIDS) and statoids.com "
+    "(sovereignty), via datasets/country-codes data/country-codes.csv at commit caa72d1e0e5af8876c170bb36a9e4d64a01bba88 "
+    "(loaders/data/reference/country_flags_datasets_country_codes.PROVENANCE.md); codes and names: ISO 3166-1 (pycountry {v})"
+)
 FLAGS_AS_OF = "2024-09-25"
-KOSOVO_SRC = ("IATI Country codelist (XK); region: UN M49 https://unstats.un.org/unsd/methodology/m49/overview/ lists Kosovo "
-              "within Serbia, Southern Europe")
-WB_SRC = ("World Bank, World Bank Country and Lending Groups, CLASS.xlsx FY25 (valid 2024-07-01 to 2025-06-30; 2023 GNI per capita), "
-          "https://datahelpdesk.worldbank.org/knowledgebase/articles/906519-world-bank-country-and-lending-groups, copied from "
-          "GitHub AlvaroMillanRuiz/NLP_BDS CLASS.xlsx at commit 866607afe7fca1b13240a651b4e1332131e2dda9 "
-          "(loaders/data/reference/wb_class_fy25.PROVENANCE.md)")
-GCI_SRC = ("ITU Global Cybersecurity Index 2024 (GCIv5), https://www.itu.int/pub/D-HDB-GCI.01-2024, as distributed by World Bank "
-           "Data360 https://data360.worldbank.org/en/dataset/ITU_GCI, copied from GitHub joaolucasoliv/Homework-Questions-6---Gov-50 "
-           "gci_2024.csv at commit 260a5213a8f191e6aa8da94a2e43ee7859474085 (loaders/data/reference/itu_gci_2024.PROVENANCE.md)")
-GCI_PILLARS = {"legal": "legal", "technical": "technical", "organizational": "organisational",
-               "capacity_development": "capacity_development", "cooperation": "cooperation"}
-COUNTRY_COLUMNS = ["iso3", "iso2", "iso_numeric", "name", "region", "subregion", "sovereignty", "ldc", "lldc", "sids",
-                   "income_group", "wb_region", "lending_category", "income_vintage", "income_source", "source", "as_of"]
+KOSOVO_SRC = (
+    "IATI Country codelist (XK); region: UN M49 https://unstats.un.org/unsd/methodology/m49/overview/ lists Kosovo "
+    "within Serbia, Southern Europe"
+)
+WB_SRC = (
+    "World Bank, World Bank Country and Lending Groups, CLASS.xlsx FY25 (valid 2024-07-01 to 2025-06-30; 2023 GNI per capita), "
+    "https://datahelpdesk.worldbank.org/knowledgebase/articles/906519-world-bank-country-and-lending-groups, copied from "
+    "GitHub AlvaroMillanRuiz/NLP_BDS CLASS.xlsx at commit 866607afe7fca1b13240a651b4e1332131e2dda9 "
+    "(loaders/data/reference/wb_class_fy25.PROVENANCE.md)"
+)
+GCI_SRC = (
+    "ITU Global Cybersecurity Index 2024 (GCIv5), https://www.itu.int/pub/D-HDB-GCI.01-2024, as distributed by World Bank "
+    "Data360 https://data360.worldbank.org/en/dataset/ITU_GCI, copied from GitHub joaolucasoliv/Homework-Questions-6---Gov-50 "
+    "gci_2024.csv at commit 260a5213a8f191e6aa8da94a2e43ee7859474085 (loaders/data/reference/itu_gci_2024.PROVENANCE.md)"
+)
+GCI_PILLARS = {
+    "legal": "legal",
+    "technical": "technical",
+    "organizational": "organisational",
+    "capacity_development": "capacity_development",
+    "cooperation": "cooperation",
+}
+COUNTRY_COLUMNS = [
+    "iso3",
+    "iso2",
+    "iso_numeric",
+    "name",
+    "region",
+    "subregion",
+    "sovereignty",
+    "ldc",
+    "lldc",
+    "sids",
+    "income_group",
+    "wb_region",
+    "lending_category",
+    "income_vintage",
+    "income_source",
+    "source",
+    "as_of",
+]
 AS_OF = "2026-11-28"
 M49 = "https://unstats.un.org/unsd/methodology/m49/"
 CC = "country_converter 1.3.2 country_data.tsv (https://github.com/IndEcol/country_converter)"
 
 BLOCS = {  # id: (name, kind, source, members; (iso3, valid_from, valid_to) for changes)
-    "commonwealth": ("The Commonwealth", "intergovernmental", "https://thecommonwealth.org/our-member-countries",
+    "commonwealth": (
+        "The Commonwealth",
+        "intergovernmental",
+        "https://thecommonwealth.org/our-member-countries",
         "ATG AUS BHS BGD BRB BLZ BWA BRN CMR CAN CYP DMA SWZ FJI GAB GMB GHA GRD GUY IND JAM KEN KIR LSO MWI MYS MDV MLT MUS "
-        "MOZ NAM NRU NZL NGA PAK PNG RWA KNA LCA VCT WSM SYC SLE SGP SLB ZAF LKA TZA TGO TON TTO TUV UGA GBR VUT ZMB"),
-    "oas": ("Organization of American States", "regional_body", "https://www.oas.org/en/member_states/default.asp",
+        "MOZ NAM NRU NZL NGA PAK PNG RWA KNA LCA VCT WSM SYC SLE SGP SLB ZAF LKA TZA TGO TON TTO TUV UGA GBR VUT ZMB",
+    ),
+    "oas": (
+        "Organization of American States",
+        "regional_body",
+        "https://www.oas.org/en/member_states/default.asp",
         "ATG ARG BHS BRB BLZ BOL BRA CAN CHL COL CRI CUB DMA DOM ECU SLV GRD GTM GUY HTI HND JAM MEX PAN PRY PER KNA LCA VCT "
-        "SUR TTO USA URY VEN NIC:-:2023-11-19"),
-    "g7": ("Group of Seven (G7)", "intergovernmental", "https://www.consilium.europa.eu/en/policies/g7/",
-        "CAN FRA DEU ITA JPN GBR USA"),
-    "g20": ("Group of Twenty (G20)", "intergovernmental", "https://g20.org/about-the-g20/",
-        "ARG AUS BRA CAN CHN FRA DEU IND IDN ITA JPN KOR MEX RUS SAU ZAF TUR GBR USA"),
-    "african-union": ("African Union", "regional_body", "https://au.int/en/member_states/countryprofiles2",
+        "SUR TTO USA URY VEN NIC:-:2023-11-19",
+    ),
+    "g7": (
+        "Group of Seven (G7)",
+        "intergovernmental",
+        "https://www.consilium.europa.eu/en/policies/g7/",
+        "CAN FRA DEU ITA JPN GBR USA",
+    ),
+    "g20": (
+        "Group of Twenty (G20)",
+        "intergovernmental",
+        "https://g20.org/about-the-g20/",
+        "ARG AUS BRA CAN CHN FRA DEU IND IDN ITA JPN KOR MEX RUS SAU ZAF TUR GBR USA",
+    ),
+    "african-union": (
+        "African Union",
+        "regional_body",
+        "https://au.int/en/member_states/countryprofiles2",
         "DZA AGO BEN BWA BFA BDI CPV CMR CAF TCD COM COG COD CIV DJI EGY GNQ ERI SWZ ETH GAB GMB GHA GIN GNB KEN LSO LBR LBY "
-        "MDG MWI MLI MRT MUS MAR MOZ NAM NER NGA RWA ESH STP SEN SYC SLE SOM ZAF SSD SDN TZA TGO TUN UGA ZMB ZWE"),
-    "ecowas": ("Economic Community of West African States", "regional_body", "https://www.ecowas.int/member-states/",
-        "BEN CPV CIV GMB GHA GIN GNB LBR NGA SEN SLE TGO BFA:-:2025-01-29 MLI:-:2025-01-29 NER:-:2025-01-29"),
-    "asean": ("Association of Southeast Asian Nations", "regional_body", "https://asean.org/member-states/",
-        "BRN KHM IDN LAO MYS MMR PHL SGP THA VNM TLS:2025-10-26:-"),
+        "MDG MWI MLI MRT MUS MAR MOZ NAM NER NGA RWA ESH STP SEN SYC SLE SOM ZAF SSD SDN TZA TGO TUN UGA ZMB ZWE",
+    ),
+    "ecowas": (
+        "Economic Community of West African States",
+        "regional_body",
+        "https://www.ecowas.int/member-states/",
+        "BEN CPV CIV GMB GHA GIN GNB LBR NGA SEN SLE TGO BFA:-:2025-01-29 MLI:-:2025-01-29 NER:-:2025-01-29",
+    ),
+    "asean": (
+        "Association of Southeast Asian Nations",
+        "regional_body",
+        "https://asean.org/member-states/",
+        "BRN KHM IDN LAO MYS MMR PHL SGP THA VNM TLS:2025-10-26:-",
+    ),
 }
 FROM_TABLE = {  # id: (name, kind, country_converter column, value present)
     "eu": ("European Union", "regional_body", "EU27"),
@@ -88,19 +146,32 @@ def countries() -> None:
         for code in codes:
             c = pycountry.countries.get(alpha_3=code)
             fl, cl = flags.get(code), wb.get(code)
-            row = {"iso3": code, "iso2": c.alpha_2 if c else "XK", "iso_numeric": c.numeric if c else "",
-                   "name": getattr(c, "common_name", None) or c.name if c else "Kosovo"}
+            row = {
+                "iso3": code,
+                "iso2": c.alpha_2 if c else "XK",
+                "iso_numeric": c.numeric if c else "",
+                "name": getattr(c, "common_name", None) or c.name if c else "Kosovo",
+            }
             if fl:
                 indep = fl["is_independent"]
-                row |= {"region": fl["region_name"], "subregion": _subregion(fl) if fl["region_name"] else "",
-                        "sovereignty": "independent" if indep == "Yes" else indep,
-                        **{k: "true" if fl[k] == "x" else "false" for k in ("ldc", "lldc", "sids")},
-                        "source": FLAGS_SRC.format(v=pycountry.__version__), "as_of": FLAGS_AS_OF}
+                row |= {
+                    "region": fl["region_name"],
+                    "subregion": _subregion(fl) if fl["region_name"] else "",
+                    "sovereignty": "independent" if indep == "Yes" else indep,
+                    **{k: "true" if fl[k] == "x" else "false" for k in ("ldc", "lldc", "sids")},
+                    "source": FLAGS_SRC.format(v=pycountry.__version__),
+                    "as_of": FLAGS_AS_OF,
+                }
             else:  # Kosovo: no ISO code, so not in the M49 file
                 row |= {"region": "Europe", "subregion": "Southern Europe", "source": KOSOVO_SRC, "as_of": FLAGS_AS_OF}
             if cl:
-                row |= {"income_group": cl["income_group"], "wb_region": cl["region"], "lending_category": cl["lending_category"],
-                        "income_vintage": "FY25", "income_source": WB_SRC}
+                row |= {
+                    "income_group": cl["income_group"],
+                    "wb_region": cl["region"],
+                    "lending_category": cl["lending_category"],
+                    "income_vintage": "FY25",
+                    "income_source": WB_SRC,
+                }
             w.writerow(row)
 
 
@@ -118,8 +189,10 @@ def gci() -> None:
 def blocs(tsv: str) -> None:
     table = {r["ISO3"]: r for r in csv.DictReader(open(tsv, encoding="utf-8"), delimiter="\t")}
     codes = sorted({c.alpha_3 for c in pycountry.countries} | {"XKX"})
-    with open(OUT / "blocs.organisations.csv", "w", newline="", encoding="utf-8") as f, \
-         open(OUT / "blocs.member_of.csv", "w", newline="", encoding="utf-8") as g:
+    with (
+        open(OUT / "blocs.organisations.csv", "w", newline="", encoding="utf-8") as f,
+        open(OUT / "blocs.member_of.csv", "w", newline="", encoding="utf-8") as g,
+    ):
         orgs, links = csv.writer(f, lineterminator="\n"), csv.writer(g, lineterminator="\n")
         orgs.writerow(["id", "name", "kind", "source", "as_of"])
         links.writerow(["from", "to", "valid_from", "valid_to", "source", "as_of"])

@@ -47,16 +47,33 @@ def report() -> str:
         cells = [str(sum(1 for p in progs if t in p.get("themes", []))) for t in THEMES]
         out.append(f"| {reg} | {len(progs)} | " + " | ".join(cells) + " |")
     glob = [p for p in d["programmes"] if p.get("scope") == "global"]
-    out.append(f"| global scope | {len(glob)} | " + " | ".join(str(sum(1 for p in glob if t in p.get("themes", []))) for t in THEMES) + " |")
-    out.append(f"| **all** | {len(d['programmes'])} | " + " | ".join(
-        str(sum(1 for p in d["programmes"] if t in p.get("themes", []))) for t in THEMES) + " |")
+    out.append(
+        f"| global scope | {len(glob)} | "
+        + " | ".join(str(sum(1 for p in glob if t in p.get("themes", []))) for t in THEMES)
+        + " |"
+    )
+    out.append(
+        f"| **all** | {len(d['programmes'])} | "
+        + " | ".join(str(sum(1 for p in d["programmes"] if t in p.get("themes", []))) for t in THEMES)
+        + " |"
+    )
 
     def year(p: dict) -> str:
         y = str(p.get("start_date") or "")[:4]
         if not y:
             return "not stated"
         y = int(y)
-        return "before 2013" if y < 2013 else "2013-2016" if y <= 2016 else "2017-2020" if y <= 2020 else "2021-2024" if y <= 2024 else "2025-"
+        return (
+            "before 2013"
+            if y < 2013
+            else "2013-2016"
+            if y <= 2016
+            else "2017-2020"
+            if y <= 2020
+            else "2021-2024"
+            if y <= 2024
+            else "2025-"
+        )
 
     starts = Counter(year(p) for p in d["programmes"])
     out += ["", "| start | programmes |", "|---|---:|"]
@@ -72,9 +89,13 @@ def report() -> str:
     every = [r for s in ("organisations", "programmes", *rels) for r in d.get(s) or []]
     hosts = Counter(urlparse(r["source"]).netloc.removeprefix("www.") for r in every)
     out += ["", "| relationship | count |", "|---|---:|"] + [f"| {k} | {v} |" for k, v in rels.items()]
-    out += ["", f"Stated amounts: {amounts} of {rels['funds']} FUNDS, {budgets} of {len(d['programmes'])} programme budgets. "
-            f"{len(every)} records and relationships cite {len(hosts)} distinct sites; the most cited: "
-            + ", ".join(f"{h} ({n})" for h, n in hosts.most_common(8)) + "."]
+    out += [
+        "",
+        f"Stated amounts: {amounts} of {rels['funds']} FUNDS, {budgets} of {len(d['programmes'])} programme budgets. "
+        f"{len(every)} records and relationships cite {len(hosts)} distinct sites; the most cited: "
+        + ", ".join(f"{h} ({n})" for h, n in hosts.most_common(8))
+        + ".",
+    ]
     return "\n".join(out)
 
 

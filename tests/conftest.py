@@ -11,14 +11,16 @@ test process does not shut down cleanly at exit.
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bench.boltserver import Bolt, ServerFailed, bolt_server, free_port
 from graph.embedded import EmbeddedStore
 from graph.store import Store
-from bench.boltserver import Bolt, ServerFailed, bolt_server, free_port
 
 __all__ = ["Bolt", "free_port"]  # test modules import them from here
 
@@ -83,3 +85,34 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             tiers.append("slow")
         for t in tiers or ["fast"]:
             item.add_marker(t)
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("playwright is not installed: pip install '.[test]'")
+        pytest.skip("playwright is not installed")
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: apt-get install chromium")
+        pytest.skip("Debian's chromium is not installed")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield b
+        b.close()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from graph.store import Batch
-
 from graph.examples import SRC, example_store, small_batch  # the shipped examples, shared with the docstrings
+from graph.store import Batch
 
 __all__ = ["SMALL_COUNTS", "SRC", "example_store", "small_batch", "write_reversed"]
 
@@ -24,7 +23,7 @@ SMALL_COUNTS = {
 }
 
 
-def write_reversed(store: "Store", records: list) -> None:  # noqa: F821
+def write_reversed(store: Store, records: list) -> None:  # noqa: F821
     """Write ``records`` backwards, nodes first then relationships: a different load order for determinism tests."""
     recs = list(reversed(records))
     store.write(Batch().extend([r for r in recs if not hasattr(r, "src")]))

@@ -124,7 +124,9 @@ def test_reviews_are_not_aid_and_every_programme_reaches_somewhere(demo: Path) -
     conc, _ = ccb(demo, "concentration")
     assert "GBR" not in {r["iso3"] for r in conc}  # the CMM reviews of the UK are measurements, not support
     with EmbeddedStore(demo, read_only=True) as s:
-        lost = s.query("MATCH (p:Programme) WHERE p.scope IS NULL AND NOT EXISTS { MATCH (p)-[:TARGETS]->(:Country) } RETURN p.id AS id")
+        lost = s.query(
+            "MATCH (p:Programme) WHERE p.scope IS NULL AND NOT EXISTS { MATCH (p)-[:TARGETS]->(:Country) } RETURN p.id AS id"
+        )
     assert lost == []
 
 
@@ -134,8 +136,12 @@ def test_every_country_value_names_its_source_and_vintage(countries: dict[str, d
         if c["income_group"] or c["wb_region"]:
             assert c["income_source"].startswith("World Bank") and c["income_vintage"] == "FY25", iso
     with EmbeddedStore(demo, read_only=True) as s:
-        gci = s.query("MATCH (c:Country)-[m:MEASURED]->(i:Indicator {family: 'gci'}) RETURN m.source AS s, m.as_of AS a, m.year AS y")
-    assert len(gci) == 194 * 6 and all(r["s"].startswith("ITU Global Cybersecurity Index 2024") and r["a"] and r["y"] == 2024 for r in gci)
+        gci = s.query(
+            "MATCH (c:Country)-[m:MEASURED]->(i:Indicator {family: 'gci'}) RETURN m.source AS s, m.as_of AS a, m.year AS y"
+        )
+    assert len(gci) == 194 * 6 and all(
+        r["s"].startswith("ITU Global Cybersecurity Index 2024") and r["a"] and r["y"] == 2024 for r in gci
+    )
 
 
 def test_reference_tables_are_the_faithful_copies() -> None:
@@ -148,11 +154,16 @@ def test_reference_tables_are_the_faithful_copies() -> None:
             assert r["subregion"] in M49_REGIONS[r["region"]], iso
         if iso in flags:
             f = flags[iso]
-            assert r["region"] == f["region_name"] and r["subregion"] in (f["sub_region_name"], f["intermediate_region_name"]), iso
+            assert r["region"] == f["region_name"] and r["subregion"] in (f["sub_region_name"], f["intermediate_region_name"]), (
+                iso
+            )
             assert [r[k] == "true" for k in ("ldc", "lldc", "sids")] == [f[k] == "x" for k in ("ldc", "lldc", "sids")], iso
         if iso in wb:
             assert (r["income_group"], r["wb_region"], r["lending_category"]) == (
-                wb[iso]["income_group"], wb[iso]["region"], wb[iso]["lending_category"]), iso
+                wb[iso]["income_group"],
+                wb[iso]["region"],
+                wb[iso]["lending_category"],
+            ), iso
     assert (ours["BVT"]["region"], ours["BVT"]["subregion"]) == ("Americas", "South America")
     assert (ours["ATA"]["region"], ours["ATA"]["subregion"]) == ("", "")
     gci = {r["iso3"]: r for r in csv.DictReader(open(REF / "itu_gci_2024.csv", encoding="utf-8"))}

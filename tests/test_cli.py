@@ -21,7 +21,7 @@ from tests.conftest import Bolt, free_port
 COUNTS_AFTER_INIT = {"Country": 250, "Organisation": 9, "MEMBER_OF": 271}
 
 
-def run(db: Path | str, *args: str, env: dict[str, str] | None = None) -> "click.testing.Result":  # noqa: F821
+def run(db: Path | str, *args: str, env: dict[str, str] | None = None) -> click.testing.Result:  # noqa: F821
     return CliRunner().invoke(cli, ["--db", str(db), *args], env=env, catch_exceptions=False)
 
 
@@ -84,7 +84,16 @@ def test_query_refuses_writes_without_write_flag(initialised: Path) -> None:
 
 
 def test_query_write_flag(initialised: Path) -> None:
-    out = run(initialised, "query", "--write", "MATCH (c:Country {iso3: 'KEN'}) SET c.income_group = $g RETURN c.income_group AS g", "-p", "g=Lower middle income", "--format", "json")
+    out = run(
+        initialised,
+        "query",
+        "--write",
+        "MATCH (c:Country {iso3: 'KEN'}) SET c.income_group = $g RETURN c.income_group AS g",
+        "-p",
+        "g=Lower middle income",
+        "--format",
+        "json",
+    )
     assert out.exit_code == 0
     assert json.loads(out.stdout) == [{"g": "Lower middle income"}]
 
@@ -123,7 +132,10 @@ def test_load_bad_file_is_one_line_and_dry_run_lists_all(initialised: Path, tmp_
     out = run(initialised, "load", str(bad))
     assert out.exit_code == 1
     assert out.stderr.count("\n") == 1
-    assert "bad.yaml: programmes[0] (line 2): name: required field is missing (+1 more; run with --dry-run to list all)" in out.stderr
+    assert (
+        "bad.yaml: programmes[0] (line 2): name: required field is missing (+1 more; run with --dry-run to list all)"
+        in out.stderr
+    )
     dry = run(initialised, "load", "--dry-run", str(bad))
     assert dry.exit_code == 1
     assert dry.stderr.splitlines() == [
@@ -165,8 +177,14 @@ def test_demo_prints_a_briefing_from_real_data(tmp_path: Path, fmt: str) -> None
 
 def test_embedded_store_in_use_is_one_clear_line(db_path: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", f"from graph.embedded import EmbeddedStore; s = EmbeddedStore({str(db_path)!r}); print('ready', flush=True); import time; time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parent.parent,
+        [
+            sys.executable,
+            "-c",
+            f"from graph.embedded import EmbeddedStore; s = EmbeddedStore({str(db_path)!r}); print('ready', flush=True); import time; time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
     )
     try:
         assert holder.stdout.readline().strip() == "ready"
@@ -207,7 +225,10 @@ def test_unreachable_bolt_port_is_one_line() -> None:
 def test_wrong_password_is_one_line(bolt: Bolt) -> None:
     out = run(bolt.uri, "stats", env=bolt.env() | {"NEO4J_PASSWORD": "wrong-password"})
     assert out.exit_code == 1
-    assert out.stderr == f"Error: Neo4j at {bolt.uri} refused the credentials of user {bolt.user!r} (set NEO4J_USERNAME and NEO4J_PASSWORD)\n"
+    assert (
+        out.stderr
+        == f"Error: Neo4j at {bolt.uri} refused the credentials of user {bolt.user!r} (set NEO4J_USERNAME and NEO4J_PASSWORD)\n"
+    )
 
 
 def test_missing_database_is_one_line(bolt: Bolt) -> None:

@@ -25,7 +25,7 @@ from loaders.tabular import load_file
 
 ROOT = Path(__file__).resolve().parents[1]
 N = 1500
-DELAYS = [0.0] + [round(0.00005 * 1.7 ** i, 5) for i in range(13)]  # at once, then 0.05 ms to 29 ms after COMMIT starts
+DELAYS = [0.0] + [round(0.00005 * 1.7**i, 5) for i in range(13)]  # at once, then 0.05 ms to 29 ms after COMMIT starts
 KILL_AT_COMMIT = r"""
 import os, signal, sys, time
 from graph import embedded
@@ -54,9 +54,14 @@ def _base(db: Path, kind: str) -> None:
     for side in db.parent.glob(db.name + ".*"):
         side.unlink()
     orgs = [] if kind == "empty store" else [Organisation(id=f"o{i}", name=f"old {i}", source="s") for i in range(N)]
-    extra = [] if kind != "relationship updates" else (
-        [Programme(id=f"p{i}", name=f"P{i}", source="s") for i in range(N)]
-        + [Funds(**{"from": f"o{i}", "to": f"p{i}", "amount": 1.0, "currency": "EUR", "source": "s"}) for i in range(N)])
+    extra = (
+        []
+        if kind != "relationship updates"
+        else (
+            [Programme(id=f"p{i}", name=f"P{i}", source="s") for i in range(N)]
+            + [Funds(**{"from": f"o{i}", "to": f"p{i}", "amount": 1.0, "currency": "EUR", "source": "s"}) for i in range(N)]
+        )
+    )
     with EmbeddedStore(db) as s:
         if orgs:
             s.write(Batch().extend(orgs + extra))
@@ -78,12 +83,17 @@ def _delta(path: Path, kind: str) -> Path:
 
 def _state(db: Path) -> tuple[int, ...]:
     with EmbeddedStore(db) as s:
+
         def q(t: str) -> int:
             return s.query(t)[0]["c"]
-        return (q("MATCH (o:Organisation) RETURN count(o) AS c"),
-                q("MATCH (o:Organisation) WHERE o.name STARTS WITH 'new' RETURN count(o) AS c"),
-                q("MATCH (p:Programme) RETURN count(p) AS c"), q("MATCH ()-[f:FUNDS]->() RETURN count(f) AS c"),
-                q("MATCH ()-[f:FUNDS]->() WHERE f.amount > 500 RETURN count(f) AS c"))
+
+        return (
+            q("MATCH (o:Organisation) RETURN count(o) AS c"),
+            q("MATCH (o:Organisation) WHERE o.name STARTS WITH 'new' RETURN count(o) AS c"),
+            q("MATCH (p:Programme) RETURN count(p) AS c"),
+            q("MATCH ()-[f:FUNDS]->() RETURN count(f) AS c"),
+            q("MATCH ()-[f:FUNDS]->() WHERE f.amount > 500 RETURN count(f) AS c"),
+        )
 
 
 @pytest.mark.parametrize("kind", ["empty store", "new rows beside old", "renames and new rows", "relationship updates"])
@@ -99,8 +109,13 @@ def test_a_load_killed_during_its_commit_is_all_or_nothing(tmp_path: Path, kind:
     for _ in range(3):  # a busy machine can shift the commit window: another round of instants, up to three
         for delay in DELAYS:
             _base(db, kind)
-            child = subprocess.run([sys.executable, "-c", KILL_AT_COMMIT, str(db), str(delta), str(delay)], cwd=ROOT,
-                                   capture_output=True, text=True, timeout=120)
+            child = subprocess.run(
+                [sys.executable, "-c", KILL_AT_COMMIT, str(db), str(delta), str(delay)],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert child.returncode == -9, child.stderr[-500:]  # it was killed, not failed
             state = _state(db)
             outcomes.append("before" if state == before else "after" if state == after else f"HALF {state}")

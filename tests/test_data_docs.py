@@ -25,8 +25,9 @@ def test_the_worked_example_loads_and_passes_the_check(tmp_path: Path) -> None:
     assert loaded.exit_code == 0, loaded.stderr
     checked = CliRunner().invoke(cli, ["--db", str(db), "check", "--format", "json"])
     assert checked.exit_code == 0 and all(r["count"] == 0 for r in json.loads(checked.stdout))
-    scopes = CliRunner().invoke(cli, ["--db", str(db), "query", "--format", "json",
-                                      "MATCH (p:Programme {id: 'p4c-2023'}) RETURN p.scope_regions AS r"])
+    scopes = CliRunner().invoke(
+        cli, ["--db", str(db), "query", "--format", "json", "MATCH (p:Programme {id: 'p4c-2023'}) RETURN p.scope_regions AS r"]
+    )
     assert json.loads(scopes.stdout) == [{"r": ["Oceania"]}]
 
 
@@ -40,8 +41,15 @@ def test_the_sample_is_seeded_and_every_drawn_record_has_a_source() -> None:
     # the doc's table lists the same 20 draws, in order
     rows = re.findall(r"^\| (\d+) \| (\S+) ", DOC.read_text(encoding="utf-8"), re.M)
     assert [int(n) for n, _ in rows] == list(range(1, 21))
-    kinds = {"targets": "targets", "implements": "implements", "part_of": "part_of", "funds": "funds", "partners_with": "partners_with",
-             "programmes": "programme", "organisations": "organisation"}
+    kinds = {
+        "targets": "targets",
+        "implements": "implements",
+        "part_of": "part_of",
+        "funds": "funds",
+        "partners_with": "partners_with",
+        "programmes": "programme",
+        "organisations": "organisation",
+    }
     assert [k for _, k in rows] == [kinds[s] for s, _ in a]
 
 

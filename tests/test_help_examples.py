@@ -43,7 +43,9 @@ def test_every_help_page_ends_with_one_or_two_examples(path: tuple[str, ...], cm
     found = examples(cmd)
     assert 1 <= len(found) <= 2, f"ccb {' '.join(path)} --help has {len(found)} examples"
     for line in found:  # each example is of this command
-        assert [w for w in shlex.split(line)[1:] if not w.startswith("-") and "/" not in w and "." not in w][: len(path)] == list(path), line
+        assert [w for w in shlex.split(line)[1:] if not w.startswith("-") and "/" not in w and "." not in w][: len(path)] == list(
+            path
+        ), line
     assert cmd.get_help(click.Context(cmd, info_name="ccb")).rstrip().splitlines()[-1].strip().startswith("ccb ")
 
 
@@ -74,8 +76,9 @@ EXAMPLES = [(p, line) for p, c in ALL for line in examples(c)]
 
 
 @pytest.mark.parametrize("path,line", EXAMPLES, ids=[line for _, line in EXAMPLES])
-def test_every_example_runs_on_the_demo_store(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                              request: pytest.FixtureRequest, path: tuple[str, ...], line: str) -> None:
+def test_every_example_runs_on_the_demo_store(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, path: tuple[str, ...], line: str
+) -> None:
     store = tmp_path / "demo.lbdb"
     for f in demo.parent.glob(demo.name + "*"):  # the store and its marker: examples that write change a copy
         shutil.copy(f, tmp_path / f.name)
@@ -107,8 +110,13 @@ def serve_once(args: list[str], env: dict[str, str], cwd: Path) -> None:
     import urllib.request
 
     args = [a for a in args if a != "--port" and not a.isdigit()] + ["--port", "0"]  # any free port
-    proc = subprocess.Popen([sys.executable, "-c", "from cli import main; main()", *args], cwd=cwd, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, **env, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from cli import main; main()", *args],
+        cwd=cwd,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+    )
     try:
         line = proc.stderr.readline()  # type: ignore[union-attr]
         url = re_.search(r"at (http://127\.0\.0\.1:\d+/)", line)

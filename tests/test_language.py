@@ -23,23 +23,57 @@ SRC = "https://example.org/test"
 
 def records() -> list:
     return [
-        Country(iso3="KEN", iso2="KE", name="Kenya", region="Africa", subregion="Eastern Africa", sovereignty="independent",
-                income_group="Lower middle income", source=SRC),
-        Country(iso3="CIV", iso2="CI", name="Côte d'Ivoire", region="Africa", subregion="Western Africa",
-                sovereignty="independent", income_group="Lower middle income", source=SRC),
-        Country(iso3="GBR", iso2="GB", name="United Kingdom", region="Europe", subregion="Northern Europe",
-                sovereignty="independent", income_group="High income", source=SRC),
+        Country(
+            iso3="KEN",
+            iso2="KE",
+            name="Kenya",
+            region="Africa",
+            subregion="Eastern Africa",
+            sovereignty="independent",
+            income_group="Lower middle income",
+            source=SRC,
+        ),
+        Country(
+            iso3="CIV",
+            iso2="CI",
+            name="Côte d'Ivoire",
+            region="Africa",
+            subregion="Western Africa",
+            sovereignty="independent",
+            income_group="Lower middle income",
+            source=SRC,
+        ),
+        Country(
+            iso3="GBR",
+            iso2="GB",
+            name="United Kingdom",
+            region="Europe",
+            subregion="Northern Europe",
+            sovereignty="independent",
+            income_group="High income",
+            source=SRC,
+        ),
         Organisation(id="gov-gbr", name="Government of the United Kingdom", kind="government", country="GBR", source=SRC),
-        Organisation(id="uk-fcdo", name="Foreign, Commonwealth & Development Office", aliases=["FCDO"], kind="government",
-                     country="GBR", source=SRC),
-        Organisation(id="unodc", name="United Nations Office on Drugs and Crime", aliases=["UNODC"], kind="intergovernmental",
-                     source=SRC),
+        Organisation(
+            id="uk-fcdo",
+            name="Foreign, Commonwealth & Development Office",
+            aliases=["FCDO"],
+            kind="government",
+            country="GBR",
+            source=SRC,
+        ),
+        Organisation(
+            id="unodc", name="United Nations Office on Drugs and Crime", aliases=["UNODC"], kind="intergovernmental", source=SRC
+        ),
         PartOf(src="uk-fcdo", dst="gov-gbr", source=SRC),
         Programme(id="p1", name="Cybercrime in East Africa", themes=["C"], start_date="2019", end_date="2022", source=SRC),
         Programme(id="p2", name="Incident response in West Africa", themes=["B"], start_date="2020", source=SRC),
-        Funds(src="uk-fcdo", dst="p1", source=SRC), Funds(src="uk-fcdo", dst="p2", source=SRC),
-        Implements(src="unodc", dst="p1", source=SRC), Implements(src="unodc", dst="p2", source=SRC),
-        Targets(src="p1", dst="KEN", source=SRC), Targets(src="p2", dst="CIV", source=SRC),
+        Funds(src="uk-fcdo", dst="p1", source=SRC),
+        Funds(src="uk-fcdo", dst="p2", source=SRC),
+        Implements(src="unodc", dst="p1", source=SRC),
+        Implements(src="unodc", dst="p2", source=SRC),
+        Targets(src="p1", dst="KEN", source=SRC),
+        Targets(src="p2", dst="CIV", source=SRC),
     ]
 
 
@@ -59,7 +93,9 @@ def test_one_rule_for_names_in_every_analysis(graph: Store) -> None:
     for typed in ("FCDO", "fcdo", "Foreign, Commonwealth and Development Office", "UK", "United Kingdom", "gov-gbr"):
         assert analysis.supports(graph, funder=typed, by="funder") == fcdo, typed
     # themes by letter in any case or by name, regions in any case
-    assert analysis.supports(graph, theme="c") == analysis.supports(graph, theme="Cybercrime") == analysis.supports(graph, theme="C")
+    assert (
+        analysis.supports(graph, theme="c") == analysis.supports(graph, theme="Cybercrime") == analysis.supports(graph, theme="C")
+    )
     assert analysis.concentration(graph, region="eastern africa") == analysis.concentration(graph, region="Eastern Africa") != []
     assert [s[0] for s in profile.profile(graph, "kenya")][0] == "Country"
     assert profile.match(graph, "Kenya", theme="incidents") == profile.match(graph, "KEN", theme="B")
@@ -77,8 +113,11 @@ def test_one_error_for_unknown_names_everywhere(graph: Store) -> None:
     with pytest.raises(UnknownName, match=r"no organisation 'UNDOC' in the graph \(did you mean .*\(unodc\)"):
         network.partners(graph, org="UNDOC")
     # a region is checked the same way whichever analysis asks
-    for call in (lambda: analysis.concentration(graph, region="Atlantis"), lambda: analysis.gaps(graph, region="Atlantis"),
-                 lambda: analysis.theme_gaps(graph, region="Atlantis")):
+    for call in (
+        lambda: analysis.concentration(graph, region="Atlantis"),
+        lambda: analysis.gaps(graph, region="Atlantis"),
+        lambda: analysis.theme_gaps(graph, region="Atlantis"),
+    ):
         with pytest.raises(UnknownName, match="^no region or sub-region 'Atlantis' in UN M49"):
             call()
     with pytest.raises(UnknownName, match="did you mean Western Africa"):
@@ -93,7 +132,9 @@ def test_one_error_for_unknown_names_everywhere(graph: Store) -> None:
 
 def test_terms_are_pure() -> None:
     t = terms.Terms.from_rows([{"iso3": "COD", "iso2": "CD", "name": "Congo, The Democratic Republic of the"}], [])
-    assert {t.country(x) for x in ("DRC", "Democratic Republic of the Congo", "congo, the democratic republic of the", "CD")} == {"COD"}
+    assert {t.country(x) for x in ("DRC", "Democratic Republic of the Congo", "congo, the democratic republic of the", "CD")} == {
+        "COD"
+    }
     assert terms.region("SOUTH-EASTERN ASIA") == "South-eastern Asia" and terms.level_of("Africa") == "region"
 
 
@@ -147,26 +188,38 @@ def test_kenya_supporters_show_their_funders_at_80_columns(demo: Path) -> None:
 
 
 def test_csv_and_json_carry_raw_values(demo: Path) -> None:
-    rows = list(csv.DictReader(io.StringIO(ccb("--db", str(demo), "breakdown", "--by", "funder", "--measure", "amount",
-                                               "--format", "csv").stdout)))
+    rows = list(
+        csv.DictReader(
+            io.StringIO(ccb("--db", str(demo), "breakdown", "--by", "funder", "--measure", "amount", "--format", "csv").stdout)
+        )
+    )
     assert rows and all("," not in r["amount"] for r in rows) and float(rows[0]["amount"]) > 10_000
     gaps = list(csv.DictReader(io.StringIO(ccb("--db", str(demo), "gaps", "--format", "csv").stdout)))
     assert float(gaps[0]["priority"]) > 0 and "; " not in "".join(r["themes"] for r in gaps)
     eu = json.loads(ccb("--db", str(demo), "supports", "--funder", "eu", "--by", "funder", "--format", "json").stdout)[0]
     assert isinstance(eu["budget"]["EUR"], float) and isinstance(eu["countries"], list)
-    eu_csv = next(csv.DictReader(io.StringIO(ccb("--db", str(demo), "supports", "--funder", "eu", "--by", "funder",
-                                                 "--format", "csv").stdout)))
+    eu_csv = next(
+        csv.DictReader(
+            io.StringIO(ccb("--db", str(demo), "supports", "--funder", "eu", "--by", "funder", "--format", "csv").stdout)
+        )
+    )
     assert eu_csv["budget"] == f"EUR {eu['budget']['EUR']}" and eu_csv["countries"] == ";".join(eu["countries"])
 
 
-@pytest.mark.parametrize("args,why", [
-    (("supports", "--country", "kenya", "--theme", "standards"), "no funded programme for country kenya, theme E: widen or drop a filter"),
-    (("gaps", "--region", "australia and new zealand"), "no recipient state ranked for region Australia and New Zealand"),
-    (("concentration", "--region", "Western Europe"), "no country with funded programmes for region Western Europe"),
-    (("breakdown", "--by", "year", "--to", "2000"), "no programme for years ...-2000"),
-    (("duplicates", "--threshold", "100"), "no two organisations look like the same body at similarity 100"),
-    (("query", "MATCH (c:Country {iso3: 'ZZZ'}) RETURN c"), "the query returned no rows"),
-])
+@pytest.mark.parametrize(
+    "args,why",
+    [
+        (
+            ("supports", "--country", "kenya", "--theme", "standards"),
+            "no funded programme for country kenya, theme E: widen or drop a filter",
+        ),
+        (("gaps", "--region", "australia and new zealand"), "no recipient state ranked for region Australia and New Zealand"),
+        (("concentration", "--region", "Western Europe"), "no country with funded programmes for region Western Europe"),
+        (("breakdown", "--by", "year", "--to", "2000"), "no programme for years ...-2000"),
+        (("duplicates", "--threshold", "100"), "no two organisations look like the same body at similarity 100"),
+        (("query", "MATCH (c:Country {iso3: 'ZZZ'}) RETURN c"), "the query returned no rows"),
+    ],
+)
 @pytest.mark.parametrize("fmt", ["table", "json"])
 def test_an_empty_answer_says_why(demo: Path, args: tuple[str, ...], why: str, fmt: str) -> None:
     out = ccb("--db", str(demo), *args, "--format", fmt)

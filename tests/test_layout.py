@@ -57,9 +57,26 @@ def test_the_fast_tier_starts_no_server_and_no_browser() -> None:
     import sys
 
     def collected(marker: str) -> list[str]:
-        out = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider", "-m", marker,
-                              "tests/graph/test_store_contract.py", "tests/visualisations/test_browser.py", "tests/test_crash.py"],
-                             cwd=ROOT, capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "--collect-only",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "-m",
+                marker,
+                "tests/graph/test_store_contract.py",
+                "tests/visualisations/test_browser.py",
+                "tests/test_crash.py",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         return [line for line in out.stdout.splitlines() if "::" in line]
 
     fast, bolt = collected("fast"), collected("bolt")

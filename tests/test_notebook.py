@@ -25,7 +25,9 @@ def test_notebook_runs_and_is_clean() -> None:
             exec(last, ns)  # noqa: S102
             results.append(None)
     counts = results[0]
-    programmes = yaml.safe_load((NOTEBOOK.parents[1] / "loaders" / "data" / "programmes.yaml").read_text(encoding="utf-8"))["programmes"]
+    programmes = yaml.safe_load((NOTEBOOK.parents[1] / "loaders" / "data" / "programmes.yaml").read_text(encoding="utf-8"))[
+        "programmes"
+    ]
     assert counts["Programme"] == len(programmes) and counts["Country"] == 250
     # Kenya's donors in the bundled data: the UK (its government, the FCDO and the CSSF roll up to it) in 3 programmes,
     # then the EU, Google.org and Microsoft; 19 of the 131 ranked recipient states have no programme

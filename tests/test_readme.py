@@ -54,16 +54,39 @@ def test_every_command_block_runs_in_order(tmp_path: Path) -> None:
     (work / ".venv" / "bin" / "ccb").symlink_to(CCB)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CCB_", "NEO4J_"))}
     env |= {"HOME": str(home), "PATH": f"{CCB.parent}{os.pathsep}{env.get('PATH', '')}", "COLUMNS": "80"}
-    run = subprocess.run(["bash", "-euo", "pipefail", "-xc", script()], cwd=work, env=env, capture_output=True, text=True, timeout=900)
+    run = subprocess.run(
+        ["bash", "-euo", "pipefail", "-xc", script()], cwd=work, env=env, capture_output=True, text=True, timeout=900
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     assert (home / ".local" / "share" / "ccb" / "ccb-demo.lbdb").exists()
-    for made in ("ccb.gexf", "ccb.graphml", "ccb.json", "nodes.csv", "nodes.edges.csv", "kenya.html", "map.png", "funders.png",
-                 "years.svg", "world.html", "kenya.md", "kenya.map.svg", "kenya.timeline.svg", "uk.html", "regions.png"):
+    for made in (
+        "ccb.gexf",
+        "ccb.graphml",
+        "ccb.json",
+        "nodes.csv",
+        "nodes.edges.csv",
+        "kenya.html",
+        "map.png",
+        "funders.png",
+        "years.svg",
+        "world.html",
+        "kenya.md",
+        "kenya.map.svg",
+        "kenya.timeline.svg",
+        "uk.html",
+        "regions.png",
+    ):
         assert (work / made).stat().st_size > 0, made
     # the Python snippet, in the same place after the commands
     [snippet] = blocks("python")
-    py = subprocess.run([sys.executable, "-c", snippet], cwd=work, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True,
-                        text=True, timeout=300)
+    py = subprocess.run(
+        [sys.executable, "-c", snippet],
+        cwd=work,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert py.returncode == 0, py.stderr[-3000:]
     # the serve line, started as written (on a free port) and asked for its home page
     from tests.test_help_examples import serve_once

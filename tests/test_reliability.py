@@ -52,15 +52,20 @@ def test_read_only_query_touches_no_file(store: Store, tmp_path: Path, statement
     assert not out.exists() and not list(tmp_path.glob("leak*"))
     assert store.query("MATCH (c:Country) RETURN c.iso3 AS k") == [{"k": "GHA"}]  # reads still work
     # words inside strings, property names and comments are data, not clauses
-    assert store.query("MATCH (c:Country) WHERE c.name <> 'LOAD FROM x; COPY' RETURN c.iso3 AS load_ // CALL") == [{"load_": "GHA"}]
+    assert store.query("MATCH (c:Country) WHERE c.name <> 'LOAD FROM x; COPY' RETURN c.iso3 AS load_ // CALL") == [
+        {"load_": "GHA"}
+    ]
 
 
 def test_read_commands_refuse_a_missing_store(tmp_path: Path) -> None:
     typo = tmp_path / "typo.lbdb"
     for cmd in (["stats"], ["gaps"], ["query", "RETURN 1 AS x"], ["check"], ["profile", "KEN"]):
         out = CliRunner().invoke(cli, ["--db", str(typo), *cmd])
-        assert out.exit_code == 1 and out.stderr == f"Error: no store at {typo} (create one with `ccb init` (or `ccb demo` " \
-                                                   "for the bundled data), or pass --db)\n", cmd
+        assert (
+            out.exit_code == 1
+            and out.stderr
+            == f"Error: no store at {typo} (create one with `ccb init` (or `ccb demo` for the bundled data), or pass --db)\n"
+        ), cmd
     assert not list(tmp_path.iterdir())  # nothing was created
     assert CliRunner().invoke(cli, ["--db", str(typo), "init", "--no-reference"]).exit_code == 0  # init creates it
 
@@ -76,8 +81,11 @@ def test_other_loaders_never_blank_curated_country_data(store: Store, tmp_path: 
     """A World Bank classification survives an index file and an IATI file that name the same countries."""
     store.write(Batch().extend([Country(iso3=c, name=c, source="iso", as_of="2024") for c in ("KEN", "GHA", "AFG")]))
     cls = tmp_path / "CLASS.csv"
-    cls.write_text("Economy,Code,Region,Income group,Lending category\nKenya,KEN,Sub-Saharan Africa,Lower middle income,Blend\n"
-                   "Afghanistan,AFG,South Asia,Low income,IDA\n", encoding="utf-8")
+    cls.write_text(
+        "Economy,Code,Region,Income group,Lending category\nKenya,KEN,Sub-Saharan Africa,Lower middle income,Blend\n"
+        "Afghanistan,AFG,South Asia,Low income,IDA\n",
+        encoding="utf-8",
+    )
     worldbank.load_world_bank(store, cls, vintage="FY25")
     idx = tmp_path / "gci.csv"
     idx.write_text("country,index,edition,score,source,as_of\nKEN,gci,2024,98.5,https://example.org/gci,2024\n", encoding="utf-8")
@@ -85,8 +93,12 @@ def test_other_loaders_never_blank_curated_country_data(store: Store, tmp_path: 
     iati.load_iati(store, write_xml(tmp_path, activities(CYBER)), jobs=1)
 
     def kept() -> dict:
-        return {r["k"]: (r["ig"], r["v"], r["s"]) for r in store.query(
-            "MATCH (c:Country) WHERE c.iso3 IN ['KEN', 'AFG'] RETURN c.iso3 AS k, c.income_group AS ig, c.income_vintage AS v, c.source AS s")}
+        return {
+            r["k"]: (r["ig"], r["v"], r["s"])
+            for r in store.query(
+                "MATCH (c:Country) WHERE c.iso3 IN ['KEN', 'AFG'] RETURN c.iso3 AS k, c.income_group AS ig, c.income_vintage AS v, c.source AS s"
+            )
+        }
 
     assert kept() == {"KEN": ("Lower middle income", "FY25", "iso"), "AFG": ("Low income", "FY25", "iso")}
 
@@ -95,49 +107,117 @@ def test_other_loaders_never_blank_curated_country_data(store: Store, tmp_path: 
 
 BOMB = "a: &a ['x','x','x','x','x','x','x','x','x']\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},"
-    f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n" for i in range(8))
+    f"*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)},*{chr(97 + i)}]\n"
+    for i in range(8)
+)
 ORG = "organisations:\n  - {id: o1, name: One, source: s, as_of: '2024'}\n"
 PROG = "programmes:\n  - {id: p1, name: P, source: s, as_of: '%s'}\n"
 
 # name -> (file name, content, what the one problem says)
 HOSTILE: dict[str, tuple[str, str | bytes, str]] = {
     "yaml alias bomb": ("bomb.yaml", BOMB, "aliases (*name) are not allowed"),
-    "yaml alias in a record": ("alias.yaml", "organisations:\n  - &o {id: o1, name: One, source: s}\n  - *o\n", "aliases (*name) are not allowed"),
-    "yaml deep flow nesting": ("deep.yaml", "organisations: " + "[" * 5000 + "]" * 5000 + "\n", "nested more than 32 levels deep"),
-    "yaml deep block nesting": ("deepb.yaml", "".join("  " * i + f"k{i}:\n" for i in range(60)) + "  " * 60 + "v\n",
-                                "nested more than 32 levels deep"),
+    "yaml alias in a record": (
+        "alias.yaml",
+        "organisations:\n  - &o {id: o1, name: One, source: s}\n  - *o\n",
+        "aliases (*name) are not allowed",
+    ),
+    "yaml deep flow nesting": (
+        "deep.yaml",
+        "organisations: " + "[" * 5000 + "]" * 5000 + "\n",
+        "nested more than 32 levels deep",
+    ),
+    "yaml deep block nesting": (
+        "deepb.yaml",
+        "".join("  " * i + f"k{i}:\n" for i in range(60)) + "  " * 60 + "v\n",
+        "nested more than 32 levels deep",
+    ),
     "json deep nesting": ("deep.json", '{"organisations": ' + "[" * 100000 + "]" * 100000 + "}", "nested too deeply"),
-    "jsonl deep nesting": ("deep.jsonl", '{"type": "organisations", "id": ' + "[" * 100000 + "]" * 100000 + "}\n", "malformed JSON"),
+    "jsonl deep nesting": (
+        "deep.jsonl",
+        '{"type": "organisations", "id": ' + "[" * 100000 + "]" * 100000 + "}\n",
+        "malformed JSON",
+    ),
     "yaml section twice": ("twice.yaml", ORG + ORG.replace("o1", "o2"), "key 'organisations' given twice"),
-    "yaml field twice": ("field.yaml", "organisations:\n  - {id: o1, name: One, name: Two, source: s}\n", "key 'name' given twice"),
-    "json section twice": ("twice.json", '{"organisations": [], "organisations": [{"id": "o1", "name": "One", "source": "s"}]}',
-                           "key 'organisations' given twice"),
-    "json field twice": ("field.json", '{"organisations": [{"id": "o1", "id": "o2", "name": "One", "source": "s"}]}', "key 'id' given twice"),
-    "jsonl id twice": ("twice.jsonl", '{"type": "organisations", "id": "o1", "id": "o2", "name": "One", "source": "s"}\n', "key 'id' given twice"),
+    "yaml field twice": (
+        "field.yaml",
+        "organisations:\n  - {id: o1, name: One, name: Two, source: s}\n",
+        "key 'name' given twice",
+    ),
+    "json section twice": (
+        "twice.json",
+        '{"organisations": [], "organisations": [{"id": "o1", "name": "One", "source": "s"}]}',
+        "key 'organisations' given twice",
+    ),
+    "json field twice": (
+        "field.json",
+        '{"organisations": [{"id": "o1", "id": "o2", "name": "One", "source": "s"}]}',
+        "key 'id' given twice",
+    ),
+    "jsonl id twice": (
+        "twice.jsonl",
+        '{"type": "organisations", "id": "o1", "id": "o2", "name": "One", "source": "s"}\n',
+        "key 'id' given twice",
+    ),
     "csv column twice": ("orgs.organisations.csv", "id,name,name,source\no1,One,Two,s\n", "column given twice in the header"),
-    "yaml infinite amount": ("inf.yaml", ORG + PROG % "2024" + "funds:\n  - {from: o1, to: p1, amount: .inf, currency: EUR, source: s}\n",
-                             "amount: Input should be a finite number"),
-    "yaml nan budget": ("nan.yaml", "programmes:\n  - {id: p1, name: P, budget: .nan, currency: EUR, source: s}\n",
-                        "budget: Input should be a finite number"),
-    "json overflowing amount": ("big.json", '{"programmes": [{"id": "p1", "name": "P", "budget": 1e400, "currency": "EUR", "source": "s"}]}',
-                                "budget: Input should be a finite number"),
-    "json Infinity": ("infty.json", '{"programmes": [{"id": "p1", "name": "P", "budget": Infinity, "currency": "EUR", "source": "s"}]}',
-                      "Infinity is not a number this format accepts"),
-    "jsonl overflowing amount": ("big.jsonl", '{"type": "programmes", "id": "p1", "name": "P", "budget": 1e400, "currency": "EUR", "source": "s"}\n',
-                                 "malformed JSON: number is infinity"),
-    "csv inf": ("p.programmes.csv", "id,name,budget,currency,source\np1,P,inf,EUR,s\n", "budget: Input should be a finite number"),
-    "csv nan": ("p.programmes.csv", "id,name,budget,currency,source\np1,P,nan,EUR,s\n", "budget: Input should be a finite number"),
-    "amount too large": ("large.yaml", "programmes:\n  - {id: p1, name: P, budget: 1e16, currency: EUR, source: s}\n",
-                         "budget: Input should be less than or equal to 1000000000000000"),
+    "yaml infinite amount": (
+        "inf.yaml",
+        ORG + PROG % "2024" + "funds:\n  - {from: o1, to: p1, amount: .inf, currency: EUR, source: s}\n",
+        "amount: Input should be a finite number",
+    ),
+    "yaml nan budget": (
+        "nan.yaml",
+        "programmes:\n  - {id: p1, name: P, budget: .nan, currency: EUR, source: s}\n",
+        "budget: Input should be a finite number",
+    ),
+    "json overflowing amount": (
+        "big.json",
+        '{"programmes": [{"id": "p1", "name": "P", "budget": 1e400, "currency": "EUR", "source": "s"}]}',
+        "budget: Input should be a finite number",
+    ),
+    "json Infinity": (
+        "infty.json",
+        '{"programmes": [{"id": "p1", "name": "P", "budget": Infinity, "currency": "EUR", "source": "s"}]}',
+        "Infinity is not a number this format accepts",
+    ),
+    "jsonl overflowing amount": (
+        "big.jsonl",
+        '{"type": "programmes", "id": "p1", "name": "P", "budget": 1e400, "currency": "EUR", "source": "s"}\n',
+        "malformed JSON: number is infinity",
+    ),
+    "csv inf": (
+        "p.programmes.csv",
+        "id,name,budget,currency,source\np1,P,inf,EUR,s\n",
+        "budget: Input should be a finite number",
+    ),
+    "csv nan": (
+        "p.programmes.csv",
+        "id,name,budget,currency,source\np1,P,nan,EUR,s\n",
+        "budget: Input should be a finite number",
+    ),
+    "amount too large": (
+        "large.yaml",
+        "programmes:\n  - {id: p1, name: P, budget: 1e16, currency: EUR, source: s}\n",
+        "budget: Input should be less than or equal to 1000000000000000",
+    ),
     "30 February": ("feb.yaml", PROG % "2023-02-30", "as_of: expected an ISO date"),
     "31 April": ("apr.yaml", PROG % "2024-04-31", "as_of: expected an ISO date"),
     "29 February 1900": ("1900.yaml", PROG % "1900-02-29", "as_of: expected an ISO date"),
-    "NUL in a name": ("nul.yaml", 'organisations:\n  - {id: o1, name: "a\\0b", source: s}\n', "name: control characters are not allowed"),
-    "ESC in a name": ("esc.json", '{"organisations": [{"id": "o1", "name": "\\u001b[31mred", "source": "s"}]}',
-                      "name: control characters are not allowed"),
+    "NUL in a name": (
+        "nul.yaml",
+        'organisations:\n  - {id: o1, name: "a\\0b", source: s}\n',
+        "name: control characters are not allowed",
+    ),
+    "ESC in a name": (
+        "esc.json",
+        '{"organisations": [{"id": "o1", "name": "\\u001b[31mred", "source": "s"}]}',
+        "name: control characters are not allowed",
+    ),
     "BEL in a CSV cell": ("o.organisations.csv", "id,name,source\no1,ring\x07,s\n", "name: control characters are not allowed"),
-    "C1 CSI in a description": ("csi.yaml", 'programmes:\n  - {id: p1, name: P, description: "x\\x9b2J", source: s}\n',
-                                "description: control characters are not allowed"),
+    "C1 CSI in a description": (
+        "csi.yaml",
+        'programmes:\n  - {id: p1, name: P, description: "x\\x9b2J", source: s}\n',
+        "description: control characters are not allowed",
+    ),
 }
 
 
@@ -216,9 +296,22 @@ def test_iati_workers_die_with_their_parent(tmp_path: Path) -> None:
 
     xml = tmp_path / "big.xml"
     iati_gen.write(str(xml), 30)
-    parent = subprocess.Popen([sys.executable, "-c", "from cli import cli; cli()", "--db", str(tmp_path / "s.lbdb"), "load-iati",
-                               "--jobs", "2", str(xml)], cwd=Path(__file__).resolve().parents[1],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from cli import cli; cli()",
+            "--db",
+            str(tmp_path / "s.lbdb"),
+            "load-iati",
+            "--jobs",
+            "2",
+            str(xml),
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     workers: list[int] = []
     try:
         deadline = time.monotonic() + 60
@@ -248,7 +341,7 @@ def _state(pid: int) -> str:
 
 # -- outputs never crash on stored data and never clobber --------------------------------------------------------
 
-NASTY = "=HYPERLINK(\"http://x\")\x1b[31m\x07\x00end"
+NASTY = '=HYPERLINK("http://x")\x1b[31m\x07\x00end'
 
 
 def _nasty_store(path: Path) -> Path:
@@ -257,9 +350,16 @@ def _nasty_store(path: Path) -> Path:
     from graph.model import Organisation
 
     with EmbeddedStore(path) as s:
-        s.write(Batch().extend([Country(iso3="GHA", name="Ghana", source="s"),
-                                Organisation.model_construct(id="o1", name=NASTY, kind="other", source="-cmd|' /C calc'!A0",
-                                                             aliases=[], country=None, as_of=None)]))
+        s.write(
+            Batch().extend(
+                [
+                    Country(iso3="GHA", name="Ghana", source="s"),
+                    Organisation.model_construct(
+                        id="o1", name=NASTY, kind="other", source="-cmd|' /C calc'!A0", aliases=[], country=None, as_of=None
+                    ),
+                ]
+            )
+        )
     return path
 
 
@@ -277,11 +377,14 @@ def test_gexf_and_graphml_always_parse_and_csv_neutralises_formulas(tmp_path: Pa
     assert CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "csv", "-o", str(tmp_path / "n.csv")]).exit_code == 0
     cells = (tmp_path / "n.csv").read_text(encoding="utf-8")
     assert "'=HYPERLINK" in cells and "'-cmd|" in cells and "\n=HYPERLINK" not in cells
-    assert CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "csv", "--raw", "-o", str(tmp_path / "r.csv")]).exit_code == 0
+    assert (
+        CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "csv", "--raw", "-o", str(tmp_path / "r.csv")]).exit_code
+        == 0
+    )
     assert ',"=HYPERLINK' in (tmp_path / "r.csv").read_text(encoding="utf-8")
     q = ["--db", str(db), "query", "MATCH (o:Organisation) RETURN o.name AS name, o.source AS src"]
     printed = CliRunner().invoke(cli, [*q, "--format", "csv"]).stdout
-    assert printed.splitlines()[1].startswith('"\'=HYPERLINK') and ",'-cmd|" in printed
+    assert printed.splitlines()[1].startswith("\"'=HYPERLINK") and ",'-cmd|" in printed
     assert CliRunner().invoke(cli, [*q, "--format", "csv", "--raw"]).stdout.splitlines()[1].startswith('"=HYPERLINK')
     table = CliRunner().invoke(cli, [*q, "--format", "table"]).stdout
     assert "\x1b" not in table and "\x07" not in table and "\\x1b" in table  # shown, not obeyed by the terminal
@@ -295,8 +398,11 @@ def test_exports_write_only_regular_files(tmp_path: Path) -> None:
     link = tmp_path / "out.gexf"
     link.symlink_to("/proc/self/fd/1")
     (tmp_path / "dir.gexf").mkdir()
-    for target, said in ((fifo, "is a device, FIFO or other special file"), (Path("/dev/null"), "is a device, FIFO or other special file"),
-                         (link, "is a symbolic link")):
+    for target, said in (
+        (fifo, "is a device, FIFO or other special file"),
+        (Path("/dev/null"), "is a device, FIFO or other special file"),
+        (link, "is a symbolic link"),
+    ):
         out = CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "gexf", "-o", str(target)])
         assert out.exit_code == 1 and said in out.stderr and out.stderr.count("\n") == 1, (target, out.stderr)
     out = CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "gexf", "-o", str(tmp_path / "dir.gexf")])
@@ -307,8 +413,10 @@ def test_exports_write_only_regular_files(tmp_path: Path) -> None:
     os.mkfifo(page_fifo)
     demo = tmp_path / "demo.lbdb"
     assert CliRunner().invoke(cli, ["demo", "--db", str(demo), "--format", "json"]).exit_code == 0
-    for viz, said in ((["viz", "map", "-o", str(map_link)], "is a symbolic link"),
-                      (["viz", "network", "-o", str(page_fifo)], "not a regular file")):
+    for viz, said in (
+        (["viz", "map", "-o", str(map_link)], "is a symbolic link"),
+        (["viz", "network", "-o", str(page_fifo)], "not a regular file"),
+    ):
         out = CliRunner().invoke(cli, ["--db", str(demo), *viz])
         assert out.exit_code == 1 and said in out.stderr and out.stderr.count("\n") == 1, out.stderr
     assert fifo.is_fifo() and link.is_symlink() and map_link.is_symlink() and page_fifo.is_fifo()
@@ -328,11 +436,17 @@ def test_a_full_disk_is_one_line_and_leaves_no_partial_set(tmp_path: Path) -> No
     assert nodes < edges
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    script = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
-              f"resource.setrlimit(resource.RLIMIT_FSIZE, ({nodes + 100}, {nodes + 100})); "
-              "from cli import cli; sys.argv = ['ccb'] + sys.argv[1:]; cli()")
-    run_ = subprocess.run([sys.executable, "-c", script, "--db", str(db), "export", "--format", "csv", "-o", str(out_dir / "g.csv")],
-                          capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    script = (
+        "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({nodes + 100}, {nodes + 100})); "
+        "from cli import cli; sys.argv = ['ccb'] + sys.argv[1:]; cli()"
+    )
+    run_ = subprocess.run(
+        [sys.executable, "-c", script, "--db", str(db), "export", "--format", "csv", "-o", str(out_dir / "g.csv")],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert run_.returncode == 1 and run_.stderr.count("\n") == 1 and "File too large" in run_.stderr, run_.stderr
     assert list(out_dir.iterdir()) == []  # neither the nodes file nor a temporary one
 
@@ -346,13 +460,21 @@ def test_a_load_that_would_not_fit_is_refused_before_it_starts(tmp_path: Path) -
     with EmbeddedStore(db) as s:
         s.write(Batch().extend([Organisation(id=f"z{i}", name=f"z {i}", source="s") for i in range(10)]))
     big = tmp_path / "big.yaml"
-    big.write_text("organisations:\n" + "".join(f"  - {{id: o{i}, name: org {i}, source: s}}\n" for i in range(6000)), encoding="utf-8")
+    big.write_text(
+        "organisations:\n" + "".join(f"  - {{id: o{i}, name: org {i}, source: s}}\n" for i in range(6000)), encoding="utf-8"
+    )
     limit = big.stat().st_size + 40_000  # room for the file, not for what loading it writes
-    script = ("import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
-              f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
-              "from cli import cli; sys.argv = ['ccb'] + sys.argv[1:]; cli()")
-    run_ = subprocess.run([sys.executable, "-c", script, "--db", str(db), "load", str(big)], capture_output=True, text=True,
-                          cwd=Path(__file__).resolve().parents[1])
+    script = (
+        "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
+        "from cli import cli; sys.argv = ['ccb'] + sys.argv[1:]; cli()"
+    )
+    run_ = subprocess.run(
+        [sys.executable, "-c", script, "--db", str(db), "load", str(big)],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     assert run_.returncode == 1 and run_.stderr.count("\n") == 1 and "not enough room to write" in run_.stderr, run_.stderr
     with EmbeddedStore(db, read_only=True) as s:
         assert s.counts()["Organisation"] == 10

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import functools
 import io
-from collections import OrderedDict
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,7 @@ from flask import Flask, Response, abort, request
 from graph.errors import CCBError
 from graph.model import M49_AREAS, THEMES
 from graph.store import Store, cached
-from queries import analysis, named, network, profile, terms, timeline
+from queries import analysis, named, profile, terms, timeline
 from queries.report import sources_of
 from visualisations import charts, maps
 from visualisations import network as network_viz
@@ -41,20 +41,38 @@ from visualisations.report import environment
 from visualisations.terminal import write_csv
 
 STATIC = Path(__file__).parent / "static"
-CSP = ("default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
-       "frame-ancestors 'none'")
+CSP = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'none'"
+)
 NETWORK_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
 GAP_COLUMNS = ("iso3", "country", "region", "subregion", "income_group", "need", "programmes", "regional", "funders", "priority")
 
 Row = dict[str, Any]
 
 
-def _section(sid: str, title: str, rows: list[Row], empty: str, *, notes: list[str] | None = None, figure: str | None = None,
-             sort: Callable[[str], str] | None = None) -> dict[str, Any]:
+def _section(
+    sid: str,
+    title: str,
+    rows: list[Row],
+    empty: str,
+    *,
+    notes: list[str] | None = None,
+    figure: str | None = None,
+    sort: Callable[[str], str] | None = None,
+) -> dict[str, Any]:
     query = {k: v for k, v in request.args.items() if k not in ("table", "format")}
     download = "?" + urlencode({**query, "table": sid}) + "&"
-    return {"id": sid, "title": title, "rows": rows, "empty": empty, "notes": notes or [], "figure": figure,
-            "download": download, "sort": sort}
+    return {
+        "id": sid,
+        "title": title,
+        "rows": rows,
+        "empty": empty,
+        "notes": notes or [],
+        "figure": figure,
+        "download": download,
+        "sort": sort,
+    }
 
 
 def _svg(fig: Any) -> str:
@@ -64,7 +82,7 @@ def _svg(fig: Any) -> str:
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ccb-graph"}):
         fig.savefig(buf, format="svg", metadata={"Date": None})
     text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def create_app(store: Store) -> Flask:
@@ -78,6 +96,7 @@ def create_app(store: Store) -> Flask:
 
     def locked(fn: Callable[..., Any]) -> Callable[..., Any]:
         """One request at a time on the store, and each distinct URL computed once (the latest 512 kept)."""
+
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
             key = request.full_path
@@ -90,6 +109,7 @@ def create_app(store: Store) -> Flask:
                 answers.move_to_end(key)
                 body, status, headers = answers[key]
             return Response(body, status=status, headers=headers)  # a new response each time: nothing shared between threads
+
         return run
 
     @functools.lru_cache(maxsize=1)
@@ -104,8 +124,15 @@ def create_app(store: Store) -> Flask:
     def programmes() -> dict[str, Row]:
         return {p["programme"]: p for p in store.query(named.PROGRAMME_PERIODS)}
 
-    def page(title: str, sections: list[dict[str, Any]], *, intro: list[str] | None = None, figure: str | None = None,
-             form: dict[str, Any] | None = None, sources: list[Row] | None = None) -> Response:
+    def page(
+        title: str,
+        sections: list[dict[str, Any]],
+        *,
+        intro: list[str] | None = None,
+        figure: str | None = None,
+        form: dict[str, Any] | None = None,
+        sources: list[Row] | None = None,
+    ) -> Response:
         """The page, or one of its tables as CSV or JSON (``?table=&format=``), or all of them as JSON under /api/."""
         fmt, which = request.args.get("format"), request.args.get("table")
         if request.path.startswith("/api/") or fmt == "json" and not which:
@@ -115,8 +142,15 @@ def create_app(store: Store) -> Flask:
             if found is None:
                 abort(404, f"no table {which!r} on this page; tables: {', '.join(s['id'] for s in sections)}")
             return _json(found["rows"]) if fmt == "json" else _csv(found["rows"], f"{found['id']}.csv")
-        html = env.get_template("app_page.html.j2").render(title=title, sections=sections, intro=intro or [], figure=figure,
-                                                           form=form, sources=sources or [], q=request.args.get("q"))
+        html = env.get_template("app_page.html.j2").render(
+            title=title,
+            sections=sections,
+            intro=intro or [],
+            figure=figure,
+            form=form,
+            sources=sources or [],
+            q=request.args.get("q"),
+        )
         return Response(html, mimetype="text/html")
 
     @app.after_request
@@ -141,8 +175,15 @@ def create_app(store: Store) -> Flask:
     def _error(status: int, message: str) -> Response:
         if request.path.startswith("/api/") or request.args.get("format") in ("csv", "json"):
             return Response(json.dumps({"error": message}), status=status, mimetype="application/json")
-        html = env.get_template("app_page.html.j2").render(title="Not found" if status == 404 else "Bad request", sections=[], intro=[message], figure=None, form=None,
-                                                           sources=[], q=request.args.get("q"))
+        html = env.get_template("app_page.html.j2").render(
+            title="Not found" if status == 404 else "Bad request",
+            sections=[],
+            intro=[message],
+            figure=None,
+            form=None,
+            sources=[],
+            q=request.args.get("q"),
+        )
         return Response(html, status=status, mimetype="text/html")
 
     @app.get("/")
@@ -151,13 +192,21 @@ def create_app(store: Store) -> Flask:
     def home() -> Response:
         report = gaps_report()
         ranked = [{k: r[k] for k in GAP_COLUMNS} for r in report.rows if r["priority"] is not None]
-        data = maps.from_gaps(report.rows, "priority", source=f"Source: CCB Graph gaps analysis; need: {analysis.need.describe(report.weights)}")
+        data = maps.from_gaps(
+            report.rows, "priority", source=f"Source: CCB Graph gaps analysis; need: {analysis.need.describe(report.weights)}"
+        )
         svg = maps.svg(data)
         counts = store.counts()
-        intro = [f"{counts.get('Programme', 0)} programmes, {counts.get('Organisation', 0)} organisations and "
-                 f"{counts.get('Country', 0)} countries and territories. Priority = need / (1 + programmes that name the country)."]
-        return page("Where support is missing", [_section("top_gaps", "Top 20 by priority", ranked[:20], "No ranked country.",
-                                                          notes=report.notes())], intro=intro, figure=svg[svg.index("<svg"):])
+        intro = [
+            f"{counts.get('Programme', 0)} programmes, {counts.get('Organisation', 0)} organisations and "
+            f"{counts.get('Country', 0)} countries and territories. Priority = need / (1 + programmes that name the country)."
+        ]
+        return page(
+            "Where support is missing",
+            [_section("top_gaps", "Top 20 by priority", ranked[:20], "No ranked country.", notes=report.notes())],
+            intro=intro,
+            figure=svg[svg.index("<svg") :],
+        )
 
     @app.get("/search")
     @app.get("/api/search")
@@ -166,20 +215,35 @@ def create_app(store: Store) -> Flask:
         q = (request.args.get("q") or "").strip()
         folded = terms._fold(q) if q else ""
         t = names()
-        countries = [{"iso3": k, "name": v} for k, v in sorted(t.country_names.items())
-                     if folded and (folded in terms._fold(v) or folded == k.casefold() or t.find_country(q) == k)]
-        orgs = [{"id": k, "name": v} for k, v in sorted(t.org_names.items())
-                if folded and (folded in terms._fold(v) or folded in k or t.find_organisation(q) == k)]
-        progs = [{"programme": k, "name": p["name"], "start_date": p["start_date"], "end_date": p["end_date"]}
-                 for k, p in sorted(programmes().items()) if folded and (folded in terms._fold(p["name"] or "") or folded in k)]
-        return page(f"Search: {q}" if q else "Search", [
-            _section("countries", "Countries", countries, "No country matches."),
-            _section("organisations", "Organisations", orgs, "No organisation matches."),
-            _section("programmes", "Programmes", progs, "No programme matches.")])
+        countries = [
+            {"iso3": k, "name": v}
+            for k, v in sorted(t.country_names.items())
+            if folded and (folded in terms._fold(v) or folded == k.casefold() or t.find_country(q) == k)
+        ]
+        orgs = [
+            {"id": k, "name": v}
+            for k, v in sorted(t.org_names.items())
+            if folded and (folded in terms._fold(v) or folded in k or t.find_organisation(q) == k)
+        ]
+        progs = [
+            {"programme": k, "name": p["name"], "start_date": p["start_date"], "end_date": p["end_date"]}
+            for k, p in sorted(programmes().items())
+            if folded and (folded in terms._fold(p["name"] or "") or folded in k)
+        ]
+        return page(
+            f"Search: {q}" if q else "Search",
+            [
+                _section("countries", "Countries", countries, "No country matches."),
+                _section("organisations", "Organisations", orgs, "No organisation matches."),
+                _section("programmes", "Programmes", progs, "No programme matches."),
+            ],
+        )
 
     def profile_sections(key: str, name: str) -> list[dict[str, Any]]:
         """The sections of ``ccb profile`` for a country or an organisation, each table downloadable."""
-        return [_section(_id(title), title, rows, f"None in the graph for {name}.") for title, rows in profile.profile(store, key)]
+        return [
+            _section(_id(title), title, rows, f"None in the graph for {name}.") for title, rows in profile.profile(store, key)
+        ]
 
     @app.get("/country/<code>")
     @app.get("/api/country/<code>")
@@ -188,13 +252,21 @@ def create_app(store: Store) -> Flask:
         iso3 = names().country(code)
         sections = profile_sections(iso3, names().country_names[iso3])
         themes = [r for r in analysis.theme_gaps(store, min_need=0, all_countries=True) if r["iso3"] == iso3]
-        sections.append(_section("theme_gaps", "Gaps by GFCE theme", themes, "No need value for the themes (no GCI pillar scores)."))
-        sections.append(_section("matches", "Who could help, theme by theme", profile.match(store, iso3),
-                                 "Every GFCE theme has a programme here."))
+        sections.append(
+            _section("theme_gaps", "Gaps by GFCE theme", themes, "No need value for the themes (no GCI pillar scores).")
+        )
+        sections.append(
+            _section(
+                "matches", "Who could help, theme by theme", profile.match(store, iso3), "Every GFCE theme has a programme here."
+            )
+        )
         t = timeline.coverage(store, by="country", only=iso3)
         heat = _svg(charts.heatmap(t, top=1)) if any(r["active"] or r["end_unknown"] for r in t.rows) else None
-        sections.append(_section("timeline", "Coverage over time", t.rows, "No dated programme names this country.",
-                                 notes=t.notes(), figure=heat))
+        sections.append(
+            _section(
+                "timeline", "Coverage over time", t.rows, "No dated programme names this country.", notes=t.notes(), figure=heat
+            )
+        )
         progs = {p for s in sections if s["id"] == "supported_by" for r in s["rows"] for p in r.get("programme_ids", [])}
         return page(names().country_names[iso3], sections, sources=sources_of(store, progs, {iso3}))
 
@@ -205,7 +277,9 @@ def create_app(store: Store) -> Flask:
         key = names().organisation(oid)
         sections = profile_sections(key, names().org_names[key])
         funded = analysis.supports(store, funder=key, by="country", agencies=True)
-        sections.append(_section("funds_in", "Countries its funding reaches", funded, "It funds no programme that names a country."))
+        sections.append(
+            _section("funds_in", "Countries its funding reaches", funded, "It funds no programme that names a country.")
+        )
         progs = {r["programme"] for s in sections if s["id"] == "programmes" for r in s["rows"]}
         org = next(r for r in store.query(named.ORGANISATIONS) if r["id"] == key)
         sources = [{"what": "organisation", "url": org["source"]}] if org.get("source") else []
@@ -220,15 +294,35 @@ def create_app(store: Store) -> Flask:
             abort(404, f"no programme {pid!r} in the graph")
         funders = [r for r in store.query(named.PROGRAMME_FUNDERS) if r["programme"] == pid]
         implementers = [r for r in store.query(named.IMPLEMENTERS) if r["programme"] == pid]
-        targets = [{k: r[k] for k in ("iso3", "country", "region")} for r in store.query(named.PROGRAMME_TARGETS) if r["programme"] == pid]
-        about = [{"themes": p["themes"], "start_date": p["start_date"], "end_date": p["end_date"] or "not stated",
-                  "scope": p["scope"], "scope_regions": p["scope_regions"]}]
-        return page(p["name"], [
-            _section("about", "Programme", about, ""),
-            _section("funders", "Funded by", [{"funder": r["funder"], "name": r["funder_name"]} for r in funders], "No funder stated."),
-            _section("implementers", "Implemented by", [{"org": r["org"]} for r in implementers], "No implementer stated."),
-            _section("targets", "Countries it names", targets, "It names no country (see its scope)."),
-        ], sources=[{"what": "programme", "url": p["source"]}] if p["source"] else [])
+        targets = [
+            {k: r[k] for k in ("iso3", "country", "region")}
+            for r in store.query(named.PROGRAMME_TARGETS)
+            if r["programme"] == pid
+        ]
+        about = [
+            {
+                "themes": p["themes"],
+                "start_date": p["start_date"],
+                "end_date": p["end_date"] or "not stated",
+                "scope": p["scope"],
+                "scope_regions": p["scope_regions"],
+            }
+        ]
+        return page(
+            p["name"],
+            [
+                _section("about", "Programme", about, ""),
+                _section(
+                    "funders",
+                    "Funded by",
+                    [{"funder": r["funder"], "name": r["funder_name"]} for r in funders],
+                    "No funder stated.",
+                ),
+                _section("implementers", "Implemented by", [{"org": r["org"]} for r in implementers], "No implementer stated."),
+                _section("targets", "Countries it names", targets, "It names no country (see its scope)."),
+            ],
+            sources=[{"what": "programme", "url": p["source"]}] if p["source"] else [],
+        )
 
     @app.get("/gaps")
     @app.get("/api/gaps")
@@ -239,7 +333,9 @@ def create_app(store: Store) -> Flask:
         income = a.get("income") or None
         window = analysis.Window(_int(a.get("from")), _int(a.get("to")))
         report = analysis.gaps(store, region=region, theme=theme, window=window)
-        rows = [{k: r[k] for k in (*GAP_COLUMNS, "explanation")} for r in report.rows if not income or r["income_group"] == income]
+        rows = [
+            {k: r[k] for k in (*GAP_COLUMNS, "explanation")} for r in report.rows if not income or r["income_group"] == income
+        ]
         sort, desc = a.get("sort") or "priority", a.get("desc", "1" if not a.get("sort") else "0") == "1"
         if rows and sort in rows[0]:
             known = [r for r in rows if r[sort] is not None]
@@ -247,17 +343,36 @@ def create_app(store: Store) -> Flask:
 
         def sort_link(col: str) -> str:
             flip = "0" if col == sort and desc else "1"
-            return "?" + urlencode({**{k: v for k, v in a.items() if k not in ("sort", "desc", "table", "format")},
-                                    "sort": col, "desc": flip})
+            return "?" + urlencode(
+                {**{k: v for k, v in a.items() if k not in ("sort", "desc", "table", "format")}, "sort": col, "desc": flip}
+            )
+
         incomes = sorted({r["income_group"] for r in gaps_report().rows if r["income_group"]})
-        form = {"action": "/gaps", "fields": [
-            {"name": "region", "label": "region", "value": region, "choices": sorted(M49_AREAS)},
-            {"name": "theme", "label": "theme", "value": theme, "choices": list(THEMES)},
-            {"name": "income", "label": "income group", "value": income, "choices": incomes},
-            {"name": "from", "label": "from", "value": a.get("from")}, {"name": "to", "label": "to", "value": a.get("to")}]}
-        return page("Coverage gaps", [_section("gaps", "Recipient states by priority", rows,
-                                               "No ranked recipient state for these filters.", notes=report.notes(), sort=sort_link)],
-                    form=form, intro=["Click a column to sort by it. Need: " + analysis.need.describe(report.weights) + "."])
+        form = {
+            "action": "/gaps",
+            "fields": [
+                {"name": "region", "label": "region", "value": region, "choices": sorted(M49_AREAS)},
+                {"name": "theme", "label": "theme", "value": theme, "choices": list(THEMES)},
+                {"name": "income", "label": "income group", "value": income, "choices": incomes},
+                {"name": "from", "label": "from", "value": a.get("from")},
+                {"name": "to", "label": "to", "value": a.get("to")},
+            ],
+        }
+        return page(
+            "Coverage gaps",
+            [
+                _section(
+                    "gaps",
+                    "Recipient states by priority",
+                    rows,
+                    "No ranked recipient state for these filters.",
+                    notes=report.notes(),
+                    sort=sort_link,
+                )
+            ],
+            form=form,
+            intro=["Click a column to sort by it. Need: " + analysis.need.describe(report.weights) + "."],
+        )
 
     @app.get("/network")
     @locked
@@ -275,21 +390,27 @@ def create_app(store: Store) -> Flask:
 
     @functools.lru_cache(maxsize=1)
     def _graph() -> Any:
-        g = store.to_networkx(labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"])
+        g = store.to_networkx(
+            labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"]
+        )
         g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])
         return g
 
     @app.get("/api")
     def api() -> Response:
-        return _json({"pages": {
-            "/api/home": "the top 20 gaps and the weights",
-            "/api/search?q=TEXT": "countries, organisations and programmes whose name or id holds TEXT",
-            "/api/country/ISO3": "a country's profile, supporters, gaps by theme, matches and timeline",
-            "/api/organisation/ID": "an organisation's profile, programmes, collaborators and reach",
-            "/api/programme/ID": "a programme, its funders, implementers and countries",
-            "/api/gaps?region=&theme=&income=&from=&to=&sort=&desc=": "the gaps table, filtered and sorted",
-            "any page?table=NAME&format=csv|json": "one table of any page",
-        }})
+        return _json(
+            {
+                "pages": {
+                    "/api/home": "the top 20 gaps and the weights",
+                    "/api/search?q=TEXT": "countries, organisations and programmes whose name or id holds TEXT",
+                    "/api/country/ISO3": "a country's profile, supporters, gaps by theme, matches and timeline",
+                    "/api/organisation/ID": "an organisation's profile, programmes, collaborators and reach",
+                    "/api/programme/ID": "a programme, its funders, implementers and countries",
+                    "/api/gaps?region=&theme=&income=&from=&to=&sort=&desc=": "the gaps table, filtered and sorted",
+                    "any page?table=NAME&format=csv|json": "one table of any page",
+                }
+            }
+        )
 
     return app
 

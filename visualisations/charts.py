@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from visualisations.export import atomic_write
 from visualisations.errors import VizError
+from visualisations.export import atomic_write
 
 FORMATS = (".png", ".svg")
 KINDS = ("bar", "line")
@@ -20,8 +20,16 @@ BAR = "#0072B2"  # Okabe-Ito blue
 TOP = 15
 
 
-def figure(rows: Sequence[Mapping[str, Any]], by: str, measure: str, *, kind: str | None = None, top: int = TOP,
-           title: str | None = None, source: str = "") -> Any:
+def figure(
+    rows: Sequence[Mapping[str, Any]],
+    by: str,
+    measure: str,
+    *,
+    kind: str | None = None,
+    top: int = TOP,
+    title: str | None = None,
+    source: str = "",
+) -> Any:
     """A matplotlib Figure of ``rows`` (breakdown rows): ``measure`` against ``by``.
 
     ``kind`` defaults to a line for years and horizontal bars otherwise;
@@ -67,7 +75,9 @@ def figure(rows: Sequence[Mapping[str, Any]], by: str, measure: str, *, kind: st
     if left_out:
         notes.append(f"top {len(shown)} of {len(known)} shown")
     if notes:
-        fig.supxlabel("; ".join(notes), fontsize=7, color="#444", x=0.01, ha="left")  # laid out with the axes, so never overlapping
+        fig.supxlabel(
+            "; ".join(notes), fontsize=7, color="#444", x=0.01, ha="left"
+        )  # laid out with the axes, so never overlapping
     return fig
 
 

@@ -100,7 +100,9 @@ def flat(g: nx.MultiDiGraph, *, timeline: bool = False, clean: Callable[[Any], A
     ``clean`` is applied to every node id and value (:func:`xml_safe` for the XML formats, :func:`csv_safe` for CSV).
     """
     out = nx.MultiDiGraph(name="CCB Graph")
-    programme_period = {n: (d.get("start_date"), d.get("end_date")) for n, d in g.nodes(data=True) if d.get("label") == "Programme"}
+    programme_period = {
+        n: (d.get("start_date"), d.get("end_date")) for n, d in g.nodes(data=True) if d.get("label") == "Programme"
+    }
     for n, d in sorted(g.nodes(data=True)):
         attrs = _scalars(d, clean)
         attrs["label"] = clean(d.get("name") or n)  # what Gephi and yEd display
@@ -170,7 +172,9 @@ def _csv_rows(path: Path, rows: list[dict[str, Any]]) -> None:
 
 # format -> (file suffix beside the -o path, writer); CSV is two files: the nodes at PATH, the edges beside it
 WRITERS: dict[str, list[tuple[str, Callable[[nx.MultiDiGraph, Path], None]]]] = {
-    "gexf": [("", _gexf)], "graphml": [("", _graphml)], "json": [("", _json)],
+    "gexf": [("", _gexf)],
+    "graphml": [("", _graphml)],
+    "json": [("", _json)],
     "csv": [("", _csv_nodes), (".edges.csv", _csv_edges)],
 }
 
@@ -209,7 +213,9 @@ def atomic_write_all(jobs: list[tuple[Path, Callable[[Path], None]]]) -> None:
             try:
                 write_to(Path(tmp))
             except OSError as e:
-                raise ExportError(f"cannot write {path}: {e.strerror or e}", "free some space, or choose another -o path") from None
+                raise ExportError(
+                    f"cannot write {path}: {e.strerror or e}", "free some space, or choose another -o path"
+                ) from None
             umask = os.umask(0)
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; an export is an ordinary file
@@ -249,9 +255,13 @@ def write(g: nx.MultiDiGraph, fmt: str, path: str | Path, *, raw: bool = False) 
         return _to_stdout(g, fmt)
     if not path.parent.is_dir():
         raise ExportError(f"no directory {path.parent}", "create it first, or choose another -o path")
-    jobs = [(path.with_name(path.stem + suffix) if suffix else path,
-             (lambda tmp, w=writer: w(g, tmp, raw)) if fmt == "csv" else (lambda tmp, w=writer: w(g, tmp)))
-            for suffix, writer in WRITERS[fmt]]
+    jobs = [
+        (
+            path.with_name(path.stem + suffix) if suffix else path,
+            (lambda tmp, w=writer: w(g, tmp, raw)) if fmt == "csv" else (lambda tmp, w=writer: w(g, tmp)),
+        )
+        for suffix, writer in WRITERS[fmt]
+    ]
     atomic_write_all(jobs)
     return [target for target, _ in jobs]
 

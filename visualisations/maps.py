@@ -27,8 +27,8 @@ from typing import Any
 import pycountry
 from lxml import etree
 
-from visualisations.export import atomic_write
 from visualisations.errors import VizError
+from visualisations.export import atomic_write
 
 SVG_NS = "http://www.w3.org/2000/svg"
 PALETTE = ("#fde725", "#5ec962", "#21918c", "#3b528b", "#440154")  # viridis, 5 classes, low -> high
@@ -80,9 +80,14 @@ def from_gaps(rows: Sequence[Mapping[str, Any]], measure: str = "priority", *, s
         # an unknown need (and so priority) is None: shown as no data, never as a value
         values={r["iso3"]: r[measure] for r in rows},
         title=f"Cyber capacity building: {measure} by country",
-        label=label, bounded=bounded, source=source,
-        details={r["iso3"]: f"need {'unknown' if r['need'] is None else r['need']}, "
-                            f"{r['programmes']} programme(s), {r['funders']} funder(s)" for r in rows},
+        label=label,
+        bounded=bounded,
+        source=source,
+        details={
+            r["iso3"]: f"need {'unknown' if r['need'] is None else r['need']}, "
+            f"{r['programmes']} programme(s), {r['funders']} funder(s)"
+            for r in rows
+        },
         names={r["iso3"]: r["country"] for r in rows},
     )
 
@@ -120,7 +125,7 @@ def colour_of(value: float | None, bins: list[tuple[float, float, str]], data: M
     if value is None or not bins:
         return NO_DATA
     colours = _colours(len(bins))
-    for (lo, hi, _), c in zip(bins, colours):
+    for (_lo, hi, _), c in zip(bins, colours):
         if value <= hi:
             return c
     return colours[-1]
@@ -207,22 +212,28 @@ def svg(data: MapData) -> str:
     (x0, y0, w, h), shapes = world()
     bins = classes(data)
     esc = html.escape
-    parts = [f'<svg xmlns="{SVG_NS}" viewBox="{x0:g} {y0 - 90:g} {w:g} {h + 230:g}" font-family="sans-serif" role="img">',
-             f"<title>{esc(data.title)}</title>",
-             '<defs><pattern id="no-data" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
-             f'<rect width="8" height="8" fill="{NO_DATA}"/><line x1="0" y1="0" x2="0" y2="8" stroke="#ffffff" stroke-width="3"/>'
-             "</pattern></defs>",
-             f'<text x="{x0 + 20:g}" y="{y0 - 35:g}" font-size="44" font-weight="bold">{esc(data.title)}</text>',
-             '<g id="countries" stroke="#ffffff" stroke-width="0.6" stroke-linejoin="round">']
+    parts = [
+        f'<svg xmlns="{SVG_NS}" viewBox="{x0:g} {y0 - 90:g} {w:g} {h + 230:g}" font-family="sans-serif" role="img">',
+        f"<title>{esc(data.title)}</title>",
+        '<defs><pattern id="no-data" width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">'
+        f'<rect width="8" height="8" fill="{NO_DATA}"/><line x1="0" y1="0" x2="0" y2="8" stroke="#ffffff" stroke-width="3"/>'
+        "</pattern></defs>",
+        f'<text x="{x0 + 20:g}" y="{y0 - 35:g}" font-size="44" font-weight="bold">{esc(data.title)}</text>',
+        '<g id="countries" stroke="#ffffff" stroke-width="0.6" stroke-linejoin="round">',
+    ]
     for iso3, shape in sorted(shapes.items()):
         value = data.values.get(iso3)
         attrs = f' data-value="{value:g}"' if value is not None else ""
         fill = colour_of(value, bins, data)
-        parts.append(f'<g class="country" id="{iso3}" fill="{"url(#no-data)" if fill == NO_DATA else fill}"{attrs}>'
-                     f"<title>{esc(_tooltip(iso3, value, data))}</title>")
+        parts.append(
+            f'<g class="country" id="{iso3}" fill="{"url(#no-data)" if fill == NO_DATA else fill}"{attrs}>'
+            f"<title>{esc(_tooltip(iso3, value, data))}</title>"
+        )
         parts += [f'<path d="{d}"' + (f' transform="{t}"' if t else "") + "/>" for d, t in shape.paths]
-        parts += [f'<circle cx="{cx:g}" cy="{cy:g}" r="{r:g}"' + (f' transform="{t}"' if t else "") + "/>"
-                  for cx, cy, r, t in shape.circles]
+        parts += [
+            f'<circle cx="{cx:g}" cy="{cy:g}" r="{r:g}"' + (f' transform="{t}"' if t else "") + "/>"
+            for cx, cy, r, t in shape.circles
+        ]
         parts.append("</g>")
     parts.append("</g>")
     parts.append(_svg_legend(data, bins, x0 + 20, y0 + h + 20))
@@ -236,8 +247,10 @@ def _svg_legend(data: MapData, bins: list[tuple[float, float, str]], x: float, y
     out = [f'<g id="legend" font-size="28"><text x="{x:g}" y="{y + 28:g}">{esc(data.label)}</text>']
     for i, (colour, label) in enumerate(items):
         cx = x + i * 190
-        out.append(f'<rect x="{cx:g}" y="{y + 48:g}" width="40" height="40" fill="{colour}" stroke="#888"/>'
-                   f'<text x="{cx + 50:g}" y="{y + 78:g}">{esc(label)}</text>')
+        out.append(
+            f'<rect x="{cx:g}" y="{y + 48:g}" width="40" height="40" fill="{colour}" stroke="#888"/>'
+            f'<text x="{cx + 50:g}" y="{y + 78:g}">{esc(label)}</text>'
+        )
     out.append(f'<text x="{x:g}" y="{y + 140:g}" font-size="22" fill="#444">{esc(data.source)}</text>')
     out.append(f'<text x="{x:g}" y="{y + 172:g}" font-size="22" fill="#444">{esc(BOUNDARIES)}</text></g>')
     return "".join(out)
@@ -292,7 +305,7 @@ def _affine(transform: str) -> Any:
 def png(data: MapData, path: Path) -> None:
     """Draw the map with matplotlib (Agg) to ``path`` as PNG."""
     from matplotlib.figure import Figure
-    from matplotlib.patches import Circle, PathPatch, Patch
+    from matplotlib.patches import Circle, Patch, PathPatch
     from svgpath2mpl import parse_path
 
     (x0, y0, w, h), shapes = world()
@@ -301,8 +314,12 @@ def png(data: MapData, path: Path) -> None:
     ax = fig.add_axes((0.01, 0.16, 0.98, 0.76))
     for iso3, shape in sorted(shapes.items()):
         value = data.values.get(iso3)
-        style = {"facecolor": colour_of(value, bins, data), "edgecolor": "white", "linewidth": 0.3,
-                 "hatch": "////" if value is None else None}
+        style = {
+            "facecolor": colour_of(value, bins, data),
+            "edgecolor": "white",
+            "linewidth": 0.3,
+            "hatch": "////" if value is None else None,
+        }
         for d, t in shape.paths:
             ax.add_patch(PathPatch(parse_path(d).transformed(_affine(t)), **style))
         for cx, cy, r, t in shape.circles:
@@ -337,7 +354,7 @@ def write_map(data: MapData, path: str | Path) -> Path:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        raise VizError(f"cannot tell the format of {path.name}", f"name the file .html, .svg or .png")
+        raise VizError(f"cannot tell the format of {path.name}", "name the file .html, .svg or .png")
     if not any(v is not None for v in data.values.values()):
         raise VizError("nothing to draw: no country has a value", "load data, or widen the filters")
     if not path.parent.is_dir():

@@ -25,11 +25,11 @@ import networkx as nx
 import pyvis
 from pyvis.network import Network
 
-from visualisations.errors import VizError
 from queries import terms
 from queries.analysis import Window
 from queries.network import collaboration_weights
 from queries.terms import Terms, UnknownName
+from visualisations.errors import VizError
 from visualisations.export import atomic_write
 
 MAX_NODES = 1_500  # above this, programmes are folded into funder -> country edges and the top edges kept
@@ -42,8 +42,16 @@ KINDS = {  # kind: (colour, shape, legend text)
     "programme": ("#CC79A7", "square", "Programme"),
     "indicator": ("#999999", "dot", "Index"),
 }
-EDGE_COLOURS = {"FUNDS": "#E69F00", "IMPLEMENTS": "#009E73", "TARGETS": "#56B4E9", "PARTNERS_WITH": "#D55E00",
-                "MEMBER_OF": "#BBBBBB", "MEASURED": "#999999", "SUPPORTS": "#E69F00", "COLLABORATES": "#0072B2"}
+EDGE_COLOURS = {
+    "FUNDS": "#E69F00",
+    "IMPLEMENTS": "#009E73",
+    "TARGETS": "#56B4E9",
+    "PARTNERS_WITH": "#D55E00",
+    "MEMBER_OF": "#BBBBBB",
+    "MEASURED": "#999999",
+    "SUPPORTS": "#E69F00",
+    "COLLABORATES": "#0072B2",
+}
 
 
 def kind_of(g: nx.MultiDiGraph, node: str) -> str:
@@ -57,6 +65,7 @@ def kind_of(g: nx.MultiDiGraph, node: str) -> str:
 def find_node(g: nx.MultiDiGraph, name: str) -> str:
     """The node ``name`` names, by the rules of :mod:`queries.terms` (a country by code or name, an organisation by
     id, name or alias), else a programme by id or name; or one clear error with the closest names."""
+
     def rows(label: str) -> list[dict[str, Any]]:
         return [d for _, d in sorted(g.nodes(data=True)) if d.get("label") == label]
 
@@ -105,8 +114,11 @@ def funder_country_view(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 def collaboration_view(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """Organisations only, linked as `ccb brokers` links them (:func:`queries.network.collaboration_weights`)."""
-    members = {p: sorted({u for u, _, e in g.in_edges(p, data=True) if e.get("type") in ("FUNDS", "IMPLEMENTS")})
-               for p, d in g.nodes(data=True) if d.get("label") == "Programme"}
+    members = {
+        p: sorted({u for u, _, e in g.in_edges(p, data=True) if e.get("type") in ("FUNDS", "IMPLEMENTS")})
+        for p, d in g.nodes(data=True)
+        if d.get("label") == "Programme"
+    }
     partners = [(u, v) for u, v, e in g.edges(data=True) if e.get("type") == "PARTNERS_WITH"]
     out = nx.MultiDiGraph()
     for (a, b), w in collaboration_weights(members, partners).items():
@@ -116,13 +128,22 @@ def collaboration_view(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return out
 
 
-def filtered(g: nx.MultiDiGraph, *, theme: str | None = None, region: str | None = None, window: Window = Window()) -> nx.MultiDiGraph:
+def filtered(
+    g: nx.MultiDiGraph, *, theme: str | None = None, region: str | None = None, window: Window = Window()
+) -> nx.MultiDiGraph:
     """Programmes on ``theme`` active in ``window``, countries in ``region`` (region or sub-region); isolated nodes dropped."""
     theme, region = terms.theme(theme), terms.region(region)
-    drop = [n for n, d in g.nodes(data=True) if (
-        d.get("label") == "Programme" and ((theme and theme not in (d.get("themes") or []))
-                                           or not window.overlaps(d.get("start_date"), d.get("end_date")))
-        or d.get("label") == "Country" and region and region not in (d.get("region"), d.get("subregion")))]
+    drop = [
+        n
+        for n, d in g.nodes(data=True)
+        if (
+            d.get("label") == "Programme"
+            and ((theme and theme not in (d.get("themes") or [])) or not window.overlaps(d.get("start_date"), d.get("end_date")))
+            or d.get("label") == "Country"
+            and region
+            and region not in (d.get("region"), d.get("subregion"))
+        )
+    ]
     out = g.copy()
     out.remove_nodes_from(drop)
     out.remove_nodes_from([n for n in list(out.nodes) if out.degree(n) == 0])
@@ -141,9 +162,11 @@ def fold_programmes(g: nx.MultiDiGraph, max_nodes: int = MAX_NODES) -> tuple[nx.
         for n in (f, c):
             out.add_node(n, **g.nodes[n])
         out.add_edge(f, c, key="SUPPORTS", type="SUPPORTS", programmes=w)
-    note = (f"{g.number_of_nodes():,} nodes is more than a browser lays out smoothly: programmes are folded into "
-            f"funder-to-country links weighted by programme count, and the {out.number_of_edges():,} heaviest links "
-            f"({out.number_of_nodes():,} nodes) are shown.")
+    note = (
+        f"{g.number_of_nodes():,} nodes is more than a browser lays out smoothly: programmes are folded into "
+        f"funder-to-country links weighted by programme count, and the {out.number_of_edges():,} heaviest links "
+        f"({out.number_of_nodes():,} nodes) are shown."
+    )
     return out, note
 
 
@@ -186,8 +209,14 @@ def build(g: nx.MultiDiGraph, *, kinds: dict[str, str] | None = None, focus: str
     for u, v, k, d in sorted(g.edges(keys=True, data=True), key=lambda e: (e[0], e[1], str(e[2]))):
         t = d.get("type", k)
         width = 1 + min(8, d.get("programmes", 1) - 1)
-        net.add_edge(u, v, title=_title({"name": t, **{a: x for a, x in d.items() if a != "type"}}),
-                     color=EDGE_COLOURS.get(t, "#888888"), width=width, arrows="to")
+        net.add_edge(
+            u,
+            v,
+            title=_title({"name": t, **{a: x for a, x in d.items() if a != "type"}}),
+            color=EDGE_COLOURS.get(t, "#888888"),
+            width=width,
+            arrows="to",
+        )
     return net
 
 
@@ -260,18 +289,31 @@ def page(g: nx.MultiDiGraph, *, note: str | None = None, kinds: dict[str, str] |
     data = json.dumps({"nodes": nodes, "edges": edges, "options": options, "note": note, "focus": focus}, ensure_ascii=False)
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")  # no value can end the script
     drawn = {n["kind"] for n in nodes}
-    legend = "".join(f'<span data-kind="{k}" data-shape="{shape}"><b class="shape" style="color:{c}">{SYMBOLS[shape]}</b> {text}</span>'
-                     for k, (c, shape, text) in KINDS.items() if k in drawn)
-    return PAGE.format(vis_css=(VIS / "vis-network.css").read_text(), vis_js=(VIS / "vis-network.min.js").read_text(),
-                       legend=legend, data=data)
+    legend = "".join(
+        f'<span data-kind="{k}" data-shape="{shape}"><b class="shape" style="color:{c}">{SYMBOLS[shape]}</b> {text}</span>'
+        for k, (c, shape, text) in KINDS.items()
+        if k in drawn
+    )
+    return PAGE.format(
+        vis_css=(VIS / "vis-network.css").read_text(), vis_js=(VIS / "vis-network.min.js").read_text(), legend=legend, data=data
+    )
 
 
 VIEWS = {"whole": lambda g: g, "collaboration": collaboration_view, "funder-country": funder_country_view}
 
 
-def write_network(g: nx.MultiDiGraph, path: str | Path, *, around: str | None = None, depth: int = 1, view: str = "whole",
-                  theme: str | None = None, region: str | None = None, window: Window = Window(),
-                  max_nodes: int = MAX_NODES) -> str | None:
+def write_network(
+    g: nx.MultiDiGraph,
+    path: str | Path,
+    *,
+    around: str | None = None,
+    depth: int = 1,
+    view: str = "whole",
+    theme: str | None = None,
+    region: str | None = None,
+    window: Window = Window(),
+    max_nodes: int = MAX_NODES,
+) -> str | None:
     """Write the page of ``g`` (filtered, seen as ``view``, around ``around``) to ``path``; return the folding note, if any."""
     if view not in VIEWS:
         raise VizError(f"unknown view {view!r}", f"views: {', '.join(VIEWS)}")

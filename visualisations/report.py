@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import io
 import re
-from urllib.parse import quote
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 import matplotlib
@@ -22,16 +22,40 @@ from markupsafe import Markup, escape
 
 from queries.report import Brief
 from visualisations import charts, maps
-from visualisations.export import atomic_write_all
 from visualisations.errors import VizError
+from visualisations.export import atomic_write_all
 from visualisations.terminal import cell
 
 FORMATS = ("html", "md")
 TEMPLATES = Path(__file__).parent / "templates"
-SUPPORT_COLUMNS = ("funder", "funder_name", "country", "country_name", "countries", "programmes", "programme_ids", "themes",
-                   "implementers", "amount", "budget")
-IDEA_COLUMNS = ("theme", "org", "name", "score", "a_name", "b_name", "peer", "peer_name", "similarity", "shared_countries",
-                "shared_themes", "peer_only_countries", "explanation")
+SUPPORT_COLUMNS = (
+    "funder",
+    "funder_name",
+    "country",
+    "country_name",
+    "countries",
+    "programmes",
+    "programme_ids",
+    "themes",
+    "implementers",
+    "amount",
+    "budget",
+)
+IDEA_COLUMNS = (
+    "theme",
+    "org",
+    "name",
+    "score",
+    "a_name",
+    "b_name",
+    "peer",
+    "peer_name",
+    "similarity",
+    "shared_countries",
+    "shared_themes",
+    "peer_only_countries",
+    "explanation",
+)
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")  # what starts markup in a line or ends a table cell
 
 
@@ -47,7 +71,7 @@ def _links(value: Any) -> Markup:
     """Text with every http(s) address in it made a link; the rest escaped."""
     text, out, at = str(value), [], 0
     for m in _URL.finditer(text):
-        out += [escape(text[at:m.start()]), Markup('<a href="{0}">{0}</a>').format(m.group())]
+        out += [escape(text[at : m.start()]), Markup('<a href="{0}">{0}</a>').format(m.group())]
         at = m.end()
     out.append(escape(text[at:]))
     return Markup("").join(out)
@@ -55,8 +79,9 @@ def _links(value: Any) -> Markup:
 
 LINKED = {  # column -> the page its values name
     **dict.fromkeys(("iso3", "country", "countries", "shared_countries", "peer_only_countries", "top_countries"), "country"),
-    **dict.fromkeys(("org", "funder", "a", "b", "peer", "top_funder", "agencies", "implementers", "members", "funders", "id"),
-                    "organisation"),
+    **dict.fromkeys(
+        ("org", "funder", "a", "b", "peer", "top_funder", "agencies", "implementers", "members", "funders", "id"), "organisation"
+    ),
     **dict.fromkeys(("programme", "programme_ids"), "programme"),
 }
 _ISO3 = re.compile(r"^[A-Z]{3}$")
@@ -79,8 +104,12 @@ def rows_columns(rows: list[dict[str, Any]]) -> list[str]:
 
 def environment(fmt: str) -> jinja2.Environment:
     """The one Jinja environment of reports and app pages: HTML autoescaped, the shared filters and helpers."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=fmt == "html", undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=fmt == "html",
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
     env.filters["cell"] = cell
     env.filters["md"] = _md
     env.filters["links"] = _links
@@ -116,8 +145,8 @@ def figures(b: Brief) -> tuple[str, str, str | None]:
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "ccb-graph"}):
             fig.savefig(buf, format="svg", metadata={"Date": None})
         heat = buf.getvalue()
-        heat = heat[heat.index("<svg"):]  # inline: no XML prologue or doctype inside HTML
-    return title, map_svg[map_svg.index("<svg"):], heat
+        heat = heat[heat.index("<svg") :]  # inline: no XML prologue or doctype inside HTML
+    return title, map_svg[map_svg.index("<svg") :], heat
 
 
 def render(b: Brief, fmt: str, *, stem: str = "report") -> tuple[str, dict[str, str]]:
@@ -127,10 +156,12 @@ def render(b: Brief, fmt: str, *, stem: str = "report") -> tuple[str, dict[str, 
     map_title, map_svg, heat = figures(b)
     side: dict[str, str] = {}
     context: dict[str, Any] = {
-        "b": b, "map_title": map_title, "support_columns": _columns(b.supports, SUPPORT_COLUMNS),
+        "b": b,
+        "map_title": map_title,
+        "support_columns": _columns(b.supports, SUPPORT_COLUMNS),
         "idea_columns": _columns(b.ideas, IDEA_COLUMNS),
         "empty_gaps": "No ranked recipient state in this scope (high-income countries, territories and states of unknown "
-                      "need are not ranked).",
+        "need are not ranked).",
     }
     if fmt == "html":
         context |= {"map_svg": map_svg, "timeline_svg": heat}

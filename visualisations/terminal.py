@@ -37,8 +37,12 @@ def printable(text: str) -> str:
 
 def _is_money(v: Any) -> bool:
     """Sums per currency, as the analyses give them: ``{"EUR": 4200000.0, "GBP": 10000000.0}``."""
-    return (isinstance(v, dict) and bool(v) and all(isinstance(c, str) and len(c) == 3 and c.isupper() for c in v)
-            and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v.values()))
+    return (
+        isinstance(v, dict)
+        and bool(v)
+        and all(isinstance(c, str) and len(c) == 3 and c.isupper() for c in v)
+        and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in v.values())
+    )
 
 
 def cell(v: Any) -> str:
@@ -126,8 +130,12 @@ def layout(rows: Sequence[Row], columns: list[str], cells: list[dict[str, str]],
     first = [c for c in columns[:2] if c not in long]
     key = numeric | {c for c in columns if _money(rows, c)}
     answers = [c for c in columns if c in key and c in ANSWERS and c not in first]  # the scores the table exists for
-    order = (first + answers + [c for c in columns if c in key and c not in first and c not in answers]
-             + [c for c in columns if c not in first and c not in key])
+    order = (
+        first
+        + answers
+        + [c for c in columns if c in key and c not in first and c not in answers]
+        + [c for c in columns if c not in first and c not in key]
+    )
     # long text is in the table only if it fits whole; short text may wrap at CAP
     want = {c: natural[c] if c in numeric or c in long else min(natural[c], CAP) for c in columns}
     shown: list[str] = []
@@ -182,6 +190,7 @@ def table(rows: Sequence[Row], *, width: int | None = 80, title: str | None = No
         lines += line({c: textwrap.wrap(r[c], lay.widths[c], break_on_hyphens=False) or [""] for c in lay.shown})
         for c in lay.under:
             if r[c]:
-                lines += textwrap.wrap(f"{c}: {r[c]}", width or 120, initial_indent=INDENT,
-                                       subsequent_indent=INDENT + "  ", break_on_hyphens=False)
+                lines += textwrap.wrap(
+                    f"{c}: {r[c]}", width or 120, initial_indent=INDENT, subsequent_indent=INDENT + "  ", break_on_hyphens=False
+                )
     return "\n".join(lines), lay.hidden

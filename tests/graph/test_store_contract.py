@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from graph import schema
+from graph.embedded import EmbeddedStore
 from graph.errors import LoadError, Problem, QueryError, ReadOnlyViolation, StoreError
 from graph.model import Country, Programme, Targets
 from graph.store import Batch, Store
-from graph.embedded import EmbeddedStore
 from tests.conftest import Bolt
 from tests.fixtures import SMALL_COUNTS, SRC, small_batch
 
@@ -43,22 +43,36 @@ def test_writing_twice_changes_no_count(store: Store) -> None:
 
 def test_upsert_updates_properties_in_place(store: Store) -> None:
     store.write(small_batch())
-    summary = store.write(Batch().extend([
-        Programme(id="p2", name="Programme Two, renamed", themes=["D"], budget=5.0, currency="GBP", source="second"),
-        Programme(id="p1", **small_batch().nodes["Programme"]["p1"].model_dump(exclude={"id"})),  # same as stored
-        Targets(src="p1", dst="GHA", share=55.5, source="second"),
-    ]))
-    assert (summary.created, summary.updated, summary.unchanged) == ({"Programme": 0, "TARGETS": 0}, {"Programme": 1, "TARGETS": 1}, {"Programme": 1, "TARGETS": 0})
-    rows = store.query("MATCH (p:Programme {id: $id}) RETURN p.name AS name, p.themes AS themes, p.budget AS budget", {"id": "p2"})
+    summary = store.write(
+        Batch().extend(
+            [
+                Programme(id="p2", name="Programme Two, renamed", themes=["D"], budget=5.0, currency="GBP", source="second"),
+                Programme(id="p1", **small_batch().nodes["Programme"]["p1"].model_dump(exclude={"id"})),  # same as stored
+                Targets(src="p1", dst="GHA", share=55.5, source="second"),
+            ]
+        )
+    )
+    assert (summary.created, summary.updated, summary.unchanged) == (
+        {"Programme": 0, "TARGETS": 0},
+        {"Programme": 1, "TARGETS": 1},
+        {"Programme": 1, "TARGETS": 0},
+    )
+    rows = store.query(
+        "MATCH (p:Programme {id: $id}) RETURN p.name AS name, p.themes AS themes, p.budget AS budget", {"id": "p2"}
+    )
     assert rows == [{"name": "Programme Two, renamed", "themes": ["D"], "budget": 5.0}]
-    share = store.query("MATCH (:Programme {id: 'p1'})-[t:TARGETS]->(:Country {iso3: 'GHA'}) RETURN t.share AS s, t.source AS src")
+    share = store.query(
+        "MATCH (:Programme {id: 'p1'})-[t:TARGETS]->(:Country {iso3: 'GHA'}) RETURN t.share AS s, t.source AS src"
+    )
     assert share == [{"s": 55.5, "src": "second"}]
     assert store.counts() == SMALL_COUNTS
 
 
 def test_unset_values_stay_null_across_engines(store: Store) -> None:
     # an all-null DOUBLE column must bind (LadybugDB types UNWIND columns from values)
-    store.write(Batch().extend([Programme(id="n1", name="No budget", source=SRC), Programme(id="n2", name="Nor this", source=SRC)]))
+    store.write(
+        Batch().extend([Programme(id="n1", name="No budget", source=SRC), Programme(id="n2", name="Nor this", source=SRC)])
+    )
     rows = store.query("MATCH (p:Programme) RETURN p.id AS id, p.budget AS b, p.start_date AS s ORDER BY id")
     assert rows == [{"id": "n1", "b": None, "s": None}, {"id": "n2", "b": None, "s": None}]
 
@@ -111,12 +125,14 @@ def test_failed_write_rolls_back_everything(store: Store) -> None:
     store.write(small_batch())
     # The loader checks references; the store must still refuse a dangling
     # end rather than drop it, and keep nothing of the batch.
-    bad = Batch().extend([
-        Country(iso3="NGA", name="Nigeria", source=SRC),
-        Programme(id="p9", name="Nine", source=SRC),
-        Targets(src="p9", dst="NGA", source=SRC),
-        Targets(src="p9", dst="BEN", source=SRC),  # Benin is not in the store
-    ])
+    bad = Batch().extend(
+        [
+            Country(iso3="NGA", name="Nigeria", source=SRC),
+            Programme(id="p9", name="Nine", source=SRC),
+            Targets(src="p9", dst="NGA", source=SRC),
+            Targets(src="p9", dst="BEN", source=SRC),  # Benin is not in the store
+        ]
+    )
     with pytest.raises(StoreError):
         store.write(bad)
     assert store.counts() == SMALL_COUNTS
@@ -130,12 +146,22 @@ def test_streamed_batches_are_one_transaction(store: Store) -> None:
         yield Batch().extend([Programme(id="p9", name="Nine, renamed", source=SRC)])  # sees its own earlier write
 
     summary = store.write_stream(batches(), merge_rows=1)  # each batch written on its own
-    assert (summary.created, summary.updated) == ({"Country": 1, "Programme": 1, "TARGETS": 1}, {"Country": 0, "Programme": 1, "TARGETS": 0})
-    assert store.query("MATCH (p:Programme)-[:TARGETS]->(c:Country) RETURN p.name AS p, c.iso3 AS c") == [{"p": "Nine, renamed", "c": "NGA"}]
+    assert (summary.created, summary.updated) == (
+        {"Country": 1, "Programme": 1, "TARGETS": 1},
+        {"Country": 0, "Programme": 1, "TARGETS": 0},
+    )
+    assert store.query("MATCH (p:Programme)-[:TARGETS]->(c:Country) RETURN p.name AS p, c.iso3 AS c") == [
+        {"p": "Nine, renamed", "c": "NGA"}
+    ]
     store.clear()
     summary = store.write_stream(batches())  # merged into one unit: p9's last record is what is written
-    assert (summary.created, summary.updated) == ({"Country": 1, "Programme": 1, "TARGETS": 1}, {"Country": 0, "Programme": 0, "TARGETS": 0})
-    assert store.query("MATCH (p:Programme)-[:TARGETS]->(c:Country) RETURN p.name AS p, c.iso3 AS c") == [{"p": "Nine, renamed", "c": "NGA"}]
+    assert (summary.created, summary.updated) == (
+        {"Country": 1, "Programme": 1, "TARGETS": 1},
+        {"Country": 0, "Programme": 0, "TARGETS": 0},
+    )
+    assert store.query("MATCH (p:Programme)-[:TARGETS]->(c:Country) RETURN p.name AS p, c.iso3 AS c") == [
+        {"p": "Nine, renamed", "c": "NGA"}
+    ]
 
 
 def test_a_stream_that_fails_late_leaves_nothing(store: Store) -> None:
@@ -143,8 +169,13 @@ def test_a_stream_that_fails_late_leaves_nothing(store: Store) -> None:
 
     def batches() -> Iterator[Batch]:
         yield Batch().extend([Country(iso3="NGA", name="Nigeria", source=SRC), Programme(id="p9", name="Nine", source=SRC)])
-        yield Batch().extend([Targets(src="p9", dst="NGA", source=SRC), Programme(id="p1", name="Renamed", source=SRC),
-                              Programme(id="p10", name="Ten", source=SRC)])
+        yield Batch().extend(
+            [
+                Targets(src="p9", dst="NGA", source=SRC),
+                Programme(id="p1", name="Renamed", source=SRC),
+                Programme(id="p10", name="Ten", source=SRC),
+            ]
+        )
         raise LoadError([Problem("f.xml", "line 9", "x", "found late")])  # as a validating loader does
 
     with pytest.raises(LoadError, match="found late"):
@@ -152,8 +183,13 @@ def test_a_stream_that_fails_late_leaves_nothing(store: Store) -> None:
     assert store.counts() == SMALL_COUNTS
     assert store.query("MATCH (p:Programme {id: 'p1'}) RETURN p.name AS n") == [{"n": "Programme One"}]
     # The keys rolled back are free again (LadybugDB 0.22 kept them after two COPYs into one table).
-    again = Batch().extend([Country(iso3="NGA", name="Nigeria", source=SRC), Programme(id="p9", name="Nine", source=SRC),
-                            Programme(id="p10", name="Ten", source=SRC)])
+    again = Batch().extend(
+        [
+            Country(iso3="NGA", name="Nigeria", source=SRC),
+            Programme(id="p9", name="Nine", source=SRC),
+            Programme(id="p10", name="Ten", source=SRC),
+        ]
+    )
     assert store.write(again).created == {"Country": 1, "Programme": 2}
     assert store.existing_keys("Programme", ["p9", "p10"]) == {"p9", "p10"}
 
@@ -180,13 +216,25 @@ def test_networkx_round_trip_keeps_properties(store: Store) -> None:
     g = store.to_networkx()
     assert g.number_of_nodes() == 8 and g.number_of_edges() == 7
     assert g.nodes["Programme:p1"] == {
-        "label": "Programme", "id": "p1", "name": "Programme One", "themes": ["A", "C"], "status": "active",
-        "start_date": "2016-03", "budget": 4.2e6, "currency": "EUR", "source": SRC,
+        "label": "Programme",
+        "id": "p1",
+        "name": "Programme One",
+        "themes": ["A", "C"],
+        "status": "active",
+        "start_date": "2016-03",
+        "budget": 4.2e6,
+        "currency": "EUR",
+        "source": SRC,
     }
     assert g.nodes["Organisation:eu"]["aliases"] == ["EU"]
     assert g.nodes["Country:XKX"]["name"] == "Kosovo"
     assert g.edges["Organisation:eu", "Programme:p1", "FUNDS"] == {
-        "type": "FUNDS", "amount": 1000.5, "currency": "EUR", "year": 2020, "source": SRC, "valid_from": "2016",
+        "type": "FUNDS",
+        "amount": 1000.5,
+        "currency": "EUR",
+        "year": 2020,
+        "source": SRC,
+        "valid_from": "2016",
     }
     assert g.edges["Programme:p1", "Country:KEN", "TARGETS"]["share"] == 40.0
 
@@ -216,7 +264,15 @@ def test_embedded_store_gains_new_properties(tmp_path: Path) -> None:
     conn.close()
     db.close()
     with EmbeddedStore(path) as s:
-        s.write(Batch().extend([Country(iso3="GHA", name="Ghana", wb_region="Sub-Saharan Africa", income_group="Lower middle income", source="s")]))
+        s.write(
+            Batch().extend(
+                [
+                    Country(
+                        iso3="GHA", name="Ghana", wb_region="Sub-Saharan Africa", income_group="Lower middle income", source="s"
+                    )
+                ]
+            )
+        )
         rows = s.query("MATCH (c:Country) RETURN c.iso3 AS iso3, c.wb_region AS wb ORDER BY iso3")
     assert rows == [{"iso3": "GHA", "wb": "Sub-Saharan Africa"}, {"iso3": "KEN", "wb": None}]
 

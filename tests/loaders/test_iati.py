@@ -27,16 +27,39 @@ def test_annotated_example(store: Store) -> None:
     # 2012-04-28, planned end 2015-12-31; sectors 111 and 112 (vocabulary 2); one
     # budget of 3000 EUR; its only transaction is type 1 (incoming funds), so no
     # commitment or disbursement amounts.
-    assert store.counts() == {"Country": 2, "Organisation": 3, "Programme": 1, "FUNDS": 1, "IMPLEMENTS": 0,
-                              "TARGETS": 2, "PARTNERS_WITH": 0, "MEMBER_OF": 0, "Indicator": 0, "MEASURED": 0, "PART_OF": 0}
+    assert store.counts() == {
+        "Country": 2,
+        "Organisation": 3,
+        "Programme": 1,
+        "FUNDS": 1,
+        "IMPLEMENTS": 0,
+        "TARGETS": 2,
+        "PARTNERS_WITH": 0,
+        "MEMBER_OF": 0,
+        "Indicator": 0,
+        "MEASURED": 0,
+        "PART_OF": 0,
+    }
     [p] = store.query(
         "MATCH (p:Programme) RETURN p.id AS id, p.name AS name, p.status AS status, p.start_date AS s, p.end_date AS e, "
         "p.budget AS budget, p.currency AS cur, p.sectors AS sectors, p.regions AS regions, p.reporting_org AS rep, "
         "p.extending_orgs AS ext, p.accountable_orgs AS acc, p.themes AS themes"
     )
-    assert p == {"id": "AA-AAA-123456789-ABC123", "name": "Activity title", "status": "active", "s": "2012-04-28",
-                 "e": "2015-12-31", "budget": 3000.0, "cur": "EUR", "sectors": ["111", "112"], "regions": ["489"],
-                 "rep": "AA-AAA-123456789", "ext": ["AA-AAA-123456789"], "acc": ["CC-CCC-123456789"], "themes": []}
+    assert p == {
+        "id": "AA-AAA-123456789-ABC123",
+        "name": "Activity title",
+        "status": "active",
+        "s": "2012-04-28",
+        "e": "2015-12-31",
+        "budget": 3000.0,
+        "cur": "EUR",
+        "sectors": ["111", "112"],
+        "regions": ["489"],
+        "rep": "AA-AAA-123456789",
+        "ext": ["AA-AAA-123456789"],
+        "acc": ["CC-CCC-123456789"],
+        "themes": [],
+    }
     funds = store.query("MATCH (o:Organisation)-[f:FUNDS]->(:Programme) RETURN o.id AS org, o.name AS name, f.amount AS a")
     assert funds == [{"org": "BB-BBB-123456789", "name": "Name of Agency B", "a": None}]
     targets = store.query("MATCH (:Programme)-[t:TARGETS]->(c:Country) RETURN c.iso3 AS iso3, t.share AS s ORDER BY iso3")
@@ -46,7 +69,11 @@ def test_annotated_example(store: Store) -> None:
 
 
 def activities(*bodies: str, version: str = "2.03") -> str:
-    return f'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="{version}">\n' + "\n".join(bodies) + "\n</iati-activities>\n"
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<iati-activities version="{version}">\n'
+        + "\n".join(bodies)
+        + "\n</iati-activities>\n"
+    )
 
 
 CYBER = """<iati-activity default-currency="EUR">
@@ -85,18 +112,35 @@ def write(tmp_path: Path, text: str | bytes, name: str = "a.xml") -> Path:
 def test_transactions_splits_identity_and_cyber_keywords(store: Store, tmp_path: Path) -> None:
     report = load_iati(store, write(tmp_path, activities(CYBER, NOT_CYBER)))
     assert (report.activities, report.skipped) == (2, 0)
-    [p] = store.query("MATCH (p:Programme {id: 'XX-TEST-1'}) RETURN p.name AS n, p.themes AS t, p.cyber_keywords AS k, p.status AS s, p.start_date AS a, p.end_date AS b")
+    [p] = store.query(
+        "MATCH (p:Programme {id: 'XX-TEST-1'}) RETURN p.name AS n, p.themes AS t, p.cyber_keywords AS k, p.status AS s, p.start_date AS a, p.end_date AS b"
+    )
     # English narrative preferred over the French one listed first; CERT -> B, Budapest Convention and electronic evidence -> C
-    assert p == {"n": "Support to the national CERT and Budapest Convention accession", "t": ["B", "C"],
-                 "k": ["Budapest Convention", "CERT", "electronic evidence"], "s": "completed", "a": "2019-01-01", "b": "2022-06-30"}
+    assert p == {
+        "n": "Support to the national CERT and Budapest Convention accession",
+        "t": ["B", "C"],
+        "k": ["Budapest Convention", "CERT", "electronic evidence"],
+        "s": "completed",
+        "a": "2019-01-01",
+        "b": "2022-06-30",
+    }
     # GB-GOV-1 resolves to the FCDO of the bundled data (alias table), named "Foreign, Commonwealth & Development Office"
-    funds = store.query("MATCH (o:Organisation)-[f:FUNDS]->(p:Programme {id: 'XX-TEST-1'}) RETURN o.id AS o, o.name AS n, f.amount AS a, f.disbursed AS d, f.currency AS c")
+    funds = store.query(
+        "MATCH (o:Organisation)-[f:FUNDS]->(p:Programme {id: 'XX-TEST-1'}) RETURN o.id AS o, o.name AS n, f.amount AS a, f.disbursed AS d, f.currency AS c"
+    )
     # commitment 1000 (provider implicit: the reporting org); disbursements 250.5 + 149.5 = 400
     assert funds == [{"o": "uk-fcdo", "n": "Foreign, Commonwealth & Development Office", "a": 1000.0, "d": 400.0, "c": "EUR"}]
-    targets = store.query("MATCH (:Programme {id: 'XX-TEST-1'})-[t:TARGETS]->(c:Country) RETURN c.iso3 AS iso3, t.share AS s, t.amount AS a, t.currency AS cur ORDER BY iso3")
+    targets = store.query(
+        "MATCH (:Programme {id: 'XX-TEST-1'})-[t:TARGETS]->(c:Country) RETURN c.iso3 AS iso3, t.share AS s, t.amount AS a, t.currency AS cur ORDER BY iso3"
+    )
     assert targets == [{"iso3": "GHA", "s": 40.0, "a": 400.0, "cur": "EUR"}, {"iso3": "KEN", "s": 60.0, "a": 600.0, "cur": "EUR"}]
-    impl = store.query("MATCH (o:Organisation)-[i:IMPLEMENTS]->(:Programme {id: 'XX-TEST-1'}) RETURN o.id AS o, i.role AS r, o.kind AS k ORDER BY r")
-    assert impl == [{"o": "university-of-somewhere", "r": "lead", "k": "academic"}, {"o": "XM-DAC-47066", "r": "partner", "k": "intergovernmental"}]
+    impl = store.query(
+        "MATCH (o:Organisation)-[i:IMPLEMENTS]->(:Programme {id: 'XX-TEST-1'}) RETURN o.id AS o, i.role AS r, o.kind AS k ORDER BY r"
+    )
+    assert impl == [
+        {"o": "university-of-somewhere", "r": "lead", "k": "academic"},
+        {"o": "XM-DAC-47066", "r": "partner", "k": "intergovernmental"},
+    ]
 
 
 def test_cyber_only_skips_and_counts(store: Store, tmp_path: Path) -> None:
@@ -118,17 +162,33 @@ def test_unknown_codes_warn_and_load(store: Store, tmp_path: Path) -> None:
 
 BAD = {
     "IATI 1.x": (activities(CYBER, version="1.05"), ["a.xml: line 2: version: IATI 1.05 is not supported"]),
-    "malformed XML": (activities(CYBER).replace("</title>", "</titel>", 1), ["a.xml: line 6: malformed XML: Opening and ending tag mismatch"]),
+    "malformed XML": (
+        activities(CYBER).replace("</title>", "</titel>", 1),
+        ["a.xml: line 6: malformed XML: Opening and ending tag mismatch"],
+    ),
     "truncated file": (activities(CYBER)[:900], ["malformed XML", "a.xml: line"]),
     "not IATI": ('<?xml version="1.0"?>\n<rss version="2.0"/>\n', ["expected an <iati-activities> document, found <rss>"]),
-    "percentages": (activities(CYBER.replace('percentage="40"', 'percentage="30"')),
-                    ["activity XX-TEST-1 (line 3): recipient-country/@percentage: country and region percentages sum to 90, expected 100"]),
-    "negative amount": (activities(CYBER.replace(">1000<", ">-1000<")), ["transaction[2]/value: expected a non-negative number, got '-1000'"]),
-    "non-numeric amount": (activities(CYBER.replace(">1000<", ">lots<")), ["transaction[2]/value: expected a number, got 'lots'"]),
+    "percentages": (
+        activities(CYBER.replace('percentage="40"', 'percentage="30"')),
+        ["activity XX-TEST-1 (line 3): recipient-country/@percentage: country and region percentages sum to 90, expected 100"],
+    ),
+    "negative amount": (
+        activities(CYBER.replace(">1000<", ">-1000<")),
+        ["transaction[2]/value: expected a non-negative number, got '-1000'"],
+    ),
+    "non-numeric amount": (
+        activities(CYBER.replace(">1000<", ">lots<")),
+        ["transaction[2]/value: expected a number, got 'lots'"],
+    ),
     "duplicate identifier": (activities(CYBER, CYBER), ["iati-identifier: duplicate of the activity on line 3"]),
-    "identifier with a space": (activities(CYBER.replace("XX-TEST-1", "XX TEST 1")),
-                                ["a.xml: activity XX TEST 1 (line 3): id: expected an identifier of letters, digits"]),
-    "no identifier": (activities(CYBER.replace("<iati-identifier>XX-TEST-1</iati-identifier>", "")), ["iati-identifier: required"]),
+    "identifier with a space": (
+        activities(CYBER.replace("XX-TEST-1", "XX TEST 1")),
+        ["a.xml: activity XX TEST 1 (line 3): id: expected an identifier of letters, digits"],
+    ),
+    "no identifier": (
+        activities(CYBER.replace("<iati-identifier>XX-TEST-1</iati-identifier>", "")),
+        ["iati-identifier: required"],
+    ),
     "wrong encoding": (activities(CYBER).replace("Support", "Coopération").encode("latin-1"), ["malformed XML", "a.xml: line"]),
     "empty file": ("  \n", ["a.xml: file: is empty"]),
 }
@@ -171,8 +231,10 @@ def test_cli_load_iati(tmp_path: Path) -> None:
 
 def numbered(n: int) -> list[str]:
     """``n`` distinct activities; every third has an unknown sector code (a warning naming its line)."""
-    return [CYBER.replace("XX-TEST-1", f"XX-GEN-{i}").replace('code="15210"', 'code="99999"' if i % 3 == 0 else 'code="15210"')
-            for i in range(n)]
+    return [
+        CYBER.replace("XX-TEST-1", f"XX-GEN-{i}").replace('code="15210"', 'code="99999"' if i % 3 == 0 else 'code="15210"')
+        for i in range(n)
+    ]
 
 
 def line_of(text: str, ident: str) -> int:
@@ -197,14 +259,18 @@ def test_workers_give_what_one_process_gives(tmp_path: Path, tiny_pieces: None) 
         for _ in iter_iati(f, jobs=jobs, progress=done.append):
             pass
         assert done == sorted(done) and done[-1] == f.stat().st_size and len(done) > 1, (jobs, done)
-    assert rows(two) == rows(one) and len(one) == 12 * 6 + 3 + 3 + 3  # a programme, FUNDS, 2 IMPLEMENTS, 2 TARGETS each; NOT_CYBER 3; 3 orgs; 3 countries
+    assert (
+        rows(two) == rows(one) and len(one) == 12 * 6 + 3 + 3 + 3
+    )  # a programme, FUNDS, 2 IMPLEMENTS, 2 TARGETS each; NOT_CYBER 3; 3 orgs; 3 countries
     assert r2.warnings == r1.warnings and len(r1.warnings) == 4
     assert f"activity XX-GEN-3 (line {line_of(text, 'XX-GEN-3')}): unknown DAC sector code '99999'" in r2.warnings[1]
     assert (r2.activities, r2.skipped, r2.records) == (r1.activities, r1.skipped, r1.records) == (13, 0, len(one))
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_problem_late_in_the_file_undoes_the_batches_before_it(store: Store, tmp_path: Path, jobs: int, tiny_pieces: None) -> None:
+def test_a_problem_late_in_the_file_undoes_the_batches_before_it(
+    store: Store, tmp_path: Path, jobs: int, tiny_pieces: None
+) -> None:
     late = CYBER.replace("XX-TEST-1", "XX-TEST-LATE").replace('percentage="40"', 'percentage="30"')
     text = activities(*numbered(4), late)
     f = write(tmp_path, text)
@@ -214,7 +280,9 @@ def test_a_problem_late_in_the_file_undoes_the_batches_before_it(store: Store, t
             handed_out += 1
     assert handed_out >= 2  # batches went out before the problem was found...
     store.write(small_batch())
-    with pytest.raises(LoadError, match=rf"activity XX-TEST-LATE \(line {line_of(text, 'XX-TEST-LATE')}\): recipient-country/@percentage"):
+    with pytest.raises(
+        LoadError, match=rf"activity XX-TEST-LATE \(line {line_of(text, 'XX-TEST-LATE')}\): recipient-country/@percentage"
+    ):
         load_iati(store, f, jobs=jobs)
     assert store.counts() == SMALL_COUNTS  # ...and the store took none of them
 
@@ -228,8 +296,9 @@ def test_a_piece_that_will_not_parse_alone_falls_back_to_one_process(store: Stor
     assert store.counts()["Programme"] == 4
 
 
-def test_a_file_without_plain_end_tags_is_parsed_in_order(store: Store, tmp_path: Path, tiny_pieces: None,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_file_without_plain_end_tags_is_parsed_in_order(
+    store: Store, tmp_path: Path, tiny_pieces: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # `</iati-activity >` is valid XML but never a cut point: rather than hold the file, parse it in one process.
     monkeypatch.setattr(iati, "MAX_PIECE_BYTES", 2_000)
     f = write(tmp_path, activities(*numbered(4)).replace("</iati-activity>", "</iati-activity >"))

@@ -38,24 +38,40 @@ def test_scores_tiers_and_stages(store: Store, tmp_path: Path) -> None:
         {"iso3": "XKX", "ind": "cmm-2019", "fam": "cmm", "score": None, "tier": None, "stage": "formative"},
     ]
     [scale] = store.query("MATCH (i:Indicator {id: 'gci-2024'}) RETURN i.scale AS s, i.name AS n")
-    assert scale == {"s": "score 0-100 (each pillar 0-20), higher is more committed; tier 1 (role-modelling) to 5 (building) where a tier is loaded",
-                     "n": "ITU Global Cybersecurity Index 2024"}
+    assert scale == {
+        "s": "score 0-100 (each pillar 0-20), higher is more committed; tier 1 (role-modelling) to 5 (building) where a tier is loaded",
+        "n": "ITU Global Cybersecurity Index 2024",
+    }
 
 
 def test_bundled_sample_has_sources(store: Store) -> None:
     load_indices(store, bundled.INDICES_SAMPLE)
-    rows = store.query("MATCH (c:Country)-[m:MEASURED]->(:Indicator {family: 'cmm'}) RETURN c.iso3 AS iso3, m.source AS src ORDER BY iso3")
+    rows = store.query(
+        "MATCH (c:Country)-[m:MEASURED]->(:Indicator {family: 'cmm'}) RETURN c.iso3 AS iso3, m.source AS src ORDER BY iso3"
+    )
     assert [r["iso3"] for r in rows] == ["BTN", "CYP", "GBR", "IDN", "KGZ", "LTU", "MDG", "SEN", "UGA", "XKX"]
     assert all(r["src"].startswith("https://") for r in rows)
 
 
 BAD = {
-    "unknown country": ("country,index,edition,score,source\nZZ,gci,2020,50,s\n", "ind.csv: line 2: country: unknown country 'ZZ'"),
+    "unknown country": (
+        "country,index,edition,score,source\nZZ,gci,2020,50,s\n",
+        "ind.csv: line 2: country: unknown country 'ZZ'",
+    ),
     "missing column": ("country,edition,score,source\nGHA,2020,50,s\n", "ind.csv: line 1: index: missing column"),
     "no value": ("country,index,edition,score,source\nGHA,gci,2020,,s\n", "line 2: score: a row needs a score, tier or stage"),
-    "non-numeric score": ("country,index,edition,score,source\nGHA,gci,2020,high,s\n", "line 2: score: Input should be a valid number"),
-    "tier out of range": ("country,index,edition,tier,source\nGHA,gci,2024,12,s\n", "line 2: tier: Input should be less than or equal to 10"),
-    "duplicate": ("country,index,edition,score,source\nGHA,gci,2020,1,s\nGH,gci,2020,2,s\n", "line 3: country: duplicate of line 2"),
+    "non-numeric score": (
+        "country,index,edition,score,source\nGHA,gci,2020,high,s\n",
+        "line 2: score: Input should be a valid number",
+    ),
+    "tier out of range": (
+        "country,index,edition,tier,source\nGHA,gci,2024,12,s\n",
+        "line 2: tier: Input should be less than or equal to 10",
+    ),
+    "duplicate": (
+        "country,index,edition,score,source\nGHA,gci,2020,1,s\nGH,gci,2020,2,s\n",
+        "line 3: country: duplicate of line 2",
+    ),
     "unknown column": ("country,index,edition,score,rank,source\nGHA,gci,2020,1,4,s\n", "line 2: rank: unknown column"),
     "malformed": ('country,index,edition,score,source\nGHA,"gci"x,2020,1,s\n', "line 2: malformed CSV"),
     "encoding": ("country,index,edition,score,source\nGHA,gci,2020,1,Côte\n".encode("latin-1"), "not UTF-8"),

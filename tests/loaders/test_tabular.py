@@ -46,15 +46,37 @@ def as_jsonl(yaml_text: str) -> str:
     import yaml
 
     doc = yaml.safe_load(yaml_text)
-    types = {"organisations": "Organisation", "programmes": "Programme", "funds": "FUNDS", "implements": "IMPLEMENTS", "targets": "TARGETS"}
-    return "".join(json.dumps({"type": types[sec], **{k: str(v) if k == "start_date" else v for k, v in r.items()}}) + "\n" for sec, rows in doc.items() for r in rows)
+    types = {
+        "organisations": "Organisation",
+        "programmes": "Programme",
+        "funds": "FUNDS",
+        "implements": "IMPLEMENTS",
+        "targets": "TARGETS",
+    }
+    return "".join(
+        json.dumps({"type": types[sec], **{k: str(v) if k == "start_date" else v for k, v in r.items()}}) + "\n"
+        for sec, rows in doc.items()
+        for r in rows
+    )
 
 
 def test_yaml_json_jsonl_load_the_same_graph(store: Store, tmp_path: Path) -> None:
     load_file(store, write(tmp_path, "countries.csv", COUNTRIES_CSV))
     load_file(store, write(tmp_path, "a.yaml", GOOD_YAML))
     first = store.counts()
-    assert first == {"Country": 2, "Organisation": 2, "Programme": 1, "FUNDS": 1, "IMPLEMENTS": 1, "TARGETS": 2, "PARTNERS_WITH": 0, "MEMBER_OF": 0, "Indicator": 0, "MEASURED": 0, "PART_OF": 0}
+    assert first == {
+        "Country": 2,
+        "Organisation": 2,
+        "Programme": 1,
+        "FUNDS": 1,
+        "IMPLEMENTS": 1,
+        "TARGETS": 2,
+        "PARTNERS_WITH": 0,
+        "MEMBER_OF": 0,
+        "Indicator": 0,
+        "MEASURED": 0,
+        "PART_OF": 0,
+    }
     import yaml
 
     doc = yaml.load(GOOD_YAML, Loader=yaml.BaseLoader)  # every scalar a string, as a JSON writer might
@@ -67,7 +89,14 @@ def test_yaml_json_jsonl_load_the_same_graph(store: Store, tmp_path: Path) -> No
 
 def test_csv_sections_from_file_name_and_type_column(store: Store, tmp_path: Path) -> None:
     load_file(store, write(tmp_path, "countries.csv", COUNTRIES_CSV))
-    load_file(store, write(tmp_path, "x.organisations.csv", "id,name,kind,aliases,source\neu,European Union,regional_body,EU;European Commission,t\n"))
+    load_file(
+        store,
+        write(
+            tmp_path,
+            "x.organisations.csv",
+            "id,name,kind,aliases,source\neu,European Union,regional_body,EU;European Commission,t\n",
+        ),
+    )
     mixed = (
         "type,id,name,themes,from,to,amount,currency,source\n"
         "programmes,p1,Programme One,A;C,,,,,t\n"
@@ -77,7 +106,9 @@ def test_csv_sections_from_file_name_and_type_column(store: Store, tmp_path: Pat
     report = load_file(store, write(tmp_path, "mixed.csv", mixed))
     assert report.records == 3
     assert store.query("MATCH (o:Organisation {id: 'eu'}) RETURN o.aliases AS a") == [{"a": ["EU", "European Commission"]}]
-    assert store.query("MATCH (:Organisation)-[f:FUNDS]->(p:Programme) RETURN f.amount AS a, p.themes AS t") == [{"a": 1200.5, "t": ["A", "C"]}]
+    assert store.query("MATCH (:Organisation)-[f:FUNDS]->(p:Programme) RETURN f.amount AS a, p.themes AS t") == [
+        {"a": 1200.5, "t": ["A", "C"]}
+    ]
 
 
 def test_references_resolve_against_the_store(store: Store, tmp_path: Path) -> None:
@@ -100,10 +131,12 @@ def test_bundled_data_loads_and_every_record_has_a_source(store: Store) -> None:
         "RETURN p.id AS prog, o.id AS org, f.amount AS a, f.currency AS c ORDER BY prog, org"
     )
     # the facts sheet's stated contributions are there, as stated; every amount has its currency
-    for fact in ({"prog": "ncsi", "org": "gov-est", "a": 200000.0, "c": "EUR"},
-                 {"prog": "octopus", "org": "gov-jpn", "a": 20000.0, "c": "EUR"},
-                 {"prog": "octopus", "org": "gov-nld", "a": 50000.0, "c": "EUR"},
-                 {"prog": "octopus", "org": "gov-usa", "a": 6.5e6, "c": "EUR"}):
+    for fact in (
+        {"prog": "ncsi", "org": "gov-est", "a": 200000.0, "c": "EUR"},
+        {"prog": "octopus", "org": "gov-jpn", "a": 20000.0, "c": "EUR"},
+        {"prog": "octopus", "org": "gov-nld", "a": 50000.0, "c": "EUR"},
+        {"prog": "octopus", "org": "gov-usa", "a": 6.5e6, "c": "EUR"},
+    ):
         assert fact in amounts
     assert all(r["c"] in {"EUR", "USD", "GBP", "AUD", "SGD"} and r["a"] > 0 for r in amounts)
 
@@ -112,85 +145,113 @@ def test_bundled_data_loads_and_every_record_has_a_source(store: Store) -> None:
 
 BAD = {
     "missing field": (
-        "a.yaml", "programmes:\n  - {id: p7, source: s}\n",
+        "a.yaml",
+        "programmes:\n  - {id: p7, source: s}\n",
         ["a.yaml: programmes[0] (line 2): name: required field is missing"],
     ),
     "wrong type": (
-        "a.yaml", "programmes:\n  - {id: p7, name: P, budget: lots, currency: EUR, source: s}\n",
+        "a.yaml",
+        "programmes:\n  - {id: p7, name: P, budget: lots, currency: EUR, source: s}\n",
         ["programmes[0] (line 2): budget:", "valid number", "'lots'"],
     ),
     "unknown country code in a node": (
-        "countries.csv", "iso3,name,source\nGHA,Ghana,s\nZZZ,Nowhere,s\n",
+        "countries.csv",
+        "iso3,name,source\nGHA,Ghana,s\nZZZ,Nowhere,s\n",
         ["countries.csv: line 3: iso3: unknown country code 'ZZZ'"],
     ),
     "unknown country code in a reference": (
-        "t.jsonl", '{"type": "TARGETS", "from": "p1", "to": "ZZZ", "source": "s"}\n',
+        "t.jsonl",
+        '{"type": "TARGETS", "from": "p1", "to": "ZZZ", "source": "s"}\n',
         ["t.jsonl: line 1: to: no Country with key 'ZZZ' in this file or the store"],
     ),
     "dangling organisation": (
-        "f.funds.csv", "from,to,source\nnobody,p1,s\n",
+        "f.funds.csv",
+        "from,to,source\nnobody,p1,s\n",
         ["f.funds.csv: line 2: from: no Organisation with key 'nobody'"],
     ),
     "duplicate key": (
-        "a.yaml", "programmes:\n  - {id: p7, name: A, source: s}\n  - {id: p7, name: B, source: s}\n",
+        "a.yaml",
+        "programmes:\n  - {id: p7, name: A, source: s}\n  - {id: p7, name: B, source: s}\n",
         ["programmes[1] (line 3): id: duplicate of programmes[0] (line 2)"],
     ),
     "unknown field": (
-        "a.yaml", "programmes:\n  - {id: p7, name: A, source: s, budjet: 3}\n",
+        "a.yaml",
+        "programmes:\n  - {id: p7, name: A, source: s, budjet: 3}\n",
         ["programmes[0] (line 2): budjet: unknown field; expected one of:", "budget"],
     ),
     "unknown theme": (
-        "a.yaml", "programmes:\n  - {id: p7, name: A, themes: [Z], source: s}\n",
+        "a.yaml",
+        "programmes:\n  - {id: p7, name: A, themes: [Z], source: s}\n",
         ["unknown GFCE theme 'Z'"],
     ),
     "negative amount": (
-        "f.funds.csv", "from,to,amount,currency,source\neu,p1,-5,EUR,s\n",
+        "f.funds.csv",
+        "from,to,amount,currency,source\neu,p1,-5,EUR,s\n",
         ["line 2: amount: Input should be greater than or equal to 0"],
     ),
     "non-numeric amount": (
-        "f.funds.csv", "from,to,amount,currency,source\neu,p1,ten,EUR,s\n",
+        "f.funds.csv",
+        "from,to,amount,currency,source\neu,p1,ten,EUR,s\n",
         ["line 2: amount:", "valid number", "'ten'"],
     ),
     "amount without currency": (
-        "f.funds.csv", "from,to,amount,source\neu,p1,5,s\n",
+        "f.funds.csv",
+        "from,to,amount,source\neu,p1,5,s\n",
         ["line 2: amount needs a currency"],
     ),
     "share over 100": (
-        "t.targets.csv", "from,to,share,source\np1,GHA,140,s\n",
+        "t.targets.csv",
+        "from,to,share,source\np1,GHA,140,s\n",
         ["line 2: share: Input should be less than or equal to 100"],
     ),
     "bad date": (
-        "a.yaml", "programmes:\n  - {id: p7, name: A, start_date: 03/2016, source: s}\n",
+        "a.yaml",
+        "programmes:\n  - {id: p7, name: A, start_date: 03/2016, source: s}\n",
         ["start_date: expected an ISO date"],
     ),
     "malformed YAML": (
-        "a.yaml", "programmes:\n  - {id: p7, name: [A\n", ["a.yaml: line 3: malformed YAML"],
+        "a.yaml",
+        "programmes:\n  - {id: p7, name: [A\n",
+        ["a.yaml: line 3: malformed YAML"],
     ),
     "malformed JSON": (
-        "a.json", '{"programmes": [\n  {"id": "p7",\n}]}\n', ["a.json: line 3: malformed JSON"],
+        "a.json",
+        '{"programmes": [\n  {"id": "p7",\n}]}\n',
+        ["a.json: line 3: malformed JSON"],
     ),
     "malformed JSON line": (
-        "a.jsonl", '{"type": "Programme", "id": "p7", "name": "A", "source": "s"}\n{"type": \n', ["a.jsonl: line 2: malformed JSON"],
+        "a.jsonl",
+        '{"type": "Programme", "id": "p7", "name": "A", "source": "s"}\n{"type": \n',
+        ["a.jsonl: line 2: malformed JSON"],
     ),
     "malformed CSV": (
-        "p.programmes.csv", 'id,name,source\np7,"A"B,s\n', ["p.programmes.csv: line 2: malformed CSV"],
+        "p.programmes.csv",
+        'id,name,source\np7,"A"B,s\n',
+        ["p.programmes.csv: line 2: malformed CSV"],
     ),
     "CSV row too long": (
-        "p.programmes.csv", "id,name,source\np7,A,s,extra\n", ["line 2: 4 cells, the header has 3"],
+        "p.programmes.csv",
+        "id,name,source\np7,A,s,extra\n",
+        ["line 2: 4 cells, the header has 3"],
     ),
     "empty file": ("a.yaml", "  \n", ["a.yaml: file: is empty"]),
     "no records": ("a.yaml", "programmes: []\n", ["a.yaml: file: holds no records"]),
     "unknown section": ("a.yaml", "projects:\n  - {id: p7}\n", ["projects: unknown section; expected one of"]),
     "CSV with no section": ("data.csv", "id,name,source\np7,A,s\n", ["data.csv: line 1: type: no type column"]),
     "wrong encoding": (
-        "p.programmes.csv", "id,name,source\np7,Coopération,s\n".encode("latin-1"), ["p.programmes.csv: line 2: not UTF-8"],
+        "p.programmes.csv",
+        "id,name,source\np7,Coopération,s\n".encode("latin-1"),
+        ["p.programmes.csv: line 2: not UTF-8"],
     ),
     "unknown file type": ("a.txt", "hello", ["a.txt: file: unknown file type"]),
     "10 MB field in CSV": (
-        "p.programmes.csv", "id,name,description,source\np7,A," + "x" * 10_000_000 + ",s\n", ["p.programmes.csv: line", "malformed CSV: field larger than field limit"],
+        "p.programmes.csv",
+        "id,name,description,source\np7,A," + "x" * 10_000_000 + ",s\n",
+        ["p.programmes.csv: line", "malformed CSV: field larger than field limit"],
     ),
     "10 MB field in YAML": (
-        "a.yaml", "programmes:\n  - {id: p7, name: A, source: s, description: " + "x" * 10_000_000 + "}\n",
+        "a.yaml",
+        "programmes:\n  - {id: p7, name: A, source: s, description: " + "x" * 10_000_000 + "}\n",
         ["description: String should have at most 20000 characters"],
     ),
 }

@@ -27,8 +27,14 @@ ROWS = [
 
 @pytest.fixture
 def countries(store: Store) -> Store:
-    store.write(Batch().extend([Country(iso3="GHA", iso2="GH", name="Ghana", region="Africa", source="iso"),
-                                Country(iso3="KEN", name="Kenya", source="iso")]))
+    store.write(
+        Batch().extend(
+            [
+                Country(iso3="GHA", iso2="GH", name="Ghana", region="Africa", source="iso"),
+                Country(iso3="KEN", name="Kenya", source="iso"),
+            ]
+        )
+    )
     return store
 
 
@@ -39,19 +45,27 @@ def csv_file(tmp_path: Path, rows: list[list[str]]) -> Path:
 
 
 def classes(store: Store) -> list[tuple]:
-    return [tuple(r.values()) for r in store.query(
-        "MATCH (c:Country) RETURN c.iso3 AS iso3, c.wb_region AS wb, c.income_group AS ig, c.region AS un, c.source AS src ORDER BY iso3")]
+    return [
+        tuple(r.values())
+        for r in store.query(
+            "MATCH (c:Country) RETURN c.iso3 AS iso3, c.wb_region AS wb, c.income_group AS ig, c.region AS un, c.source AS src ORDER BY iso3"
+        )
+    ]
 
 
 def test_csv_sets_region_and_income_and_keeps_the_rest(countries: Store, tmp_path: Path) -> None:
     report = worldbank.load_world_bank(countries, csv_file(tmp_path, ROWS))
     assert (report.classified, report.skipped, report.not_in_store) == (2, ["CHI", "WLD"], [])
     rows = classes(countries)
-    assert [r[:4] for r in rows] == [("GHA", "Sub-Saharan Africa", "Lower middle income", "Africa"),
-                                     ("KEN", "Sub-Saharan Africa", "Lower middle income", None)]
+    assert [r[:4] for r in rows] == [
+        ("GHA", "Sub-Saharan Africa", "Lower middle income", "Africa"),
+        ("KEN", "Sub-Saharan Africa", "Lower middle income", None),
+    ]
     assert rows[0][4] == "iso"  # the country's own source is not the classification's
     src = countries.query("MATCH (c:Country {iso3: 'GHA'}) RETURN c.income_source AS s, c.income_vintage AS v")[0]
-    assert src["s"].startswith("World Bank country classification, CLASS.csv (fiscal year not given), loaded ") and src["v"] is None
+    assert (
+        src["s"].startswith("World Bank country classification, CLASS.csv (fiscal year not given), loaded ") and src["v"] is None
+    )
     again = worldbank.load_world_bank(countries, csv_file(tmp_path, ROWS), vintage="FY26")
     assert sum(again.summary.created.values()) == 0
     src = countries.query("MATCH (c:Country {iso3: 'GHA'}) RETURN c.income_source AS s, c.income_vintage AS v")[0]

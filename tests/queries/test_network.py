@@ -10,10 +10,9 @@ from click.testing import CliRunner
 
 from cli import cli
 from graph.embedded import EmbeddedStore
-from graph.model import Country, Funds, Implements, Organisation, PartnersWith, Programme, Targets
 from graph.store import Batch, Store
 from queries import network as n
-from queries.analysis import UnknownName
+from queries.terms import UnknownName
 from tests.fixtures import write_reversed
 
 S = "tests/queries/test_network.py"
@@ -34,14 +33,18 @@ def test_partners(graph: Store) -> None:
     # o2-o3: GHA 1/3 + KEN 1/3 + C 1/3 = 1.0; o1-o3: GHA 1/3 + C 1/3 = 0.667; o1-o4 share nothing.
     rows = n.partners(graph)
     assert [(r["a"], r["b"], r["score"], r["shared_countries"], r["shared_themes"]) for r in rows] == [
-        ("o2", "o3", 1.0, ["GHA", "KEN"], ["C"]), ("o1", "o3", 0.667, ["GHA"], ["C"])]
+        ("o2", "o3", 1.0, ["GHA", "KEN"], ["C"]),
+        ("o1", "o3", 0.667, ["GHA"], ["C"]),
+    ]
     assert [(r["a"], r["b"]) for r in n.partners(graph, org="o1")] == [("o1", "o3")]
 
 
 def test_cofunders(graph: Store) -> None:
     # o1 {GHA, C}; o3 {GHA, KEN, C}: 2 shared of 3 -> 0.667, KEN only o3's; o4 {KEN, A}: nothing shared.
     rows = n.cofunders(graph, "o1")
-    assert [(r["peer"], r["similarity"], r["shared"], r["peer_only_countries"]) for r in rows] == [("o3", 0.667, ["C", "GHA"], ["KEN"])]
+    assert [(r["peer"], r["similarity"], r["shared"], r["peer_only_countries"]) for r in rows] == [
+        ("o3", 0.667, ["C", "GHA"], ["KEN"])
+    ]
     with pytest.raises(UnknownName, match="'o2' funds no programme"):
         n.cofunders(graph, "o2")
 
@@ -52,7 +55,11 @@ def test_brokers(graph: Store) -> None:
     # effective size 2. The ends: one contact, constraint 1, effective size 1.
     rows = n.brokers(graph)
     assert [(r["org"], r["betweenness"], r["partners"], r["constraint"], r["effective_size"]) for r in rows] == [
-        ("o2", 0.6667, 2, 0.5, 2.0), ("o4", 0.6667, 2, 0.5, 2.0), ("o1", 0.0, 1, 1.0, 1.0), ("o3", 0.0, 1, 1.0, 1.0)]
+        ("o2", 0.6667, 2, 0.5, 2.0),
+        ("o4", 0.6667, 2, 0.5, 2.0),
+        ("o1", 0.0, 1, 1.0, 1.0),
+        ("o3", 0.0, 1, 1.0, 1.0),
+    ]
 
 
 def test_communities(graph: Store) -> None:
@@ -142,4 +149,4 @@ def test_partners_agrees_with_a_plain_count(tmp_path: Path) -> None:
         assert [(r["a"], r["b"], r["score"]) for r in n.partners(s, limit=40)] == expected
         one = expected[0][1]
         mine = [r for r in expected if one in r[:2]]  # at least the top pair
-        assert [(r["a"], r["b"], r["score"]) for r in n.partners(s, org=one, limit=500)][:len(mine)] == mine
+        assert [(r["a"], r["b"], r["score"]) for r in n.partners(s, org=one, limit=500)][: len(mine)] == mine

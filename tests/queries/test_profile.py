@@ -10,14 +10,10 @@ from click.testing import CliRunner
 
 from cli import cli
 from graph.embedded import EmbeddedStore
-from graph.model import MemberOf, Organisation
-from graph.store import Batch, Store
-from queries.analysis import UnknownName
-from queries.profile import match, profile
-from tests.queries.test_network import S, records
-
-
 from graph.examples import bloc_records as with_bloc  # noqa: E402 (the example the docstrings use)
+from graph.store import Batch, Store
+from queries.profile import match, profile
+from queries.terms import UnknownName
 
 
 @pytest.fixture
@@ -43,8 +39,10 @@ def test_profiles(graph: Store) -> None:
     assert country["Country"] == [{"iso3": "KEN", "name": "Kenya", "region": None, "subregion": None, "member_of": ["Bloc"]}]
     assert [r["funder"] for r in country["Supported by"]] == ["o3", "o4"]
     org = dict(profile(graph, "o2"))
-    assert org["Programmes"] == [{"programme": "p1", "role": "IMPLEMENTS", "themes": ["C"], "countries": ["GHA"]},
-                                 {"programme": "p3", "role": "IMPLEMENTS", "themes": ["A"], "countries": ["KEN"]}]
+    assert org["Programmes"] == [
+        {"programme": "p1", "role": "IMPLEMENTS", "themes": ["C"], "countries": ["GHA"]},
+        {"programme": "p3", "role": "IMPLEMENTS", "themes": ["A"], "countries": ["KEN"]},
+    ]
     assert [r["org"] for r in org["Collaborators"]] == ["o1", "o4"]
     assert org["Broker standing"][0]["betweenness"] == 0.6667
     assert [r["b"] for r in org["Partnership opportunities"]] == ["o3"]

@@ -16,17 +16,21 @@ S = "https://www.coe.int/en/web/cybercrime/glacy"
 
 
 def test_each_rule_counts_what_breaks_it(store: Store) -> None:
-    store.write(Batch().extend([
-        Country(iso3="GHA", name="Ghana", source=S, as_of="2026-11"),
-        Organisation(id="eu", name="EU", source=S, as_of="2026-11"),
-        Organisation(id="lonely", name="Lonely", source="https://www.lonely.org/", as_of="2026-11"),  # homepage, unlinked
-        Programme(id="p1", name="One", source=S, as_of="2026-11"),
-        Programme(id="p2", name="Two", scope="global", source=S),  # no as_of; a stated scope is enough
-        Programme(id="p3", name="Three", source=S, as_of="2026-11"),  # reaches nowhere
-        Funds(src="eu", dst="p1", source="https://www.coe.int/ (GLACY)", as_of="2026-11"),  # a title after a homepage
-        Funds(src="eu", dst="p3", source=S, as_of="2026-11"),
-        Targets(src="p1", dst="GHA", source=S),  # no as_of
-    ]))
+    store.write(
+        Batch().extend(
+            [
+                Country(iso3="GHA", name="Ghana", source=S, as_of="2026-11"),
+                Organisation(id="eu", name="EU", source=S, as_of="2026-11"),
+                Organisation(id="lonely", name="Lonely", source="https://www.lonely.org/", as_of="2026-11"),  # homepage, unlinked
+                Programme(id="p1", name="One", source=S, as_of="2026-11"),
+                Programme(id="p2", name="Two", scope="global", source=S),  # no as_of; a stated scope is enough
+                Programme(id="p3", name="Three", source=S, as_of="2026-11"),  # reaches nowhere
+                Funds(src="eu", dst="p1", source="https://www.coe.int/ (GLACY)", as_of="2026-11"),  # a title after a homepage
+                Funds(src="eu", dst="p3", source=S, as_of="2026-11"),
+                Targets(src="p1", dst="GHA", source=S),  # no as_of
+            ]
+        )
+    )
     rows = {r["rule"]: r for r in check(store)}
     assert {k: (r["count"], r["examples"]) for k, r in rows.items()} == {
         "no_as_of": (2, ["Programme:p2", "TARGETS:p1->GHA"]),
@@ -41,9 +45,15 @@ def test_cli_exits_1_on_problems_and_0_on_clean_data(tmp_path: Path) -> None:
 
     db = tmp_path / "g.lbdb"
     with EmbeddedStore(db) as s:
-        s.write(Batch().extend([Organisation(id="eu", name="EU", source=S, as_of="2026-11"),
-                                Programme(id="p", name="P", scope="global", source=S, as_of="2026-11"),
-                                Funds(src="eu", dst="p", source=S, as_of="2026-11")]))
+        s.write(
+            Batch().extend(
+                [
+                    Organisation(id="eu", name="EU", source=S, as_of="2026-11"),
+                    Programme(id="p", name="P", scope="global", source=S, as_of="2026-11"),
+                    Funds(src="eu", dst="p", source=S, as_of="2026-11"),
+                ]
+            )
+        )
     ok = CliRunner().invoke(cli, ["--db", str(db), "check", "--format", "csv"])
     assert ok.exit_code == 0 and ok.stdout.count(",0,") == 4
     with EmbeddedStore(db) as s:
@@ -61,4 +71,8 @@ def test_bundled_data_passes_the_check(tmp_path: Path) -> None:
     ok = CliRunner().invoke(cli, ["--db", str(db), "check", "--format", "json"], catch_exceptions=False)
     assert ok.exit_code == 0, ok.stdout
     assert {r["rule"]: r["count"] for r in json.loads(ok.stdout)} == {
-        "no_as_of": 0, "homepage_source": 0, "unlinked_organisation": 0, "unreached_programme": 0}
+        "no_as_of": 0,
+        "homepage_source": 0,
+        "unlinked_organisation": 0,
+        "unreached_programme": 0,
+    }

@@ -15,7 +15,7 @@ from cli import cli
 from graph.embedded import EmbeddedStore
 from graph.store import Store
 from tests.conftest import Bolt
-from tests.visualisations.test_browser import ARTIFACTS, HOSTILE, browser  # noqa: F401 (fixture)
+from tests.visualisations.test_browser import ARTIFACTS, HOSTILE
 from visualisations.app import create_app
 
 
@@ -116,7 +116,9 @@ def test_api_answers_as_documented(app_url: str) -> None:
     assert {r["funder"] for r in kenya["supported_by"]} >= {"gov-gbr", "eu"}  # type: ignore[index]
     gaps = get("/api/gaps?region=Western%20Africa&sort=need&desc=1")["gaps"]  # type: ignore[index]
     assert gaps and all(r["subregion"] == "Western Africa" for r in gaps)
-    assert [r["need"] for r in gaps if r["need"] is not None] == sorted((r["need"] for r in gaps if r["need"] is not None), reverse=True)
+    assert [r["need"] for r in gaps if r["need"] is not None] == sorted(
+        (r["need"] for r in gaps if r["need"] is not None), reverse=True
+    )
     import urllib.error
 
     with pytest.raises(urllib.error.HTTPError) as e:

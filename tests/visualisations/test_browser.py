@@ -7,40 +7,17 @@ Skipped where Chromium or Playwright is missing, except under CI, where
 from __future__ import annotations
 
 import os
-import shutil
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from graph.model import Country, Funds, Organisation, Programme, Targets
-from graph.store import Batch
 from tests.fixtures import SRC, example_store, small_batch
 from visualisations import network as viz
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("CCB_TEST_ARTIFACTS", "test-artifacts"))
 HOSTILE = "<img src=x onerror=alert(1)>"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail("playwright is not installed: pip install '.[test]'")
-        pytest.skip("playwright is not installed")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed: apt-get install chromium")
-        pytest.skip("Debian's chromium is not installed")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                                              "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield b
-        b.close()
 
 
 def open_page(browser: object, path: Path, *, settle: bool = True) -> tuple[object, list[str], list[str], list[str]]:
@@ -48,7 +25,9 @@ def open_page(browser: object, path: Path, *, settle: bool = True) -> tuple[obje
     external: list[str] = []
     errors: list[str] = []
     dialogs: list[str] = []
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else (external.append(r.request.url), r.abort()))
+    page.route(
+        "**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else (external.append(r.request.url), r.abort())
+    )
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -65,7 +44,9 @@ def open_page(browser: object, path: Path, *, settle: bool = True) -> tuple[obje
 
 def test_network_page_offline(browser: object, tmp_path: Path) -> None:
     batch = small_batch().extend([Organisation(id="evil", name=HOSTILE, source=SRC), Funds(src="evil", dst="p2", source=SRC)])
-    store = example_store([r for recs in batch.nodes.values() for r in recs.values()] + [r for recs in batch.rels.values() for r in recs.values()])
+    store = example_store(
+        [r for recs in batch.nodes.values() for r in recs.values()] + [r for recs in batch.rels.values() for r in recs.values()]
+    )
     g = store.to_networkx()
     store.close()
     path = tmp_path / "n.html"
@@ -90,7 +71,9 @@ def test_network_page_offline(browser: object, tmp_path: Path) -> None:
 def test_every_view_draws_what_its_legend_says_and_around_shows_its_focus(browser: object, tmp_path: Path, view: str) -> None:
     long_name = "Global Forum on Cyber Expertise Foundation for International Cooperation"
     batch = small_batch().extend([Organisation(id="gfce", name=long_name, source=SRC), Funds(src="gfce", dst="p1", source=SRC)])
-    store = example_store([r for recs in batch.nodes.values() for r in recs.values()] + [r for recs in batch.rels.values() for r in recs.values()])
+    store = example_store(
+        [r for recs in batch.nodes.values() for r in recs.values()] + [r for recs in batch.rels.values() for r in recs.values()]
+    )
     g = store.to_networkx()
     store.close()
     path = tmp_path / f"{view}.html"
@@ -99,15 +82,17 @@ def test_every_view_draws_what_its_legend_says_and_around_shows_its_focus(browse
     page, external, errors, _ = open_page(browser, path)
     assert external == [] and errors == []
     nodes = page.evaluate("ccbNodes.get().map(n => [n.id, n.kind, n.shape, n.color.background || n.color, n.label, n.name])")
-    legend = page.evaluate("Array.from(document.querySelectorAll('.legend [data-kind]'))"
-                           ".map(e => [e.dataset.kind, e.dataset.shape, getComputedStyle(e.querySelector('.shape')).color])")
+    legend = page.evaluate(
+        "Array.from(document.querySelectorAll('.legend [data-kind]'))"
+        ".map(e => [e.dataset.kind, e.dataset.shape, getComputedStyle(e.querySelector('.shape')).color])"
+    )
     # the legend lists exactly the kinds drawn, each with the shape and colour its nodes have
     assert sorted({k for _, k, *_ in nodes}) == sorted(k for k, _, _ in legend)
     rgb = {k: c for k, _, c in legend}
     shapes = {k: sh for k, sh, _ in legend}
     for nid, kind, shape, colour, label, name in nodes:
         assert shape == shapes[kind], nid
-        r, gg, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        r, gg, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
         assert rgb[kind] == f"rgb({r}, {gg}, {b})", nid
         assert label.replace("\n", " ") == name  # wrapped, never cut
     # funders keep the funder shape in every view, the collaboration view included
@@ -126,8 +111,11 @@ def test_two_thousand_nodes_settle(browser: object, tmp_path: Path) -> None:
     recs: list = [Country(iso3=c, name=c, source=SRC) for c in isos]
     recs += [Organisation(id=f"o{i}", name=f"Org {i}", source=SRC) for i in range(190)]
     for i in range(1800):
-        recs += [Programme(id=f"p{i}", name=f"P{i}", source=SRC), Funds(src=f"o{i % 190}", dst=f"p{i}", source=SRC),
-                 Targets(src=f"p{i}", dst=isos[i % 10], source=SRC)]
+        recs += [
+            Programme(id=f"p{i}", name=f"P{i}", source=SRC),
+            Funds(src=f"o{i % 190}", dst=f"p{i}", source=SRC),
+            Targets(src=f"p{i}", dst=isos[i % 10], source=SRC),
+        ]
     store = example_store(recs)
     g = store.to_networkx()
     store.close()
@@ -146,8 +134,10 @@ def test_two_thousand_nodes_settle(browser: object, tmp_path: Path) -> None:
 def test_map_page_offline(browser: object, tmp_path: Path) -> None:
     from visualisations import maps
 
-    path = maps.write_map(maps.MapData({"KEN": 0.9, "GHA": 0.1, "BRA": None}, "Map", "Priority", "src", bounded=True,
-                                       names={"KEN": HOSTILE}), tmp_path / "m.html")
+    path = maps.write_map(
+        maps.MapData({"KEN": 0.9, "GHA": 0.1, "BRA": None}, "Map", "Priority", "src", bounded=True, names={"KEN": HOSTILE}),
+        tmp_path / "m.html",
+    )
     page, external, errors, dialogs = open_page(browser, path, settle=False)
     assert external == [] and errors == [] and dialogs == []
     drawn = page.evaluate("""Array.from(document.querySelectorAll('g.country')).filter(g => {

@@ -27,8 +27,11 @@ def test_bars_keep_the_top_and_say_so() -> None:
 
 
 def test_years_draw_a_line_with_the_currency() -> None:
-    rows = [{"year": "2016", "amount": 600.0, "currency": "EUR"}, {"year": "2017", "amount": None, "currency": "EUR"},
-            {"year": "2018", "amount": 400.0, "currency": "EUR"}]
+    rows = [
+        {"year": "2016", "amount": 600.0, "currency": "EUR"},
+        {"year": "2017", "amount": None, "currency": "EUR"},
+        {"year": "2018", "amount": 400.0, "currency": "EUR"},
+    ]
     fig = charts.figure(rows, "year", "amount", source="Source: test")
     ax = fig.axes[0]
     [line] = ax.get_lines()
@@ -63,9 +66,31 @@ def test_cli(tmp_path: Path) -> None:
     db = tmp_path / "g.lbdb"
     with EmbeddedStore(db) as s:
         s.write(Batch().extend(records()))
-    ok = CliRunner().invoke(cli, ["--db", str(db), "viz", "chart", "-o", str(tmp_path / "c.svg"), "--by", "subregion", "--measure", "amount"])
+    ok = CliRunner().invoke(
+        cli, ["--db", str(db), "viz", "chart", "-o", str(tmp_path / "c.svg"), "--by", "subregion", "--measure", "amount"]
+    )
     assert ok.exit_code == 0, ok.stderr
     svg = (tmp_path / "c.svg").read_text()
     assert "Western Africa" in svg and "amount (EUR)" in svg
-    bad = CliRunner().invoke(cli, ["--db", str(db), "viz", "chart", "-o", str(tmp_path / "d.png"), "--by", "theme", "--measure", "amount", "--currency", "USD"])
-    assert bad.exit_code == 1 and bad.stderr.startswith("Error: nothing to chart: no amount by theme") and not (tmp_path / "d.png").exists()
+    bad = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            str(db),
+            "viz",
+            "chart",
+            "-o",
+            str(tmp_path / "d.png"),
+            "--by",
+            "theme",
+            "--measure",
+            "amount",
+            "--currency",
+            "USD",
+        ],
+    )
+    assert (
+        bad.exit_code == 1
+        and bad.stderr.startswith("Error: nothing to chart: no amount by theme")
+        and not (tmp_path / "d.png").exists()
+    )

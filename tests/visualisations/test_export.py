@@ -65,7 +65,9 @@ def test_csv_nodes_and_edges(g: nx.MultiDiGraph, tmp_path: Path) -> None:
     edge_rows = list(csv.DictReader(edges.open()))
     assert len(node_rows) == 8 and len(edge_rows) == 7
     assert {"Id", "Label", "category"} <= set(node_rows[0]) and {"Source", "Target", "Type", "relationship"} <= set(edge_rows[0])
-    assert {(r["Source"], r["Target"]) for r in edge_rows if r["relationship"] == "PARTNERS_WITH"} == {("Organisation:eu", "Organisation:coe")}
+    assert {(r["Source"], r["Target"]) for r in edge_rows if r["relationship"] == "PARTNERS_WITH"} == {
+        ("Organisation:eu", "Organisation:coe")
+    }
 
 
 def test_failures_leave_no_file(g: nx.MultiDiGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,11 +92,45 @@ def test_cli_export(tmp_path: Path) -> None:
     db = tmp_path / "g.lbdb"
     with EmbeddedStore(db) as s:
         s.write(small_batch())
-    out = CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "gexf", "-o", str(tmp_path / "o.gexf"),
-                                   "--label", "Organisation", "--label", "Programme", "--type", "FUNDS"], catch_exceptions=False)
+    out = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            str(db),
+            "export",
+            "--format",
+            "gexf",
+            "-o",
+            str(tmp_path / "o.gexf"),
+            "--label",
+            "Organisation",
+            "--label",
+            "Programme",
+            "--type",
+            "FUNDS",
+        ],
+        catch_exceptions=False,
+    )
     assert out.exit_code == 0 and "5 nodes, 2 relationships" in out.stderr
     assert nx.read_gexf(tmp_path / "o.gexf").number_of_edges() == 2
-    bad = CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "gexf", "-o", str(tmp_path / "x.gexf"), "--label", "Country", "--type", "FUNDS", "--label", "Nope"])
+    bad = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            str(db),
+            "export",
+            "--format",
+            "gexf",
+            "-o",
+            str(tmp_path / "x.gexf"),
+            "--label",
+            "Country",
+            "--type",
+            "FUNDS",
+            "--label",
+            "Nope",
+        ],
+    )
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: unknown label 'Nope'")
     missing = CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "json", "-o", str(tmp_path / "no" / "x.json")])
     assert missing.exit_code == 1 and "no directory" in missing.stderr and not (tmp_path / "no").exists()

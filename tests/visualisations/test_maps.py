@@ -36,19 +36,38 @@ def test_frame_matches_the_shapes() -> None:
 def test_classes() -> None:
     # counts 0..9: zero alone, then steps of ceil(9 / 4) = 3
     assert maps.classes(maps.MapData({"A": 0, "B": 9}, "t", "l", "s")) == [
-        (0.0, 0.0, "0"), (1.0, 3.0, "1-3"), (4.0, 6.0, "4-6"), (7.0, 9.0, "7-9")]
+        (0.0, 0.0, "0"),
+        (1.0, 3.0, "1-3"),
+        (4.0, 6.0, "4-6"),
+        (7.0, 9.0, "7-9"),
+    ]
     data = maps.MapData({"A": 0.25}, "t", "l", "s", bounded=True)
     bins = maps.classes(data)
     assert [maps.colour_of(v, bins, data) for v in (0, 0.2, 0.21, 0.99, 1.0, None)] == [
-        maps.PALETTE[0], maps.PALETTE[0], maps.PALETTE[1], maps.PALETTE[4], maps.PALETTE[4], maps.NO_DATA]
+        maps.PALETTE[0],
+        maps.PALETTE[0],
+        maps.PALETTE[1],
+        maps.PALETTE[4],
+        maps.PALETTE[4],
+        maps.NO_DATA,
+    ]
 
 
 def test_svg_colours_countries_and_escapes_text() -> None:
-    data = maps.MapData({"KEN": 1.0, "GHA": 0.1, "NPL": None}, f"Title {HOSTILE}", "Priority", f"src {HOSTILE}", bounded=True,
-                        names={"KEN": HOSTILE}, details={"GHA": "a & b"})
+    data = maps.MapData(
+        {"KEN": 1.0, "GHA": 0.1, "NPL": None},
+        f"Title {HOSTILE}",
+        "Priority",
+        f"src {HOSTILE}",
+        bounded=True,
+        names={"KEN": HOSTILE},
+        details={"GHA": "a & b"},
+    )
     svg = maps.svg(data)
     assert "<img" not in svg and "&lt;img src=x onerror=alert(1)&gt;" in svg
-    assert re.search(r'<g class="country" id="KEN" fill="#440154" data-value="1"><title>&lt;img src=x onerror=alert\(1\)&gt; \(KEN\): 1', svg)
+    assert re.search(
+        r'<g class="country" id="KEN" fill="#440154" data-value="1"><title>&lt;img src=x onerror=alert\(1\)&gt; \(KEN\): 1', svg
+    )
     assert '<g class="country" id="GHA" fill="#fde725" data-value="0.1"><title>Ghana (GHA): 0.1; a &amp; b</title>' in svg
     assert '<g class="country" id="NPL" fill="url(#no-data)"><title>Nepal (NPL): no data</title>' in svg
     assert svg.count('<g class="country"') == 249
@@ -59,7 +78,7 @@ def test_svg_colours_countries_and_escapes_text() -> None:
 def test_png_is_coloured_by_value(tmp_path: Path) -> None:
     import matplotlib.image
 
-    dark = tuple(int(maps.PALETTE[-1][i:i + 2], 16) / 255 for i in (1, 3, 5))
+    dark = tuple(int(maps.PALETTE[-1][i : i + 2], 16) / 255 for i in (1, 3, 5))
 
     def dark_pixels(values: dict) -> int:
         path = maps.write_map(maps.MapData(values, "t", "l", "s", bounded=True), tmp_path / "m.png")
@@ -86,8 +105,10 @@ def test_nothing_to_draw(tmp_path: Path) -> None:
 
 
 def test_from_gaps_shows_unknown_need_as_no_data() -> None:
-    rows = [{"iso3": "KEN", "country": "Kenya", "need": 0.85, "need_known": True, "programmes": 1, "funders": 1, "priority": 0.425},
-            {"iso3": "NPL", "country": "Nepal", "need": None, "need_known": False, "programmes": 0, "funders": 0, "priority": None}]
+    rows = [
+        {"iso3": "KEN", "country": "Kenya", "need": 0.85, "need_known": True, "programmes": 1, "funders": 1, "priority": 0.425},
+        {"iso3": "NPL", "country": "Nepal", "need": None, "need_known": False, "programmes": 0, "funders": 0, "priority": None},
+    ]
     assert maps.from_gaps(rows, "need").values == {"KEN": 0.85, "NPL": None}
     assert maps.from_gaps(rows, "priority").values == {"KEN": 0.425, "NPL": None}
     assert maps.from_gaps(rows, "priority").details["NPL"] == "need unknown, 0 programme(s), 0 funder(s)"
@@ -102,7 +123,9 @@ def test_cli(tmp_path: Path) -> None:
 
         s.write(Batch().extend(records()))
     for suffix in ("html", "svg", "png"):
-        out = CliRunner().invoke(cli, ["--db", str(db), "viz", "map", "-o", str(tmp_path / f"m.{suffix}"), "--measure", "programmes"])
+        out = CliRunner().invoke(
+            cli, ["--db", str(db), "viz", "map", "-o", str(tmp_path / f"m.{suffix}"), "--measure", "programmes"]
+        )
         assert out.exit_code == 0, out.stderr
         assert "4 countries with a value" in out.stderr  # counts are shown for every country, the high-income GBR too
     svg = (tmp_path / "m.svg").read_text()
@@ -110,4 +133,8 @@ def test_cli(tmp_path: Path) -> None:
     assert 'id="GHA" fill="#440154" data-value="2"' in svg and 'id="KEN" fill="#21918c" data-value="1"' in svg
     assert 'id="NPL" fill="#fde725" data-value="0"' in svg and 'id="FRA" fill="url(#no-data)"' in svg
     bad = CliRunner().invoke(cli, ["--db", str(db), "viz", "map", "-o", str(tmp_path / "x.svg"), "--region", "Atlantis"])
-    assert bad.exit_code == 1 and bad.stderr.startswith("Error: no region or sub-region 'Atlantis'") and not (tmp_path / "x.svg").exists()
+    assert (
+        bad.exit_code == 1
+        and bad.stderr.startswith("Error: no region or sub-region 'Atlantis'")
+        and not (tmp_path / "x.svg").exists()
+    )

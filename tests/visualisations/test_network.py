@@ -14,8 +14,8 @@ from cli import cli
 from graph.embedded import EmbeddedStore
 from graph.model import Country, Funds, Organisation, Programme, Targets
 from graph.store import Batch
-from tests.fixtures import SRC, small_batch
 from queries.terms import UnknownName
+from tests.fixtures import SRC, small_batch
 from visualisations import network as viz
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -37,10 +37,12 @@ def test_page_is_self_contained_and_escapes_values() -> None:
     assert "<img src=x" not in html and "</script><script>alert(2)" not in html
     data = page_data(html)
     [node] = [n for n in data["nodes"] if n["id"] == "Organisation:x"]
-    assert node["name"] == HOSTILE and node["label"] == "<img src=x\nonerror=alert(1)>"  # characters, by JSON, never markup; wrapped, not cut
+    assert (
+        node["name"] == HOSTILE and node["label"] == "<img src=x\nonerror=alert(1)>"
+    )  # characters, by JSON, never markup; wrapped, not cut
     assert "source: </script><script>alert(2)</script>" in node["title"]
     assert data["options"]["layout"]["randomSeed"] == 42
-    assert "vis.Network" in html and 'setOptions({physics: false})' in html
+    assert "vis.Network" in html and "setOptions({physics: false})" in html
 
 
 def test_kinds_are_coloured_and_shaped(tmp_path: Path) -> None:
@@ -61,7 +63,13 @@ def test_around_and_depth(tmp_path: Path) -> None:
         g = s.to_networkx()
     # Kenya <- p1 (depth 1); p1 <- eu, coe and -> GHA (depth 2)
     assert sorted(viz.ego(g, "KEN", 1).nodes) == ["Country:KEN", "Programme:p1"]
-    assert sorted(viz.ego(g, "Kenya", 2).nodes) == ["Country:GHA", "Country:KEN", "Organisation:coe", "Organisation:eu", "Programme:p1"]
+    assert sorted(viz.ego(g, "Kenya", 2).nodes) == [
+        "Country:GHA",
+        "Country:KEN",
+        "Organisation:coe",
+        "Organisation:eu",
+        "Programme:p1",
+    ]
     with pytest.raises(UnknownName, match=r"no country or organisation 'Kenia' in the graph \(did you mean Kenya \(KEN\)\?\)"):
         viz.ego(g, "Kenia", 1)
 
@@ -70,8 +78,11 @@ def test_large_graphs_are_folded_and_say_so() -> None:
     recs = [Country(iso3=c, name=c, source=SRC) for c in ("GHA", "KEN", "NGA")]
     recs += [Organisation(id=f"f{i}", name=f"F{i}", source=SRC) for i in range(2)]
     for i in range(30):
-        recs += [Programme(id=f"p{i}", name=f"P{i}", source=SRC), Funds(src=f"f{i % 2}", dst=f"p{i}", source=SRC),
-                 Targets(src=f"p{i}", dst=("GHA", "KEN", "NGA")[i % 3], source=SRC)]
+        recs += [
+            Programme(id=f"p{i}", name=f"P{i}", source=SRC),
+            Funds(src=f"f{i % 2}", dst=f"p{i}", source=SRC),
+            Targets(src=f"p{i}", dst=("GHA", "KEN", "NGA")[i % 3], source=SRC),
+        ]
     g = nx.MultiDiGraph()
     b = Batch().extend(recs)
     for label, recs_ in b.nodes.items():
@@ -79,13 +90,18 @@ def test_large_graphs_are_folded_and_say_so() -> None:
             g.add_node(f"{label}:{k}", label=label, name=r.name)
     for t, rels in b.rels.items():
         spec_src = {"FUNDS": ("Organisation", "Programme"), "TARGETS": ("Programme", "Country")}[t]
-        for (u, v) in rels:
+        for u, v in rels:
             g.add_edge(f"{spec_src[0]}:{u}", f"{spec_src[1]}:{v}", key=t, type=t)
     folded, note = viz.fold_programmes(g, max_nodes=10)
     # 30 programmes; f0 funds the even ones (targets GHA, NGA, KEN in turn: 5 each), f1 the odd ones: 6 links of 5
     assert sorted((u, v, d["programmes"]) for u, v, d in folded.edges(data=True)) == [
-        ("Organisation:f0", "Country:GHA", 5), ("Organisation:f0", "Country:KEN", 5), ("Organisation:f0", "Country:NGA", 5),
-        ("Organisation:f1", "Country:GHA", 5), ("Organisation:f1", "Country:KEN", 5), ("Organisation:f1", "Country:NGA", 5)]
+        ("Organisation:f0", "Country:GHA", 5),
+        ("Organisation:f0", "Country:KEN", 5),
+        ("Organisation:f0", "Country:NGA", 5),
+        ("Organisation:f1", "Country:GHA", 5),
+        ("Organisation:f1", "Country:KEN", 5),
+        ("Organisation:f1", "Country:NGA", 5),
+    ]
     assert note.startswith("35 nodes is more than a browser lays out smoothly")
     assert viz.fold_programmes(g, max_nodes=100) == (g, None)
 
@@ -94,12 +110,20 @@ def test_cli(tmp_path: Path) -> None:
     db = tmp_path / "g.lbdb"
     with EmbeddedStore(db) as s:
         s.write(small_batch())
-    out = CliRunner().invoke(cli, ["--db", str(db), "viz", "network", "-o", str(tmp_path / "n.html"), "--around", "GHA", "--depth", "2"], catch_exceptions=False)
+    out = CliRunner().invoke(
+        cli,
+        ["--db", str(db), "viz", "network", "-o", str(tmp_path / "n.html"), "--around", "GHA", "--depth", "2"],
+        catch_exceptions=False,
+    )
     assert out.exit_code == 0, out.stderr
     assert len(page_data((tmp_path / "n.html").read_text())["nodes"]) == 5
     assert (tmp_path / "n.html").stat().st_mode & 0o644 == 0o644
     bad = CliRunner().invoke(cli, ["--db", str(db), "viz", "network", "-o", str(tmp_path / "m.html"), "--around", "Atlantis"])
-    assert bad.exit_code == 1 and bad.stderr.startswith("Error: no country or organisation 'Atlantis' in the graph") and not (tmp_path / "m.html").exists()
+    assert (
+        bad.exit_code == 1
+        and bad.stderr.startswith("Error: no country or organisation 'Atlantis' in the graph")
+        and not (tmp_path / "m.html").exists()
+    )
     nodir = CliRunner().invoke(cli, ["--db", str(db), "viz", "network", "-o", str(tmp_path / "no" / "m.html")])
     assert nodir.exit_code == 1 and "no directory" in nodir.stderr
 
@@ -107,7 +131,9 @@ def test_cli(tmp_path: Path) -> None:
 def test_views_and_filters(tmp_path: Path) -> None:
     with EmbeddedStore(tmp_path / "g.lbdb") as s:
         s.write(small_batch())
-        g = s.to_networkx(labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"])
+        g = s.to_networkx(
+            labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"]
+        )
     # eu funds p1 and coe implements it; eu and coe are also partners: one link, of the one programme they share
     # (a partnership weighs 1 only between organisations that share none, as in `ccb brokers`)
     collab = viz.collaboration_view(g)
@@ -115,7 +141,9 @@ def test_views_and_filters(tmp_path: Path) -> None:
     # p1 targets GHA and KEN and is funded by eu; p2 has no target
     fc = viz.funder_country_view(g)
     assert sorted((u, v, d["programmes"]) for u, v, d in fc.edges(data=True)) == [
-        ("Organisation:eu", "Country:GHA", 1), ("Organisation:eu", "Country:KEN", 1)]
+        ("Organisation:eu", "Country:GHA", 1),
+        ("Organisation:eu", "Country:KEN", 1),
+    ]
     # theme B keeps p2 only: eu -> p2, and the eu-coe partnership
     assert sorted(viz.filtered(g, theme="B").nodes) == ["Organisation:coe", "Organisation:eu", "Programme:p2"]
     # Western Africa keeps Ghana and drops Kenya (Eastern Africa)
@@ -125,9 +153,25 @@ def test_views_and_filters(tmp_path: Path) -> None:
     early = viz.filtered(g, window=viz.Window(None, 2015))
     assert "Programme:p1" not in early and "Programme:p2" in early
     # no programme on theme E: the funder-country view has nothing to draw
-    empty = CliRunner().invoke(cli, ["--db", str(tmp_path / "g.lbdb"), "viz", "network", "-o", str(tmp_path / "e.html"), "--theme", "E", "--view", "funder-country"])
+    empty = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            str(tmp_path / "g.lbdb"),
+            "viz",
+            "network",
+            "-o",
+            str(tmp_path / "e.html"),
+            "--theme",
+            "E",
+            "--view",
+            "funder-country",
+        ],
+    )
     assert empty.exit_code == 1 and empty.stderr.startswith("Error: nothing to draw") and not (tmp_path / "e.html").exists()
-    ok = CliRunner().invoke(cli, ["--db", str(tmp_path / "g.lbdb"), "viz", "network", "-o", str(tmp_path / "c.html"), "--view", "collaboration"])
+    ok = CliRunner().invoke(
+        cli, ["--db", str(tmp_path / "g.lbdb"), "viz", "network", "-o", str(tmp_path / "c.html"), "--view", "collaboration"]
+    )
     assert ok.exit_code == 0 and len(page_data((tmp_path / "c.html").read_text())["nodes"]) == 2
 
 
@@ -135,9 +179,13 @@ def test_the_page_and_the_analyses_draw_one_collaboration_graph(tmp_path: Path) 
     from graph.model import Implements, PartnersWith
     from queries import network as analyses
 
-    batch = small_batch().extend([Implements(src="commonwealth", dst="p1", source=SRC),
-                                  PartnersWith(src="eu", dst="coe", source=SRC),  # they also share p1: no extra weight
-                                  PartnersWith(src="commonwealth", dst="coe", source=SRC)])
+    batch = small_batch().extend(
+        [
+            Implements(src="commonwealth", dst="p1", source=SRC),
+            PartnersWith(src="eu", dst="coe", source=SRC),  # they also share p1: no extra weight
+            PartnersWith(src="commonwealth", dst="coe", source=SRC),
+        ]
+    )
     with EmbeddedStore(tmp_path / "g.lbdb") as s:
         s.write(batch)
         g = s.to_networkx()

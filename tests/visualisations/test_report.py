@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from cli import cli
 from graph.model import Country, Funds, Organisation, Programme, Targets
 from graph.store import Batch
 from queries import timeline
-from tests.visualisations.test_browser import ARTIFACTS, HOSTILE, browser, open_page  # noqa: F401 (fixture)
+from tests.visualisations.test_browser import ARTIFACTS, HOSTILE, open_page
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,7 +80,8 @@ def hostile_store(tmp_path: Path, *, org_source: str, programme_name: str = HOST
     db = tmp_path / "g.lbdb"
     ccb("--db", str(db), "init")
     f = tmp_path / "mine.yaml"
-    f.write_text(f"""organisations:
+    f.write_text(
+        f"""organisations:
   - {{id: evil, name: "{HOSTILE}", kind: government, country: GBR, source: "{org_source}"}}
 programmes:
   - {{id: p1, name: "{programme_name}", themes: [C], start_date: '2020', source: "https://example.org/p1"}}
@@ -89,7 +89,9 @@ funds:
   - {{from: evil, to: p1, source: "https://example.org/f"}}
 targets:
   - {{from: p1, to: KEN, source: "https://example.org/t"}}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     ccb("--db", str(db), "load", str(f))
     return db
 
@@ -99,25 +101,48 @@ def test_timeline_counts_open_ended_programmes_apart(tmp_path: Path) -> None:
     from graph.embedded import EmbeddedStore
 
     with EmbeddedStore(db) as s:
-        s.write(Batch().extend([
-            Country(iso3="KEN", name="Kenya", region="Africa", subregion="Eastern Africa", source="s"),
-            Organisation(id="eu", name="European Union", source="s"),
-            Programme(id="a", name="A", themes=["C"], start_date="2016-03", end_date="2018", source="s"),
-            Programme(id="b", name="B", themes=["B"], start_date="2017", source="s"),
-            Programme(id="c", name="C", themes=["C"], source="s"),
-            Programme(id="r", name="R", themes=["A"], start_date="2018", end_date="2019", scope="regional",
-                      scope_regions=["Eastern Africa"], source="s"),
-            Funds(src="eu", dst="a", source="s"), Funds(src="eu", dst="b", source="s"),
-            Targets(src="a", dst="KEN", source="s"), Targets(src="b", dst="KEN", source="s"), Targets(src="c", dst="KEN", source="s"),
-        ]))
+        s.write(
+            Batch().extend(
+                [
+                    Country(iso3="KEN", name="Kenya", region="Africa", subregion="Eastern Africa", source="s"),
+                    Organisation(id="eu", name="European Union", source="s"),
+                    Programme(id="a", name="A", themes=["C"], start_date="2016-03", end_date="2018", source="s"),
+                    Programme(id="b", name="B", themes=["B"], start_date="2017", source="s"),
+                    Programme(id="c", name="C", themes=["C"], source="s"),
+                    Programme(
+                        id="r",
+                        name="R",
+                        themes=["A"],
+                        start_date="2018",
+                        end_date="2019",
+                        scope="regional",
+                        scope_regions=["Eastern Africa"],
+                        source="s",
+                    ),
+                    Funds(src="eu", dst="a", source="s"),
+                    Funds(src="eu", dst="b", source="s"),
+                    Targets(src="a", dst="KEN", source="s"),
+                    Targets(src="b", dst="KEN", source="s"),
+                    Targets(src="c", dst="KEN", source="s"),
+                ]
+            )
+        )
         t = timeline.coverage(s, by="country", year_from=2015)
         assert [(r["year"], r["active"], r["end_unknown"]) for r in t.rows] == [
-            (2015, 0, 0), (2016, 1, 0), (2017, 1, 1), (2018, 1, 1)]  # to the latest start year: 2018; b never 'runs forever'
+            (2015, 0, 0),
+            (2016, 1, 0),
+            (2017, 1, 1),
+            (2018, 1, 1),
+        ]  # to the latest start year: 2018; b never 'runs forever'
         assert t.undated == ["c"]
         region = timeline.coverage(s, by="region", year_from=2018, year_to=2019)
         assert [(r["group"], r["year"], r["active"], r["end_unknown"]) for r in region.rows] == [
-            ("Africa", 2018, 2, 1), ("Africa", 2019, 1, 1)]  # r reaches Africa through its sub-region
-        assert [r["active"] for r in timeline.coverage(s, by="theme", only="cybercrime", year_from=2016, year_to=2016).rows] == [1]
+            ("Africa", 2018, 2, 1),
+            ("Africa", 2019, 1, 1),
+        ]  # r reaches Africa through its sub-region
+        assert [r["active"] for r in timeline.coverage(s, by="theme", only="cybercrime", year_from=2016, year_to=2016).rows] == [
+            1
+        ]
         assert [r["group"] for r in timeline.coverage(s, by="donor", only="European Union").rows][:1] == ["eu"]
     out = ccb("--db", str(db), "timeline", "--from", "2016", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
