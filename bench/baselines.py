@@ -61,7 +61,7 @@ def copy_arrow(path: Path, rows: Rows) -> int:
         conn.execute("BEGIN TRANSACTION")
         for label, spec in schema.nodes().items():
             if rows.get(label):
-                cols = {p.name: pa.array([r.get(p.name) for r in rows[label]], _ARROW[p.type]) for p in spec.props}
+                cols = {p.name: pa.array([r.get(p.name) for r in rows[label]], _ARROW[p.db_type]) for p in spec.props}
                 conn.execute(f"COPY {label} FROM $t", {"t": pa.table(cols)})
         for type_, spec in schema.rels().items():
             if rows.get(type_):
@@ -69,7 +69,7 @@ def copy_arrow(path: Path, rows: Rows) -> int:
                     "from": pa.array([r["from"] for r in rows[type_]], pa.string()),
                     "to": pa.array([r["to"] for r in rows[type_]], pa.string()),
                 }
-                cols |= {p.name: pa.array([r.get(p.name) for r in rows[type_]], _ARROW[p.type]) for p in spec.props}
+                cols |= {p.name: pa.array([r.get(p.name) for r in rows[type_]], _ARROW[p.db_type]) for p in spec.props}
                 conn.execute(f"COPY {type_} FROM $t", {"t": pa.table(cols)})
         conn.execute("COMMIT")
     finally:
@@ -85,7 +85,9 @@ def _node_merge(spec: schema.NodeSpec) -> str:
 def _rel_merge(spec: schema.RelSpec) -> str:
     sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
     sets = ", ".join(f"r.{p.name} = ${p.name}" for p in spec.props)
-    return f"MATCH (a:{spec.src} {{{sk}: $from}}) MATCH (b:{spec.dst} {{{dk}: $to}}) MERGE (a)-[r:{spec.type}]->(b) SET {sets}"
+    return (
+        f"MATCH (a:{spec.src} {{{sk}: $from}}) MATCH (b:{spec.dst} {{{dk}: $to}}) MERGE (a)-[r:{spec.rel_type}]->(b) SET {sets}"
+    )
 
 
 def per_row_merge(store: Store, rows: Rows) -> int:

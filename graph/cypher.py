@@ -37,7 +37,7 @@ def merge_rels(spec: RelSpec, src_key: str, dst_key: str, verb: str = "MERGE") -
     merge = "(b)<-[e:{t}]-(a)" if spec.model.anchor == "dst" else "(a)-[e:{t}]->(b)"
     return (
         f"UNWIND $rows AS r {first} {second} "
-        f"{verb} {merge.format(t=spec.type)} SET {_sets('e', 'r', spec.columns)} RETURN count(e) AS n"
+        f"{verb} {merge.format(t=spec.rel_type)} SET {_sets('e', 'r', spec.columns)} RETURN count(e) AS n"
     )
 
 
@@ -48,11 +48,13 @@ def create_nodes(spec: NodeSpec) -> str:
 
 
 def any_node(label: str) -> str:
+    """One ``label`` node, whole (to read back a record's shape)."""
     return f"MATCH (n:{label}) RETURN n LIMIT 1"
 
 
 def any_rel(spec: RelSpec) -> str:
-    return f"MATCH (:{spec.src})-[e:{spec.type}]->(:{spec.dst}) RETURN e LIMIT 1"
+    """One ``spec`` relationship, whole."""
+    return f"MATCH (:{spec.src})-[e:{spec.rel_type}]->(:{spec.dst}) RETURN e LIMIT 1"
 
 
 def find_keys(spec: NodeSpec) -> str:
@@ -82,20 +84,23 @@ def rel_table(spec: RelSpec, src_key: str, dst_key: str) -> str:
     """Every ``spec`` relationship as ``src``, ``dst`` and properties, sorted."""
     cols = "".join(f", e.{c} AS {c}" for c in spec.columns)
     return (
-        f"MATCH (a:{spec.src})-[e:{spec.type}]->(b:{spec.dst}) "
+        f"MATCH (a:{spec.src})-[e:{spec.rel_type}]->(b:{spec.dst}) "
         f"RETURN a.{src_key} AS src, b.{dst_key} AS dst{cols} ORDER BY src, dst"
     )
 
 
 def count_nodes(label: str) -> str:
+    """How many ``label`` nodes there are, as ``n``."""
     return f"MATCH (n:{label}) RETURN count(n) AS n"
 
 
 def count_rels(spec: RelSpec) -> str:
-    return f"MATCH (:{spec.src})-[e:{spec.type}]->(:{spec.dst}) RETURN count(e) AS n"
+    """How many ``spec`` relationships there are, as ``n``."""
+    return f"MATCH (:{spec.src})-[e:{spec.rel_type}]->(:{spec.dst}) RETURN count(e) AS n"
 
 
 def delete_all(label: str) -> str:
+    """Delete every ``label`` node and its relationships."""
     return f"MATCH (n:{label}) DETACH DELETE n"
 
 

@@ -50,11 +50,11 @@ _LOCK = re.compile(r"Could not set lock on file.*?(PID \d+)?", re.S)
 def _ddl() -> list[str]:
     out = []
     for spec in schema.nodes().values():
-        cols = ", ".join(f"{p.name} {p.type}" + (" PRIMARY KEY" if p.name == spec.key else "") for p in spec.props)
+        cols = ", ".join(f"{p.name} {p.db_type}" + (" PRIMARY KEY" if p.name == spec.key else "") for p in spec.props)
         out.append(f"CREATE NODE TABLE IF NOT EXISTS {spec.label}({cols})")
-    for spec in schema.rels().values():
-        cols = "".join(f", {p.name} {p.type}" for p in spec.props)
-        out.append(f"CREATE REL TABLE IF NOT EXISTS {spec.type}(FROM {spec.src} TO {spec.dst}{cols})")
+    for rspec in schema.rels().values():
+        cols = "".join(f", {p.name} {p.db_type}" for p in rspec.props)
+        out.append(f"CREATE REL TABLE IF NOT EXISTS {rspec.rel_type}(FROM {rspec.src} TO {rspec.dst}{cols})")
     return out
 
 
@@ -118,16 +118,17 @@ class EmbeddedStore(Store):
 
     def _add_new_columns(self) -> None:
         """Add properties the schema gained since this store was made (new model fields go last, so COPY order holds)."""
-        specs = [(s.label, s.props) for s in schema.nodes().values()] + [(s.type, s.props) for s in schema.rels().values()]
+        specs = [(s.label, s.props) for s in schema.nodes().values()] + [(s.rel_type, s.props) for s in schema.rels().values()]
         for table, props in specs:
             have = {r["name"] for r in self._arrow_rows(f"CALL table_info('{table}') RETURN name", {})}
             for p in props:
                 if p.name not in have:
-                    self._run(f"ALTER TABLE {table} ADD {p.name} {p.type}")
+                    self._run(f"ALTER TABLE {table} ADD {p.name} {p.db_type}")
 
     # -- writing ---------------------------------------------------------------
 
     def write_stream(self, batches: Iterable[Batch], *, merge_rows: int = STREAM_ROWS) -> WriteSummary:
+        """Write ``batches`` in one transaction, merging small ones; COPY into an empty store, MERGE otherwise."""
         summary = WriteSummary()
         copied: set[str] = set()  # node tables COPYed into in this transaction
         bulk = self._empty()  # COPY only into an empty store: nothing there to update, so no COPY beside a SET
@@ -198,13 +199,14 @@ class EmbeddedStore(Store):
             )
 
     def _count(self, label: str) -> int:
-        return self._arrow_rows(f"MATCH (n:{label}) RETURN count(n) AS c", {})[0]["c"]
+        n: int = self._arrow_rows(f"MATCH (n:{label}) RETURN count(n) AS c", {})[0]["c"]
+        return n
 
     def _empty(self) -> bool:
         return not any(self._arrow_rows(f"MATCH (n:{label}) RETURN 1 AS x LIMIT 1", {}) for label in schema.nodes())
 
     def _write_nodes(self, spec: schema.NodeSpec, rows: list[dict[str, Any]], copied: set[str], bulk: bool = False) -> WritePlan:
-        cols = [(p.name, p.type) for p in spec.props]
+        cols = [(p.name, p.db_type) for p in spec.props]
         # LOAD FROM binds columns as variables by name: prefix them so no
         # property name (end, from...) is read as a keyword.
         keys = pa.table({"_k": pa.array([r[spec.key] for r in rows], pa.string())})
@@ -239,16 +241,16 @@ class EmbeddedStore(Store):
         )
         stored = {(r["src"], r["dst"]): r for r in self._arrow_rows(found, {"t": pairs})}
         plan = WritePlan.of(rows, stored, rel_ident)
-        cols = [("src", "STRING"), ("dst", "STRING")] + [(p.name, p.type) for p in spec.props]
+        cols = [("src", "STRING"), ("dst", "STRING")] + [(p.name, p.db_type) for p in spec.props]
         if plan.new and bulk:
             t = _arrow(plan.new, cols).rename_columns(["from", "to"] + [p.name for p in spec.props])
-            self._run(f"COPY {spec.type} FROM $t", {"t": t})
+            self._run(f"COPY {spec.rel_type} FROM $t", {"t": t})
         elif plan.new:  # into a store that holds data: CREATE, which recovers with the SETs (see the module docstring)
             t = _arrow(plan.new, cols).rename_columns(["_src", "_dst"] + [f"_{p.name}" for p in spec.props])
             props = ", ".join(f"{p.name}: _{p.name}" for p in spec.props)
             ends = f"(a:{spec.src} {{{sk}: _src}}), (b:{spec.dst} {{{dk}: _dst}})"
             made = self._arrow_rows(
-                f"LOAD FROM $t MATCH {ends} CREATE (a)-[e:{spec.type} {{{props}}}]->(b) RETURN count(e) AS c", {"t": t}
+                f"LOAD FROM $t MATCH {ends} CREATE (a)-[e:{spec.rel_type} {{{props}}}]->(b) RETURN count(e) AS c", {"t": t}
             )
             if made[0]["c"] != len(plan.new):  # MATCH skips a row whose end is missing, where COPY refuses it: refuse it too
                 raise StoreError(self._dangling(spec, plan.new), "load the node first; nothing of this write was kept")
@@ -266,24 +268,27 @@ class EmbeddedStore(Store):
         for end, label in (("src", spec.src), ("dst", spec.dst)):
             keys = {r[end] for r in rows}
             if missing := sorted(keys - self.existing_keys(label, keys)):
-                return f"{spec.type}: no {label} with key {missing[0]!r} in the store"
-        return f"{spec.type}: a relationship's end is missing"
+                return f"{spec.rel_type}: no {label} with key {missing[0]!r} in the store"
+        return f"{spec.rel_type}: a relationship's end is missing"
 
     def _arrow_rows(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        return self._run(statement, params).get_as_arrow().to_pylist()
+        rows: list[dict[str, Any]] = self._run(statement, params).get_as_arrow().to_pylist()
+        return rows
 
     def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:
+        """The subset of ``keys`` present as ``label`` nodes, in one query."""
         spec = schema.node(label)
         keys = list(keys)
         if not keys:
             return set()
-        res = self._conn.execute(
+        res = self._run(
             f"LOAD FROM $t MATCH (n:{spec.label} {{{spec.key}: _k}}) RETURN _k",
             {"t": pa.table({"_k": pa.array(keys, pa.string())})},
         )
         return set(res.get_as_arrow().column(0).to_pylist())
 
     def clear(self) -> None:
+        """Delete every node and relationship in one transaction; the schema stays."""
         self._run("BEGIN TRANSACTION")
         try:
             for label in schema.nodes():
@@ -296,6 +301,7 @@ class EmbeddedStore(Store):
     # -- reading ---------------------------------------------------------------
 
     def query(self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False) -> list[dict[str, Any]]:
+        """Rows of ``cypher_text``: in a read-only transaction unless ``write``; one statement only."""
         params = params or {}
         if write:
             return _rows(self._run(cypher_text, params))
@@ -321,9 +327,11 @@ class EmbeddedStore(Store):
 
     def _table(self, cypher_text: str) -> list[dict[str, Any]]:
         # Arrow is ~6x faster than row iteration for whole tables.
-        return self._conn.execute(cypher_text).get_as_arrow().to_pylist()
+        rows: list[dict[str, Any]] = self._run(cypher_text).get_as_arrow().to_pylist()
+        return rows
 
     def close(self) -> None:
+        """Close the connection and the database (the file lock is released)."""
         self._conn.close()
         self._db.close()
 
@@ -356,7 +364,7 @@ def _rows(result: Any) -> list[dict[str, Any]]:
         or pa.types.is_list(f.type)
         and pa.types.is_struct(f.type.value_type)
     ]
-    rows = table.to_pylist()
+    rows: list[dict[str, Any]] = table.to_pylist()
     for row in rows if nested else ():  # only nodes and relationships carry engine-internal ids
         for k in nested:
             row[k] = _plain(row[k])
@@ -389,10 +397,9 @@ class _errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, typ: type | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, typ: type | None, exc: BaseException | None, tb: object) -> None:
         if isinstance(exc, RuntimeError):
             raise _query_error(self.statement, str(exc)) from None
-        return False
 
 
 def _query_error(statement: str, message: str) -> StoreError:

@@ -9,9 +9,23 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from graph.embedded import EmbeddedStore
-from graph.model import Country, Funds, Implements, Indicator, Measured, MemberOf, Organisation, PartnersWith, Programme, Targets
+from graph.model import (
+    Country,
+    Funds,
+    Implements,
+    Indicator,
+    Measured,
+    MemberOf,
+    Node,
+    Organisation,
+    PartnersWith,
+    Programme,
+    Relationship,
+    Targets,
+)
 from graph.store import Batch
 
 SRC = "graph/examples.py"
@@ -49,14 +63,14 @@ def small_batch() -> Batch:
     )
 
 
-def example_store(records: list) -> EmbeddedStore:
+def example_store(records: list[Node | Relationship]) -> EmbeddedStore:
     """A throwaway embedded store holding ``records`` (for doctest examples)."""
     store = EmbeddedStore(Path(tempfile.mkdtemp()) / "example.lbdb")
     store.write(Batch().extend(records))
     return store
 
 
-def gaps_records() -> list:
+def gaps_records() -> list[Node | Relationship]:
     """GHA, KEN, NPL, GBR; funders f1, f2; implementer i1.
 
     pA: theme C, 2016-2018, budget EUR 5,000, funded by f1, implemented by i1, targets GHA (EUR 600) and KEN (EUR 400).
@@ -69,7 +83,12 @@ def gaps_records() -> list:
     NPL .4 x .5 + .3 x 2/3 + .1 (LDC) + .1 (no review) = 0.6, priority 0.6;
     GBR .4 x .125 + .3 x 0 = 0.05 (ranked only with all_countries).
     """
-    lmic = {"sovereignty": "independent", "income_group": "Lower middle income", "income_vintage": "FY25", "sids": False}
+    lmic: dict[str, Any] = {
+        "sovereignty": "independent",
+        "income_group": "Lower middle income",
+        "income_vintage": "FY25",
+        "sids": False,
+    }
     return [
         Country(iso3="GHA", name="Ghana", region="Africa", subregion="Western Africa", ldc=False, lldc=False, **lmic, source=SRC),
         Country(iso3="KEN", name="Kenya", region="Africa", subregion="Eastern Africa", ldc=False, lldc=False, **lmic, source=SRC),
@@ -108,7 +127,7 @@ def gaps_records() -> list:
     ]
 
 
-def network_records() -> list:
+def network_records() -> list[Node | Relationship]:
     """p1 (C, GHA): o1 funds, o2 implements. p2 (C, GHA+KEN): o3 funds. p3 (A, KEN): o4 funds, o2 implements.
     o3 and o4 are partners. Collaboration graph: the path o1 - o2 - o4 - o3."""
     return [
@@ -131,7 +150,7 @@ def network_records() -> list:
     ]
 
 
-def bloc_records() -> list:
+def bloc_records() -> list[Node | Relationship]:
     """:func:`network_records`, with Ghana and Kenya both in bloc "b"."""
     return [
         *network_records(),

@@ -15,6 +15,7 @@ both engines.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 import pycountry
@@ -117,7 +118,7 @@ Score = Annotated[float, Field(ge=-1e9, le=1e9, allow_inf_nan=False)]
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
 
 
-def pattern_message(error: dict) -> str | None:
+def pattern_message(error: Mapping[str, Any]) -> str | None:
     """The plain-words message for a pydantic pattern error on a key or a date, else None."""
     if error.get("type") == "string_pattern_mismatch":
         return PATTERN_MESSAGES.get((error.get("ctx") or {}).get("pattern", ""))
@@ -155,6 +156,8 @@ class Record(BaseModel):
 
 
 class Node(Record):
+    """A node of the graph: its label, its key property and its input-file section are class-level."""
+
     is_node: ClassVar[bool] = True  # cheaper than isinstance(): pydantic classes check through ABCMeta
     label: ClassVar[str]
     key: ClassVar[str]
@@ -189,6 +192,8 @@ class Relationship(Record):
 
 
 class Country(Node):
+    """A country or territory, keyed by ISO alpha-3, with its UN M49 and World Bank classifications."""
+
     label: ClassVar[str] = "Country"
     key: ClassVar[str] = "iso3"
     section: ClassVar[str] = "countries"
@@ -223,6 +228,8 @@ class Country(Node):
 
 
 class Organisation(Node):
+    """An actor: a government or its agency, an international body, a company, a university, a foundation."""
+
     label: ClassVar[str] = "Organisation"
     key: ClassVar[str] = "id"
     section: ClassVar[str] = "organisations"
@@ -235,6 +242,8 @@ class Organisation(Node):
 
 
 class Programme(Node):
+    """A capacity-building programme or project, with its themes, period, scope and budget."""
+
     label: ClassVar[str] = "Programme"
     key: ClassVar[str] = "id"
     section: ClassVar[str] = "programmes"
@@ -296,6 +305,8 @@ class Indicator(Node):
 
 
 class Funds(Relationship):
+    """An organisation funds a programme, with the amount committed and disbursed where a source states it."""
+
     anchor: ClassVar[Literal["src", "dst"]] = "dst"
     type: ClassVar[str] = "FUNDS"
     src_label: ClassVar[str] = "Organisation"
@@ -315,6 +326,8 @@ class Funds(Relationship):
 
 
 class Implements(Relationship):
+    """An organisation implements a programme, as its lead or as a partner."""
+
     anchor: ClassVar[Literal["src", "dst"]] = "dst"
     type: ClassVar[str] = "IMPLEMENTS"
     src_label: ClassVar[str] = "Organisation"
@@ -325,6 +338,8 @@ class Implements(Relationship):
 
 
 class Targets(Relationship):
+    """A programme serves a country as a beneficiary, with its share where stated."""
+
     type: ClassVar[str] = "TARGETS"
     src_label: ClassVar[str] = "Programme"
     dst_label: ClassVar[str] = "Country"
@@ -336,6 +351,8 @@ class Targets(Relationship):
 
 
 class PartnersWith(Relationship):
+    """Two organisations in a stated partnership (an MoU, a joint programme, an alliance)."""
+
     type: ClassVar[str] = "PARTNERS_WITH"
     src_label: ClassVar[str] = "Organisation"
     dst_label: ClassVar[str] = "Organisation"
@@ -357,6 +374,8 @@ class PartOf(Relationship):
 
 
 class MemberOf(Relationship):
+    """A country is a member of an organisation (a regional bloc, a forum)."""
+
     type: ClassVar[str] = "MEMBER_OF"
     src_label: ClassVar[str] = "Country"
     dst_label: ClassVar[str] = "Organisation"

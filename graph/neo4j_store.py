@@ -29,6 +29,7 @@ BATCH_ROWS = 5_000
 
 
 def constraints() -> list[str]:
+    """The uniqueness constraint on each label's key (which also indexes it)."""
     return [
         f"CREATE CONSTRAINT {s.label.lower()}_{s.key} IF NOT EXISTS FOR (n:{s.label}) REQUIRE n.{s.key} IS UNIQUE"
         for s in schema.nodes().values()
@@ -36,6 +37,8 @@ def constraints() -> list[str]:
 
 
 class Neo4jStore(Store):
+    """The graph in a Neo4j (or other Bolt + Cypher) server, through the official driver."""
+
     kind = "neo4j"
 
     def __init__(self, uri: str, *, user: str, password: str, database: str | None = None) -> None:
@@ -82,7 +85,8 @@ class Neo4jStore(Store):
     # -- writing ---------------------------------------------------------------
 
     def write(self, batch: Batch) -> WriteSummary:
-        # A managed transaction: the driver retries it on a transient error (a list can be replayed).
+        """Write ``batch`` in one managed transaction (the driver retries it on a transient error: a list can be replayed)."""
+
         def work(tx: neo4j.ManagedTransaction) -> WriteSummary:
             summary = WriteSummary()
             _write_batch(tx, batch, summary)
@@ -92,7 +96,7 @@ class Neo4jStore(Store):
             return s.execute_write(work)
 
     def write_stream(self, batches: Iterable[Batch], *, merge_rows: int = STREAM_ROWS) -> WriteSummary:
-        # An explicit transaction: a generator cannot be replayed, so no retry.
+        """Write ``batches`` in one explicit transaction (a stream cannot be replayed, so no retry)."""
         summary = WriteSummary()
         with self._session() as s, _errors(), s.begin_transaction() as tx:
             for batch in merged(batches, merge_rows):
@@ -108,12 +112,15 @@ class Neo4jStore(Store):
         return found
 
     def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:
+        """The subset of ``keys`` present as ``label`` nodes, asked in batches."""
         spec = schema.node(label)
         keys = list(keys)
         with self._session() as s, _errors():
             return s.execute_read(lambda tx: self._existing(tx, spec, keys))
 
     def clear(self) -> None:
+        """Delete every node and relationship in one transaction; constraints stay."""
+
         def work(tx: neo4j.ManagedTransaction) -> None:
             for label in schema.nodes():
                 tx.run(cypher.delete_all(label)).consume()
@@ -124,6 +131,7 @@ class Neo4jStore(Store):
     # -- reading ---------------------------------------------------------------
 
     def query(self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False) -> list[dict[str, Any]]:
+        """Rows of ``cypher_text``: in a read transaction, checked read-only, unless ``write``."""
         params = params or {}
         with self._session() as s, _errors():
             if write:
@@ -132,6 +140,7 @@ class Neo4jStore(Store):
             return s.execute_read(lambda tx: _read_only(tx, cypher_text, params))
 
     def close(self) -> None:
+        """Close the driver and its connections."""
         self._driver.close()
 
 
@@ -145,7 +154,8 @@ def _read_only(tx: neo4j.ManagedTransaction, text: str, params: dict[str, Any]) 
 
 
 def _records(result: neo4j.Result) -> list[dict[str, Any]]:
-    return [{k: _plain(v) for k, v in rec.items()} for rec in result]
+    keys = result.keys()
+    return [{k: _plain(v) for k, v in zip(keys, rec)} for rec in result]
 
 
 def _plain(value: Any) -> Any:
@@ -165,11 +175,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _any(tx: neo4j.ManagedTransaction, text: str) -> bool:
+def _any(tx: neo4j.ManagedTransaction | neo4j.Transaction, text: str) -> bool:
     return tx.run(text).peek() is not None
 
 
-def _stored(tx: neo4j.ManagedTransaction, text: str, name: str, values: list[Any]) -> list[dict[str, Any]]:
+def _stored(tx: neo4j.ManagedTransaction | neo4j.Transaction, text: str, name: str, values: list[Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for part in chunks(values, BATCH_ROWS):
         out.extend(r.data() for r in tx.run(text, {name: part}))
@@ -186,9 +196,9 @@ class _errors:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, typ: type | None, exc: BaseException | None, tb: object) -> bool:
+    def __exit__(self, typ: type | None, exc: BaseException | None, tb: object) -> None:
         if exc is None or isinstance(exc, StoreError):
-            return False
+            return
         if isinstance(exc, nx_err.ConstraintError):
             raise StoreError(f"a key is already taken: {exc.message}", "keys must be unique per label") from None
         if isinstance(exc, nx_err.Neo4jError) and exc.code and "AccessMode" in exc.code:
@@ -198,7 +208,6 @@ class _errors:
             raise QueryError(f"query failed: {_first_line(Exception(exc.message or exc))}", hint) from None
         if isinstance(exc, (nx_err.ServiceUnavailable, nx_err.SessionExpired)):
             raise ConnectionFailed(f"lost the connection to Neo4j: {_first_line(exc)}") from None
-        return False
 
 
 def _write_batch(tx: neo4j.ManagedTransaction | neo4j.Transaction, batch: Batch, summary: WriteSummary) -> None:
@@ -216,18 +225,19 @@ def _write_batch(tx: neo4j.ManagedTransaction | neo4j.Transaction, batch: Batch,
                 for part in chunks(todo, BATCH_ROWS):
                     tx.run(text, rows=part).consume()
             summary.add(label, plan)
-    for type_, spec in schema.rels().items():
+    for type_, rspec in schema.rels().items():
         if rows := batch.rel_rows(type_):
-            sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
+            sk, dk = schema.node(rspec.src).key, schema.node(rspec.dst).key
             pairs = [{"src": r["src"], "dst": r["dst"]} for r in rows]
-            stored = _stored(tx, cypher.find_rels(spec, sk, dk), "pairs", pairs) if _any(tx, cypher.any_rel(spec)) else []
+            stored = _stored(tx, cypher.find_rels(rspec, sk, dk), "pairs", pairs) if _any(tx, cypher.any_rel(rspec)) else []
             plan = WritePlan.of(rows, {(r["src"], r["dst"]): r for r in stored}, rel_ident)
             for text, todo in (
-                (cypher.merge_rels(spec, sk, dk, verb="CREATE"), plan.new),
-                (cypher.merge_rels(spec, sk, dk), plan.changed),
+                (cypher.merge_rels(rspec, sk, dk, verb="CREATE"), plan.new),
+                (cypher.merge_rels(rspec, sk, dk), plan.changed),
             ):
                 for part in chunks(todo, BATCH_ROWS):
-                    written = tx.run(text, rows=part).single()["n"]
+                    record = tx.run(text, rows=part).single()
+                    written = record["n"] if record is not None else 0
                     if written != len(part):
                         # An endpoint is missing: the loader checks references,
                         # so this is a race or a bug. Roll back rather than drop rows.

@@ -13,6 +13,8 @@ import typing
 from dataclasses import dataclass
 from functools import cache
 
+from pydantic import BaseModel
+
 from graph.errors import SchemaError
 from graph.model import NODE_MODELS, REL_MODELS, Node, Relationship
 
@@ -21,12 +23,16 @@ _SCALARS = {str: "STRING", float: "DOUBLE", int: "INT64", bool: "BOOLEAN"}
 
 @dataclass(frozen=True)
 class Prop:
+    """A property of a node or relationship table: its name and its column type in both stores."""
+
     name: str
-    type: str  # STRING, DOUBLE, INT64, BOOLEAN, STRING[]
+    db_type: str  # STRING, DOUBLE, INT64, BOOLEAN, STRING[]
 
 
 @dataclass(frozen=True)
 class NodeSpec:
+    """A node label as both stores see it: its key, its properties in column order, its model."""
+
     label: str
     key: str
     props: tuple[Prop, ...]  # key first, then the rest in model order
@@ -34,12 +40,15 @@ class NodeSpec:
 
     @property
     def columns(self) -> list[str]:
+        """The property names, in the order every batch's rows hold them."""
         return [p.name for p in self.props]
 
 
 @dataclass(frozen=True)
 class RelSpec:
-    type: str
+    """A relationship type as both stores see it: its end labels, its properties in column order, its model."""
+
+    rel_type: str
     src: str
     dst: str
     props: tuple[Prop, ...]  # properties only; endpoints travel as "src" / "dst"
@@ -50,11 +59,12 @@ class RelSpec:
         a = f"(a:{self.src} {{{src_key}: {src_val}}})"
         b = f"(b:{self.dst} {{{dst_key}: {dst_val}}})"
         if self.model.anchor == "dst":
-            return f"{b}<-[{rel}:{self.type}]-{a}"
-        return f"{a}-[{rel}:{self.type}]->{b}"
+            return f"{b}<-[{rel}:{self.rel_type}]-{a}"
+        return f"{a}-[{rel}:{self.rel_type}]->{b}"
 
     @property
     def columns(self) -> list[str]:
+        """The property names, in the order every batch's rows hold them."""
         return [p.name for p in self.props]
 
 
@@ -73,7 +83,7 @@ def _db_type(annotation: object) -> str:
     return _SCALARS[annotation]  # type: ignore[index]
 
 
-def _props(model: type, skip: set[str], first: str | None = None) -> tuple[Prop, ...]:
+def _props(model: type[BaseModel], skip: set[str], first: str | None = None) -> tuple[Prop, ...]:
     props = [Prop(n, _db_type(f.annotation)) for n, f in model.model_fields.items() if n not in skip]
     if first:
         props.sort(key=lambda p: p.name != first)  # stable: key first, rest in model order

@@ -11,7 +11,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 
@@ -37,10 +37,13 @@ class Batch:
     rels: dict[str, dict[tuple[str, str], Relationship]] = field(default_factory=dict)
 
     def add(self, record: Node | Relationship) -> None:
+        """Add one record; a record with the same identity replaces the earlier one."""
         if record.is_node:
-            self.nodes.setdefault(record.label, {})[getattr(record, record.key)] = record  # type: ignore[union-attr]
+            node = cast(Node, record)  # is_node: cheaper than isinstance() on a pydantic class
+            self.nodes.setdefault(node.label, {})[getattr(node, node.key)] = node
         else:
-            self.rels.setdefault(record.type, {})[(record.src, record.dst)] = record  # type: ignore[union-attr]
+            rel = cast(Relationship, record)
+            self.rels.setdefault(rel.type, {})[(rel.src, rel.dst)] = rel
 
     def has(self, record: Node | Relationship) -> bool:
         """Whether a record with the same identity is already in the batch."""
@@ -49,6 +52,7 @@ class Batch:
         return (record.src, record.dst) in self.rels.get(record.type, ())  # type: ignore[union-attr]
 
     def extend(self, records: Iterable[Node | Relationship]) -> Batch:
+        """Add every record of ``records``; returns the batch, for chaining."""
         for r in records:
             self.add(r)
         return self
@@ -135,7 +139,7 @@ def _differs(a: Any, b: Any) -> bool:
     # Stores return [] or None for an empty list property; a list comes back as a list.
     if isinstance(a, list) or isinstance(b, list):
         return list(a or []) != list(b or [])
-    return a != b
+    return bool(a != b)
 
 
 def merged(batches: Iterable[Batch], rows: int) -> Iterator[Batch]:
@@ -157,14 +161,17 @@ def merged(batches: Iterable[Batch], rows: int) -> Iterator[Batch]:
 
 
 def node_ident(key: str) -> Callable[[dict[str, Any]], Any]:
+    """The identity of a node row: its ``key`` value."""
     return lambda r: r[key]
 
 
 def rel_ident(r: dict[str, Any]) -> tuple[Any, Any]:
+    """The identity of a relationship row: its ``(src, dst)`` pair."""
     return (r["src"], r["dst"])
 
 
 def chunks(rows: list[Any], size: int) -> Iterator[list[Any]]:
+    """``rows`` in consecutive lists of at most ``size``."""
     for i in range(0, len(rows), size):
         yield rows[i : i + size]
 
@@ -204,7 +211,8 @@ class Store(ABC):
         """Delete every node and relationship; the schema stays."""
 
     @abstractmethod
-    def close(self) -> None: ...
+    def close(self) -> None:
+        """Release the store (files, connections); it cannot be used afterwards."""
 
     def _table(self, cypher_text: str) -> list[dict[str, Any]]:
         """Rows of a trusted, schema-generated read query (stores may do it faster)."""
@@ -214,10 +222,10 @@ class Store(ABC):
         """Nodes per label and relationships per type, every one in the schema, zeros included."""
         out = {label: self._table(cypher.count_nodes(label))[0]["n"] for label in schema.nodes()}
         for spec in schema.rels().values():
-            out[spec.type] = self._table(cypher.count_rels(spec))[0]["n"]
+            out[spec.rel_type] = self._table(cypher.count_rels(spec))[0]["n"]
         return {k: int(v) for k, v in out.items()}
 
-    def to_networkx(self, labels: Iterable[str] | None = None, types: Iterable[str] | None = None) -> nx.MultiDiGraph:
+    def to_networkx(self, labels: Iterable[str] | None = None, types: Iterable[str] | None = None) -> nx.MultiDiGraph[str]:
         """The graph (or the part with ``labels`` and ``types``) with every property.
 
         Node ids are ``"Label:key"``; each node carries ``label`` and its
@@ -225,19 +233,19 @@ class Store(ABC):
         A relationship is kept only when both its end labels are.
         """
         labels = sorted(schema.nodes()) if labels is None else [schema.node(lb).label for lb in labels]
-        types = sorted(schema.rels()) if types is None else [schema.rel(t).type for t in types]
-        g = nx.MultiDiGraph()
+        types = sorted(schema.rels()) if types is None else [schema.rel(t).rel_type for t in types]
+        g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         for label in labels:
             spec = schema.node(label)
             for row in self._table(cypher.node_table(spec)):
                 g.add_node(f"{label}:{row[spec.key]}", label=label, **_clean(row))
         for type_ in types:
-            spec = schema.rel(type_)
-            if spec.src not in labels or spec.dst not in labels:
+            rspec = schema.rel(type_)
+            if rspec.src not in labels or rspec.dst not in labels:
                 continue
-            sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
-            for row in self._table(cypher.rel_table(spec, sk, dk)):
-                src, dst = f"{spec.src}:{row.pop('src')}", f"{spec.dst}:{row.pop('dst')}"
+            sk, dk = schema.node(rspec.src).key, schema.node(rspec.dst).key
+            for row in self._table(cypher.rel_table(rspec, sk, dk)):
+                src, dst = f"{rspec.src}:{row.pop('src')}", f"{rspec.dst}:{row.pop('dst')}"
                 g.add_edge(src, dst, key=type_, type=type_, **_clean(row))
         return g
 
@@ -276,6 +284,7 @@ class ReadCache:
         self._answers: dict[tuple[str, str], list[dict[str, Any]]] = {}
 
     def query(self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False) -> list[dict[str, Any]]:
+        """Rows of a read query, each answered once per cache; a write is refused."""
         if write:
             raise ValueError("a ReadCache only reads")
         key = (cypher_text, repr(sorted((params or {}).items())))
@@ -293,6 +302,7 @@ def cached(store: Store) -> Store:
 
 
 def is_neo4j_uri(db: str) -> bool:
+    """Whether ``db`` names a Neo4j server (``bolt://``, ``neo4j://`` and their secure forms) rather than a path."""
     return db.startswith(NEO4J_SCHEMES)
 
 

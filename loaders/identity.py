@@ -27,7 +27,8 @@ def _bundled_orgs() -> dict[str, Organisation]:
 
     out: dict[str, Organisation] = {}
     for f in (bundled.BLOCS, bundled.PROGRAMMES):
-        out.update(read_batch(f, check_references=False).nodes.get("Organisation", {}))
+        found = read_batch(f, check_references=False).nodes.get("Organisation", {})
+        out.update((k, v) for k, v in found.items() if isinstance(v, Organisation))
     return out
 
 
@@ -44,6 +45,8 @@ def _norm(s: str) -> str:
 
 @dataclass
 class Resolver:
+    """Organisation ids from what a file calls them: bundled and stored names, aliases and IATI refs first."""
+
     names: dict[str, str] = field(default_factory=dict)  # normalised name/alias/ref -> id
     store_ids: set[str] = field(default_factory=set)
     bundled: dict[str, Organisation] = field(default_factory=dict)  # held, so a worker process gets it with the resolver
@@ -51,6 +54,7 @@ class Resolver:
 
     @classmethod
     def from_store(cls, store: Store | None) -> Resolver:
+        """A resolver knowing the bundled organisations, the alias table and those already in ``store``."""
         r = cls(bundled=_bundled_orgs())
         for org in r.bundled.values():
             r._learn(org.id, org.name, org.aliases)
@@ -88,7 +92,9 @@ class Resolver:
         return slug(name or ref or "")
 
     def in_store(self, oid: str) -> bool:
+        """Whether ``oid`` is already in the store (so it is not written again)."""
         return oid in self.store_ids
 
     def bundled_record(self, oid: str) -> Organisation | None:
+        """The bundled record of ``oid``, if it is a bundled organisation."""
         return self.bundled.get(oid)

@@ -57,11 +57,13 @@ COLUMNS = ("country", "index", "edition", "pillar", "score", "tier", "stage", "y
 
 
 def load_indices(store: Store, path: str | Path, *, dry_run: bool = False) -> LoadReport:
+    """Validate an index file (GCI, NCSI...) whole, then write its values to ``store`` in one transaction."""
     batch = read_indices(path, store)
     return LoadReport(str(path), len(batch), None if dry_run else store.write(batch))
 
 
 def read_indices(path: str | Path, store: Store | None = None) -> Batch:
+    """An index file's values as a batch of ``MEASURED`` links; a :class:`LoadError` lists every problem."""
     path = Path(path)
     problems: list[Problem] = []
     batch = Batch()

@@ -23,7 +23,7 @@ import csv
 import gc
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -32,7 +32,7 @@ from typing import Any
 
 import orjson
 import yaml
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from graph import schema
 from graph.errors import LoadError, Problem
@@ -42,12 +42,14 @@ from graph.store import Batch, Store, WriteSummary
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 _ALIASES = {s.model.section: s.model.section for s in schema.sections().values()}
 _ALIASES |= {s.label: s.model.section for s in schema.nodes().values()}
-_ALIASES |= {s.type: s.model.section for s in schema.rels().values()}
+_ALIASES |= {s.rel_type: s.model.section for s in schema.rels().values()}
 _ALIASES |= {k.lower(): v for k, v in list(_ALIASES.items())}
 
 
 @dataclass(frozen=True)
 class RawRecord:
+    """One record of an input file before validation, with where it was found."""
+
     section: str  # a key of schema.sections()
     data: dict[str, Any]
     location: str  # "line 4", "programmes[2] (line 31)"
@@ -55,6 +57,8 @@ class RawRecord:
 
 @dataclass(frozen=True)
 class LoadReport:
+    """What loading one file did: the records read, and what the write changed."""
+
     file: str
     records: int
     summary: WriteSummary | None  # None for a dry run
@@ -114,18 +118,21 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
 
 
 @cache
-def _list_adapter(model: type) -> TypeAdapter:
+def _list_adapter(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
     return TypeAdapter(list[model])  # type: ignore[valid-type]
 
 
-def validate_all(model: type, datas: list[dict[str, Any]], on_error: Callable[[int, ValidationError], None]) -> list[Any]:
+def validate_all(
+    model: type[BaseModel], datas: list[dict[str, Any]], on_error: Callable[[int, ValidationError], None]
+) -> list[Any]:
     """``datas`` as ``model`` records, None where invalid (``on_error(index, error)`` is told).
 
     One call into pydantic-core for the whole list; only a list with an
     error is validated again record by record, to name each problem.
     """
     try:
-        return _list_adapter(model).validate_python(datas)
+        records: list[Any] = _list_adapter(model).validate_python(datas)
+        return records
     except ValidationError:
         pass
     out: list[Any] = []
@@ -177,12 +184,12 @@ def _duplicate(
 
 
 def dangling_references(
-    path: Path, batch: Batch, refs: list[tuple[RawRecord, Relationship]], store: Store | None
+    path: Path, batch: Batch, refs: Sequence[tuple[RawRecord, Relationship]], store: Store | None
 ) -> list[Problem]:
     """Problems for relationship ends that are neither in the file nor in the store."""
     wanted: dict[str, set[str]] = {}
     for spec in schema.rels().values():
-        if rows := batch.rels.get(spec.type):
+        if rows := batch.rels.get(spec.rel_type):
             wanted.setdefault(spec.src, set()).update(s for s, _ in rows)
             wanted.setdefault(spec.dst, set()).update(d for _, d in rows)
     missing: dict[str, set[str]] = {}
@@ -202,7 +209,8 @@ def dangling_references(
     return out
 
 
-def validation_problems(path: Path, raw: RawRecord, model: type, err: ValidationError) -> list[Problem]:
+def validation_problems(path: Path, raw: RawRecord, model: type[BaseModel], err: ValidationError) -> list[Problem]:
+    """A validation error of ``raw`` as problems naming the file, its place and each field."""
     out = []
     for e in err.errors():
         field = ".".join(str(p) for p in e["loc"]) or ""
@@ -274,7 +282,7 @@ def _sections_doc(path: Path, doc: Any, problems: list[Problem], line_of: Any) -
             yield RawRecord(section, dict(item), where)
 
 
-class _LineDict(dict):
+class _LineDict(dict[Any, Any]):
     line: int = 0
 
 
@@ -292,9 +300,9 @@ class _LineLoader(yaml.SafeLoader):
 
     depth = 0
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
+    def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.events.AliasEvent):
-            mark = self.peek_event().start_mark
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]  # untyped in types-PyYAML
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in a curated file; write the value out", mark
             )
@@ -302,13 +310,16 @@ class _LineLoader(yaml.SafeLoader):
         try:
             if self.depth > MAX_DEPTH:
                 raise yaml.composer.ComposerError(
-                    None, None, f"nested more than {MAX_DEPTH} levels deep", self.peek_event().start_mark
+                    None,
+                    None,
+                    f"nested more than {MAX_DEPTH} levels deep",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
                 )
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:  # type: ignore[override]
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
@@ -456,7 +467,7 @@ def _csv(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
 def _cells(section: str, row: dict[str, str | None]) -> dict[str, Any]:
     """CSV cells as model input: empty means unknown, list columns split on ';'."""
     spec = schema.sections()[section]
-    lists = {p.name for p in spec.props if p.type.endswith("[]")}
+    lists = {p.name for p in spec.props if p.db_type.endswith("[]")}
     out: dict[str, Any] = {}
     for k, v in row.items():
         if v is None or v.strip() == "":

@@ -39,6 +39,8 @@ HEADER = ("Code", "Region", "Income group")
 
 @dataclass
 class WorldBankReport:
+    """What loading a World Bank classification did: countries classified, codes skipped or not stored."""
+
     file: str
     classified: int = 0
     skipped: list[str] = field(default_factory=list)  # codes that are not ISO countries (aggregates, CHI)
@@ -55,7 +57,8 @@ def load_world_bank(store: Store, path: str | Path, *, vintage: str | None = Non
     path = Path(path)
     report = WorldBankReport(str(path))
     stored = {r["c"]["iso3"]: r["c"] for r in store.query(cypher.COUNTRY_ROWS)}
-    batch, problems = Batch(), []
+    batch = Batch()
+    problems: list[Problem] = []
     today = dt.date.today().isoformat()
     for line, row in _rows(path, problems):
         code = (row.get("Code") or "").strip()

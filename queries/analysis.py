@@ -15,7 +15,7 @@ Amounts are summed per currency and never converted.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,7 @@ class Window:
         terms.years(self.year_from, self.year_to)
 
     def overlaps(self, start: str | None, end: str | None) -> bool:
+        """Whether a period from ``start`` to ``end`` (ISO dates, either unknown) meets the window's years."""
         if self.year_to is not None and start and int(start[:4]) > self.year_to:
             return False
         return not (self.year_from is not None and end and int(end[:4]) < self.year_from)
@@ -91,7 +92,8 @@ def flows(store: Store, window: Window = Window(), *, theme: str | None = None) 
 
 def _money(rows: Iterable[Row]) -> dict[str, float]:
     """Known amounts per currency, counting each programme-country pair once."""
-    seen, out = set(), defaultdict(float)
+    seen: set[tuple[str, str]] = set()
+    out: dict[str, float] = defaultdict(float)
     for r in rows:
         if r["amount"] is not None and (r["programme"], r["iso3"]) not in seen:
             seen.add((r["programme"], r["iso3"]))
@@ -159,8 +161,12 @@ def supports(
         if r["funder"] and (not country or r["iso3"] == country) and (not funder or funder in (r["funder"], r["donor"]))
     ]
     implementers = _implementers(store)
-    keys = {"pair": lambda r: (r[who], r["iso3"]), "country": lambda r: (r["iso3"],), "funder": lambda r: (r[who],)}[by]
-    groups: dict[tuple, list[Row]] = defaultdict(list)
+    keys: Callable[[Row], tuple[str, ...]] = {
+        "pair": lambda r: (r[who], r["iso3"]),
+        "country": lambda r: (r["iso3"],),
+        "funder": lambda r: (r[who],),
+    }[by]
+    groups: dict[tuple[str, ...], list[Row]] = defaultdict(list)
     for r in rows:
         groups[keys(r)].append(r)
     out = []
@@ -729,7 +735,7 @@ def breakdown(
         years = [int(g) for g, *_ in items]
         groups = {str(y) for y in range(min(years), max(years) + 1)}
     if measure == "amount" and currency is None:
-        counts: dict[str, int] = defaultdict(int)
+        counts: dict[str | None, int] = defaultdict(int)
         for _, _, a, c, _ in items:
             if a is not None:
                 counts[c] += 1
@@ -737,7 +743,7 @@ def breakdown(
     progs: dict[str, set[str]] = defaultdict(set)
     money: dict[str, float] = defaultdict(float)
     unpriced: dict[str, set[str]] = defaultdict(set)
-    bases: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    bases: dict[str, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
     for g, p, a, c, basis in items:
         progs[g].add(p)
         if a is not None and c == currency:

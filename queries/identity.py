@@ -76,7 +76,7 @@ def duplicate_organisations(store: Store, *, threshold: int = 88) -> list[dict[s
                     add(a, b, 100, f"both are called {label!r}")
     upper = {normalise_name(o["name"]).upper(): i for i, o in enumerate(orgs)}
     for i, ini in enumerate(inits):
-        j = upper.get(ini)
-        if len(ini) >= 3 and j is not None and j != i:
-            add(i, j, 100, f"{orgs[j]['name']} is the initials of {orgs[i]['name']}")
+        k = upper.get(ini)
+        if len(ini) >= 3 and k is not None and k != i:
+            add(i, k, 100, f"{orgs[k]['name']} is the initials of {orgs[i]['name']}")
     return sorted(pairs.values(), key=lambda r: (-r["score"], r["a"], r["b"]))

@@ -81,13 +81,13 @@ def collaboration_weights(members: Mapping[str, Iterable[str]], partners: Iterab
             weight[(a, b)] += 1
     for pair in sorted(tuple(sorted(set(p))) for p in partners):
         if len(pair) == 2 and pair not in weight:
-            weight[pair] = 1  # type: ignore[index]
+            weight[pair] = 1
     return dict(sorted(weight.items()))
 
 
-def collaboration_graph(act: Activity) -> nx.Graph:
+def collaboration_graph(act: Activity) -> nx.Graph[str]:
     """Organisations linked by shared programmes (weight = how many) or a partnership (:func:`collaboration_weights`)."""
-    g = nx.Graph()
+    g: nx.Graph[str] = nx.Graph()
     g.add_nodes_from(sorted(act.programmes))
     members: dict[str, list[str]] = defaultdict(list)
     for org in sorted(act.programmes):
@@ -240,7 +240,7 @@ def cofunders(store: Store, funder: str, *, limit: int = 20, agencies: bool = Fa
     if funder not in act.funders:
         raise UnknownName(f"{funder!r} funds no programme in the graph", "pick a funder: `ccb supports --by funder`")
     mine = {f"country:{c}" for c in act.countries[funder]} | {f"theme:{t}" for t in act.themes[funder]}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for peer in sorted(act.funders - {funder}):
         theirs = {f"country:{c}" for c in act.countries[peer]} | {f"theme:{t}" for t in act.themes[peer]}
         union = mine | theirs
@@ -318,7 +318,7 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None) -> list[di
     ]
 
 
-def structural_holes(g: nx.Graph, nodes: list[str], weight: str = "weight") -> tuple[dict[str, float], dict[str, float]]:
+def structural_holes(g: nx.Graph[str], nodes: list[str], weight: str = "weight") -> tuple[dict[str, float], dict[str, float]]:
     """Burt's constraint and effective size of ``nodes`` in the undirected weighted graph ``g``.
 
     The same definitions as :func:`networkx.constraint` and
@@ -331,7 +331,8 @@ def structural_holes(g: nx.Graph, nodes: list[str], weight: str = "weight") -> t
     top = {n: max((d.get(weight, 1) for d in g[n].values()), default=0) for n in g}
 
     def p(a: str, b: str) -> float:  # share of a's ties that go to b
-        return g[a][b].get(weight, 1) / strength[a]
+        share: float = g[a][b].get(weight, 1) / strength[a]
+        return share
 
     constraint, eff = {}, {}
     for i in nodes:
@@ -372,9 +373,9 @@ def communities(store: Store, *, resolution: float = 1.0) -> list[dict[str, Any]
     g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])
     if g.number_of_nodes() == 0:
         return []
-    parts = nx.community.louvain_communities(g, weight="weight", resolution=resolution, seed=SEED)
-    parts = sorted((sorted(p) for p in parts), key=lambda p: (-len(p), p[0]))
-    q = round(nx.community.modularity(g, parts, weight="weight"), 3)
+    found = nx.community.louvain_communities(g, weight="weight", resolution=resolution, seed=SEED)
+    parts = sorted((sorted(p) for p in found), key=lambda p: (-len(p), p[0]))
+    q = round(nx.community.modularity(g, [set(p) for p in parts], weight="weight"), 3)
     rows = []
     for i, members in enumerate(parts, 1):
         countries: dict[str, int] = defaultdict(int)

@@ -59,7 +59,7 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
             present.add(r["org"])
         for t in r["themes"] or []:
             worked[(r["org"], t)][r["programme"]].update([r["iso3"]] if r["iso3"] else [])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for (org, t), progs in sorted(worked.items()):
         if t not in wanted:
             continue

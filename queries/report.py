@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.store import Store, cached
-from queries import analysis, named, network, profile, terms, timeline
+from queries import analysis, named, need, network, profile, terms, timeline
 
 Row = dict[str, Any]
 
@@ -246,4 +246,5 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
 
 
 def need_weights(report: analysis.Gaps) -> str:
-    return analysis.need.describe(report.weights)
+    """The need model's weights, as one line of text."""
+    return need.describe(report.weights)

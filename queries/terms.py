@@ -183,6 +183,7 @@ class Terms:
 
     @classmethod
     def from_rows(cls, countries: Iterable[Row], organisations: Iterable[Row], part_of: Iterable[str] = ()) -> Terms:
+        """Terms from country rows (iso3, iso2, name) and organisation rows (id, name, aliases, kind, country)."""
         t = cls()
         for c in countries:
             iso3 = c["iso3"]
@@ -220,9 +221,11 @@ class Terms:
         return _hint(text, shown, 'see `ccb supports --by funder` or `ccb query "MATCH (o:Organisation) RETURN o.id, o.name"`')
 
     def find_country(self, text: str) -> str | None:
+        """The ISO alpha-3 code ``text`` names, or None (no error: see :meth:`country`)."""
         return self.countries.get(_fold(text))
 
     def find_organisation(self, text: str) -> str | None:
+        """The organisation id ``text`` names, or None (no error: see :meth:`organisation`)."""
         return self.organisations.get(_fold(text))
 
     def country(self, text: str) -> str:

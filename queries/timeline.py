@@ -32,6 +32,7 @@ class Timeline:
     undated: list[str] = field(default_factory=list)  # programmes with no start date
 
     def notes(self) -> list[str]:
+        """What the reader needs to read the rows: what counts as active, and what was left out."""
         out = [
             f"active = programmes whose stated period covers the year; end_unknown = started by then, end not stated "
             f"(never counted as running forever); {self.years[0]}-{self.years[-1]}"

@@ -55,6 +55,7 @@ EDGE_COLOURS = {
 
 
 def kind_of(g: nx.MultiDiGraph, node: str) -> str:
+    """How the page draws ``node``: funder (an organisation that funds), implementer, country, programme or indicator."""
     label = g.nodes[node].get("label", "")
     if label == "Organisation":
         funds = any(d.get("type") == "FUNDS" for _, _, d in g.out_edges(node, data=True))

@@ -99,6 +99,7 @@ def link_of(column: str, value: Any) -> list[tuple[str, str]]:
 
 
 def rows_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """Every key of ``rows``, in first-seen order (a table's columns)."""
     return list(dict.fromkeys(k for r in rows for k in r))
 
 

@@ -10,8 +10,7 @@ from click.testing import CliRunner
 from cli import cli
 from graph.errors import LoadError
 from graph.store import Batch, Store
-from loaders import iati
-from loaders.iati import iter_iati, load_iati, read_iati
+from loaders.iati import iter_iati, load_iati, read_iati, split
 from tests.fixtures import SMALL_COUNTS, small_batch
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "data" / "activity-standard-example-annotated.xml"
@@ -197,8 +196,8 @@ BAD = {
 @pytest.fixture
 def tiny_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cut files into pieces of ~100 bytes, so even a test file goes through the worker processes."""
-    monkeypatch.setattr(iati, "BLOCK_BYTES", 100)
-    monkeypatch.setattr(iati, "CHUNK_ACTIVITIES", 1)  # and the one-process path into a batch an activity
+    monkeypatch.setattr(split, "BLOCK_BYTES", 100)
+    monkeypatch.setattr(split, "CHUNK_ACTIVITIES", 1)  # and the one-process path into a batch an activity
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -300,7 +299,7 @@ def test_a_file_without_plain_end_tags_is_parsed_in_order(
     store: Store, tmp_path: Path, tiny_pieces: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # `</iati-activity >` is valid XML but never a cut point: rather than hold the file, parse it in one process.
-    monkeypatch.setattr(iati, "MAX_PIECE_BYTES", 2_000)
+    monkeypatch.setattr(split, "MAX_PIECE_BYTES", 2_000)
     f = write(tmp_path, activities(*numbered(4)).replace("</iati-activity>", "</iati-activity >"))
     report = load_iati(store, f, jobs=2)
     assert (report.activities, report.jobs) == (4, 1)
