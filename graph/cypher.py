@@ -20,7 +20,14 @@ def _sets(var: str, row: str, names: list[str]) -> str:
 
 
 def merge_nodes(spec: NodeSpec) -> str:
-    """Upsert one batch ``$rows`` of ``spec`` nodes by key."""
+    """Upsert one batch ``$rows`` of ``spec`` nodes by key.
+
+    Examples
+    --------
+    >>> from graph import schema
+    >>> merge_nodes(schema.node("Organisation")).split(" SET ")
+    ['UNWIND $rows AS r MERGE (n:Organisation {id: r.id})', 'n.source = r.source, n.as_of = r.as_of, n.name = r.name, n.aliases = r.aliases, n.kind = r.kind, n.country = r.country']
+    """
     rest = [c for c in spec.columns if c != spec.key]
     return f"UNWIND $rows AS r MERGE (n:{spec.label} {{{spec.key}: r.{spec.key}}}) SET {_sets('n', 'r', rest)}"
 
@@ -31,6 +38,17 @@ def merge_rels(spec: RelSpec, src_key: str, dst_key: str, verb: str = "MERGE") -
     Returns the number of rows written, so a caller can tell a dangling
     endpoint (MATCH finds nothing, the row vanishes) from success. With
     ``verb="CREATE"``, for rows known not to exist (no lookup per row).
+    The pattern is matched from the relationship's anchor: a programme has
+    few funders, a funder many programmes.
+
+    Examples
+    --------
+    >>> from graph import schema
+    >>> text = merge_rels(schema.rel("FUNDS"), "id", "id")
+    >>> text.split(" SET ")[0]
+    'UNWIND $rows AS r MATCH (b:Programme {id: r.dst}) MATCH (a:Organisation {id: r.src}) MERGE (b)<-[e:FUNDS]-(a)'
+    >>> text[-20:]
+    'RETURN count(e) AS n'
     """
     a, b = f"MATCH (a:{spec.src} {{{src_key}: r.src}})", f"MATCH (b:{spec.dst} {{{dst_key}: r.dst}})"
     first, second = (b, a) if spec.model.anchor == "dst" else (a, b)
@@ -95,7 +113,12 @@ def count_nodes(label: str) -> str:
 
 
 def count_rels(spec: RelSpec) -> str:
-    """How many ``spec`` relationships there are, as ``n``."""
+    """How many ``spec`` relationships there are, as ``n``.
+
+    >>> from graph import schema
+    >>> count_rels(schema.rel("TARGETS"))
+    'MATCH (:Programme)-[e:TARGETS]->(:Country) RETURN count(e) AS n'
+    """
     return f"MATCH (:{spec.src})-[e:{spec.rel_type}]->(:{spec.dst}) RETURN count(e) AS n"
 
 

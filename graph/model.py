@@ -71,7 +71,11 @@ EXTRA_COUNTRIES: dict[str, str] = {"XKX": "Kosovo"}
 
 
 def known_iso3(code: str) -> bool:
-    """True when ``code`` is an ISO 3166-1 alpha-3 code or Kosovo's XKX."""
+    """True when ``code`` is an ISO 3166-1 alpha-3 code or Kosovo's XKX.
+
+    >>> known_iso3("KEN"), known_iso3("XKX"), known_iso3("KEX")
+    (True, True, False)
+    """
     return code in EXTRA_COUNTRIES or pycountry.countries.get(alpha_3=code) is not None
 
 

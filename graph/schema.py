@@ -103,7 +103,12 @@ def rels() -> dict[str, RelSpec]:
 
 
 def node(label: str) -> NodeSpec:
-    """The spec of ``label``; a :class:`SchemaError` naming the known labels otherwise."""
+    """The spec of ``label``; a :class:`SchemaError` naming the known labels otherwise.
+
+    >>> spec = node("Country")
+    >>> spec.key, spec.columns[:3]
+    ('iso3', ['iso3', 'source', 'as_of'])
+    """
     try:
         return nodes()[label]
     except KeyError:
@@ -111,7 +116,12 @@ def node(label: str) -> NodeSpec:
 
 
 def rel(type_: str) -> RelSpec:
-    """The spec of relationship ``type_``; a :class:`SchemaError` otherwise."""
+    """The spec of relationship ``type_``; a :class:`SchemaError` otherwise.
+
+    >>> spec = rel("FUNDS")
+    >>> spec.src, spec.dst, spec.columns[-4:]
+    ('Organisation', 'Programme', ['amount', 'disbursed', 'currency', 'year'])
+    """
     try:
         return rels()[type_]
     except KeyError:

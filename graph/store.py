@@ -171,7 +171,11 @@ def rel_ident(r: dict[str, Any]) -> tuple[Any, Any]:
 
 
 def chunks(rows: list[Any], size: int) -> Iterator[list[Any]]:
-    """``rows`` in consecutive lists of at most ``size``."""
+    """``rows`` in consecutive lists of at most ``size``.
+
+    >>> list(chunks([1, 2, 3, 4, 5], 2))
+    [[1, 2], [3, 4], [5]]
+    """
     for i in range(0, len(rows), size):
         yield rows[i : i + size]
 
@@ -302,7 +306,11 @@ def cached(store: Store) -> Store:
 
 
 def is_neo4j_uri(db: str) -> bool:
-    """Whether ``db`` names a Neo4j server (``bolt://``, ``neo4j://`` and their secure forms) rather than a path."""
+    """Whether ``db`` names a Neo4j server (``bolt://``, ``neo4j://`` and their secure forms) rather than a path.
+
+    >>> is_neo4j_uri("bolt://localhost:7687"), is_neo4j_uri("neo4j+s://graph.example.org"), is_neo4j_uri("ccb.lbdb")
+    (True, True, False)
+    """
     return db.startswith(NEO4J_SCHEMES)
 
 

@@ -129,6 +129,14 @@ def validate_all(
 
     One call into pydantic-core for the whole list; only a list with an
     error is validated again record by record, to name each problem.
+
+    Examples
+    --------
+    >>> from graph.model import Organisation
+    >>> bad = []
+    >>> rows = [{"id": "eu", "name": "European Union", "source": "s"}, {"id": "Not A Key", "name": "x", "source": "s"}]
+    >>> [r.id if r else None for r in validate_all(Organisation, rows, lambda i, e: bad.append(i))], bad
+    (['eu', None], [1])
     """
     try:
         records: list[Any] = _list_adapter(model).validate_python(datas)

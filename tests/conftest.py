@@ -69,10 +69,17 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # The tiers (pyproject registers them): `pytest -m fast` is the developer's loop; CI runs everything.
 SLOW_MODULES = {"test_crash", "test_readme", "test_run", "test_serve", "test_help_examples"}
+# Test modules that open no store at all; every other test module opens one somewhere (a fixture, the CLI).
+PURE_MODULES = {"test_layout"}
+OPENS_A_STORE = ("example_store(", "EmbeddedStore(", "open_store(")  # in a doctest's text
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test by what it starts: a Bolt server, a browser, many processes; the rest is the fast tier."""
+    """Mark each test by what it starts: a Bolt server, a browser, many processes; the rest is the fast tier.
+
+    The fast tier is itself ``embedded`` (it opens a LadybugDB store) or ``pure`` (it opens none: a test
+    marked pure that opens one fails, so the mark cannot drift).
+    """
     for item in items:
         names = set(getattr(item, "fixturenames", ()))
         params = getattr(getattr(item, "callspec", None), "params", {})
@@ -83,8 +90,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             tiers.append("browser")
         if item.path.stem in SLOW_MODULES:
             tiers.append("slow")
-        for t in tiers or ["fast"]:
+        if not tiers:
+            tiers = ["fast", "embedded" if _opens_a_store(item) else "pure"]
+        for t in tiers:
             item.add_marker(t)
+
+
+def _opens_a_store(item: pytest.Item) -> bool:
+    dtest = getattr(item, "dtest", None)  # a doctest: read its examples
+    if dtest is not None:
+        return any(s in ex.source for ex in dtest.examples for s in OPENS_A_STORE)
+    return item.path.stem not in PURE_MODULES
+
+
+@pytest.fixture(autouse=True)
+def _pure_opens_no_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test in the pure tier that opens an embedded store fails, naming the mark to change."""
+    if request.node.get_closest_marker("pure") is None:
+        return
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("this test opens an embedded store, but conftest marks it pure: see PURE_MODULES")
+
+    monkeypatch.setattr(EmbeddedStore, "__init__", refuse)
 
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

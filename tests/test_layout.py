@@ -71,6 +71,9 @@ def test_the_fast_tier_starts_no_server_and_no_browser() -> None:
                 "tests/graph/test_store_contract.py",
                 "tests/visualisations/test_browser.py",
                 "tests/test_crash.py",
+                "tests/test_layout.py",
+                "graph/names.py",
+                "queries/provenance.py",
             ],
             cwd=ROOT,
             capture_output=True,
@@ -82,6 +85,11 @@ def test_the_fast_tier_starts_no_server_and_no_browser() -> None:
     fast, bolt = collected("fast"), collected("bolt")
     assert fast and not [t for t in fast if "neo4j" in t or "test_browser" in t or "test_crash" in t]
     assert bolt and all("neo4j" in t or "one_shape" in t for t in bolt)
+    # The fast tier splits into pure (no store) and embedded; a doctest that builds an example store is embedded.
+    pure, embedded = collected("pure"), collected("embedded")
+    assert sorted(pure + embedded) == sorted(fast) and not set(pure) & set(embedded)
+    assert any("graph.names.slug" in t for t in pure) and any("test_layout" in t for t in pure)
+    assert any("queries.provenance" in t for t in embedded) and any("[embedded" in t for t in embedded)
 
 
 def test_nothing_outside_the_tests_imports_them() -> None:

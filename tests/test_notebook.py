@@ -36,3 +36,4 @@ def test_notebook_runs_and_is_clean() -> None:
     assert results[-1] == ["ccb.gexf", "coverage.png", "demo.lbdb", "kenya.html"]
     assert "<svg" in results[3]._repr_svg_()
     assert [t.get_text() for t in results[4].axes[0].get_yticklabels()][-1] == "European Union"  # the top funder
+    assert results[-2] == [("NPL", 0.6), ("KEN", 0.25), ("GHA", None)]  # graph.examples.gaps_records, worked by hand

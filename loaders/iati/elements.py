@@ -99,7 +99,12 @@ def children(el: Any) -> dict[str, list[Any]]:
 
 
 def first(kids: dict[str, list[Any]], tag: str) -> Any:
-    """The first child with ``tag`` from :func:`children`, or None."""
+    """The first child with ``tag`` from :func:`children`, or None.
+
+    >>> kids = children(etree.fromstring('<a><b n="1"/><b n="2"/></a>'))
+    >>> first(kids, "b").get("n"), first(kids, "c")
+    ('1', None)
+    """
     got = kids.get(tag)
     return got[0] if got else None
 
@@ -125,7 +130,11 @@ def narrative(el: Any, lang: str) -> str | None:
 
 
 def text(el: Any) -> str | None:
-    """An element's own text, stripped; None for no element or no text."""
+    """An element's own text, stripped; None for no element or no text.
+
+    >>> text(etree.fromstring("<value> 1000 </value>")), text(etree.fromstring("<value/>")), text(None)
+    ('1000', None, None)
+    """
     return el.text.strip() if el is not None and el.text and el.text.strip() else None
 
 
