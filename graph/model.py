@@ -268,20 +268,25 @@ class Programme(Node):
     accountable_orgs: list[Key] = Field(default_factory=list, description="ids of accountable organisations (IATI role 2)")
     cyber_keywords: list[Text] = Field(default_factory=list, description="keywords that classed it as cyber capacity building")
     scope: Literal["countries", "regional", "global"] | None = Field(
-        default=None, description="whom it reaches: the countries it TARGETS, the UN M49 regions in scope_regions, or the world"
+        default=None,
+        description="whom it reaches: the countries it TARGETS, the regions in scope_regions and the blocs in scope_blocs, or the world",
     )
     scope_regions: list[str] = Field(
-        default_factory=list, description="UN M49 regions or sub-regions a regional programme reaches"
+        default_factory=list, description="UN M49 regions or sub-regions a regional programme works in, its countries not named"
+    )
+    scope_blocs: list[Key] = Field(
+        default_factory=list,
+        description="ids of the groups (Organisations with MEMBER_OF links) whose member countries it serves",
     )
 
     @model_validator(mode="after")
     def _check(self) -> Programme:
         object.__setattr__(self, "themes", _themes(self.themes))
         object.__setattr__(self, "scope_regions", _areas(self.scope_regions))
-        if self.scope == "regional" and not self.scope_regions:
-            raise ValueError("a regional programme names its scope_regions")
-        if self.scope_regions and self.scope != "regional":
-            raise ValueError("scope_regions needs scope: regional")
+        if self.scope == "regional" and not (self.scope_regions or self.scope_blocs):
+            raise ValueError("a regional programme names its scope_regions or its scope_blocs")
+        if (self.scope_regions or self.scope_blocs) and self.scope != "regional":
+            raise ValueError("scope_regions and scope_blocs need scope: regional")
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise ValueError("end_date is before start_date")
         if self.budget is not None and self.currency is None:

@@ -36,7 +36,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from graph import schema
 from graph.errors import LoadError, Problem
-from graph.model import Node, Relationship, pattern_message
+from graph.model import Node, Programme, Relationship, pattern_message
 from graph.store import Batch, Store, WriteSummary
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -94,6 +94,7 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
     batch = Batch()
     first: dict[tuple[str, Any], str] = {}  # identity -> where it was first seen, filled only on a duplicate
     refs: list[tuple[RawRecord, Relationship]] = []
+    blocs: list[tuple[RawRecord, Programme]] = []  # programmes that name the groups they serve
     found: list[tuple[int, Problem]] = []  # (position in the file, problem)
     with gc_paused():
         raws = list(_read(path, problems))
@@ -107,9 +108,12 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
             batch.add(rec)
             if not rec.is_node:
                 refs.append((raw, rec))  # type: ignore[arg-type]
+            elif isinstance(rec, Programme) and rec.scope_blocs:
+                blocs.append((raw, rec))
         problems.extend(p for _, p in sorted(found, key=lambda f: f[0]))  # in file order
         if check_references:
             problems.extend(dangling_references(path, batch, refs, store))
+            problems.extend(unknown_blocs(path, batch, blocs, store))
     if not problems and not len(batch):
         problems.append(Problem(str(path), "file", "", "holds no records"))
     if problems:
@@ -189,6 +193,24 @@ def _duplicate(
     rec, raw = recs[i], raws[i]
     field = rec.key if rec.is_node else "from/to"  # type: ignore[union-attr]
     return Problem(str(path), raw.location, field, f"duplicate of {first[(raw.section, _ident(rec))]}: {_ident(rec)!r}")  # type: ignore[arg-type]
+
+
+def unknown_blocs(path: Path, batch: Batch, blocs: Sequence[tuple[RawRecord, Programme]], store: Store | None) -> list[Problem]:
+    """Problems for ``scope_blocs`` that name no organisation in the file or the store."""
+    named = {b for _, p in blocs for b in p.scope_blocs} - batch.nodes.get("Organisation", {}).keys()
+    if named and store:
+        named -= store.existing_keys("Organisation", named)
+    return [
+        Problem(
+            str(path),
+            raw.location,
+            "scope_blocs",
+            f"no Organisation {b!r} in this file or the store (a group with MEMBER_OF links)",
+        )
+        for raw, p in blocs
+        for b in p.scope_blocs
+        if b in named
+    ]
 
 
 def dangling_references(

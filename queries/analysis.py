@@ -251,27 +251,52 @@ def _few(codes: list[str], n: int = 6) -> str:
 
 
 def programme_scopes(store: Store, window: Window = Window(), theme: str | None = None) -> list[Row]:
-    """Programmes with a regional or global scope in the window (and on ``theme``)."""
+    """Programmes with a regional or global scope in the window (and on ``theme``), with their blocs' reach.
+
+    See :func:`with_bloc_reach` for the ``members`` and ``bloc_areas`` each row gains.
+    """
     theme = terms.theme(theme)
-    return [
+    rows = [
         r
         for r in store.query(named.PROGRAMME_SCOPES)
         if window.overlaps(r["start_date"], r["end_date"]) and (not theme or theme in (r["themes"] or []))
     ]
+    return with_bloc_reach(store, rows)
 
 
-def _reaches(scope: Row, region: str | None, subregion: str | None) -> bool:
-    """Whether a regional programme's scope covers a country of this region and sub-region."""
+def with_bloc_reach(store: Store, rows: list[Row]) -> list[Row]:
+    """``rows`` (programmes with ``scope_blocs``), each given ``members``, the current member countries of
+    its blocs, and ``bloc_areas``, their M49 sub-regions.
+
+    A programme that serves a group (the Eastern Partnership, the OAS) reaches its members only; the
+    sub-regions place it in regional views without claiming the rest of each sub-region.
+    """
+    if not any(r.get("scope_blocs") for r in rows):
+        return [r | {"members": set(), "bloc_areas": set()} for r in rows]
+    members: dict[str, set[str]] = defaultdict(set)
+    for m in store.query(named.MEMBERSHIPS):
+        members[m["bloc"]].add(m["iso3"])
+    area = {c["iso3"]: c["subregion"] for c in store.query(named.COUNTRIES) if c["subregion"]}
+    out = []
+    for r in rows:
+        reach = set().union(*(members[b] for b in r.get("scope_blocs") or []))
+        out.append(r | {"members": reach, "bloc_areas": {area[c] for c in reach if c in area}})
+    return out
+
+
+def _reaches(scope: Row, country: Row) -> bool:
+    """Whether a regional programme's scope takes in ``country``: a member of one of its blocs, or in one of
+    its stated regions or sub-regions."""
     areas = set(scope["scope_regions"] or [])
-    return bool(areas & {region, subregion} - {None})
+    return country["iso3"] in scope["members"] or bool(areas & {country["region"], country["subregion"]} - {None})
 
 
 def _covers(scope: Row, group: str, level: str, parent: dict[str, str]) -> bool:
-    """Whether a regional programme's scope reaches a region (one of its sub-regions counts) or a sub-region
-    (its region counts); ``parent`` maps sub-region to region."""
-    areas = scope["scope_regions"] or []
+    """Whether a regional programme works in a region (one of its sub-regions counts) or a sub-region
+    (its region counts); ``parent`` maps sub-region to region. A bloc counts where its members are."""
+    areas = set(scope["scope_regions"] or []) | scope["bloc_areas"]
     if level == "subregion":
-        return _reaches(scope, parent.get(group), group)
+        return group in areas or parent.get(group) in (scope["scope_regions"] or [])
     return group in areas or any(parent.get(a) == group for a in areas)
 
 
@@ -335,7 +360,7 @@ def gaps(
         score, basis = need.need_of(c, indicators.get(c["iso3"], []), weights, theme)
         inputs.append((c, indicators.get(c["iso3"], []), len(progs)))
         priority = None if score is None else need.priority_of(score, len(progs))
-        regional = sorted(s["programme"] for s in scopes if _reaches(s, c["region"], c["subregion"]))
+        regional = sorted(s["programme"] for s in scopes if _reaches(s, c))
         out.append(
             {
                 "iso3": c["iso3"],
@@ -356,7 +381,11 @@ def gaps(
                     if score is not None
                     else f"{basis}: listed apart, not ranked; {len(progs)} programmes in {window}"
                 )
-                + (f"; also reached by {len(regional)} regional programme(s): {', '.join(regional[:3])}" if regional else "")
+                + (
+                    f"; within the stated scope of {len(regional)} regional programme(s): {', '.join(regional[:3])}"
+                    if regional
+                    else ""
+                )
                 + (f"; not ranked by default: {reason}" if reason else ""),
             }
         )

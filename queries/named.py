@@ -53,8 +53,9 @@ RETURN c.iso3 AS iso3, i.family AS family, i.edition AS edition, i.pillar AS pil
 PROGRAMME_SCOPES = """
 MATCH (p:Programme)
 WHERE p.scope = 'regional' OR p.scope = 'global'
-RETURN p.id AS programme, p.name AS programme_name, p.scope AS scope, p.scope_regions AS scope_regions, p.themes AS themes,
-       p.start_date AS start_date, p.end_date AS end_date, p.budget AS budget, p.currency AS budget_currency
+RETURN p.id AS programme, p.name AS programme_name, p.scope AS scope, p.scope_regions AS scope_regions,
+       p.scope_blocs AS scope_blocs, p.themes AS themes, p.start_date AS start_date, p.end_date AS end_date,
+       p.budget AS budget, p.currency AS budget_currency
 ORDER BY programme
 """
 
@@ -118,7 +119,7 @@ RETURN p.id AS programme, p.themes AS themes, p.start_date AS start_date, p.end_
 PROGRAMME_PERIODS = """
 MATCH (p:Programme)
 RETURN p.id AS programme, p.name AS name, p.themes AS themes, p.start_date AS start_date, p.end_date AS end_date,
-       p.scope AS scope, p.scope_regions AS scope_regions, p.source AS source
+       p.scope AS scope, p.scope_regions AS scope_regions, p.scope_blocs AS scope_blocs, p.source AS source
 ORDER BY programme
 """
 

@@ -53,7 +53,7 @@ def _groups(store: Store, by: str, agencies: bool) -> tuple[dict[str, set[str]],
     """programme -> the groups it counts in; group -> its display name."""
     names: dict[str, str] = {}
     groups: dict[str, set[str]] = defaultdict(set)
-    progs = store.query(named.PROGRAMME_PERIODS)
+    progs = analysis.with_bloc_reach(store, store.query(named.PROGRAMME_PERIODS))
     if by == "theme":
         for p in progs:
             groups[p["programme"]].update(p["themes"] or [])

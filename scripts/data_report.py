@@ -39,8 +39,13 @@ def report() -> str:
     for t in d["targets"]:
         if region.get(t["to"]):
             reach[t["from"]].add(region[t["to"]])
+    members: dict[str, set[str]] = defaultdict(set)  # a group's current members
+    for m in csv.DictReader(open(DATA / "blocs.member_of.csv", encoding="utf-8")):
+        if not m["valid_to"]:
+            members[m["to"]].add(m["from"])
     for p in d["programmes"]:
         reach[p["id"]] |= {area[a] for a in p.get("scope_regions") or []}
+        reach[p["id"]] |= {region[c] for b in p.get("scope_blocs") or [] for c in members[b] if region.get(c)}
     out = ["| region | programmes | " + " | ".join(f"theme {t}" for t in THEMES) + " |", "|---|---:|" + "---:|" * len(THEMES)]
     for reg in REGIONS:
         progs = [p for p in d["programmes"] if reg in reach[p["id"]]]

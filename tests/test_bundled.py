@@ -55,6 +55,16 @@ def test_unknown_need_comes_last_and_territories_only_when_asked(demo: Path, cou
     assert {"SHN", "GBR"} <= {r["iso3"] for r in everyone} and "not ranked" not in notes
 
 
+def test_a_programme_for_the_eastern_partnership_stays_with_its_members(demo: Path) -> None:
+    # CyberEast+ serves the Eastern Partnership: Armenia is in its scope, Yemen (Western Asia, as Armenia is) is not,
+    # and nor is Belarus, which suspended its participation on 28 June 2021.
+    rows, _ = ccb(demo, "gaps", "--all-countries")
+    said = {r["iso3"]: r["explanation"] for r in rows}
+    assert "cybereast-plus" in said["ARM"] and "cybereast-plus" in said["UKR"]
+    assert "cybereast-plus" not in said["YEM"] and "cybereast-plus" not in said["BLR"]
+    assert all("also reached by" not in e for e in said.values())  # a regional scope is not a claim of reach
+
+
 def test_regions_rank_no_empty_or_donor_region_first(demo: Path, countries: dict[str, dict]) -> None:
     for level in ("region", "subregion"):
         for extra in ((), ("--from", "2020")):

@@ -18,7 +18,7 @@ from cli import cli
 from loaders import bundled
 from tests.conftest import Bolt, free_port
 
-COUNTS_AFTER_INIT = {"Country": 250, "Organisation": 9, "MEMBER_OF": 271}
+COUNTS_AFTER_INIT = {"Country": 250, "Organisation": 10, "MEMBER_OF": 277}
 
 
 def run(db: Path | str, *args: str, env: dict[str, str] | None = None) -> click.testing.Result:  # noqa: F821
@@ -206,11 +206,11 @@ def test_query_on_bolt_store(bolt: Bolt) -> None:
     assert run(bolt.uri, "init", env=env).exit_code == 0
     out = run(bolt.uri, "query", "MATCH (n) RETURN count(n) AS n", "--format", "json", env=env)
     assert out.exit_code == 0, out.stderr
-    assert json.loads(out.stdout) == [{"n": 265}]  # 250 countries + 9 blocs + 6 GCI 2024 indicators (overall and 5 pillars)
+    assert json.loads(out.stdout) == [{"n": 266}]  # 250 countries + 10 blocs + 6 GCI 2024 indicators (overall and 5 pillars)
     refused = run(bolt.uri, "query", "CREATE (:Country {iso3:'ZZZ'})", env=env)
     assert refused.exit_code == 1 and "writes to the graph" in refused.stderr
     again = run(bolt.uri, "query", "MATCH (n) RETURN count(n) AS n", "--format", "json", env=env)
-    assert json.loads(again.stdout) == [{"n": 265}]
+    assert json.loads(again.stdout) == [{"n": 266}]
 
 
 def test_unreachable_bolt_port_is_one_line() -> None:

@@ -306,6 +306,7 @@ def create_app(store: Store) -> Flask:
                 "end_date": p["end_date"] or "not stated",
                 "scope": p["scope"],
                 "scope_regions": p["scope_regions"],
+                "scope_blocs": p["scope_blocs"],
             }
         ]
         return page(

@@ -294,6 +294,29 @@ def test_every_problem_is_listed_and_the_valid_rows_are_not_written(store: Store
     assert store.counts()["Country"] == 0
 
 
+def test_a_programme_serves_only_groups_that_exist(store: Store, tmp_path: Path) -> None:
+    text = (
+        "organisations:\n"
+        "  - {id: eap, name: Eastern Partnership, source: s}\n"
+        "programmes:\n"
+        "  - {id: p1, name: One, scope: regional, scope_blocs: [eap], source: s}\n"
+        "  - {id: p2, name: Two, scope: regional, scope_blocs: [eap, atlantis-pact], source: s}\n"
+    )
+    with pytest.raises(LoadError) as info:
+        load_file(store, write(tmp_path, "b.yaml", text))
+    assert [str(p) for p in info.value.problems] == [
+        f"{tmp_path / 'b.yaml'}: programmes[1] (line 5): scope_blocs: "
+        "no Organisation 'atlantis-pact' in this file or the store (a group with MEMBER_OF links)"
+    ]
+    assert store.counts()["Programme"] == 0  # nothing of the file written
+    load_file(store, write(tmp_path, "c.yaml", text.replace(", atlantis-pact", "")))
+    load_file(
+        store,
+        write(tmp_path, "d.yaml", "programmes:\n  - {id: p3, name: Three, scope: regional, scope_blocs: [eap], source: s}\n"),
+    )
+    assert store.counts()["Programme"] == 3  # a group already in the store is found there
+
+
 def test_dry_run_writes_nothing(store: Store, tmp_path: Path) -> None:
     report = load_file(store, write(tmp_path, "countries.csv", COUNTRIES_CSV), dry_run=True)
     assert report.records == 2 and report.summary is None

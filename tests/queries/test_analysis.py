@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from cli import cli
 from graph.embedded import EmbeddedStore
 from graph.errors import CCBError
-from graph.model import Funds, Indicator, Measured, Organisation, PartOf, Programme
+from graph.model import Funds, Indicator, Measured, MemberOf, Organisation, PartOf, Programme
 from graph.store import Batch, Store
 from queries import analysis as a
 from queries.terms import UnknownName
@@ -174,6 +174,29 @@ def test_regional_programmes_count_in_their_regions_not_in_countries(graph: Stor
         Programme(id="x", name="x", scope="regional", source=S)
     with pytest.raises(ValueError, match="unknown UN M49 region 'Atlantis'"):
         Programme(id="x", name="x", scope="regional", scope_regions=["Atlantis"], source=S)
+
+
+def test_a_programme_for_a_group_reaches_its_current_members_only(graph: Store) -> None:
+    # Bloc "b": Ghana a member, Kenya a member until 2021. pE serves the bloc: Ghana, and Western Africa in the
+    # regional views, but neither Kenya nor the rest of Africa (a programme of the Eastern Partnership is not in Yemen).
+    graph.write(
+        Batch().extend(
+            [
+                Organisation(id="b", name="The Bloc", kind="intergovernmental", source=S),
+                MemberOf(src="GHA", dst="b", source=S),
+                MemberOf(src="KEN", dst="b", valid_to="2021-06-28", source=S),
+                Programme(id="pE", name="For the bloc", themes=["C"], scope="regional", scope_blocs=["b"], source=S),
+            ]
+        )
+    )
+    rows = {r["iso3"]: r for r in a.country_gaps(graph)}
+    assert (rows["GHA"]["regional"], rows["KEN"]["regional"], rows["NPL"]["regional"]) == (1, 0, 0)
+    assert rows["GHA"]["explanation"].endswith("within the stated scope of 1 regional programme(s): pE")
+    subs = {r["subregion"]: r["regional"] for r in a.region_gaps(graph, level="subregion")}
+    assert (subs["Western Africa"], subs["Eastern Africa"]) == (1, 0)
+    assert {r["region"]: r["regional"] for r in a.region_gaps(graph)}["Africa"] == 1
+    with pytest.raises(ValueError, match="scope_regions and scope_blocs need scope: regional"):
+        Programme(id="x", name="x", scope_blocs=["b"], source=S)
 
 
 def test_agencies_roll_up_to_their_donor(graph: Store) -> None:
