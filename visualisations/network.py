@@ -9,8 +9,10 @@ titles as text: a name such as ``<img src=x onerror=alert(1)>`` is shown,
 never run.
 
 Colours are the Okabe-Ito palette (safe for colour-blind readers), with a
-different shape per kind as well. The layout is seeded and physics stops
-once the layout has stabilised.
+different shape per kind as well. The layout is computed here, before the
+page is written (a seeded force-directed layout in igraph's C core), and
+ships as fixed positions: the browser draws the first frame as the final
+one instead of simulating physics for seconds (18.7 s for 2,000 nodes).
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import igraph as ig
 import networkx as nx
 import pyvis
 from pyvis.network import Network
 
 from queries import terms
 from queries.analysis import Window
-from queries.network import collaboration_weights
+from queries.network import collaboration_weights, seeded
 from queries.terms import Terms, UnknownName
 from visualisations.errors import VizError
 from visualisations.export import atomic_write
@@ -221,6 +224,36 @@ def build(g: nx.MultiDiGraph, *, kinds: dict[str, str] | None = None, focus: str
     return net
 
 
+LARGE_PAGE_EDGES = 4_000
+EDGE_PX = 110  # the median edge's length on the page, in pixels: room for a label between two nodes
+
+
+def positions(g: nx.MultiDiGraph, seed: int = 42) -> dict[str, tuple[float, float]]:
+    """Fixed page positions of ``g``'s nodes, in pixels: Fruchterman-Reingold, seeded, in igraph.
+
+    The same graph gives the same picture every time; the scale puts the
+    median edge at :data:`EDGE_PX`.
+
+    Examples
+    --------
+    >>> g = nx.MultiDiGraph([("a", "b"), ("b", "c")])
+    >>> p = positions(g)
+    >>> sorted(p) == ["a", "b", "c"] and p == positions(g)
+    True
+    """
+    nodes = sorted(g.nodes)
+    if len(nodes) == 1:
+        return {nodes[0]: (0.0, 0.0)}
+    index = {v: i for i, v in enumerate(nodes)}
+    pairs = sorted({tuple(sorted((index[u], index[v]))) for u, v in g.edges() if u != v})
+    h = ig.Graph(n=len(nodes), edges=pairs, directed=False)
+    with seeded(seed):
+        coords = h.layout_fruchterman_reingold(niter=500).coords
+    lengths = sorted(((coords[a][0] - coords[b][0]) ** 2 + (coords[a][1] - coords[b][1]) ** 2) ** 0.5 for a, b in pairs)
+    scale = EDGE_PX / (lengths[len(lengths) // 2] or 1.0) if lengths else EDGE_PX
+    return {v: (round(coords[i][0] * scale, 1), round(coords[i][1] * scale, 1)) for v, i in index.items()}
+
+
 PAGE = """<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -244,7 +277,7 @@ PAGE = """<!DOCTYPE html>
  <datalist id="names"></datalist>
  <span class="legend">{legend}</span>
  <span id="note"></span>
- <span id="status">laying out...</span>
+ <span id="status">drawing...</span>
 </header>
 <div id="graph"></div>
 <script>{vis_js}</script>
@@ -259,8 +292,7 @@ PAGE = """<!DOCTYPE html>
   if (data.focus) {{ network.selectNodes([data.focus]); window.ccbFocused = data.focus; }}
   var list = document.getElementById("names");
   nodes.forEach(function (n) {{ var o = document.createElement("option"); o.value = n.name; list.appendChild(o); }});
-  network.once("stabilizationIterationsDone", function () {{
-    network.setOptions({{physics: false}});
+  network.once("afterDrawing", function () {{  // positions are fixed: the first frame is the final one
     window.ccbStable = true;
     document.getElementById("status").textContent = "";
   }});
@@ -280,10 +312,19 @@ def page(g: nx.MultiDiGraph, *, note: str | None = None, kinds: dict[str, str] |
     """The HTML of an offline, interactive page of ``g``; the legend lists the kinds drawn, each in its shape and colour."""
     net = build(g, kinds=kinds, focus=focus)
     nodes, edges, *_ = net.get_network_data()
+    at = positions(g)
+    for node in nodes:
+        node["x"], node["y"] = at[node["id"]]
     options = {
-        "layout": {"randomSeed": 42, "improvedLayout": len(nodes) <= 300},
-        "physics": {"solver": "forceAtlas2Based", "stabilization": {"enabled": True, "iterations": 400, "updateInterval": 50}},
-        "interaction": {"hover": True, "tooltipDelay": 150},
+        "layout": {"improvedLayout": False},
+        "physics": {"enabled": False},
+        # Past a few thousand edges, drawing them is most of a frame: hidden while the view moves, so it follows the hand.
+        "interaction": {
+            "hover": True,
+            "tooltipDelay": 150,
+            "hideEdgesOnDrag": len(edges) > LARGE_PAGE_EDGES,
+            "hideEdgesOnZoom": len(edges) > LARGE_PAGE_EDGES,
+        },
         "nodes": {"font": {"size": 12}},
         "edges": {"smooth": False},
     }

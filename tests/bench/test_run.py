@@ -74,6 +74,10 @@ def test_every_step_reports_numbers(tmp_path: Path, bolt: Bolt) -> None:
     for name in ("IATI parse + validate (5 MB)", "IATI parse + validate (0.5 MB)", "IATI parse + validate, 1 process (5 MB)"):
         assert steps[("-", name)]["rate"] > 0 and steps[("-", name)]["peak_rss_mib"] > 0, name
     assert steps[("embedded", "IATI load (5 MB)")]["rate"] > 0
+    # the network page in Chromium, as it opens now and as it opened before (physics in the browser)
+    for name in ("first stable frame", "first stable frame, before", "zooming"):
+        assert steps[("-", f"network page (200 nodes): {name}")]["median_s"] > 0, name
+    assert steps[("-", "network page (200 nodes): zooming")]["rate"] > 0
     assert {c["check"] for c in results["checks"]} >= {
         "embedded load rate / raw COPY rate",
         "neo4j load rate / per-row MERGE rate",
@@ -81,6 +85,7 @@ def test_every_step_reports_numbers(tmp_path: Path, bolt: Bolt) -> None:
         "IATI parse (MB/s), 5 MB",
         "IATI peak RSS, 5 MB file / 0.5 MB file",
     }
+    assert "| - | network page (200 nodes): zooming |" in (tmp_path / "results.md").read_text()
     assert json.loads((tmp_path / "results.json").read_text())["meta"]["size"] == "S"
     md = (tmp_path / "results.md").read_text()
     assert "| embedded | partners |" in md and "| check | value | target | met |" in md

@@ -150,3 +150,46 @@ def test_partners_agrees_with_a_plain_count(tmp_path: Path) -> None:
         one = expected[0][1]
         mine = [r for r in expected if one in r[:2]]  # at least the top pair
         assert [(r["a"], r["b"], r["score"]) for r in n.partners(s, org=one, limit=500)][: len(mine)] == mine
+
+
+# -- the compiled algorithms against NetworkX's --------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("k", [None, 2, 25, 80])
+def test_betweenness_is_networkx_s_on_the_same_sources(seed: int, k: int | None) -> None:
+    import networkx as nx
+
+    g = nx.gnm_random_graph(120, 260, seed=seed)  # sparse enough to leave some nodes apart
+    g = nx.relabel_nodes(g, {v: f"o{v}" for v in g})
+    g.add_node("alone")
+    mine, theirs = n.betweenness(g, k=k, seed=n.SEED), nx.betweenness_centrality(g, k=k, seed=n.SEED, normalized=True)
+    assert mine.keys() == theirs.keys()
+    assert max(abs(mine[v] - theirs[v]) for v in g) < 1e-12
+    # the ranking brokers shows is NetworkX's, ties broken the same way
+    assert sorted(g, key=lambda v: (-round(mine[v], 9), v)) == sorted(g, key=lambda v: (-round(theirs[v], 9), v))
+
+
+def test_betweenness_checks_its_sample() -> None:
+    import networkx as nx
+
+    with pytest.raises(ValueError, match="k must be at least 2"):
+        n.betweenness(nx.path_graph(["a", "b", "c"]), k=1)
+    assert n.betweenness(nx.Graph([("a", "b")])) == {"a": 0.0, "b": 0.0}
+
+
+def test_leiden_finds_connected_communities_the_same_way_every_run() -> None:
+    import networkx as nx
+
+    g = nx.planted_partition_graph(6, 25, 0.4, 0.01, seed=5)
+    g = nx.relabel_nodes(g, {v: f"o{v}" for v in g})
+    nx.set_edge_attributes(g, 1, "weight")
+    (first, q), (again, _) = n.leiden(g), n.leiden(g)
+    assert first == again  # seeded
+    assert set().union(*first) == set(g) and sum(map(len, first)) == len(g)  # a partition
+    assert all(nx.is_connected(g.subgraph(c)) for c in first)  # Leiden's guarantee (Louvain's communities may split)
+    louvain = nx.community.louvain_communities(g, weight="weight", seed=n.SEED)
+    assert abs(q - nx.community.modularity(g, first, weight="weight")) < 1e-9
+    assert q >= nx.community.modularity(g, louvain, weight="weight") - 0.01  # at least as good a partition
+    planted = [{f"o{v}" for v in range(i * 25, (i + 1) * 25)} for i in range(6)]
+    assert sorted(map(sorted, first)) == sorted(map(sorted, planted))  # the planted groups, found
