@@ -813,13 +813,13 @@ Examples:
     type=click.FloatRange(0.01, 10),
     default=1.0,
     show_default=True,
-    help="Louvain resolution: higher gives smaller communities.",
+    help="Leiden resolution (modularity): higher gives smaller communities.",
 )
 @limit_option()
 @output_options
 @click.pass_context
 def communities(ctx: click.Context, resolution: float, limit: int | None, fmt: str) -> None:
-    """Louvain communities of the collaboration graph (seeded: the same data gives the same answer)."""
+    """Leiden communities of the collaboration graph (seeded: the same data gives the same answer)."""
     emit(
         network.communities(store_of(ctx), resolution=resolution)[:limit],
         fmt,

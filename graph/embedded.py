@@ -248,9 +248,11 @@ class EmbeddedStore(Store):
         elif plan.new:  # into a store that holds data: CREATE, which recovers with the SETs (see the module docstring)
             t = _arrow(plan.new, cols).rename_columns(["_src", "_dst"] + [f"_{p.name}" for p in spec.props])
             props = ", ".join(f"{p.name}: _{p.name}" for p in spec.props)
-            ends = f"(a:{spec.src} {{{sk}: _src}}), (b:{spec.dst} {{{dk}: _dst}})"
+            # One MATCH per end: "MATCH (a ...), (b ...)" is planned as a cross product of the two
+            # tables, which at 20k organisations x 100k programmes filled the buffer pool and failed.
+            ends = f"MATCH (a:{spec.src} {{{sk}: _src}}) MATCH (b:{spec.dst} {{{dk}: _dst}})"
             made = self._arrow_rows(
-                f"LOAD FROM $t MATCH {ends} CREATE (a)-[e:{spec.rel_type} {{{props}}}]->(b) RETURN count(e) AS c", {"t": t}
+                f"LOAD FROM $t {ends} CREATE (a)-[e:{spec.rel_type} {{{props}}}]->(b) RETURN count(e) AS c", {"t": t}
             )
             if made[0]["c"] != len(plan.new):  # MATCH skips a row whose end is missing, where COPY refuses it: refuse it too
                 raise StoreError(self._dangling(spec, plan.new), "load the node first; nothing of this write was kept")
