@@ -66,8 +66,8 @@ def donors(store: Store) -> dict[str, tuple[str, str]]:
     return out
 
 
-def flows(store: Store, window: Window = Window(), *, theme: str | None = None) -> list[Row]:
-    """The flow table, filtered to ``window`` and ``theme``, in a stable order.
+def flows(store: Store, window: Window = Window(), *, theme: str | None = None, country: str | None = None) -> list[Row]:
+    """The flow table, filtered to ``window`` and ``theme`` (and to one ``country``'s ISO code), in a stable order.
 
     Each row names its ``funder`` (the organisation the FUNDS link starts at)
     and its ``donor`` (the state or bloc that funder is part of; itself when
@@ -76,7 +76,8 @@ def flows(store: Store, window: Window = Window(), *, theme: str | None = None) 
     theme = terms.theme(theme)
     up = donors(store)
     out = []
-    for r in store.query(named.FLOWS):
+    table = store.query(named.FLOWS) if country is None else store.query(named.COUNTRY_FLOWS, {"iso3": country})
+    for r in table:
         if theme and theme not in (r["themes"] or []):
             continue
         if not (
@@ -309,6 +310,7 @@ def gaps(
     weights: dict[str, float] | None = None,
     all_countries: bool = False,
     sensitivity: bool = True,
+    flow_rows: list[Row] | None = None,
 ) -> Gaps:
     """Countries by priority, with the weights used, the countries left out and a sensitivity check.
 
@@ -321,6 +323,8 @@ def gaps(
     Regional and global programmes are counted in ``regional`` and in the
     regional gaps, never divided among countries.
     ``sensitivity=False`` skips the re-rankings behind the stability check.
+    ``flow_rows`` is :func:`flows` of ``window`` (every theme) when the caller
+    has read it already: :func:`theme_gaps` ranks six times on one read.
 
     Examples
     --------
@@ -342,8 +346,11 @@ def gaps(
     for r in store.query(named.COUNTRY_INDICATORS):
         indicators[r["iso3"]].append(r)
     support: dict[str, list[Row]] = defaultdict(list)
-    for r in flows(store, window, theme=theme):
-        support[r["iso3"]].append(r)
+    if flow_rows is None:
+        flow_rows = flows(store, window, theme=theme)
+    for r in flow_rows:
+        if not theme or theme in (r["themes"] or []):
+            support[r["iso3"]].append(r)
     scopes = [s for s in programme_scopes(store, window, theme) if s["scope"] == "regional"]
     # A rule whose data the store lacks altogether (a store built from the user's own country table) is not applied.
     rules = {"by_sovereignty": any(c["sovereignty"] for c in countries), "by_income": any(c["income_group"] for c in countries)}
@@ -403,8 +410,9 @@ def country_gaps(
     window: Window = Window(),
     weights: dict[str, float] | None = None,
     all_countries: bool = False,
+    flow_rows: list[Row] | None = None,
 ) -> list[Row]:
-    """The rows of :func:`gaps`: countries by priority, need against support.
+    """The rows of :func:`gaps`: countries by priority, need against support (``flow_rows``: as :func:`gaps`).
 
     Examples
     --------
@@ -416,7 +424,14 @@ def country_gaps(
     >>> s.close()
     """
     return gaps(
-        store, region=region, theme=theme, window=window, weights=weights, all_countries=all_countries, sensitivity=False
+        store,
+        region=region,
+        theme=theme,
+        window=window,
+        weights=weights,
+        all_countries=all_countries,
+        sensitivity=False,
+        flow_rows=flow_rows,
     ).rows
 
 
@@ -508,20 +523,21 @@ def theme_gaps(
     [('NPL', ['A', 'B', 'C', 'D', 'E'], 0.6), ('KEN', ['A', 'B', 'D', 'E'], 0.5)]
     >>> s.close()
     """
-    store = cached(store)  # flows() and country_gaps() read the same flow table
+    store = cached(store)  # the six rankings read the same countries and scopes
+    table = flows(store, window)  # read once: every ranking below filters it by theme
     matrix: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for r in flows(store, window):
+    for r in table:
         for t in r["themes"] or []:
             matrix[r["iso3"]][t].add(r["programme"])
-    by_theme = {
-        t: {
-            r["iso3"]: r
-            for r in country_gaps(store, region=region, theme=t, window=window, weights=weights, all_countries=all_countries)
-        }
-        for t in THEMES
-    }
+
+    def ranking(theme: str | None) -> list[Row]:
+        return country_gaps(
+            store, region=region, theme=theme, window=window, weights=weights, all_countries=all_countries, flow_rows=table
+        )
+
+    by_theme = {t: {r["iso3"]: r for r in ranking(t)} for t in THEMES}
     out = []
-    for c in country_gaps(store, region=region, window=window, weights=weights, all_countries=all_countries):
+    for c in ranking(None):
         if c["need"] is None:
             continue
         cells = {t: len(matrix[c["iso3"]][t]) for t in THEMES}

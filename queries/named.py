@@ -20,8 +20,7 @@ LIMIT $limit
 ORGANISATION_NAMES = cypher.ORGANISATION_NAMES  # the loaders read it too
 
 # One row per programme x target country x funder (funder null where none is recorded).
-FLOWS = """
-MATCH (p:Programme)-[t:TARGETS]->(c:Country)
+_FLOW_COLUMNS = """
 OPTIONAL MATCH (f:Organisation)-[fu:FUNDS]->(p)
 RETURN p.id AS programme, p.name AS programme_name, p.themes AS themes, p.status AS status,
        p.start_date AS start_date, p.end_date AS end_date, p.budget AS budget, p.currency AS budget_currency,
@@ -29,6 +28,9 @@ RETURN p.id AS programme, p.name AS programme_name, p.themes AS themes, p.status
        t.share AS share, t.amount AS amount, t.currency AS currency, t.valid_from AS t_from, t.valid_to AS t_to,
        f.id AS funder, f.name AS funder_name, fu.valid_from AS f_from, fu.valid_to AS f_to
 """
+FLOWS = "MATCH (p:Programme)-[t:TARGETS]->(c:Country)" + _FLOW_COLUMNS
+# The same rows for one country ($iso3): what a country's own answers need, without reading every flow.
+COUNTRY_FLOWS = "MATCH (p:Programme)-[t:TARGETS]->(c:Country {iso3: $iso3})" + _FLOW_COLUMNS
 
 IMPLEMENTERS = """
 MATCH (o:Organisation)-[:IMPLEMENTS]->(p:Programme)

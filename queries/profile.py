@@ -40,8 +40,7 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
     theme = terms.theme(theme)
     target = _country(store, Terms.of(store).country(country))
     iso3 = target["iso3"]
-    flows = analysis.flows(store, window)
-    met = {t for r in flows if r["iso3"] == iso3 for t in (r["themes"] or [])}
+    met = {t for r in analysis.flows(store, window, country=iso3) for t in (r["themes"] or [])}
     wanted = [theme] if theme else [t for t in THEMES if t not in met]
     where = {c["iso3"]: c for c in store.query(named.COUNTRIES)}
     blocs: dict[str, set[str]] = defaultdict(set)
@@ -53,12 +52,14 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
     )  # (org, theme) -> programme -> countries
     present: set[str] = set()
     names: dict[str, str] = {}
-    for r in store.query(named.ORG_ACTIVITY):
+    reach = {r["programme"]: (r["themes"] or [], r["countries"] or []) for r in store.query(named.PROGRAMME_REACH)}
+    for r in store.query(named.ORG_PROGRAMMES):
         names[r["org"]] = r["name"]
-        if r["iso3"] == iso3:
+        themes, countries = reach[r["programme"]]
+        if iso3 in countries:
             present.add(r["org"])
-        for t in r["themes"] or []:
-            worked[(r["org"], t)][r["programme"]].update([r["iso3"]] if r["iso3"] else [])
+        for t in themes:
+            worked[(r["org"], t)][r["programme"]].update(countries)
     rows: list[dict[str, Any]] = []
     for (org, t), progs in sorted(worked.items()):
         if t not in wanted:
