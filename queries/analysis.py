@@ -158,7 +158,7 @@ def supports(
     who = "funder" if agencies else "donor"
     rows = [
         r
-        for r in flows(store, window, theme=theme)
+        for r in flows(store, window, theme=theme, country=country)  # one country's flows only, when asked for one
         if r["funder"] and (not country or r["iso3"] == country) and (not funder or funder in (r["funder"], r["donor"]))
     ]
     implementers = _implementers(store)
@@ -311,6 +311,7 @@ def gaps(
     all_countries: bool = False,
     sensitivity: bool = True,
     flow_rows: list[Row] | None = None,
+    country: str | None = None,
 ) -> Gaps:
     """Countries by priority, with the weights used, the countries left out and a sensitivity check.
 
@@ -325,6 +326,8 @@ def gaps(
     ``sensitivity=False`` skips the re-rankings behind the stability check.
     ``flow_rows`` is :func:`flows` of ``window`` (every theme) when the caller
     has read it already: :func:`theme_gaps` ranks six times on one read.
+    ``country`` (an ISO alpha-3 code) computes that country's row alone: a
+    row depends on no other country, so it is the row the full ranking holds.
 
     Examples
     --------
@@ -347,7 +350,7 @@ def gaps(
         indicators[r["iso3"]].append(r)
     support: dict[str, list[Row]] = defaultdict(list)
     if flow_rows is None:
-        flow_rows = flows(store, window, theme=theme)
+        flow_rows = flows(store, window, theme=theme, country=country)
     for r in flow_rows:
         if not theme or theme in (r["themes"] or []):
             support[r["iso3"]].append(r)
@@ -356,7 +359,7 @@ def gaps(
     rules = {"by_sovereignty": any(c["sovereignty"] for c in countries), "by_income": any(c["income_group"] for c in countries)}
     out, left_out, inputs = [], defaultdict(list), []
     for c in countries:
-        if region and region not in (c["region"], c["subregion"]):
+        if (region and region not in (c["region"], c["subregion"])) or (country and c["iso3"] != country):
             continue
         reason = need.left_out_because(c, **rules)
         if reason and not all_countries:
@@ -411,8 +414,9 @@ def country_gaps(
     weights: dict[str, float] | None = None,
     all_countries: bool = False,
     flow_rows: list[Row] | None = None,
+    country: str | None = None,
 ) -> list[Row]:
-    """The rows of :func:`gaps`: countries by priority, need against support (``flow_rows``: as :func:`gaps`).
+    """The rows of :func:`gaps`: countries by priority, need against support (``flow_rows``, ``country``: as :func:`gaps`).
 
     Examples
     --------
@@ -432,6 +436,7 @@ def country_gaps(
         all_countries=all_countries,
         sensitivity=False,
         flow_rows=flow_rows,
+        country=country,
     ).rows
 
 
@@ -570,8 +575,11 @@ def theme_gaps(
 # -- concentration --------------------------------------------------------------------
 
 
-def concentration(store: Store, *, window: Window = Window(), region: str | None = None, agencies: bool = False) -> list[Row]:
-    """Per country: Herfindahl-Hirschman index of support by donor, and the effective number of donors.
+def concentration(
+    store: Store, *, window: Window = Window(), region: str | None = None, agencies: bool = False, country: str | None = None
+) -> list[Row]:
+    """Per country (or for one ``country``, an ISO alpha-3 code): Herfindahl-Hirschman index of support by donor,
+    and the effective number of donors.
 
     Donors are states and blocs: agencies and funds roll up to them through
     PART_OF (the FCDO, the CSSF and the UK government are one donor), unless
@@ -592,7 +600,7 @@ def concentration(store: Store, *, window: Window = Window(), region: str | None
     who = "funder" if agencies else "donor"
     region = terms.region(region)
     by_country: dict[str, list[Row]] = defaultdict(list)
-    for r in flows(store, window):
+    for r in flows(store, window, country=country):
         if r["funder"] and (not region or region in (r["region"], r["subregion"])):
             by_country[r["iso3"]].append(r)
     out = []

@@ -49,6 +49,7 @@ COUNTRY_INDICATORS = """
 MATCH (c:Country)-[m:MEASURED]->(i:Indicator)
 RETURN c.iso3 AS iso3, i.family AS family, i.edition AS edition, i.pillar AS pillar,
        m.score AS score, m.tier AS tier, m.stage AS stage, m.year AS year
+ORDER BY c.iso3, i.family, i.edition, coalesce(i.pillar, '')
 """
 
 # Programmes that reach a region or the world rather than (or beside) listed countries.

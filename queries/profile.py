@@ -117,8 +117,8 @@ def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
     iso3 = c["iso3"]
     memberships = [m["bloc_name"] for m in store.query(named.MEMBERSHIPS) if m["iso3"] == iso3]
     indicators = [r for r in store.query(named.COUNTRY_INDICATORS) if r["iso3"] == iso3]
-    gap = [r for r in analysis.country_gaps(store) if r["iso3"] == iso3]
-    conc = [r for r in analysis.concentration(store) if r["iso3"] == iso3]
+    gap = analysis.country_gaps(store, country=iso3)
+    conc = analysis.concentration(store, country=iso3)
     return [
         (
             "Country",
