@@ -511,8 +511,11 @@ def theme_gaps(
     window: Window = Window(),
     weights: dict[str, float] | None = None,
     all_countries: bool = False,
+    country: str | None = None,
 ) -> list[Row]:
     """The country x GFCE-theme matrix: programmes per theme, and the themes with none, by per-theme need.
+
+    With ``country`` (an ISO alpha-3 code), that country's row alone.
 
     A theme's need reads the GCI pillar that measures it
     (:data:`queries.need.THEME_PILLARS`). A country is listed when one of
@@ -529,7 +532,7 @@ def theme_gaps(
     >>> s.close()
     """
     store = cached(store)  # the six rankings read the same countries and scopes
-    table = flows(store, window)  # read once: every ranking below filters it by theme
+    table = flows(store, window, country=country)  # read once: every ranking below filters it by theme
     matrix: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for r in table:
         for t in r["themes"] or []:
@@ -537,7 +540,14 @@ def theme_gaps(
 
     def ranking(theme: str | None) -> list[Row]:
         return country_gaps(
-            store, region=region, theme=theme, window=window, weights=weights, all_countries=all_countries, flow_rows=table
+            store,
+            region=region,
+            theme=theme,
+            window=window,
+            weights=weights,
+            all_countries=all_countries,
+            flow_rows=table,
+            country=country,
         )
 
     by_theme = {t: {r["iso3"]: r for r in ranking(t)} for t in THEMES}

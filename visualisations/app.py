@@ -251,7 +251,7 @@ def create_app(store: Store) -> Flask:
     def country(code: str) -> Response:
         iso3 = names().country(code)
         sections = profile_sections(iso3, names().country_names[iso3])
-        themes = [r for r in analysis.theme_gaps(store, min_need=0, all_countries=True) if r["iso3"] == iso3]
+        themes = analysis.theme_gaps(store, min_need=0, all_countries=True, country=iso3)
         sections.append(
             _section("theme_gaps", "Gaps by GFCE theme", themes, "No need value for the themes (no GCI pillar scores).")
         )
