@@ -7,8 +7,8 @@ JSON (``?table=NAME&format=csv``), and ``/api/...`` answers any page as
 JSON. Nothing is fetched from the network: the one stylesheet is served
 from the package, app pages carry no script at all, and the
 Content-Security-Policy says so (inline styles are allowed, for the SVG
-figures; the network page, whose vis-network script is inlined, allows
-inline script and nothing else). Flask routes
+figures; the network page, whose vis-network script is inlined, runs its
+own two scripts, named by hash, and nothing else). Flask routes
 the requests; pages are rendered by the same Jinja environment as
 `ccb report`, autoescaped. The store is opened read-only; requests take
 turns on it (one lock), and answers are cached, since the graph does not
@@ -45,7 +45,6 @@ CSP = (
     "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
-NETWORK_CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'"
 GAP_COLUMNS = ("iso3", "country", "region", "subregion", "income_group", "need", "programmes", "regional", "funders", "priority")
 
 Row = dict[str, Any]
@@ -385,8 +384,9 @@ def create_app(store: Store) -> Flask:
             g = network_viz.ego(g, around, depth)
         g, note = network_viz.fold_programmes(g, network_viz.MAX_NODES)
         focus = network_viz.find_node(g, around) if around else None
-        resp = Response(network_viz.page(g, note=note, focus=focus), mimetype="text/html")
-        resp.headers["Content-Security-Policy"] = NETWORK_CSP
+        html = network_viz.page(g, note=note, focus=focus)
+        resp = Response(html, mimetype="text/html")
+        resp.headers["Content-Security-Policy"] = network_viz.policy(html)  # its two scripts, by hash
         return resp
 
     @functools.lru_cache(maxsize=1)

@@ -155,3 +155,12 @@ def test_hostile_names_show_as_text(browser: object, tmp_path: Path) -> None:
 def _shot(name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS / f"{name}.png"
+
+
+def test_the_network_page_runs_only_its_own_scripts(app_url: str) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(app_url + "/network") as r:  # noqa: S310 (loopback test server)
+        script_src = r.headers["Content-Security-Policy"].split("; ")[1]
+        assert b'<script id="data" type="application/json">' in r.read()  # data, never run
+    assert script_src.startswith("script-src 'sha256-") and script_src.count("'sha256-") == 2 and "unsafe" not in script_src

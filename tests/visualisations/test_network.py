@@ -44,6 +44,10 @@ def test_page_is_self_contained_and_escapes_values() -> None:
     # laid out before the page is written: fixed positions, no physics in the browser, the same page every time
     assert all(isinstance(n["x"], float) and isinstance(n["y"], float) for n in data["nodes"])
     assert data["options"]["physics"] == {"enabled": False} and "vis.Network" in html
+    # only the page's own two scripts may run: by hash, no 'unsafe-inline' (the browser tests run the page under it)
+    [csp] = re.findall(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert csp == viz.policy(html) and "script-src 'sha256-" in csp and "unsafe-inline'; img" in csp
+    assert "unsafe-inline" not in csp.split("; ")[1] and csp.split("; ")[1].count("'sha256-") == 2
     assert viz.page(g) == html
 
 
