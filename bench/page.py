@@ -73,6 +73,7 @@ def pages(g: nx.MultiDiGraph, folder: Path) -> tuple[Path, Path]:
     data["options"].update(PHYSICS_BEFORE)
     text = json.dumps(data, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     old = html[: found.start(2)] + text + html[found.end(2) :]
+    # The old page was stable when its physics stopped, not at its first frame: its handler goes on an event never sent.
     old = old.replace('network.once("afterDrawing"', STABLE_BEFORE + '\n  network.once("afterDrawing_unused"')
     before = folder / f"page-{g.number_of_nodes()}-physics.html"
     before.write_text(old, encoding="utf-8")

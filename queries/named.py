@@ -79,21 +79,9 @@ WHERE m.valid_to IS NULL
 RETURN DISTINCT c.iso3 AS iso3
 """
 
-# What each organisation does: one row per organisation x programme x target country
-# (country null for programmes with no target), for funders and implementers alike.
-ORG_ACTIVITY = """
-MATCH (o:Organisation)-[:FUNDS]->(p:Programme)
-OPTIONAL MATCH (p)-[:TARGETS]->(c:Country)
-RETURN o.id AS org, o.name AS name, 'FUNDS' AS role, p.id AS programme, p.themes AS themes, c.iso3 AS iso3
-UNION ALL
-MATCH (o:Organisation)-[:IMPLEMENTS]->(p:Programme)
-OPTIONAL MATCH (p)-[:TARGETS]->(c:Country)
-RETURN o.id AS org, o.name AS name, 'IMPLEMENTS' AS role, p.id AS programme, p.themes AS themes, c.iso3 AS iso3
-"""
-
-# The same, in two smaller tables (what the network analyses read): who funds or implements which
-# programme, and what each programme is about and reaches. A programme's themes and countries
-# cross once, not once per organisation and country (a third of the rows at 20k organisations).
+# What each organisation does, in two tables: who funds or implements which programme, and what
+# each programme is about and reaches. A programme's themes and countries cross once, not once per
+# organisation and country, as one row per organisation x programme x country did.
 ORG_PROGRAMMES = """
 MATCH (o:Organisation)-[:FUNDS]->(p:Programme)
 RETURN o.id AS org, o.name AS name, 'FUNDS' AS role, p.id AS programme

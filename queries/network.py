@@ -59,10 +59,15 @@ class Activity:
     partners: set[frozenset[str]] = field(default_factory=set)
 
 
+def programme_reach(store: Store) -> dict[str, tuple[list[str], list[str]]]:
+    """Each programme's themes and target countries (the small table the activity joins to)."""
+    return {r["programme"]: (r["themes"] or [], r["countries"] or []) for r in store.query(named.PROGRAMME_REACH)}
+
+
 def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None) -> Activity:
     """What each organisation does; with ``donors`` (agency -> (donor, name)), funding is counted at the donor."""
     act = Activity()
-    reach = {r["programme"]: (r["themes"] or [], r["countries"] or []) for r in store.query(named.PROGRAMME_REACH)}
+    reach = programme_reach(store)
     up = donors or {}
     for r in store.query(named.ORG_PROGRAMMES):
         funds = r["role"] == "FUNDS"

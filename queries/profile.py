@@ -52,7 +52,7 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
     )  # (org, theme) -> programme -> countries
     present: set[str] = set()
     names: dict[str, str] = {}
-    reach = {r["programme"]: (r["themes"] or [], r["countries"] or []) for r in store.query(named.PROGRAMME_REACH)}
+    reach = network.programme_reach(store)
     for r in store.query(named.ORG_PROGRAMMES):
         names[r["org"]] = r["name"]
         themes, countries = reach[r["programme"]]
@@ -141,13 +141,10 @@ def _org_profile(store: Any, org: dict[str, Any]) -> list[tuple[str, Rows]]:
     oid = org["id"]
     act = network.activity(store)
     g = network.collaboration_graph(act)
-    mine = [r for r in store.query(named.ORG_ACTIVITY) if r["org"] == oid]
-    countries: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for r in mine:
-        countries[(r["programme"], r["role"])].update([r["iso3"]] if r["iso3"] else [])
+    reach = network.programme_reach(store)  # read by activity() already: the profile's store caches it
+    roles = {(r["programme"], r["role"]) for r in store.query(named.ORG_PROGRAMMES) if r["org"] == oid}
     programmes = [
-        {"programme": r["programme"], "role": r["role"], "themes": r["themes"], "countries": sorted(countries[key])}
-        for key, r in {(r["programme"], r["role"]): r for r in mine}.items()
+        {"programme": p, "role": role, "themes": reach[p][0], "countries": sorted(set(reach[p][1]))} for p, role in roles
     ]
     collaborators = (
         sorted(
