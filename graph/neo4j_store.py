@@ -139,6 +139,20 @@ class Neo4jStore(Store):
             cypher.check_read_only(cypher_text)  # LOAD CSV and procedures run in read transactions
             return s.execute_read(lambda tx: _read_only(tx, cypher_text, params))
 
+    # Whole tables cross Bolt as few rows as they can: the driver's cost is per row, not per value.
+    def _node_rows(self, spec: schema.NodeSpec) -> list[dict[str, Any]]:
+        rows = self.query(cypher.node_table(spec).rsplit(" ORDER BY ", 1)[0])  # sorted here: cheaper than on the server
+        return sorted(rows, key=lambda r: r[spec.key])
+
+    def _rel_rows(self, spec: schema.RelSpec, src_key: str, dst_key: str) -> list[dict[str, Any]]:
+        cols = ["dst", *spec.columns]  # a map's keys come in the server's order: put them in the schema's
+        rows = [
+            {"src": g["src"]} | {c: e.get(c) for c in cols}
+            for g in self.query(cypher.rel_groups(spec, src_key, dst_key))
+            for e in g["out"]
+        ]
+        return sorted(rows, key=lambda r: (r["src"], r["dst"]))
+
     def close(self) -> None:
         """Close the driver and its connections."""
         self._driver.close()
@@ -158,8 +172,13 @@ def _records(result: neo4j.Result) -> list[dict[str, Any]]:
     return [{k: _plain(v) for k, v in zip(keys, rec)} for rec in result]
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """Driver values as plain Python: nodes and relationships as property dicts."""
+    if type(value) in _SCALARS:  # most values: one set lookup, not five isinstance calls
+        return value
     if isinstance(value, neo4j.graph.Node):
         return {"_label": ":".join(sorted(value.labels))} | {k: _plain(v) for k, v in value.items()}
     if isinstance(value, neo4j.graph.Relationship):

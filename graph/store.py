@@ -222,6 +222,14 @@ class Store(ABC):
         """Rows of a trusted, schema-generated read query (stores may do it faster)."""
         return self.query(cypher_text)
 
+    def _node_rows(self, spec: schema.NodeSpec) -> list[dict[str, Any]]:
+        """Every ``spec`` node as a row of its properties, by key."""
+        return self._table(cypher.node_table(spec))
+
+    def _rel_rows(self, spec: schema.RelSpec, src_key: str, dst_key: str) -> list[dict[str, Any]]:
+        """Every ``spec`` relationship as ``src``, ``dst`` and its properties, by ``src`` then ``dst``."""
+        return self._table(cypher.rel_table(spec, src_key, dst_key))
+
     def counts(self) -> dict[str, int]:
         """Nodes per label and relationships per type, every one in the schema, zeros included."""
         out = {label: self._table(cypher.count_nodes(label))[0]["n"] for label in schema.nodes()}
@@ -241,14 +249,14 @@ class Store(ABC):
         g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         for label in labels:
             spec = schema.node(label)
-            for row in self._table(cypher.node_table(spec)):
+            for row in self._node_rows(spec):
                 g.add_node(f"{label}:{row[spec.key]}", label=label, **_clean(row))
         for type_ in types:
             rspec = schema.rel(type_)
             if rspec.src not in labels or rspec.dst not in labels:
                 continue
             sk, dk = schema.node(rspec.src).key, schema.node(rspec.dst).key
-            for row in self._table(cypher.rel_table(rspec, sk, dk)):
+            for row in self._rel_rows(rspec, sk, dk):
                 src, dst = f"{rspec.src}:{row.pop('src')}", f"{rspec.dst}:{row.pop('dst')}"
                 g.add_edge(src, dst, key=type_, type=type_, **_clean(row))
         return g

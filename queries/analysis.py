@@ -1,10 +1,11 @@
 """Who supports whom, where the gaps are, and how concentrated funding is.
 
-Every analysis starts from one table of *flows*, read by one Cypher query
-(:data:`queries.named.FLOWS`): a row per programme x target country x
-funder (funder empty where none is recorded). Time windows and filters are
-applied here, in Python, so the Cypher stays in the dialect both stores
-share and the answers are the same on both.
+Every analysis starts from the *flows*: a programme x target country x
+funder (funder empty where none is recorded). The window and theme are
+applied in the store (:func:`queries.named.flow_query`: the same Cypher on
+both stores), and each analysis asks for the flows grouped as it needs
+them (per country and theme set, per country and funder), so few rows
+leave the store; :func:`flows` still gives every row, for the report.
 
 A flow is in the window ``[year_from, year_to]`` when the programme's
 period and the relationships' validity overlap it; an unknown start or end
@@ -15,7 +16,7 @@ Amounts are summed per currency and never converted.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,22 @@ class Window:
         if self.year_to is not None and start and int(start[:4]) > self.year_to:
             return False
         return not (self.year_from is not None and end and int(end[:4]) < self.year_from)
+
+    def params(self, theme: str | None = None, country: str | None = None) -> dict[str, str]:
+        """The parameters of the flow queries (:func:`queries.named.flow_query`): the window as text bounds.
+
+        A period overlaps the window when it starts before ``before`` and
+        does not end before ``after``; ISO dates compare as text.
+
+        >>> Window(2020, 2022).params("C")
+        {'before': '2023', 'after': '2020', 'theme': 'C'}
+        """
+        out = {
+            "before": "~" if self.year_to is None else f"{self.year_to + 1:04d}",  # "~" sorts after every digit
+            "after": "" if self.year_from is None else f"{self.year_from:04d}",
+            "theme": theme or "",
+        }
+        return out | ({"iso3": country} if country else {})
 
     def __str__(self) -> str:
         if self.year_from is None and self.year_to is None:
@@ -75,46 +92,72 @@ def flows(store: Store, window: Window = Window(), *, theme: str | None = None, 
     """
     theme = terms.theme(theme)
     up = donors(store)
-    out = []
-    table = store.query(named.FLOWS) if country is None else store.query(named.COUNTRY_FLOWS, {"iso3": country})
-    for r in table:
-        if theme and theme not in (r["themes"] or []):
-            continue
-        if not (
-            window.overlaps(r["start_date"], r["end_date"])
-            and window.overlaps(r["t_from"], r["t_to"])
-            and window.overlaps(r["f_from"], r["f_to"])
-        ):
-            continue
+    out = store.query(named.COUNTRY_FLOWS if country else named.FLOWS, window.params(theme, country))  # filtered there
+    for r in out:
         r["donor"], r["donor_name"] = up.get(r["funder"], (r["funder"], r["funder_name"]))
-        out.append(r)
     return sorted(out, key=lambda r: (r["iso3"], r["programme"], r["funder"] or ""))
 
 
-def _money(rows: Iterable[Row]) -> dict[str, float]:
-    """Known amounts per currency, counting each programme-country pair once."""
-    seen: set[tuple[str, str]] = set()
-    out: dict[str, float] = defaultdict(float)
-    for r in rows:
-        if r["amount"] is not None and (r["programme"], r["iso3"]) not in seen:
-            seen.add((r["programme"], r["iso3"]))
-            out[r["currency"]] += r["amount"]
-    return dict(sorted(out.items()))
+@dataclass
+class Support:
+    """What reaches one country in a window: programmes, their funders and themes, and the amounts stated."""
+
+    programmes: set[str]
+    funders: set[str]  # as recorded: agencies are not rolled up to their donor here
+    themes: set[str]
+    amounts: list[tuple[str, float, str]]  # (programme, amount, currency), a programme once, by programme
+
+    def money(self) -> dict[str, float]:
+        """Known amounts per currency, each programme once, summed in programme order."""
+        out: dict[str, float] = defaultdict(float)
+        for _, amount, currency in self.amounts:
+            out[currency] += amount
+        return dict(sorted(out.items()))
+
+
+@dataclass
+class SupportTable:
+    """Support per country in a window, for every theme at once: read grouped by the programmes' theme sets.
+
+    :meth:`of` gives one theme's view (or every theme's) without another read.
+    """
+
+    cells: list[Row]  # iso3, themes, programmes, funders
+    amounts: dict[str, list[Row]]  # iso3 -> programme, themes, amount, currency
+
+    @classmethod
+    def read(cls, store: Store, window: Window = Window(), country: str | None = None) -> SupportTable:
+        """Two grouped queries: a row per country and theme set, and per country its stated amounts."""
+        params = window.params(None, country)
+        cells = store.query(named.COUNTRY_SUPPORT if country else named.SUPPORT, params)
+        amounts = {
+            r["iso3"]: r["amounts"] for r in store.query(named.COUNTRY_LINK_AMOUNTS if country else named.LINK_AMOUNTS, params)
+        }
+        return cls(cells, amounts)
+
+    def of(self, theme: str | None = None) -> dict[str, Support]:
+        """Per country, the support on ``theme`` (any theme when None)."""
+        out: dict[str, Support] = {}
+        for cell in self.cells:
+            themes = cell["themes"] or []
+            if theme and theme not in themes:
+                continue
+            s = out.setdefault(cell["iso3"], Support(set(), set(), set(), []))
+            s.programmes.update(cell["programmes"])
+            s.funders.update(cell["funders"])
+            s.themes.update(themes)
+        for iso3, s in out.items():
+            s.amounts = sorted(
+                (a["programme"], a["amount"], a["currency"])
+                for a in self.amounts.get(iso3, [])
+                if a["programme"] in s.programmes  # the theme's programmes only
+            )
+        return out
 
 
 def _per_currency(m: dict[str, float]) -> dict[str, float] | None:
     """Sums per currency as raw numbers (``{"EUR": 4200000.0}``), or None when nothing is known: never converted."""
     return dict(sorted(m.items())) or None
-
-
-def _budgets(rows: Iterable[Row]) -> tuple[dict[str, float], int, int]:
-    """Budgets of the distinct programmes in ``rows``, per currency; and how many of how many have one."""
-    progs = {r["programme"]: r for r in rows}
-    out: dict[str, float] = defaultdict(float)
-    for r in progs.values():
-        if r["budget"] is not None:
-            out[r["budget_currency"]] += r["budget"]
-    return dict(sorted(out.items())), sum(r["budget"] is not None for r in progs.values()), len(progs)
 
 
 def supports(
@@ -155,28 +198,35 @@ def supports(
         names = Terms.of(store)
         country = names.country(country) if country else None
         funder = names.organisation(funder) if funder else None
+    rows = funded_flows(store, window, theme=theme, country=country, agencies=agencies)
+    if funder:
+        rows = [r for r in rows if funder in (r["funder"], r["donor"])]
+    amounts = link_amounts(store, window, theme=theme, country=country)
+    themes, budgets, implementers = programme_themes(store), programme_budgets(store), _implementers(store)
     who = "funder" if agencies else "donor"
-    rows = [
-        r
-        for r in flows(store, window, theme=theme, country=country)  # one country's flows only, when asked for one
-        if r["funder"] and (not country or r["iso3"] == country) and (not funder or funder in (r["funder"], r["donor"]))
-    ]
-    implementers = _implementers(store)
     keys: Callable[[Row], tuple[str, ...]] = {
         "pair": lambda r: (r[who], r["iso3"]),
         "country": lambda r: (r["iso3"],),
         "funder": lambda r: (r[who],),
     }[by]
     groups: dict[tuple[str, ...], list[Row]] = defaultdict(list)
-    for r in rows:
+    for r in rows:  # in (country, programme, funder) order, as the flow table's rows
         groups[keys(r)].append(r)
     out = []
     for _key, grp in sorted(groups.items()):
-        progs = sorted({r["programme"] for r in grp})
-        money = _money(grp)
-        budgets, budgeted, n = _budgets(grp)
-        priced = len({(r["programme"], r["iso3"]) for r in grp if r["amount"] is not None})
-        pairs = len({(r["programme"], r["iso3"]) for r in grp})
+        pairs = sorted(dict.fromkeys((r["iso3"], r["programme"]) for r in grp))
+        progs = sorted({p for _, p in pairs})
+        money: dict[str, float] = defaultdict(float)
+        for iso3, p in pairs:
+            if (a := amounts.get((p, iso3))) is not None:
+                money[a[1]] += a[0]
+        budget: dict[str, float] = defaultdict(float)
+        in_order = list(dict.fromkeys(p for _, p in pairs))  # a programme at its first country, as before
+        for p in in_order:
+            if p in budgets:
+                budget[budgets[p][1]] += budgets[p][0]
+        budgeted, n = sum(p in budgets for p in in_order), len(in_order)
+        priced = sum((p, iso3) in amounts for iso3, p in pairs)
         row: Row = {}
         if by in ("pair", "funder"):
             row |= {"funder": grp[0][who], "funder_name": grp[0][f"{who}_name"]}
@@ -191,12 +241,13 @@ def supports(
         row |= {
             "programmes": len(progs),
             "programme_ids": progs,
-            "themes": sorted({t for r in grp for t in (r["themes"] or [])}),
+            "themes": sorted({t for p in progs for t in themes.get(p, [])}),
             "implementers": sorted({i for p in progs for i in implementers.get(p, [])}),
-            "amount": _per_currency(money),
-            "budget": _per_currency(budgets),
-            "explanation": f"{len(progs)} programme(s) active in {window}; amounts known for {priced} of {pairs} programme-country "
-            f"links; budget: whole budgets of the {budgeted} of {n} programme(s) that state one, not split by country",
+            "amount": _per_currency(dict(sorted(money.items()))),
+            "budget": _per_currency(dict(sorted(budget.items()))),
+            "explanation": f"{len(progs)} programme(s) active in {window}; amounts known for {priced} of {len(pairs)} "
+            f"programme-country links; budget: whole budgets of the {budgeted} of {n} programme(s) that state one, "
+            "not split by country",
         }
         out.append(row)
     return sorted(out, key=lambda r: (-r["programmes"], *[str(v) for v in list(r.values())[:2]]))
@@ -204,9 +255,48 @@ def supports(
 
 def _implementers(store: Store) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
-    for r in store.query(named.IMPLEMENTERS):
-        out[r["programme"]].append(r["org"])
+    for r in store.query(named.IMPLEMENTED):  # a row per implementer, its programmes collected
+        for p in r["programmes"]:
+            out[p].append(r["org"])
     return out
+
+
+def funded_flows(
+    store: Store, window: Window = Window(), *, theme: str | None = None, country: str | None = None, agencies: bool = False
+) -> list[Row]:
+    """A row per country x programme x funder with a FUNDS link in ``window`` (and on ``theme``), in that order.
+
+    Rows carry ``iso3``, ``country``, ``region``, ``subregion``,
+    ``programme``, ``funder``, ``funder_name`` and the ``donor`` and
+    ``donor_name`` it rolls up to (itself when it is part of nothing). Read
+    grouped per country and funder, so few rows leave the store.
+    """
+    up = donors(store)
+    out = []
+    for g in store.query(named.COUNTRY_FUNDED if country else named.FUNDED, window.params(theme, country)):
+        donor, donor_name = up.get(g["funder"], (g["funder"], g["funder_name"]))
+        base = {k: g[k] for k in ("iso3", "country", "region", "subregion", "funder", "funder_name")}
+        for p in g["programmes"]:
+            out.append(base | {"programme": p, "donor": donor, "donor_name": donor_name})
+    return sorted(out, key=lambda r: (r["iso3"], r["programme"], r["funder"]))
+
+
+def link_amounts(
+    store: Store, window: Window = Window(), *, theme: str | None = None, country: str | None = None
+) -> dict[tuple[str, str], tuple[float, str]]:
+    """(programme, country) -> (amount, currency) stated on the TARGETS link, for the flows in ``window``."""
+    rows = store.query(named.COUNTRY_LINK_AMOUNTS if country else named.LINK_AMOUNTS, window.params(theme, country))
+    return {(a["programme"], r["iso3"]): (a["amount"], a["currency"]) for r in rows for a in r["amounts"]}
+
+
+def programme_themes(store: Store) -> dict[str, list[str]]:
+    """Programme id -> its GFCE themes (read grouped by theme set: a few rows)."""
+    return {p: r["themes"] or [] for r in store.query(named.PROGRAMME_THEMES) for p in r["programmes"]}
+
+
+def programme_budgets(store: Store) -> dict[str, tuple[float, str]]:
+    """Programme id -> (budget, currency), for the programmes that state one."""
+    return {b["programme"]: (b["budget"], r["currency"]) for r in store.query(named.PROGRAMME_BUDGETS) for b in r["budgets"]}
 
 
 # -- gaps ----------------------------------------------------------------------------
@@ -310,7 +400,7 @@ def gaps(
     weights: dict[str, float] | None = None,
     all_countries: bool = False,
     sensitivity: bool = True,
-    flow_rows: list[Row] | None = None,
+    table: SupportTable | None = None,
     country: str | None = None,
 ) -> Gaps:
     """Countries by priority, with the weights used, the countries left out and a sensitivity check.
@@ -324,8 +414,8 @@ def gaps(
     Regional and global programmes are counted in ``regional`` and in the
     regional gaps, never divided among countries.
     ``sensitivity=False`` skips the re-rankings behind the stability check.
-    ``flow_rows`` is :func:`flows` of ``window`` (every theme) when the caller
-    has read it already: :func:`theme_gaps` ranks six times on one read.
+    ``table`` is the :class:`SupportTable` of ``window`` when the caller has
+    read it already: :func:`theme_gaps` ranks six times on one read.
     ``country`` (an ISO alpha-3 code) computes that country's row alone: a
     row depends on no other country, so it is the row the full ranking holds.
 
@@ -348,12 +438,8 @@ def gaps(
     indicators: dict[str, list[Row]] = defaultdict(list)
     for r in store.query(named.COUNTRY_INDICATORS):
         indicators[r["iso3"]].append(r)
-    support: dict[str, list[Row]] = defaultdict(list)
-    if flow_rows is None:
-        flow_rows = flows(store, window, theme=theme, country=country)
-    for r in flow_rows:
-        if not theme or theme in (r["themes"] or []):
-            support[r["iso3"]].append(r)
+    support = (table or SupportTable.read(store, window, country)).of(theme)
+    up = donors(store)
     scopes = [s for s in programme_scopes(store, window, theme) if s["scope"] == "regional"]
     # A rule whose data the store lacks altogether (a store built from the user's own country table) is not applied.
     rules = {"by_sovereignty": any(c["sovereignty"] for c in countries), "by_income": any(c["income_group"] for c in countries)}
@@ -365,8 +451,8 @@ def gaps(
         if reason and not all_countries:
             left_out[reason].append(c["iso3"])
             continue
-        rows = support.get(c["iso3"], [])
-        progs = {r["programme"] for r in rows}
+        got = support.get(c["iso3"]) or Support(set(), set(), set(), [])
+        progs = got.programmes
         score, basis = need.need_of(c, indicators.get(c["iso3"], []), weights, theme)
         inputs.append((c, indicators.get(c["iso3"], []), len(progs)))
         priority = None if score is None else need.priority_of(score, len(progs))
@@ -382,9 +468,9 @@ def gaps(
                 "need_known": score is not None,
                 "programmes": len(progs),
                 "regional": len(regional),
-                "funders": len({r["donor"] for r in rows if r["funder"]}),
-                "themes": sorted({t for r in rows for t in (r["themes"] or [])}),
-                "amount": _per_currency(_money(rows)),
+                "funders": len({up.get(f, (f,))[0] for f in got.funders}),
+                "themes": sorted(got.themes),
+                "amount": _per_currency(got.money()),
                 "priority": priority,
                 "explanation": (
                     f"need {score} ({basis}) / (1 + {len(progs)} programmes in {window}) = {priority}"
@@ -413,10 +499,10 @@ def country_gaps(
     window: Window = Window(),
     weights: dict[str, float] | None = None,
     all_countries: bool = False,
-    flow_rows: list[Row] | None = None,
+    table: SupportTable | None = None,
     country: str | None = None,
 ) -> list[Row]:
-    """The rows of :func:`gaps`: countries by priority, need against support (``flow_rows``, ``country``: as :func:`gaps`).
+    """The rows of :func:`gaps`: countries by priority, need against support (``table``, ``country``: as :func:`gaps`).
 
     Examples
     --------
@@ -435,7 +521,7 @@ def country_gaps(
         weights=weights,
         all_countries=all_countries,
         sensitivity=False,
-        flow_rows=flow_rows,
+        table=table,
         country=country,
     ).rows
 
@@ -532,11 +618,11 @@ def theme_gaps(
     >>> s.close()
     """
     store = cached(store)  # the six rankings read the same countries and scopes
-    table = flows(store, window, country=country)  # read once: every ranking below filters it by theme
+    table = SupportTable.read(store, window, country)  # read once: every ranking below takes its theme from it
     matrix: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for r in table:
-        for t in r["themes"] or []:
-            matrix[r["iso3"]][t].add(r["programme"])
+    for cell in table.cells:
+        for t in cell["themes"] or []:
+            matrix[cell["iso3"]][t].update(cell["programmes"])
 
     def ranking(theme: str | None) -> list[Row]:
         return country_gaps(
@@ -546,7 +632,7 @@ def theme_gaps(
             window=window,
             weights=weights,
             all_countries=all_countries,
-            flow_rows=table,
+            table=table,
             country=country,
         )
 
@@ -609,9 +695,11 @@ def concentration(
     """
     who = "funder" if agencies else "donor"
     region = terms.region(region)
+    amounts = link_amounts(store, window, country=country)
     by_country: dict[str, list[Row]] = defaultdict(list)
-    for r in flows(store, window, country=country):
-        if r["funder"] and (not region or region in (r["region"], r["subregion"])):
+    for r in funded_flows(store, window, country=country):
+        if not region or region in (r["region"], r["subregion"]):
+            r["amount"], r["currency"] = amounts.get((r["programme"], r["iso3"]), (None, None))
             by_country[r["iso3"]].append(r)
     out = []
     for iso3, rows in sorted(by_country.items()):
@@ -625,7 +713,7 @@ def concentration(
             for r in {(r["programme"], r[who]): r for r in rows}.values():
                 weight[r[who]] += r["amount"] / len(funders_of[r["programme"]])
         else:
-            for _prog, funder in {(r["programme"], r[who]) for r in rows}:
+            for _prog, funder in dict.fromkeys((r["programme"], r[who]) for r in rows):
                 weight[funder] += 1
         total = sum(weight.values())
         hhi = round(sum((w / total) ** 2 for w in weight.values()), 4)

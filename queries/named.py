@@ -19,18 +19,82 @@ LIMIT $limit
 
 ORGANISATION_NAMES = cypher.ORGANISATION_NAMES  # the loaders read it too
 
-# One row per programme x target country x funder (funder null where none is recorded).
-_FLOW_COLUMNS = """
+# -- flows: programme x target country x funder, in a window ---------------------------
+#
+# Every flow query starts from the same match: the programmes that target a country, with their
+# funders (f null where none is recorded), kept when the programme's period and both links'
+# validity meet the window. $before is the year after the window ("~" when open: above any date)
+# and $after its first year ("" when open); ISO dates compare as text, so `start < "2021"` is
+# "starts in 2020 or before" in both dialects. $theme is a GFCE theme letter or "" for any.
+# A programme whose every funder is outside the window drops out, as its rows do.
+_FLOW_MATCH = """
+MATCH (p:Programme)-[t:TARGETS]->(c:Country{country})
+WHERE (p.start_date IS NULL OR p.start_date < $before) AND (p.end_date IS NULL OR p.end_date >= $after)
+  AND (t.valid_from IS NULL OR t.valid_from < $before) AND (t.valid_to IS NULL OR t.valid_to >= $after)
+  AND ($theme = '' OR $theme IN p.themes)
 OPTIONAL MATCH (f:Organisation)-[fu:FUNDS]->(p)
+WITH p, t, c, f, fu
+WHERE fu IS NULL OR ((fu.valid_from IS NULL OR fu.valid_from < $before) AND (fu.valid_to IS NULL OR fu.valid_to >= $after))
+"""
+
+
+def flow_query(returns: str, *, country: bool = False) -> str:
+    """The flow match, for every country or for one (``$iso3``, through its key), followed by ``returns``.
+
+    >>> "{iso3: $iso3}" in flow_query("RETURN count(*) AS n", country=True)
+    True
+    """
+    return _FLOW_MATCH.replace("{country}", " {iso3: $iso3}" if country else "") + returns
+
+
+# One row per flow, every column: what the report, the briefing and the breakdowns read.
+_FLOW_COLUMNS = """
 RETURN p.id AS programme, p.name AS programme_name, p.themes AS themes, p.status AS status,
        p.start_date AS start_date, p.end_date AS end_date, p.budget AS budget, p.currency AS budget_currency,
        c.iso3 AS iso3, c.name AS country, c.region AS region, c.subregion AS subregion,
        t.share AS share, t.amount AS amount, t.currency AS currency, t.valid_from AS t_from, t.valid_to AS t_to,
        f.id AS funder, f.name AS funder_name, fu.valid_from AS f_from, fu.valid_to AS f_to
 """
-FLOWS = "MATCH (p:Programme)-[t:TARGETS]->(c:Country)" + _FLOW_COLUMNS
-# The same rows for one country ($iso3): what a country's own answers need, without reading every flow.
-COUNTRY_FLOWS = "MATCH (p:Programme)-[t:TARGETS]->(c:Country {iso3: $iso3})" + _FLOW_COLUMNS
+FLOWS = flow_query(_FLOW_COLUMNS)
+COUNTRY_FLOWS = flow_query(_FLOW_COLUMNS, country=True)
+
+# The analyses ask for grouped rows instead, so that result-sized data leaves the store (over Bolt
+# a row costs the driver ~15 us; ids inside a collected list cost almost nothing).
+# Per country and programme theme set: the programmes and their funders. A theme's support is the
+# union of the groups whose set holds it, so one read serves every theme.
+_SUPPORT = """
+RETURN c.iso3 AS iso3, p.themes AS themes, collect(DISTINCT p.id) AS programmes, collect(DISTINCT f.id) AS funders
+"""
+SUPPORT = flow_query(_SUPPORT)
+COUNTRY_SUPPORT = flow_query(_SUPPORT, country=True)
+
+# Per country and funder: the programmes it funds there (funded flows only).
+_FUNDED = """
+WITH p, c, f WHERE f IS NOT NULL
+RETURN c.iso3 AS iso3, c.name AS country, c.region AS region, c.subregion AS subregion, f.id AS funder,
+       f.name AS funder_name, collect(DISTINCT p.id) AS programmes
+"""
+FUNDED = flow_query(_FUNDED)
+COUNTRY_FUNDED = flow_query(_FUNDED, country=True)
+
+# Per country: the amounts stated for its programmes (each programme-country link once).
+_LINK_AMOUNTS = """
+WITH DISTINCT p, t, c WHERE t.amount IS NOT NULL
+RETURN c.iso3 AS iso3, collect({programme: p.id, themes: p.themes, amount: t.amount, currency: t.currency}) AS amounts
+"""
+LINK_AMOUNTS = flow_query(_LINK_AMOUNTS)
+COUNTRY_LINK_AMOUNTS = flow_query(_LINK_AMOUNTS, country=True)
+
+# Programme attributes, grouped by value: a handful of rows however many programmes there are.
+PROGRAMME_THEMES = "MATCH (p:Programme) RETURN p.themes AS themes, collect(p.id) AS programmes"
+PROGRAMME_BUDGETS = """
+MATCH (p:Programme) WHERE p.budget IS NOT NULL
+RETURN p.currency AS currency, collect({programme: p.id, budget: p.budget}) AS budgets
+"""
+IMPLEMENTED = """
+MATCH (o:Organisation)-[:IMPLEMENTS]->(p:Programme)
+RETURN o.id AS org, collect(p.id) AS programmes
+"""
 
 IMPLEMENTERS = """
 MATCH (o:Organisation)-[:IMPLEMENTS]->(p:Programme)
@@ -81,19 +145,19 @@ RETURN DISTINCT c.iso3 AS iso3
 
 # What each organisation does, in two tables: who funds or implements which programme, and what
 # each programme is about and reaches. A programme's themes and countries cross once, not once per
-# organisation and country, as one row per organisation x programme x country did.
+# organisation and country, as one row per organisation x programme x country did. Both are read
+# grouped (per organisation and role; per country), so a row is an organisation or a country.
 ORG_PROGRAMMES = """
 MATCH (o:Organisation)-[:FUNDS]->(p:Programme)
-RETURN o.id AS org, o.name AS name, 'FUNDS' AS role, p.id AS programme
+RETURN o.id AS org, o.name AS name, 'FUNDS' AS role, collect(p.id) AS programmes
 UNION ALL
 MATCH (o:Organisation)-[:IMPLEMENTS]->(p:Programme)
-RETURN o.id AS org, o.name AS name, 'IMPLEMENTS' AS role, p.id AS programme
+RETURN o.id AS org, o.name AS name, 'IMPLEMENTS' AS role, collect(p.id) AS programmes
 """
 
-PROGRAMME_REACH = """
-MATCH (p:Programme)
-OPTIONAL MATCH (p)-[:TARGETS]->(c:Country)
-RETURN p.id AS programme, p.themes AS themes, collect(c.iso3) AS countries
+COUNTRY_PROGRAMMES = """
+MATCH (p:Programme)-[:TARGETS]->(c:Country)
+RETURN c.iso3 AS iso3, collect(p.id) AS programmes
 """
 
 PARTNERSHIPS = """

@@ -30,7 +30,7 @@ import numpy as np
 
 from graph.store import Store
 from queries import named
-from queries.analysis import donors
+from queries.analysis import donors, programme_themes
 from queries.terms import Terms, UnknownName
 
 SEED = 42
@@ -60,8 +60,21 @@ class Activity:
 
 
 def programme_reach(store: Store) -> dict[str, tuple[list[str], list[str]]]:
-    """Each programme's themes and target countries (the small table the activity joins to)."""
-    return {r["programme"]: (r["themes"] or [], r["countries"] or []) for r in store.query(named.PROGRAMME_REACH)}
+    """Each programme's themes and target countries (sorted): the small table the activity joins to."""
+    countries: dict[str, list[str]] = defaultdict(list)
+    for r in sorted(store.query(named.COUNTRY_PROGRAMMES), key=lambda r: r["iso3"]):
+        for p in r["programmes"]:
+            countries[p].append(r["iso3"])
+    return {p: (themes, countries.get(p, [])) for p, themes in programme_themes(store).items()}
+
+
+def org_programmes(store: Store) -> list[dict[str, str]]:
+    """A row per organisation, role (``FUNDS`` or ``IMPLEMENTS``) and programme; read a row per organisation and role."""
+    return [
+        {"org": r["org"], "name": r["name"], "role": r["role"], "programme": p}
+        for r in store.query(named.ORG_PROGRAMMES)
+        for p in r["programmes"]
+    ]
 
 
 def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None) -> Activity:
@@ -69,7 +82,7 @@ def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None) -> 
     act = Activity()
     reach = programme_reach(store)
     up = donors or {}
-    for r in store.query(named.ORG_PROGRAMMES):
+    for r in org_programmes(store):
         funds = r["role"] == "FUNDS"
         org, name = up.get(r["org"], (r["org"], r["name"])) if funds else (r["org"], r["name"])
         act.names[org] = name

@@ -40,7 +40,7 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
     theme = terms.theme(theme)
     target = _country(store, Terms.of(store).country(country))
     iso3 = target["iso3"]
-    met = {t for r in analysis.flows(store, window, country=iso3) for t in (r["themes"] or [])}
+    met = {t for s in analysis.SupportTable.read(store, window, iso3).of().values() for t in s.themes}
     wanted = [theme] if theme else [t for t in THEMES if t not in met]
     where = {c["iso3"]: c for c in store.query(named.COUNTRIES)}
     blocs: dict[str, set[str]] = defaultdict(set)
@@ -53,7 +53,7 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
     present: set[str] = set()
     names: dict[str, str] = {}
     reach = network.programme_reach(store)
-    for r in store.query(named.ORG_PROGRAMMES):
+    for r in network.org_programmes(store):
         names[r["org"]] = r["name"]
         themes, countries = reach[r["programme"]]
         if iso3 in countries:
@@ -142,7 +142,7 @@ def _org_profile(store: Any, org: dict[str, Any]) -> list[tuple[str, Rows]]:
     act = network.activity(store)
     g = network.collaboration_graph(act)
     reach = network.programme_reach(store)  # read by activity() already: the profile's store caches it
-    roles = {(r["programme"], r["role"]) for r in store.query(named.ORG_PROGRAMMES) if r["org"] == oid}
+    roles = {(r["programme"], r["role"]) for r in network.org_programmes(store) if r["org"] == oid}
     programmes = [
         {"programme": p, "role": role, "themes": reach[p][0], "countries": sorted(set(reach[p][1]))} for p, role in roles
     ]

@@ -85,6 +85,13 @@ def test_every_step_reports_numbers(tmp_path: Path, bolt: Bolt) -> None:
         "IATI parse (MB/s), 5 MB",
         "IATI peak RSS, 5 MB file / 0.5 MB file",
     }
+    # rows that crossed Bolt, per analysis: grouped reads, so a few per country or organisation, not per flow
+    for name in ("gaps", "supports", "concentration", "communities"):
+        read = steps[("neo4j", name)]
+        assert 0 < read["rows_read"] < 2_000 and read["items_read"] > read["rows_read"], (name, read["rows_read"])
+    assert steps[("neo4j", "export to NetworkX")]["rows_read"] > 0
+    checks = {c["check"] for c in results["checks"]}
+    assert {"neo4j gaps (s)", "embedded communities (s)", "embedded brokers peak RSS (MiB)"} <= checks
     assert "| - | network page (200 nodes): zooming |" in (tmp_path / "results.md").read_text()
     assert json.loads((tmp_path / "results.json").read_text())["meta"]["size"] == "S"
     md = (tmp_path / "results.md").read_text()
