@@ -23,12 +23,14 @@ import csv
 import gc
 import io
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, cast
 
 import orjson
 import yaml
@@ -46,9 +48,8 @@ _ALIASES |= {s.rel_type: s.model.section for s in schema.rels().values()}
 _ALIASES |= {k.lower(): v for k, v in list(_ALIASES.items())}
 
 
-@dataclass(frozen=True)
-class RawRecord:
-    """One record of an input file before validation, with where it was found."""
+class RawRecord(NamedTuple):
+    """One record of an input file before validation, with where it was found (a tuple: a file makes 660k)."""
 
     section: str  # a key of schema.sections()
     data: dict[str, Any]
@@ -93,32 +94,62 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
     problems: list[Problem] = []
     batch = Batch()
     first: dict[tuple[str, Any], str] = {}  # identity -> where it was first seen, filled only on a duplicate
-    refs: list[tuple[RawRecord, Relationship]] = []
-    blocs: list[tuple[RawRecord, Programme]] = []  # programmes that name the groups they serve
     found: list[tuple[int, Problem]] = []  # (position in the file, problem)
     with gc_paused():
         raws = list(_read(path, problems))
         recs = _validate(path, raws, found)
-        for i, (raw, rec) in enumerate(zip(raws, recs)):
-            if rec is None:
-                continue
-            if batch.has(rec):
-                found.append((i, _duplicate(path, i, raws, recs, first)))
-                continue
-            batch.add(rec)
-            if not rec.is_node:
-                refs.append((raw, rec))  # type: ignore[arg-type]
-            elif isinstance(rec, Programme) and rec.scope_blocs:
-                blocs.append((raw, rec))
+        if not _add_unique(batch, recs):  # a key given twice: record by record, to name each repeat
+            batch = Batch()
+            for i, rec in enumerate(recs):
+                if rec is None:
+                    continue
+                if batch.has(rec):
+                    found.append((i, _duplicate(path, i, raws, recs, first)))
+                    continue
+                batch.add(rec)
         problems.extend(p for _, p in sorted(found, key=lambda f: f[0]))  # in file order
-        if check_references:
+        if check_references:  # the records are walked again only to name a problem's place (zip is lazy)
+            refs = ((raw, cast(Relationship, rec)) for raw, rec in zip(raws, recs) if rec is not None and not rec.is_node)
             problems.extend(dangling_references(path, batch, refs, store))
+            blocs = ((raw, rec) for raw, rec in zip(raws, recs) if isinstance(rec, Programme) and rec.scope_blocs)
             problems.extend(unknown_blocs(path, batch, blocs, store))
     if not problems and not len(batch):
         problems.append(Problem(str(path), "file", "", "holds no records"))
     if problems:
         raise LoadError(problems)
     return batch
+
+
+def _add_unique(batch: Batch, recs: list[Node | Relationship | None]) -> bool:
+    """Add ``recs`` (None: invalid, skipped) to ``batch`` a label or type at a time, in file order; False, and
+    nothing added, if a key comes twice.
+
+    Keys are read with ``attrgetter`` and tables built by ``dict(zip(...))``: in C, where
+    :meth:`Batch.add` is a Python call per record (1.2 s of a 660k-record file).
+    """
+    groups: dict[type[Node] | type[Relationship], list[Any]] = defaultdict(list)
+    for rec in recs:
+        if rec is not None:
+            groups[type(rec)].append(rec)
+    nodes: dict[str, dict[Any, Any]] = {}
+    rels: dict[str, dict[Any, Any]] = {}
+    for model, group in groups.items():
+        table: dict[Any, Any]
+        if issubclass(model, Node):
+            table = nodes.setdefault(model.label, {})
+            keys: Iterable[Any] = map(attrgetter(model.key), group)
+        else:
+            table = rels.setdefault(model.type, {})
+            keys = zip(map(attrgetter("src"), group), map(attrgetter("dst"), group))
+        before = len(table)
+        table.update(zip(keys, group))
+        if len(table) != before + len(group):
+            return False
+    for label, table in nodes.items():
+        batch.nodes.setdefault(label, {}).update(table)
+    for type_, rtable in rels.items():
+        batch.rels.setdefault(type_, {}).update(rtable)
+    return True
 
 
 @cache
@@ -195,11 +226,18 @@ def _duplicate(
     return Problem(str(path), raw.location, field, f"duplicate of {first[(raw.section, _ident(rec))]}: {_ident(rec)!r}")  # type: ignore[arg-type]
 
 
-def unknown_blocs(path: Path, batch: Batch, blocs: Sequence[tuple[RawRecord, Programme]], store: Store | None) -> list[Problem]:
-    """Problems for ``scope_blocs`` that name no organisation in the file or the store."""
-    named = {b for _, p in blocs for b in p.scope_blocs} - batch.nodes.get("Organisation", {}).keys()
+def unknown_blocs(path: Path, batch: Batch, blocs: Iterable[tuple[RawRecord, Programme]], store: Store | None) -> list[Problem]:
+    """Problems for ``scope_blocs`` that name no organisation in the file or the store.
+
+    ``blocs`` (the programmes that name blocs, with where each was read) is
+    walked only when one names an unknown bloc.
+    """
+    programmes = batch.nodes.get("Programme", {}).values()
+    named = {b for p in programmes for b in p.scope_blocs} - batch.nodes.get("Organisation", {}).keys()  # type: ignore[attr-defined]
     if named and store:
         named -= store.existing_keys("Organisation", named)
+    if not named:
+        return []
     return [
         Problem(
             str(path),
@@ -214,14 +252,18 @@ def unknown_blocs(path: Path, batch: Batch, blocs: Sequence[tuple[RawRecord, Pro
 
 
 def dangling_references(
-    path: Path, batch: Batch, refs: Sequence[tuple[RawRecord, Relationship]], store: Store | None
+    path: Path, batch: Batch, refs: Iterable[tuple[RawRecord, Relationship]], store: Store | None
 ) -> list[Problem]:
-    """Problems for relationship ends that are neither in the file nor in the store."""
+    """Problems for relationship ends that are neither in the file nor in the store.
+
+    ``refs`` (the relationships, with where each was read) is walked only
+    when an end is missing.
+    """
     wanted: dict[str, set[str]] = {}
     for spec in schema.rels().values():
         if rows := batch.rels.get(spec.rel_type):
-            wanted.setdefault(spec.src, set()).update(s for s, _ in rows)
-            wanted.setdefault(spec.dst, set()).update(d for _, d in rows)
+            wanted.setdefault(spec.src, set()).update(map(itemgetter(0), rows))
+            wanted.setdefault(spec.dst, set()).update(map(itemgetter(1), rows))
     missing: dict[str, set[str]] = {}
     for label, keys in wanted.items():
         absent = keys - batch.nodes.get(label, {}).keys()
@@ -431,30 +473,48 @@ def _jsonl(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord
         items = orjson.loads("[" + ",".join(line for _, line in lines) + "]")
     except orjson.JSONDecodeError:
         items = None
-    for k, (n, line) in enumerate(lines):
-        where = f"line {n}"
-        if items is not None:
-            item = items[k]
-        else:
-            try:
-                item = orjson.loads(line)
-            except orjson.JSONDecodeError as e:
-                problems.append(Problem(str(path), where, "", f"malformed JSON: {e.msg}"))
-                continue
-        if not isinstance(item, dict):
-            problems.append(Problem(str(path), where, "", "expected a JSON object"))
+    if items is None:
+        for n, line in lines:
+            if (rec := _jsonl_line(path, n, line, problems)) is not None:
+                yield rec
+        return
+    aliases, count = _ALIASES, str.count  # the common case inlined: it runs once a line
+    for (n, line), item in zip(lines, items):
+        # not an object, or more key-like tokens than keys (a repeated key, or a nested or quoted one): look closer
+        if type(item) is not dict or count(line, '":') != len(item):
+            if (rec := _jsonl_line(path, n, line, problems, item)) is not None:
+                yield rec
             continue
-        if line.count('":') != len(item):  # more key-like tokens than keys: a repeated key, or a nested or quoted one
-            try:
-                _strict_json(line)
-            except (json.JSONDecodeError, ValueError, RecursionError) as e:
-                problems.append(Problem(str(path), where, "", _json_problem(e, line)[1]))
-                continue
-        section = _section(item.pop("type", None))
-        if section is None:
-            problems.append(Problem(str(path), where, "type", f"expected one of {', '.join(schema.sections())}"))
+        kind = item.pop("type", None)
+        if (section := aliases.get(kind) if type(kind) is str else None) is None:
+            problems.append(Problem(str(path), f"line {n}", "type", f"expected one of {', '.join(schema.sections())}"))
             continue
-        yield RawRecord(section, item, where)
+        yield RawRecord(section, item, f"line {n}")
+
+
+def _jsonl_line(path: Path, n: int, line: str, problems: list[Problem], item: Any = None) -> RawRecord | None:
+    """Line ``n`` of a JSON Lines file as a record (``item``: the line already parsed), or None and a problem."""
+    where = f"line {n}"
+    if item is None:
+        try:
+            item = orjson.loads(line)
+        except orjson.JSONDecodeError as e:
+            problems.append(Problem(str(path), where, "", f"malformed JSON: {e.msg}"))
+            return None
+    if not isinstance(item, dict):
+        problems.append(Problem(str(path), where, "", "expected a JSON object"))
+        return None
+    if line.count('":') != len(item):  # more key-like tokens than keys: a repeated key, or a nested or quoted one
+        try:
+            _strict_json(line)
+        except (json.JSONDecodeError, ValueError, RecursionError) as e:
+            problems.append(Problem(str(path), where, "", _json_problem(e, line)[1]))
+            return None
+    section = _section(item.pop("type", None))
+    if section is None:
+        problems.append(Problem(str(path), where, "type", f"expected one of {', '.join(schema.sections())}"))
+        return None
+    return RawRecord(section, item, where)
 
 
 def _csv(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
