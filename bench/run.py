@@ -232,7 +232,8 @@ def read_steps(r: Runner, kind: str, store: Store) -> None:
         return run
 
     def record(step: Step) -> None:
-        step.rows_read, step.items_read = count.rows, count.items
+        if count.rows:  # none: the step read outside ``query`` (the embedded export, through Arrow)
+            step.rows_read, step.items_read = count.rows, count.items
 
     record(r.time(kind, "export to NetworkX", counted(store.to_networkx)))
     top = max(analysis.country_gaps(store), key=lambda c: c["programmes"])["iso3"]
