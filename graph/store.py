@@ -297,6 +297,13 @@ class ReadCache:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._answers: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self._made: dict[str, Any] = {}
+
+    def memo(self, key: str, make: Callable[[], Any]) -> Any:
+        """What ``make()`` builds from this cache's answers, built once per cache (the name index, say)."""
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
 
     def query(self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False) -> list[dict[str, Any]]:
         """Rows of a read query, each answered once per cache; a write is refused."""

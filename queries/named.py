@@ -96,12 +96,6 @@ MATCH (o:Organisation)-[:IMPLEMENTS]->(p:Programme)
 RETURN o.id AS org, collect(p.id) AS programmes
 """
 
-IMPLEMENTERS = """
-MATCH (o:Organisation)-[:IMPLEMENTS]->(p:Programme)
-RETURN p.id AS programme, o.id AS org
-ORDER BY programme, org
-"""
-
 COUNTRIES = """
 MATCH (c:Country)
 RETURN c.iso3 AS iso3, c.name AS name, c.region AS region, c.subregion AS subregion, c.sovereignty AS sovereignty,
@@ -199,6 +193,23 @@ PROGRAMME_TARGETS = """
 MATCH (p:Programme)-[:TARGETS]->(c:Country)
 RETURN p.id AS programme, c.iso3 AS iso3, c.name AS country, c.region AS region, c.subregion AS subregion
 ORDER BY programme, iso3
+"""
+
+# One programme's funders, implementers and target countries ($id): a programme page reads these, not the tables.
+ONE_PROGRAMME_FUNDERS = """
+MATCH (f:Organisation)-[:FUNDS]->(p:Programme {id: $id})
+RETURN p.id AS programme, f.id AS funder, f.name AS funder_name
+ORDER BY funder
+"""
+ONE_PROGRAMME_IMPLEMENTERS = """
+MATCH (o:Organisation)-[:IMPLEMENTS]->(p:Programme {id: $id})
+RETURN p.id AS programme, o.id AS org
+ORDER BY org
+"""
+ONE_PROGRAMME_TARGETS = """
+MATCH (p:Programme {id: $id})-[:TARGETS]->(c:Country)
+RETURN p.id AS programme, c.iso3 AS iso3, c.name AS country, c.region AS region, c.subregion AS subregion
+ORDER BY iso3
 """
 
 PROGRAMME_FUNDERS = """

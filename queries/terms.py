@@ -20,6 +20,7 @@ import pycountry
 from graph.errors import CCBError
 from graph.model import M49_AREAS, M49_REGIONS, THEMES
 from graph.names import normalise_name
+from graph.store import ReadCache
 from queries import named
 
 Row = dict[str, Any]
@@ -177,7 +178,14 @@ class Terms:
 
     @classmethod
     def of(cls, store: Any) -> Terms:
-        """The terms of ``store`` (read once per store object, which may cache the rows)."""
+        """The terms of ``store``; built once per cached store (:func:`graph.store.cached`), as a page asks often."""
+        if isinstance(store, ReadCache):
+            terms: Terms = store.memo("terms", lambda: cls._read(store))
+            return terms
+        return cls._read(store)
+
+    @classmethod
+    def _read(cls, store: Any) -> Terms:
         part_of = {r["agency"] for r in store.query(named.PART_OF)}
         return cls.from_rows(store.query(named.COUNTRY_TERMS), store.query(named.ORGANISATIONS), part_of=part_of)
 

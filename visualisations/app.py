@@ -291,12 +291,10 @@ def create_app(store: Store) -> Flask:
         p = programmes().get(pid)
         if p is None:
             abort(404, f"no programme {pid!r} in the graph")
-        funders = [r for r in store.query(named.PROGRAMME_FUNDERS) if r["programme"] == pid]
-        implementers = [r for r in store.query(named.IMPLEMENTERS) if r["programme"] == pid]
+        funders = store.query(named.ONE_PROGRAMME_FUNDERS, {"id": pid})  # this programme's rows, not the tables'
+        implementers = store.query(named.ONE_PROGRAMME_IMPLEMENTERS, {"id": pid})
         targets = [
-            {k: r[k] for k in ("iso3", "country", "region")}
-            for r in store.query(named.PROGRAMME_TARGETS)
-            if r["programme"] == pid
+            {k: r[k] for k in ("iso3", "country", "region")} for r in store.query(named.ONE_PROGRAMME_TARGETS, {"id": pid})
         ]
         about = [
             {

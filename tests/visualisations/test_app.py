@@ -129,6 +129,11 @@ def test_api_answers_as_documented(app_url: str) -> None:
     assert [r["need"] for r in gaps if r["need"] is not None] == sorted(
         (r["need"] for r in gaps if r["need"] is not None), reverse=True
     )
+    # a programme's own rows, read by its key (not filtered out of whole tables)
+    afjoc = get("/api/programme/afjoc")
+    assert afjoc["funders"] == [{"funder": "gov-gbr", "name": "Government of the United Kingdom"}]  # type: ignore[index]
+    assert afjoc["implementers"] == [{"org": "interpol"}]  # type: ignore[index]
+    assert [r["iso3"] for r in afjoc["targets"]] == ["ETH", "GHA", "KEN", "NGA", "RWA"]  # type: ignore[index]
     import urllib.error
 
     with pytest.raises(urllib.error.HTTPError) as e:
