@@ -198,7 +198,7 @@ def supports(
         names = Terms.of(store)
         country = names.country(country) if country else None
         funder = names.organisation(funder) if funder else None
-    rows = funded_flows(store, window, theme=theme, country=country, agencies=agencies)
+    rows = funded_flows(store, window, theme=theme, country=country)
     if funder:
         rows = [r for r in rows if funder in (r["funder"], r["donor"])]
     amounts = link_amounts(store, window, theme=theme, country=country)
@@ -243,8 +243,8 @@ def supports(
             "programme_ids": progs,
             "themes": sorted({t for p in progs for t in themes.get(p, [])}),
             "implementers": sorted({i for p in progs for i in implementers.get(p, [])}),
-            "amount": _per_currency(dict(sorted(money.items()))),
-            "budget": _per_currency(dict(sorted(budget.items()))),
+            "amount": _per_currency(money),
+            "budget": _per_currency(budget),
             "explanation": f"{len(progs)} programme(s) active in {window}; amounts known for {priced} of {len(pairs)} "
             f"programme-country links; budget: whole budgets of the {budgeted} of {n} programme(s) that state one, "
             "not split by country",
@@ -261,9 +261,7 @@ def _implementers(store: Store) -> dict[str, list[str]]:
     return out
 
 
-def funded_flows(
-    store: Store, window: Window = Window(), *, theme: str | None = None, country: str | None = None, agencies: bool = False
-) -> list[Row]:
+def funded_flows(store: Store, window: Window = Window(), *, theme: str | None = None, country: str | None = None) -> list[Row]:
     """A row per country x programme x funder with a FUNDS link in ``window`` (and on ``theme``), in that order.
 
     Rows carry ``iso3``, ``country``, ``region``, ``subregion``,
