@@ -51,6 +51,12 @@ class Batch:
             return getattr(record, record.key) in self.nodes.get(record.label, ())  # type: ignore[union-attr]
         return (record.src, record.dst) in self.rels.get(record.type, ())  # type: ignore[union-attr]
 
+    def holds(self, record: Node | Relationship) -> bool:
+        """Whether ``record`` itself, not only a record of its identity, is the one the batch keeps."""
+        if record.is_node:
+            return self.nodes.get(record.label, {}).get(getattr(record, record.key)) is record  # type: ignore[union-attr]
+        return self.rels.get(record.type, {}).get((record.src, record.dst)) is record  # type: ignore[union-attr]
+
     def extend(self, records: Iterable[Node | Relationship]) -> Batch:
         """Add every record of ``records``; returns the batch, for chaining."""
         for r in records:

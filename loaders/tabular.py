@@ -109,9 +109,15 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
                 batch.add(rec)
         problems.extend(p for _, p in sorted(found, key=lambda f: f[0]))  # in file order
         if check_references:  # the records are walked again only to name a problem's place (zip is lazy)
-            refs = ((raw, cast(Relationship, rec)) for raw, rec in zip(raws, recs) if rec is not None and not rec.is_node)
+            refs = (
+                (raw, cast(Relationship, rec))
+                for raw, rec in zip(raws, recs)
+                if rec is not None and not rec.is_node and batch.holds(rec)
+            )
             problems.extend(dangling_references(path, batch, refs, store))
-            blocs = ((raw, rec) for raw, rec in zip(raws, recs) if isinstance(rec, Programme) and rec.scope_blocs)
+            blocs = (
+                (raw, rec) for raw, rec in zip(raws, recs) if isinstance(rec, Programme) and rec.scope_blocs and batch.holds(rec)
+            )
             problems.extend(unknown_blocs(path, batch, blocs, store))
     if not problems and not len(batch):
         problems.append(Problem(str(path), "file", "", "holds no records"))

@@ -317,6 +317,26 @@ def test_a_programme_serves_only_groups_that_exist(store: Store, tmp_path: Path)
     assert store.counts()["Programme"] == 3  # a group already in the store is found there
 
 
+def test_a_repeated_record_is_named_once_for_each_problem(tmp_path: Path) -> None:
+    """A repeat goes to the record-by-record path; a missing end or bloc is still named once, at the first."""
+    lines = [
+        {"type": "Organisation", "id": "a1", "name": "A", "source": "s"},
+        {"type": "FUNDS", "from": "a1", "to": "nope", "source": "s"},
+        {"type": "FUNDS", "from": "a1", "to": "nope", "source": "t"},
+        {"type": "Programme", "id": "p1", "name": "P", "scope": "regional", "scope_blocs": ["zz"], "source": "s"},
+        {"type": "Programme", "id": "p1", "name": "P", "scope": "regional", "scope_blocs": ["zz"], "source": "s"},
+    ]
+    path = write(tmp_path, "r.jsonl", "\n".join(json.dumps(x) for x in lines))
+    with pytest.raises(LoadError) as info:
+        read_batch(path)
+    assert [f"{p.location}: {p.field}: {p.message}" for p in info.value.problems] == [
+        "line 3: from/to: duplicate of line 2: ('a1', 'nope')",
+        "line 5: id: duplicate of line 4: 'p1'",
+        "line 2: to: no Programme with key 'nope' in this file or the store",
+        "line 4: scope_blocs: no Organisation 'zz' in this file or the store (a group with MEMBER_OF links)",
+    ]
+
+
 def test_dry_run_writes_nothing(store: Store, tmp_path: Path) -> None:
     report = load_file(store, write(tmp_path, "countries.csv", COUNTRIES_CSV), dry_run=True)
     assert report.records == 2 and report.summary is None
