@@ -92,10 +92,10 @@ def find_rels(spec: RelSpec, src_key: str, dst_key: str) -> str:
     return f"UNWIND $pairs AS r MATCH {spec.pattern(src_key, dst_key, 'r.src', 'r.dst')} RETURN r.src AS src, r.dst AS dst{cols}"
 
 
-def node_table(spec: NodeSpec) -> str:
-    """Every ``spec`` node, one column per property, sorted by key."""
+def node_table(spec: NodeSpec, *, ordered: bool = True) -> str:
+    """Every ``spec`` node, one column per property, sorted by key (unless not ``ordered``: the caller sorts)."""
     cols = ", ".join(f"n.{c} AS {c}" for c in spec.columns)
-    return f"MATCH (n:{spec.label}) RETURN {cols} ORDER BY n.{spec.key}"
+    return f"MATCH (n:{spec.label}) RETURN {cols}" + (f" ORDER BY n.{spec.key}" if ordered else "")
 
 
 def rel_table(spec: RelSpec, src_key: str, dst_key: str) -> str:

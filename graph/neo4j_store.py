@@ -141,7 +141,7 @@ class Neo4jStore(Store):
 
     # Whole tables cross Bolt as few rows as they can: the driver's cost is per row, not per value.
     def _node_rows(self, spec: schema.NodeSpec) -> list[dict[str, Any]]:
-        rows = self.query(cypher.node_table(spec).rsplit(" ORDER BY ", 1)[0])  # sorted here: cheaper than on the server
+        rows = self.query(cypher.node_table(spec, ordered=False))  # sorted here: cheaper than on the server
         return sorted(rows, key=lambda r: r[spec.key])
 
     def _rel_rows(self, spec: schema.RelSpec, src_key: str, dst_key: str) -> list[dict[str, Any]]:
