@@ -149,9 +149,11 @@ MATCH (o:Organisation)-[:IMPLEMENTS]->(p:Programme)
 RETURN o.id AS org, o.name AS name, 'IMPLEMENTS' AS role, collect(p.id) AS programmes
 """
 
+# Per country, the programmes that name it (a row per country, not per link).
 COUNTRY_PROGRAMMES = """
 MATCH (p:Programme)-[:TARGETS]->(c:Country)
-RETURN c.iso3 AS iso3, collect(p.id) AS programmes
+RETURN c.iso3 AS iso3, c.name AS country, c.region AS region, c.subregion AS subregion, collect(p.id) AS programmes
+ORDER BY iso3
 """
 
 PARTNERSHIPS = """
@@ -189,10 +191,12 @@ RETURN p.id AS programme, p.name AS name, p.themes AS themes, p.start_date AS st
 ORDER BY programme
 """
 
-PROGRAMME_TARGETS = """
-MATCH (p:Programme)-[:TARGETS]->(c:Country)
-RETURN p.id AS programme, c.iso3 AS iso3, c.name AS country, c.region AS region, c.subregion AS subregion
-ORDER BY programme, iso3
+# The same periods and scopes grouped by value, each group's programmes collected: what the coverage
+# over time needs, a row per distinct period and scope rather than per programme.
+PROGRAMME_SPANS = """
+MATCH (p:Programme)
+RETURN p.start_date AS start_date, p.end_date AS end_date, p.themes AS themes, p.scope AS scope,
+       p.scope_regions AS scope_regions, p.scope_blocs AS scope_blocs, collect(p.id) AS programmes
 """
 
 # One programme's funders, implementers and target countries ($id): a programme page reads these, not the tables.
@@ -212,10 +216,11 @@ RETURN p.id AS programme, c.iso3 AS iso3, c.name AS country, c.region AS region,
 ORDER BY iso3
 """
 
-PROGRAMME_FUNDERS = """
+# Per funder, the programmes it funds (a row per funder, not per link).
+FUNDER_PROGRAMMES = """
 MATCH (f:Organisation)-[:FUNDS]->(p:Programme)
-RETURN p.id AS programme, f.id AS funder, f.name AS funder_name
-ORDER BY programme, funder
+RETURN f.id AS funder, f.name AS funder_name, collect(p.id) AS programmes
+ORDER BY funder
 """
 
 INDICATOR_SOURCES = """

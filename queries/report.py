@@ -172,7 +172,7 @@ def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: 
     income = next((c["income_group"] for c in store.query(named.COUNTRIES) if c["iso3"] == iso3), None)
     progs = _programmes(supports)
     lead = supports[0] if supports else None
-    named_by = len({r["programme"] for r in store.query(named.PROGRAMME_TARGETS) if r["iso3"] == iso3})
+    named_by = len({p for r in store.query(named.COUNTRY_PROGRAMMES) if r["iso3"] == iso3 for p in r["programmes"]})
     summary = [
         f"{name}{f' ({income})' if income else ''} is named by {named_by} programme(s); {len(progs)} of them state a "
         f"funder, {len(supports)} donor(s) in all"

@@ -49,26 +49,38 @@ def _year(date: str | None) -> int | None:
     return int(date[:4]) if date else None
 
 
-def _groups(store: Store, by: str, agencies: bool) -> tuple[dict[str, set[str]], dict[str, str]]:
-    """programme -> the groups it counts in; group -> its display name."""
+def spans(store: Store) -> list[Row]:
+    """Every programme's ``start_date``, ``end_date``, ``themes`` and scope, by programme id; read grouped by value."""
+    rows = [
+        {"programme": p, **{k: v for k, v in r.items() if k != "programmes"}}
+        for r in store.query(named.PROGRAMME_SPANS)
+        for p in r["programmes"]
+    ]
+    return sorted(rows, key=lambda r: r["programme"])
+
+
+def _groups(store: Store, by: str, agencies: bool, progs: list[Row]) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """programme -> the groups it counts in; group -> its display name (``progs``: :func:`spans`)."""
     names: dict[str, str] = {}
     groups: dict[str, set[str]] = defaultdict(set)
-    progs = analysis.with_bloc_reach(store, store.query(named.PROGRAMME_PERIODS))
+    progs = analysis.with_bloc_reach(store, progs)
     if by == "theme":
         for p in progs:
             groups[p["programme"]].update(p["themes"] or [])
         names.update(THEMES)
     elif by == "donor":
         up = {} if agencies else analysis.donors(store)
-        for r in store.query(named.PROGRAMME_FUNDERS):
+        for r in store.query(named.FUNDER_PROGRAMMES):  # a row per funder, its programmes collected
             donor, donor_name = up.get(r["funder"], (r["funder"], r["funder_name"]))
-            groups[r["programme"]].add(donor)
+            for p in r["programmes"]:
+                groups[p].add(donor)
             names[donor] = donor_name
     else:
         key = {"country": "iso3", "region": "region", "subregion": "subregion"}[by]
-        for r in store.query(named.PROGRAMME_TARGETS):
+        for r in store.query(named.COUNTRY_PROGRAMMES):  # a row per country, its programmes collected
             if r[key]:
-                groups[r["programme"]].add(r[key])
+                for p in r["programmes"]:
+                    groups[p].add(r[key])
                 names[r[key]] = r["country"] if by == "country" else r[key]
         if by != "country":
             parent = {c["subregion"]: c["region"] for c in store.query(named.COUNTRIES) if c["subregion"]}
@@ -117,7 +129,7 @@ def coverage(
     if by not in BY:
         raise terms.UnknownName(f"cannot show coverage over time by {by!r}", f"by one of {', '.join(BY)}")
     theme = terms.theme(theme)
-    progs = store.query(named.PROGRAMME_PERIODS)
+    progs = spans(store)
     if only is not None:
         only = _resolve(store, by, only)
     dated = [p for p in progs if p["start_date"] and (not theme or theme in (p["themes"] or []))]
@@ -127,7 +139,7 @@ def coverage(
     y0, y1 = terms.years(year_from or FIRST_YEAR, year_to or last)
     assert y0 is not None and y1 is not None
     years = list(range(y0, y1 + 1))
-    groups, names = _groups(store, by, agencies)
+    groups, names = _groups(store, by, agencies, progs)
     active: dict[tuple[str, int], int] = defaultdict(int)
     open_: dict[tuple[str, int], int] = defaultdict(int)
     seen: set[str] = set()

@@ -19,7 +19,7 @@ import pytest
 
 from graph.model import Country, Funds, Implements, Node, Organisation, PartOf, Programme, Relationship, Targets
 from graph.store import Batch, Store
-from queries import analysis, named
+from queries import analysis, named, timeline
 from queries.analysis import Window
 
 SRC = "tests/queries/test_grouped.py"
@@ -165,6 +165,9 @@ def test_both_stores_answer_alike(bolt: Any, tmp_path: Any) -> None:
             lambda s: analysis.supports(s, by="pair", theme="B"),
             lambda s: analysis.supports(s, country="BEN"),
             lambda s: analysis.region_gaps(s, level="subregion"),
+            lambda s: timeline.coverage(s, by="country").rows,  # read grouped per country, funder and period
+            lambda s: timeline.coverage(s, by="donor", year_from=2015).rows,
+            lambda s: timeline.spans(s),
         ):
             assert fn(embedded) == fn(neo)
         # the whole graph too, which crosses Bolt grouped by start node: same nodes, edges, order and attribute order
