@@ -825,6 +825,27 @@ def _amount_rows(
     return [(t, p, *money[p]) for p, rows in sorted(per_programme.items()) for t in (rows[0]["themes"] or [])]
 
 
+def _targeted(store: Store, countries: list[Row], window: Window, theme: str | None) -> list[Row]:
+    """A row per programme-country link in ``window`` (on ``theme``): ``programme``, ``iso3``, ``region``,
+    ``subregion`` and the ``amount`` and ``currency`` stated on it, by country then programme.
+
+    What the breakdowns by region read of the flows, read grouped (:class:`SupportTable`), not a row per flow.
+    """
+    place = {c["iso3"]: c for c in countries}
+    table = SupportTable.read(store, window)
+    amounts = link_amounts(store, window)
+    out = []
+    for iso3, support in sorted(table.of(theme).items()):
+        c = place.get(iso3, {})
+        for p in sorted(support.programmes):
+            amount, currency = amounts.get((p, iso3), (None, None))
+            out.append(
+                {"programme": p, "iso3": iso3, "region": c.get("region"), "subregion": c.get("subregion"), "amount": amount}
+                | {"currency": currency}
+            )
+    return out
+
+
 AMOUNT_MEANS = {
     "region": "money of the programmes reaching each region (stated per country, else whole budgets, never split)",
     "subregion": "money of the programmes reaching each sub-region (stated per country, else whole budgets, never split)",
@@ -876,7 +897,7 @@ def breakdown(
         for r in store.query(named.PROGRAMME_FUNDING)
         if window.overlaps(r["start_date"], r["end_date"]) and (not theme or theme in (r["themes"] or []))
     ]
-    flow_rows = flows(store, window, theme=theme) if by in ("region", "subregion") else []
+    flow_rows = _targeted(store, countries, window, theme) if by in ("region", "subregion") else []
     scopes = programme_scopes(store, window, theme) if by in ("region", "subregion") else []
     groups = {c[by] for c in countries if c[by]} if by in ("region", "subregion") else set(THEMES) if by == "theme" else set()
     items = _amount_rows(by, funding, flow_rows, scopes, parent, donors(store), agencies)
