@@ -83,12 +83,14 @@ def who_serves(store: Store, top: int = 3) -> Rows:
     progs: dict[str, set[str]] = defaultdict(set)
     donors: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     themes: dict[str, set[str]] = defaultdict(set)
-    for r in analysis.flows(store):
+    region_of = {c["iso3"]: c["region"] for c in store.query(named.COUNTRIES)}
+    for iso3, support in analysis.SupportTable.read(store).of().items():  # read grouped per country, not per flow
+        if region_of.get(iso3):
+            progs[region_of[iso3]].update(support.programmes)
+            themes[region_of[iso3]].update(support.themes)
+    for r in analysis.funded_flows(store):
         if r["region"]:
-            progs[r["region"]].add(r["programme"])
-            themes[r["region"]].update(r["themes"] or [])
-            if r["funder"]:
-                donors[r["region"]][r["donor_name"] or r["donor"]].add(r["programme"])
+            donors[r["region"]][r["donor_name"] or r["donor"]].add(r["programme"])
     out = []
     for region in sorted(progs):
         lead = sorted(donors[region].items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]

@@ -115,7 +115,7 @@ def _gap_rows(rows: list[Row]) -> list[Row]:
 def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Row], limit: int) -> Brief:
     mine = [r for r in ranked if area is None or area in (r["region"], r["subregion"])]
     unserved = [r for r in mine if r["programmes"] == 0]
-    flows = [r for r in analysis.flows(store) if r["funder"] and (area is None or area in (r["region"], r["subregion"]))]
+    flows = [r for r in analysis.funded_flows(store) if area is None or area in (r["region"], r["subregion"])]
     progs = {r["programme"] for r in flows}
     donors = {r["donor"] for r in flows}
     where = area or "the world"
