@@ -5,7 +5,7 @@ funder (funder empty where none is recorded). The window and theme are
 applied in the store (:func:`queries.named.flow_query`: the same Cypher on
 both stores), and each analysis asks for the flows grouped as it needs
 them (per country and theme set, per country and funder), so few rows
-leave the store; :func:`flows` still gives every row, for the report.
+leave the store; :func:`flows` still gives every row, for a caller who wants them.
 
 A flow is in the window ``[year_from, year_to]`` when the programme's
 period and the relationships' validity overlap it; an unknown start or end
