@@ -53,13 +53,15 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
     present: set[str] = set()
     names: dict[str, str] = {}
     reach = network.programme_reach(store)
+    asked = set(wanted)
     for r in network.org_programmes(store):
         names[r["org"]] = r["name"]
         themes, countries = reach[r["programme"]]
         if iso3 in countries:
             present.add(r["org"])
         for t in themes:
-            worked[(r["org"], t)][r["programme"]].update(countries)
+            if t in asked:  # experience on the themes asked about only: the others are never scored
+                worked[(r["org"], t)][r["programme"]].update(countries)
     rows: list[dict[str, Any]] = []
     for (org, t), progs in sorted(worked.items()):
         if t not in wanted:
