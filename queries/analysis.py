@@ -126,14 +126,17 @@ class SupportTable:
     amounts: dict[str, list[Row]]  # iso3 -> programme, themes, amount, currency
 
     @classmethod
-    def read(cls, store: Store, window: Window = Window(), country: str | None = None) -> SupportTable:
-        """Two grouped queries: a row per country and theme set, and per country its stated amounts."""
+    def read(cls, store: Store, window: Window = Window(), country: str | None = None, *, amounts: bool = True) -> SupportTable:
+        """Two grouped queries: a row per country and theme set, and per country its stated amounts (not read
+        when ``amounts`` is false: a caller that wants programmes and themes only)."""
         params = window.params(None, country)
         cells = store.query(named.COUNTRY_SUPPORT if country else named.SUPPORT, params)
-        amounts = {
-            r["iso3"]: r["amounts"] for r in store.query(named.COUNTRY_LINK_AMOUNTS if country else named.LINK_AMOUNTS, params)
-        }
-        return cls(cells, amounts)
+        stated = (
+            {r["iso3"]: r["amounts"] for r in store.query(named.COUNTRY_LINK_AMOUNTS if country else named.LINK_AMOUNTS, params)}
+            if amounts
+            else {}
+        )
+        return cls(cells, stated)
 
     def of(self, theme: str | None = None) -> dict[str, Support]:
         """Per country, the support on ``theme`` (any theme when None)."""
@@ -832,13 +835,12 @@ def _targeted(store: Store, countries: list[Row], window: Window, theme: str | N
     What the breakdowns by region read of the flows, read grouped (:class:`SupportTable`), not a row per flow.
     """
     place = {c["iso3"]: c for c in countries}
-    table = SupportTable.read(store, window)
-    amounts = link_amounts(store, window)
     out = []
-    for iso3, support in sorted(table.of(theme).items()):
+    for iso3, support in sorted(SupportTable.read(store, window).of(theme).items()):
         c = place.get(iso3, {})
+        stated = {p: (a, cur) for p, a, cur in support.amounts}  # read with the table: not asked for again
         for p in sorted(support.programmes):
-            amount, currency = amounts.get((p, iso3), (None, None))
+            amount, currency = stated.get(p, (None, None))
             out.append(
                 {"programme": p, "iso3": iso3, "region": c.get("region"), "subregion": c.get("subregion"), "amount": amount}
                 | {"currency": currency}

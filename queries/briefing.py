@@ -84,7 +84,7 @@ def who_serves(store: Store, top: int = 3) -> Rows:
     donors: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     themes: dict[str, set[str]] = defaultdict(set)
     region_of = {c["iso3"]: c["region"] for c in store.query(named.COUNTRIES)}
-    for iso3, support in analysis.SupportTable.read(store).of().items():  # read grouped per country, not per flow
+    for iso3, support in analysis.SupportTable.read(store, amounts=False).of().items():  # read grouped per country, not per flow
         if region_of.get(iso3):
             progs[region_of[iso3]].update(support.programmes)
             themes[region_of[iso3]].update(support.themes)

@@ -40,7 +40,7 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
     theme = terms.theme(theme)
     target = _country(store, Terms.of(store).country(country))
     iso3 = target["iso3"]
-    met = {t for s in analysis.SupportTable.read(store, window, iso3).of().values() for t in s.themes}
+    met = {t for s in analysis.SupportTable.read(store, window, iso3, amounts=False).of().values() for t in s.themes}
     wanted = [theme] if theme else [t for t in THEMES if t not in met]
     where = {c["iso3"]: c for c in store.query(named.COUNTRIES)}
     blocs: dict[str, set[str]] = defaultdict(set)
