@@ -173,8 +173,17 @@ def cli(ctx: click.Context, db: str | None, debug: bool) -> None:
 
 
 def store_of(ctx: click.Context, *, read_only: bool = False, create: bool = False) -> Store:
-    """Open the store once per command and close it when the command ends; only commands that load may create it."""
-    store = open_store(ctx.obj["db"], read_only=read_only, create=create)
+    """Open the store once per command and close it when the command ends; only commands that load may create it.
+
+    With no --db and no $CCB_DB, a command that does not load reads the demo store while the default store does
+    not exist yet: the first command a newcomer runs after `ccb demo` answers from the demo's data.
+    """
+    db = ctx.obj["db"]
+    demo = default_db_path().with_name("ccb-demo.lbdb")
+    if not create and not chosen(db) and not default_db_path().exists() and demo.exists():
+        info(f"reading the demo store {demo} (no store of your own yet: `ccb init` makes one; --db picks another)")
+        db = str(demo)
+    store = open_store(db, read_only=read_only, create=create)
     ctx.call_on_close(store.close)
     ctx.meta["ccb.store"] = store
     if note := getattr(store, "recovered", None):  # a crashed write was rolled back on opening: say so once
@@ -473,6 +482,7 @@ Examples:
 )
 @click.option("--country", metavar="COUNTRY", help="Who supports this country (ISO code or name).")
 @click.option("--funder", metavar="ORG", help="Whom this organisation supports (id, name or alias; a donor country's name).")
+@click.option("--region", metavar="AREA", help="Countries in this UN M49 region or sub-region only.")
 @click.option(
     "--by",
     type=click.Choice(["pair", "country", "funder"]),
@@ -495,13 +505,21 @@ def supports(
     window: Any,
     limit: int | None,
     fmt: str,
+    region: str | None = None,
 ) -> None:
     """Who supports whom: donor -> programme -> country, with programmes, implementers, amounts and budgets.
 
-    `budget` is the budget of the programmes reaching the countries, each
-    counted whole, never split across countries.
+    A donor's row (--by funder) counts every programme it funds: those that
+    name countries and, in their own columns, regional and global ones;
+    `budget` there is each programme's whole budget, counted once. On a
+    country's rows, `amount` holds only amounts stated for that country and
+    `shared_budgets` labels each whole budget with the countries its
+    programme names. Programmes naming a country with no funder recorded
+    are gathered in one row, so nothing that names it is left out.
     """
-    rows = analysis.supports(store_of(ctx), country=country, funder=funder, theme=theme, window=window, by=by, agencies=agencies)
+    rows = analysis.supports(
+        store_of(ctx), country=country, funder=funder, theme=theme, window=window, by=by, agencies=agencies, region=region
+    )
     emit(rows[:limit], fmt, empty=why_empty("funded programme", country=country, funder=funder, theme=theme, years=window))
 
 
@@ -546,6 +564,9 @@ Examples:
     help="Also print how the top 20 moves when each weight moves by ±25 % (with --format json or csv, print only that table).",
 )
 @need_options
+@click.option(
+    "--include-restricted", is_flag=True, help="Rank states under a UN sanctions regime too (North Korea); named in the footer."
+)
 @THEME
 @window_options
 @output_options
@@ -558,6 +579,7 @@ def gaps(
     sensitivity: bool,
     weights: dict[str, float],
     all_countries: bool,
+    include_restricted: bool,
     theme: str | None,
     window: Any,
     limit: int | None,
@@ -568,13 +590,22 @@ def gaps(
     Need is a weighted mean of stated components (GCI 2024 gap, World Bank
     income group, LDC, SIDS, no CMM review; see docs/need-model.md), and
     priority = need / (1 + programmes). Only states that can receive
-    capacity building are ranked (independent, not high income); countries
-    of unknown need are listed after the ranked ones. The weights used, who
+    capacity building are ranked (independent, not high income, not under a
+    UN sanctions regime such as North Korea's); countries of unknown need
+    are listed after the ranked ones. `sources` counts the distinct pages
+    behind the programmes that name or reach a country: 0 programmes and
+    few sources may mean unrecorded rather than unserved. The weights used, who
     was left out and how stable the top 20 is are printed under the rows.
     """
     store = cached(store_of(ctx))
     report = analysis.gaps(
-        store, region=region, theme=theme if by != "theme" else None, window=window, weights=weights, all_countries=all_countries
+        store,
+        region=region,
+        theme=theme if by != "theme" else None,
+        window=window,
+        weights=weights,
+        all_countries=all_countries,
+        include_restricted=include_restricted,
     )
     if by == "country":
         rows = report.rows
@@ -609,20 +640,50 @@ Examples:
 )
 @REGION
 @AGENCIES
+@click.option("--all-countries", is_flag=True, help="Territories, high-income countries and the unclassified too.")
+@click.option(
+    "--min-programmes",
+    type=click.IntRange(1),
+    default=analysis.MIN_CONCENTRATION_PROGRAMMES,
+    show_default=True,
+    help="Rank only countries with at least this many funded programmes.",
+)
 @window_options
 @output_options
 @click.pass_context
-def concentration(ctx: click.Context, region: str | None, agencies: bool, window: Any, limit: int | None, fmt: str) -> None:
+def concentration(
+    ctx: click.Context,
+    region: str | None,
+    agencies: bool,
+    all_countries: bool,
+    min_programmes: int,
+    window: Any,
+    limit: int | None,
+    fmt: str,
+) -> None:
     """Per country: how concentrated support is among donors (HHI, effective number of donors).
 
     Agencies and funds count with the state or bloc they belong to (the
     FCDO and the CSSF are the United Kingdom); --agencies counts them apart.
+    Recipient states only (as `gaps` ranks them) unless --all-countries, and
+    only countries with at least --min-programmes funded programmes: one
+    programme makes any country "concentrated". Ordered by HHI, then by
+    programmes.
     """
-    emit(
-        analysis.concentration(store_of(ctx), window=window, region=region, agencies=agencies)[:limit],
-        fmt,
-        empty=why_empty("country with funded programmes", region=region, years=window),
+    left_out: dict[str, list[str]] = {}
+    rows = analysis.concentration(
+        store_of(ctx),
+        window=window,
+        region=region,
+        agencies=agencies,
+        all_countries=all_countries,
+        min_programmes=min_programmes,
+        left_out=left_out,
     )
+    emit(rows[:limit], fmt, empty=why_empty("country with funded programmes", region=region, years=window))
+    if left_out:
+        parts = [f"{len(v)} {k} ({', '.join(v[:6])}{', ...' if len(v) > 6 else ''})" for k, v in sorted(left_out.items())]
+        notes([f"not ranked: {'; '.join(parts)}; --all-countries and --min-programmes 1 rank them too"], fmt)
 
 
 def breakdown_options(fn: Callable[..., Any]) -> Callable[..., Any]:

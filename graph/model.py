@@ -223,6 +223,10 @@ class Country(Node):
     income_source: Text | None = Field(
         default=None, description="where income group, World Bank region and lending category come from"
     )
+    restriction: OptText = Field(
+        default=None, description="why donors cannot lawfully deliver capacity building there (a UN sanctions regime)"
+    )
+    restriction_source: Text | None = Field(default=None, description="the page that states the restriction")
 
     @model_validator(mode="after")
     def _regions(self) -> Country:

@@ -23,7 +23,8 @@ from typing import Any
 from graph.errors import CCBError
 from graph.model import THEMES
 from graph.store import Store, cached
-from queries import named, need, terms
+from queries import facts, named, need, terms
+from queries.facts import donors as donors  # re-exported: analyses and callers ask analysis.donors
 from queries.terms import Terms
 
 Row = dict[str, Any]
@@ -65,22 +66,6 @@ class Window:
         if self.year_from is None and self.year_to is None:
             return "any year"
         return f"{self.year_from or '...'}-{self.year_to or '...'}"
-
-
-def donors(store: Store) -> dict[str, tuple[str, str]]:
-    """Agency or fund id -> (donor id, donor name): PART_OF followed to the top (the FCDO to the UK).
-
-    An organisation that is part of nothing is its own donor and is not listed.
-    """
-    up = {r["agency"]: (r["donor"], r["donor_name"]) for r in store.query(named.PART_OF)}
-    out = {}
-    for agency, donor in up.items():
-        seen = {agency}
-        while donor[0] in up and donor[0] not in seen:  # a cycle stops where it closes
-            seen.add(donor[0])
-            donor = up[donor[0]]
-        out[agency] = donor
-    return out
 
 
 def flows(store: Store, window: Window = Window(), *, theme: str | None = None, country: str | None = None) -> list[Row]:
@@ -163,6 +148,9 @@ def _per_currency(m: dict[str, float]) -> dict[str, float] | None:
     return dict(sorted(m.items())) or None
 
 
+NO_FUNDER = ""  # the funder key of the row that gathers programmes with no funder recorded
+
+
 def supports(
     store: Store,
     *,
@@ -172,6 +160,7 @@ def supports(
     window: Window = Window(),
     by: str = "pair",
     agencies: bool = False,
+    region: str | None = None,
 ) -> list[Row]:
     """Funder -> country support: programmes always, amounts where known, implementers shown.
 
@@ -179,9 +168,19 @@ def supports(
     supports each country) or ``funder`` (whom each funder supports).
     Funders are counted as donors (agencies rolled up to their state or
     bloc through PART_OF) unless ``agencies``; ``funder`` may name either.
-    ``amount`` sums the amounts stated per programme and country;
-    ``budget`` is the budget of the programmes reaching the countries,
-    each programme counted once and never split across its countries.
+    ``region`` (a UN M49 region or sub-region) keeps the countries there.
+
+    What is counted is :mod:`queries.facts`' one definition: a ``funder`` row
+    counts every programme the donor funds in the window, those that name
+    countries and, in their own columns, the ``regional`` and ``global``
+    ones (in a ``region``, the regional ones whose scope covers it).
+    Programmes that name a country with no funder recorded are gathered in
+    one row whose ``funder`` is empty, so a country's rows hold every
+    programme that names it. ``amount`` sums the amounts stated per
+    programme and country; ``budget`` (on ``funder`` rows) is the whole
+    budget of each programme counted once; on a country's rows, budgets are
+    never that country's: ``shared_budgets`` labels each as shared by the
+    countries its programme names.
 
     Examples
     --------
@@ -190,23 +189,32 @@ def supports(
     >>> from graph.examples import small_batch
     >>> s = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "g.lbdb"))
     >>> _ = s.write(small_batch())
-    >>> [(r["funder"], r["country"], r["programmes"], r["budget"]) for r in supports(s)]
-    [('eu', 'GHA', 1, {'EUR': 4200000.0}), ('eu', 'KEN', 1, {'EUR': 4200000.0})]
+    >>> [(r["funder"], r["country"], r["programmes"], r["shared_budgets"]) for r in supports(s)]
+    [('eu', 'GHA', 1, ['p1 EUR 4,200,000: budget of a programme shared by 2 countries']), \
+('eu', 'KEN', 1, ['p1 EUR 4,200,000: budget of a programme shared by 2 countries'])]
+    >>> [(r["funder"], r["programmes"], r["budget"]) for r in supports(s, by="funder")]
+    [('eu', 1, {'EUR': 4200000.0})]
     >>> s.close()
     """
     if by not in ("pair", "country", "funder"):
         raise ValueError("by is pair, country or funder")
     theme = terms.theme(theme)
+    area = terms.region(region)
     if country or funder:
         names = Terms.of(store)
         country = names.country(country) if country else None
         funder = names.organisation(funder) if funder else None
-    rows = funded_flows(store, window, theme=theme, country=country)
+    who = "funder" if agencies else "donor"
+    rows = [
+        r for r in funded_flows(store, window, theme=theme, country=country) if not area or area in (r["region"], r["subregion"])
+    ]
     if funder:
         rows = [r for r in rows if funder in (r["funder"], r["donor"])]
+    elif by != "funder":  # a country's programmes with no funder recorded: one row, so nothing that names it is dropped
+        rows += _unfunded(store, window, theme, country, area, {(r["iso3"], r["programme"]) for r in rows})
     amounts = link_amounts(store, window, theme=theme, country=country)
     themes, budgets, implementers = programme_themes(store), programme_budgets(store), _implementers(store)
-    who = "funder" if agencies else "donor"
+    named_by = _countries_named(store)
     keys: Callable[[Row], tuple[str, ...]] = {
         "pair": lambda r: (r[who], r["iso3"]),
         "country": lambda r: (r["iso3"],),
@@ -215,45 +223,130 @@ def supports(
     groups: dict[tuple[str, ...], list[Row]] = defaultdict(list)
     for r in rows:  # in (country, programme, funder) order, as the flow table's rows
         groups[keys(r)].append(r)
+    beyond: dict[str, dict[str, set[str]]] = {}  # funder (or donor) -> regional / global programmes naming no country
+    beyond_names: dict[str, str] = {}
+    if by == "funder" and not country:
+        for r in _beyond_countries(store, window, theme, area):
+            k = r[who]
+            if funder and funder not in (r["funder"], r["donor"]):
+                continue
+            beyond.setdefault(k, {"regional": set(), "global": set()})[r["scope"]].add(r["programme"])
+            beyond_names[k] = r[f"{who}_name"] or k
+            groups.setdefault((k,), [])
     out = []
-    for _key, grp in sorted(groups.items()):
+    for key, grp in sorted(groups.items()):
         pairs = sorted(dict.fromkeys((r["iso3"], r["programme"]) for r in grp))
         progs = sorted({p for _, p in pairs})
         money: dict[str, float] = defaultdict(float)
         for iso3, p in pairs:
             if (a := amounts.get((p, iso3))) is not None:
                 money[a[1]] += a[0]
-        budget: dict[str, float] = defaultdict(float)
-        in_order = list(dict.fromkeys(p for _, p in pairs))  # a programme at its first country, as before
-        for p in in_order:
-            if p in budgets:
-                budget[budgets[p][1]] += budgets[p][0]
-        budgeted, n = sum(p in budgets for p in in_order), len(in_order)
         priced = sum((p, iso3) in amounts for iso3, p in pairs)
         row: Row = {}
         if by in ("pair", "funder"):
-            row |= {"funder": grp[0][who], "funder_name": grp[0][f"{who}_name"]}
+            fid = key[0]
+            fname = grp[0][f"{who}_name"] if grp else beyond_names[fid]
+            row |= {"funder": fid, "funder_name": fname if fid != NO_FUNDER else "no funder recorded"}
             if not agencies:
-                row["agencies"] = sorted({r["funder"] for r in grp} - {grp[0]["donor"]})
+                row["agencies"] = sorted({r["funder"] for r in grp} - {fid, NO_FUNDER})
         if by in ("pair", "country"):
             row |= {"country": grp[0]["iso3"], "country_name": grp[0]["country"]}
         if by == "country":
-            row["funders"] = sorted({r[who] for r in grp})
+            row["funders"] = sorted({r[who] for r in grp} - {NO_FUNDER})
         if by == "funder":
             row["countries"] = sorted({r["iso3"] for r in grp})
+            mine = {k: sorted(ps) for k, ps in beyond.get(key[0], {"regional": set(), "global": set()}).items()}
+            named_n = len(progs)
+            progs = sorted(set(progs) | set(mine["regional"]) | set(mine["global"]))
         row |= {
             "programmes": len(progs),
             "programme_ids": progs,
             "themes": sorted({t for p in progs for t in themes.get(p, [])}),
             "implementers": sorted({i for p in progs for i in implementers.get(p, [])}),
             "amount": _per_currency(money),
-            "budget": _per_currency(budget),
-            "explanation": f"{len(progs)} programme(s) active in {window}; amounts known for {priced} of {len(pairs)} "
-            f"programme-country links; budget: whole budgets of the {budgeted} of {n} programme(s) that state one, "
-            "not split by country",
         }
+        if by == "funder":
+            budget: dict[str, float] = defaultdict(float)
+            for p in progs:
+                if p in budgets:
+                    budget[budgets[p][1]] += budgets[p][0]
+            budgeted = sum(p in budgets for p in progs)
+            row |= {
+                "naming_countries": named_n,
+                "regional": len(mine["regional"]),
+                "global": len(mine["global"]),
+                "budget": _per_currency(budget),
+                "explanation": f"{len(progs)} programme(s) active in {window}: {named_n} name countries, "
+                f"{len(mine['regional'])} regional, {len(mine['global'])} global; amounts known for {priced} of {len(pairs)} "
+                f"programme-country links; budget: whole budgets of the {budgeted} of {len(progs)} programme(s) that "
+                "state one, each counted once",
+            }
+            first = ("funder", "funder_name", "agencies", "programmes", "naming_countries", "regional", "global")
+            row = {k: row[k] for k in first if k in row} | {k: v for k, v in row.items() if k not in first}
+        else:
+            shared = [
+                f"{p} {facts.budget_label(budgets[p][0], budgets[p][1], named_by.get(p, 1))}" for p in progs if p in budgets
+            ]
+            row |= {
+                "shared_budgets": shared,
+                "explanation": f"{len(progs)} programme(s) active in {window}; amount: stated for {priced} of {len(pairs)} "
+                "programme-country links; whole budgets are shared, never a country's (shared_budgets)",
+            }
         out.append(row)
-    return sorted(out, key=lambda r: (-r["programmes"], *[str(v) for v in list(r.values())[:2]]))
+    return sorted(out, key=lambda r: (r.get("funder") == NO_FUNDER, -r["programmes"], *[str(v) for v in list(r.values())[:2]]))
+
+
+def _unfunded(
+    store: Store, window: Window, theme: str | None, country: str | None, area: str | None, funded: set[tuple[str, str]]
+) -> list[Row]:
+    """Flow rows for the programmes naming a country that have no funder recorded (funder and donor empty)."""
+    place = {c["iso3"]: c for c in store.query(named.COUNTRIES)}
+    out = []
+    for iso3, s in SupportTable.read(store, window, country, amounts=False).of(theme).items():
+        c = place.get(iso3, {})
+        if area and area not in (c.get("region"), c.get("subregion")):
+            continue
+        for p in sorted(s.programmes):
+            if (iso3, p) not in funded:
+                out.append(
+                    {"iso3": iso3, "country": c.get("name"), "region": c.get("region"), "subregion": c.get("subregion")}
+                    | {"programme": p, "funder": NO_FUNDER, "funder_name": None, "donor": NO_FUNDER, "donor_name": None}
+                )
+    return out
+
+
+def _countries_named(store: Store) -> dict[str, int]:
+    """Programme id -> how many countries it names."""
+    out: dict[str, int] = defaultdict(int)
+    for r in store.query(named.COUNTRY_PROGRAMMES):
+        for p in set(r["programmes"]):
+            out[p] += 1
+    return dict(out)
+
+
+def _beyond_countries(store: Store, window: Window, theme: str | None, area: str | None) -> list[Row]:
+    """A row per funder of each funded programme that names no country and is regional or global: ``programme``,
+    ``scope``, ``funder``, ``funder_name``, ``donor``, ``donor_name``.
+
+    In an ``area``, only the regional programmes whose scope covers it; global ones reach every area.
+    """
+    up = donors(store)
+    named_by = _countries_named(store)
+    scopes = {s["programme"]: s for s in programme_scopes(store, window, theme)}
+    parent = {c["subregion"]: c["region"] for c in store.query(named.COUNTRIES) if c["subregion"]} if area else {}
+    level = terms.level_of(area) if area else "region"
+    out = []
+    for r in store.query(named.PROGRAMME_FUNDING):
+        p, f = r["programme"], r["funder"]
+        kind = facts.reach_kind(scopes.get(p, {}), named_by.get(p, 0))  # scopes: in the window and on the theme only
+        if not f or kind == "targeted" or (kind == "regional" and area and not _covers(scopes[p], area, level, parent)):
+            continue
+        donor, donor_name = up.get(f, (f, r["funder_name"]))
+        out.append(
+            {"programme": p, "scope": kind, "funder": f, "funder_name": r["funder_name"]}
+            | {"donor": donor, "donor_name": donor_name}
+        )
+    return out
 
 
 def _implementers(store: Store) -> dict[str, list[str]]:
@@ -324,17 +417,21 @@ class Gaps:
     left_out: dict[str, list[str]]  # reason -> country codes not ranked by default
     sensitivity: list[Row]
     top: int
+    completeness: str = ""  # how much of the field the graph holds: facts.completeness
 
     def notes(self) -> list[str]:
-        """Footer lines: weights used, who is left out and why, how the top moves with the weights."""
+        """Footer lines: weights used, who is left out and why, how the top moves with the weights, how complete the data is."""
         lines = [f"need weights: {need.describe(self.weights)} (change one with --weight NAME=VALUE)"]
         unknown = [r["iso3"] for r in self.rows if r["need"] is None]
         if unknown:
             lines.append(f"listed apart, need unknown (no GCI value): {len(unknown)} ({_few(unknown)})")
         if self.left_out:
             parts = [f"{len(v)} {k} ({_few(v)})" for k, v in sorted(self.left_out.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
-            lines.append(f"not ranked: {'; '.join(parts)}; --all-countries ranks them too")
+            also = "; --include-restricted ranks the restricted" if any(k.startswith("restricted") for k in self.left_out) else ""
+            lines.append(f"not ranked: {'; '.join(parts)}; --all-countries ranks them too{also}")
         lines.append(need.sensitivity_summary(self.sensitivity, self.top))
+        if self.completeness:
+            lines.append(self.completeness)
         return lines
 
 
@@ -403,13 +500,18 @@ def gaps(
     sensitivity: bool = True,
     table: SupportTable | None = None,
     country: str | None = None,
+    include_restricted: bool = False,
 ) -> Gaps:
     """Countries by priority, with the weights used, the countries left out and a sensitivity check.
 
     ``priority = need / (1 + programmes)`` over the programmes that target
     the country in the window; need comes from :mod:`queries.need`. By
     default only states that can receive capacity building are ranked
-    (:func:`queries.need.left_out_because`); ``all_countries`` ranks all.
+    (:func:`queries.need.left_out_because`: not territories, not high
+    income, not under a UN sanctions regime); ``all_countries`` ranks all,
+    ``include_restricted`` the sanctioned states too. ``sources`` counts the
+    distinct pages behind the programmes that name or reach each country
+    (few sources and no programme read as possibly unrecorded).
     Countries of unknown need follow every ranked country, with no
     priority. Ties list countries with no support first, then by code.
     Regional and global programmes are counted in ``regional`` and in the
@@ -443,7 +545,12 @@ def gaps(
     up = donors(store)
     scopes = [s for s in programme_scopes(store, window, theme) if s["scope"] == "regional"]
     # A rule whose data the store lacks altogether (a store built from the user's own country table) is not applied.
-    rules = {"by_sovereignty": any(c["sovereignty"] for c in countries), "by_income": any(c["income_group"] for c in countries)}
+    rules = {
+        "by_sovereignty": any(c["sovereignty"] for c in countries),
+        "by_income": any(c["income_group"] for c in countries),
+        "by_restriction": not include_restricted,
+    }
+    pages = facts.programme_sources(store)
     out, left_out, inputs = [], defaultdict(list), []
     for c in countries:
         if (region and region not in (c["region"], c["subregion"])) or (country and c["iso3"] != country):
@@ -472,6 +579,7 @@ def gaps(
                 "funders": len({up.get(f, (f,))[0] for f in got.funders}),
                 "themes": sorted(got.themes),
                 "amount": _per_currency(got.money()),
+                "sources": (n_sources := len({pages[p] for p in progs | set(regional) if p in pages})),
                 "priority": priority,
                 "explanation": (
                     f"need {score} ({basis}) / (1 + {len(progs)} programmes in {window}) = {priority}"
@@ -483,13 +591,15 @@ def gaps(
                     if regional
                     else ""
                 )
+                + f"; {n_sources} distinct source page(s) mention it"
                 + (f"; not ranked by default: {reason}" if reason else ""),
             }
         )
     out.sort(key=lambda r: (r["priority"] is None, -(r["priority"] or 0), r["programmes"], r["iso3"]))
     top = min(need.SENSITIVITY_TOP, sum(r["priority"] is not None for r in out))
     # re-ranking 10 times is for a reader of the report; callers that want the rows alone skip it
-    return Gaps(out, weights, dict(left_out), need.sensitivity(inputs, weights, theme, top=top) if sensitivity else [], top)
+    sens = need.sensitivity(inputs, weights, theme, top=top) if sensitivity else []
+    return Gaps(out, weights, dict(left_out), sens, top, facts.completeness(store))
 
 
 def country_gaps(
@@ -672,8 +782,19 @@ def theme_gaps(
 # -- concentration --------------------------------------------------------------------
 
 
+MIN_CONCENTRATION_PROGRAMMES = 3  # one or two funded programmes make any country "concentrated": not ranked
+
+
 def concentration(
-    store: Store, *, window: Window = Window(), region: str | None = None, agencies: bool = False, country: str | None = None
+    store: Store,
+    *,
+    window: Window = Window(),
+    region: str | None = None,
+    agencies: bool = False,
+    country: str | None = None,
+    all_countries: bool = False,
+    min_programmes: int = MIN_CONCENTRATION_PROGRAMMES,
+    left_out: dict[str, list[str]] | None = None,
 ) -> list[Row]:
     """Per country (or for one ``country``, an ISO alpha-3 code): Herfindahl-Hirschman index of support by donor,
     and the effective number of donors.
@@ -685,17 +806,36 @@ def concentration(
     (``basis`` says which). HHI is on a 0-1 scale (1 = a single donor);
     effective donors is 1 / HHI.
 
+    The countries are the gaps universe (recipient states:
+    :func:`queries.need.left_out_because`) unless ``all_countries``, and a
+    country with fewer than ``min_programmes`` funded programmes is not
+    ranked (one programme makes any country "concentrated"); a caller's
+    ``left_out`` dict receives who was left out and why. Rows are ordered
+    by HHI, then by programmes (more programmes from one donor is a
+    dependence a reader can act on). With ``country``, its row is given
+    whatever its size.
+
     Examples
     --------
     >>> from graph.examples import example_store
     >>> from graph.examples import gaps_records as records
     >>> s = example_store(records())
-    >>> [(r["iso3"], r["hhi"], r["effective_donors"]) for r in concentration(s)]
+    >>> [(r["iso3"], r["hhi"], r["effective_donors"]) for r in concentration(s, min_programmes=1, all_countries=True)]
     [('KEN', 1.0, 1.0), ('GHA', 0.5556, 1.8)]
     >>> s.close()
     """
     who = "funder" if agencies else "donor"
     region = terms.region(region)
+    skipped: dict[str, list[str]] = {} if left_out is None else left_out
+    if country is None and not all_countries:
+        countries = store.query(named.COUNTRIES)
+        rules = {
+            "by_sovereignty": any(c["sovereignty"] for c in countries),
+            "by_income": any(c["income_group"] for c in countries),
+        }
+        outside = {c["iso3"]: why for c in countries if (why := need.left_out_because(c, **rules))}
+    else:
+        outside = {}
     amounts = link_amounts(store, window, country=country)
     by_country: dict[str, list[Row]] = defaultdict(list)
     for r in funded_flows(store, window, country=country):
@@ -704,6 +844,13 @@ def concentration(
             by_country[r["iso3"]].append(r)
     out = []
     for iso3, rows in sorted(by_country.items()):
+        n_programmes = len({r["programme"] for r in rows})
+        if iso3 in outside:
+            skipped.setdefault(outside[iso3], []).append(iso3)
+            continue
+        if country is None and n_programmes < min_programmes:
+            skipped.setdefault(f"fewer than {min_programmes} funded programmes", []).append(iso3)
+            continue
         priced = all(r["amount"] is not None for r in rows) and len({r["currency"] for r in rows}) == 1
         weight: dict[str, float] = defaultdict(float)
         if priced:
@@ -725,6 +872,7 @@ def concentration(
                 "iso3": iso3,
                 "country": rows[0]["country"],
                 "funders": len(weight),
+                "programmes": n_programmes,
                 "hhi": hhi,
                 "effective_donors": round(1 / hhi, 2),
                 "top_funder": top,
@@ -735,7 +883,7 @@ def concentration(
                 + (f"; agencies counted with their donor: {', '.join(beneath)}" if beneath else ""),
             }
         )
-    return sorted(out, key=lambda r: (-r["hhi"], r["iso3"]))
+    return sorted(out, key=lambda r: (-r["hhi"], -r["programmes"], r["iso3"]))
 
 
 # -- breakdowns (what the charts draw) ----------------------------------------------

@@ -58,7 +58,7 @@ def briefing(store: Store, limit: int = 8) -> list[tuple[str, Rows]]:
     return [
         ("What the graph holds", counts),
         ("Top donors by programmes", donors_by_programmes(store, limit)),
-        ("Most supported countries", store.query(named.MOST_SUPPORTED, {"limit": limit})),
+        ("Most supported countries", most_supported(store, limit)),
         ("Highest priority: need against support", priority),
         ("Coverage by UN M49 region (recipient states)", regions),
         ("Who serves each region", who_serves(store)),
@@ -76,6 +76,22 @@ def donors_by_programmes(store: Store, limit: int) -> Rows:
     """Donors (agencies rolled up) by the programmes they fund."""
     rows = analysis.breakdown(store, by="funder")
     return [{"donor": r["funder"], "programmes": r["programmes"]} for r in rows[:limit]]
+
+
+def most_supported(store: Store, limit: int) -> Rows:
+    """Countries by the programmes that name them, with their donors counted as every view counts them (rolled up)."""
+    up = analysis.donors(store)
+    names = {c["iso3"]: c["name"] for c in store.query(named.COUNTRIES)}
+    rows = [
+        {
+            "iso3": iso3,
+            "country": names.get(iso3, iso3),
+            "programmes": len(s.programmes),
+            "funders": len({up.get(f, (f,))[0] for f in s.funders}),
+        }
+        for iso3, s in analysis.SupportTable.read(store, amounts=False).of().items()
+    ]
+    return sorted(rows, key=lambda r: (-r["programmes"], -r["funders"], r["country"]))[:limit]
 
 
 def who_serves(store: Store, top: int = 3) -> Rows:

@@ -9,14 +9,6 @@ ORDER BY programmes DESC, funder
 LIMIT $limit
 """
 
-MOST_SUPPORTED = """
-MATCH (p:Programme)-[:TARGETS]->(c:Country)
-OPTIONAL MATCH (f:Organisation)-[:FUNDS]->(p)
-RETURN c.iso3 AS iso3, c.name AS country, count(DISTINCT p) AS programmes, count(DISTINCT f) AS funders
-ORDER BY programmes DESC, funders DESC, country
-LIMIT $limit
-"""
-
 ORGANISATION_NAMES = cypher.ORGANISATION_NAMES  # the loaders read it too
 
 # -- flows: programme x target country x funder, in a window ---------------------------
@@ -87,6 +79,7 @@ COUNTRY_LINK_AMOUNTS = flow_query(_LINK_AMOUNTS, country=True)
 
 # Programme attributes, grouped by value: a handful of rows however many programmes there are.
 PROGRAMME_THEMES = "MATCH (p:Programme) RETURN p.themes AS themes, collect(p.id) AS programmes"
+PROGRAMME_SOURCES = "MATCH (p:Programme) RETURN p.source AS source, collect(p.id) AS programmes"
 PROGRAMME_BUDGETS = """
 MATCH (p:Programme) WHERE p.budget IS NOT NULL
 RETURN p.currency AS currency, collect({programme: p.id, budget: p.budget}) AS budgets
@@ -99,7 +92,8 @@ RETURN o.id AS org, collect(p.id) AS programmes
 COUNTRIES = """
 MATCH (c:Country)
 RETURN c.iso3 AS iso3, c.name AS name, c.region AS region, c.subregion AS subregion, c.sovereignty AS sovereignty,
-       c.income_group AS income_group, c.income_vintage AS income_vintage, c.ldc AS ldc, c.lldc AS lldc, c.sids AS sids
+       c.income_group AS income_group, c.income_vintage AS income_vintage, c.ldc AS ldc, c.lldc AS lldc, c.sids AS sids,
+       c.restriction AS restriction, c.restriction_source AS restriction_source
 ORDER BY iso3
 """
 

@@ -197,12 +197,16 @@ def need_of(
 RANKED_SOVEREIGNTY = (None, "independent", "In contention")  # unknown is not taken for a territory
 
 
-def left_out_because(country: Row, *, by_sovereignty: bool = True, by_income: bool = True) -> str | None:
+def left_out_because(
+    country: Row, *, by_sovereignty: bool = True, by_income: bool = True, by_restriction: bool = True
+) -> str | None:
     """Why ``country`` is not ranked by default (None: it is), from M49 and World Bank data.
 
     Ranked: states that can receive capacity building, i.e. independent (or
     contested) and classified by the World Bank below high income. A rule
-    whose data the store lacks altogether is not applied (``by_*``).
+    whose data the store lacks altogether is not applied (``by_*``). A
+    state where donors cannot lawfully deliver (a UN sanctions regime, with
+    its source) is left out too, and the reason names the regime and page.
 
     >>> left_out_because({"region": "Africa", "sovereignty": "independent", "income_group": "Low income"}) is None
     True
@@ -213,6 +217,8 @@ def left_out_because(country: Row, *, by_sovereignty: bool = True, by_income: bo
     """
     if not country.get("region"):
         return "no UN M49 region"
+    if by_restriction and country.get("restriction"):
+        return f"restricted: {country['restriction']} ({country.get('restriction_source') or 'source not stated'})"
     if by_sovereignty and country.get("sovereignty") not in RANKED_SOVEREIGNTY:
         return "territory or dependency"
     if by_income:

@@ -29,7 +29,7 @@ import networkx as nx
 import numpy as np
 
 from graph.store import Store
-from queries import named
+from queries import facts, named, terms
 from queries.analysis import donors, programme_themes
 from queries.terms import Terms, UnknownName
 
@@ -77,12 +77,22 @@ def org_programmes(store: Store) -> list[dict[str, str]]:
     ]
 
 
-def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None) -> Activity:
-    """What each organisation does; with ``donors`` (agency -> (donor, name)), funding is counted at the donor."""
+def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None, only_countries: set[str] | None = None) -> Activity:
+    """What each organisation does; with ``donors`` (agency -> (donor, name)), funding is counted at the donor.
+
+    With ``only_countries``, what it does there: the programmes naming one of them, and those countries alone.
+    """
     act = Activity()
     reach = programme_reach(store)
+    if only_countries is not None:
+        reach = {p: (themes, [c for c in cs if c in only_countries]) for p, (themes, cs) in reach.items()}
+        reach = {p: v for p, v in reach.items() if v[1]}
     up = donors or {}
     for r in store.query(named.ORG_PROGRAMMES):  # a row per organisation and role, its programmes collected
+        if only_countries is not None:
+            r = r | {"programmes": [p for p in r["programmes"] if p in reach]}
+            if not r["programmes"]:
+                continue
         funds = r["role"] == "FUNDS"
         org, name = up.get(r["org"], (r["org"], r["name"])) if funds else (r["org"], r["name"])
         act.names[org] = name
@@ -176,16 +186,20 @@ def _check_org(act: Activity, org: str | None) -> None:
         raise UnknownName(f"{org!r} funds or implements no programme in the graph", "pick one from `ccb supports --by funder`")
 
 
-def partners(store: Store, *, org: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def partners(store: Store, *, org: str | None = None, limit: int = 50, region: str | None = None) -> list[dict[str, Any]]:
     """Pairs of organisations active in the same countries and themes that do not yet work together.
 
     Scored with the resource-allocation index on the bipartite graph of
     organisations and their countries and themes: every shared country or
     theme z adds 1/k(z), k(z) being how many organisations are active
     there, so sharing a quiet country counts more than sharing a crowded one.
-    Pairs that share a programme or a PARTNERS_WITH are left out. Countries
+    Pairs that share a programme or a PARTNERS_WITH are left out, and so are
+    pairs of one donor (an agency and its state, two agencies of one state:
+    :func:`queries.facts.same_donor`). Countries
     and themes with more than :data:`MAX_CONTEXT` active organisations are
-    skipped (named in the explanation).
+    skipped (named in the explanation). ``region`` (a UN M49 region or
+    sub-region) scores what organisations do there alone: the programmes
+    naming its countries, and those countries.
 
     Examples
     --------
@@ -201,7 +215,9 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50) -> list[d
     """
     if org is not None:
         org = Terms.of(store).organisation(org)
-    act = activity(store)
+    area = terms.region(region)
+    inside = {c["iso3"] for c in store.query(named.COUNTRIES) if area in (c["region"], c["subregion"])} if area else None
+    act = activity(store, only_countries=inside)
     _check_org(act, org)
     orgs = sorted(act.names)
     index = {o: i for i, o in enumerate(orgs)}
@@ -214,7 +230,7 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50) -> list[d
     crowded = sorted(z for z, members in where.items() if len(members) > MAX_CONTEXT)
     counted = {z: m for z, m in sorted(where.items()) if 1 < len(m) <= MAX_CONTEXT}
     codes, scores = _pair_scores(counted, len(orgs), None if org is None else index[org])
-    keep = ~np.isin(codes, _working_codes(act, index))
+    keep = ~np.isin(codes, np.concatenate([_working_codes(act, index), _family_codes(store, index)]))
     codes, scores = codes[keep], np.round(scores[keep], 3)
     if len(codes) > limit:  # every pair tied with the last one shown is kept, so the order below decides
         cut = np.partition(scores, len(scores) - limit)[len(scores) - limit]
@@ -287,6 +303,18 @@ def _working_codes(act: Activity, index: dict[str, int]) -> np.ndarray:
     return np.fromiter(pairs, dtype=np.int64, count=len(pairs))
 
 
+def _family_codes(store: Store, index: dict[str, int]) -> np.ndarray:
+    """Pairs of organisations that are one donor (PART_OF one another or of the same state), coded as in
+    :func:`_pair_scores`: an agency is never suggested as its own ministry's partner."""
+    up = donors(store)
+    n = len(index)
+    by_root: dict[str, list[int]] = defaultdict(list)
+    for org, i in index.items():
+        by_root[facts.family(org, up)].append(i)
+    pairs = {min(a, b) * n + max(a, b) for members in by_root.values() for a, b in combinations(members, 2)}
+    return np.fromiter(pairs, dtype=np.int64, count=len(pairs))
+
+
 def cofunders(store: Store, funder: str, *, limit: int = 20, agencies: bool = False) -> list[dict[str, Any]]:
     """Funders most like ``funder`` (Jaccard over countries and themes), and where only they go.
 
@@ -314,7 +342,10 @@ def cofunders(store: Store, funder: str, *, limit: int = 20, agencies: bool = Fa
         raise UnknownName(f"{funder!r} funds no programme in the graph", "pick a funder: `ccb supports --by funder`")
     mine = {f"country:{c}" for c in act.countries[funder]} | {f"theme:{t}" for t in act.themes[funder]}
     rows: list[dict[str, Any]] = []
+    family = donors(store) if agencies else up
     for peer in sorted(act.funders - {funder}):
+        if facts.same_donor(peer, funder, family):  # with --agencies, the FCDO's peers are not the CSSF
+            continue
         theirs = {f"country:{c}" for c in act.countries[peer]} | {f"theme:{t}" for t in act.themes[peer]}
         union = mine | theirs
         sim = len(mine & theirs) / len(union) if union else 0.0

@@ -7,7 +7,7 @@ from typing import Any
 
 from graph.model import THEMES
 from graph.store import cached
-from queries import analysis, named, network, terms
+from queries import analysis, facts, named, network, terms
 from queries.analysis import Window
 from queries.terms import Terms
 
@@ -18,23 +18,40 @@ def _country(store: Any, iso3: str) -> dict[str, Any]:
     return next(c for c in store.query(named.COUNTRIES) if c["iso3"] == iso3)
 
 
-def match(store: Any, country: str, *, theme: str | None = None, window: Window = Window(), limit: int = 10) -> Rows:
+def match(
+    store: Any,
+    country: str,
+    *,
+    theme: str | None = None,
+    window: Window = Window(),
+    limit: int = 10,
+    min_evidence: int = facts.MIN_THEME_PROGRAMMES,
+) -> Rows:
     """Who could help ``country`` with ``theme`` (or with each theme it has no programme on).
 
-    Score = programmes the organisation has run on the theme (experience)
-    + 1 if it ran them in a country of the same UN M49 sub-region, else 0.5
-    if of the same region (proximity; capped, so one continent-wide
-    programme does not outweigh experience) + 1 if it is a bloc the country
-    belongs to, or is based in a country sharing a bloc with it + 1 if it
-    already works in the country (presence). Each point is a reason.
+    Score = experience (programmes the organisation has run on the theme)
+    + proximity (1 if it ran them in a country of the same UN M49
+    sub-region, else 0.5 if of the same region) + a shared bloc (the bloc
+    itself, or the organisation's home country, shares a group with the
+    country: 1 for a group of :data:`queries.facts.SMALL_BLOC` members or
+    fewer, less for a larger one, so the Commonwealth's 56 members weigh
+    0.09) + presence (1 if it already works in the country). The
+    explanation gives each part's points. One donor is one suggestion: an
+    agency and its state (or two agencies of one state) are not listed
+    twice; the best-scoring one stands for them. A theme with fewer than
+    ``min_evidence`` programmes in the graph (by default
+    :data:`queries.facts.MIN_THEME_PROGRAMMES`) gives one row saying there is
+    too little evidence, not a ranking.
 
     Examples
     --------
     >>> from graph.examples import example_store
     >>> from graph.examples import bloc_records as with_bloc
     >>> s = example_store(with_bloc())
-    >>> [(r["org"], r["score"]) for r in match(s, "KEN", theme="C")]
+    >>> [(r["org"], r["score"]) for r in match(s, "KEN", theme="C", min_evidence=1)]
     [('o2', 2.0), ('o3', 2.0), ('o1', 1.0)]
+    >>> [r["explanation"] for r in match(s, "KEN", theme="C")]
+    ['too little evidence on theme C (2 programme(s) in the graph, fewer than 3): no one is ranked on it']
     >>> s.close()
     """
     theme = terms.theme(theme)
@@ -44,8 +61,10 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
     wanted = [theme] if theme else [t for t in THEMES if t not in met]
     where = {c["iso3"]: c for c in store.query(named.COUNTRIES)}
     blocs: dict[str, set[str]] = defaultdict(set)
+    size: dict[str, int] = defaultdict(int)
     for m in store.query(named.MEMBERSHIPS):
         blocs[m["iso3"]].add(m["bloc"])
+        size[m["bloc"]] += 1
     home = {o["id"]: o["country"] for o in store.query(named.ORGANISATIONS)}
     worked: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(
         lambda: defaultdict(set)
@@ -53,7 +72,8 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
     present: set[str] = set()
     names: dict[str, str] = {}
     reach = network.programme_reach(store)
-    asked = set(wanted)
+    evidence = {t: sum(t in themes for themes, _ in reach.values()) for t in wanted}
+    asked = {t for t in wanted if evidence[t] >= min_evidence}
     for r in network.org_programmes(store):
         names[r["org"]] = r["name"]
         themes, countries = reach[r["programme"]]
@@ -62,10 +82,9 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
         for t in themes:
             if t in asked:  # experience on the themes asked about only: the others are never scored
                 worked[(r["org"], t)][r["programme"]].update(countries)
-    rows: list[dict[str, Any]] = []
+    up = analysis.donors(store)
+    best: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)  # (theme, donor) -> its organisations' rows
     for (org, t), progs in sorted(worked.items()):
-        if t not in wanted:
-            continue
         countries = sorted({c for cs in progs.values() for c in cs} - {iso3})
         same_sub = [c for c in countries if where.get(c, {}).get("subregion") and where[c]["subregion"] == target["subregion"]]
         same_reg = [
@@ -74,26 +93,48 @@ def match(store: Any, country: str, *, theme: str | None = None, window: Window 
             if c not in same_sub and where.get(c, {}).get("region") and where[c]["region"] == target["region"]
         ]
         shared_bloc = sorted((blocs[iso3] & {org}) | (blocs[iso3] & blocs.get(home.get(org) or "", set())))
-        reasons = [f"{len(progs)} programme(s) on theme {t}"]
-        if same_sub:
-            reasons.append(f"worked in {len(same_sub)} {target['subregion']} countries ({', '.join(same_sub[:5])})")
-        if same_reg:
-            reasons.append(f"worked in {len(same_reg)} other {target['region']} countries")
-        if shared_bloc:
-            reasons.append(f"shares {', '.join(shared_bloc)} with {iso3}")
-        if org in present:
-            reasons.append(f"already active in {iso3}")
+        bloc = max((min(1.0, facts.SMALL_BLOC / size[b]) for b in shared_bloc), default=0.0)
         proximity = 1.0 if same_sub else 0.5 if same_reg else 0.0
-        score = len(progs) + proximity + (1 if shared_bloc else 0) + (1 if org in present else 0)
-        rows.append({"theme": t, "org": org, "name": names[org], "score": score, "explanation": "; ".join(reasons)})
+        present_pt = 1.0 if org in present else 0.0
+        parts = [f"experience {len(progs)} ({len(progs)} programme(s) on theme {t})"]
+        if same_sub:
+            parts.append(f"proximity 1 (worked in {len(same_sub)} {target['subregion']} countries: {', '.join(same_sub[:5])})")
+        elif same_reg:
+            parts.append(f"proximity 0.5 (worked in {len(same_reg)} other {target['region']} countries)")
+        if shared_bloc:
+            groups = ", ".join(f"{b}, {size[b]} members" for b in shared_bloc)
+            parts.append(f"bloc {bloc:.2g} (shares {groups} with {iso3})")
+        if present_pt:
+            parts.append(f"presence 1 (already active in {iso3})")
+        score = round(len(progs) + proximity + bloc + present_pt, 2)
+        row = {"theme": t, "org": org, "name": names[org], "score": score, "explanation": " + ".join(parts) + f" = {score:g}"}
+        best[(t, facts.family(org, up))].append(row)
+    rows: list[dict[str, Any]] = []
+    for members in best.values():
+        members.sort(key=lambda r: (-r["score"], r["org"]))
+        lead = members[0]
+        if len(members) > 1:  # one donor, one suggestion
+            lead["explanation"] += "; the same donor also through " + ", ".join(r["org"] for r in members[1:])
+        rows.append(lead)
     rows.sort(key=lambda r: (r["theme"], -r["score"], r["org"]))
     per_theme: dict[str, int] = defaultdict(int)
-    out = []
+    out: Rows = []
+    for t in sorted(set(wanted) - asked):
+        out.append(
+            {
+                "theme": t,
+                "org": "",
+                "name": "too little evidence",
+                "score": None,
+                "explanation": f"too little evidence on theme {t} ({evidence[t]} programme(s) in the graph, fewer than "
+                f"{min_evidence}): no one is ranked on it",
+            }
+        )
     for r in rows:
         per_theme[r["theme"]] += 1
         if per_theme[r["theme"]] <= limit:
             out.append(r)
-    return out
+    return sorted(out, key=lambda r: (r["theme"], r["score"] is not None, -(r["score"] or 0), r["org"]))
 
 
 def profile(store: Any, name: str) -> list[tuple[str, Rows]]:
@@ -136,6 +177,21 @@ def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
         ),
         ("Gap", gap),
         ("Concentration", conc),
+        *_as_donor(store, iso3),
+    ]
+
+
+def _as_donor(store: Any, iso3: str) -> list[tuple[str, Rows]]:
+    """A donor state's other side: what it funds, through its agencies, counted as every view counts a donor."""
+    gov = Terms.of(store).governments.get(iso3)
+    if gov is None:
+        return []
+    rows = analysis.supports(store, funder=gov, by="funder")
+    if not rows:
+        return []
+    keep = ("funder", "funder_name", "agencies", "programmes", "naming_countries", "regional", "global", "countries")
+    return [
+        ("As a donor (through its agencies)", [{k: r[k] for k in keep} | {"programme_ids": r["programme_ids"]} for r in rows])
     ]
 
 

@@ -141,12 +141,8 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
     if area is not None:
         keep = {r["iso3"] for r in analysis.country_gaps(store, region=area, all_countries=True)}
         t = timeline.Timeline([r for r in t.rows if r["group"] in keep], t.years, t.undated)
-    supports = analysis.supports(store, by="funder")
-    if area is not None:
-        places = {c["iso3"]: (c["region"], c["subregion"]) for c in store.query(named.COUNTRIES)}
-        supports = [s for s in supports if any(area in places.get(c, ()) for c in s["countries"])]
-    supports = supports[:limit]
-    ideas = network.partners(store, limit=5)
+    supports = analysis.supports(store, by="funder", region=area)[:limit]  # counted within the area
+    ideas = network.partners(store, limit=5, region=area)
     shown = set(r["iso3"] for r in mine[:limit])
     return Brief(
         "world" if area is None else "region",
@@ -210,12 +206,19 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
     up = analysis.donors(store)
     donor, donor_name = up.get(org, (org, terms.Terms.of(store).org_names.get(org, org)))
     rows = analysis.supports(store, funder=donor, by="country")
-    progs = _programmes(rows)
+    whole = next(iter(analysis.supports(store, funder=donor, by="funder")), None)
+    progs = set(whole["programme_ids"]) if whole else _programmes(rows)
     region_of = {c["iso3"]: c["region"] for c in store.query(named.COUNTRIES)}
     regions = sorted({region_of[c["country"]] for c in rows if region_of.get(c["country"])})
     summary = [
-        f"{donor_name} funds {len(progs)} programme(s) that target {len(rows)} countries by name, in {len(regions)} region(s)"
-        + (f" ({', '.join(regions)})." if regions else ".")
+        f"{donor_name} funds {len(progs)} programme(s)"
+        + (
+            f": {whole['naming_countries']} name {len(rows)} countries, in {len(regions)} region(s)"
+            + (f" ({', '.join(regions)})" if regions else "")
+            + f"; {whole['regional']} regional and {whole['global']} global programme(s) name no country."
+            if whole
+            else "."
+        )
     ]
     reached = {r["country"] for r in rows}
     top_unreached = [r for r in ranked if r["iso3"] not in reached][:3]

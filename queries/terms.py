@@ -36,7 +36,21 @@ EVERYDAY: dict[str, str] = {
     "Great Britain": "GBR",
     "Britain": "GBR",
     "US": "USA",
+    "U.S.": "USA",
+    "U.S.A.": "USA",
+    "USA": "USA",
+    "United States": "USA",
+    "United States of America": "USA",
     "America": "USA",
+    "U.K.": "GBR",
+    "United Kingdom": "GBR",
+    "Holland": "NLD",
+    "Korea": "KOR",
+    "South Korea": "KOR",
+    "North Korea": "PRK",
+    "UAE": "ARE",
+    "Emirates": "ARE",
+    "Czechia": "CZE",
     "Russia": "RUS",
     "DRC": "COD",
     "DR Congo": "COD",
@@ -186,12 +200,20 @@ class Terms:
 
     @classmethod
     def _read(cls, store: Any) -> Terms:
-        part_of = {r["agency"] for r in store.query(named.PART_OF)}
-        return cls.from_rows(store.query(named.COUNTRY_TERMS), store.query(named.ORGANISATIONS), part_of=part_of)
+        links = store.query(named.PART_OF)
+        return cls.from_rows(
+            store.query(named.COUNTRY_TERMS),
+            store.query(named.ORGANISATIONS),
+            part_of={r["agency"] for r in links},
+            parents_of={r["donor"] for r in links},
+        )
 
     @classmethod
-    def from_rows(cls, countries: Iterable[Row], organisations: Iterable[Row], part_of: Iterable[str] = ()) -> Terms:
-        """Terms from country rows (iso3, iso2, name) and organisation rows (id, name, aliases, kind, country)."""
+    def from_rows(
+        cls, countries: Iterable[Row], organisations: Iterable[Row], part_of: Iterable[str] = (), parents_of: Iterable[str] = ()
+    ) -> Terms:
+        """Terms from country rows (iso3, iso2, name) and organisation rows (id, name, aliases, kind, country);
+        ``part_of`` names the organisations that are part of another, ``parents_of`` those others are part of."""
         t = cls()
         for c in countries:
             iso3 = c["iso3"]
@@ -207,6 +229,7 @@ class Terms:
             if iso3 in t.country_names:
                 t.countries.setdefault(_fold(word), iso3)
         inside = set(part_of)
+        parents = set(parents_of)
         state_orgs: dict[str, list[str]] = {}
         for o in organisations:
             t.org_names[o["id"]] = o.get("name") or o["id"]
@@ -215,7 +238,12 @@ class Terms:
                     t.organisations.setdefault(_fold(term), o["id"])
             if o.get("kind") == "government" and o.get("country") and o["id"] not in inside:
                 state_orgs.setdefault(o["country"], []).append(o["id"])
-        t.governments = {iso3: ids[0] for iso3, ids in state_orgs.items() if len(ids) == 1}
+        for iso3, ids in state_orgs.items():
+            # the state: the one government body there that is part of nothing; where several are, the one its agencies
+            # are part of (the Government of the United States, not a department not yet linked to it)
+            roots = ids if len(ids) == 1 else [i for i in ids if i in parents]
+            if len(roots) == 1:
+                t.governments[iso3] = roots[0]
         return t
 
     def _country_hint(self, text: str) -> str:

@@ -67,7 +67,18 @@ COUNTRY_COLUMNS = [
     "income_source",
     "source",
     "as_of",
+    "restriction",
+    "restriction_source",
 ]
+# Countries where donors cannot lawfully deliver capacity building: a UN Security Council regime binds every member
+# state. Unilateral sanctions (one donor's) are not listed: they bind that donor alone.
+RESTRICTIONS = {
+    "PRK": (
+        "UN Security Council sanctions on the DPRK under resolution 1718 (2006) and its successors",
+        "United Nations, Security Council press release SC/8853 of 14 October 2006 on resolution 1718 (2006), "
+        "https://press.un.org/en/2006/sc8853.doc.htm",
+    ),
+}
 AS_OF = "2026-11-28"
 M49 = "https://unstats.un.org/unsd/methodology/m49/"
 CC = "country_converter 1.3.2 country_data.tsv (https://github.com/IndEcol/country_converter)"
@@ -172,6 +183,8 @@ def countries() -> None:
                     "income_vintage": "FY25",
                     "income_source": WB_SRC,
                 }
+            if code in RESTRICTIONS:
+                row["restriction"], row["restriction_source"] = RESTRICTIONS[code]
             w.writerow(row)
 
 

@@ -100,17 +100,21 @@ def write_chart(rows: Sequence[Mapping[str, Any]], path: str | Path, by: str, me
 
 def heatmap(t: Any, *, top: int = 30, title: str | None = None, source: str = "") -> Any:
     """A heatmap Figure of a :class:`queries.timeline.Timeline`: a row per group (the ``top`` most active), a column
-    per year; colour is programmes with a stated period active that year (viridis, readable in greyscale); a cell
-    also marked ``+n`` has n more started with no stated end, which are never drawn as running.
+    per year; colour is programmes under way that year (viridis, readable in greyscale): those whose stated period
+    covers it and those started with no stated end, so no row that has programmes is drawn empty. A cell with
+    open-ended programmes is hatched and marked ``a+n`` (a with a stated period, n open-ended), as the legend says.
+    The scale starts at 0 and reaches at least 1, so one quiet row still reads.
 
     Examples
     --------
     >>> from queries.timeline import Timeline
-    >>> t = Timeline([{"group": "KEN", "name": "Kenya", "year": 2020, "active": 1, "end_unknown": 2}], [2020])
-    >>> [x.get_text() for x in heatmap(t).axes[0].texts]
-    ['1+2']
+    >>> t = Timeline([{"group": "KEN", "name": "Kenya", "year": 2020, "active": 0, "end_unknown": 2}], [2020])
+    >>> fig = heatmap(t)
+    >>> [x.get_text() for x in fig.axes[0].texts], fig.axes[0].images[0].get_array().tolist()
+    (['0+2'], [[2]])
     """
     from matplotlib.figure import Figure
+    from matplotlib.patches import Patch, Rectangle
 
     from queries.timeline import wide
 
@@ -120,23 +124,40 @@ def heatmap(t: Any, *, top: int = 30, title: str | None = None, source: str = ""
     names = {r["group"]: r["name"] for r in t.rows}
     cells = {(r["group"], r["year"]): r for r in t.rows}
     groups = [r["group"] for r in rows]
-    values = [[cells[(g, y)]["active"] for y in t.years] for g in groups]
-    fig = Figure(figsize=(min(16, 3 + 0.55 * len(t.years)), 1.4 + 0.32 * len(groups)), dpi=120, layout="constrained")
+    values = [[cells[(g, y)]["active"] + cells[(g, y)]["end_unknown"] for y in t.years] for g in groups]
+    fig = Figure(figsize=(min(16, 3 + 0.55 * len(t.years)), 1.9 + 0.32 * len(groups)), dpi=120, layout="constrained")
     ax = fig.add_subplot()
-    img = ax.imshow(values, cmap="viridis", aspect="auto", vmin=0)
-    peak = max(max(v) for v in values) or 1
+    peak = max(1, max(max(v) for v in values))
+    img = ax.imshow(values, cmap="viridis", aspect="auto", vmin=0, vmax=peak)
+    hatched = False
     for i, g in enumerate(groups):
         for j, y in enumerate(t.years):
             c = cells[(g, y)]
             if c["active"] or c["end_unknown"]:
                 text = f"{c['active']}+{c['end_unknown']}" if c["end_unknown"] else str(c["active"])
-                ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if c["active"] < peak * 0.6 else "black")
+                shown = c["active"] + c["end_unknown"]
+                ax.text(j, i, text, ha="center", va="center", fontsize=7, color="white" if shown < peak * 0.6 else "black")
+            if c["end_unknown"]:
+                hatched = True
+                ax.add_patch(
+                    Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#ffffff", linewidth=0, alpha=0.5)
+                )
     ax.set_xticks(range(len(t.years)), [str(y) for y in t.years], fontsize=8, rotation=45 if len(t.years) > 10 else 0)
     ax.set_yticks(range(len(groups)), [str(names.get(g, g))[:40] for g in groups], fontsize=8)
-    fig.colorbar(img, ax=ax, label="programmes active (stated period)", shrink=0.8)
+    bar = fig.colorbar(img, ax=ax, label="programmes under way", shrink=0.8)
+    bar.set_ticks(sorted({0, peak} | set(range(0, peak + 1, max(1, peak // 4)))))
+    if hatched:
+        legend = Patch(facecolor="#21918c", hatch="///", edgecolor="#ffffff", label="a+n: n started with no stated end")
+        ax.legend(
+            handles=[legend],
+            loc="upper left",
+            bbox_to_anchor=(0, -0.14 if len(t.years) <= 10 else -0.32),
+            fontsize=7,
+            frameon=False,
+        )
     ax.set_title(title or "Programmes active per year", loc="left", fontweight="bold")
-    notes = ["+n: started, no stated end"] + ([source] if source else [])
-    fig.supxlabel("; ".join(notes), fontsize=7, color="#444", x=0.01, ha="left")
+    notes = ["colour: programmes with a stated period covering the year, plus those started with no stated end"]
+    fig.supxlabel("; ".join(notes + ([source] if source else [])), fontsize=7, color="#444", x=0.01, ha="left")
     return fig
 
 

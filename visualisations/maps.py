@@ -57,6 +57,7 @@ class MapData:
     bounded: bool = False  # values lie in [0, 1]: fixed classes 0-0.2-...-1
     details: dict[str, str] = field(default_factory=dict)  # ISO-3 -> extra tooltip text
     names: dict[str, str] = field(default_factory=dict)  # ISO-3 -> display name (else pycountry's)
+    focus: frozenset[str] = frozenset()  # draw only these (zoomed to them); the others are a plain background
 
     def _repr_svg_(self) -> str:
         """Jupyter shows a MapData as its map."""
@@ -207,11 +208,26 @@ def _tooltip(iso3: str, value: float | None, data: MapData) -> str:
 # -- SVG and HTML -------------------------------------------------------------------
 
 
+@functools.cache
+def _zoom(focus: frozenset[str]) -> tuple[float, float, float, float]:
+    """The frame of the ``focus`` countries (a region's, a donor's), for the map to zoom to."""
+    _, shapes = world()
+    return frame({k: v for k, v in shapes.items() if k in focus})
+
+
+OUTSIDE = "#f4f4f4"  # a country outside the focus: context, not "no data"
+
+
 def svg(data: MapData) -> str:
-    """The map as a standalone SVG document: title, countries, legend and source line."""
+    """The map as a standalone SVG document: title, countries, legend and source line.
+
+    With ``data.focus``, the countries are drawn in a viewport zoomed to the focus (the page's layout, title and
+    legend unchanged), and the countries outside it are a plain background.
+    """
     (x0, y0, w, h), shapes = world()
     bins = classes(data)
     esc = html.escape
+    focus = frozenset(data.focus) & frozenset(shapes)
     parts = [
         f'<svg xmlns="{SVG_NS}" viewBox="{x0:g} {y0 - 90:g} {w:g} {h + 230:g}" font-family="sans-serif" role="img">',
         f"<title>{esc(data.title)}</title>",
@@ -219,12 +235,18 @@ def svg(data: MapData) -> str:
         f'<rect width="8" height="8" fill="{NO_DATA}"/><line x1="0" y1="0" x2="0" y2="8" stroke="#ffffff" stroke-width="3"/>'
         "</pattern></defs>",
         f'<text x="{x0 + 20:g}" y="{y0 - 35:g}" font-size="44" font-weight="bold">{esc(data.title)}</text>',
-        '<g id="countries" stroke="#ffffff" stroke-width="0.6" stroke-linejoin="round">',
     ]
+    if focus:
+        fx, fy, fw, fh = _zoom(focus)
+        parts.append(
+            f'<svg x="{x0:g}" y="{y0:g}" width="{w:g}" height="{h:g}" viewBox="{fx:g} {fy:g} {fw:g} {fh:g}" '
+            'preserveAspectRatio="xMidYMid meet" overflow="hidden">'
+        )
+    parts.append('<g id="countries" stroke="#ffffff" stroke-width="0.6" stroke-linejoin="round">')
     for iso3, shape in sorted(shapes.items()):
         value = data.values.get(iso3)
         attrs = f' data-value="{value:g}"' if value is not None else ""
-        fill = colour_of(value, bins, data)
+        fill = OUTSIDE if focus and iso3 not in focus else colour_of(value, bins, data)
         parts.append(
             f'<g class="country" id="{iso3}" fill="{"url(#no-data)" if fill == NO_DATA else fill}"{attrs}>'
             f"<title>{esc(_tooltip(iso3, value, data))}</title>"
@@ -236,6 +258,8 @@ def svg(data: MapData) -> str:
         ]
         parts.append("</g>")
     parts.append("</g>")
+    if focus:
+        parts.append("</svg>")
     parts.append(_svg_legend(data, bins, x0 + 20, y0 + h + 20))
     parts.append("</svg>")
     return "\n".join(parts)

@@ -35,11 +35,15 @@ SUPPORT_COLUMNS = (
     "country_name",
     "countries",
     "programmes",
+    "naming_countries",
+    "regional",
+    "global",
     "programme_ids",
     "themes",
     "implementers",
     "amount",
     "budget",
+    "shared_budgets",
 )
 IDEA_COLUMNS = (
     "theme",
@@ -136,6 +140,8 @@ def figures(b: Brief) -> tuple[str, str, str | None]:
             region = next((r["region"] for r in b.all_gaps if r["iso3"] == b.key), None)
             rows = [r for r in b.all_gaps if region and r["region"] == region]
         data = maps.from_gaps(rows, "priority", source=f"Source: CCB Graph gaps analysis; need: {b.weights}")
+        if b.kind in ("region", "country"):
+            data.focus = frozenset(r["iso3"] for r in rows)  # zoomed to the region, the rest a plain background
         title = "Priority by country: need against support"
     map_svg = maps.svg(data)
     heat = None

@@ -126,7 +126,8 @@ def layout(rows: Sequence[Row], columns: list[str], cells: list[dict[str, str]],
     if width is None or sum(natural.values()) + len(GAP) * (len(columns) - 1) <= width:
         return Layout(columns, natural, [], [])
     # an explanation is never left out: when it does not fit it goes under its row
-    long = [c for c in columns if c not in numeric and (natural[c] > LONG or c in UNDER)]
+    # the first two columns say what the row is about: a long name there wraps in its column, never goes under the row
+    long = [c for i, c in enumerate(columns) if c not in numeric and (c in UNDER or (natural[c] > LONG and i >= 2))]
     first = [c for c in columns[:2] if c not in long]
     key = numeric | {c for c in columns if _money(rows, c)}
     answers = [c for c in columns if c in key and c in ANSWERS and c not in first]  # the scores the table exists for

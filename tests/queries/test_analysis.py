@@ -38,11 +38,15 @@ def test_supports_by_pair(graph: Store) -> None:
         ("f2", "GHA", 1, None, []),
     ]
     assert rows[0]["explanation"] == (
-        "2 programme(s) active in any year; amounts known for 1 of 2 programme-country links; "
-        "budget: whole budgets of the 1 of 2 programme(s) that state one, not split by country"
+        "2 programme(s) active in any year; amount: stated for 1 of 2 programme-country links; "
+        "whole budgets are shared, never a country's (shared_budgets)"
     )
-    # pA's budget counts whole for each country it reaches, never split by share
-    assert [r["budget"] for r in rows] == [{"EUR": 5000}, {"EUR": 5000}, None]
+    # pA's budget is never a country's: each country row labels it as shared by the 2 countries pA names
+    shared = ["pA EUR 5,000: budget of a programme shared by 2 countries"]
+    assert [r["shared_budgets"] for r in rows] == [shared, shared, []]
+    assert all("budget" not in r for r in rows)
+    # a donor's row counts the budget once
+    assert [(r["funder"], r["budget"]) for r in a.supports(graph, by="funder")] == [("f1", {"EUR": 5000}), ("f2", None)]
 
 
 def test_supports_either_way_and_window(graph: Store) -> None:
@@ -67,7 +71,8 @@ def test_country_gaps(graph: Store) -> None:
     ]
     assert rows[1]["explanation"] == (
         "need 0.5 (GCI 2024 25 -> 0.75 x 0.4; Lower middle income (World Bank FY25) -> 0.667 x 0.3; not LDC -> 0 x 0.1; "
-        "not SIDS -> 0 x 0.1; CMM review on record -> 0 x 0.1) / (1 + 1 programmes in any year) = 0.25"
+        "not SIDS -> 0 x 0.1; CMM review on record -> 0 x 0.1) / (1 + 1 programmes in any year) = 0.25; "
+        "1 distinct source page(s) mention it"
     )
     assert rows[2]["explanation"].startswith("need unknown: no GCI value: listed apart, not ranked")
 
@@ -191,7 +196,7 @@ def test_a_programme_for_a_group_reaches_its_current_members_only(graph: Store) 
     )
     rows = {r["iso3"]: r for r in a.country_gaps(graph)}
     assert (rows["GHA"]["regional"], rows["KEN"]["regional"], rows["NPL"]["regional"]) == (1, 0, 0)
-    assert rows["GHA"]["explanation"].endswith("within the stated scope of 1 regional programme(s): pE")
+    assert "within the stated scope of 1 regional programme(s): pE;" in rows["GHA"]["explanation"]
     subs = {r["subregion"]: r["regional"] for r in a.region_gaps(graph, level="subregion")}
     assert (subs["Western Africa"], subs["Eastern Africa"]) == (1, 0)
     assert {r["region"]: r["regional"] for r in a.region_gaps(graph)}["Africa"] == 1
@@ -210,7 +215,7 @@ def test_agencies_roll_up_to_their_donor(graph: Store) -> None:
             ]
         )
     )
-    conc = {r["iso3"]: r for r in a.concentration(graph)}
+    conc = {r["iso3"]: r for r in a.concentration(graph, min_programmes=1, all_countries=True)}
     assert (conc["GHA"]["funders"], conc["GHA"]["hhi"], conc["GHA"]["effective_donors"], conc["GHA"]["top_funder"]) == (
         1,
         1.0,
@@ -218,7 +223,7 @@ def test_agencies_roll_up_to_their_donor(graph: Store) -> None:
         "state",
     )
     assert conc["GHA"]["explanation"] == "shares of 1 donor(s): state 100%; agencies counted with their donor: f1, f2"
-    beneath = {r["iso3"]: r for r in a.concentration(graph, agencies=True)}
+    beneath = {r["iso3"]: r for r in a.concentration(graph, agencies=True, min_programmes=1, all_countries=True)}
     assert (beneath["GHA"]["funders"], beneath["GHA"]["hhi"]) == (2, 0.5556)
     by_funder = a.supports(graph, by="funder")
     assert [(r["funder"], r["agencies"], r["programmes"]) for r in by_funder] == [("state", ["f1", "f2"], 2)]
@@ -228,13 +233,19 @@ def test_agencies_roll_up_to_their_donor(graph: Store) -> None:
 
 
 def test_concentration(graph: Store) -> None:
-    rows = a.concentration(graph)
+    left_out: dict[str, list[str]] = {}
+    rows = a.concentration(graph, min_programmes=1, all_countries=True)
     # KEN: one link (f1, pA, EUR 400), all priced -> f1 100%, HHI 1.
     # GHA: pB has no amount -> programme counts: f1 2 (pA, pB), f2 1 -> (2/3)^2 + (1/3)^2 = 5/9 = 0.5556; 1/HHI = 1.8
     assert [(r["iso3"], r["hhi"], r["effective_donors"], r["top_funder"], r["basis"]) for r in rows] == [
         ("KEN", 1.0, 1.0, "f1", "amounts (EUR)"),
         ("GHA", 0.5556, 1.8, "f1", "programme counts (amounts missing)"),
     ]
+    # By default, a country on fewer than 3 funded programmes is not ranked as "concentrated", and a recipient
+    # state only: KEN (1) and GHA (2) are both thin here, and say so.
+    assert a.concentration(graph, left_out=left_out) == []
+    assert left_out == {"fewer than 3 funded programmes": ["GHA", "KEN"]}
+    assert [r["iso3"] for r in a.concentration(graph, min_programmes=2)] == ["GHA"]
 
 
 def test_unknown_names_suggest_close_matches(graph: Store) -> None:
@@ -268,7 +279,7 @@ def test_same_answers_whatever_the_load_order(tmp_path: Path) -> None:
         ["gaps", "--by", "region"],
         ["gaps", "--by", "subregion"],
         ["gaps", "--by", "theme"],
-        ["concentration"],
+        ["concentration", "--min-programmes", "1", "--all-countries"],
     ],
 )
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])

@@ -23,13 +23,19 @@ def graph(store: Store) -> Store:
 
 
 def test_match_ranks_with_reasons(graph: Store) -> None:
-    # Kenya has p2 (C) and p3 (A): themes B, D, E are unmet and nobody has run them -> nothing to suggest.
-    assert match(graph, "KEN") == []
+    # Kenya has p2 (C) and p3 (A): themes B, D, E are unmet and nobody has run them -> too little evidence, no ranking.
+    assert [(r["theme"], r["org"], r["score"]) for r in match(graph, "KEN", min_evidence=1)] == [
+        ("B", "", None),
+        ("D", "", None),
+        ("E", "", None),
+    ]
     # Theme C for Kenya: o3 ran p2 (1 programme, already in KEN: +1) = 2; o1 and o2 ran p1 in Ghana only
     # (1 programme, no region data: +0); o2 also works in Kenya (p3): +1 -> 2. Ties by id.
-    rows = match(graph, "KEN", theme="C")
+    rows = match(graph, "KEN", theme="C", min_evidence=1)
     assert [(r["org"], r["score"]) for r in rows] == [("o2", 2.0), ("o3", 2.0), ("o1", 1.0)]
-    assert rows[0]["explanation"] == "1 programme(s) on theme C; already active in KEN"
+    assert rows[0]["explanation"] == "experience 1 (1 programme(s) on theme C) + presence 1 (already active in KEN) = 2"
+    # By default a theme needs 3 programmes in the graph before anyone is ranked on it: C has 2 here.
+    assert [(r["theme"], r["org"], r["score"]) for r in match(graph, "KEN", theme="C")] == [("C", "", None)]
     with pytest.raises(UnknownName, match="no country 'Kenia'"):
         match(graph, "Kenia")
 

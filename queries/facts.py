@@ -1,0 +1,138 @@
+"""One definition of each fact that every command, report and page counts.
+
+- **Donor**: the organisation at the top of a funder's ``PART_OF`` chain
+  (the FCDO and the CSSF are the United Kingdom; the European Commission
+  is the European Union) unless a caller asks for ``agencies``.
+  :func:`donors`, :func:`family` and :func:`same_donor` say it.
+- **Reach**: a programme reaches a country when it names it (``TARGETS``,
+  *targeted*), when the country is within its stated regional or bloc
+  scope (*regional*), or because it is *global*. Counts of programmes
+  "in" a country are of the programmes that name it; regional and global
+  programmes are always counted beside them in their own column, never
+  dropped and never divided among countries. :data:`REACH` names the three.
+- **Money**: an amount on a country row is one stated for that country.
+  A programme's whole budget is shown once per programme and, when the
+  programme names several countries, labelled as shared
+  (:func:`budget_label`), never repeated on each country's row as if it
+  were that country's.
+- **Time**: a programme is active in a year its stated period covers; one
+  with a start and no stated end is *open-ended* (counted apart, never as
+  running forever); one with no start cannot be placed (:func:`period_kind`).
+- **Evidence**: a theme with fewer than :data:`MIN_THEME_PROGRAMMES`
+  programmes in the graph gives "too little evidence", not a ranking.
+- **Completeness**: the graph is a sample of the field; :func:`completeness`
+  says how large against the field's published size (:data:`FIELD`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from graph.store import Store
+from queries import named
+
+Row = dict[str, Any]
+
+REACH = ("targeted", "regional", "global")
+MIN_THEME_PROGRAMMES = 3  # below this, a theme's "experience" is one or two programmes: no ranking
+# A bloc membership counts for at most 1 point in the matchmaking, divided by the bloc's size over this:
+# a group of 5 or fewer (the Eastern Partnership) counts fully, the Commonwealth's 56 members 0.09.
+SMALL_BLOC = 5
+
+# The size of the field, as its most recent published study states it.
+FIELD = {
+    "projects_a_year": 250,
+    "organisations": 650,
+    "said": "more than 250 international cyber capacity building projects running each year, involving over 650 organisations",
+    "by": "R. Collett and N. Barmpaliou, International Cyber Capacity Building: Global Trends and Scenarios "
+    "(EU Institute for Security Studies for the European Commission, 2021)",
+    "source": "https://directionsblog.eu/cyber-capacity-building-trends-and-scenarios",
+}
+
+
+def donors(store: Store) -> dict[str, tuple[str, str]]:
+    """Agency or fund id -> (donor id, donor name): PART_OF followed to the top (the FCDO to the UK).
+
+    An organisation that is part of nothing is its own donor and is not listed.
+    """
+    up = {r["agency"]: (r["donor"], r["donor_name"]) for r in store.query(named.PART_OF)}
+    out = {}
+    for agency, donor in up.items():
+        seen = {agency}
+        while donor[0] in up and donor[0] not in seen:  # a cycle stops where it closes
+            seen.add(donor[0])
+            donor = up[donor[0]]
+        out[agency] = donor
+    return out
+
+
+def family(org: str, up: dict[str, tuple[str, str]]) -> str:
+    """The donor ``org`` belongs to (itself when it is part of nothing): ``up`` is :func:`donors`.
+
+    >>> family("uk-fcdo", {"uk-fcdo": ("gov-gbr", "UK")}), family("gov-gbr", {"uk-fcdo": ("gov-gbr", "UK")})
+    ('gov-gbr', 'gov-gbr')
+    """
+    return up.get(org, (org, ""))[0]
+
+
+def same_donor(a: str, b: str, up: dict[str, tuple[str, str]]) -> bool:
+    """Whether ``a`` and ``b`` are one donor: one is part of the other, or both are part of the same state or bloc.
+
+    Suggestions never pair them: an agency does not "partner" with its own ministry.
+
+    >>> up = {"uk-fcdo": ("gov-gbr", "UK"), "uk-cssf": ("gov-gbr", "UK")}
+    >>> same_donor("uk-fcdo", "gov-gbr", up), same_donor("uk-fcdo", "uk-cssf", up), same_donor("uk-fcdo", "eu", up)
+    (True, True, False)
+    """
+    return family(a, up) == family(b, up)
+
+
+def reach_kind(programme: Row, named_countries: int) -> str:
+    """``targeted`` when the programme names countries, else ``regional`` or ``global`` by its stated scope.
+
+    A programme that names no country and states no scope counts as ``targeted`` with none (it reaches
+    nobody the graph can say).
+
+    >>> reach_kind({"scope": "global"}, 0), reach_kind({"scope": "regional"}, 3), reach_kind({"scope": None}, 0)
+    ('global', 'targeted', 'targeted')
+    """
+    scope = programme.get("scope")
+    return scope if not named_countries and scope in ("regional", "global") else "targeted"
+
+
+def budget_label(budget: float, currency: str, countries: int) -> str:
+    """How a programme's whole budget reads beside a country: shared, never that country's own.
+
+    >>> budget_label(10_000_000, "GBP", 5)
+    'GBP 10,000,000: budget of a programme shared by 5 countries'
+    >>> budget_label(4_200_000, "EUR", 1)
+    'EUR 4,200,000: budget of a programme naming this country alone'
+    """
+    shared = f"shared by {countries} countries" if countries > 1 else "naming this country alone"
+    return f"{currency} {budget:,.0f}: budget of a programme {shared}"
+
+
+def period_kind(start: str | None, end: str | None) -> str:
+    """``stated`` (start and end), ``open-ended`` (a start, no end) or ``undated`` (no start).
+
+    >>> period_kind("2019", "2022"), period_kind("2019", None), period_kind(None, "2022")
+    ('stated', 'open-ended', 'undated')
+    """
+    if not start:
+        return "undated"
+    return "stated" if end else "open-ended"
+
+
+def completeness(store: Store) -> str:
+    """One line: how much of the field the graph holds, against the field's published size, with the source."""
+    counts = store.counts()
+    return (
+        f"data: a sample, not a census: {counts.get('Programme', 0):,} programmes and "
+        f"{counts.get('Organisation', 0):,} organisations in the graph, where the field has {FIELD['said']} "
+        f"({FIELD['by']}, {FIELD['source']}); a country with 0 programmes and few sources may be unrecorded, not unserved"
+    )
+
+
+def programme_sources(store: Store) -> dict[str, str]:
+    """Programme id -> the page it was read from (read grouped by page: a row per source)."""
+    return {p: r["source"] for r in store.query(named.PROGRAMME_SOURCES) for p in r["programmes"] if r["source"]}
