@@ -181,10 +181,11 @@ def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
     ]
 
 
-def _as_donor(store: Any, iso3: str) -> list[tuple[str, Rows]]:
-    """A donor state's other side: what it funds, through its agencies, counted as every view counts a donor."""
-    gov = Terms.of(store).governments.get(iso3)
-    if gov is None:
+def _as_donor(store: Any, iso3: str | None = None, org: str | None = None) -> list[tuple[str, Rows]]:
+    """A donor's funding, through its agencies, counted as every view counts a donor: for a country, its government
+    (a donor state's other side); for an organisation, itself when it is a donor (part of no other)."""
+    gov = Terms.of(store).governments.get(iso3) if iso3 else org
+    if gov is None or (org and org in analysis.donors(store)):  # an agency: its state's page holds the totals
         return []
     rows = analysis.supports(store, funder=gov, by="funder")
     if not rows:
@@ -222,4 +223,5 @@ def _org_profile(store: Any, org: dict[str, Any]) -> list[tuple[str, Rows]]:
         ("Collaborators", collaborators),
         ("Broker standing", standing),
         ("Partnership opportunities", network.partners(store, org=oid, limit=5) if oid in act.names else []),
+        *_as_donor(store, org=oid),
     ]

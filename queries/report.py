@@ -163,15 +163,15 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
 
 
 def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: list[Row], limit: int) -> Brief:
-    supports = analysis.supports(store, country=iso3)
+    supports = analysis.supports(store, country=iso3)  # its programmes with no funder recorded are the last row
+    funded = [r for r in supports if r["funder"]]
     row = next((r for r in report.rows if r["iso3"] == iso3), None)
     income = next((c["income_group"] for c in store.query(named.COUNTRIES) if c["iso3"] == iso3), None)
     progs = _programmes(supports)
-    lead = supports[0] if supports else None
-    named_by = len({p for r in store.query(named.COUNTRY_PROGRAMMES) if r["iso3"] == iso3 for p in r["programmes"]})
+    lead = funded[0] if funded else None
     summary = [
-        f"{name}{f' ({income})' if income else ''} is named by {named_by} programme(s); {len(progs)} of them state a "
-        f"funder, {len(supports)} donor(s) in all"
+        f"{name}{f' ({income})' if income else ''} is named by {len(progs)} programme(s); {len(_programmes(funded))} of them "
+        f"state a funder, {len(funded)} donor(s) in all"
         + (f"; the largest, by programmes, is {lead['funder_name']} ({lead['programmes']})." if lead else ".")
     ]
     if row is not None and row["priority"] is not None:

@@ -30,6 +30,7 @@ class Timeline:
     rows: list[Row]
     years: list[int]
     undated: list[str] = field(default_factory=list)  # programmes with no start date
+    members: dict[str, list[str]] = field(default_factory=dict)  # group -> every programme counting in it, dated or not
 
     def notes(self) -> list[str]:
         """What the reader needs to read the rows: what counts as active, and what was left out."""
@@ -42,6 +43,12 @@ class Timeline:
         if self.undated:
             shown = ", ".join(self.undated[:5]) + (", ..." if len(self.undated) > 5 else "")
             out.append(f"not placed in time: {len(self.undated)} programme(s) with no start date ({shown})")
+        if len(self.members) == 1:  # one group's page: its count, as every other view gives it
+            (group, progs), undated = next(iter(self.members.items())), set(self.undated)
+            n_undated = sum(p in undated for p in progs)
+            out.append(
+                f"{group}: {len(progs)} programme(s) in all, {len(progs) - n_undated} placed in time, {n_undated} with no start date"
+            )
         return out
 
 
@@ -160,7 +167,13 @@ def coverage(
         for g in sorted(seen)
         for y in years
     ]
-    return Timeline(rows, years, undated)
+    members: dict[str, list[str]] = defaultdict(list)
+    for p in progs:
+        if not theme or theme in (p["themes"] or []):
+            for g in groups.get(p["programme"], ()):
+                if only is None or g == only:
+                    members[g].append(p["programme"])
+    return Timeline(rows, years, undated, dict(sorted(members.items())))
 
 
 def _resolve(store: Store, by: str, text: str) -> str:

@@ -55,8 +55,13 @@ def test_country_report_states_kenyas_numbers(demo: Path, tmp_path: Path) -> Non
     md = (tmp_path / "k.md").read_text(encoding="utf-8")
     supporters = json.loads(ccb("--db", str(demo), "supports", "--country", "KEN", "--format", "json").stdout)
     progs = {p for r in supporters for p in r["programme_ids"]}
-    assert f"{len(progs)} of them state a funder, {len(supporters)} donor(s) in all" in md
-    assert all(f"| {r['funder']} |" in md for r in supporters)
+    funded = [r for r in supporters if r["funder"]]  # the last row gathers the programmes with no funder recorded
+    assert supporters[-1]["funder"] == "" and supporters[-1]["funder_name"] == "no funder recorded"
+    named = {p for r in funded for p in r["programme_ids"]}
+    assert f"named by {len(progs)} programme(s); {len(named)} of them state a funder, {len(funded)} donor(s) in all" in md
+    assert all(f"| {r['funder']} |" in md for r in funded) and "| no funder recorded |" in md
+    # a whole budget is labelled shared, never shown as Kenya's own
+    assert "GBP 10,000,000: budget of a programme shared by 5 countries" in md
     assert (tmp_path / "k.map.svg").read_text().startswith("<svg") and "(k.map.svg)" in md and "(k.timeline.svg)" in md
     sources = md.split("## Sources", 1)[1]
     assert all(p in json.dumps(supporters) for p in progs) and sources.count("- programme ") == len(progs)

@@ -1,0 +1,193 @@
+"""One set of facts: every view counts a donor's and a country's programmes, funders and money the same way.
+
+Table-driven: each *view* (supports, the demo briefing, the funders breakdown behind the chart, the coverage
+timeline, the reports, the app's pages and API, profiles, concentration) gives its figure for every donor and
+every country, and each figure must equal the one :mod:`queries.facts` defines, computed from
+``supports``. Run on the bundled data and on a seeded synthetic graph, on both stores.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from graph.store import Batch, Store, cached
+from loaders import bundled, indices, tabular
+from queries import analysis, briefing, profile, report, timeline
+from tests.queries.test_grouped import rich_records
+from visualisations.app import create_app
+
+Figures = dict[str, Any]
+
+
+def _load_bundled(store: Store) -> None:
+    for f in bundled.DEMO_FILES:
+        tabular.load_file(store, f)
+    for f in bundled.INDEX_FILES:
+        indices.load_indices(store, f)
+
+
+@pytest.fixture(scope="module", params=["bundled-embedded", "bundled-neo4j", "seeded-embedded"])
+def graph(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    data, kind = request.param.split("-")
+    if kind == "embedded":
+        from graph.embedded import EmbeddedStore
+
+        s: Store = EmbeddedStore(tmp_path_factory.mktemp("facts") / "g.lbdb")
+    else:
+        s = request.getfixturevalue("bolt").store()
+        s.clear()
+    if data == "bundled":
+        _load_bundled(s)
+    else:
+        s.write(Batch().extend(rich_records(seed=7)))
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+# -- the reference: what facts says, read through supports ------------------------------------------------------
+
+
+def donor_truth(store: Store) -> dict[str, Figures]:
+    """Per donor: its programmes (all it funds: naming countries, regional, global), and its name."""
+    return {
+        r["funder"]: {"programmes": set(r["programme_ids"]), "name": r["funder_name"]}
+        for r in analysis.supports(store, by="funder")
+    }
+
+
+def country_truth(store: Store) -> dict[str, Figures]:
+    """Per country: the programmes naming it (funded or not) and its donors (rolled up)."""
+    out: dict[str, Figures] = {}
+    for r in analysis.supports(store):
+        c = out.setdefault(r["country"], {"programmes": set(), "funders": set()})
+        c["programmes"] |= set(r["programme_ids"])
+        if r["funder"]:
+            c["funders"].add(r["funder"])
+    return out
+
+
+# -- the views ---------------------------------------------------------------------------------------------------
+
+
+def _donor_report_count(store: Store, donor: str) -> int:
+    summary = report.brief(store, donor=donor).summary[0]
+    return int(re.search(r"funds (\d+) programme", summary).group(1))  # type: ignore[union-attr]
+
+
+DONOR_VIEWS: dict[str, Callable[[Store, dict[str, Figures]], dict[str, int]]] = {
+    "supports --by funder": lambda s, t: {r["funder"]: r["programmes"] for r in analysis.supports(s, by="funder")},
+    "breakdown / viz chart --by funder": lambda s, t: {
+        d: n
+        for r in analysis.breakdown(s, by="funder")
+        for d in [next((k for k, v in t.items() if v["name"] == r["funder"]), r["funder"])]
+        for n in [r["programmes"]]
+    },
+    "demo briefing (top donors)": lambda s, t: {
+        next(k for k, v in t.items() if v["name"] == r["donor"]): r["programmes"] for r in briefing.donors_by_programmes(s, 1000)
+    },
+    "timeline --by donor": lambda s, t: {g: len(p) for g, p in timeline.coverage(s, by="donor").members.items()},
+    "report --donor": lambda s, t: {d: _donor_report_count(s, d) for d in t},
+    "profile / app organisation page": lambda s, t: {
+        d: next(r["programmes"] for title, rows in profile.profile(s, d) if title.startswith("As a donor") for r in rows)
+        for d in t
+    },
+}
+
+
+def _country_report(store: Store, iso3: str) -> tuple[int, int]:
+    summary = report.brief(store, country=iso3).summary[0]
+    m = re.search(r"named by (\d+) programme\(s\); \d+ of them state a funder, (\d+) donor", summary)
+    assert m, summary
+    return int(m.group(1)), int(m.group(2))
+
+
+COUNTRY_VIEWS: dict[str, Callable[[Store, dict[str, Figures]], dict[str, tuple[int, int | None]]]] = {
+    "gaps (every country)": lambda s, t: {
+        r["iso3"]: (r["programmes"], r["funders"]) for r in analysis.country_gaps(s, all_countries=True)
+    },
+    "supports --country": lambda s, t: {
+        c: (
+            len({p for r in rows for p in r["programme_ids"]}),
+            len({r["funder"] for r in rows if r["funder"]}),
+        )
+        for c in t
+        for rows in [analysis.supports(s, country=c)]
+    },
+    "demo briefing (most supported)": lambda s, t: {
+        r["iso3"]: (r["programmes"], r["funders"]) for r in briefing.most_supported(s, 10_000)
+    },
+    "timeline --by country": lambda s, t: {g: (len(p), None) for g, p in timeline.coverage(s, by="country").members.items()},
+    "concentration (funders)": lambda s, t: {
+        r["iso3"]: (len(t[r["iso3"]]["programmes"]), r["funders"])
+        for r in analysis.concentration(s, all_countries=True, min_programmes=1)
+    },
+    "report --country": lambda s, t: {c: _country_report(s, c) for c in t},
+    "profile (supported by)": lambda s, t: {
+        c: (len({p for r in rows for p in r["programme_ids"]}), len({r["funder"] for r in rows if r["funder"]}))
+        for c in t
+        for rows in [dict(profile.profile(s, c))["Supported by"]]
+    },
+}
+
+
+@pytest.mark.parametrize("view", list(DONOR_VIEWS))
+def test_every_donor_is_one_number_in_every_view(graph: Store, view: str) -> None:
+    store = cached(graph)
+    truth = donor_truth(store)
+    assert truth
+    got = DONOR_VIEWS[view](store, truth)
+    want = {d: len(f["programmes"]) for d, f in truth.items()}
+    assert got == want, view
+
+
+@pytest.mark.parametrize("view", list(COUNTRY_VIEWS))
+def test_every_country_is_one_number_in_every_view(graph: Store, view: str) -> None:
+    store = cached(graph)
+    truth = country_truth(store)
+    assert truth
+    got = COUNTRY_VIEWS[view](store, truth)
+    for iso3, (programmes, funders) in got.items():
+        want = truth.get(iso3, {"programmes": set(), "funders": set()})
+        assert programmes == len(want["programmes"]), (view, iso3)
+        if funders is not None:
+            assert funders == len(want["funders"]), (view, iso3)
+    if view not in ("concentration (funders)",):  # concentration lists funded countries only
+        assert set(truth) <= set(got), view
+
+
+def test_money_is_one_number_per_country_and_donor(graph: Store) -> None:
+    store = cached(graph)
+    by_country = {r["country"]: r["amount"] for r in analysis.supports(store, by="country")}
+    gaps = {r["iso3"]: r["amount"] for r in analysis.country_gaps(store, all_countries=True)}
+    assert {k: v for k, v in gaps.items() if k in by_country} == by_country
+    budgets = analysis.programme_budgets(store)
+    for r in analysis.supports(store, by="funder"):  # a donor's budget: each of its programmes' whole budget, once
+        want: dict[str, float] = {}
+        for p in r["programme_ids"]:
+            if p in budgets:
+                want[budgets[p][1]] = want.get(budgets[p][1], 0) + budgets[p][0]
+        assert (r["budget"] or {}) == want, r["funder"]
+    for r in analysis.supports(store):  # a country's row never carries a whole budget as its own
+        assert "budget" not in r
+
+
+def test_the_app_counts_as_the_library(graph: Store) -> None:
+    store = cached(graph)
+    truth = country_truth(store)
+    app = create_app(graph).test_client()
+    some = sorted(truth, key=lambda c: -len(truth[c]["programmes"]))[:5]
+    for iso3 in some:
+        body = app.get(f"/api/country/{iso3}").get_json()
+        rows = body["supported_by"]
+        assert len({p for r in rows for p in r["programme_ids"]}) == len(truth[iso3]["programmes"]), iso3
+    donors = donor_truth(store)
+    for d in sorted(donors, key=lambda d: -len(donors[d]["programmes"]))[:5]:
+        body = app.get(f"/api/organisation/{d}").get_json()
+        rows = next(v for k, v in body.items() if k.startswith("as_a_donor"))
+        assert rows[0]["programmes"] == len(donors[d]["programmes"]), d
