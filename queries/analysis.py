@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graph.errors import CCBError
@@ -418,6 +418,7 @@ class Gaps:
     sensitivity: list[Row]
     top: int
     completeness: str = ""  # how much of the field the graph holds: facts.completeness
+    global_programmes: list[str] = field(default_factory=list)  # in the window: they reach every country, counted apart
 
     def notes(self) -> list[str]:
         """Footer lines: weights used, who is left out and why, how the top moves with the weights, how complete the data is."""
@@ -430,6 +431,11 @@ class Gaps:
             also = "; --include-restricted ranks the restricted" if any(k.startswith("restricted") for k in self.left_out) else ""
             lines.append(f"not ranked: {'; '.join(parts)}; --all-countries ranks them too{also}")
         lines.append(need.sensitivity_summary(self.sensitivity, self.top))
+        if self.global_programmes:
+            lines.append(
+                f"global: {len(self.global_programmes)} programme(s) open to every country ({_few(self.global_programmes, 4)}) "
+                "are counted apart, in no country's programmes or regional column"
+            )
         if self.completeness:
             lines.append(self.completeness)
         return lines
@@ -543,7 +549,9 @@ def gaps(
         indicators[r["iso3"]].append(r)
     support = (table or SupportTable.read(store, window, country)).of(theme)
     up = donors(store)
-    scopes = [s for s in programme_scopes(store, window, theme) if s["scope"] == "regional"]
+    every_scope = programme_scopes(store, window, theme)
+    scopes = [s for s in every_scope if s["scope"] == "regional"]
+    worldwide = sorted(s["programme"] for s in every_scope if s["scope"] == "global")
     # A rule whose data the store lacks altogether (a store built from the user's own country table) is not applied.
     rules = {
         "by_sovereignty": any(c["sovereignty"] for c in countries),
@@ -599,7 +607,7 @@ def gaps(
     top = min(need.SENSITIVITY_TOP, sum(r["priority"] is not None for r in out))
     # re-ranking 10 times is for a reader of the report; callers that want the rows alone skip it
     sens = need.sensitivity(inputs, weights, theme, top=top) if sensitivity else []
-    return Gaps(out, weights, dict(left_out), sens, top, facts.completeness(store))
+    return Gaps(out, weights, dict(left_out), sens, top, facts.completeness(store), worldwide)
 
 
 def country_gaps(

@@ -6,7 +6,10 @@ Rules, each counted (``ccb check``):
 - ``homepage_source``: a source that is a site's home page (``https://www.interpol.int/``,
   with or without a title after it) rather than the page that states the fact;
 - ``unlinked_organisation``: an organisation with no relationship at all;
-- ``unreached_programme``: a programme that targets no country and states no scope.
+- ``unreached_programme``: a programme that targets no country and states no scope;
+- ``loose_government_body``: a government organisation with a home country that is part of no other
+  while another of that country is too: one state would count as several donors (every agency rolls
+  up to its state through ``PART_OF``; the state itself is the one that is part of nothing).
 
 A source that is not a URL (a file and record, a publication) is taken as specific.
 """
@@ -24,6 +27,7 @@ RULES = {
     "homepage_source": "source is a home page, not the page that states the fact",
     "unlinked_organisation": "organisation linked to nothing",
     "unreached_programme": "programme with neither targets nor a stated scope",
+    "loose_government_body": "government body of a country with another body that is part of nothing (no PART_OF)",
 }
 _HOME = re.compile(r"^https?://[^/\s]+/?(\s*\(.*\))?$")
 
@@ -47,7 +51,8 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
     >>> from graph.examples import example_store, small_batch
     >>> s = example_store(list(small_batch().nodes["Organisation"].values()))
     >>> [(r["rule"], r["count"]) for r in check(s)]
-    [('no_as_of', 3), ('homepage_source', 0), ('unlinked_organisation', 3), ('unreached_programme', 0)]
+    [('no_as_of', 3), ('homepage_source', 0), ('unlinked_organisation', 3), ('unreached_programme', 0), \
+('loose_government_body', 0)]
     >>> s.close()
     """
     g = store.to_networkx()
@@ -65,6 +70,12 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
             and not any(k == "TARGETS" for _, _, k in g.out_edges(node, keys=True))
         ):
             found["unreached_programme"].append(node)
+    loose: dict[str, list[str]] = defaultdict(list)  # country -> its government bodies that are part of nothing
+    for node, data in g.nodes(data=True):
+        if data["label"] == "Organisation" and data.get("kind") == "government" and data.get("country"):
+            if not any(k == "PART_OF" for _, _, k in g.out_edges(node, keys=True)):
+                loose[data["country"]].append(node)
+    found["loose_government_body"] += [n for bodies in loose.values() if len(bodies) > 1 for n in bodies]
     for a, b, k, data in g.edges(keys=True, data=True):
         name = f"{k}:{a.split(':', 1)[1]}->{b.split(':', 1)[1]}"
         if not data.get("as_of"):

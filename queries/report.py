@@ -74,6 +74,9 @@ def brief(
     if donor is not None:
         return _donor(store, names.organisation(donor), report, ranked, limit)
     area = terms.region(region)
+    if area is not None:  # a region's brief: its own ranking, so every note (who was left out...) is the region's
+        report = analysis.gaps(store, region=area)
+        ranked = [r for r in report.rows if r["priority"] is not None]
     return _area(store, area, report, ranked, limit)
 
 
