@@ -350,8 +350,13 @@ class Implements(Relationship):
     role: Literal["lead", "partner"] = "lead"
 
 
+REACH_ROLES = ("beneficiary", "participant", "host")
+
+
 class Targets(Relationship):
-    """A programme serves a country as a beneficiary, with its share where stated."""
+    """A programme names a country: as a beneficiary (it serves it), a participant (it takes part, as in a drill or
+    as a high-income partner) or a host (it hosts it); with its share where stated. Only beneficiaries count as
+    support."""
 
     type: ClassVar[str] = "TARGETS"
     src_label: ClassVar[str] = "Programme"
@@ -361,6 +366,9 @@ class Targets(Relationship):
     share: Annotated[float | None, Field(ge=0, le=100, allow_inf_nan=False)] = Field(default=None, description="percent")
     amount: Amount | None = Field(default=None, description="the programme's commitments times share, where both are known")
     currency: Currency | None = None
+    role: Literal["beneficiary", "participant", "host"] = Field(
+        default="beneficiary", description="beneficiary (support), participant or host (shown, never counted as support)"
+    )
 
 
 class PartnersWith(Relationship):
@@ -384,6 +392,22 @@ class PartOf(Relationship):
     src_label: ClassVar[str] = "Organisation"
     dst_label: ClassVar[str] = "Organisation"
     section: ClassVar[str] = "part_of"
+
+
+class ComponentOf(Relationship):
+    """A programme that is a component of another (an umbrella): a family is counted once, money never summed
+    across an umbrella and its components (:mod:`queries.facts`)."""
+
+    type: ClassVar[str] = "COMPONENT_OF"
+    src_label: ClassVar[str] = "Programme"
+    dst_label: ClassVar[str] = "Programme"
+    section: ClassVar[str] = "component_of"
+
+    @model_validator(mode="after")
+    def _not_itself(self) -> ComponentOf:
+        if self.src == self.dst:
+            raise ValueError("a programme cannot be a component of itself")
+        return self
 
 
 class MemberOf(Relationship):
@@ -410,4 +434,13 @@ class Measured(Relationship):
 
 
 NODE_MODELS: tuple[type[Node], ...] = (Country, Organisation, Programme, Indicator)
-REL_MODELS: tuple[type[Relationship], ...] = (Funds, Implements, Targets, PartnersWith, MemberOf, Measured, PartOf)
+REL_MODELS: tuple[type[Relationship], ...] = (
+    Funds,
+    Implements,
+    Targets,
+    PartnersWith,
+    MemberOf,
+    Measured,
+    PartOf,
+    ComponentOf,
+)

@@ -233,9 +233,15 @@ def supports(
             beyond.setdefault(k, {"regional": set(), "global": set()})[r["scope"]].add(r["programme"])
             beyond_names[k] = r[f"{who}_name"] or k
             groups.setdefault((k,), [])
+    families = facts.components(store)
     out = []
     for key, grp in sorted(groups.items()):
         pairs = sorted(dict.fromkeys((r["iso3"], r["programme"]) for r in grp))
+        mine = {k: sorted(ps) for k, ps in beyond.get(key[0], {"regional": set(), "global": set()}).items()}
+        if by == "funder":  # a donor's programmes: a family once (an umbrella gives way to its components)
+            keep = facts.count_once({p for _, p in pairs} | set(mine["regional"]) | set(mine["global"]), families)
+            pairs = [(i, p) for i, p in pairs if p in keep]
+            mine = {k: [p for p in ps if p in keep] for k, ps in mine.items()}
         progs = sorted({p for _, p in pairs})
         money: dict[str, float] = defaultdict(float)
         for iso3, p in pairs:
@@ -254,8 +260,7 @@ def supports(
         if by == "country":
             row["funders"] = sorted({r[who] for r in grp} - {NO_FUNDER})
         if by == "funder":
-            row["countries"] = sorted({r["iso3"] for r in grp})
-            mine = {k: sorted(ps) for k, ps in beyond.get(key[0], {"regional": set(), "global": set()}).items()}
+            row["countries"] = sorted({i for i, _ in pairs})
             named_n = len(progs)
             progs = sorted(set(progs) | set(mine["regional"]) | set(mine["global"]))
         row |= {
@@ -316,12 +321,9 @@ def _unfunded(
 
 
 def _countries_named(store: Store) -> dict[str, int]:
-    """Programme id -> how many countries it names."""
-    out: dict[str, int] = defaultdict(int)
-    for r in store.query(named.COUNTRY_PROGRAMMES):
-        for p in set(r["programmes"]):
-            out[p] += 1
-    return dict(out)
+    """Programme id -> how many countries it names as beneficiaries (its own list: an umbrella's whole budget is
+    shared by all of them, whichever of its components count in a country)."""
+    return {p: r["n"] for r in store.query(named.PROGRAMME_COUNTRY_COUNTS) for p in r["programmes"]}
 
 
 def _beyond_countries(store: Store, window: Window, theme: str | None, area: str | None) -> list[Row]:
@@ -880,7 +882,7 @@ def concentration(
                 "iso3": iso3,
                 "country": rows[0]["country"],
                 "funders": len(weight),
-                "programmes": n_programmes,
+                "funded_programmes": n_programmes,
                 "hhi": hhi,
                 "effective_donors": round(1 / hhi, 2),
                 "top_funder": top,
@@ -891,7 +893,7 @@ def concentration(
                 + (f"; agencies counted with their donor: {', '.join(beneath)}" if beneath else ""),
             }
         )
-    return sorted(out, key=lambda r: (-r["hhi"], -r["programmes"], r["iso3"]))
+    return sorted(out, key=lambda r: (-r["hhi"], -r["funded_programmes"], r["iso3"]))
 
 
 # -- breakdowns (what the charts draw) ----------------------------------------------
@@ -1072,6 +1074,12 @@ def breakdown(
     money: dict[str, float] = defaultdict(float)
     unpriced: dict[str, set[str]] = defaultdict(set)
     bases: dict[str, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
+    in_group: dict[str, set[str]] = defaultdict(set)
+    for g, p, *_ in items:
+        in_group[g].add(p)
+    families = facts.components(store)
+    counted = {g: facts.count_once(ps, families) for g, ps in in_group.items()}  # a family once in each group
+    items = [i for i in items if i[1] in counted[i[0]]]
     for g, p, a, c, basis in items:
         progs[g].add(p)
         if a is not None and c == currency:

@@ -7,7 +7,7 @@ from typing import Any
 
 from graph.model import THEMES
 from graph.store import Store, cached
-from queries import analysis, named, network
+from queries import analysis, facts, named, network
 
 Rows = list[dict[str, Any]]
 
@@ -107,8 +107,11 @@ def who_serves(store: Store, top: int = 3) -> Rows:
     for r in analysis.funded_flows(store):
         if r["region"]:
             donors[r["region"]][r["donor_name"] or r["donor"]].add(r["programme"])
+    families = facts.components(store)
     out = []
     for region in sorted(progs):
+        progs[region] = facts.count_once(progs[region], families)  # a family once in a region
+        donors[region] = {d: facts.count_once(ps, families) for d, ps in donors[region].items()}
         lead = sorted(donors[region].items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]
         missing = sorted(set(THEMES) - themes[region])
         out.append(

@@ -15,6 +15,12 @@
   programme names several countries, labelled as shared
   (:func:`budget_label`), never repeated on each country's row as if it
   were that country's.
+- **Families**: a programme may be a component of an umbrella
+  (``COMPONENT_OF``). A family counts once: the components where they are
+  stated, else the umbrella; in a country, the flow queries drop an
+  umbrella where a component serves it; in any other set of programmes (a
+  donor's, a region's, a theme's), :func:`count_once` does. Money is never
+  summed across an umbrella and its components.
 - **Time**: a programme is active in a year its stated period covers; one
   with a start and no stated end is *open-ended* (counted apart, never as
   running forever); one with no start cannot be placed (:func:`period_kind`).
@@ -87,6 +93,26 @@ def same_donor(a: str, b: str, up: dict[str, tuple[str, str]]) -> bool:
     return family(a, up) == family(b, up)
 
 
+def components(store: Store) -> dict[str, set[str]]:
+    """Umbrella programme id -> the ids of its stated components."""
+    out: dict[str, set[str]] = {}
+    for r in store.query(named.COMPONENTS):
+        out.setdefault(r["umbrella"], set()).add(r["component"])
+    return out
+
+
+def count_once(programmes: set[str] | list[str], families: dict[str, set[str]]) -> set[str]:
+    """``programmes`` with every umbrella left out whose component is among them: a family counted once.
+
+    >>> sorted(count_once({"oas", "oas-talent", "other"}, {"oas": {"oas-talent", "oas-policy"}}))
+    ['oas-talent', 'other']
+    >>> sorted(count_once({"oas", "other"}, {"oas": {"oas-talent"}}))  # no component here: the umbrella stands
+    ['oas', 'other']
+    """
+    progs = set(programmes)
+    return {p for p in progs if not (families.get(p, set()) & progs)}
+
+
 def reach_kind(programme: Row, named_countries: int) -> str:
     """``targeted`` when the programme names countries, else ``regional`` or ``global`` by its stated scope.
 
@@ -121,6 +147,30 @@ def period_kind(start: str | None, end: str | None) -> str:
     if not start:
         return "undated"
     return "stated" if end else "open-ended"
+
+
+def status_of(start: str | None, end: str | None, stated: str | None, today: str) -> str:
+    """A programme's status on ``today`` (an ISO date), derived from its dates, never a stored word gone stale.
+
+    Dates decide where they can: ended before today is ``completed``, starting after it ``pipeline``, started
+    and not ended ``active``; a status the source gives (cancelled, suspended) that dates cannot show stands;
+    with no dates, the stated status (or ``unknown``).
+
+    >>> status_of("2019", "2022-06", "active", "2026-12-04"), status_of("2027", None, None, "2026-12-04")
+    ('completed', 'pipeline')
+    >>> status_of("2020", None, None, "2026-12-04"), status_of(None, None, "cancelled", "2026-12-04")
+    ('active', 'cancelled')
+    """
+    if stated in ("cancelled", "suspended"):
+        return stated
+    # an end "2022" or "2022-06" runs to the end of that year or month: compare on its own precision
+    if end and end < today[: len(end)]:
+        return "completed"
+    if start and start > today[: len(start)]:
+        return "pipeline"
+    if start:
+        return "active"
+    return stated or "unknown"
 
 
 def completeness(store: Store) -> str:

@@ -13,17 +13,25 @@ ORGANISATION_NAMES = cypher.ORGANISATION_NAMES  # the loaders read it too
 
 # -- flows: programme x target country x funder, in a window ---------------------------
 #
-# Every flow query starts from the same match: the programmes that target a country, with their
+# Every flow query starts from the same match: the programmes that serve a country (TARGETS as a beneficiary:
+# a participant in a drill or a host is shown, never counted as support), with their
 # funders (f null where none is recorded), kept when the programme's period and both links'
 # validity meet the window. $before is the year after the window ("~" when open: above any date)
 # and $after its first year ("" when open); ISO dates compare as text, so `start < "2021"` is
-# "starts in 2020 or before" in both dialects. $theme is a GFCE theme letter or "" for any.
+# "starts in 2020 or before" in both dialects. $theme is a GFCE theme letter or "" for any. A family counts once:
+# an umbrella programme drops out of a country where one of its components (COMPONENT_OF) serves it.
 # A programme whose every funder is outside the window drops out, as its rows do.
 _FLOW_MATCH = """
 MATCH (p:Programme)-[t:TARGETS]->(c:Country{country})
-WHERE (p.start_date IS NULL OR p.start_date < $before) AND (p.end_date IS NULL OR p.end_date >= $after)
+WHERE (t.role IS NULL OR t.role = 'beneficiary')
+  AND (p.start_date IS NULL OR p.start_date < $before) AND (p.end_date IS NULL OR p.end_date >= $after)
   AND (t.valid_from IS NULL OR t.valid_from < $before) AND (t.valid_to IS NULL OR t.valid_to >= $after)
   AND ($theme = '' OR $theme IN p.themes)
+  AND NOT EXISTS {
+    MATCH (p)<-[:COMPONENT_OF]-(q:Programme)-[t2:TARGETS]->(c)
+    WHERE (t2.role IS NULL OR t2.role = 'beneficiary') AND ($theme = '' OR $theme IN q.themes)
+      AND (q.start_date IS NULL OR q.start_date < $before) AND (q.end_date IS NULL OR q.end_date >= $after)
+  }
 OPTIONAL MATCH (f:Organisation)-[fu:FUNDS]->(p)
 WITH p, t, c, f, fu
 WHERE fu IS NULL OR ((fu.valid_from IS NULL OR fu.valid_from < $before) AND (fu.valid_to IS NULL OR fu.valid_to >= $after))
@@ -114,6 +122,22 @@ RETURN p.id AS programme, p.name AS programme_name, p.scope AS scope, p.scope_re
 ORDER BY programme
 """
 
+# How many countries each programme names as beneficiaries (an umbrella's own list, whatever its components
+# name), grouped by that number: a few rows.
+PROGRAMME_COUNTRY_COUNTS = """
+MATCH (p:Programme)-[t:TARGETS]->(c:Country)
+WHERE t.role IS NULL OR t.role = 'beneficiary'
+WITH p, count(DISTINCT c) AS n
+RETURN n, collect(p.id) AS programmes
+"""
+
+# Programme families: each component and the umbrella it belongs to.
+COMPONENTS = """
+MATCH (q:Programme)-[:COMPONENT_OF]->(p:Programme)
+RETURN q.id AS component, p.id AS umbrella
+ORDER BY umbrella, component
+"""
+
 # Agencies and funds to the donor state or bloc they belong to.
 PART_OF = """
 MATCH (a:Organisation)-[:PART_OF]->(b:Organisation)
@@ -145,7 +169,9 @@ RETURN o.id AS org, o.name AS name, 'IMPLEMENTS' AS role, collect(p.id) AS progr
 
 # Per country, the programmes that name it (a row per country, not per link).
 COUNTRY_PROGRAMMES = """
-MATCH (p:Programme)-[:TARGETS]->(c:Country)
+MATCH (p:Programme)-[t:TARGETS]->(c:Country)
+WHERE (t.role IS NULL OR t.role = 'beneficiary')
+  AND NOT EXISTS { MATCH (p)<-[:COMPONENT_OF]-(:Programme)-[t2:TARGETS]->(c) WHERE t2.role IS NULL OR t2.role = 'beneficiary' }
 RETURN c.iso3 AS iso3, c.name AS country, c.region AS region, c.subregion AS subregion, collect(p.id) AS programmes
 ORDER BY iso3
 """
@@ -181,7 +207,8 @@ RETURN p.id AS programme, p.themes AS themes, p.start_date AS start_date, p.end_
 PROGRAMME_PERIODS = """
 MATCH (p:Programme)
 RETURN p.id AS programme, p.name AS name, p.themes AS themes, p.start_date AS start_date, p.end_date AS end_date,
-       p.scope AS scope, p.scope_regions AS scope_regions, p.scope_blocs AS scope_blocs, p.source AS source
+       p.scope AS scope, p.scope_regions AS scope_regions, p.scope_blocs AS scope_blocs, p.source AS source,
+       p.status AS status
 ORDER BY programme
 """
 
@@ -205,9 +232,18 @@ RETURN p.id AS programme, o.id AS org
 ORDER BY org
 """
 ONE_PROGRAMME_TARGETS = """
-MATCH (p:Programme {id: $id})-[:TARGETS]->(c:Country)
-RETURN p.id AS programme, c.iso3 AS iso3, c.name AS country, c.region AS region, c.subregion AS subregion
+MATCH (p:Programme {id: $id})-[t:TARGETS]->(c:Country)
+RETURN p.id AS programme, c.iso3 AS iso3, c.name AS country, c.region AS region, c.subregion AS subregion,
+       coalesce(t.role, 'beneficiary') AS role
 ORDER BY iso3
+"""
+
+# Per country, the programmes that name it as a participant or a host: shown in its profile, never counted as support.
+COUNTRY_PARTICIPATION = """
+MATCH (p:Programme)-[t:TARGETS]->(c:Country {iso3: $iso3})
+WHERE t.role = 'participant' OR t.role = 'host'
+RETURN p.id AS programme, p.name AS name, t.role AS role, t.source AS source
+ORDER BY programme
 """
 
 # Per funder, the programmes it funds (a row per funder, not per link).

@@ -177,6 +177,10 @@ def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
         ),
         ("Gap", gap),
         ("Concentration", conc),
+        (
+            "Takes part in (as a participant or host, not counted as support)",
+            store.query(named.COUNTRY_PARTICIPATION, {"iso3": iso3}),
+        ),
         *_as_donor(store, iso3),
     ]
 

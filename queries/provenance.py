@@ -7,6 +7,9 @@ Rules, each counted (``ccb check``):
   with or without a title after it) rather than the page that states the fact;
 - ``unlinked_organisation``: an organisation with no relationship at all;
 - ``unreached_programme``: a programme that targets no country and states no scope;
+- ``component_cycle``: a programme that is, through ``COMPONENT_OF`` links, a component of itself;
+- ``components_exceed_umbrella``: an umbrella whose components' budgets (in its currency) add up to more
+  than its own: one of the figures is wrong, or the umbrella is not one;
 - ``loose_government_body``: a government organisation with a home country that is part of no other
   while another of that country is too: one state would count as several donors (every agency rolls
   up to its state through ``PART_OF``; the state itself is the one that is part of nothing).
@@ -27,6 +30,8 @@ RULES = {
     "homepage_source": "source is a home page, not the page that states the fact",
     "unlinked_organisation": "organisation linked to nothing",
     "unreached_programme": "programme with neither targets nor a stated scope",
+    "component_cycle": "programme that is a component of itself through COMPONENT_OF links",
+    "components_exceed_umbrella": "umbrella whose components' budgets exceed its own",
     "loose_government_body": "government body of a country with another body that is part of nothing (no PART_OF)",
 }
 _HOME = re.compile(r"^https?://[^/\s]+/?(\s*\(.*\))?$")
@@ -52,7 +57,7 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
     >>> s = example_store(list(small_batch().nodes["Organisation"].values()))
     >>> [(r["rule"], r["count"]) for r in check(s)]
     [('no_as_of', 3), ('homepage_source', 0), ('unlinked_organisation', 3), ('unreached_programme', 0), \
-('loose_government_body', 0)]
+('component_cycle', 0), ('components_exceed_umbrella', 0), ('loose_government_body', 0)]
     >>> s.close()
     """
     g = store.to_networkx()
@@ -76,6 +81,8 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
             if not any(k == "PART_OF" for _, _, k in g.out_edges(node, keys=True)):
                 loose[data["country"]].append(node)
     found["loose_government_body"] += [n for bodies in loose.values() if len(bodies) > 1 for n in bodies]
+    found["component_cycle"] += _component_cycles(g)
+    found["components_exceed_umbrella"] += _over_budget(g)
     for a, b, k, data in g.edges(keys=True, data=True):
         name = f"{k}:{a.split(':', 1)[1]}->{b.split(':', 1)[1]}"
         if not data.get("as_of"):
@@ -86,3 +93,24 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
         {"rule": rule, "count": len(found[rule]), "examples": sorted(found[rule])[:examples], "explanation": text}
         for rule, text in RULES.items()
     ]
+
+
+def _component_cycles(g: Any) -> list[str]:
+    """Programmes on a cycle of COMPONENT_OF links (a family must be a tree, or it cannot be counted once)."""
+    import networkx as nx
+
+    h = nx.DiGraph((a, b) for a, b, k in g.edges(keys=True) if k == "COMPONENT_OF")
+    return sorted(n for cycle in nx.simple_cycles(h) for n in cycle)
+
+
+def _over_budget(g: Any) -> list[str]:
+    """Umbrellas whose components' stated budgets, in the umbrella's currency, sum to more than its own budget."""
+    out = []
+    for umbrella, data in g.nodes(data=True):
+        if data["label"] != "Programme" or data.get("budget") is None:
+            continue
+        parts = [g.nodes[c] for c, _, k in g.in_edges(umbrella, keys=True) if k == "COMPONENT_OF"]
+        total = sum(p["budget"] for p in parts if p.get("budget") is not None and p.get("currency") == data.get("currency"))
+        if parts and total > data["budget"]:
+            out.append(umbrella)
+    return out

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.store import Store, cached
-from queries import analysis, named, need, network, profile, terms, timeline
+from queries import analysis, facts, named, need, network, profile, terms, timeline
 
 Row = dict[str, Any]
 
@@ -119,7 +119,7 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
     mine = [r for r in ranked if area is None or area in (r["region"], r["subregion"])]
     unserved = [r for r in mine if r["programmes"] == 0]
     flows = [r for r in analysis.funded_flows(store) if area is None or area in (r["region"], r["subregion"])]
-    progs = {r["programme"] for r in flows}
+    progs = facts.count_once({r["programme"] for r in flows}, facts.components(store))
     donors = {r["donor"] for r in flows}
     where = area or "the world"
     summary = [

@@ -16,7 +16,7 @@ from typing import Any
 
 from graph.model import THEMES
 from graph.store import Store
-from queries import analysis, named, terms
+from queries import analysis, facts, named, terms
 
 Row = dict[str, Any]
 FIRST_YEAR = 2013  # the field as this project covers it
@@ -101,6 +101,17 @@ def _groups(store: Store, by: str, agencies: bool, progs: list[Row]) -> tuple[di
     return groups, names
 
 
+def _once(groups: dict[str, set[str]], families: dict[str, set[str]]) -> dict[str, set[str]]:
+    """programme -> groups, with an umbrella taken out of each group where one of its components counts:
+    a family counted once (:func:`queries.facts.count_once`)."""
+    out = {p: set(gs) for p, gs in groups.items()}
+    for umbrella, parts in families.items():
+        for g in list(out.get(umbrella, ())):
+            if any(g in out.get(c, ()) for c in parts):
+                out[umbrella].discard(g)
+    return out
+
+
 def coverage(
     store: Store,
     *,
@@ -147,6 +158,7 @@ def coverage(
     assert y0 is not None and y1 is not None
     years = list(range(y0, y1 + 1))
     groups, names = _groups(store, by, agencies, progs)
+    groups = _once(groups, facts.components(store))
     active: dict[tuple[str, int], int] = defaultdict(int)
     open_: dict[tuple[str, int], int] = defaultdict(int)
     seen: set[str] = set()

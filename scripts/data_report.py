@@ -88,12 +88,14 @@ def report() -> str:
     out += ["", "| organisation kind | count |", "|---|---:|"]
     out += [f"| {k} | {n} |" for k, n in sorted(kinds.items(), key=lambda kv: (-kv[1], kv[0]))]
     out.append(f"| blocs (blocs.organisations.csv) | {blocs} |")
-    rels = {s: len(d.get(s) or []) for s in ("funds", "implements", "targets", "partners_with", "part_of")}
+    rels = {s: len(d.get(s) or []) for s in ("funds", "implements", "targets", "partners_with", "part_of", "component_of")}
+    roles = Counter(t.get("role", "beneficiary") for t in d["targets"])
     amounts = sum(1 for f in d["funds"] if f.get("amount") is not None)
     budgets = sum(1 for p in d["programmes"] if p.get("budget") is not None)
     every = [r for s in ("organisations", "programmes", *rels) for r in d.get(s) or []]
     hosts = Counter(urlparse(r["source"]).netloc.removeprefix("www.") for r in every)
     out += ["", "| relationship | count |", "|---|---:|"] + [f"| {k} | {v} |" for k, v in rels.items()]
+    out += ["", "| targets by role | count |", "|---|---:|"] + [f"| {k} | {v} |" for k, v in sorted(roles.items())]
     out += [
         "",
         f"Stated amounts: {amounts} of {rels['funds']} FUNDS, {budgets} of {len(d['programmes'])} programme budgets. "

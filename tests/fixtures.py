@@ -20,6 +20,7 @@ SMALL_COUNTS = {
     "MEMBER_OF": 1,
     "MEASURED": 0,
     "PART_OF": 0,
+    "COMPONENT_OF": 0,
 }
 
 

@@ -100,11 +100,13 @@ def test_a_weight_changes_the_ranking_and_sensitivity_reports_it(demo: Path) -> 
 
 
 def _eu_money() -> tuple[int, float, float]:
-    """From the YAML itself: EU programmes, the EUR budgets of them all (each once), and stated contribution else budget."""
+    """From the YAML itself: EU programmes (a family once: an umbrella gives way to a component the EU also funds), the
+    EUR budgets of them all (each once), and stated contribution else budget."""
     d = yaml.safe_load(bundled.PROGRAMMES.read_text(encoding="utf-8"))
     eu = {"eu", "european-commission"}  # the Commission rolls up to the EU (PART_OF)
     progs = {p["id"]: p for p in d["programmes"]}
     funded = {f["to"] for f in d["funds"] if f["from"] in eu}
+    funded -= {c["to"] for c in d["component_of"] if c["from"] in funded}
     eur = {i: progs[i]["budget"] for i in funded if progs[i].get("currency") == "EUR" and progs[i].get("budget")}
     stated: dict[str, float] = {}
     for f in d["funds"]:

@@ -23,6 +23,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -32,7 +33,7 @@ from flask import Flask, Response, abort, request
 from graph.errors import CCBError
 from graph.model import M49_AREAS, THEMES
 from graph.store import Store, cached
-from queries import analysis, named, profile, terms, timeline
+from queries import analysis, facts, named, profile, terms, timeline
 from queries.report import sources_of
 from visualisations import charts, maps
 from visualisations import network as network_viz
@@ -302,10 +303,13 @@ def create_app(store: Store) -> Flask:
         funders = store.query(named.ONE_PROGRAMME_FUNDERS, {"id": pid})  # this programme's rows, not the tables'
         implementers = store.query(named.ONE_PROGRAMME_IMPLEMENTERS, {"id": pid})
         targets = [
-            {k: r[k] for k in ("iso3", "country", "region")} for r in store.query(named.ONE_PROGRAMME_TARGETS, {"id": pid})
+            {k: r[k] for k in ("iso3", "country", "region", "role")}
+            for r in store.query(named.ONE_PROGRAMME_TARGETS, {"id": pid})
         ]
+        today = date.today().isoformat()
         about = [
             {
+                "status": facts.status_of(p["start_date"], p["end_date"], p["status"], today) + f" (from its dates, {today})",
                 "themes": p["themes"],
                 "start_date": p["start_date"],
                 "end_date": p["end_date"] or "not stated",

@@ -102,7 +102,13 @@ def _funder_country_weights(g: nx.MultiDiGraph) -> Counter[tuple[str, str]]:
         if d.get("label") != "Programme":
             continue
         funders = [u for u, _, e in g.in_edges(p, data=True) if e.get("type") == "FUNDS"]
-        countries = [v for _, v, e in g.out_edges(p, data=True) if e.get("type") == "TARGETS"]
+        countries = [  # the countries it serves: a participant in a drill is not a funder's recipient
+            v
+            for _, v, e in g.out_edges(p, data=True)
+            if e.get("type") == "TARGETS"
+            and e.get("role", "beneficiary") != "participant"
+            and e.get("role", "beneficiary") != "host"
+        ]
         for f in funders:
             for c in countries:
                 weight[(f, c)] += 1

@@ -38,6 +38,7 @@ def test_annotated_example(store: Store) -> None:
         "Indicator": 0,
         "MEASURED": 0,
         "PART_OF": 0,
+        "COMPONENT_OF": 0,
     }
     [p] = store.query(
         "MATCH (p:Programme) RETURN p.id AS id, p.name AS name, p.status AS status, p.start_date AS s, p.end_date AS e, "

@@ -76,6 +76,7 @@ def test_yaml_json_jsonl_load_the_same_graph(store: Store, tmp_path: Path) -> No
         "Indicator": 0,
         "MEASURED": 0,
         "PART_OF": 0,
+        "COMPONENT_OF": 0,
     }
     import yaml
 

@@ -37,6 +37,9 @@ def test_each_rule_counts_what_breaks_it(store: Store) -> None:
         "homepage_source": (2, ["FUNDS:eu->p1", "Organisation:lonely"]),
         "unlinked_organisation": (1, ["Organisation:lonely"]),
         "unreached_programme": (1, ["Programme:p3"]),
+        "component_cycle": (0, []),
+        "components_exceed_umbrella": (0, []),
+        "loose_government_body": (0, []),
     }
 
 
@@ -55,7 +58,7 @@ def test_cli_exits_1_on_problems_and_0_on_clean_data(tmp_path: Path) -> None:
             )
         )
     ok = CliRunner().invoke(cli, ["--db", str(db), "check", "--format", "csv"])
-    assert ok.exit_code == 0 and ok.stdout.count(",0,") == 4
+    assert ok.exit_code == 0 and ok.stdout.count(",0,") == 7
     with EmbeddedStore(db) as s:
         s.write(Batch().extend([Organisation(id="x", name="X", source=S)]))
     bad = CliRunner().invoke(cli, ["--db", str(db), "check"])
@@ -75,4 +78,7 @@ def test_bundled_data_passes_the_check(tmp_path: Path) -> None:
         "homepage_source": 0,
         "unlinked_organisation": 0,
         "unreached_programme": 0,
+        "component_cycle": 0,
+        "components_exceed_umbrella": 0,
+        "loose_government_body": 0,
     }

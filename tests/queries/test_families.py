@@ -1,0 +1,87 @@
+"""Issue 24: a programme family counted once, and only beneficiaries counted as support; both engines."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.examples import gaps_records as records  # noqa: E402 (GHA, KEN, NPL, GBR; f1, f2; pA, pB)
+from graph.model import ComponentOf, Funds, Programme, Targets
+from graph.store import Batch, Store
+from queries import analysis as a
+from queries import facts, profile, provenance, timeline
+from queries.named import COMPONENTS
+
+S = "tests/queries/test_families.py"
+
+
+@pytest.fixture
+def family(store: Store) -> Store:
+    """pU, an umbrella (EUR 9,000) naming GHA and NPL, funded by f2; pC, its component (EUR 4,000), naming GHA,
+    funded by f2 too; pD, a drill naming KEN as a participant and NPL as its host."""
+    store.write(
+        Batch().extend(
+            [
+                *records(),
+                Programme(id="pU", name="Umbrella", themes=["D"], budget=9000, currency="EUR", source=S),
+                Programme(id="pC", name="Component", themes=["D"], budget=4000, currency="EUR", source=S),
+                Programme(id="pD", name="Drill", themes=["B"], source=S),
+                ComponentOf(src="pC", dst="pU", source=S),
+                Funds(src="f2", dst="pU", source=S),
+                Funds(src="f2", dst="pC", source=S),
+                Targets(src="pU", dst="GHA", source=S),
+                Targets(src="pU", dst="NPL", source=S),
+                Targets(src="pC", dst="GHA", source=S),
+                Targets(src="pD", dst="KEN", role="participant", source=S),
+                Targets(src="pD", dst="NPL", role="host", source=S),
+            ]
+        )
+    )
+    return store
+
+
+def test_a_family_counts_once_in_every_view(family: Store) -> None:
+    assert family.query(COMPONENTS) == [{"component": "pC", "umbrella": "pU"}]
+    # Ghana: pA, pB and, of the family, the component alone (it is stated there); Nepal: the umbrella (no component)
+    gha = {p for r in a.supports(family, country="GHA") for p in r["programme_ids"]}
+    assert gha == {"pA", "pB", "pC"}
+    npl = {p for r in a.supports(family, country="NPL") for p in r["programme_ids"]}
+    assert npl == {"pU"}
+    rows = {r["iso3"]: r["programmes"] for r in a.country_gaps(family, all_countries=True)}
+    assert (rows["GHA"], rows["NPL"], rows["KEN"]) == (3, 1, 1)
+    # f2's programmes: pB and the family once (the component); its budget is the component's, never 9,000 + 4,000
+    (f2,) = a.supports(family, funder="f2", by="funder")
+    assert (f2["programme_ids"], f2["budget"]) == (["pB", "pC"], {"EUR": 4000.0})
+    chart = {r["funder"]: r["programmes"] for r in a.breakdown(family, by="funder")}
+    assert chart["Funder Two"] == 2
+    assert {r["theme"]: r["programmes"] for r in a.breakdown(family, by="theme")}["D"] == 1
+    assert sorted(timeline.coverage(family, by="donor", only="f2").members["f2"]) == ["pB", "pC"]
+    assert facts.count_once({"pU", "pC", "pA"}, facts.components(family)) == {"pC", "pA"}
+
+
+def test_participants_and_hosts_are_shown_not_counted(family: Store) -> None:
+    # Kenya takes part in the drill and Nepal hosts it: neither is support
+    rows = {r["iso3"]: r for r in a.country_gaps(family, all_countries=True)}
+    assert rows["KEN"]["programmes"] == 1 and rows["NPL"]["programmes"] == 1
+    kenya = dict(profile.profile(family, "KEN"))
+    taking_part = kenya["Takes part in (as a participant or host, not counted as support)"]
+    assert [(r["programme"], r["role"]) for r in taking_part] == [("pD", "participant")]
+    assert "pD" not in {p for r in kenya["Supported by"] for p in r["programme_ids"]}
+
+
+def test_the_check_refuses_a_cycle_and_flags_an_umbrella_smaller_than_its_parts(family: Store) -> None:
+    family.write(
+        Batch().extend(
+            [
+                Programme(id="pC", name="Component", themes=["D"], budget=12000, currency="EUR", source=S),  # > 9,000
+                Programme(id="pX", name="X", source=S),
+                Programme(id="pY", name="Y", source=S),
+                ComponentOf(src="pX", dst="pY", source=S),
+                ComponentOf(src="pY", dst="pX", source=S),
+            ]
+        )
+    )
+    found = {r["rule"]: r for r in provenance.check(family)}
+    assert found["component_cycle"]["examples"] == ["Programme:pX", "Programme:pY"]
+    assert found["components_exceed_umbrella"]["examples"] == ["Programme:pU"]
+    with pytest.raises(ValueError, match="a programme cannot be a component of itself"):
+        ComponentOf(src="pX", dst="pX", source=S)
