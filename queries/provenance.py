@@ -5,6 +5,8 @@ Rules, each counted (``ccb check``):
 - ``no_as_of``: a node or relationship without ``as_of``;
 - ``homepage_source``: a source that is a site's home page (``https://www.interpol.int/``,
   with or without a title after it) rather than the page that states the fact;
+- ``mirror_source``: a source on a host that copies other publishers' documents (docslib, docplayer,
+  scribd, a staging or cloud mirror...): cite the publisher's own page;
 - ``unlinked_organisation``: an organisation with no relationship at all;
 - ``unreached_programme``: a programme that targets no country and states no scope;
 - ``component_cycle``: a programme that is, through ``COMPONENT_OF`` links, a component of itself;
@@ -28,6 +30,7 @@ from graph.store import Store
 RULES = {
     "no_as_of": "node or relationship without as_of",
     "homepage_source": "source is a home page, not the page that states the fact",
+    "mirror_source": "source is a mirror or aggregator of another publisher's page",
     "unlinked_organisation": "organisation linked to nothing",
     "unreached_programme": "programme with neither targets nor a stated scope",
     "component_cycle": "programme that is a component of itself through COMPONENT_OF links",
@@ -35,6 +38,13 @@ RULES = {
     "loose_government_body": "government body of a country with another body that is part of nothing (no PART_OF)",
 }
 _HOME = re.compile(r"^https?://[^/\s]+/?(\s*\(.*\))?$")
+# Hosts that copy other publishers' documents or sites: a reader cannot hand these on as the source.
+MIRRORS = re.compile(
+    r"^https?://([^/\s]*\.)?(docslib\.org|docplayer\.\w+|scribd\.com|herokuapp\.com|azurewebsites\.net|googblogs\.com"
+    r"|europesays\.com|a3ia\.com|vdocuments\.\w+|readkong\.com|fdocuments\.\w+|pdfslide\.\w+|documents\.pub"
+    r"|yumpu\.com|studylib\.net|dokumen\.pub|pdfcoffee\.com)(/|$)",
+    re.I,
+)
 
 
 def is_homepage(source: str | None) -> bool:
@@ -48,6 +58,17 @@ def is_homepage(source: str | None) -> bool:
     return bool(source and _HOME.match(source.strip()))
 
 
+def is_mirror(source: str | None) -> bool:
+    """Whether ``source`` is on a host that mirrors or aggregates other publishers' pages.
+
+    >>> is_mirror("https://de.scribd.com/document/441269283/x"), is_mirror("https://www-x.azurewebsites.net/a")
+    (True, True)
+    >>> is_mirror("https://www.coe.int/en/web/cybercrime/glacy"), is_mirror("https://scribd.com.example.org/a")
+    (False, False)
+    """
+    return bool(source and MIRRORS.match(source.strip()))
+
+
 def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
     """A row per rule: how many records break it, and the first few (sorted) as examples.
 
@@ -56,8 +77,8 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
     >>> from graph.examples import example_store, small_batch
     >>> s = example_store(list(small_batch().nodes["Organisation"].values()))
     >>> [(r["rule"], r["count"]) for r in check(s)]
-    [('no_as_of', 3), ('homepage_source', 0), ('unlinked_organisation', 3), ('unreached_programme', 0), \
-('component_cycle', 0), ('components_exceed_umbrella', 0), ('loose_government_body', 0)]
+    [('no_as_of', 3), ('homepage_source', 0), ('mirror_source', 0), ('unlinked_organisation', 3), \
+('unreached_programme', 0), ('component_cycle', 0), ('components_exceed_umbrella', 0), ('loose_government_body', 0)]
     >>> s.close()
     """
     g = store.to_networkx()
@@ -67,6 +88,8 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
             found["no_as_of"].append(node)
         if is_homepage(data.get("source")):
             found["homepage_source"].append(node)
+        if is_mirror(data.get("source")):
+            found["mirror_source"].append(node)
         if data["label"] == "Organisation" and g.degree(node) == 0:
             found["unlinked_organisation"].append(node)
         if (
@@ -89,6 +112,8 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
             found["no_as_of"].append(name)
         if is_homepage(data.get("source")):
             found["homepage_source"].append(name)
+        if is_mirror(data.get("source")):
+            found["mirror_source"].append(name)
     return [
         {"rule": rule, "count": len(found[rule]), "examples": sorted(found[rule])[:examples], "explanation": text}
         for rule, text in RULES.items()

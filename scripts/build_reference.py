@@ -23,8 +23,8 @@ OUT = Path(__file__).resolve().parent.parent / "loaders" / "data"
 REF = OUT / "reference"
 FLAGS_SRC = (
     "UN M49 https://unstats.un.org/unsd/methodology/m49/overview/ (inputs of 2024-09-25; LDC, LLDC, SIDS) and statoids.com "
-    "(sovereignty), via datasets/country-codes data/country-codes.csv at commit caa72d1e0e5af8876c170bb36a9e4d64a01bba88 "
-    "(loaders/data/reference/country_flags_datasets_country_codes.PROVENANCE.md); codes and names: ISO 3166-1 (pycountry {v})"
+    "(sovereignty) (retrieved from a faithful copy: loaders/data/reference/country_flags_datasets_country_codes.PROVENANCE.md); "
+    "codes and names: ISO 3166-1 (pycountry {v})"
 )
 FLAGS_AS_OF = "2024-09-25"
 KOSOVO_SRC = (
@@ -33,14 +33,13 @@ KOSOVO_SRC = (
 )
 WB_SRC = (
     "World Bank, World Bank Country and Lending Groups, CLASS.xlsx FY25 (valid 2024-07-01 to 2025-06-30; 2023 GNI per capita), "
-    "https://datahelpdesk.worldbank.org/knowledgebase/articles/906519-world-bank-country-and-lending-groups, copied from "
-    "GitHub AlvaroMillanRuiz/NLP_BDS CLASS.xlsx at commit 866607afe7fca1b13240a651b4e1332131e2dda9 "
-    "(loaders/data/reference/wb_class_fy25.PROVENANCE.md)"
+    "https://datahelpdesk.worldbank.org/knowledgebase/articles/906519-world-bank-country-and-lending-groups (retrieved from a "
+    "faithful copy: loaders/data/reference/wb_class_fy25.PROVENANCE.md)"
 )
 GCI_SRC = (
     "ITU Global Cybersecurity Index 2024 (GCIv5), https://www.itu.int/pub/D-HDB-GCI.01-2024, as distributed by World Bank "
-    "Data360 https://data360.worldbank.org/en/dataset/ITU_GCI, copied from GitHub joaolucasoliv/Homework-Questions-6---Gov-50 "
-    "gci_2024.csv at commit 260a5213a8f191e6aa8da94a2e43ee7859474085 (loaders/data/reference/itu_gci_2024.PROVENANCE.md)"
+    "Data360 https://data360.worldbank.org/en/dataset/ITU_GCI (retrieved from a faithful copy: "
+    "loaders/data/reference/itu_gci_2024.PROVENANCE.md)"
 )
 GCI_PILLARS = {
     "legal": "legal",

@@ -26,8 +26,12 @@ def test_each_rule_counts_what_breaks_it(store: Store) -> None:
                 Programme(id="p2", name="Two", scope="global", source=S),  # no as_of; a stated scope is enough
                 Programme(id="p3", name="Three", source=S, as_of="2026-11"),  # reaches nowhere
                 Funds(src="eu", dst="p1", source="https://www.coe.int/ (GLACY)", as_of="2026-11"),  # a title after a homepage
-                Funds(src="eu", dst="p3", source=S, as_of="2026-11"),
+                Funds(src="eu", dst="p3", source="https://docslib.org/doc/1/a-report", as_of="2026-11"),  # a mirror
                 Targets(src="p1", dst="GHA", source=S),  # no as_of
+                Organisation(id="gov-a", name="A", kind="government", country="GHA", source=S, as_of="2026-11"),
+                Organisation(id="gov-b", name="B", kind="government", country="GHA", source=S, as_of="2026-11"),
+                Funds(src="gov-a", dst="p1", source=S, as_of="2026-11"),  # two bodies of Ghana, neither part of the other
+                Funds(src="gov-b", dst="p1", source=S, as_of="2026-11"),
             ]
         )
     )
@@ -37,9 +41,10 @@ def test_each_rule_counts_what_breaks_it(store: Store) -> None:
         "homepage_source": (2, ["FUNDS:eu->p1", "Organisation:lonely"]),
         "unlinked_organisation": (1, ["Organisation:lonely"]),
         "unreached_programme": (1, ["Programme:p3"]),
+        "mirror_source": (1, ["FUNDS:eu->p3"]),
         "component_cycle": (0, []),
         "components_exceed_umbrella": (0, []),
-        "loose_government_body": (0, []),
+        "loose_government_body": (2, ["Organisation:gov-a", "Organisation:gov-b"]),
     }
 
 
@@ -58,7 +63,7 @@ def test_cli_exits_1_on_problems_and_0_on_clean_data(tmp_path: Path) -> None:
             )
         )
     ok = CliRunner().invoke(cli, ["--db", str(db), "check", "--format", "csv"])
-    assert ok.exit_code == 0 and ok.stdout.count(",0,") == 7
+    assert ok.exit_code == 0 and ok.stdout.count(",0,") == 8
     with EmbeddedStore(db) as s:
         s.write(Batch().extend([Organisation(id="x", name="X", source=S)]))
     bad = CliRunner().invoke(cli, ["--db", str(db), "check"])
@@ -78,6 +83,7 @@ def test_bundled_data_passes_the_check(tmp_path: Path) -> None:
         "homepage_source": 0,
         "unlinked_organisation": 0,
         "unreached_programme": 0,
+        "mirror_source": 0,
         "component_cycle": 0,
         "components_exceed_umbrella": 0,
         "loose_government_body": 0,
