@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import shutil
 import sys
 import textwrap
@@ -451,6 +452,17 @@ def window_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     return period_options(limit_option()(fn))
 
 
+class FiniteRange(click.FloatRange):
+    """A float in a range that is a number: Click's FloatRange lets ``nan`` through (every comparison with NaN is false)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The number, or a usage error naming the option for nan or infinity."""
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a number in the range {self._describe_range()}", param, ctx)
+        return number
+
+
 def _term(resolve: Callable[[str], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
     """A Click callback that turns what was typed into the graph's own term (queries.terms), or one clear error."""
     return lambda ctx, param, value: None if value is None else resolve(value)
@@ -553,7 +565,7 @@ Examples:
 @REGION
 @click.option(
     "--min-need",
-    type=click.FloatRange(0, 1),
+    type=FiniteRange(0, 1),
     default=0.5,
     show_default=True,
     help="With --by theme: the theme need from which a gap is shown.",
@@ -871,7 +883,7 @@ Examples:
 )
 @click.option(
     "--resolution",
-    type=click.FloatRange(0.01, 10),
+    type=FiniteRange(0.01, 10),
     default=1.0,
     show_default=True,
     help="Leiden resolution (modularity): higher gives smaller communities.",
@@ -1200,7 +1212,8 @@ Examples:
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     required=True,
-    help="The file to write: .html (one self-contained page, prints to PDF) or .md (figures beside it as SVG).",
+    help="The file to write: .html (one self-contained page, prints to PDF) or .md (figures beside it as SVG); "
+    "- writes the page to standard output (with --format; Markdown then carries no figures).",
 )
 @click.option("--format", "fmt", type=click.Choice(report_viz.FORMATS), help="html or md [default: from the file's suffix].")
 @click.option("--country", metavar="COUNTRY", help="A briefing on this country.")
@@ -1214,6 +1227,12 @@ def report(
     """A briefing for the world (default), a region, a country or a donor: summary, map, gaps, coverage over time,
     who supports whom, suggestions with their reasons, and the source of every fact shown."""
     brief = report_queries.brief(store_of(ctx, read_only=True), country=country, region=region, donor=donor, limit=limit)
+    if str(output) == "-":  # standard output: the page alone (a pipe has no room for Markdown's side files)
+        text, side = report_viz.render(brief, fmt or "html", stem="report")
+        click.echo(text, nl=False)
+        if side:
+            info(f"figures not written: {', '.join(sorted(side))} (Markdown on standard output carries its text only)")
+        return
     for f in report_viz.write_report(brief, output, fmt):
         info(f"wrote {f}")
 
@@ -1232,8 +1251,15 @@ Examples:
     show_default=True,
     help="The address to listen on. Only loopback by default: another address opens the app to that network.",
 )
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="Another name the app answers to (repeat): a Host header naming anything else gets 421 (DNS rebinding).",
+)
 @click.pass_context
-def serve(ctx: click.Context, port: int, host: str) -> None:
+def serve(ctx: click.Context, port: int, host: str, allow_hosts: tuple[str, ...]) -> None:
     """A local, read-only web app: the map and top gaps, search, a page per country, organisation and programme,
     the gaps table with filters, the network page; every table as CSV or JSON, and a JSON API (/api)."""
     from visualisations import app
@@ -1241,7 +1267,13 @@ def serve(ctx: click.Context, port: int, host: str) -> None:
     store = store_of(ctx, read_only=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
         info(f"warning: listening on {host}: anyone who can reach this address can read the graph")
-    app.serve(store, host, port, ready=lambda url: info(f"serving {store.location} read-only at {url} (Ctrl-C stops)"))
+    app.serve(
+        store,
+        host,
+        port,
+        ready=lambda url: info(f"serving {store.location} read-only at {url} (Ctrl-C stops)"),
+        allowed_hosts=set(allow_hosts),
+    )
 
 
 @cli.command(

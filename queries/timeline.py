@@ -154,7 +154,8 @@ def coverage(
     undated = sorted(p["programme"] for p in progs if not p["start_date"] and (not theme or theme in (p["themes"] or [])))
     # the last year the data observes something begin: later years would only carry open-ended programmes forward
     last = max([y for p in dated if (y := _year(p["start_date"]))] or [FIRST_YEAR])
-    y0, y1 = terms.years(year_from or FIRST_YEAR, year_to or last)
+    # `is None`, not `or`: a year 0 is a typo to refuse (terms.years), never the default in disguise
+    y0, y1 = terms.years(FIRST_YEAR if year_from is None else year_from, last if year_to is None else year_to)
     assert y0 is not None and y1 is not None
     years = list(range(y0, y1 + 1))
     groups, names = _groups(store, by, agencies, progs)

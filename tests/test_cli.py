@@ -238,3 +238,32 @@ def test_missing_database_is_one_line(bolt: Bolt) -> None:
     out = run(bolt.uri, "stats", env=bolt.env() | {"NEO4J_DATABASE": "no_such_db"})
     assert out.exit_code == 1
     assert out.stderr.startswith("Error: database 'no_such_db' does not exist") and out.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "args, said",
+    [
+        (["gaps", "--by", "theme", "--min-need", "nan"], "'--min-need': 'nan' is not a number"),
+        (["communities", "--resolution", "nan"], "'--resolution': 'nan' is not a number"),
+        (["communities", "--resolution", "-inf"], "'--resolution'"),
+        (["timeline", "--from", "0"], "--from 0 is not a year between 1945 and 2100"),
+        (["timeline", "--to", "0"], "--to 0 is not a year between 1945 and 2100"),
+    ],
+)
+def test_not_a_number_is_refused_not_answered(demo: Path, args: list[str], said: str) -> None:
+    """Issue 25 #5: nan and a year 0 exited 0 with wrong answers (nan compares false with every bound)."""
+    out = CliRunner().invoke(cli, ["--db", str(demo), *args])
+    assert out.exit_code != 0 and said in out.stderr and "Traceback" not in out.stderr, out.stderr
+
+
+def test_reads_fall_back_to_the_demo_store_until_the_user_makes_one(tmp_path: Path) -> None:
+    """Issue 23 #8: the first command a newcomer runs after `ccb demo` answers from the demo's data."""
+    env = {"XDG_DATA_HOME": str(tmp_path), "CCB_DB": ""}
+    assert CliRunner().invoke(cli, ["demo", "--format", "json"], env=env).exit_code == 0
+    gaps = CliRunner().invoke(cli, ["gaps", "--limit", "3", "--format", "json"], env=env)
+    assert gaps.exit_code == 0 and len(json.loads(gaps.stdout)) == 3
+    assert f"reading the demo store {tmp_path / 'ccb' / 'ccb-demo.lbdb'}" in gaps.stderr
+    init = CliRunner().invoke(cli, ["init", "--no-reference"], env=env)  # a store of one's own: no more fallback
+    assert init.exit_code == 0 and (tmp_path / "ccb" / "graph.lbdb").exists()
+    mine = CliRunner().invoke(cli, ["gaps", "--format", "json"], env=env)
+    assert "reading the demo store" not in mine.stderr and json.loads(mine.stdout or "[]") == []

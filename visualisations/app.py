@@ -37,6 +37,7 @@ from queries import analysis, facts, named, profile, terms, timeline
 from queries.report import sources_of
 from visualisations import charts, maps
 from visualisations import network as network_viz
+from visualisations.errors import VizError
 from visualisations.export import csv_safe
 from visualisations.report import environment
 from visualisations.terminal import write_csv
@@ -85,9 +86,40 @@ def _svg(fig: Any) -> str:
     return text[text.index("<svg") :]
 
 
-def create_app(store: Store) -> Flask:
-    """The app over ``store`` (opened read-only by the caller, closed by it too)."""
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def host_name(header: str) -> str:
+    """The name in a Host header, without its port or IPv6 brackets, lower case.
+
+    >>> host_name("LocalHost:8765"), host_name("[::1]:8765"), host_name("127.0.0.1")
+    ('localhost', '::1', '127.0.0.1')
+    """
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1 : header.find("]")] if "]" in header else header
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK) -> Flask:
+    """The app over ``store`` (opened read-only by the caller, closed by it too).
+
+    It answers only requests whose Host header names one of ``allowed_hosts`` (loopback names by default): a
+    web page elsewhere that rebinds its own name to this address (DNS rebinding) gets 421, never the graph.
+    """
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
+    allowed = frozenset(host_name(h) for h in allowed_hosts)
+
+    @app.before_request
+    def only_known_hosts() -> Response | None:
+        if host_name(request.headers.get("Host", "")) not in allowed:
+            return Response(
+                "misdirected request: this app answers only to " + ", ".join(sorted(allowed)) + "\n",
+                status=421,
+                mimetype="text/plain",
+            )
+        return None
+
     env = environment("html")
     store = cached(store)
     lock = threading.Lock()
@@ -447,11 +479,29 @@ def _csv(rows: list[Row], name: str) -> Response:
     return Response(buf.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-def serve(store: Store, host: str = "127.0.0.1", port: int = 8765, *, ready: Callable[[str], None] | None = None) -> None:
-    """Serve the app with waitress until interrupted; ``ready`` gets the address once it listens."""
+def serve(
+    store: Store,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    ready: Callable[[str], None] | None = None,
+    allowed_hosts: frozenset[str] | set[str] = frozenset(),
+) -> None:
+    """Serve the app with waitress until interrupted; ``ready`` gets the address once it listens.
+
+    The app answers to the loopback names, the address it listens on and ``allowed_hosts``. A port in use or an
+    address that cannot be bound is one :class:`VizError`, not a traceback.
+    """
     from waitress.server import create_server
 
-    server = create_server(create_app(store), host=host, port=port, threads=4, ident="ccb")
+    names = LOOPBACK | {host} | set(allowed_hosts)
+    try:
+        server = create_server(create_app(store, names), host=host, port=port, threads=4, ident="ccb")
+    except (OSError, ValueError) as e:  # EADDRINUSE, EADDRNOTAVAIL; waitress: "Invalid host/port specified."
+        raise VizError(
+            f"cannot listen on {host}:{port}: {getattr(e, 'strerror', None) or e}",
+            "choose another --port (0: any free one) or --host",
+        ) from None
     if ready:
         ready(f"http://{host}:{server.effective_port}/")
     try:

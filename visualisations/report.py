@@ -69,6 +69,28 @@ def _md(value: Any) -> str:
 
 
 _URL = re.compile(r"https?://[^\s<>\"')]*[^\s<>\"'),.;:]")  # a sentence's comma or full stop is not part of it
+# A source a Markdown reader may follow: http(s) only, and nothing that ends an autolink or starts markup (no
+# whitespace of any kind, tabs included, no < > " ' ` \\ or control characters)
+_SAFE_URL = re.compile(r"^https?://[^\s<>\"'`\\\x00-\x1f\x7f]+$")
+
+
+def _md_link(value: Any) -> str:
+    r"""A source in Markdown: ``<url>`` (an autolink) when it is a plain http(s) address, else escaped text.
+
+    >>> _md_link("https://www.coe.int/en/web/cybercrime/glacy")
+    '<https://www.coe.int/en/web/cybercrime/glacy>'
+    >>> print(_md_link("http://x/<img\tsrc=x\tonerror=alert(1)>"))
+    http://x/\<img src=x onerror=alert(1)\>
+    >>> _md_link("javascript:alert(1)")
+    'javascript:alert(1)'
+    """
+    text = str(value)
+    return f"<{text}>" if _SAFE_URL.match(text) else _md(text)
+
+
+def _md_file(name: str) -> str:
+    """A local file beside the report, as a Markdown link destination: percent-encoded, so no name breaks out."""
+    return quote(name, safe="")
 
 
 def _links(value: Any) -> Markup:
@@ -117,6 +139,8 @@ def environment(fmt: str) -> jinja2.Environment:
     )
     env.filters["cell"] = cell
     env.filters["md"] = _md
+    env.filters["md_link"] = _md_link
+    env.filters["md_file"] = _md_file
     env.filters["links"] = _links
     env.globals |= {"link_of": link_of, "rows_columns": rows_columns}
     return env

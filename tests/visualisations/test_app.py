@@ -169,3 +169,49 @@ def test_the_network_page_runs_only_its_own_scripts(app_url: str) -> None:
         script_src = r.headers["Content-Security-Policy"].split("; ")[1]
         assert b'<script id="data" type="application/json">' in r.read()  # data, never run
     assert script_src.startswith("script-src 'sha256-") and script_src.count("'sha256-") == 2 and "unsafe" not in script_src
+
+
+def test_only_its_own_host_names_are_answered(app_url: str) -> None:
+    """Issue 25 #4: a page elsewhere that rebinds its name to this address (DNS rebinding) gets no graph."""
+    import http.client
+    from urllib.parse import urlparse
+
+    port = urlparse(app_url).port
+
+    def status(host: str) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/api/country/KEN", headers={"Host": host})
+        r = conn.getresponse()
+        body = r.read()
+        conn.close()
+        return r.status, body
+
+    assert status(f"127.0.0.1:{port}")[0] == 200 and status(f"localhost:{port}")[0] == 200
+    for evil in ("evil.example", f"evil.example:{port}", "127.0.0.1.evil.example", ""):
+        code, body = status(evil)
+        assert code == 421 and b"Kenya" not in body, evil
+
+
+def test_search_finds_the_names_officials_use(app_url: str) -> None:
+    """Issue 23 #6: "US" finds the United States (first), not every name holding the letters u and s."""
+    import json
+    import urllib.request
+
+    with urllib.request.urlopen(app_url + "/api/search?q=US") as r:  # noqa: S310 (loopback test server)
+        found = json.loads(r.read())
+    assert found["countries"][0]["iso3"] == "USA" and "AUS" not in {c["iso3"] for c in found["countries"]}
+    assert found["organisations"][0]["id"] == "gov-usa"
+
+
+def test_a_port_in_use_is_one_line(demo: Path) -> None:
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        port = held.getsockname()[1]
+        out = CliRunner().invoke(cli, ["--db", str(demo), "serve", "--port", str(port)])
+    assert out.exit_code == 1 and out.stderr.count("\n") <= 2, out.stderr
+    assert f"Error: cannot listen on 127.0.0.1:{port}:" in out.stderr and "Traceback" not in out.stderr
+    bad = CliRunner().invoke(cli, ["--db", str(demo), "serve", "--host", "no-such-host.invalid", "--port", "0"])
+    assert bad.exit_code == 1 and "Error: cannot listen on no-such-host.invalid:0" in bad.stderr

@@ -80,7 +80,32 @@ def test_report_on_a_curated_store_escapes_hostile_names(tmp_path: Path, browser
     page.close()
 
 
-def hostile_store(tmp_path: Path, *, org_source: str, programme_name: str = HOSTILE) -> Path:
+@pytest.mark.parametrize("scope", [(), ("--country", "Kenya"), ("--donor", "evil"), ("--region", "eastern africa")])
+def test_a_markdown_report_rendered_by_commonmark_runs_no_script(tmp_path: Path, browser: object, scope: tuple[str, ...]) -> None:
+    """Issue 25 #2: a source with tabs got past the autolink check and became a raw <img onerror> once rendered."""
+    from markdown_it import MarkdownIt
+
+    db = hostile_store(tmp_path, org_source="javascript:alert(1)", programme_source="http://x/<img\tsrc=x\tonerror=alert(1)")
+    out = tmp_path / "r.md"
+    ccb("--db", str(db), "report", *scope, "-o", str(out))
+    md = out.read_text(encoding="utf-8")
+    assert "<img" not in md.replace("\\<img", "")  # every < of a value is escaped
+    html = MarkdownIt("commonmark").render(md)  # raw HTML allowed, as a permissive viewer renders it
+    images = re.findall(r"<img [^>]*>", html)
+    assert all(re.fullmatch(r'<img src="r\.(map|timeline)\.svg" alt="[^"<>]*" />', i) for i in images), images
+    assert 'href="javascript:' not in html
+    page_file = tmp_path / "r.html"
+    page_file.write_text(f"<!doctype html><meta charset=utf-8><body>{html}</body>", encoding="utf-8")
+    page, external, errors, dialogs = open_page(browser, page_file, settle=False)
+    assert dialogs == [] and page.evaluate("document.querySelectorAll('img[onerror], script').length") == 0
+    hrefs = page.evaluate("[...document.querySelectorAll('a')].map(a => a.getAttribute('href'))")
+    assert not any(h.lower().startswith(("javascript:", "data:", "vbscript:")) for h in hrefs)
+    page.close()
+
+
+def hostile_store(
+    tmp_path: Path, *, org_source: str, programme_name: str = HOSTILE, programme_source: str = "https://example.org/p1"
+) -> Path:
     """A store built from the curated format whose names are markup: an organisation funding a programme in Kenya."""
     db = tmp_path / "g.lbdb"
     ccb("--db", str(db), "init")
@@ -89,7 +114,7 @@ def hostile_store(tmp_path: Path, *, org_source: str, programme_name: str = HOST
         f"""organisations:
   - {{id: evil, name: "{HOSTILE}", kind: government, country: GBR, source: "{org_source}"}}
 programmes:
-  - {{id: p1, name: "{programme_name}", themes: [C], start_date: '2020', source: "https://example.org/p1"}}
+  - {{id: p1, name: "{programme_name}", themes: [C], start_date: '2020', source: "{programme_source}"}}
 funds:
   - {{from: evil, to: p1, source: "https://example.org/f"}}
 targets:
@@ -157,3 +182,13 @@ def test_timeline_counts_open_ended_programmes_apart(tmp_path: Path) -> None:
     svg = tmp_path / "t.svg"
     ccb("--db", str(db), "viz", "timeline", "--by", "country", "-o", str(svg))
     assert "1+1" in svg.read_text(encoding="utf-8")
+
+
+def test_report_to_standard_output(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25 #6: `report -o -` writes the page to standard output, not a file named '-'."""
+    monkeypatch.chdir(tmp_path)
+    out = CliRunner().invoke(cli, ["--db", str(demo), "report", "--country", "Kenya", "-o", "-"])
+    assert out.exit_code == 0 and out.stdout.startswith("<!DOCTYPE html>") and "Kenya" in out.stdout
+    md = CliRunner().invoke(cli, ["--db", str(demo), "report", "-o", "-", "--format", "md"])
+    assert md.exit_code == 0 and md.stdout.startswith("# The world") and "figures not written" in md.stderr
+    assert not (tmp_path / "-").exists() and list(tmp_path.iterdir()) == []
