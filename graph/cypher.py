@@ -213,3 +213,6 @@ ORGANISATION_NAMES = """
 MATCH (o:Organisation)
 RETURN o.id AS id, o.name AS name, o.aliases AS aliases, o.country AS country
 """
+
+# The groups among $ids that have a member country: what a programme's scope_blocs may name.
+GROUPS_WITH_MEMBERS = "MATCH (:Country)-[:MEMBER_OF]->(o:Organisation) WHERE o.id IN $ids RETURN DISTINCT o.id AS id"

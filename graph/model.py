@@ -393,6 +393,12 @@ class PartOf(Relationship):
     dst_label: ClassVar[str] = "Organisation"
     section: ClassVar[str] = "part_of"
 
+    @model_validator(mode="after")
+    def _not_itself(self) -> PartOf:
+        if self.src == self.dst:
+            raise ValueError("an organisation cannot be part of itself")
+        return self
+
 
 class ComponentOf(Relationship):
     """A programme that is a component of another (an umbrella): a family is counted once, money never summed

@@ -36,7 +36,7 @@ import orjson
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from graph import schema
+from graph import cypher, schema
 from graph.errors import LoadError, Problem
 from graph.model import Node, Programme, Relationship, pattern_message
 from graph.store import Batch, Store, WriteSummary
@@ -119,6 +119,12 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
                 (raw, rec) for raw, rec in zip(raws, recs) if isinstance(rec, Programme) and rec.scope_blocs and batch.holds(rec)
             )
             problems.extend(unknown_blocs(path, batch, blocs, store))
+            links = (
+                (raw, cast(Relationship, rec))
+                for raw, rec in zip(raws, recs)
+                if isinstance(rec, Relationship) and rec.type in TREES and batch.holds(rec)
+            )
+            problems.extend(hierarchy_problems(path, batch, links, store))
     if not problems and not len(batch):
         problems.append(Problem(str(path), "file", "", "holds no records"))
     if problems:
@@ -239,22 +245,79 @@ def unknown_blocs(path: Path, batch: Batch, blocs: Iterable[tuple[RawRecord, Pro
     walked only when one names an unknown bloc.
     """
     programmes = batch.nodes.get("Programme", {}).values()
-    named = {b for p in programmes for b in p.scope_blocs} - batch.nodes.get("Organisation", {}).keys()  # type: ignore[attr-defined]
+    wanted = {b for p in programmes for b in p.scope_blocs}  # type: ignore[attr-defined]
+    if not wanted:
+        return []
+    named = wanted - batch.nodes.get("Organisation", {}).keys()
     if named and store:
         named -= store.existing_keys("Organisation", named)
-    if not named:
+    # a group has member countries, in this file or the store: an organisation with none is not one
+    lonely = wanted - named - {r[1] for r in batch.rels.get("MEMBER_OF", [])}
+    if lonely and store:
+        lonely -= {r["id"] for r in store.query(cypher.GROUPS_WITH_MEMBERS, {"ids": sorted(lonely)})}
+    if not named and not lonely:
+        return []
+    why = {b: f"no Organisation {b!r} in this file or the store (a group with MEMBER_OF links)" for b in named}
+    why |= {b: f"{b!r} has no member country in this file or the store: it is not a group (MEMBER_OF links)" for b in lonely}
+    return [Problem(str(path), raw.location, "scope_blocs", why[b]) for raw, p in blocs for b in p.scope_blocs if b in why]
+
+
+# Relationships that must form trees, and whether a node may have one parent only: an agency belongs to one state or
+# bloc (two would count it for both donors); a programme may sit in two umbrellas, but never in itself.
+TREES = {"PART_OF": True, "COMPONENT_OF": False}
+
+
+def hierarchy_problems(
+    path: Path, batch: Batch, links: Iterable[tuple[RawRecord, Relationship]], store: Store | None
+) -> list[Problem]:
+    """Problems for PART_OF and COMPONENT_OF links that, with the store's, make a cycle, or give an organisation a
+    second parent. ``links`` is walked only when one is wrong.
+
+    >>> from graph.model import PartOf
+    >>> links = [PartOf(src="a", dst="b", source="s"), PartOf(src="b", dst="a", source="s")]
+    >>> raws = [RawRecord("part_of", {}, "line 1"), RawRecord("part_of", {}, "line 2")]
+    >>> [p.message for p in hierarchy_problems(Path("f.yaml"), Batch().extend(links), zip(raws, links), None)]
+    ['PART_OF a -> b makes a cycle (a -> b -> a)', 'PART_OF b -> a makes a cycle (b -> a -> b)']
+    """
+    wrong: dict[tuple[str, str, str], str] = {}
+    for rel_type, one_parent in TREES.items():
+        rows = batch.rels.get(rel_type)
+        if not rows:
+            continue
+        new = {(r[0], r[1]) for r in rows}
+        spec = schema.rel(rel_type)
+        key_src, key_dst = schema.node(spec.src).key, schema.node(spec.dst).key
+        old = {(r["src"], r["dst"]) for r in store.query(cypher.rel_table(spec, key_src, key_dst))} if store else set()
+        up: dict[str, set[str]] = defaultdict(set)
+        for a, b in new | old:
+            up[a].add(b)
+        for a, b in sorted(new):
+            if one_parent and len(up[a]) > 1:
+                others = ", ".join(sorted(up[a] - {b}))
+                wrong[(rel_type, a, b)] = f"{a} is part of {others} too (in this file or the store): one state or bloc only"
+            elif loop := _path_back(up, b, a):
+                wrong[(rel_type, a, b)] = f"{rel_type} {a} -> {b} makes a cycle ({' -> '.join([a, *loop])})"
+    if not wrong:
         return []
     return [
-        Problem(
-            str(path),
-            raw.location,
-            "scope_blocs",
-            f"no Organisation {b!r} in this file or the store (a group with MEMBER_OF links)",
-        )
-        for raw, p in blocs
-        for b in p.scope_blocs
-        if b in named
+        Problem(str(path), raw.location, "to", wrong[(rec.type, rec.src, rec.dst)])
+        for raw, rec in links
+        if (rec.type, rec.src, rec.dst) in wrong
     ]
+
+
+def _path_back(up: dict[str, set[str]], start: str, goal: str) -> list[str] | None:
+    """The nodes from ``start`` up to ``goal`` (both included) following ``up``, or None: a cycle's way home."""
+    stack, seen = [(start, [start])], {start}
+    while stack:
+        node, trail = stack.pop()
+        if node == goal:
+            return trail
+        for nxt in sorted(up.get(node, ())):
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*trail, nxt]))
+    return None
 
 
 def dangling_references(

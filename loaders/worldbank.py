@@ -34,6 +34,7 @@ from graph.model import Country, known_iso3
 from graph.store import Batch, Store
 from loaders.tabular import RawRecord, validation_problems
 
+INCOME_GROUPS = ("Low income", "Lower middle income", "Upper middle income", "High income")  # the Bank's four
 HEADER = ("Code", "Region", "Income group")
 
 
@@ -60,8 +61,20 @@ def load_world_bank(store: Store, path: str | Path, *, vintage: str | None = Non
     batch = Batch()
     problems: list[Problem] = []
     today = dt.date.today().isoformat()
+    first: dict[str, int] = {}
     for line, row in _rows(path, problems):
         code = (row.get("Code") or "").strip()
+        where = f"line {line}"
+        if code in first:  # a country classified twice: which row holds is a guess, so neither does
+            problems.append(Problem(str(path), where, "Code", f"{code} is classified again (first at line {first[code]})"))
+            continue
+        first.setdefault(code, line)
+        income = (row.get("Income group") or "").strip()
+        if income and income not in INCOME_GROUPS:
+            problems.append(
+                Problem(str(path), where, "Income group", f"{income!r}: expected one of {', '.join(INCOME_GROUPS)}, or empty")
+            )
+            continue
         if not known_iso3(code):
             report.skipped.append(code)
             continue
@@ -93,12 +106,26 @@ def load_world_bank(store: Store, path: str | Path, *, vintage: str | None = Non
 
 
 def _rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(line or sheet row, {header: value}) after the header row, from CSV or XLSX."""
+    """(line or sheet row, {header: value}) after the header row, from CSV or XLSX; a row too short to hold the
+    classification's columns, or a cell running over a line end (an unterminated quote), is a problem."""
     table = _table(path, problems)
     for i, cells in enumerate(table, 1):
         names = [str(c).strip() if c is not None else "" for c in cells]
         if all(h in names for h in HEADER):
+            needed = max(names.index(h) for h in HEADER) + 1
             for j, data in enumerate(table[i:], i + 1):
+                if not any(v not in (None, "") for v in data):
+                    continue  # a blank line
+                if len(data) < needed:
+                    problems.append(
+                        Problem(
+                            str(path), f"line {j}", "", f"{len(data)} cells; expected at least {needed} ({', '.join(HEADER)})"
+                        )
+                    )
+                    continue
+                if any(isinstance(v, str) and "\n" in v for v in data):
+                    problems.append(Problem(str(path), f"line {j}", "", "a cell runs over the line end: an unterminated quote?"))
+                    continue
                 yield j, {h: (str(v) if v is not None else None) for h, v in zip(names, data) if h}
             return
     if not problems:
@@ -124,7 +151,9 @@ def _table(path: Path, problems: list[Problem]) -> list[list[Any]]:
                 if any(all(h in [str(c).strip() for c in r if c is not None] for h in HEADER) for r in rows[:30]):
                     return rows
             return []
-        return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+        return list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline=""), strict=True))
+    except csv.Error as e:  # strict: a quote left open to the end of the file, or a stray one
+        problems.append(Problem(str(path), "file", "", f"not valid CSV: {e} (an unterminated quote?)"))
     except UnicodeDecodeError:
         problems.append(Problem(str(path), "file", "", "not UTF-8; save the CSV as UTF-8"))
     except OSError as e:

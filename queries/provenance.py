@@ -8,7 +8,9 @@ Rules, each counted (``ccb check``):
 - ``mirror_source``: a source on a host that copies other publishers' documents (docslib, docplayer,
   scribd, a staging or cloud mirror...): cite the publisher's own page;
 - ``unlinked_organisation``: an organisation with no relationship at all;
-- ``unreached_programme``: a programme that targets no country and states no scope;
+- ``unreached_programme``: a programme that targets no country and states no regional or global scope
+  (``scope: countries`` with no country is unreached too);
+- ``empty_bloc``: a group a programme serves (``scope_blocs``) that has no member country;
 - ``component_cycle``: a programme that is, through ``COMPONENT_OF`` links, a component of itself;
 - ``components_exceed_umbrella``: an umbrella whose components' budgets (in its currency) add up to more
   than its own: one of the figures is wrong, or the umbrella is not one;
@@ -33,11 +35,18 @@ RULES = {
     "mirror_source": "source is a mirror or aggregator of another publisher's page",
     "unlinked_organisation": "organisation linked to nothing",
     "unreached_programme": "programme with neither targets nor a stated scope",
+    "empty_bloc": "group a programme serves (scope_blocs) with no member country",
     "component_cycle": "programme that is a component of itself through COMPONENT_OF links",
     "components_exceed_umbrella": "umbrella whose components' budgets exceed its own",
     "loose_government_body": "government body of a country with another body that is part of nothing (no PART_OF)",
 }
-_HOME = re.compile(r"^https?://[^/\s]+/?(\s*\(.*\))?$")
+# A site's front door, however written: "/", "/en/", "/index.html", "/home", a language or tracking query or a
+# fragment after it, a title in brackets after that ("/?p=4617" is a page: a post's address)
+_HOME = re.compile(
+    r"^https?://[^/\s?#]+(/|/index\.(html?|php|aspx?)|/default\.aspx?|/home/?|/[a-z]{2}(-[a-z]{2})?/?)?"
+    r"(\?(lang|hl|locale|language|utm_\w+)=[^\s#]*|#\S*)?(\s*\(.*\))?$",
+    re.I,
+)
 # Hosts that copy other publishers' documents or sites: a reader cannot hand these on as the source.
 MIRRORS = re.compile(
     r"^https?://([^/\s]*\.)?(docslib\.org|docplayer\.\w+|scribd\.com|herokuapp\.com|azurewebsites\.net|googblogs\.com"
@@ -54,6 +63,11 @@ def is_homepage(source: str | None) -> bool:
     (True, True)
     >>> is_homepage("https://www.coe.int/en/web/cybercrime/glacy"), is_homepage("ITU GCI 2024 via Data360")
     (False, False)
+    >>> [is_homepage(u) for u in ("https://x.org", "https://x.org/en/", "https://x.org/index.html", "https://x.org/?lang=fr",
+    ...                           "https://x.org/#top", "HTTPS://X.ORG/Home", "https://x.org/en-gb", "http://x.org/default.aspx")]
+    [True, True, True, True, True, True, True, True]
+    >>> is_homepage("https://digitaltimesng.com/?p=4617")
+    False
     """
     return bool(source and _HOME.match(source.strip()))
 
@@ -78,7 +92,8 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
     >>> s = example_store(list(small_batch().nodes["Organisation"].values()))
     >>> [(r["rule"], r["count"]) for r in check(s)]
     [('no_as_of', 3), ('homepage_source', 0), ('mirror_source', 0), ('unlinked_organisation', 3), \
-('unreached_programme', 0), ('component_cycle', 0), ('components_exceed_umbrella', 0), ('loose_government_body', 0)]
+('unreached_programme', 0), ('empty_bloc', 0), ('component_cycle', 0), ('components_exceed_umbrella', 0), \
+('loose_government_body', 0)]
     >>> s.close()
     """
     g = store.to_networkx()
@@ -94,10 +109,14 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
             found["unlinked_organisation"].append(node)
         if (
             data["label"] == "Programme"
-            and not data.get("scope")
+            and data.get("scope") in (None, "countries")
             and not any(k == "TARGETS" for _, _, k in g.out_edges(node, keys=True))
         ):
             found["unreached_programme"].append(node)
+        for bloc in data.get("scope_blocs") or [] if data["label"] == "Programme" else []:
+            key = f"Organisation:{bloc}"
+            if key not in g or not any(k == "MEMBER_OF" for _, _, k in g.in_edges(key, keys=True)):
+                found["empty_bloc"].append(key)
     loose: dict[str, list[str]] = defaultdict(list)  # country -> its government bodies that are part of nothing
     for node, data in g.nodes(data=True):
         if data["label"] == "Organisation" and data.get("kind") == "government" and data.get("country"):
@@ -114,8 +133,9 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
             found["homepage_source"].append(name)
         if is_mirror(data.get("source")):
             found["mirror_source"].append(name)
+    found = {rule: sorted(set(v)) for rule, v in found.items()}  # a bloc named by several programmes counts once
     return [
-        {"rule": rule, "count": len(found[rule]), "examples": sorted(found[rule])[:examples], "explanation": text}
+        {"rule": rule, "count": len(found.get(rule, [])), "examples": found.get(rule, [])[:examples], "explanation": text}
         for rule, text in RULES.items()
     ]
 

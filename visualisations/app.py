@@ -47,6 +47,25 @@ CSP = (
     "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "
     "frame-ancestors 'none'"
 )
+# The questions a page can be asked: any other parameter changes nothing, so it is neither cached apart nor echoed.
+PARAMS = ("q", "region", "theme", "income", "from", "to", "sort", "desc", "around", "depth", "view", "table", "format")
+CACHE_BYTES = 64 * 2**20  # answers kept, in all: a bound by size, whatever the number of URLs asked
+CACHE_ENTRY = 8 * 2**20  # an answer larger than this is computed again when asked again, never kept
+IDLE_SECONDS = 15  # an idle connection is closed after this: idle sockets cannot hold the app
+CONNECTIONS = 1000  # open connections at most (waitress's default, 100, let idle sockets stop every answer)
+
+
+def question(path: str, args: Any) -> str:
+    """The normalised question a request asks: its path and its known parameters, sorted, empty ones dropped.
+
+    >>> from werkzeug.datastructures import MultiDict
+    >>> question("/gaps", MultiDict([("theme", "C"), ("junk", "1"), ("region", "Africa"), ("q", "")]))
+    '/gaps?region=Africa&theme=C'
+    """
+    known = sorted((k, v) for k, v in args.items(multi=True) if k in PARAMS and v != "")
+    return path + ("?" + urlencode(known) if known else "")
+
+
 GAP_COLUMNS = ("iso3", "country", "region", "subregion", "income_group", "need", "programmes", "regional", "funders", "priority")
 
 Row = dict[str, Any]
@@ -62,7 +81,7 @@ def _section(
     figure: str | None = None,
     sort: Callable[[str], str] | None = None,
 ) -> dict[str, Any]:
-    query = {k: v for k, v in request.args.items() if k not in ("table", "format")}
+    query = {k: v for k, v in request.args.items() if k in PARAMS and k not in ("table", "format")}
     download = "?" + urlencode({**query, "table": sid}) + "&"
     return {
         "id": sid,
@@ -125,21 +144,43 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
     lock = threading.Lock()
 
     answers: OrderedDict[str, tuple[bytes, int, list[tuple[str, str]]]] = OrderedDict()  # a read-only graph: answers keep
+    held = {"bytes": 0}
+    cache_lock = threading.Lock()  # the answers kept: held for a dict operation, never while computing
+    app.config["CCB_CACHE"] = (answers, held)
+
+    def keep(key: str, answer: tuple[bytes, int, list[tuple[str, str]]]) -> None:
+        size = len(answer[0])
+        if size > CACHE_ENTRY:
+            return
+        with cache_lock:
+            if key in answers:
+                return
+            answers[key] = answer
+            held["bytes"] += size
+            while held["bytes"] > CACHE_BYTES:  # the oldest answers go first
+                _, (body, _, _) = answers.popitem(last=False)
+                held["bytes"] -= len(body)
 
     def locked(fn: Callable[..., Any]) -> Callable[..., Any]:
-        """One request at a time on the store, and each distinct URL computed once (the latest 512 kept)."""
+        """Each normalised question computed once and kept (within :data:`CACHE_BYTES`); a kept answer is served at
+        once, while another question is being computed; computing takes the store, one request at a time."""
 
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
-            key = request.full_path
-            with lock:
-                if key not in answers:
-                    resp = fn(*args, **kwargs)
-                    answers[key] = (resp.get_data(), resp.status_code, list(resp.headers.items()))
-                    if len(answers) > 512:
-                        answers.popitem(last=False)
-                answers.move_to_end(key)
-                body, status, headers = answers[key]
+            key = question(request.path, request.args)
+            with cache_lock:
+                answer = answers.get(key)
+                if answer is not None:
+                    answers.move_to_end(key)
+            if answer is None:
+                with lock:
+                    with cache_lock:
+                        answer = answers.get(key)  # asked meanwhile by another client
+                    if answer is None:
+                        resp = fn(*args, **kwargs)
+                        answer = (resp.get_data(), resp.status_code, list(resp.headers.items()))
+                        keep(key, answer)
+            body, status, headers = answer
             return Response(body, status=status, headers=headers)  # a new response each time: nothing shared between threads
 
         return run
@@ -386,7 +427,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         def sort_link(col: str) -> str:
             flip = "0" if col == sort and desc else "1"
             return "?" + urlencode(
-                {**{k: v for k, v in a.items() if k not in ("sort", "desc", "table", "format")}, "sort": col, "desc": flip}
+                {**{k: v for k, v in a.items() if k in PARAMS and k not in ("sort", "desc", "table", "format")}}
+                | {"sort": col, "desc": flip}
             )
 
         incomes = sorted({r["income_group"] for r in gaps_report().rows if r["income_group"]})
@@ -479,6 +521,35 @@ def _csv(rows: list[Row], name: str) -> Response:
     return Response(buf.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+def make_server(
+    store: Store, host: str = "127.0.0.1", port: int = 8765, *, allowed_hosts: frozenset[str] | set[str] = frozenset()
+) -> Any:
+    """The waitress server of the app, bound and not yet running: what :func:`serve` runs and the tests start.
+
+    The app answers to the loopback names, the address it listens on and ``allowed_hosts``; idle connections are
+    closed after :data:`IDLE_SECONDS`, and up to :data:`CONNECTIONS` are open at once. A port in use or an address
+    that cannot be bound is one :class:`VizError`, not a traceback.
+    """
+    from waitress.server import create_server
+
+    names = LOOPBACK | {host} | set(allowed_hosts)
+    try:
+        return create_server(
+            create_app(store, names),
+            host=host,
+            port=port,
+            threads=4,
+            ident="ccb",
+            channel_timeout=IDLE_SECONDS,
+            connection_limit=CONNECTIONS,
+        )
+    except (OSError, ValueError) as e:  # EADDRINUSE, EADDRNOTAVAIL; waitress: "Invalid host/port specified."
+        raise VizError(
+            f"cannot listen on {host}:{port}: {getattr(e, 'strerror', None) or e}",
+            "choose another --port (0: any free one) or --host",
+        ) from None
+
+
 def serve(
     store: Store,
     host: str = "127.0.0.1",
@@ -487,21 +558,8 @@ def serve(
     ready: Callable[[str], None] | None = None,
     allowed_hosts: frozenset[str] | set[str] = frozenset(),
 ) -> None:
-    """Serve the app with waitress until interrupted; ``ready`` gets the address once it listens.
-
-    The app answers to the loopback names, the address it listens on and ``allowed_hosts``. A port in use or an
-    address that cannot be bound is one :class:`VizError`, not a traceback.
-    """
-    from waitress.server import create_server
-
-    names = LOOPBACK | {host} | set(allowed_hosts)
-    try:
-        server = create_server(create_app(store, names), host=host, port=port, threads=4, ident="ccb")
-    except (OSError, ValueError) as e:  # EADDRINUSE, EADDRNOTAVAIL; waitress: "Invalid host/port specified."
-        raise VizError(
-            f"cannot listen on {host}:{port}: {getattr(e, 'strerror', None) or e}",
-            "choose another --port (0: any free one) or --host",
-        ) from None
+    """Serve the app (:func:`make_server`) until interrupted; ``ready`` gets the address once it listens."""
+    server = make_server(store, host, port, allowed_hosts=allowed_hosts)
     if ready:
         ready(f"http://{host}:{server.effective_port}/")
     try:

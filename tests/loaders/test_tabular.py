@@ -299,18 +299,25 @@ def test_a_programme_serves_only_groups_that_exist(store: Store, tmp_path: Path)
     text = (
         "organisations:\n"
         "  - {id: eap, name: Eastern Partnership, source: s}\n"
+        "  - {id: acme, name: Acme Ltd, kind: private, source: s}\n"
         "programmes:\n"
         "  - {id: p1, name: One, scope: regional, scope_blocs: [eap], source: s}\n"
-        "  - {id: p2, name: Two, scope: regional, scope_blocs: [eap, atlantis-pact], source: s}\n"
+        "  - {id: p2, name: Two, scope: regional, scope_blocs: [eap, atlantis-pact, acme], source: s}\n"
+        "member_of:\n"
+        "  - {from: GEO, to: eap, source: s}\n"
+        "countries:\n"
+        "  - {iso3: GEO, name: Georgia, source: s}\n"
     )
     with pytest.raises(LoadError) as info:
         load_file(store, write(tmp_path, "b.yaml", text))
     assert [str(p) for p in info.value.problems] == [
-        f"{tmp_path / 'b.yaml'}: programmes[1] (line 5): scope_blocs: "
-        "no Organisation 'atlantis-pact' in this file or the store (a group with MEMBER_OF links)"
+        f"{tmp_path / 'b.yaml'}: programmes[1] (line 6): scope_blocs: "
+        "no Organisation 'atlantis-pact' in this file or the store (a group with MEMBER_OF links)",
+        f"{tmp_path / 'b.yaml'}: programmes[1] (line 6): scope_blocs: "
+        "'acme' has no member country in this file or the store: it is not a group (MEMBER_OF links)",
     ]
     assert store.counts()["Programme"] == 0  # nothing of the file written
-    load_file(store, write(tmp_path, "c.yaml", text.replace(", atlantis-pact", "")))
+    load_file(store, write(tmp_path, "c.yaml", text.replace(", atlantis-pact, acme", "")))
     load_file(
         store,
         write(tmp_path, "d.yaml", "programmes:\n  - {id: p3, name: Three, scope: regional, scope_blocs: [eap], source: s}\n"),
@@ -342,3 +349,49 @@ def test_dry_run_writes_nothing(store: Store, tmp_path: Path) -> None:
     report = load_file(store, write(tmp_path, "countries.csv", COUNTRIES_CSV), dry_run=True)
     assert report.records == 2 and report.summary is None
     assert store.counts()["Country"] == 0
+
+
+HIERARCHY = {  # case: (the store's own links first, then the file, the problems expected)
+    "self": (
+        "",
+        "part_of:\n  - {from: eu, to: eu, source: s}\n",
+        ["part_of[0] (line 2): an organisation cannot be part of itself"],
+    ),
+    "two states": (
+        "",
+        "part_of:\n  - {from: coe, to: eu, source: s}\n  - {from: coe, to: commonwealth, source: s}\n",
+        ["part_of[0] (line 2): to: coe is part of commonwealth too", "part_of[1] (line 3): to: coe is part of eu too"],
+    ),
+    "a cycle through the store": (
+        "part_of:\n  - {from: coe, to: eu, source: s}\n",
+        "part_of:\n  - {from: eu, to: commonwealth, source: s}\n  - {from: commonwealth, to: coe, source: s}\n",
+        ["part_of[1] (line 3): to: PART_OF commonwealth -> coe makes a cycle (commonwealth -> coe -> eu -> commonwealth)"],
+    ),
+    "a second state through the store": (
+        "part_of:\n  - {from: coe, to: eu, source: s}\n",
+        "part_of:\n  - {from: coe, to: commonwealth, source: s}\n",
+        ["part_of[0] (line 2): to: coe is part of eu too (in this file or the store)"],
+    ),
+    "a programme in itself": (
+        "",
+        "component_of:\n  - {from: p1, to: p2, source: s}\n  - {from: p2, to: p1, source: s}\n",
+        ["component_of[0] (line 2): to: COMPONENT_OF p1 -> p2 makes a cycle (p1 -> p2 -> p1)"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(HIERARCHY))
+def test_donor_and_programme_hierarchies_stay_trees(store: Store, tmp_path: Path, case: str) -> None:
+    """Issue 25 #5: PART_OF cycles (through the store too), self-loops and an agency under two states loaded
+    silently and split or misattributed donors."""
+    before, content, expected = HIERARCHY[case]
+    store.write(small_batch())
+    if before:
+        load_file(store, write(tmp_path, "before.yaml", before))
+    counts = store.counts()
+    with pytest.raises(LoadError) as info:
+        load_file(store, write(tmp_path, "a.yaml", content))
+    problems = [str(p) for p in info.value.problems]
+    for part in expected:
+        assert any(part in p for p in problems), (part, problems)
+    assert store.counts() == counts

@@ -105,3 +105,37 @@ def test_cli(tmp_path: Path) -> None:
     out = CliRunner().invoke(cli, ["--db", str(db), "load-world-bank", str(csv_file(tmp_path, ROWS))])
     assert out.exit_code == 0, out.stderr
     assert "classified 2 countries; skipped 2 rows that are not ISO countries" in out.stderr
+
+
+BAD_SHAPES = {  # case: (CSV text, the problem named)
+    "a short row": (
+        "Economy,Code,Region,Income group\nKenya,KEN\n",
+        "line 2: 2 cells; expected at least 4 (Code, Region, Income group)",
+    ),
+    "an unterminated quote": (
+        'Economy,Code,Region,Income group\nGhana,GHA,"Sub-Saharan Africa,Lower middle income\nKenya,KEN,x,Low income\n',
+        "not valid CSV: unexpected end of data (an unterminated quote?)",
+    ),
+    "a repeated code": (
+        "Economy,Code,Region,Income group\nKenya,KEN,SSA,Low income\nKenya,KEN,SSA,High income\n",
+        "line 3: Code: KEN is classified again (first at line 2)",
+    ),
+    "an unknown income group": (
+        "Economy,Code,Region,Income group\nKenya,KEN,SSA,Very rich\n",
+        "line 2: Income group: 'Very rich': expected one of Low income, Lower middle income, Upper middle income, High income",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_SHAPES))
+def test_bad_shapes_are_named_and_change_nothing(countries: Store, tmp_path: Path, case: str) -> None:
+    """Issue 25 #5: short rows, an unterminated quote (which erased Kenya's income group), repeated codes and unknown
+    income groups loaded silently."""
+    text, said = BAD_SHAPES[case]
+    before = countries.query("MATCH (c:Country) RETURN c.iso3 AS iso3, c.income_group AS g ORDER BY iso3")
+    path = tmp_path / "class.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(LoadError) as info:
+        worldbank.load_world_bank(countries, path, vintage="FY26")
+    assert any(said in str(p) for p in info.value.problems), [str(p) for p in info.value.problems]
+    assert countries.query("MATCH (c:Country) RETURN c.iso3 AS iso3, c.income_group AS g ORDER BY iso3") == before

@@ -42,6 +42,7 @@ def test_each_rule_counts_what_breaks_it(store: Store) -> None:
         "unlinked_organisation": (1, ["Organisation:lonely"]),
         "unreached_programme": (1, ["Programme:p3"]),
         "mirror_source": (1, ["FUNDS:eu->p3"]),
+        "empty_bloc": (0, []),
         "component_cycle": (0, []),
         "components_exceed_umbrella": (0, []),
         "loose_government_body": (2, ["Organisation:gov-a", "Organisation:gov-b"]),
@@ -63,7 +64,7 @@ def test_cli_exits_1_on_problems_and_0_on_clean_data(tmp_path: Path) -> None:
             )
         )
     ok = CliRunner().invoke(cli, ["--db", str(db), "check", "--format", "csv"])
-    assert ok.exit_code == 0 and ok.stdout.count(",0,") == 8
+    assert ok.exit_code == 0 and ok.stdout.count(",0,") == 9
     with EmbeddedStore(db) as s:
         s.write(Batch().extend([Organisation(id="x", name="X", source=S)]))
     bad = CliRunner().invoke(cli, ["--db", str(db), "check"])
@@ -84,6 +85,7 @@ def test_bundled_data_passes_the_check(tmp_path: Path) -> None:
         "unlinked_organisation": 0,
         "unreached_programme": 0,
         "mirror_source": 0,
+        "empty_bloc": 0,
         "component_cycle": 0,
         "components_exceed_umbrella": 0,
         "loose_government_body": 0,

@@ -16,13 +16,11 @@ from graph.embedded import EmbeddedStore
 from graph.store import Store
 from tests.conftest import Bolt
 from tests.visualisations.test_browser import ARTIFACTS, HOSTILE
-from visualisations.app import create_app
+from visualisations.app import make_server
 
 
 def running(store: Store) -> Iterator[str]:
-    from waitress.server import create_server
-
-    server = create_server(create_app(store), host="127.0.0.1", port=0, threads=4)
+    server = make_server(store, "127.0.0.1", 0)  # as `ccb serve` runs it: limits, timeouts and host names
     closing = threading.Event()
 
     def run() -> None:
@@ -215,3 +213,43 @@ def test_a_port_in_use_is_one_line(demo: Path) -> None:
     assert f"Error: cannot listen on 127.0.0.1:{port}:" in out.stderr and "Traceback" not in out.stderr
     bad = CliRunner().invoke(cli, ["--db", str(demo), "serve", "--host", "no-such-host.invalid", "--port", "0"])
     assert bad.exit_code == 1 and "Error: cannot listen on no-such-host.invalid:0" in bad.stderr
+
+
+def test_idle_sockets_do_not_stop_the_answers(app_url: str) -> None:
+    """Issue 25 #3: about 100 idle sockets stopped every answer (waitress's default connection limit)."""
+    import socket
+    import time
+    import urllib.request
+    from urllib.parse import urlparse
+
+    port = urlparse(app_url).port
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(150)]
+    try:
+        start = time.monotonic()
+        with urllib.request.urlopen(app_url + "/api/search?q=kenya", timeout=20) as r:  # noqa: S310 (loopback)
+            assert r.status == 200
+        assert time.monotonic() - start < 20
+    finally:
+        for s in idle:
+            s.close()
+
+
+def test_the_cache_keys_the_question_and_is_bounded_by_bytes(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 25 #3: every distinct URL was kept (512 entries whatever their size): 600 variants of one URL grew the
+    process by 700 MB. Now a question is kept once, whatever junk its URL carries, and the answers kept are bounded
+    by their bytes."""
+    from visualisations import app as app_module
+
+    with EmbeddedStore(demo, read_only=True) as store:
+        web = app_module.create_app(store)
+        client = web.test_client()
+        answers, held = web.config["CCB_CACHE"]
+        first = client.get("/api/country/KEN?junk=0").get_data()
+        for i in range(1, 600):
+            assert client.get(f"/api/country/KEN?junk={i}&utm={i}").get_data() == first
+        assert list(answers) == ["/api/country/KEN"] and held["bytes"] == len(first)
+        assert b"junk" not in client.get("/country/KEN?junk=1").get_data()  # unknown parameters are not echoed in links
+        monkeypatch.setattr(app_module, "CACHE_BYTES", 3 * len(first))
+        for code in ("GHA", "NGA", "IDN", "PHL", "VNM"):
+            client.get(f"/api/country/{code}")
+        assert held["bytes"] <= 3 * len(first) and "/api/country/VNM" in answers and "/api/country/KEN" not in answers
