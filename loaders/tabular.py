@@ -120,7 +120,7 @@ def read_batch(path: str | Path, store: Store | None = None, *, check_references
             )
             problems.extend(unknown_blocs(path, batch, blocs, store))
             links = (
-                (raw, cast(Relationship, rec))
+                (raw, rec)
                 for raw, rec in zip(raws, recs)
                 if isinstance(rec, Relationship) and rec.type in TREES and batch.holds(rec)
             )
