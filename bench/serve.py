@@ -24,7 +24,7 @@ from bench import synthetic
 from graph.embedded import EmbeddedStore
 from graph.store import Store
 from loaders import tabular
-from visualisations.app import create_app
+from visualisations.app import serving
 
 MAX_CLIENTS, MAX_SECONDS = 64, 120
 
@@ -92,13 +92,8 @@ def hammer(url: str, clients: int, seconds: float) -> dict[str, Any]:
 
 
 def measure(store: Store, clients: int, seconds: float, paths: list[str]) -> list[dict[str, Any]]:
-    from waitress.server import create_server
-
-    server = create_server(create_app(store), host="127.0.0.1", port=0, threads=max(4, min(clients, 16)))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{server.effective_port}/"
-    try:
+    with serving(store, threads=max(4, min(clients, 16))) as url:
+        base = url + "/"
         out = []
         for p in paths:
             t0 = time.perf_counter()
@@ -106,9 +101,6 @@ def measure(store: Store, clients: int, seconds: float, paths: list[str]) -> lis
             first = round((time.perf_counter() - t0) * 1000, 1)
             out.append({**hammer(base + p, clients, seconds), "first_ms": first})
         return out
-    finally:
-        server.close()
-        thread.join(timeout=10)
 
 
 def busiest_country(store: Store) -> str:

@@ -30,17 +30,23 @@ KILL_AT_COMMIT = r"""
 import os, signal, sys, time
 from graph import embedded
 from loaders import tabular
-delay = float(sys.argv[3])
+when = sys.argv[3]  # "begin": as the commit starts; "end": once it has returned; else seconds into it
 run = embedded.EmbeddedStore._run
 def killing(self, statement, params=None):
-    if statement == "COMMIT":
+    if statement != "COMMIT":
+        return run(self, statement, params)
+    pid = os.getpid()
+    if when == "begin":  # the child itself, at the event: no clock, no scheduler between
+        os.kill(pid, signal.SIGKILL)
+    if when not in ("begin", "end") and os.fork() == 0:
         # a forked killer, not a thread: it fires on time even while the engine holds the GIL or the CPU is busy
-        pid = os.getpid()
-        if os.fork() == 0:
-            time.sleep(delay)
-            os.kill(pid, signal.SIGKILL)
-            os._exit(0)
-    return run(self, statement, params)
+        time.sleep(float(when))
+        os.kill(pid, signal.SIGKILL)
+        os._exit(0)
+    out = run(self, statement, params)
+    if when == "end":
+        os.kill(pid, signal.SIGKILL)
+    return out
 embedded.EmbeddedStore._run = killing
 store = embedded.EmbeddedStore(sys.argv[1])
 tabular.load_file(store, sys.argv[2])
@@ -105,21 +111,23 @@ def test_a_load_killed_during_its_commit_is_all_or_nothing(tmp_path: Path, kind:
         load_file(s, delta)
     after = _state(db)
     assert before != after
-    outcomes: list[str] = []
-    for _ in range(3):  # a busy machine can shift the commit window: another round of instants, up to three
-        for delay in DELAYS:
-            _base(db, kind)
-            child = subprocess.run(
-                [sys.executable, "-c", KILL_AT_COMMIT, str(db), str(delta), str(delay)],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
-            assert child.returncode == -9, child.stderr[-500:]  # it was killed, not failed
-            state = _state(db)
-            outcomes.append("before" if state == before else "after" if state == after else f"HALF {state}")
-        assert all(o in ("before", "after") for o in outcomes), list(zip(DELAYS * 3, outcomes))
-        if "before" in outcomes and "after" in outcomes:
-            break
-    assert "before" in outcomes and "after" in outcomes  # the kills did land inside the commit window, on both sides
+
+    def killed(when: str) -> str:
+        _base(db, kind)
+        child = subprocess.run(
+            [sys.executable, "-c", KILL_AT_COMMIT, str(db), str(delta), when],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert child.returncode == -9, child.stderr[-500:]  # it was killed, not failed
+        state = _state(db)
+        return "before" if state == before else "after" if state == after else f"HALF {state}"
+
+    # Both edges of the commit are events the child signals itself, so a busy machine cannot move them: killed as
+    # its commit begins, the store is as before; killed once its commit has returned, as after.
+    assert (killed("begin"), killed("end")) == ("before", "after")
+    # Between them, instants in wall-clock time: wherever each lands, never half.
+    outcomes = [killed(str(delay)) for delay in DELAYS]
+    assert all(o in ("before", "after") for o in outcomes), list(zip(DELAYS, outcomes))

@@ -22,7 +22,8 @@ import io
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -470,7 +471,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         focus = network_viz.find_node(g, around) if around else None
         html = network_viz.page(g, note=note, focus=focus)
         resp = Response(html, mimetype="text/html")
-        resp.headers["Content-Security-Policy"] = network_viz.policy(html)  # its two scripts, by hash
+        # its two scripts, by hash; and no other site frames it (a header only: browsers ignore frame-ancestors in a meta tag)
+        resp.headers["Content-Security-Policy"] = network_viz.policy(html) + "; frame-ancestors 'none'"
         return resp
 
     @functools.lru_cache(maxsize=1)
@@ -522,7 +524,12 @@ def _csv(rows: list[Row], name: str) -> Response:
 
 
 def make_server(
-    store: Store, host: str = "127.0.0.1", port: int = 8765, *, allowed_hosts: frozenset[str] | set[str] = frozenset()
+    store: Store,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    allowed_hosts: frozenset[str] | set[str] = frozenset(),
+    threads: int = 4,
 ) -> Any:
     """The waitress server of the app, bound and not yet running: what :func:`serve` runs and the tests start.
 
@@ -538,7 +545,7 @@ def make_server(
             create_app(store, names),
             host=host,
             port=port,
-            threads=4,
+            threads=threads,
             ident="ccb",
             channel_timeout=IDLE_SECONDS,
             connection_limit=CONNECTIONS,
@@ -548,6 +555,30 @@ def make_server(
             f"cannot listen on {host}:{port}: {getattr(e, 'strerror', None) or e}",
             "choose another --port (0: any free one) or --host",
         ) from None
+
+
+@contextmanager
+def serving(store: Store, host: str = "127.0.0.1", port: int = 0, *, threads: int = 4) -> Iterator[str]:
+    """The app served from a background thread while the block runs (its address given), then stopped cleanly:
+    for a notebook, a test or a benchmark beside the caller's own work."""
+    server = make_server(store, host, port, threads=threads)
+    closing = threading.Event()
+
+    def run() -> None:
+        try:
+            server.run()
+        except (OSError, ValueError):  # its sockets closed under its poll, from the caller's thread: the way it stops
+            if not closing.is_set():
+                raise
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.effective_port}"
+    finally:
+        closing.set()
+        server.close()
+        thread.join(timeout=10)
 
 
 def serve(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,28 +15,12 @@ from graph.embedded import EmbeddedStore
 from graph.store import Store
 from tests.conftest import Bolt
 from tests.visualisations.test_browser import ARTIFACTS, HOSTILE
-from visualisations.app import make_server
+from visualisations.app import serving
 
 
 def running(store: Store) -> Iterator[str]:
-    server = make_server(store, "127.0.0.1", 0)  # as `ccb serve` runs it: limits, timeouts and host names
-    closing = threading.Event()
-
-    def run() -> None:
-        try:
-            server.run()
-        except (OSError, ValueError):  # its sockets closed under its poll, from this thread: the way it stops here
-            if not closing.is_set():
-                raise
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        closing.set()
-        server.close()
-        thread.join(timeout=10)
+    with serving(store) as url:  # as `ccb serve` runs it: limits, timeouts and host names
+        yield url
 
 
 @pytest.fixture(scope="module", params=["embedded", "neo4j"])
@@ -165,6 +148,7 @@ def test_the_network_page_runs_only_its_own_scripts(app_url: str) -> None:
 
     with urllib.request.urlopen(app_url + "/network") as r:  # noqa: S310 (loopback test server)
         script_src = r.headers["Content-Security-Policy"].split("; ")[1]
+        assert r.headers["Content-Security-Policy"].endswith("; frame-ancestors 'none'")  # no other site frames it
         assert b'<script id="data" type="application/json">' in r.read()  # data, never run
     assert script_src.startswith("script-src 'sha256-") and script_src.count("'sha256-") == 2 and "unsafe" not in script_src
 
