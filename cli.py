@@ -21,7 +21,7 @@ import click
 from graph import schema
 from graph.errors import CCBError, LoadError
 from graph.open import chosen, default_db_path, open_store
-from graph.store import Store, cached, is_neo4j_uri
+from graph.store import Store, cached, is_neo4j_uri, shown_uri
 from loaders import bundled, iati, indices, tabular, worldbank
 from queries import analysis, briefing, network, provenance, terms, timeline
 from queries import identity as identity_queries
@@ -251,6 +251,13 @@ def load_each(files: tuple[Path, ...], dry_run: bool, load_one: Callable[[Path],
                 click.echo(str(p), err=True)
     if failed:
         raise click.exceptions.Exit(1)
+
+
+def _write_room(db: Path) -> int:
+    """The room a `query --write` asks for before it runs: its size is unknown, so 16 MB, or a tenth of the store when
+    that is more (an update of every row logs about that much)."""
+    size = sum(f.stat().st_size for f in [db, *db.parent.glob(db.name + ".*")] if f.is_file())
+    return max(16_000_000, size // 10)
 
 
 def _room_for(f: Path) -> None:
@@ -1346,7 +1353,10 @@ def query(ctx: click.Context, cypher: str | None, file_: Any, params: tuple[str,
     if bool(cypher) == bool(file_):
         raise click.UsageError("give the query as an argument or with --file, not both")
     text = cypher or file_.read()
-    emit(store_of(ctx).query(text, _param(params), write=write), fmt, empty="the query returned no rows")
+    store = store_of(ctx)
+    if write and hasattr(store, "check_room"):  # the engine aborts the process when its log cannot be written
+        store.check_room(_write_room(Path(store.location)))
+    emit(store.query(text, _param(params), write=write), fmt, empty="the query returned no rows")
 
 
 @cli.command(
@@ -1436,8 +1446,9 @@ def demo(ctx: click.Context, demo_db: Path | None, yes: bool, fmt: str) -> None:
             emit(rows, fmt, title=title)
     else:  # one document for pipes: every row tagged with its section
         emit([{"section": title, **r} for title, rows in sections for r in rows], fmt)
-    where = f"export CCB_DB={target}" if embedded else f"ccb --db {target} ..."
-    info(f"demo store: {store.location}; point later commands at it with `{where}` (or `ccb --db {target} ...`)")
+    said = target if embedded else shown_uri(target)  # a password in a URI is never printed
+    where = f"export CCB_DB={said}" if embedded else f"ccb --db {said} ..."
+    info(f"demo store: {store.location}; point later commands at it with `{where}` (or `ccb --db {said} ...`)")
 
 
 def main() -> None:

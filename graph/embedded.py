@@ -193,9 +193,9 @@ class EmbeddedStore(Store):
             room = min(room, soft - biggest)
         if room < needed:
             raise StoreError(
-                f"not enough room to write {path}: {max(room, 0) / 1e6:.1f} MB available, this load needs about "
+                f"not enough room to write {path}: {max(room, 0) / 1e6:.1f} MB available, this write needs about "
                 f"{needed / 1e6:.1f} MB",
-                "free disk space (or raise the file-size limit) and load again; nothing was written",
+                "free disk space (or raise the file-size limit) and try again; nothing was written",
             )
 
     def _count(self, label: str) -> int:

@@ -23,7 +23,20 @@ from neo4j import exceptions as nx_err
 
 from graph import cypher, schema
 from graph.errors import ConnectionFailed, QueryError, ReadOnlyViolation, StoreError
-from graph.store import STREAM_ROWS, Batch, Store, WritePlan, WriteSummary, chunks, merged, node_ident, redact, rel_ident
+from graph.store import (
+    STREAM_ROWS,
+    Batch,
+    Store,
+    WritePlan,
+    WriteSummary,
+    chunks,
+    merged,
+    node_ident,
+    redact,
+    rel_ident,
+    shown_uri,
+    split_credentials,
+)
 
 BATCH_ROWS = 5_000
 
@@ -42,7 +55,12 @@ class Neo4jStore(Store):
     kind = "neo4j"
 
     def __init__(self, uri: str, *, user: str, password: str, database: str | None = None) -> None:
-        shown = redact(uri)  # never print a password
+        """Connect to ``uri``; a user and password in it (``bolt://user:password@host``, percent-encoded or not) win
+        over ``user`` and ``password``, and are taken out of it before the driver or any message sees it."""
+        shown = shown_uri(uri)  # never print a password
+        uri, in_user, in_password = split_credentials(uri)
+        user = in_user or user
+        password = in_password if in_password is not None else password
         self.location = shown + (f" (database {database})" if database else "")
         self._database = database
         try:

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
+from urllib.parse import unquote
 
 import networkx as nx
 
@@ -339,6 +340,44 @@ def is_neo4j_uri(db: str) -> bool:
 
 
 _USERINFO = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s'\"]*):[^@/\s'\"]*@", re.I)
+
+
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*://)(.*)$", re.I | re.S)
+
+
+def split_credentials(uri: str) -> tuple[str, str | None, str | None]:
+    """``uri`` without its user and password, and them (percent-decoded), or None where it names none.
+
+    The host never holds an ``@``, so the last one ends the credentials: a password may hold ``@ / ' ?`` or a space,
+    written as is or percent-encoded.
+
+    >>> split_credentials("bolt://neo4j:p%40ss@db.example:7687")
+    ('bolt://db.example:7687', 'neo4j', 'p@ss')
+    >>> split_credentials("bolt://neo4j:p@ss/w'rd? x@db.example:7687")
+    ('bolt://db.example:7687', 'neo4j', "p@ss/w'rd? x")
+    >>> split_credentials("neo4j://localhost")
+    ('neo4j://localhost', None, None)
+    """
+    m = _SCHEME.match(uri)
+    if not m or "@" not in m.group(2):
+        return uri, None, None
+    scheme, rest = m.groups()
+    userinfo, _, host = rest.rpartition("@")
+    user, sep, password = userinfo.partition(":")
+    return scheme + host, unquote(user) or None, unquote(password) if sep else None
+
+
+def shown_uri(uri: str) -> str:
+    """``uri`` as every message shows it: its user kept, its password never.
+
+    >>> shown_uri("bolt://neo4j:p@ss/w'rd? x@db.example:7687"), shown_uri("bolt://db:7687")
+    ('bolt://neo4j:***@db.example:7687', 'bolt://db:7687')
+    """
+    clean, user, password = split_credentials(uri)
+    if user is None and password is None:
+        return clean
+    scheme, host = _SCHEME.match(clean).groups()  # type: ignore[union-attr]
+    return f"{scheme}{user or ''}:***@{host}"
 
 
 def redact(uri: str) -> str:

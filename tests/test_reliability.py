@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -70,11 +71,34 @@ def test_read_commands_refuse_a_missing_store(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, ["--db", str(typo), "init", "--no-reference"]).exit_code == 0  # init creates it
 
 
-@pytest.mark.parametrize("uri", ["bolt://neo4j:PASSWORD@127.0.0.1:1", "neo4j://neo4j:PASSWORD@127.0.0.1:1"])
-def test_a_password_in_the_uri_is_never_printed(uri: str) -> None:
-    out = CliRunner().invoke(cli, ["--db", uri, "stats"])
-    assert out.exit_code == 1 and "PASSWORD" not in out.output and "PASSWORD" not in out.stderr
-    assert out.stderr.startswith("Error: ") and out.stderr.count("\n") == 1 and "***" in out.stderr
+SECRETS = ["PASSWORD", "PASS@WORD", "PASS/WORD", "PASS'WORD", "PASS?WORD", "PASS WORD", "PASS%40WORD"]
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+@pytest.mark.parametrize("scheme", ["bolt", "neo4j"])
+def test_a_password_in_the_uri_is_never_printed(scheme: str, secret: str) -> None:
+    """Issue 25 #6: passwords holding @ / ' ? or a space were printed; each part of one is absent from every line."""
+    out = CliRunner().invoke(cli, ["--db", f"{scheme}://neo4j:{secret}@127.0.0.1:1", "stats"])
+    for part in ("PASS", "WORD", secret):
+        assert part not in out.output and part not in out.stderr, out.stderr
+    assert out.exit_code == 1 and out.stderr.startswith("Error: ") and out.stderr.count("\n") == 1 and "***" in out.stderr
+
+
+@pytest.mark.bolt
+def test_a_user_and_password_in_the_uri_connect(bolt: Any) -> None:
+    """The README's `bolt://user:password@host` form works: the credentials are taken out of the URI for the driver."""
+    from urllib.parse import quote
+
+    host = bolt.uri.split("://", 1)[1]
+    uri = f"bolt://{quote(bolt.user, safe='')}:{quote(bolt.password, safe='')}@{host}"
+    out = CliRunner().invoke(
+        cli,
+        ["--db", uri, "query", "RETURN 1 AS one", "--format", "json"],
+        env={**bolt.env(), "NEO4J_PASSWORD": "", "NEO4J_USERNAME": ""},
+    )
+    assert out.exit_code == 0 and json.loads(out.stdout) == [{"one": 1}], out.stderr
+    wrong = CliRunner().invoke(cli, ["--db", f"bolt://{bolt.user}:no%20such@{host}", "stats"], env=bolt.env())
+    assert wrong.exit_code == 1 and "no such" not in wrong.stderr and "refused the credentials" in wrong.stderr
 
 
 def test_other_loaders_never_blank_curated_country_data(store: Store, tmp_path: Path) -> None:
@@ -478,6 +502,31 @@ def test_a_load_that_would_not_fit_is_refused_before_it_starts(tmp_path: Path) -
     assert run_.returncode == 1 and run_.stderr.count("\n") == 1 and "not enough room to write" in run_.stderr, run_.stderr
     with EmbeddedStore(db, read_only=True) as s:
         assert s.counts()["Organisation"] == 10
+
+
+def test_query_write_checks_for_room_first(tmp_path: Path) -> None:
+    """Issue 25 #6: `query --write` on a full disk aborted the process (SIGABRT); it checks for room as loads do."""
+    from graph.embedded import EmbeddedStore
+    from graph.model import Organisation
+
+    db = tmp_path / "s.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend([Organisation(id=f"z{i}", name=f"z {i}", source="s") for i in range(10)]))
+    limit = 2_000_000  # a file-size limit far below the room a write asks for (16 MB)
+    script = (
+        "import resource, signal, sys; signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
+        "from cli import cli; sys.argv = ['ccb'] + sys.argv[1:]; cli()"
+    )
+    run_ = subprocess.run(
+        [sys.executable, "-c", script, "--db", str(db), "query", "--write", "MATCH (o:Organisation) SET o.name = 'x'"],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert run_.returncode == 1 and run_.stderr.count("\n") == 1 and "not enough room to write" in run_.stderr, run_.stderr
+    with EmbeddedStore(db, read_only=True) as s:
+        assert {r["n"] for r in s.query("MATCH (o:Organisation) RETURN o.name AS n")} == {f"z {i}" for i in range(10)}
 
 
 # A stand-in for the published iati-activities-schema.xsd (not bundled): each activity starts with its identifier.

@@ -179,12 +179,28 @@ WRITERS: dict[str, list[tuple[str, Callable[[nx.MultiDiGraph, Path], None]]]] = 
 }
 
 
+NAME_MAX = 255  # bytes in one file name, on Linux's file systems (and macOS's, and Windows' in characters)
+
+
+def shown(text: str, width: int = 60) -> str:
+    """``text`` cut to ``width`` characters for one line of a message.
+
+    >>> shown("a" * 300)[-5:], len(shown("a" * 300))
+    ('aa...', 60)
+    """
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
 def check_target(path: Path) -> None:
     """Refuse a path that is not (or would not become) a regular file: a link, a device, a FIFO, a directory.
 
     Writing there would replace a symbolic link (to /proc/self/fd/1, say) or a
     device node with an ordinary file, or block on a FIFO.
     """
+    if len(path.name.encode()) > NAME_MAX:  # the OS says "File name too long" at some later step: say it first
+        raise ExportError(
+            f"the file name {shown(path.name)} is {len(path.name.encode())} bytes; at most {NAME_MAX}", "give a shorter -o name"
+        )
     if path.is_symlink():
         raise ExportError(f"{path} is a symbolic link", "give the path of a regular file (or - for standard output)")
     if path.exists() and not path.is_file():
@@ -205,7 +221,7 @@ def atomic_write_all(jobs: list[tuple[Path, Callable[[Path], None]]]) -> None:
     try:
         for path, write_to in jobs:
             try:
-                fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+                fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:60]}.", dir=path.parent)  # a long name leaves room
             except OSError as e:
                 raise ExportError(f"cannot write in {path.parent}: {e.strerror}", "choose another -o path") from None
             os.close(fd)
@@ -220,7 +236,10 @@ def atomic_write_all(jobs: list[tuple[Path, Callable[[Path], None]]]) -> None:
             os.umask(umask)
             os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; an export is an ordinary file
         for (path, _), tmp in zip(jobs, temps):
-            os.replace(tmp, path)
+            try:
+                os.replace(tmp, path)
+            except OSError as e:
+                raise ExportError(f"cannot write {shown(str(path))}: {e.strerror or e}", "choose another -o path") from None
     finally:
         for tmp in temps:
             tmp.unlink(missing_ok=True)

@@ -139,3 +139,23 @@ def test_cli_export(tmp_path: Path) -> None:
 def test_unknown_label_is_a_schema_error(store: Store) -> None:
     with pytest.raises(SchemaError):
         store.to_networkx(labels=["Nope"])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "--format", "json", "-o"],
+        ["viz", "map", "-o"],
+        ["viz", "chart", "--by", "funder", "-o"],
+        ["report", "-o"],
+    ],
+)
+def test_a_name_too_long_is_one_line(demo: Path, tmp_path: Path, args: list[str]) -> None:
+    """Issue 25 #6: `-o` with a 300-character name ended in a traceback."""
+    suffix = {"map": ".png", "chart": ".svg", "report": ".html"}.get(args[1] if args[0] == "viz" else args[0], ".json")
+    long_name = tmp_path / ("a" * 300 + suffix)
+    out = CliRunner().invoke(cli, ["--db", str(demo), *args, str(long_name)])
+    assert out.exit_code == 1 and "Traceback" not in out.stderr and out.stderr.count("\n") == 1, out.stderr
+    assert "is 30" in out.stderr and "bytes; at most 255 (give a shorter -o name)" in out.stderr
+    ok = tmp_path / ("b" * 250 + suffix)  # a long name that fits: written, its temporary file too
+    assert CliRunner().invoke(cli, ["--db", str(demo), *args, str(ok)]).exit_code == 0 and ok.exists()
