@@ -1280,6 +1280,8 @@ def serve(ctx: click.Context, port: int, host: str, allow_hosts: tuple[str, ...]
         port,
         ready=lambda url: info(f"serving {store.location} read-only at {url} (Ctrl-C stops)"),
         allowed_hosts=set(allow_hosts),
+        # an embedded store written by another process is opened again at the next request (Neo4j reads are current)
+        watch=app.embedded_watch(store.location) if store.kind == "embedded" else None,
     )
 
 

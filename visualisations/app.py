@@ -24,9 +24,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 from flask import Flask, Response, abort, request
@@ -121,11 +122,57 @@ def host_name(header: str) -> str:
     return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
 
 
-def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK) -> Flask:
+@dataclass
+class Watch:
+    """How the app notices that another process wrote to its store, and opens it again: ``version`` is cheap and
+    changes with every write; ``reopen`` opens the store read-only."""
+
+    version: Callable[[], Any]
+    reopen: Callable[[], Store]
+
+
+def embedded_watch(path: str | Path) -> Watch:
+    """The :class:`Watch` of an embedded store: its file and its write-ahead log, by size and modification time."""
+    files = [Path(path), Path(f"{path}.wal")]
+
+    def version() -> tuple[tuple[int, int] | None, ...]:
+        out = []
+        for f in files:
+            try:
+                st = f.stat()
+                out.append((st.st_mtime_ns, st.st_size))
+            except OSError:
+                out.append(None)
+        return tuple(out)
+
+    from graph.embedded import EmbeddedStore
+
+    return Watch(version, lambda: EmbeddedStore(path, read_only=True))
+
+
+class _Live:
+    """The store the app reads, which a newer snapshot can replace under every page at once."""
+
+    def __init__(self, target: Store) -> None:
+        self.target = target
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.target, name)
+
+
+class StoreChanging(CCBError):
+    """The store changed and could not be opened again yet (a writer is at work): try again in a moment."""
+
+
+def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK, *, watch: Watch | None = None) -> Flask:
     """The app over ``store`` (opened read-only by the caller, closed by it too).
 
     It answers only requests whose Host header names one of ``allowed_hosts`` (loopback names by default): a
     web page elsewhere that rebinds its own name to this address (DNS rebinding) gets 421, never the graph.
+
+    With ``watch``, a write by another process is noticed at the next request: the app opens the store again
+    (a fresh read-only snapshot), drops every answer it kept, and answers from the new data; while the store cannot
+    be opened, a page is 503 "being written, try again", never an engine error or stale data passed off as current.
     """
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     allowed = frozenset(host_name(h) for h in allowed_hosts)
@@ -141,8 +188,11 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         return None
 
     env = environment("html")
-    store = cached(store)
+    live = _Live(cached(store))
+    store = cast(Store, live)  # every page reads through it: a reopened snapshot replaces it for all of them
     lock = threading.Lock()
+    seen = {"version": watch.version() if watch else None}
+    resets: list[Any] = []  # the app's own memos, dropped with the answers when the store changes
 
     answers: OrderedDict[str, tuple[bytes, int, list[tuple[str, str]]]] = OrderedDict()  # a read-only graph: answers keep
     held = {"bytes": 0}
@@ -168,6 +218,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
 
         @functools.wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
+            refresh()
             key = question(request.path, request.args)
             with cache_lock:
                 answer = answers.get(key)
@@ -185,6 +236,36 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             return Response(body, status=status, headers=headers)  # a new response each time: nothing shared between threads
 
         return run
+
+    def refresh() -> None:
+        """Open the store again when another process has written to it (``watch``), dropping what was kept."""
+        if watch is None or watch.version() == seen["version"]:
+            return
+        with lock:  # no page computes meanwhile
+            now = watch.version()
+            if now == seen["version"]:
+                return
+            try:
+                fresh = watch.reopen()
+            except CCBError as e:
+                raise StoreChanging(f"the store is being written ({e}); try again in a moment") from None
+            old, live.target, seen["version"] = live.target, cached(fresh), now
+            with cache_lock:
+                answers.clear()
+                held["bytes"] = 0
+            for memo in resets:
+                memo.cache_clear()
+            if old is not store_given:  # the caller's own store is the caller's to close
+                old.close()
+
+    store_given = live.target
+
+    def close_current() -> None:
+        """Close the snapshot the app opened itself, if any (the caller closes the store it gave)."""
+        if live.target is not store_given:
+            live.target.close()
+
+    app.config["CCB_CLOSE"] = close_current
 
     @functools.lru_cache(maxsize=1)
     def names() -> terms.Terms:
@@ -238,6 +319,10 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
     def known(e: CCBError) -> Response:
         return _error(404, str(e))
 
+    @app.errorhandler(StoreChanging)
+    def changing(e: StoreChanging) -> Response:
+        return _error(503, str(e))
+
     @app.errorhandler(404)
     def missing(e: Any) -> Response:
         return _error(404, getattr(e, "description", "not found"))
@@ -250,7 +335,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         if request.path.startswith("/api/") or request.args.get("format") in ("csv", "json"):
             return Response(json.dumps({"error": message}), status=status, mimetype="application/json")
         html = env.get_template("app_page.html.j2").render(
-            title="Not found" if status == 404 else "Bad request",
+            title={404: "Not found", 503: "Try again in a moment"}.get(status, "Bad request"),
             sections=[],
             intro=[message],
             figure=None,
@@ -483,6 +568,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])
         return g
 
+    resets.extend([names, gaps_report, programmes, _graph])
+
     @app.get("/api")
     def api() -> Response:
         return _json(
@@ -530,6 +617,7 @@ def make_server(
     *,
     allowed_hosts: frozenset[str] | set[str] = frozenset(),
     threads: int = 4,
+    watch: Watch | None = None,
 ) -> Any:
     """The waitress server of the app, bound and not yet running: what :func:`serve` runs and the tests start.
 
@@ -540,9 +628,10 @@ def make_server(
     from waitress.server import create_server
 
     names = LOOPBACK | {host} | set(allowed_hosts)
+    web = create_app(store, names, watch=watch)
     try:
-        return create_server(
-            create_app(store, names),
+        server = create_server(
+            web,
             host=host,
             port=port,
             threads=threads,
@@ -555,13 +644,17 @@ def make_server(
             f"cannot listen on {host}:{port}: {getattr(e, 'strerror', None) or e}",
             "choose another --port (0: any free one) or --host",
         ) from None
+    server.ccb_close = web.config["CCB_CLOSE"]  # the snapshots the app opened itself, closed when the server stops
+    return server
 
 
 @contextmanager
-def serving(store: Store, host: str = "127.0.0.1", port: int = 0, *, threads: int = 4) -> Iterator[str]:
+def serving(
+    store: Store, host: str = "127.0.0.1", port: int = 0, *, threads: int = 4, watch: Watch | None = None
+) -> Iterator[str]:
     """The app served from a background thread while the block runs (its address given), then stopped cleanly:
     for a notebook, a test or a benchmark beside the caller's own work."""
-    server = make_server(store, host, port, threads=threads)
+    server = make_server(store, host, port, threads=threads, watch=watch)
     closing = threading.Event()
 
     def run() -> None:
@@ -579,6 +672,7 @@ def serving(store: Store, host: str = "127.0.0.1", port: int = 0, *, threads: in
         closing.set()
         server.close()
         thread.join(timeout=10)
+        server.ccb_close()
 
 
 def serve(
@@ -588,12 +682,14 @@ def serve(
     *,
     ready: Callable[[str], None] | None = None,
     allowed_hosts: frozenset[str] | set[str] = frozenset(),
+    watch: Watch | None = None,
 ) -> None:
     """Serve the app (:func:`make_server`) until interrupted; ``ready`` gets the address once it listens."""
-    server = make_server(store, host, port, allowed_hosts=allowed_hosts)
+    server = make_server(store, host, port, allowed_hosts=allowed_hosts, watch=watch)
     if ready:
         ready(f"http://{host}:{server.effective_port}/")
     try:
         server.run()
     finally:
         server.close()
+        server.ccb_close()

@@ -237,3 +237,44 @@ def test_the_cache_keys_the_question_and_is_bounded_by_bytes(demo: Path, monkeyp
         for code in ("GHA", "NGA", "IDN", "PHL", "VNM"):
             client.get(f"/api/country/{code}")
         assert held["bytes"] <= 3 * len(first) and "/api/country/VNM" in answers and "/api/country/KEN" not in answers
+
+
+def test_a_writer_beside_the_app_is_seen_at_the_next_request(demo: Path, tmp_path: Path) -> None:
+    """Issue 25 #1: after a `ccb load` and a `query --write` beside a running app, its pages served stale data or
+    "String dictionary index is outside the offset table". The app notices the write and opens a fresh snapshot."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+    import urllib.request
+
+    from visualisations.app import embedded_watch
+
+    db = tmp_path / "live.lbdb"
+    for f in demo.parent.glob(demo.name + "*"):
+        (shutil.copytree if f.is_dir() else shutil.copy)(f, tmp_path / f.name.replace(demo.name, db.name))
+    delta = tmp_path / "new.yaml"
+    delta.write_text(
+        "programmes:\n  - {id: px, name: New one, themes: [C], start_date: '2024', source: 'https://example.org/px'}\n"
+        "funds:\n  - {from: gov-usa, to: px, source: 'https://example.org/f'}\n"
+        "targets:\n  - {from: px, to: KEN, source: 'https://example.org/t'}\n",
+        encoding="utf-8",
+    )
+
+    def ccb(*args: str) -> None:
+        done = subprocess.run([sys.executable, "-m", "cli", "--db", str(db), *args], capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+
+    with EmbeddedStore(db, read_only=True) as store, serving(store, watch=embedded_watch(db)) as url:
+
+        def funders(code: str) -> set[str]:
+            with urllib.request.urlopen(f"{url}/api/country/{code}", timeout=60) as r:  # noqa: S310 (loopback)
+                return {row["funder"] for row in json.loads(r.read())["supported_by"]}
+
+        before = funders("KEN")
+        assert "gov-usa" not in before and funders("GHA")  # both kept in the cache
+        ccb("load", str(delta))
+        assert funders("KEN") == before | {"gov-usa"}  # a kept answer is not served past a write
+        ccb("query", "--write", "MATCH (c:Country {iso3: 'GHA'}) SET c.name = 'Ghana (renamed)'")
+        with urllib.request.urlopen(f"{url}/api/country/GHA", timeout=60) as r:  # noqa: S310 (loopback)
+            assert "Ghana (renamed)" in r.read().decode()
