@@ -106,7 +106,14 @@ class EmbeddedStore(Store):
             db = ladybug.Database(str(p), read_only=read_only, throw_on_wal_replay_failure=False)
         except RuntimeError:
             raise _open_error(p, RuntimeError(text)) from None
-        self.recovered = "the last write was interrupted mid-commit and was discarded; everything committed before it is intact"
+        # A reader cannot tell a writer at work in another process from one that was killed: both leave the WAL's
+        # last record unfinished. Only a writer's open (the lock is then free) knows the write was interrupted.
+        self.recovered = (
+            "a write was not complete when this read opened the store (another process at work, or one that stopped): "
+            "this read sees everything committed before it"
+            if read_only
+            else "the last write was interrupted mid-commit and was discarded; everything committed before it is intact"
+        )
         return db
 
     @staticmethod
