@@ -39,7 +39,6 @@ from queries import named
 
 Row = dict[str, Any]
 
-REACH = ("targeted", "regional", "global")
 MIN_THEME_PROGRAMMES = 3  # below this, a theme's "experience" is one or two programmes: no ranking
 # A bloc membership counts for at most 1 point in the matchmaking, divided by the bloc's size over this:
 # a group of 5 or fewer (the Eastern Partnership) counts fully, the Commonwealth's 56 members 0.09.

@@ -150,8 +150,10 @@ def coverage(
     progs = spans(store)
     if only is not None:
         only = _resolve(store, by, only)
-    dated = [p for p in progs if p["start_date"] and (not theme or theme in (p["themes"] or []))]
-    undated = sorted(p["programme"] for p in progs if not p["start_date"] and (not theme or theme in (p["themes"] or [])))
+    on_theme = [p for p in progs if not theme or theme in (p["themes"] or [])]
+    kind = {p["programme"]: facts.period_kind(p["start_date"], p["end_date"]) for p in on_theme}  # the one rule of time
+    dated = [p for p in on_theme if kind[p["programme"]] != "undated"]
+    undated = sorted(p["programme"] for p in on_theme if kind[p["programme"]] == "undated")
     # the last year the data observes something begin: later years would only carry open-ended programmes forward
     last = max([y for p in dated if (y := _year(p["start_date"]))] or [FIRST_YEAR])
     # `is None`, not `or`: a year 0 is a typo to refuse (terms.years), never the default in disguise
@@ -171,7 +173,7 @@ def coverage(
             seen.add(g)
             for y in years:
                 if start is not None and start <= y and (end is None or y <= end):
-                    if end is None:
+                    if kind[p["programme"]] == "open-ended":
                         open_[(g, y)] += 1
                     else:
                         active[(g, y)] += 1
