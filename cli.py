@@ -26,6 +26,7 @@ from loaders import bundled, iati, indices, tabular, worldbank
 from queries import analysis, briefing, network, provenance, terms, timeline
 from queries import identity as identity_queries
 from queries import need as need_model
+from queries import plan as plan_queries
 from queries import profile as profile_queries
 from queries import report as report_queries
 from visualisations import charts, maps, terminal
@@ -1242,6 +1243,78 @@ def report(
         return
     for f in report_viz.write_report(brief, output, fmt):
         info(f"wrote {f}")
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  ccb plan --budget "GBP 2000000" --donor UK --grant-size 250000
+  ccb plan --budget "JPY 300000000" --donor Japan --theme A --theme B --region "south-eastern asia" --grant-size 30000000
+"""
+)
+@click.option("--budget", required=True, metavar="'CUR AMOUNT'", help='The fund, as "GBP 2000000" (never converted).')
+@click.option("--donor", metavar="ORG", help="Whose fund: its own programmes are not counted as co-funders.")
+@click.option(
+    "--theme", "themes", multiple=True, callback=lambda c, p, v: [terms.theme(t) for t in v], help="GFCE theme (repeat)."
+)
+@REGION
+@click.option("--country", "countries", multiple=True, metavar="COUNTRY", help="Only these countries (repeat).")
+@click.option("--exclude", multiple=True, metavar="COUNTRY", help="Never these countries (repeat).")
+@click.option(
+    "--grant-size",
+    "grant",
+    type=FiniteRange(0, 1e15, min_open=True),
+    help="One grant's size [default: the median stated per-country amount in the budget's currency on the themes].",
+)
+@click.option("--max-countries", type=click.IntRange(1), help="At most this many countries.")
+@click.option("--min-grant", type=FiniteRange(0, 1e15), help="Refuse a grant size below this.")
+@click.option(
+    "--weight",
+    "weight_items",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Change one need weight (repeat), as in `ccb gaps`.",
+)
+@period_options
+@output_options
+@click.pass_context
+def plan(
+    ctx: click.Context,
+    budget: str,
+    donor: str | None,
+    themes: list[str],
+    region: str | None,
+    countries: tuple[str, ...],
+    exclude: tuple[str, ...],
+    grant: float | None,
+    max_countries: int | None,
+    min_grant: float | None,
+    weight_items: tuple[str, ...],
+    window: Any,
+    fmt: str,
+) -> None:
+    """Plan a fund: grants of one size to the country x theme cells where each does most (need / (1 + programmes)
+    falls most), with the implementers that delivered the theme there or nearby and the donors to pool with.
+
+    Greedy by marginal value, which is optimal for this concave objective at equal grant sizes; restricted states,
+    territories, high-income countries and countries of unknown need are never allocated. See docs/plan.md.
+    """
+    p = plan_queries.plan(
+        cached(store_of(ctx, read_only=True)),
+        budget=budget,
+        donor=donor,
+        themes=list(themes) or None,
+        region=region,
+        countries=list(countries),
+        window=window,
+        grant=grant,
+        max_countries=max_countries,
+        min_grant=min_grant,
+        exclude=list(exclude),
+        weights=need_model.parse_weights(weight_items),
+    )
+    emit(p.rows, fmt, empty="no cell to allocate: the budget is below one grant, or the scope holds no ranked country")
+    notes(p.summary(), fmt)
 
 
 @cli.command(

@@ -107,7 +107,16 @@ def match(
         if present_pt:
             parts.append(f"presence 1 (already active in {iso3})")
         score = round(len(progs) + proximity + bloc + present_pt, 2)
-        row = {"theme": t, "org": org, "name": names[org], "score": score, "explanation": " + ".join(parts) + f" = {score:g}"}
+        row = {
+            "theme": t,
+            "org": org,
+            "name": names[org],
+            "score": score,
+            "experience": len(progs),
+            "proximity": proximity,
+            "present": bool(present_pt),
+            "explanation": " + ".join(parts) + f" = {score:g}",
+        }
         best[(t, facts.family(org, up))].append(row)
     rows: list[dict[str, Any]] = []
     for members in best.values():
@@ -126,6 +135,9 @@ def match(
                 "org": "",
                 "name": "too little evidence",
                 "score": None,
+                "experience": evidence[t],
+                "proximity": 0.0,
+                "present": False,
                 "explanation": f"too little evidence on theme {t} ({evidence[t]} programme(s) in the graph, fewer than "
                 f"{min_evidence}): no one is ranked on it",
             }
