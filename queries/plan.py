@@ -226,7 +226,9 @@ def _explain(
         helpers = [  # delivered the theme on two programmes or more, in this country or its sub-region
             m
             for m in profile.match(store, iso3, theme=t, window=window, limit=50)
-            if m["org"] and m["experience"] >= MIN_IMPLEMENTER_PROGRAMMES and (m["present"] or m["proximity"] == 1.0)
+            if m["org"]
+            and m["parts"]["experience"] >= MIN_IMPLEMENTER_PROGRAMMES
+            and (m["parts"]["presence"] or m["parts"]["proximity"] == 1.0)
         ][:3]
         cofunders = [
             f"{s['funder']} ({'; '.join(s['programme_ids'])})"

@@ -112,10 +112,9 @@ def match(
             "org": org,
             "name": names[org],
             "score": score,
-            "experience": len(progs),
-            "proximity": proximity,
-            "present": bool(present_pt),
             "explanation": " + ".join(parts) + f" = {score:g}",
+            # each part's points, as data: the plan reads them (an implementer with evidence there or nearby)
+            "parts": {"experience": len(progs), "proximity": proximity, "bloc": round(bloc, 3), "presence": present_pt},
         }
         best[(t, facts.family(org, up))].append(row)
     rows: list[dict[str, Any]] = []
@@ -135,9 +134,6 @@ def match(
                 "org": "",
                 "name": "too little evidence",
                 "score": None,
-                "experience": evidence[t],
-                "proximity": 0.0,
-                "present": False,
                 "explanation": f"too little evidence on theme {t} ({evidence[t]} programme(s) in the graph, fewer than "
                 f"{min_evidence}): no one is ranked on it",
             }
