@@ -188,10 +188,15 @@ class Relationship(Record):
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, populate_by_name=True)
 
+    # Set on a type whose links must form a tree (PART_OF, COMPONENT_OF): the message refusing a link to itself.
+    self_link: ClassVar[str | None] = None
+
     @model_validator(mode="after")
     def _period(self) -> Relationship:
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
             raise ValueError("valid_to is before valid_from")
+        if self.self_link and self.src == self.dst:
+            raise ValueError(self.self_link)
         return self
 
 
@@ -393,11 +398,7 @@ class PartOf(Relationship):
     dst_label: ClassVar[str] = "Organisation"
     section: ClassVar[str] = "part_of"
 
-    @model_validator(mode="after")
-    def _not_itself(self) -> PartOf:
-        if self.src == self.dst:
-            raise ValueError("an organisation cannot be part of itself")
-        return self
+    self_link: ClassVar[str | None] = "an organisation cannot be part of itself"
 
 
 class ComponentOf(Relationship):
@@ -409,11 +410,7 @@ class ComponentOf(Relationship):
     dst_label: ClassVar[str] = "Programme"
     section: ClassVar[str] = "component_of"
 
-    @model_validator(mode="after")
-    def _not_itself(self) -> ComponentOf:
-        if self.src == self.dst:
-            raise ValueError("a programme cannot be a component of itself")
-        return self
+    self_link: ClassVar[str | None] = "a programme cannot be a component of itself"
 
 
 class MemberOf(Relationship):
