@@ -226,7 +226,7 @@ def supports(
     beyond: dict[str, dict[str, set[str]]] = {}  # funder (or donor) -> regional / global programmes naming no country
     beyond_names: dict[str, str] = {}
     if by == "funder" and not country:
-        for r in _beyond_countries(store, window, theme, area):
+        for r in _beyond_countries(store, window, theme, area, named_by):
             k = r[who]
             if funder and funder not in (r["funder"], r["donor"]):
                 continue
@@ -326,14 +326,14 @@ def _countries_named(store: Store) -> dict[str, int]:
     return {p: r["n"] for r in store.query(named.PROGRAMME_COUNTRY_COUNTS) for p in r["programmes"]}
 
 
-def _beyond_countries(store: Store, window: Window, theme: str | None, area: str | None) -> list[Row]:
+def _beyond_countries(store: Store, window: Window, theme: str | None, area: str | None, named_by: dict[str, int]) -> list[Row]:
     """A row per funder of each funded programme that names no country and is regional or global: ``programme``,
-    ``scope``, ``funder``, ``funder_name``, ``donor``, ``donor_name``.
+    ``scope``, ``funder``, ``funder_name``, ``donor``, ``donor_name``; ``named_by`` is :func:`_countries_named`, read
+    once by the caller.
 
     In an ``area``, only the regional programmes whose scope covers it; global ones reach every area.
     """
     up = donors(store)
-    named_by = _countries_named(store)
     scopes = {s["programme"]: s for s in programme_scopes(store, window, theme)}
     parent = {c["subregion"]: c["region"] for c in store.query(named.COUNTRIES) if c["subregion"]} if area else {}
     level = terms.level_of(area) if area else "region"

@@ -153,16 +153,15 @@ def plan(
         raise CCBError(f"a grant of {currency} {grant:,.0f} is below --min-grant {min_grant:,.0f}", "raise --grant-size")
     if grant <= 0:
         raise CCBError("--grant-size must be above 0")
-    cells = _cells(store, chosen, area, only, skip, window, weights)
+    scope = Scope(chosen, area, only, skip, window, analysis.SupportTable.read(store, window))  # read once for every re-plan
+    cells = _cells(store, scope, weights)
     rows = _allocate(cells, int(amount // grant), max_countries)
     notes = [
         "restricted states, territories, high-income countries and countries of unknown need are never allocated "
         "(the gaps model's universe)"
     ]
     out = _explain(store, rows, cells, grant, currency, donor_id, window)
-    stable = (
-        _stable(store, chosen, area, only, skip, window, weights, int(amount // grant), max_countries, out) if stability else []
-    )
+    stable = _stable(store, scope, weights, int(amount // grant), max_countries, out) if stability else []
     before = sum(r["priority_before"] for r in out)
     after = sum(r["priority_after"] for r in out)
     return Plan(out, amount, currency, grant, basis, grant * sum(r["grants"] for r in out), before, after, stable, notes)
@@ -171,21 +170,26 @@ def plan(
 Cell = tuple[str, str]  # (iso3, theme)
 
 
-def _cells(
-    store: Store,
-    themes: list[str],
-    area: str | None,
-    only: set[str],
-    skip: set[str],
-    window: Window,
-    weights: dict[str, float] | None,
-) -> dict[Cell, Row]:
+@dataclass(frozen=True)
+class Scope:
+    """Where a plan may allocate: themes, a region, countries kept or left out, the years; and the support read once."""
+
+    themes: list[str]
+    area: str | None
+    only: set[str]
+    skip: set[str]
+    window: Window
+    table: analysis.SupportTable
+
+
+def _cells(store: Store, scope: Scope, weights: dict[str, float] | None) -> dict[Cell, Row]:
     """Each allocatable country x theme: its theme need, programmes and donors on the theme (the gaps rows)."""
-    table = analysis.SupportTable.read(store, window)
     out: dict[Cell, Row] = {}
-    for t in themes:
-        for r in analysis.country_gaps(store, region=area, theme=t, window=window, weights=weights, table=table):
-            if r["need"] is None or r["iso3"] in skip or (only and r["iso3"] not in only):
+    for t in scope.themes:
+        for r in analysis.country_gaps(
+            store, region=scope.area, theme=t, window=scope.window, weights=weights, table=scope.table
+        ):
+            if r["need"] is None or r["iso3"] in scope.skip or (scope.only and r["iso3"] not in scope.only):
                 continue
             out[(r["iso3"], t)] = r
     return out
@@ -256,16 +260,7 @@ def _explain(
 
 
 def _stable(
-    store: Store,
-    themes: list[str],
-    area: str | None,
-    only: set[str],
-    skip: set[str],
-    window: Window,
-    weights: dict[str, float] | None,
-    grants: int,
-    max_countries: int | None,
-    rows: list[Row],
+    store: Store, scope: Scope, weights: dict[str, float] | None, grants: int, max_countries: int | None, rows: list[Row]
 ) -> list[str]:
     """The rows (``ISO3 theme``) that every re-plan with one need weight moved by +-25 % keeps."""
     base = dict(weights or need.DEFAULT_WEIGHTS)
@@ -275,6 +270,6 @@ def _stable(
             if w == 0 or (name == need.REQUIRED and w * factor <= 0):
                 continue
             moved = base | {name: w * factor}
-            again = _allocate(_cells(store, themes, area, only, skip, window, moved), grants, max_countries)
+            again = _allocate(_cells(store, scope, moved), grants, max_countries)
             kept &= {f"{iso3} {t}" for iso3, t in again}
     return sorted(kept)
