@@ -6,9 +6,11 @@ stderr and a non-zero exit; ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import json
 import math
+import shlex
 import shutil
 import sys
 import textwrap
@@ -22,7 +24,7 @@ from graph import schema
 from graph.errors import CCBError, LoadError
 from graph.open import chosen, default_db_path, open_store
 from graph.store import Store, cached, is_neo4j_uri, shown_uri
-from loaders import bundled, iati, indices, tabular, worldbank
+from loaders import bundled, iati, indices, scenario, tabular, worldbank
 from queries import analysis, briefing, network, provenance, terms, timeline
 from queries import identity as identity_queries
 from queries import need as need_model
@@ -190,7 +192,45 @@ def store_of(ctx: click.Context, *, read_only: bool = False, create: bool = Fals
     ctx.meta["ccb.store"] = store
     if note := getattr(store, "recovered", None):  # a crashed write was rolled back on opening: say so once
         info(f"note: {store.location}: {note}")
+    if assume := ctx.meta.pop("ccb.assume", None):  # --assume: answer from an in-memory copy with the planned programmes
+        sc = ctx.with_resource(scenario.assumed(store, assume))
+        ctx.meta["ccb.scenario"] = sc
+        return sc.store
     return store
+
+
+def assume_option(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--assume FILE: answer as if the planned programmes of FILE (`ccb plan -o`) were in the graph, never writing them.
+
+    The command's store (:func:`store_of`) becomes an in-memory copy with the file's records added; the answer says
+    so: under a table, on stderr with JSON or CSV or when the output is a file (which says it too).
+    """
+
+    @click.option(
+        "--assume",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        metavar="FILE",
+        help="Answer as if the planned programmes in FILE (written by `ccb plan -o`) were in the graph; "
+        "in memory only, the store is not written.",
+    )
+    @functools.wraps(fn)
+    def wrapper(*args: Any, assume: Path | None, **kwargs: Any) -> Any:
+        ctx = click.get_current_context()
+        if assume is not None:
+            ctx.meta["ccb.assume"] = assume
+        out = fn(*args, **kwargs)
+        if sc := ctx.meta.get("ccb.scenario"):
+            fmt = kwargs.get("fmt")
+            notes([sc.line], fmt) if fmt in FORMATS else info(sc.line)
+        return out
+
+    return wrapper
+
+
+def assuming(ctx: click.Context) -> str:
+    """The scenario line for a document the command writes (a report, a map), or "" without --assume."""
+    sc = ctx.meta.get("ccb.scenario")
+    return f"; {sc.line}" if sc else ""
 
 
 # -- commands ----------------------------------------------------------------------
@@ -589,6 +629,7 @@ Examples:
 )
 @THEME
 @window_options
+@assume_option
 @output_options
 @click.pass_context
 def gaps(
@@ -669,6 +710,7 @@ Examples:
     help="Rank only countries with at least this many funded programmes.",
 )
 @window_options
+@assume_option
 @output_options
 @click.pass_context
 def concentration(
@@ -1091,6 +1133,7 @@ Examples:
 @need_options
 @THEME
 @period_options
+@assume_option
 @click.pass_context
 def viz_map(
     ctx: click.Context,
@@ -1121,7 +1164,7 @@ def viz_map(
         rows,
         measure,
         source=f"Source: CCB Graph gaps analysis ({scope}); need: {need_model.describe(weights)}; "
-        "every programme and indicator carries its own source in the graph.",
+        f"every programme and indicator carries its own source in the graph{assuming(ctx)}.",
     )
     maps.write_map(data, output)
     info(f"wrote {output} ({sum(v is not None for v in data.values.values())} countries with a value)")
@@ -1227,14 +1270,38 @@ Examples:
 @click.option("--country", metavar="COUNTRY", help="A briefing on this country.")
 @REGION
 @click.option("--donor", metavar="ORG", help="A briefing on this donor (id, name, alias, or its country's name).")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="A briefing of the plan in FILE (`ccb plan -o`): its grants with their reasons, and the gaps before and after.",
+)
 @limit_option(10)
+@assume_option
 @click.pass_context
 def report(
-    ctx: click.Context, output: Path, fmt: str | None, country: str | None, region: str | None, donor: str | None, limit: int
+    ctx: click.Context,
+    output: Path,
+    fmt: str | None,
+    country: str | None,
+    region: str | None,
+    donor: str | None,
+    plan_file: Path | None,
+    limit: int,
 ) -> None:
     """A briefing for the world (default), a region, a country or a donor: summary, map, gaps, coverage over time,
-    who supports whom, suggestions with their reasons, and the source of every fact shown."""
-    brief = report_queries.brief(store_of(ctx, read_only=True), country=country, region=region, donor=donor, limit=limit)
+    who supports whom, suggestions with their reasons, and the source of every fact shown; or of a plan (--plan)."""
+    if plan_file is not None:
+        if country or region or donor or ctx.meta.get("ccb.assume"):
+            raise click.UsageError("--plan is a briefing of its own: give it without --country, --region, --donor or --assume")
+        stored = store_of(ctx, read_only=True)
+        sc = ctx.with_resource(scenario.assumed(stored, plan_file))
+        brief = report_queries.plan_brief(stored, sc.store, sc.programmes, str(plan_file))
+    else:
+        brief = report_queries.brief(store_of(ctx, read_only=True), country=country, region=region, donor=donor, limit=limit)
+        if sc := ctx.meta.get("ccb.scenario"):
+            brief.summary.insert(0, f"A scenario: {sc.line} (planned, not facts; the store is unchanged).")
     if str(output) == "-":  # standard output: the page alone (a pipe has no room for Markdown's side files)
         text, side = report_viz.render(brief, fmt or "html", stem="report")
         click.echo(text, nl=False)
@@ -1276,6 +1343,13 @@ Examples:
     help="Change one need weight (repeat), as in `ccb gaps`.",
 )
 @period_options
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the portfolio as planned programmes (loader format, YAML) for `--assume` or `ccb load`.",
+)
+@assume_option
 @output_options
 @click.pass_context
 def plan(
@@ -1291,6 +1365,7 @@ def plan(
     min_grant: float | None,
     weight_items: tuple[str, ...],
     window: Any,
+    output: Path | None,
     fmt: str,
 ) -> None:
     """Plan a fund: grants of one size to the country x theme cells where each does most (need / (1 + programmes)
@@ -1315,6 +1390,31 @@ def plan(
     )
     emit(p.rows, fmt, empty="no cell to allocate: the budget is below one grant, or the scope holds no ranked country")
     notes(p.summary(), fmt)
+    if p.topups and fmt == "table":
+        emit(p.topups, fmt, title="Or top up a running programme that serves these countries already")
+    elif p.topups:
+        notes(
+            [
+                "top-up options: "
+                + "; ".join(f"{t['programme']} (theme {t['theme']}: {', '.join(t['countries'])})" for t in p.topups)
+            ],
+            fmt,
+        )
+    if output is not None and not p.rows:
+        info(f"{output} not written: the plan has no grant")
+    elif output is not None:
+        made = " ".join(["ccb plan", *(shlex.quote(a) for a in sys.argv[2:] if a)]) if sys.argv[1:2] == ["plan"] else "ccb plan"
+        records = plan_queries.scenario(p, made=made, today=datetime.date.today().isoformat())
+        write_scenario(records, output)
+        info(
+            f"wrote {output}: {len(records.get('programmes', []))} planned programme(s); `ccb gaps --assume {output}` "
+            "shows the ranking after them"
+        )
+
+
+def write_scenario(records: dict[str, list[dict[str, Any]]], output: Path) -> None:
+    """The planned programmes as a YAML file in the loader's format, saying at its top that it is a scenario."""
+    exporters.atomic_write(output, lambda tmp: tmp.write_text(exporters.scenario_yaml(records), encoding="utf-8"))
 
 
 @cli.command(

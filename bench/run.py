@@ -42,6 +42,7 @@ from graph.embedded import EmbeddedStore
 from graph.store import Store
 from loaders import bundled, iati, tabular
 from queries import analysis, network, profile
+from queries import plan as plan_queries
 from visualisations import network as network_viz
 
 IATI_MB = {"S": 5, "M": 20, "L": 100}
@@ -247,6 +248,7 @@ def read_steps(r: Runner, kind: str, store: Store) -> None:
         ("brokers", lambda: network.brokers(store)),
         ("communities", lambda: network.communities(store)),
         (f"match {top}", lambda: profile.match(store, top)),
+        ("plan", lambda: plan_queries.plan(store, budget="EUR 10000000", grant=500_000)),
     ]:
         record(r.time(kind, name, counted(fn)))
     g = store.to_networkx(
@@ -441,7 +443,18 @@ TARGETS = [
 ]
 # Issue 16: every analysis interactive: < 5 s each on the embedded store (communities < 3 s), < 15 s over
 # Bolt, peak RSS < 1.5 GiB; the analyses are the read steps after the export (match's name holds a country).
-ANALYSES = ("supports", "gaps", "gaps --by region", "gaps --by theme", "concentration", "partners", "brokers", "communities")
+# Issue 26: `plan` (EUR 10m in grants of 500k, with its stability re-plans) among them.
+ANALYSES = (
+    "supports",
+    "gaps",
+    "gaps --by region",
+    "gaps --by theme",
+    "concentration",
+    "partners",
+    "brokers",
+    "communities",
+    "plan",
+)
 SECONDS = {"embedded": 5.0, "neo4j": 15.0}
 SECONDS_OF = {("embedded", "communities"): 3.0}
 MEMORY_MIB = 1536

@@ -21,7 +21,19 @@ from pathlib import Path
 
 import pycountry
 
-from graph.model import Funds, Implements, MemberOf, Node, Organisation, PartnersWith, Programme, Relationship, Targets
+from graph.model import (
+    Funds,
+    Implements,
+    Indicator,
+    Measured,
+    MemberOf,
+    Node,
+    Organisation,
+    PartnersWith,
+    Programme,
+    Relationship,
+    Targets,
+)
 from loaders.bundled import reference_countries
 
 SOURCE = "synthetic (bench/synthetic.py)"
@@ -40,7 +52,7 @@ def _skewed(rng: random.Random, n: int, s: float = 1.2) -> int:
 
 def records(orgs: int, programmes: int, *, seed: int = 7) -> Iterator[Node | Relationship]:
     """Countries, organisations, programmes, then FUNDS, IMPLEMENTS and TARGETS (~2 of each per programme),
-    PARTNERS_WITH (~1 per 4 organisations) and MEMBER_OF (10 blocs)."""
+    PARTNERS_WITH (~1 per 4 organisations), MEMBER_OF (10 blocs) and a GCI score per country."""
     rng = random.Random(seed)
     isos = sorted(c.alpha_3 for c in pycountry.countries)[:200]
     yield from reference_countries(isos)  # real names and UN M49 regions, so region analyses have groups
@@ -77,6 +89,12 @@ def records(orgs: int, programmes: int, *, seed: int = 7) -> Iterator[Node | Rel
     for b in range(min(BLOCS, orgs)):
         for iso in sorted(rng.sample(isos, len(isos) // 5)):
             yield MemberOf(src=iso, dst=f"o{b}", source=SOURCE)
+    # a GCI-like score per country, so need is known and the plan has cells to fill (a generator of its own:
+    # the records above stay as they were for a given seed)
+    scores = random.Random(seed + 2)
+    yield Indicator(id="gci-2024", family="gci", edition="2024", name="GCI 2024 (synthetic)", source=SOURCE)
+    for iso in isos:
+        yield Measured(src=iso, dst="gci-2024", score=round(scores.uniform(1, 99), 2), source=SOURCE)
 
 
 def delta(orgs: int, programmes: int, *, seed: int = 7) -> Iterator[Node | Relationship]:

@@ -357,6 +357,31 @@ class EmbeddedStore(Store):
             pass  # an error inside a transaction already rolled it back
 
 
+MEMORY = ":memory:"  # LadybugDB's in-memory database: nothing reaches a disk
+
+
+def memory_copy(store: Store, *extra: Batch) -> EmbeddedStore:
+    """An in-memory embedded store holding everything ``store`` holds, then ``extra``: a scenario's graph.
+
+    ``store`` is only read (either kind); close the copy when done.
+
+    >>> from graph.examples import example_store, gaps_records
+    >>> from graph.model import Programme
+    >>> s = example_store(gaps_records())
+    >>> copy = memory_copy(s, Batch().extend([Programme(id="planned", name="Planned", source="scenario")]))
+    >>> copy.counts()["Programme"] - s.counts()["Programme"], copy.location
+    (1, ':memory:')
+    >>> copy.close(); s.close()
+    """
+    copy = EmbeddedStore(MEMORY)
+    try:
+        copy.write_stream([store.dump(), *extra])
+    except BaseException:
+        copy.close()
+        raise
+    return copy
+
+
 def _rows(result: Any) -> list[dict[str, Any]]:
     if isinstance(result, list):
         raise QueryError("only one Cypher statement at a time is accepted")

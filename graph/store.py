@@ -237,6 +237,20 @@ class Store(ABC):
         """Every ``spec`` relationship as ``src``, ``dst`` and its properties, by ``src`` then ``dst``."""
         return self._table(cypher.rel_table(spec, src_key, dst_key))
 
+    def dump(self) -> Batch:
+        """Every node and relationship as records, to copy the graph into another store (a scenario's, say).
+
+        The rows were validated when they were written, so they come back
+        unvalidated (:meth:`graph.model.Record.revive`).
+        """
+        batch = Batch()
+        for spec in schema.nodes().values():
+            batch.extend(spec.model.revive(self._node_rows(spec)))
+        for rspec in schema.rels().values():
+            sk, dk = schema.node(rspec.src).key, schema.node(rspec.dst).key
+            batch.extend(rspec.model.revive(self._rel_rows(rspec, sk, dk)))
+        return batch
+
     def counts(self) -> dict[str, int]:
         """Nodes per label and relationships per type, every one in the schema, zeros included."""
         out = {label: self._table(cypher.count_nodes(label))[0]["n"] for label in schema.nodes()}
@@ -321,8 +335,22 @@ class ReadCache:
             self._answers[key] = self._store.query(cypher_text, params)
         return [dict(r) for r in self._answers[key]]
 
+    def counts(self) -> dict[str, int]:
+        """The store's counts, read once per cache (several analyses of one call print them)."""
+        return dict(self.memo("counts", self._store.counts))
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
+
+
+def memo(store: Store, key: str, make: Callable[[], Any]) -> Any:
+    """What ``make()`` builds, built once per cached store (:class:`ReadCache`, or a proxy of one), else each time.
+
+    For tables derived from whole-graph reads that several analyses of one composed call ask again (a plan asks
+    each of its rows who has worked where): treat the answer as read-only, it is shared.
+    """
+    kept = getattr(store, "memo", None)
+    return kept(key, make) if kept is not None else make()
 
 
 def cached(store: Store) -> Store:

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.store import Store
+from graph.store import Store, memo
 from queries import named
 
 Row = dict[str, Any]
@@ -183,5 +183,10 @@ def completeness(store: Store) -> str:
 
 
 def programme_sources(store: Store) -> dict[str, str]:
-    """Programme id -> the page it was read from (read grouped by page: a row per source)."""
-    return {p: r["source"] for r in store.query(named.PROGRAMME_SOURCES) for p in r["programmes"] if r["source"]}
+    """Programme id -> the page it was read from (read grouped by page: a row per source; built once per cached
+    store, read-only)."""
+    return memo(  # type: ignore[no-any-return]
+        store,
+        "facts.programme_sources",
+        lambda: {p: r["source"] for r in store.query(named.PROGRAMME_SOURCES) for p in r["programmes"] if r["source"]},
+    )

@@ -238,6 +238,26 @@ RETURN p.id AS programme, c.iso3 AS iso3, c.name AS country, c.region AS region,
 ORDER BY iso3
 """
 
+# Programmes by id ($ids), with what a plan's briefing shows of each.
+PROGRAMMES_BY_ID = """
+MATCH (p:Programme) WHERE p.id IN $ids
+RETURN p.id AS programme, p.name AS name, p.description AS description, p.themes AS themes
+ORDER BY programme
+"""
+
+# The funders of the programmes $ids.
+PROGRAMME_FUNDERS_BY_ID = """
+MATCH (f:Organisation)-[:FUNDS]->(p:Programme) WHERE p.id IN $ids
+RETURN p.id AS programme, collect(f.id) AS funders
+"""
+
+# The periods and stated status of the programmes $ids: whether each is running.
+PROGRAMME_PERIODS_BY_ID = """
+MATCH (p:Programme) WHERE p.id IN $ids
+RETURN p.id AS programme, p.name AS name, p.start_date AS start_date, p.end_date AS end_date, p.status AS status
+ORDER BY programme
+"""
+
 # Per country, the programmes that name it as a participant or a host: shown in its profile, never counted as support.
 COUNTRY_PARTICIPATION = """
 MATCH (p:Programme)-[t:TARGETS]->(c:Country {iso3: $iso3})

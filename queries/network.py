@@ -28,7 +28,7 @@ import igraph as ig
 import networkx as nx
 import numpy as np
 
-from graph.store import Store
+from graph.store import Store, memo
 from queries import facts, named, terms
 from queries.analysis import donors, programme_themes
 from queries.terms import Terms, UnknownName
@@ -60,7 +60,12 @@ class Activity:
 
 
 def programme_reach(store: Store) -> dict[str, tuple[list[str], list[str]]]:
-    """Each programme's themes and target countries (sorted): the small table the activity joins to."""
+    """Each programme's themes and target countries (sorted): the small table the activity joins to (built once
+    per cached store; read-only)."""
+    return memo(store, "network.programme_reach", lambda: _programme_reach(store))  # type: ignore[no-any-return]
+
+
+def _programme_reach(store: Store) -> dict[str, tuple[list[str], list[str]]]:
     countries: dict[str, list[str]] = defaultdict(list)
     for r in sorted(store.query(named.COUNTRY_PROGRAMMES), key=lambda r: r["iso3"]):
         for p in r["programmes"]:
@@ -69,7 +74,12 @@ def programme_reach(store: Store) -> dict[str, tuple[list[str], list[str]]]:
 
 
 def org_programmes(store: Store) -> list[dict[str, str]]:
-    """A row per organisation, role (``FUNDS`` or ``IMPLEMENTS``) and programme; read a row per organisation and role."""
+    """A row per organisation, role (``FUNDS`` or ``IMPLEMENTS``) and programme; read a row per organisation and role
+    (built once per cached store; read-only)."""
+    return memo(store, "network.org_programmes", lambda: _org_programmes(store))  # type: ignore[no-any-return]
+
+
+def _org_programmes(store: Store) -> list[dict[str, str]]:
     return [
         {"org": r["org"], "name": r["name"], "role": r["role"], "programme": p}
         for r in store.query(named.ORG_PROGRAMMES)

@@ -16,16 +16,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
+from graph import schema
 from graph.errors import CCBError
 from graph.model import THEMES
-from graph.store import Store, cached
+from graph.store import Batch, Store, cached
 from queries import analysis, facts, named, need, profile, terms
 from queries.analysis import Window
 from queries.terms import Terms
 
 Row = dict[str, Any]
+MIN_SIZE_BASIS = 3  # a default grant size from fewer stated amounts than this says it is a weak basis
 MIN_IMPLEMENTER_PROGRAMMES = 2  # an implementer is suggested on two programmes of the theme or more, never on one
 
 
@@ -61,6 +64,10 @@ class Plan:
     gap_after: float
     stable: list[str] = field(default_factory=list)  # the rows (ISO3 theme) kept when each weight moves by +-25 %
     notes: list[str] = field(default_factory=list)
+    donor: str | None = None  # the donor's organisation id
+    window: Window = Window()
+    leads: dict[str, str] = field(default_factory=dict)  # "ISO3 T" -> the first implementer suggested (an id)
+    topups: list[Row] = field(default_factory=list)  # programmes already there that could be topped up instead
 
     def summary(self) -> list[str]:
         """The lines under the rows: money used, the gap closed, how the grant size was set, how stable it is."""
@@ -101,7 +108,8 @@ def grant_size(store: Store, currency: str, themes: list[str], region: str | Non
     if not amounts:
         return None, ""
     mid = amounts[len(amounts) // 2] if len(amounts) % 2 else (amounts[len(amounts) // 2 - 1] + amounts[len(amounts) // 2]) / 2
-    return mid, how.format(n=len(amounts))
+    weak = f"; only {len(amounts)}: a weak basis, set it with --grant-size" if len(amounts) < MIN_SIZE_BASIS else ""
+    return mid, how.format(n=len(amounts)) + weak
 
 
 def plan(
@@ -135,6 +143,13 @@ def plan(
     store = cached(store)
     amount, currency = parse_budget(budget)
     chosen = [terms.theme(t) or t for t in (themes or list(THEMES))]
+    per_theme = {t: 0 for t in THEMES}
+    for ts in analysis.programme_themes(store).values():
+        for t in ts or []:
+            per_theme[t] = per_theme.get(t, 0) + 1
+    thin = [t for t in chosen if per_theme.get(t, 0) < facts.MIN_THEME_PROGRAMMES]
+    if not themes:  # a theme the graph barely records has every cell at "no programme": an artefact, not a gap
+        chosen = [t for t in chosen if t not in thin]
     area = terms.region(region)
     names = Terms.of(store)
     only = {names.country(c) for c in countries or []}
@@ -153,18 +168,28 @@ def plan(
         raise CCBError(f"a grant of {currency} {grant:,.0f} is below --min-grant {min_grant:,.0f}", "raise --grant-size")
     if grant <= 0:
         raise CCBError("--grant-size must be above 0")
-    scope = Scope(chosen, area, only, skip, window, analysis.SupportTable.read(store, window))  # read once for every re-plan
+    # read once for every re-plan; the stated amounts are not needed to plan (a grant size given or found apart)
+    scope = Scope(chosen, area, only, skip, window, analysis.SupportTable.read(store, window, amounts=False))
     cells = _cells(store, scope, weights)
     rows = _allocate(cells, int(amount // grant), max_countries)
     notes = [
         "restricted states, territories, high-income countries and countries of unknown need are never allocated "
         "(the gaps model's universe)"
     ]
-    out = _explain(store, rows, cells, grant, currency, donor_id, window)
-    stable = _stable(store, scope, weights, int(amount // grant), max_countries, out) if stability else []
+    if thin:
+        counts = ", ".join(f"{t} ({per_theme.get(t, 0)} programme(s))" for t in thin)
+        notes.append(
+            f"too little evidence on theme(s) {counts} in the graph (fewer than {facts.MIN_THEME_PROGRAMMES}): every country "
+            "shows no programme there, which says more about what is recorded than about need; "
+            + ("planned on as asked" if themes else "left out (name it with --theme to plan on it anyway)")
+        )
+    out, leads = _explain(store, rows, cells, grant, currency, donor_id, window, scope.table)
+    stable = _stable(store, cells, weights, int(amount // grant), max_countries, out) if stability else []
     before = sum(r["priority_before"] for r in out)
     after = sum(r["priority_after"] for r in out)
-    return Plan(out, amount, currency, grant, basis, grant * sum(r["grants"] for r in out), before, after, stable, notes)
+    used = grant * sum(r["grants"] for r in out)
+    topups = _topups(store, out, scope, grant, currency)
+    return Plan(out, amount, currency, grant, basis, used, before, after, stable, notes, donor_id, window, leads, topups)
 
 
 Cell = tuple[str, str]  # (iso3, theme)
@@ -217,28 +242,46 @@ def _allocate(cells: dict[Cell, Row], grants: int, max_countries: int | None) ->
 
 
 def _explain(
-    store: Store, given: dict[Cell, int], cells: dict[Cell, Row], grant: float, currency: str, donor: str | None, window: Window
-) -> list[Row]:
-    """The portfolio's rows, each with why, the implementers to ask (with their programmes) and the co-funders."""
+    store: Store,
+    given: dict[Cell, int],
+    cells: dict[Cell, Row],
+    grant: float,
+    currency: str,
+    donor: str | None,
+    window: Window,
+    table: analysis.SupportTable,
+) -> tuple[list[Row], dict[str, str]]:
+    """The portfolio's rows, each with why, the implementers to ask (with their programmes) and the co-funders;
+    and the first implementer of each row, by id."""
     up = analysis.donors(store)
     own = facts.family(donor, up) if donor else None
-    rows = []
+    support = {t: table.of(t) for t in sorted({t for _, t in given})} | {None: table.of(None)}
+    there = sorted({p for iso3, _ in given for p in (support[None][iso3].programmes if iso3 in support[None] else ())})
+    funders = {r["programme"]: set(r["funders"]) for r in store.query(named.PROGRAMME_FUNDERS_BY_ID, {"ids": there})}
+    rows, leads = [], {}
     for (iso3, t), k in sorted(given.items(), key=lambda kv: (-kv[1], kv[0])):
         r = cells[(iso3, t)]
         n, needed = r["programmes"], r["need"]
         before, after = need.priority_of(needed, n), need.priority_of(needed, n + k)
         helpers = [  # delivered the theme on two programmes or more, in this country or its sub-region
             m
-            for m in profile.match(store, iso3, theme=t, window=window, limit=50)
+            for m in profile.match(
+                store,
+                iso3,
+                theme=t,
+                window=window,
+                limit=50,
+                min_experience=MIN_IMPLEMENTER_PROGRAMMES,
+                only=profile.near(store, iso3, t),
+            )
             if m["org"]
+            and (own is None or facts.family(m["org"], up) != own)  # the donor does not implement its own fund
             and m["parts"]["experience"] >= MIN_IMPLEMENTER_PROGRAMMES
             and (m["parts"]["presence"] or m["parts"]["proximity"] == 1.0)
         ][:3]
-        cofunders = [
-            f"{s['funder']} ({'; '.join(s['programme_ids'])})"
-            for s in analysis.supports(store, country=iso3, theme=t, window=window)
-            if s["funder"] and s["funder"] != own  # donors already at work there on the theme: the ones to pool with
-        ]
+        if helpers:
+            leads[f"{iso3} {t}"] = helpers[0]["org"]
+        cofunders = _cofunders(iso3, t, support, funders, up, own)
         rows.append(
             {
                 "iso3": iso3,
@@ -256,11 +299,61 @@ def _explain(
                 f"by {needed / ((1 + n) * (2 + n)):.3f}; {k} grant(s): priority {before} -> {after}",
             }
         )
-    return rows
+    return rows, leads
+
+
+def _cofunders(
+    iso3: str,
+    theme: str,
+    support: dict[str | None, dict[str, analysis.Support]],
+    funders: dict[str, set[str]],
+    up: dict[str, tuple[str, str]],
+    own: str | None,
+    most: int = 5,
+) -> list[str]:
+    """The donors to pool with in ``iso3``: those funding programmes there on ``theme`` first, then those funding
+    programmes there on other themes (a cell with no programme on its theme has no donor on it), each with its
+    programmes; never the planning donor (``own``) itself."""
+    seen: dict[str, dict[str, set[str]]] = {"on": {}, "other": {}}
+    on_theme = support[theme].get(iso3)
+    theirs = on_theme.programmes if on_theme else set()
+    anywhere = support[None].get(iso3)
+    for prog in sorted(anywhere.programmes if anywhere else ()):
+        for f in funders.get(prog, ()):
+            d = up.get(f, (f, f))[0]
+            if d != own:
+                seen["on" if prog in theirs else "other"].setdefault(d, set()).add(prog)
+    out = []
+    for kind, where in (("on", f"theme {theme} here"), ("other", "here on other themes")):
+        for d, progs in sorted(seen[kind].items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            if kind == "other" and d in seen["on"]:
+                continue
+            out.append(f"{d} ({where}: {'; '.join(sorted(progs))})")
+    return out[:most]
+
+
+def _reweigh(store: Store, cells: dict[Cell, Row], weights: dict[str, float]) -> dict[Cell, Row]:
+    """``cells`` with each need computed again under ``weights``: the support and the universe stay as they are
+    (a country's need is unknown under every weighting or under none)."""
+    countries = {c["iso3"]: c for c in store.query(named.COUNTRIES)}
+    indicators: dict[str, list[Row]] = {}
+    for r in store.query(named.COUNTRY_INDICATORS):
+        indicators.setdefault(r["iso3"], []).append(r)
+    out = {}
+    for (iso3, t), r in cells.items():
+        score, _ = need.need_of(countries[iso3], indicators.get(iso3, []), weights, t)
+        if score is not None:
+            out[(iso3, t)] = r | {"need": score}
+    return out
 
 
 def _stable(
-    store: Store, scope: Scope, weights: dict[str, float] | None, grants: int, max_countries: int | None, rows: list[Row]
+    store: Store,
+    cells: dict[Cell, Row],
+    weights: dict[str, float] | None,
+    grants: int,
+    max_countries: int | None,
+    rows: list[Row],
 ) -> list[str]:
     """The rows (``ISO3 theme``) that every re-plan with one need weight moved by +-25 % keeps."""
     base = dict(weights or need.DEFAULT_WEIGHTS)
@@ -270,6 +363,136 @@ def _stable(
             if w == 0 or (name == need.REQUIRED and w * factor <= 0):
                 continue
             moved = base | {name: w * factor}
-            again = _allocate(_cells(store, scope, moved), grants, max_countries)
+            again = _allocate(_reweigh(store, cells, moved), grants, max_countries)
             kept &= {f"{iso3} {t}" for iso3, t in again}
     return sorted(kept)
+
+
+SCENARIO_SOURCE = "scenario planned with ccb plan, not a fact"
+
+
+def scenario(p: Plan, *, made: str, today: str) -> dict[str, list[Row]]:
+    """``p`` as planned programmes in the loader's format (sections of records): one programme per grant.
+
+    Each grant is a programme (status ``pipeline``: planned) naming its
+    country as beneficiary and its theme, funded by the donor with the
+    grant's amount (without a donor, the amount is its budget), led by the
+    first implementer suggested, for the plan's years; its description says
+    it is a scenario and why it was chosen. ``--assume`` reads the file in
+    memory; ``ccb load`` would make it real. ``made`` is the command that
+    planned it, ``today`` the date written as ``as_of``.
+
+    Examples
+    --------
+    >>> from graph.examples import example_store
+    >>> from graph.examples import gaps_records as records
+    >>> s = example_store(records())
+    >>> p = plan(s, budget="EUR 2000", themes=["C"], grant=1000, donor="f1", stability=False)
+    >>> out = scenario(p, made="ccb plan", today="2026-12-04")
+    >>> [r["id"] for r in out["programmes"]], [(f["from"], f["amount"]) for f in out["funds"]]
+    (['plan-f1-npl-c-1', 'plan-f1-npl-c-2'], [('f1', 1000.0), ('f1', 1000.0)])
+    >>> s.close()
+    """
+    src = f"{SCENARIO_SOURCE}: {made}"[:1000]
+    out: dict[str, list[Row]] = {"programmes": [], "funds": [], "implements": [], "targets": []}
+    stem = re.sub(r"[^a-z0-9]+", "-", (p.donor or "fund").lower()).strip("-") or "fund"
+    for r in p.rows:
+        lead = p.leads.get(f"{r['iso3']} {r['theme']}")
+        for k in range(1, r["grants"] + 1):
+            pid = f"plan-{stem}-{r['iso3'].lower()}-{r['theme'].lower()}-{k}"
+            out["programmes"].append(
+                {
+                    "id": pid,
+                    "name": f"Planned grant {k}: theme {r['theme']} in {r['country']}",
+                    "description": f"Scenario, not a fact: one grant of {p.currency} {p.grant:,.0f} planned by `{made}` on "
+                    f"{today}. Why: {r['why']}."
+                    + (f" Implementers to ask: {'; '.join(r['implementers'])}." if r["implementers"] else "")
+                    + (f" Co-funders: {'; '.join(r['cofunders'])}." if r["cofunders"] else ""),
+                    "themes": [r["theme"]],
+                    "status": "pipeline",
+                    **({"start_date": f"{p.window.year_from:04d}"} if p.window.year_from is not None else {}),
+                    **({"end_date": f"{p.window.year_to:04d}"} if p.window.year_to is not None else {}),
+                    **({} if p.donor else {"budget": p.grant, "currency": p.currency}),
+                    "source": src,
+                    "as_of": today,
+                }
+            )
+            link = {"source": src, "as_of": today}
+            if p.donor:
+                year = {"year": p.window.year_from} if p.window.year_from is not None else {}
+                out["funds"].append({"from": p.donor, "to": pid, "amount": p.grant, "currency": p.currency, **year, **link})
+            if lead:
+                out["implements"].append({"from": lead, "to": pid, "role": "lead", **link})
+            out["targets"].append({"from": pid, "to": r["iso3"], **link})
+    return {k: v for k, v in out.items() if v}
+
+
+def scenario_batch(records: dict[str, list[Row]]) -> Batch:
+    """The records of :func:`scenario` as validated model records, to add to a copy of the graph (the app's plan page)."""
+    batch = Batch()
+    for section, rows in records.items():
+        model = schema.sections()[section].model
+        batch.extend(model.model_validate(r) for r in rows)
+    return batch
+
+
+MIN_TOPUP_COUNTRIES = 2  # a programme is a top-up option where it already serves two chosen countries on the theme, or more
+
+
+def _topups(store: Store, rows: list[Row], scope: Scope, grant: float, currency: str, today: str | None = None) -> list[Row]:
+    """Running programmes already serving two or more of a theme's chosen countries on that theme (naming them
+    first, then those whose regional scope takes them in), at most three a theme: the option to top one up instead
+    of the country grants, with the comparison.
+
+    By the gaps model a top-up lowers no priority (the programme already counts for those countries), so the
+    comparison states what the country grants would remove and what a top-up offers instead. Only programmes
+    active ``today`` (by their dates, :func:`queries.facts.status_of`) are offered: an ended one cannot be topped up.
+    """
+    today = today or date.today().isoformat()
+    by_theme: dict[str, list[Row]] = {}
+    for r in rows:
+        by_theme.setdefault(r["theme"], []).append(r)
+    place = {c["iso3"]: c for c in store.query(named.COUNTRIES)}
+    out = []
+    for t, cells in sorted(by_theme.items()):
+        chosen = {r["iso3"]: r for r in cells}
+        named_in: dict[str, set[str]] = {}
+        reached: dict[str, set[str]] = {}
+        for iso3, sup in scope.table.of(t).items():
+            if iso3 in chosen:
+                for prog in sup.programmes:
+                    named_in.setdefault(prog, set()).add(iso3)
+        for sc in analysis.programme_scopes(store, scope.window, t):
+            if sc["scope"] == "regional":
+                for iso3 in chosen:
+                    if iso3 in place and analysis._reaches(sc, place[iso3]):
+                        reached.setdefault(sc["programme"], set()).add(iso3)
+        several = sorted({p for found in (named_in, reached) for p, cs in found.items() if len(cs) >= MIN_TOPUP_COUNTRIES})
+        periods = {p["programme"]: p for p in store.query(named.PROGRAMME_PERIODS_BY_ID, {"ids": several})}
+        running = {
+            k for k, p in periods.items() if facts.status_of(p["start_date"], p["end_date"], p["status"], today) == "active"
+        }
+        options = [
+            (how, prog, covered)
+            for how, found in (("names them", named_in), ("regional scope takes them in", reached))
+            for prog, covered in sorted(found.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+            if len(covered) >= MIN_TOPUP_COUNTRIES and prog in running
+        ]
+        for how, prog, covered in options[:3]:
+            grants = sum(chosen[c]["grants"] for c in covered)
+            removed = sum(chosen[c]["priority_before"] - chosen[c]["priority_after"] for c in covered)
+            out.append(
+                {
+                    "theme": t,
+                    "programme": prog,
+                    "name": periods[prog]["name"],
+                    "countries": sorted(covered),
+                    "how": how,
+                    "instead_of": {currency: grant * grants},
+                    "comparison": f"instead of {grants} country grant(s) on theme {t} in {', '.join(sorted(covered))}: "
+                    f"top up {prog}, running and serving them already ({how}); the grants lower their priority by "
+                    f"{removed:.3f} in all, a top-up by none in the gaps model (the programme already counts for them), "
+                    "but it works through a programme and partners already in place",
+                }
+            )
+    return out

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from graph.model import THEMES
-from graph.store import cached
+from graph.store import cached, memo
 from queries import analysis, facts, named, network, terms
 from queries.analysis import Window
 from queries.terms import Terms
@@ -26,6 +27,8 @@ def match(
     window: Window = Window(),
     limit: int = 10,
     min_evidence: int = facts.MIN_THEME_PROGRAMMES,
+    min_experience: int = 1,
+    only: set[str] | None = None,
 ) -> Rows:
     """Who could help ``country`` with ``theme`` (or with each theme it has no programme on).
 
@@ -41,7 +44,8 @@ def match(
     twice; the best-scoring one stands for them. A theme with fewer than
     ``min_evidence`` programmes in the graph (by default
     :data:`queries.facts.MIN_THEME_PROGRAMMES`) gives one row saying there is
-    too little evidence, not a ranking.
+    too little evidence, not a ranking. Organisations with fewer than ``min_experience`` programmes on a theme are
+    not ranked on it (the plan asks for two); with ``only``, only those organisations are ranked (:func:`near`).
 
     Examples
     --------
@@ -57,8 +61,11 @@ def match(
     theme = terms.theme(theme)
     target = _country(store, Terms.of(store).country(country))
     iso3 = target["iso3"]
-    met = {t for s in analysis.SupportTable.read(store, window, iso3, amounts=False).of().values() for t in s.themes}
-    wanted = [theme] if theme else [t for t in THEMES if t not in met]
+    if theme:
+        wanted = [theme]
+    else:  # each theme the country has no programme on
+        met = {t for s in analysis.SupportTable.read(store, window, iso3, amounts=False).of().values() for t in s.themes}
+        wanted = [t for t in THEMES if t not in met]
     where = {c["iso3"]: c for c in store.query(named.COUNTRIES)}
     blocs: dict[str, set[str]] = defaultdict(set)
     size: dict[str, int] = defaultdict(int)
@@ -66,65 +73,84 @@ def match(
         blocs[m["iso3"]].add(m["bloc"])
         size[m["bloc"]] += 1
     home = {o["id"]: o["country"] for o in store.query(named.ORGANISATIONS)}
-    worked: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(
-        lambda: defaultdict(set)
-    )  # (org, theme) -> programme -> countries
-    present: set[str] = set()
-    names: dict[str, str] = {}
-    reach = network.programme_reach(store)
-    evidence = {t: sum(t in themes for themes, _ in reach.values()) for t in wanted}
-    asked = {t for t in wanted if evidence[t] >= min_evidence}
-    for r in network.org_programmes(store):
-        names[r["org"]] = r["name"]
-        themes, countries = reach[r["programme"]]
-        if iso3 in countries:
-            present.add(r["org"])
-        for t in themes:
-            if t in asked:  # experience on the themes asked about only: the others are never scored
-                worked[(r["org"], t)][r["programme"]].update(countries)
+    evidence = _evidence(store)
+    asked = {t for t in wanted if evidence.get(t, 0) >= min_evidence}
+    present = _present(store).get(iso3, set())
+    names = _org_names(store)
     up = analysis.donors(store)
-    best: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)  # (theme, donor) -> its organisations' rows
-    for (org, t), progs in sorted(worked.items()):
-        countries = sorted({c for cs in progs.values() for c in cs} - {iso3})
-        same_sub = [c for c in countries if where.get(c, {}).get("subregion") and where[c]["subregion"] == target["subregion"]]
-        same_reg = [
-            c
-            for c in countries
-            if c not in same_sub and where.get(c, {}).get("region") and where[c]["region"] == target["region"]
-        ]
-        shared_bloc = sorted((blocs[iso3] & {org}) | (blocs[iso3] & blocs.get(home.get(org) or "", set())))
-        bloc = max((min(1.0, facts.SMALL_BLOC / size[b]) for b in shared_bloc), default=0.0)
-        proximity = 1.0 if same_sub else 0.5 if same_reg else 0.0
-        present_pt = 1.0 if org in present else 0.0
-        parts = [f"experience {len(progs)} ({len(progs)} programme(s) on theme {t})"]
+    tsub, treg = target["subregion"], target["region"]
+    sub_of = {c: w["subregion"] for c, w in where.items()}
+    region_of = {c: w["region"] for c, w in where.items()}
+    mine = blocs[iso3]
+    by_home: dict[str | None, tuple[list[str], float]] = {}  # home country -> the groups it shares, and their points
+
+    def bloc_points(groups: list[str]) -> float:
+        return max((min(1.0, facts.SMALL_BLOC / size[b]) for b in groups), default=0.0)
+
+    def shared_with(org: str) -> tuple[list[str], float]:
+        h = home.get(org)
+        if h not in by_home:
+            groups = sorted(mine & blocs.get(h or "", set()))
+            by_home[h] = (groups, bloc_points(groups))
+        if org in mine:  # the organisation is itself one of the country's groups
+            groups = sorted(set(by_home[h][0]) | {org})
+            return groups, bloc_points(groups)
+        return by_home[h]
+
+    # (theme, donor) -> its organisations, scored; an explanation is written only for a row that is shown
+    best: dict[tuple[str, str], list[tuple[float, str, float, float, list[str], float, _Experience]]] = defaultdict(list)
+    for t in sorted(asked):  # experience on the themes asked about only: the others are never scored
+        for org, e in _experience(store, t).items():
+            if e.programmes < min_experience or (only is not None and org not in only):
+                continue
+            areas = {(sub_of.get(c), region_of.get(c)) for c in e.countries if c != iso3}
+            proximity = (
+                1.0 if tsub and any(a[0] == tsub for a in areas) else 0.5 if treg and any(a[1] == treg for a in areas) else 0.0
+            )
+            groups, bloc = shared_with(org) if mine else ([], 0.0)
+            present_pt = 1.0 if org in present else 0.0
+            score = round(e.programmes + proximity + bloc + present_pt, 2)
+            best[(t, up.get(org, (org,))[0])].append((score, org, proximity, bloc, groups, present_pt, e))  # facts.family
+    leads = []
+    for (t, _), members in best.items():
+        if len(members) > 1:
+            members.sort(key=lambda m: (-m[0], m[1]))
+        leads.append((t, members))
+    leads.sort(key=lambda tm: (tm[0], -tm[1][0][0], tm[1][0][1]))
+    rows: list[dict[str, Any]] = []
+    shown: dict[str, int] = defaultdict(int)
+    for t, members in leads:
+        shown[t] += 1
+        if shown[t] > limit:  # never shown: no explanation to write
+            continue
+        score, org, proximity, bloc, groups, present_pt, e = members[0]
+        countries = sorted(e.countries - {iso3})
+        same_sub = [c for c in countries if tsub and where.get(c, {}).get("subregion") == tsub]
+        same_reg = [c for c in countries if c not in same_sub and treg and where.get(c, {}).get("region") == treg]
+        parts = [f"experience {e.programmes} ({e.programmes} programme(s) on theme {t})"]
         if same_sub:
-            parts.append(f"proximity 1 (worked in {len(same_sub)} {target['subregion']} countries: {', '.join(same_sub[:5])})")
+            parts.append(f"proximity 1 (worked in {len(same_sub)} {tsub} countries: {', '.join(same_sub[:5])})")
         elif same_reg:
-            parts.append(f"proximity 0.5 (worked in {len(same_reg)} other {target['region']} countries)")
-        if shared_bloc:
-            groups = ", ".join(f"{b}, {size[b]} members" for b in shared_bloc)
-            parts.append(f"bloc {bloc:.2g} (shares {groups} with {iso3})")
+            parts.append(f"proximity 0.5 (worked in {len(same_reg)} other {treg} countries)")
+        if groups:
+            named_groups = ", ".join(f"{b}, {size[b]} members" for b in groups)
+            parts.append(f"bloc {bloc:.2g} (shares {named_groups} with {iso3})")
         if present_pt:
             parts.append(f"presence 1 (already active in {iso3})")
-        score = round(len(progs) + proximity + bloc + present_pt, 2)
-        row = {
-            "theme": t,
-            "org": org,
-            "name": names[org],
-            "score": score,
-            "explanation": " + ".join(parts) + f" = {score:g}",
-            # each part's points, as data: the plan reads them (an implementer with evidence there or nearby)
-            "parts": {"experience": len(progs), "proximity": proximity, "bloc": round(bloc, 3), "presence": present_pt},
-        }
-        best[(t, facts.family(org, up))].append(row)
-    rows: list[dict[str, Any]] = []
-    for members in best.values():
-        members.sort(key=lambda r: (-r["score"], r["org"]))
-        lead = members[0]
+        explanation = " + ".join(parts) + f" = {score:g}"
         if len(members) > 1:  # one donor, one suggestion
-            lead["explanation"] += "; the same donor also through " + ", ".join(r["org"] for r in members[1:])
-        rows.append(lead)
-    rows.sort(key=lambda r: (r["theme"], -r["score"], r["org"]))
+            explanation += "; the same donor also through " + ", ".join(m[1] for m in members[1:])
+        rows.append(
+            {
+                "theme": t,
+                "org": org,
+                "name": names[org],
+                "score": score,
+                "explanation": explanation,
+                # each part's points, as data: the plan reads them (an implementer with evidence there or nearby)
+                "parts": {"experience": e.programmes, "proximity": proximity, "bloc": round(bloc, 3), "presence": present_pt},
+            }
+        )
     per_theme: dict[str, int] = defaultdict(int)
     out: Rows = []
     for t in sorted(set(wanted) - asked):
@@ -143,6 +169,93 @@ def match(
         if per_theme[r["theme"]] <= limit:
             out.append(r)
     return sorted(out, key=lambda r: (r["theme"], r["score"] is not None, -(r["score"] or 0), r["org"]))
+
+
+@dataclass(frozen=True)
+class _Experience:
+    """An organisation's record on one theme: its programmes, the countries they name, and how many per area."""
+
+    programmes: int
+    countries: frozenset[str]
+
+
+def _experience(store: Any, theme: str) -> dict[str, _Experience]:
+    """Per organisation (funder or implementer), its programmes on ``theme`` and where they worked; built once per
+    cached store for every theme (one pass over who did what), as a plan asks every row's country."""
+    return _activity(store)[0].get(theme, {})
+
+
+def _activity(store: Any) -> tuple[dict[str, dict[str, _Experience]], dict[str, set[str]], dict[str, str]]:
+    """One pass over who funds or implements what (a row per organisation and role, its programmes collected):
+    per theme each organisation's experience, per country the organisations at work there, and their names.
+    Built once per cached store; read-only."""
+
+    def build() -> tuple[dict[str, dict[str, _Experience]], dict[str, set[str]], dict[str, str]]:
+        reach = network.programme_reach(store)
+        worked: dict[str, dict[str, dict[str, list[str]]]] = {t: {} for t in THEMES}  # theme -> org -> prog -> countries
+        present: dict[str, set[str]] = defaultdict(set)
+        names: dict[str, str] = {}
+        for r in store.query(named.ORG_PROGRAMMES):  # rather than network.org_programmes: no dict per link
+            org = r["org"]
+            names[org] = r["name"]
+            mine: dict[str, dict[str, list[str]]] = {}  # this row's programmes by theme
+            where: set[str] = set()
+            for prog in r["programmes"]:
+                themes, countries = reach[prog]
+                for t in themes:
+                    if t not in mine:
+                        mine[t] = {}
+                    mine[t][prog] = countries
+                where.update(countries)
+            for t, found in mine.items():  # an organisation has a row per role: funder, implementer
+                had = worked.setdefault(t, {}).get(org)
+                if had is None:
+                    worked[t][org] = found
+                else:
+                    had.update(found)
+            for c in where:
+                present[c].add(org)
+        experience = {
+            t: {org: _Experience(len(ps), frozenset().union(*ps.values())) for org, ps in orgs.items()}
+            for t, orgs in worked.items()
+        }
+        return experience, dict(present), names
+
+    return memo(store, "profile.activity", build)  # type: ignore[no-any-return]
+
+
+def near(store: Any, iso3: str, theme: str) -> set[str]:
+    """Organisations with experience on ``theme`` that work in ``iso3`` or in a country of its UN M49 sub-region:
+    the only ones a plan may suggest there (:func:`match` ``only``; the match's own scoring then says which worked
+    on the theme nearby)."""
+    countries = store.query(named.COUNTRIES)
+    sub = next((c["subregion"] for c in countries if c["iso3"] == iso3), None)
+    around = {c["iso3"] for c in countries if sub and c["subregion"] == sub} | {iso3}
+    present = _present(store)
+    at_work = set().union(*(present.get(c, set()) for c in around))
+    return at_work & _experience(store, theme).keys()
+
+
+def _evidence(store: Any) -> dict[str, int]:
+    """Programmes in the graph per theme (built once per cached store)."""
+
+    def build() -> dict[str, int]:
+        out = dict.fromkeys(THEMES, 0)
+        for themes, _ in network.programme_reach(store).values():
+            for t in themes:
+                out[t] = out.get(t, 0) + 1
+        return out
+
+    return memo(store, "profile.evidence", build)  # type: ignore[no-any-return]
+
+
+def _present(store: Any) -> dict[str, set[str]]:
+    """Country -> the organisations with a programme that names it."""
+    return _activity(store)[1]
+
+
+def _org_names(store: Any) -> dict[str, str]:
+    return _activity(store)[2]
 
 
 def profile(store: Any, name: str) -> list[tuple[str, Rows]]:

@@ -254,3 +254,103 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
 def need_weights(report: analysis.Gaps) -> str:
     """The need model's weights, as one line of text."""
     return need.describe(report.weights)
+
+
+def plan_brief(before: Store, after: Store, planned: list[str] | tuple[str, ...], label: str) -> Brief:
+    """The briefing of a plan: ``after`` is the graph with the planned programmes ``planned`` (a scenario,
+    :func:`loaders.scenario.assumed`), ``before`` the graph as stored; ``label`` names the plan's file.
+
+    The portfolio (each planned programme's country, theme, money, implementer and why), the priority of the planned
+    countries before and after, and the map after with the planned countries in colour.
+
+    Examples
+    --------
+    >>> from graph.examples import example_store, gaps_records
+    >>> from graph.model import Programme, Targets, Funds
+    >>> from graph.store import Batch
+    >>> before = example_store(gaps_records())
+    >>> after = example_store(gaps_records() + [Programme(id="plan-1", name="Planned", themes=["C"], source="scenario"),
+    ...                                          Targets(src="plan-1", dst="NPL", source="scenario")])
+    >>> b = plan_brief(before, after, ["plan-1"], "plan.yaml")
+    >>> b.kind, b.summary[1]
+    ('plan', 'Priority of the planned countries (sum of need / (1 + programmes)): 0.600 before, 0.300 after.')
+    >>> before.close(); after.close()
+    """
+    before, after = cached(before), cached(after)
+    ids = sorted(set(planned))
+    progs = after.query(named.PROGRAMMES_BY_ID, {"ids": ids})
+    money: dict[str, list[Row]] = {}
+    for r in after.query(named.PROGRAMME_FUNDING):
+        if r["programme"] in ids and r["funder"]:
+            money.setdefault(r["programme"], []).append(r)
+    targets = {p: after.query(named.ONE_PROGRAMME_TARGETS, {"id": p}) for p in ids}
+    leads = {p: [r["org"] for r in after.query(named.ONE_PROGRAMME_IMPLEMENTERS, {"id": p})] for p in ids}
+    old, new = analysis.gaps(before), analysis.gaps(after)
+    old_rows, new_rows = {r["iso3"]: r for r in old.rows}, {r["iso3"]: r for r in new.rows}
+    countries = sorted({t["iso3"] for ts in targets.values() for t in ts if t["role"] == "beneficiary"})
+    rank_old = {r["iso3"]: i for i, r in enumerate((r for r in old.rows if r["priority"] is not None), 1)}
+    rank_new = {r["iso3"]: i for i, r in enumerate((r for r in new.rows if r["priority"] is not None), 1)}
+
+    def total(rows: dict[str, Row]) -> float:
+        return sum(rows[c]["priority"] or 0 for c in countries if c in rows)
+
+    totals: dict[str, float] = {}
+    for fs in money.values():
+        for f in fs:
+            if f["amount"] is not None and f["currency"]:
+                totals[f["currency"]] = totals.get(f["currency"], 0) + f["amount"]
+    funders = sorted({f["funder_name"] or f["funder"] for fs in money.values() for f in fs})
+    themes = sorted({t for p in progs for t in p["themes"] or []})
+    summary = [
+        f"{label}: {len(ids)} planned programme(s) in {len(countries)} country(ies), theme(s) {', '.join(themes) or 'none'}"
+        + (f"; {', '.join(f'{c} {v:,.0f}' for c, v in sorted(totals.items()))}" if totals else "")
+        + (f" from {', '.join(funders)}" if funders else "")
+        + ".",
+        f"Priority of the planned countries (sum of need / (1 + programmes)): {total(old_rows):.3f} before, "
+        f"{total(new_rows):.3f} after.",
+        "A scenario: the planned programmes are not facts, and the store is unchanged; everything else is as stored.",
+    ]
+    notes = [
+        f"{old_rows[c]['country']} ({c}): priority {old_rows[c]['priority']} -> {new_rows[c]['priority']}, "
+        f"rank {rank_old.get(c, '-')} -> {rank_new.get(c, '-')} of {len(rank_new)}"
+        for c in countries
+        if c in old_rows and c in new_rows
+    ]
+    name_of = {c: (new_rows.get(c) or {}).get("country", c) for c in countries}
+    portfolio = [
+        {
+            "country": t["iso3"],
+            "country_name": t["country"],
+            "programme_ids": [p["programme"]],
+            "themes": p["themes"],
+            "funder": "; ".join(f["funder"] for f in money.get(p["programme"], [])),
+            "implementers": leads[p["programme"]],
+            "amount": {f["currency"]: f["amount"] for f in money.get(p["programme"], []) if f["amount"] is not None},
+        }
+        for p in progs
+        for t in targets[p["programme"]]
+    ]
+    why = [
+        {
+            "theme": ", ".join(p["themes"] or []),
+            "name": ", ".join(name_of.get(t["iso3"], t["iso3"]) for t in targets[p["programme"]]),
+            "explanation": p["description"] or "",
+        }
+        for p in progs
+    ]
+    return Brief(
+        "plan",
+        None,
+        f"Plan: {len(ids)} planned programme(s)",
+        summary,
+        need_weights(new),
+        _gap_rows([new_rows[c] for c in countries if c in new_rows]),
+        notes + new.notes(),
+        new.rows,
+        timeline.coverage(after, by="theme"),
+        "theme",
+        portfolio,
+        why,
+        "Why each grant, whom to ask, with whom to pool",
+        sources_of(before, set(), set(countries)),
+    )

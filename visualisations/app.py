@@ -32,15 +32,17 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, abort, request
 
+from graph.embedded import memory_copy
 from graph.errors import CCBError
 from graph.model import M49_AREAS, THEMES
 from graph.store import Store, cached
 from queries import analysis, facts, named, profile, terms, timeline
+from queries import plan as plan_queries
 from queries.report import sources_of
 from visualisations import charts, maps
 from visualisations import network as network_viz
 from visualisations.errors import VizError
-from visualisations.export import csv_safe
+from visualisations.export import csv_safe, scenario_yaml
 from visualisations.report import environment
 from visualisations.terminal import write_csv
 
@@ -50,7 +52,24 @@ CSP = (
     "frame-ancestors 'none'"
 )
 # The questions a page can be asked: any other parameter changes nothing, so it is neither cached apart nor echoed.
-PARAMS = ("q", "region", "theme", "income", "from", "to", "sort", "desc", "around", "depth", "view", "table", "format")
+PARAMS = (
+    "q",
+    "region",
+    "theme",
+    "income",
+    "from",
+    "to",
+    "sort",
+    "desc",
+    "around",
+    "depth",
+    "view",
+    "table",
+    "format",
+    "budget",
+    "donor",
+    "grant",
+)
 CACHE_BYTES = 64 * 2**20  # answers kept, in all: a bound by size, whatever the number of URLs asked
 CACHE_ENTRY = 8 * 2**20  # an answer larger than this is computed again when asked again, never kept
 IDLE_SECONDS = 15  # an idle connection is closed after this: idle sockets cannot hold the app
@@ -287,6 +306,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         figure: str | None = None,
         form: dict[str, Any] | None = None,
         sources: list[Row] | None = None,
+        downloads: list[tuple[str, str]] | None = None,
     ) -> Response:
         """The page, or one of its tables as CSV or JSON (``?table=&format=``), or all of them as JSON under /api/."""
         fmt, which = request.args.get("format"), request.args.get("table")
@@ -304,6 +324,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             figure=figure,
             form=form,
             sources=sources or [],
+            downloads=downloads or [],
             q=request.args.get("q"),
         )
         return Response(html, mimetype="text/html")
@@ -341,6 +362,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             figure=None,
             form=None,
             sources=[],
+            downloads=[],
             q=request.args.get("q"),
         )
         return Response(html, status=status, mimetype="text/html")
@@ -570,6 +592,115 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
 
     resets.extend([names, gaps_report, programmes, _graph])
 
+    @app.get("/plan")
+    @app.get("/api/plan")
+    @locked
+    def plan_page() -> Response:
+        """A fund planned from the form's fields (a GET: the URL is the plan's permalink): the grants with their
+        reasons, the change in priority with the maps before and after, and the plan as YAML for `--assume`."""
+        a = request.args
+        themes = [t for t in (terms.theme(x) for x in a.getlist("theme") if x) if t]
+        region = terms.region(a.get("region") or None)
+        form = {
+            "action": "/plan",
+            "button": "Plan",
+            "fields": [
+                {"name": "budget", "label": "budget", "value": a.get("budget"), "size": 18, "placeholder": "GBP 2000000"},
+                {"name": "donor", "label": "donor", "value": a.get("donor"), "size": 12, "placeholder": "UK"},
+                {"name": "theme", "label": "themes", "values": themes, "choices": list(THEMES), "multiple": True},
+                {"name": "region", "label": "region", "value": region, "choices": sorted(M49_AREAS)},
+                {"name": "grant", "label": "grant size", "value": a.get("grant"), "size": 10, "placeholder": "250000"},
+            ],
+        }
+        intro = [
+            "Give a budget (a currency code and an amount) to plan grants of one size where each does most: need / "
+            "(1 + programmes) falls most, country by theme. The method is in docs/plan.md; this page's URL is the plan."
+        ]
+        if not a.get("budget"):
+            return page("Plan a fund", [], form=form, intro=intro)
+        try:
+            grant = float(a["grant"]) if a.get("grant") else None
+            p = plan_queries.plan(
+                store, budget=a["budget"], donor=a.get("donor") or None, themes=themes or None, region=region, grant=grant
+            )
+        except (ValueError, CCBError) as e:  # the form again, saying what to change
+            why = f"grant size {a.get('grant')!r} is not a number" if isinstance(e, ValueError) else str(e)
+            refused = page("Plan a fund", [], form=form, intro=[f"Not planned: {why}.", *intro])
+            refused.status_code = 400
+            return refused
+        made = "ccb serve /plan?" + urlencode([(k, v) for k, v in a.items(multi=True) if k in PARAMS and k != "format"])
+        records = plan_queries.scenario(p, made=made, today=date.today().isoformat())
+        if a.get("format") == "yaml":
+            return Response(
+                scenario_yaml(records),
+                mimetype="application/yaml",
+                headers={"Content-Disposition": 'attachment; filename="plan.yaml"'},
+            )
+        before = gaps_report()
+        after_store = memory_copy(store, plan_queries.scenario_batch(records))
+        try:
+            after = analysis.gaps(after_store)
+        finally:
+            after_store.close()
+        old, new = {r["iso3"]: r for r in before.rows}, {r["iso3"]: r for r in after.rows}
+        rank = {
+            which: {r["iso3"]: i for i, r in enumerate((r for r in g.rows if r["priority"] is not None), 1)}
+            for which, g in (("before", before), ("after", after))
+        }
+        planned = sorted({r["iso3"] for r in p.rows})
+        change = [
+            {
+                "iso3": c,
+                "country": old[c]["country"],
+                "priority_before": old[c]["priority"],
+                "priority_after": new[c]["priority"],
+                "rank_before": rank["before"].get(c),
+                "rank_after": rank["after"].get(c),
+            }
+            for c in planned
+            if c in old and c in new
+        ]
+        weights = analysis.need.describe(before.weights)
+        maps_html = "".join(
+            f'<div class="map-half"><h3>{title}</h3>{maps.svg(maps.from_gaps(g.rows, "priority", source=src))}</div>'
+            for title, g, src in (
+                ("Before", before, f"Source: CCB Graph gaps analysis; need: {weights}"),
+                ("After the plan", after, f"Source: CCB Graph gaps analysis with the planned grants; need: {weights}"),
+            )
+        )
+        query = {k: v for k, v in a.items(multi=True) if k in PARAMS and k not in ("table", "format")}
+        yaml_link = "?" + urlencode([*query.items(), ("format", "yaml")]) if query else "?format=yaml"
+        rows = [{k: v for k, v in r.items()} for r in p.rows]
+        return page(
+            "Plan a fund",
+            [
+                _section(
+                    "plan",
+                    "The grants, with why, whom to ask and with whom to pool",
+                    rows,
+                    "No cell to allocate: the budget is below one grant, or the scope holds no ranked country.",
+                    notes=p.summary(),
+                ),
+                _section(
+                    "topups",
+                    "Or top up a running programme that serves these countries already",
+                    p.topups,
+                    "No running programme serves two or more of a theme's chosen countries on it.",
+                ),
+                _section(
+                    "change",
+                    "Priority before and after",
+                    change,
+                    "No planned country.",
+                    figure=maps_html,
+                    notes=["A scenario: the planned grants are not facts, and the store is unchanged."],
+                ),
+            ],
+            form=form,
+            intro=intro,
+            downloads=[("YAML for --assume", yaml_link)],
+        )
+
     @app.get("/api")
     def api() -> Response:
         return _json(
@@ -581,6 +712,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
                     "/api/organisation/ID": "an organisation's profile, programmes, collaborators and reach",
                     "/api/programme/ID": "a programme, its funders, implementers and countries",
                     "/api/gaps?region=&theme=&income=&from=&to=&sort=&desc=": "the gaps table, filtered and sorted",
+                    "/api/plan?budget=GBP+2000000&donor=&theme=&region=&grant=": "a fund planned: grants, reasons, "
+                    "priority before and after (/plan?...&format=yaml: the plan for --assume)",
                     "any page?table=NAME&format=csv|json": "one table of any page",
                 }
             }

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import yaml
 
 from graph.errors import CCBError
 
@@ -295,3 +296,16 @@ def _to_stdout(g: nx.MultiDiGraph, fmt: str) -> list[Path]:
         sys.stdout.buffer.write(tmp.read_bytes())
         sys.stdout.flush()
     return [Path("-")]
+
+
+SCENARIO_HEAD = (
+    "# A scenario written by `ccb plan`: planned programmes, not facts.\n"
+    "# `ccb gaps --assume FILE` (and concentration, report, viz map, plan) answer as if they were in the graph,\n"
+    "# in memory only; `ccb load FILE` would add them for real.\n"
+)
+
+
+def scenario_yaml(records: dict[str, list[dict[str, Any]]]) -> str:
+    """A plan's planned programmes (:func:`queries.plan.scenario`) as a YAML file in the loader's format, saying at its
+    top that it is a scenario."""
+    return SCENARIO_HEAD + (yaml.safe_dump(records, sort_keys=False, allow_unicode=True, width=100) if records else "{}\n")

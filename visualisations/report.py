@@ -153,7 +153,11 @@ def _columns(rows: list[dict[str, Any]], wanted: tuple[str, ...]) -> list[str]:
 
 def figures(b: Brief) -> tuple[str, str, str | None]:
     """The map's title and SVG, and the coverage-over-time heatmap's SVG (None when nothing has a start date)."""
-    if b.kind == "donor":
+    if b.kind == "plan":  # the graph after the plan, the planned countries in colour
+        data = maps.from_gaps(b.all_gaps, "priority", source=f"Source: CCB Graph gaps analysis with the plan; need: {b.weights}")
+        data.focus = frozenset(r["iso3"] for r in b.gaps)
+        title = "Priority after the plan: the planned countries in colour"
+    elif b.kind == "donor":
         counts = {r["country"]: r for r in b.supports}
         rows = [{**g, "programmes": counts[g["iso3"]]["programmes"], "funders": 1} for g in b.all_gaps if g["iso3"] in counts]
         data = maps.from_gaps(rows, "programmes", source=f"Source: CCB Graph; programmes funded by {b.title}")

@@ -24,6 +24,7 @@ STEPS = [
     "partners",
     "brokers",
     "communities",
+    "plan",
     "viz network (2,000 nodes)",
 ]
 

@@ -92,6 +92,49 @@ def test_search_kenya_reach_its_page_filter_and_download(browser: object, app_ur
     page.close()
 
 
+def test_plan_a_fund_in_the_browser_permalink_and_downloads(browser: object, app_url: str, demo: Path, tmp_path: Path) -> None:
+    from loaders.scenario import assumed
+    from queries import analysis
+
+    page, external, errors = visit(browser, app_url)
+    page.goto(app_url + "/plan")
+    assert page.locator("#plan").count() == 0  # no budget, no plan: the form alone
+    page.fill("input[name=budget]", "GBP 2000000")
+    page.fill("input[name=donor]", "UK")
+    page.fill("input[name=grant]", "250000")
+    page.click("form.filters button")
+    page.wait_for_url("**/plan?budget=GBP+2000000&donor=UK**")
+    grants = page.locator("#plan tbody tr td:first-child").all_inner_texts()
+    assert len(grants) == 8 and set(grants) <= {"BDI", "CAF", "GNB"}  # 8 grants of GBP 250,000, as `ccb plan` gives
+    assert "GBP 2,000,000 allocated" in page.locator("#plan").inner_text()
+    change = page.locator("#change table").inner_text()
+    assert page.locator("#change .map-half svg").count() == 2  # the maps before and after
+    page.screenshot(path=str(_shot("app-plan")), full_page=False)
+    permalink = page.url
+    page.goto(permalink)  # the URL is the plan: the same grants again
+    assert page.locator("#plan tbody tr td:first-child").all_inner_texts() == grants
+    with page.expect_download() as dl:
+        page.click("#plan-downloads a")
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text(Path(dl.value.path()).read_text(encoding="utf-8"), encoding="utf-8")
+    assert plan_file.read_text().startswith("# A scenario written by `ccb plan`")
+    with page.expect_download() as dl:
+        page.click("#plan .downloads a:text-is('CSV')")
+    assert len(list(csv.DictReader(io.StringIO(Path(dl.value.path()).read_text(encoding="utf-8"))))) == 8
+    assert external == [] and errors == []
+    page.close()
+    # the YAML is the plan for --assume: under it, each planned country's priority is the page's "after"
+    store = EmbeddedStore(demo, read_only=True)
+    try:
+        with assumed(store, plan_file) as sc:
+            after = {r["iso3"]: r["priority"] for r in analysis.gaps(sc.store).rows}
+    finally:
+        store.close()
+    for line in change.splitlines()[1:]:
+        iso3, _, _, priority_after, *_ = line.split("\t")
+        assert after[iso3] == float(priority_after)
+
+
 def test_api_answers_as_documented(app_url: str) -> None:
     import json
     import urllib.request
