@@ -5,8 +5,8 @@ page that states it (``source``) and when (``as_of``). This prints ``n``
 of them, drawn with a fixed seed so that anyone can draw the same sample and
 check each line against its page:
 
-    python scripts/sample_records.py            # 20 records, seed 12
-    python scripts/sample_records.py -n 30 --seed 7
+    python scripts/sample_records.py            # 30 records, seed 12
+    python scripts/sample_records.py -n 50 --seed 7
 """
 
 from __future__ import annotations
@@ -35,14 +35,14 @@ def records(path: Path = DATA) -> list[tuple[str, dict]]:
     return [(section, r) for section in FACTS for r in data.get(section) or []]
 
 
-def sample(n: int = 20, seed: int = 12, path: Path = DATA) -> list[tuple[str, dict]]:
+def sample(n: int = 30, seed: int = 12, path: Path = DATA) -> list[tuple[str, dict]]:
     """``n`` records drawn without replacement with ``random.Random(seed)``."""
     return random.Random(seed).sample(records(path), n)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("-n", type=int, default=20)
+    ap.add_argument("-n", type=int, default=30)
     ap.add_argument("--seed", type=int, default=12)
     args = ap.parse_args()
     for i, (section, r) in enumerate(sample(args.n, args.seed), 1):

@@ -204,9 +204,10 @@ def _bundled(graph: Store, request: pytest.FixtureRequest) -> Store:
 
 def test_uk_us_and_eu_are_one_number_everywhere(graph: Store, request: pytest.FixtureRequest) -> None:
     store = _bundled(graph, request)
-    # families counted once (issue 24); the data grows (issue 24, session 9: the African Cyber Experts Fellowship for
-    # the UK, UNODC's Southeast Asia and El Salvador cybercrime work for the US, CyberCrime@EAP II for the EU)
-    for name, want in (("UK", 17), ("US", 12), ("EU", 28)):
+    # families counted once (issue 24); the data grows (issue 24, sessions 9 and 10: for the UK the 2018 and 2021
+    # packages' components, the DAP's Nigeria and South Africa projects, the FCO capacity building programme; for the US
+    # the Costa Rica and Albania assistance, USAID's CIDR and IBM work; for the EU the ECOWAS joint platform)
+    for name, want in (("UK", 24), ("US", 17), ("EU", 29)):
         (row,) = analysis.supports(store, funder=name, by="funder")
         assert row["programmes"] == want, name
         assert row["naming_countries"] + row["regional"] + row["global"] == want
@@ -241,14 +242,15 @@ def test_suggestions_never_pair_one_donor(graph: Store, request: pytest.FixtureR
         families = [(r["theme"], facts.family(r["org"], up)) for r in rows]
         assert len(families) == len(set(families)), iso3
     helpers = [r["org"] for r in profile.match(store, "Kenya", theme="cybercrime")]
-    assert "gov-gbr" in helpers and "uk-fcdo" not in helpers
+    # the UK once, through whichever of its bodies has the strongest record on the theme
+    assert len([h for h in helpers if facts.family(h, up) == "gov-gbr"]) == 1
 
 
 def test_thin_evidence_is_said_not_ranked(graph: Store, request: pytest.FixtureRequest) -> None:
     store = _bundled(graph, request)
-    fiji = profile.match(store, "Fiji")
-    assert [(r["theme"], r["org"]) for r in fiji if r["theme"] == "E"] == [("E", "")]
-    assert "too little evidence on theme E (1 programme(s)" in fiji[0]["explanation"]
+    ghana = profile.match(store, "Ghana")  # standards (E): LAC4 and the Pacific standards programme only
+    assert [(r["theme"], r["org"]) for r in ghana if r["theme"] == "E"] == [("E", "")]
+    assert "too little evidence on theme E (2 programme(s)" in ghana[0]["explanation"]
     kenya = profile.match(store, "Kenya", theme="cybercrime")
     impacs = next(i for i, r in enumerate(kenya) if r["org"] == "caricom-impacs")
     assert "bloc 0.089 (shares commonwealth, 56 members" in kenya[impacs]["explanation"]

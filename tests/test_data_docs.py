@@ -35,12 +35,12 @@ def test_the_sample_is_seeded_and_every_drawn_record_has_a_source() -> None:
     sys.path.insert(0, str(ROOT / "scripts"))
     import sample_records
 
-    a, b = sample_records.sample(20, 12), sample_records.sample(20, 12)
-    assert a == b and len(a) == 20 and sample_records.sample(20, 13) != a
+    a, b = sample_records.sample(30, 12), sample_records.sample(30, 12)
+    assert a == b and len(a) == 30 and sample_records.sample(30, 13) != a
     assert all(r["source"].startswith("http") and r["as_of"] for _, r in a)
-    # the doc's table lists the same 20 draws, in order
+    # the doc's table lists the same 30 draws, in order
     rows = re.findall(r"^\| (\d+) \| (\S+) ", DOC.read_text(encoding="utf-8"), re.M)
-    assert [int(n) for n, _ in rows] == list(range(1, 21))
+    assert [int(n) for n, _ in rows] == list(range(1, 31))
     kinds = {
         "targets": "targets",
         "implements": "implements",
