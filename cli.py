@@ -1417,6 +1417,32 @@ def write_scenario(records: dict[str, list[dict[str, Any]]], output: Path) -> No
     exporters.atomic_write(output, lambda tmp: tmp.write_text(exporters.scenario_yaml(records), encoding="utf-8"))
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def listen_options(default_port: int, what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--port and --host, shared by the servers (`serve`, `mcp --http`): loopback unless the user says otherwise."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn = click.option(
+            "--host",
+            default="127.0.0.1",
+            show_default=True,
+            help=f"The address to listen on. Only loopback by default: another address opens {what} to that network.",
+        )(fn)
+        return click.option(
+            "--port", type=click.IntRange(0, 65535), default=default_port, show_default=True, help="The port (0: any free one)."
+        )(fn)
+
+    return wrap
+
+
+def warn_if_open(host: str) -> None:
+    """One line on stderr when a server listens beyond loopback."""
+    if host not in LOOPBACK:
+        info(f"warning: listening on {host}: anyone who can reach this address can read the graph")
+
+
 @cli.command(
     epilog="""\b
 Examples:
@@ -1424,13 +1450,7 @@ Examples:
   ccb serve --port 9000
 """
 )
-@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True, help="The port (0: any free one).")
-@click.option(
-    "--host",
-    default="127.0.0.1",
-    show_default=True,
-    help="The address to listen on. Only loopback by default: another address opens the app to that network.",
-)
+@listen_options(8765, "the app")
 @click.option(
     "--allow-host",
     "allow_hosts",
@@ -1445,8 +1465,7 @@ def serve(ctx: click.Context, port: int, host: str, allow_hosts: tuple[str, ...]
     from visualisations import app
 
     store = store_of(ctx, read_only=True)
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        info(f"warning: listening on {host}: anyone who can reach this address can read the graph")
+    warn_if_open(host)
     app.serve(
         store,
         host,
@@ -1456,6 +1475,35 @@ def serve(ctx: click.Context, port: int, host: str, allow_hosts: tuple[str, ...]
         # an embedded store written by another process is opened again at the next request (Neo4j reads are current)
         watch=app.embedded_watch(store.location) if store.kind == "embedded" else None,
     )
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  ccb mcp
+  ccb mcp --http --port 8766
+"""
+)
+@click.option("--http", is_flag=True, help="Serve the streamable HTTP transport instead of stdio (--host, --port).")
+@listen_options(8766, "the graph")
+@click.pass_context
+def mcp(ctx: click.Context, http: bool, port: int, host: str) -> None:
+    """A Model Context Protocol server over the analyses, for an AI assistant: search, profile, supports, gaps,
+    concentration, partners, match, plan and a read-only query, each answer with its notes, the data-completeness
+    line and the page behind every programme it names. Read-only.
+
+    Over stdio by default (an assistant starts it: see the README for the client configuration); --http serves the
+    streamable HTTP transport at http://127.0.0.1:PORT/mcp instead."""
+    from visualisations import mcp_server
+
+    store = store_of(ctx, read_only=True)
+    srv = mcp_server.server(store)
+    if not http:
+        srv.run("stdio")
+        return
+    warn_if_open(host)
+    info(f"serving {store.location} read-only over MCP at http://{host}:{port}/mcp (Ctrl-C stops)")
+    srv.run("streamable-http", host=host, port=port)
 
 
 @cli.command(

@@ -297,3 +297,49 @@ class Terms:
             if hints
             else "give an ISO code, a country's name, an organisation id or a name",
         )
+
+
+def search(store: Any, text: str) -> list[Row]:
+    """Countries, organisations and programmes whose name or code holds ``text``, each row tagged with its ``kind``;
+    the exact match of each kind first. A short text (3 letters or fewer: "US", "EU") must be a whole word or a code,
+    never any name that holds the letters (Australia).
+
+    >>> from graph.examples import example_store, gaps_records
+    >>> s = example_store(gaps_records())
+    >>> [(r["kind"], r.get("iso3") or r.get("id")) for r in search(s, "kenya")]
+    [('country', 'KEN')]
+    >>> s.close()
+    """
+    folded = _fold(text.strip())
+    if not folded:
+        return []
+    t = Terms.of(store)
+
+    def hit(name: str, key: str) -> bool:
+        words = _fold(name)
+        if len(folded) <= 3:
+            return folded == key.casefold() or folded in words.split()
+        return folded in words or folded in key.casefold()
+
+    country = t.find_country(text)
+    org = t.find_organisation(text) or (t.governments.get(country) if country else None)
+    countries = sorted(
+        ({"kind": "country", "iso3": k, "name": v} for k, v in t.country_names.items() if k == country or hit(v, k)),
+        key=lambda r: (r["iso3"] != country, r["name"]),
+    )
+    orgs = sorted(
+        ({"kind": "organisation", "id": k, "name": v} for k, v in t.org_names.items() if k == org or hit(v, k)),
+        key=lambda r: (r["id"] != org, r["id"]),
+    )
+    progs = [
+        {
+            "kind": "programme",
+            "programme": p["programme"],
+            "name": p["name"],
+            "start_date": p["start_date"],
+            "end_date": p["end_date"],
+        }
+        for p in sorted(store.query(named.PROGRAMME_PERIODS), key=lambda p: p["programme"])
+        if hit(p["name"] or "", p["programme"])
+    ]
+    return countries + orgs + progs

@@ -93,6 +93,9 @@ def test_every_example_runs_on_the_demo_store(
     if path == ("serve",):  # runs until stopped: start it, ask it for its home page, stop it
         serve_once(args, env, tmp_path)
         return
+    if path == ("mcp",):  # an MCP server: an MCP client starts it (stdio) or reaches it (HTTP) and lists its tools
+        mcp_once(args, env, tmp_path)
+        return
     before = set(tmp_path.iterdir())
     out = CliRunner().invoke(cli, args, env=env)
     assert out.exit_code == 0, f"{line}: {out.stderr or out.output}"
@@ -123,6 +126,40 @@ def serve_once(args: list[str], env: dict[str, str], cwd: Path) -> None:
         assert url, line
         with urllib.request.urlopen(url.group(1), timeout=60) as r:  # noqa: S310 (loopback)
             assert r.status == 200 and b"Where support is missing" in r.read()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def mcp_once(args: list[str], env: dict[str, str], cwd: Path) -> None:
+    import asyncio
+    import os
+    import subprocess
+    import sys
+
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters
+
+    from tests.conftest import free_port
+    from tests.visualisations.test_mcp import TOOLS, _wait_for
+
+    command = [sys.executable, "-c", "from cli import main; main()"]
+    full_env = {**os.environ, **env, "PYTHONPATH": str(ROOT)}
+
+    async def tools(server: object) -> set[str]:
+        async with Client(server) as client:  # type: ignore[arg-type]
+            return {t.name for t in (await client.list_tools()).tools}
+
+    if "--http" not in args:
+        params = StdioServerParameters(command=command[0], args=[*command[1:], *args], env=full_env, cwd=str(cwd))
+        assert asyncio.run(tools(params)) == TOOLS
+        return
+    port = free_port()
+    args = [a for a in args if a != "--port" and not a.isdigit()] + ["--port", str(port)]
+    proc = subprocess.Popen([*command, *args], cwd=cwd, stderr=subprocess.PIPE, text=True, env=full_env)
+    try:
+        _wait_for(port, proc)
+        assert asyncio.run(tools(f"http://127.0.0.1:{port}/mcp")) == TOOLS
     finally:
         proc.terminate()
         proc.wait(timeout=30)

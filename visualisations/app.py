@@ -394,31 +394,10 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
     @locked
     def search() -> Response:
         q = (request.args.get("q") or "").strip()
-        folded = terms._fold(q) if q else ""
-        t = names()
-
-        def hit(name: str, key: str) -> bool:
-            # a short query ("US", "EU") is a name's word or a code, never any name holding the letters (Australia)
-            text = terms._fold(name)
-            if len(folded) <= 3:
-                return folded == key.casefold() or folded in text.split()
-            return folded in text or folded in key.casefold()
-
-        exact_country, exact_org = (t.find_country(q), t.find_organisation(q)) if q else (None, None)
-        exact_org = exact_org or (t.governments.get(exact_country) if exact_country else None)
-        countries = sorted(
-            ({"iso3": k, "name": v} for k, v in t.country_names.items() if folded and (k == exact_country or hit(v, k))),
-            key=lambda r: (r["iso3"] != exact_country, r["name"]),
-        )
-        orgs = sorted(
-            ({"id": k, "name": v} for k, v in t.org_names.items() if folded and (k == exact_org or hit(v, k))),
-            key=lambda r: (r["id"] != exact_org, r["id"]),
-        )
-        progs = [
-            {"programme": k, "name": p["name"], "start_date": p["start_date"], "end_date": p["end_date"]}
-            for k, p in sorted(programmes().items())
-            if folded and hit(p["name"] or "", k)
-        ]
+        found = terms.search(store, q)
+        countries = [{"iso3": r["iso3"], "name": r["name"]} for r in found if r["kind"] == "country"]
+        orgs = [{"id": r["id"], "name": r["name"]} for r in found if r["kind"] == "organisation"]
+        progs = [{k: v for k, v in r.items() if k != "kind"} for r in found if r["kind"] == "programme"]
         return page(
             f"Search: {q}" if q else "Search",
             [
