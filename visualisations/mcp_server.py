@@ -31,6 +31,7 @@ from queries import analysis, facts, network, terms
 from queries import need as need_model
 from queries import plan as plan_queries
 from queries import profile as profile_queries
+from queries import timeline as timeline_queries
 
 MAX_ROWS = 200  # a tool answer longer than this is cut, with a note saying how to narrow the question
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -199,6 +200,23 @@ def server(store: Store) -> MCPServer:
         """Who could help COUNTRY on a theme it has no programme on (or THEME), with each point explained, as `ccb match`."""
         rows = profile_queries.match(store, country, theme=terms.theme(theme), window=_window(year_from, year_to))
         return answer(store, rows, limit=min(limit, MAX_ROWS))
+
+    @tool
+    def timeline(
+        by: Literal["country", "region", "subregion", "theme", "donor"] = "country",
+        only: str | None = None,
+        theme: str | None = None,
+        agencies: bool = False,
+        year_from: int | None = None,
+        year_to: int | None = None,
+        limit: int = 20,
+    ) -> Result:
+        """Programmes active each year, a row per group and year (the busiest groups first), as `ccb timeline`."""
+        t = timeline_queries.coverage(
+            store, by=by, only=only, theme=terms.theme(theme), year_from=year_from, year_to=year_to, agencies=agencies
+        )
+        keep = {r["group"] for r in timeline_queries.wide(t, limit=limit)}
+        return answer(store, [r for r in t.rows if r["group"] in keep], t.notes())
 
     @tool
     def plan(
