@@ -155,7 +155,7 @@ class Neo4jStore(Store):
             if write:
                 return s.execute_write(lambda tx: _records(tx.run(cypher_text, params)))
             cypher.check_read_only(cypher_text)  # LOAD CSV and procedures run in read transactions
-            return s.execute_read(lambda tx: _read_only(tx, cypher_text, params))
+            return s.execute_read(_read_only, cypher_text, params)
 
     # Whole tables cross Bolt as few rows as they can: the driver's cost is per row, not per value.
     def _node_rows(self, spec: schema.NodeSpec) -> list[dict[str, Any]]:
@@ -176,6 +176,10 @@ class Neo4jStore(Store):
         self._driver.close()
 
 
+QUERY_TIMEOUT_S = 120  # as the embedded store: a read that runs for minutes (an unbounded pattern) is stopped
+
+
+@neo4j.unit_of_work(timeout=QUERY_TIMEOUT_S)
 def _read_only(tx: neo4j.ManagedTransaction, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     result = tx.run(text, params)
     rows = _records(result)
@@ -240,6 +244,11 @@ class _errors:
             raise StoreError(f"a key is already taken: {exc.message}", "keys must be unique per label") from None
         if isinstance(exc, nx_err.Neo4jError) and exc.code and "AccessMode" in exc.code:
             raise ReadOnlyViolation() from None
+        if isinstance(exc, nx_err.Neo4jError) and exc.code and "Timed" in exc.code:  # TransactionTimedOut(ClientConfiguration)
+            raise QueryError(
+                f"query stopped after {QUERY_TIMEOUT_S} s: {_first_line(Exception(exc.message or exc))}",
+                "bound variable-length patterns, e.g. [*1..4]",
+            ) from None
         if isinstance(exc, nx_err.Neo4jError):
             hint = "check the Cypher; labels and types are listed by `ccb stats`"
             raise QueryError(f"query failed: {_first_line(Exception(exc.message or exc))}", hint) from None
