@@ -30,6 +30,7 @@ from queries import identity as identity_queries
 from queries import need as need_model
 from queries import plan as plan_queries
 from queries import profile as profile_queries
+from queries import progress as progress_queries
 from queries import report as report_queries
 from visualisations import charts, maps, terminal
 from visualisations import export as exporters
@@ -977,6 +978,7 @@ def match_cmd(ctx: click.Context, country: str, theme: str | None, window: Any, 
 # Why a section of a profile can be empty: what the graph does not hold about its subject.
 PROFILE_EMPTY = {
     "Need indicators": "no index value for {name} in the graph (`ccb load-indices`)",
+    "GCI change 2020 to 2024": "no GCI score for {name} in either edition",
     "Supported by": "no funded programme targets {name}",
     "Gap": "{name} is not ranked: high income, a territory, or of unknown need (`ccb gaps --all-countries` ranks it)",
     "Concentration": "no funded programme targets {name}",
@@ -985,6 +987,53 @@ PROFILE_EMPTY = {
     "Broker standing": "{name} takes part in no programme, so it has no place in the collaboration graph",
     "Partnership opportunities": "no organisation shares {name}'s countries and themes without already working with it",
 }
+
+
+@cli.command(
+    epilog="""\b
+Examples:
+  ccb progress --theme cybercrime
+  ccb progress --theme skills --by country --region africa --format csv
+"""
+)
+@click.option(
+    "--by",
+    type=click.Choice(["stratum", "country", "dose"]),
+    default="stratum",
+    show_default=True,
+    help="The comparison per stratum, each country's change, or change by the number of programmes received.",
+)
+@THEME
+@REGION
+@click.option("--all-countries", is_flag=True, help="Compare territories, high-income countries and the unclassified too.")
+@click.option("--seed", type=int, default=12, show_default=True, help="The bootstrap's seed: the same seed, the same interval.")
+@limit_option()
+@output_options
+@click.pass_context
+def progress(
+    ctx: click.Context,
+    by: str,
+    theme: str | None,
+    region: str | None,
+    all_countries: bool,
+    seed: int,
+    limit: int | None,
+    fmt: str,
+) -> None:
+    """Did it help? Change from GCI 2020 to GCI 2024 where support went and where it did not.
+
+    Countries named as beneficiaries by programmes on the theme active 2020-2024 against those that were not,
+    compared on the change in the theme's GCI pillar (the need model's map; without --theme, the overall score
+    against any programme), within strata of income group and 2020 score; each stratum's difference of mean
+    change with a seeded bootstrap 95 % interval, and the comparable strata pooled. An association, never an
+    effect: the caveats are printed under every answer. See docs/progress.md.
+    """
+    p = progress_queries.progress(
+        store_of(ctx, read_only=True), theme=theme, region=region, all_countries=all_countries, seed=seed
+    )
+    rows = {"stratum": p.strata, "country": p.countries, "dose": p.dose}[by]
+    emit(rows[:limit], fmt, empty="no country with scores in both editions in this scope")
+    notes(p.notes(), fmt)
 
 
 @cli.command(
@@ -1489,7 +1538,7 @@ Examples:
 @click.pass_context
 def mcp(ctx: click.Context, http: bool, port: int, host: str) -> None:
     """A Model Context Protocol server over the analyses, for an AI assistant: search, profile, supports, gaps,
-    concentration, partners, match, timeline, plan and a read-only query, each answer with its notes, the data-completeness
+    concentration, partners, match, timeline, progress, plan and a read-only query, each answer with its notes, the data-completeness
     line and the page behind every programme it names. Read-only.
 
     Over stdio by default (an assistant starts it: see the README for the client configuration); --http serves the

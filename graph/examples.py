@@ -127,6 +127,48 @@ def gaps_records() -> list[Node | Relationship]:
     ]
 
 
+def progress_records() -> list[Node | Relationship]:
+    """Four low-income countries, GCI legal pillar (theme C) in both editions; programme pC (theme C, 2021-2023)
+    names BEN and BFA.
+
+    Worked by hand: supported BEN 1 -> 5 and BFA 2 -> 6 (change +4 each); not supported NER 1 -> 2 and MLI 3 -> 4
+    (+1 each); all start in the 0-5 band: one stratum, difference 4 - 1 = +3, and every bootstrap resample of two
+    constant arms gives +3, so the interval is 3 to 3. TGO has no 2020 score: left apart.
+    """
+    low: dict[str, Any] = {
+        "sovereignty": "independent",
+        "income_group": "Low income",
+        "income_vintage": "FY25",
+        "ldc": False,
+        "lldc": False,
+        "sids": False,
+        "region": "Africa",
+        "subregion": "Western Africa",
+    }
+    scores = {"BEN": (1, 5), "BFA": (2, 6), "NER": (1, 2), "MLI": (3, 4), "TGO": (None, 4)}
+    out: list[Node | Relationship] = [Country(iso3=c, name=f"Country {c}", **low, source=SRC) for c in scores]
+    for edition in ("2020", "2024"):
+        out.append(Indicator(id=f"gci-{edition}", family="gci", edition=edition, name=f"GCI {edition}", source=SRC))
+        out.append(
+            Indicator(
+                id=f"gci-{edition}-legal", family="gci", edition=edition, pillar="legal", name=f"GCI {edition} legal", source=SRC
+            )
+        )
+    for c, (old, new) in scores.items():
+        for edition, score in (("2020", old), ("2024", new)):
+            if score is not None:
+                out.append(Measured(src=c, dst=f"gci-{edition}-legal", score=score, source=SRC))
+                out.append(Measured(src=c, dst=f"gci-{edition}", score=score * 5, source=SRC))
+    out += [
+        Organisation(id="f1", name="Funder One", source=SRC),
+        Programme(id="pC", name="C", themes=["C"], start_date="2021", end_date="2023", source=SRC),
+        Funds(src="f1", dst="pC", source=SRC),
+        Targets(src="pC", dst="BEN", source=SRC),
+        Targets(src="pC", dst="BFA", source=SRC),
+    ]
+    return out
+
+
 def network_records() -> list[Node | Relationship]:
     """p1 (C, GHA): o1 funds, o2 implements. p2 (C, GHA+KEN): o3 funds. p3 (A, KEN): o4 funds, o2 implements.
     o3 and o4 are partners. Collaboration graph: the path o1 - o2 - o4 - o3."""

@@ -21,7 +21,8 @@ PROGRAMMES = DATA / "programmes.yaml"
 ALIASES = DATA / "aliases.csv"
 INDICES_SAMPLE = DATA / "indices.sample.csv"
 GCI_2024 = DATA / "indices.gci-2024.csv"
-INDEX_FILES = (GCI_2024, INDICES_SAMPLE)
+GCI_2020 = DATA / "indices.gci-2020.csv"  # the fourth edition, for change between editions (ccb progress)
+INDEX_FILES = (GCI_2024, GCI_2020, INDICES_SAMPLE)
 
 REFERENCE_FILES = (COUNTRIES, BLOCS, MEMBERSHIPS)
 DEMO_FILES = (*REFERENCE_FILES, PROGRAMMES)

@@ -8,7 +8,7 @@ from typing import Any
 
 from graph.model import THEMES
 from graph.store import cached, memo
-from queries import analysis, facts, named, network, terms
+from queries import analysis, facts, named, network, progress, terms
 from queries.analysis import Window
 from queries.terms import Terms
 
@@ -289,6 +289,7 @@ def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
             [{"iso3": iso3, "name": c["name"], "region": c["region"], "subregion": c["subregion"], "member_of": memberships}],
         ),
         ("Need indicators", [{k: v for k, v in r.items() if k != "iso3"} for r in indicators]),
+        ("GCI change 2020 to 2024", progress.changes(store, iso3)),
         (
             "Supported by",
             [

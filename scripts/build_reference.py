@@ -41,6 +41,11 @@ GCI_SRC = (
     "Data360 https://data360.worldbank.org/en/dataset/ITU_GCI (retrieved from a faithful copy: "
     "loaders/data/reference/itu_gci_2024.PROVENANCE.md)"
 )
+GCI_2020_SRC = (
+    "ITU Global Cybersecurity Index 2020 (GCIv4), https://www.itu.int/pub/D-STR-GCI.01-2021, as distributed by World Bank "
+    "Data360 https://data360.worldbank.org/en/dataset/ITU_GCI (retrieved from a faithful copy: "
+    "loaders/data/reference/itu_gci_2020.PROVENANCE.md)"
+)
 GCI_PILLARS = {
     "legal": "legal",
     "technical": "technical",
@@ -188,14 +193,15 @@ def countries() -> None:
 
 
 def gci() -> None:
-    """GCI 2024 in the indices format: the overall score and the five pillar scores of every country."""
-    with open(OUT / "indices.gci-2024.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(["country", "index", "edition", "pillar", "score", "year", "source", "as_of"])
-        for code, r in sorted(_csv("itu_gci_2024.csv").items()):
-            w.writerow([code, "gci", "2024", "", r["gci_overall"], r["year"], GCI_SRC, "2024"])
-            for column, pillar in GCI_PILLARS.items():
-                w.writerow([code, "gci", "2024", pillar, r[column], r["year"], GCI_SRC, "2024"])
+    """GCI 2024 and 2020 in the indices format: the overall score and the five pillar scores of every country."""
+    for edition, source in (("2024", GCI_SRC), ("2020", GCI_2020_SRC)):
+        with open(OUT / f"indices.gci-{edition}.csv", "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f, lineterminator="\n")
+            w.writerow(["country", "index", "edition", "pillar", "score", "year", "source", "as_of"])
+            for code, r in sorted(_csv(f"itu_gci_{edition}.csv").items()):
+                w.writerow([code, "gci", edition, "", r["gci_overall"], r["year"], source, edition])
+                for column, pillar in GCI_PILLARS.items():
+                    w.writerow([code, "gci", edition, pillar, r[column], r["year"], source, edition])
 
 
 def blocs(tsv: str) -> None:

@@ -159,11 +159,12 @@ def test_every_country_value_names_its_source_and_vintage(countries: dict[str, d
             assert c["income_source"].startswith("World Bank") and c["income_vintage"] == "FY25", iso
     with EmbeddedStore(demo, read_only=True) as s:
         gci = s.query(
-            "MATCH (c:Country)-[m:MEASURED]->(i:Indicator {family: 'gci'}) RETURN m.source AS s, m.as_of AS a, m.year AS y"
+            "MATCH (c:Country)-[m:MEASURED]->(i:Indicator {family: 'gci'}) "
+            "RETURN i.edition AS e, m.source AS s, m.as_of AS a, m.year AS y"
         )
-    assert len(gci) == 194 * 6 and all(
-        r["s"].startswith("ITU Global Cybersecurity Index 2024") and r["a"] and r["y"] == 2024 for r in gci
-    )
+    # two editions, each 194 countries x (overall + five pillars), each value naming its edition's report
+    assert sorted({r["e"] for r in gci}) == ["2020", "2024"] and len(gci) == 2 * 194 * 6
+    assert all(r["s"].startswith(f"ITU Global Cybersecurity Index {r['e']}") and r["a"] and r["y"] == int(r["e"]) for r in gci)
 
 
 def test_reference_tables_are_the_faithful_copies() -> None:

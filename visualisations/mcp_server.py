@@ -31,6 +31,7 @@ from queries import analysis, facts, network, terms
 from queries import need as need_model
 from queries import plan as plan_queries
 from queries import profile as profile_queries
+from queries import progress as progress_queries
 from queries import timeline as timeline_queries
 
 MAX_ROWS = 200  # a tool answer longer than this is cut, with a note saying how to narrow the question
@@ -217,6 +218,18 @@ def server(store: Store) -> MCPServer:
         )
         keep = {r["group"] for r in timeline_queries.wide(t, limit=limit)}
         return answer(store, [r for r in t.rows if r["group"] in keep], t.notes())
+
+    @tool
+    def progress(
+        theme: str | None = None,
+        region: str | None = None,
+        by: Literal["stratum", "country", "dose"] = "stratum",
+        seed: int = 12,
+    ) -> Result:
+        """Change from GCI 2020 to 2024 where support on THEME went and where it did not, within strata of income and
+        2020 score, with seeded bootstrap intervals and the caveats (an association, never an effect), as `ccb progress`."""
+        p = progress_queries.progress(store, theme=theme, region=terms.region(region), seed=seed)
+        return answer(store, {"stratum": p.strata, "country": p.countries, "dose": p.dose}[by], p.notes())
 
     @tool
     def plan(

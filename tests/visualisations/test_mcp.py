@@ -31,7 +31,7 @@ from tests.test_consistency import _load_bundled
 
 ROOT = Path(__file__).resolve().parents[2]
 CCB = [sys.executable, "-c", "from cli import main; main()"]
-TOOLS = {"search", "profile", "supports", "gaps", "concentration", "partners", "match", "timeline", "plan", "query"}
+TOOLS = {"search", "profile", "supports", "gaps", "concentration", "partners", "match", "timeline", "progress", "plan", "query"}
 
 
 class Served:
@@ -93,6 +93,9 @@ async def _conversation(client: Client, served: Served) -> None:
     assert match["rows"] == served.cli_json("match", "KEN", "--theme", "cybercrime", "--limit", "5")
     years = _content(await client.call_tool("timeline", {"by": "country", "only": "Kenya"}))
     assert years["rows"] == served.cli_json("timeline", "--by", "country", "--only", "Kenya")
+    change = _content(await client.call_tool("progress", {"theme": "cybercrime"}))
+    assert change["rows"] == served.cli_json("progress", "--theme", "cybercrime")
+    assert any(n.startswith("caveat: an association, never an effect") for n in change["notes"])
     found = _content(await client.call_tool("search", {"text": "kenya"}))["rows"]
     assert found[0] == {"kind": "country", "iso3": "KEN", "name": "Kenya"}
     assert any(r["kind"] == "organisation" for r in found)

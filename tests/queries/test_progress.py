@@ -1,0 +1,67 @@
+"""`ccb progress`: change between GCI 2020 and 2024 where support went and where it did not, on both stores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cli import cli
+from graph.examples import progress_records
+from graph.store import Batch, Store
+from queries import progress
+
+
+def test_the_hand_worked_comparison(store: Store) -> None:
+    store.write(Batch().extend(progress_records()))
+    p = progress.progress(store, theme="cybercrime", seed=3)
+    # graph.examples.progress_records, worked by hand: +4 and +4 supported, +1 and +1 not, one stratum: +3, interval 3 to 3
+    assert p.pillar == "legal"
+    assert p.strata == [
+        {
+            "stratum": "Low income, 0-5",
+            "supported": 2,
+            "others": 2,
+            "difference": 3.0,
+            "ci_low": 3.0,
+            "ci_high": 3.0,
+            "change_supported": 4.0,
+            "change_others": 1.0,
+        }
+    ]
+    assert p.pooled == {"strata": 1, "supported": 2, "others": 2, "difference": 3.0, "ci_low": 3.0, "ci_high": 3.0, "seed": 3}
+    assert [(r["programmes"], r["countries"], r["mean_change"]) for r in p.dose] == [("0", 2, 1.0), ("1", 2, 4.0)]
+    assert p.missing == ["TGO"]  # no 2020 score: listed apart, never imputed
+    assert {r["iso3"] for r in p.countries} == {"BEN", "BFA", "NER", "MLI"}
+    notes = p.notes()
+    assert "difference +3.00 points, 95% bootstrap interval +3.00 to +3.00" in notes[1] and "excludes 0" in notes[1]
+    assert sum(n.startswith("caveat: ") for n in notes) == 3
+    assert progress.changes(store, "TGO") == [
+        {"pillar": "overall", "gci_2020": None, "gci_2024": 20.0, "change": None},
+        {"pillar": "legal", "gci_2020": None, "gci_2024": 4.0, "change": None},
+    ]
+
+
+def test_the_bootstrap_is_seeded_and_the_bundled_answer_says_its_caveats(demo: Path) -> None:
+    def run(*args: str) -> tuple[list[dict], str]:
+        out = CliRunner().invoke(cli, ["--db", str(demo), "progress", *args, "--format", "json"], catch_exceptions=False)
+        assert out.exit_code == 0, out.stderr
+        return json.loads(out.stdout), out.stderr
+
+    a, notes = run("--theme", "cybercrime")
+    b, again = run("--theme", "cybercrime")
+    assert a == b and notes == again  # the same seed, the same intervals
+    assert run("--theme", "cybercrime", "--seed", "7")[0] != a  # another seed, other resamples: the intervals move
+    compared = [r for r in a if r["difference"] is not None]
+    assert compared and all(r["ci_low"] <= r["difference"] <= r["ci_high"] for r in compared)
+    assert all(r["supported"] >= 2 and r["others"] >= 2 for r in compared)  # both arms, or no comparison
+    assert "pooled over" in notes and "95% bootstrap interval" in notes
+    assert "an association, never an effect" in notes and "selection, not an experiment" in notes
+    countries, _ = run("--theme", "cybercrime", "--by", "country")
+    kenya = next(r for r in countries if r["iso3"] == "KEN")
+    # the two editions' files, raw: legal 20 in 2020, 19.5187 in 2024
+    assert (kenya["gci_2020"], round(kenya["gci_2024"], 4), kenya["change"]) == (20.0, 19.5187, -0.4813)
+    profile = CliRunner().invoke(cli, ["--db", str(demo), "profile", "KEN", "--format", "json"])
+    rows = [r for r in json.loads(profile.stdout) if r["section"] == "GCI change 2020 to 2024"]
+    assert [(r["pillar"], r["change"]) for r in rows][:2] == [("overall", 16.8962), ("legal", -0.4813)]
