@@ -1092,6 +1092,12 @@ def export(ctx: click.Context, fmt: str, output: Path, labels: tuple[str, ...], 
     info(f"{g.number_of_nodes()} nodes, {g.number_of_edges()} relationships")
 
 
+# The image file a figure command writes (chart, timeline, progress).
+IMAGE_OUTPUT = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write: .png or .svg."
+)
+
+
 @cli.group(
     epilog="""\b
 Examples:
@@ -1227,9 +1233,7 @@ Examples:
   ccb viz chart --by year -o years.svg
 """,
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write: .png or .svg."
-)
+@IMAGE_OUTPUT
 @breakdown_options
 @click.option("--kind", type=click.Choice(charts.KINDS), help="bar or line [default: line by year, else bar]")
 @click.option(
@@ -1260,6 +1264,28 @@ def viz_chart(
 
 
 @viz.command(
+    "progress",
+    epilog="""\b
+Examples:
+  ccb viz progress --theme cybercrime -o progress.png
+  ccb viz progress --theme skills --region africa -o skills.svg
+""",
+)
+@IMAGE_OUTPUT
+@THEME
+@REGION
+@click.pass_context
+def viz_progress(ctx: click.Context, output: Path, theme: str | None, region: str | None) -> None:
+    """Did it help? Each country's GCI change 2020-2024 against the programmes it received (by income group), and
+    per region the mean scores of the supported and the others; the caveats under the figure (see `ccb progress`)."""
+    p = progress_queries.progress(store_of(ctx.find_root(), read_only=True), theme=theme, region=region)
+    charts.write_figure(
+        charts.progress_figure(p, source="Source: CCB Graph; ITU GCI 2020 and 2024 via World Bank Data360"), output
+    )
+    info(f"wrote {output}")
+
+
+@viz.command(
     "timeline",
     epilog="""\b
 Examples:
@@ -1267,9 +1293,7 @@ Examples:
   ccb viz timeline --by donor --top 15 -o donors.svg
 """,
 )
-@click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The file to write: .png or .svg."
-)
+@IMAGE_OUTPUT
 @click.option("--by", type=click.Choice(timeline.BY), default="region", show_default=True)
 @click.option("--top", type=click.IntRange(1), default=30, show_default=True, help="At most this many rows, the most active.")
 @click.option("--from", "year_from", type=int, metavar="YEAR", help=f"First year [default: {timeline.FIRST_YEAR}].")

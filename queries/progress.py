@@ -193,6 +193,7 @@ def progress(
             {
                 "iso3": r["iso3"],
                 "country": r["country"],
+                "region": r["region"],
                 "stratum": stratum,
                 "programmes": n,
                 "gci_2020": old,

@@ -161,6 +161,79 @@ def heatmap(t: Any, *, top: int = 30, title: str | None = None, source: str = ""
     return fig
 
 
+INCOME_STYLE = {  # Okabe-Ito colours and a distinct marker each: no reading depends on telling colours apart
+    "Low income": ("#D55E00", "o"),
+    "Lower middle income": ("#0072B2", "s"),
+    "Upper middle income": ("#009E73", "^"),
+    "High income": ("#CC79A7", "D"),
+}
+
+
+def progress_figure(p: Any, *, source: str = "") -> Any:
+    """Two panels for a :class:`queries.progress.Progress`: each country's change against the programmes it received,
+    marked by income group; and per region, the mean score in 2020 and 2024 of the supported and of the others.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> rows = [{"iso3": "BEN", "region": "Africa", "stratum": "Low income, 0-5", "programmes": 1, "gci_2020": 1.0,
+    ...          "gci_2024": 5.0, "change": 4.0}, {"iso3": "NER", "region": "Africa", "stratum": "Low income, 0-5",
+    ...          "programmes": 0, "gci_2020": 1.0, "gci_2024": 2.0, "change": 1.0}]
+    >>> fig = progress_figure(SimpleNamespace(countries=rows, theme="C", pillar="legal", notes=lambda: ["caveat: x"]))
+    >>> [ax.get_xlabel() for ax in fig.axes]
+    ['programmes received on the theme, 2020-2024', '']
+    """
+    from matplotlib.figure import Figure
+
+    if not p.countries:
+        raise VizError("nothing to chart: no country with scores in both editions", "widen --region or drop it")
+    what = f"GCI {p.pillar} pillar (theme {p.theme})" if p.theme else "GCI overall score"
+    fig = Figure(figsize=(11, 5.2), dpi=120, layout="constrained")
+    scatter, slope = fig.subplots(1, 2, width_ratios=[3, 2])
+    for income, (colour, marker) in INCOME_STYLE.items():
+        mine = [r for r in p.countries if r["stratum"].startswith(income + ",")]
+        if mine:
+            scatter.scatter(
+                [r["programmes"] for r in mine],
+                [r["change"] for r in mine],
+                c=colour,
+                marker=marker,
+                s=22,
+                label=income,
+                alpha=0.8,
+            )
+    scatter.axhline(0, color="#444", linewidth=0.8)
+    scatter.set_xlabel("programmes received on the theme, 2020-2024")
+    scatter.set_ylabel(f"change in the {what}, 2020 to 2024")
+    scatter.legend(fontsize=7, frameon=False)
+    scatter.set_title("Change against support, by income group", loc="left", fontsize=10)
+    scatter.xaxis.get_major_locator().set_params(integer=True)
+    ends: list[tuple[float, str]] = []  # the lines' right ends, labelled after drawing, spread so no two overlap
+    regions = sorted({r["region"] for r in p.countries})
+    for i, region in enumerate(regions):
+        for supported, style in ((True, "-"), (False, "--")):
+            arm = [r for r in p.countries if r["region"] == region and (r["programmes"] > 0) == supported]
+            if arm:
+                old, new = sum(r["gci_2020"] for r in arm) / len(arm), sum(r["gci_2024"] for r in arm) / len(arm)
+                colour = ("#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7")[i % 6]
+                slope.plot([2020, 2024], [old, new], style, color=colour, marker="o", markersize=3)
+                ends.append((new, f"{region}, {'supported' if supported else 'others'} ({len(arm)})"))
+    low, high = slope.get_ylim()
+    gap, last = (high - low) * 0.04, low - 1.0
+    for y, text in sorted(ends):
+        last = max(y, last + gap)
+        slope.annotate(text, (2024, y), xytext=(2024.15, last), textcoords="data", fontsize=6, va="center")
+    slope.set_xticks([2020, 2024], ["GCI 2020", "GCI 2024"])
+    slope.set_xlim(2019.5, 2027.5)
+    slope.spines[["top", "right"]].set_visible(False)
+    scatter.spines[["top", "right"]].set_visible(False)
+    slope.set_title("Mean score by region: supported (solid), others (dashed)", loc="left", fontsize=10)
+    fig.suptitle(f"Did it help? Change in the {what}, supported and other countries", x=0.01, ha="left", fontweight="bold")
+    caveats = [n.removeprefix("caveat: ") for n in p.notes() if n.startswith("caveat: ")]
+    fig.supxlabel("; ".join([*caveats, *([source] if source else [])]), fontsize=6.5, color="#444", x=0.01, ha="left", wrap=True)
+    return fig
+
+
 def write_figure(fig: Any, path: str | Path) -> Path:
     """Write a Figure to ``path`` (PNG or SVG, by its suffix); nothing is left behind on failure."""
     path = Path(path)

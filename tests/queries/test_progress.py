@@ -65,3 +65,18 @@ def test_the_bootstrap_is_seeded_and_the_bundled_answer_says_its_caveats(demo: P
     profile = CliRunner().invoke(cli, ["--db", str(demo), "profile", "KEN", "--format", "json"])
     rows = [r for r in json.loads(profile.stdout) if r["section"] == "GCI change 2020 to 2024"]
     assert [(r["pillar"], r["change"]) for r in rows][:2] == [("overall", 16.8962), ("legal", -0.4813)]
+
+
+def test_the_picture_carries_its_caveats(demo: Path, tmp_path: Path) -> None:
+    for name in ("progress.svg", "progress.png"):
+        out = CliRunner().invoke(
+            cli,
+            ["--db", str(demo), "viz", "progress", "--theme", "cybercrime", "-o", str(tmp_path / name)],
+            catch_exceptions=False,
+        )
+        assert out.exit_code == 0, out.stderr
+        assert (tmp_path / name).stat().st_size > 0
+    svg = (tmp_path / "progress.svg").read_text(encoding="utf-8")
+    assert "Did it help?" in svg and "an association, never an effect" in svg and "GCI 2020" in svg
+    empty = CliRunner().invoke(cli, ["--db", str(demo), "viz", "progress", "--region", "nowhere", "-o", str(tmp_path / "x.png")])
+    assert empty.exit_code != 0 and "no region or sub-region 'nowhere'" in empty.stderr and not (tmp_path / "x.png").exists()
