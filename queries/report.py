@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.store import Store, cached
-from queries import analysis, facts, named, need, network, profile, terms, timeline
+from queries import analysis, facts, named, need, network, profile, progress, terms, timeline
 
 Row = dict[str, Any]
 
@@ -35,6 +35,8 @@ class Brief:
     ideas: list[Row]  # matches (country) or co-funders (donor) or partners (world, region)
     ideas_title: str
     sources: list[Row] = field(default_factory=list)
+    change: list[Row] = field(default_factory=list)  # GCI 2020 -> 2024: a country's pillars, or the world's comparison
+    change_notes: list[str] = field(default_factory=list)
 
 
 def brief(
@@ -162,7 +164,33 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
         ideas,
         "Partnerships to explore",
         sources_of(store, _programmes(supports), shown),
+        *(_world_change(store) if area is None else ([], [])),
     )
+
+
+def _world_change(store: Store) -> tuple[list[Row], list[str]]:
+    """Per theme, the pooled comparison of GCI change 2020 -> 2024, supported against the others (``ccb progress``)."""
+    rows = []
+    for theme in ("A", "B", "C", "D", "E"):
+        p = progress.progress(store, theme=theme).pooled
+        rows.append(
+            {
+                "theme": theme,
+                "pillar": need.THEME_PILLARS[theme],
+                "strata": p.get("strata", 0),
+                "supported": p.get("supported", 0),
+                "others": p.get("others", 0),
+                "difference": p.get("difference"),
+                "ci_low": p.get("ci_low"),
+                "ci_high": p.get("ci_high"),
+            }
+        )
+    notes = [
+        "difference: the pooled difference in mean pillar change, supported minus others, within strata of income group "
+        "and 2020 score, with its 95 % bootstrap interval (seed 12); see `ccb progress --theme T` and docs/progress.md",
+        *progress.CAVEATS,
+    ]
+    return rows, notes
 
 
 def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: list[Row], limit: int) -> Brief:
@@ -202,6 +230,8 @@ def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: 
         matches,
         "Who could help, theme by theme",
         sources_of(store, progs, {iso3}),
+        progress.changes(store, iso3),
+        [progress.CAVEATS[0]],
     )
 
 

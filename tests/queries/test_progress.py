@@ -80,3 +80,14 @@ def test_the_picture_carries_its_caveats(demo: Path, tmp_path: Path) -> None:
     assert "Did it help?" in svg and "an association, never an effect" in svg and "GCI 2020" in svg
     empty = CliRunner().invoke(cli, ["--db", str(demo), "viz", "progress", "--region", "nowhere", "-o", str(tmp_path / "x.png")])
     assert empty.exit_code != 0 and "no region or sub-region 'nowhere'" in empty.stderr and not (tmp_path / "x.png").exists()
+
+
+def test_the_reports_say_what_changed(demo: Path, tmp_path: Path) -> None:
+    world = CliRunner().invoke(cli, ["--db", str(demo), "report", "-o", str(tmp_path / "world.md")], catch_exceptions=False)
+    assert world.exit_code == 0, world.stderr
+    text = (tmp_path / "world.md").read_text(encoding="utf-8")
+    section = text.split("## What changed between the GCI editions", 1)[1].split("\n## ", 1)[0]
+    assert [line.split(" | ")[0].strip("| ") for line in section.splitlines() if line.startswith("| ")][1:] == list("ABCDE")
+    assert "an association, never an effect" in section
+    kenya = CliRunner().invoke(cli, ["--db", str(demo), "report", "--country", "KEN", "-o", str(tmp_path / "k.html")])
+    assert kenya.exit_code == 0 and 'id="change"' in (tmp_path / "k.html").read_text(encoding="utf-8")
