@@ -585,7 +585,8 @@ def supports(
 
 
 def need_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--weight and --all-countries, shared by `gaps` and `viz map`: passed on as ``weights`` and ``all_countries``."""
+    """--weight, --all-countries and --gci-edition, shared by `gaps` and `viz map`: passed on as ``weights``,
+    ``all_countries`` and ``gci_edition``."""
 
     @click.option(
         "--weight",
@@ -596,6 +597,11 @@ def need_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         f"defaults: {need_model.describe(need_model.DEFAULT_WEIGHTS)}.",
     )
     @click.option("--all-countries", is_flag=True, help="Rank territories, high-income countries and the unclassified too.")
+    @click.option(
+        "--gci-edition",
+        type=click.Choice(["2020"]),
+        help="Read need from GCI 2020 alone, for a historical view [default: the newest edition, 2024].",
+    )
     @functools.wraps(fn)
     def wrapper(*args: Any, weight_items: tuple[str, ...], **kwargs: Any) -> Any:
         return fn(*args, weights=need_model.parse_weights(weight_items), **kwargs)
@@ -641,6 +647,7 @@ def gaps(
     sensitivity: bool,
     weights: dict[str, float],
     all_countries: bool,
+    gci_edition: str | None,
     include_restricted: bool,
     theme: str | None,
     window: Any,
@@ -662,6 +669,7 @@ def gaps(
     store = cached(store_of(ctx))
     report = analysis.gaps(
         store,
+        gci_edition=gci_edition,
         region=region,
         theme=theme if by != "theme" else None,
         window=window,
@@ -1197,6 +1205,7 @@ def viz_map(
     region: str | None,
     weights: dict[str, float],
     all_countries: bool,
+    gci_edition: str | None,
     theme: str | None,
     window: Any,
 ) -> None:
@@ -1213,6 +1222,7 @@ def viz_map(
         window=window,
         weights=weights,
         all_countries=all_countries or counts,
+        gci_edition=gci_edition,
     )
     scope = ", ".join(x for x in (f"theme {theme}" if theme else "", region or "", str(window)) if x)
     data = maps.from_gaps(

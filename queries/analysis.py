@@ -509,6 +509,7 @@ def gaps(
     table: SupportTable | None = None,
     country: str | None = None,
     include_restricted: bool = False,
+    gci_edition: str | None = None,
 ) -> Gaps:
     """Countries by priority, with the weights used, the countries left out and a sensitivity check.
 
@@ -529,6 +530,8 @@ def gaps(
     read it already: :func:`theme_gaps` ranks six times on one read.
     ``country`` (an ISO alpha-3 code) computes that country's row alone: a
     row depends on no other country, so it is the row the full ranking holds.
+    ``gci_edition`` ("2020") reads need from that GCI edition alone, for a
+    historical view; by default the newest edition a country has.
 
     Examples
     --------
@@ -548,7 +551,8 @@ def gaps(
     countries = store.query(named.COUNTRIES)
     indicators: dict[str, list[Row]] = defaultdict(list)
     for r in store.query(named.COUNTRY_INDICATORS):
-        indicators[r["iso3"]].append(r)
+        if gci_edition is None or r["family"] != "gci" or str(r["edition"]) == gci_edition:
+            indicators[r["iso3"]].append(r)
     support = (table or SupportTable.read(store, window, country)).of(theme)
     up = donors(store)
     every_scope = programme_scopes(store, window, theme)
@@ -622,8 +626,10 @@ def country_gaps(
     all_countries: bool = False,
     table: SupportTable | None = None,
     country: str | None = None,
+    gci_edition: str | None = None,
 ) -> list[Row]:
-    """The rows of :func:`gaps`: countries by priority, need against support (``table``, ``country``: as :func:`gaps`).
+    """The rows of :func:`gaps`: countries by priority, need against support (``table``, ``country``, ``gci_edition``:
+    as :func:`gaps`).
 
     Examples
     --------
@@ -644,6 +650,7 @@ def country_gaps(
         sensitivity=False,
         table=table,
         country=country,
+        gci_edition=gci_edition,
     ).rows
 
 

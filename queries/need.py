@@ -103,28 +103,32 @@ def describe(weights: Mapping[str, float]) -> str:
 def gci_gap(indicators: list[Row], theme: str | None = None) -> tuple[float | None, str]:
     """The GCI component and what it was read from; ``(None, why)`` when the country has no GCI value.
 
-    GCI 2024 overall score s gives 1 - s/100 (with a theme, its pillar p
-    gives 1 - p/20); else a GCI 2024 tier t gives (t - 1)/4; else a GCI 2020
-    score gives 1 - s/100.
+    Read from the newest GCI edition the country has (2024 over 2020; ``ccb gaps --gci-edition 2020`` passes only
+    2020's values): with a theme its pillar p gives 1 - p/20, else the overall score s gives 1 - s/100, else a tier t
+    gives (t - 1)/4.
 
     >>> gci_gap([{"family": "gci", "edition": "2024", "pillar": None, "score": 80.0, "tier": None}])
     (0.2, 'GCI 2024 80')
     >>> gci_gap([{"family": "gci", "edition": "2024", "pillar": "legal", "score": 5.0, "tier": None}], theme="C")
     (0.75, 'GCI 2024 legal 5/20')
+    >>> gci_gap([{"family": "gci", "edition": "2020", "pillar": None, "score": 40.0, "tier": None},
+    ...          {"family": "gci", "edition": "2024", "pillar": None, "score": 80.0, "tier": None}])
+    (0.2, 'GCI 2024 80')
+    >>> gci_gap([{"family": "gci", "edition": "2020", "pillar": None, "score": 40.0, "tier": None}])
+    (0.6, 'GCI 2020 40')
     >>> gci_gap([])
     (None, 'no GCI value')
     """
     by = {(i["family"], str(i["edition"]), i.get("pillar")): i for i in indicators}
-    if theme is not None:
-        pillar = THEME_PILLARS[theme]
-        if (g := by.get(("gci", "2024", pillar))) and g["score"] is not None:
-            return round(1 - g["score"] / 20, 4), f"GCI 2024 {pillar} {g['score']:.3g}/20"
-    if (g := by.get(("gci", "2024", None))) and g["score"] is not None:
-        return round(1 - g["score"] / 100, 4), f"GCI 2024 {g['score']:.3g}"
-    if g and g["tier"] is not None:
-        return (g["tier"] - 1) / 4, f"GCI 2024 tier {g['tier']}"
-    if (g := by.get(("gci", "2020", None))) and g["score"] is not None:
-        return round(1 - g["score"] / 100, 4), f"GCI 2020 {g['score']:.3g}"
+    for edition in sorted({e for f, e, _ in by if f == "gci"}, reverse=True):
+        if theme is not None:
+            pillar = THEME_PILLARS[theme]
+            if (g := by.get(("gci", edition, pillar))) and g["score"] is not None:
+                return round(1 - g["score"] / 20, 4), f"GCI {edition} {pillar} {g['score']:.3g}/20"
+        if (g := by.get(("gci", edition, None))) and g["score"] is not None:
+            return round(1 - g["score"] / 100, 4), f"GCI {edition} {g['score']:.3g}"
+        if g and g["tier"] is not None:
+            return (g["tier"] - 1) / 4, f"GCI {edition} tier {g['tier']}"
     return None, "no GCI value"
 
 

@@ -146,15 +146,19 @@ def server(store: Store) -> MCPServer:
         by: Literal["country", "region", "subregion"] = "country",
         weights: dict[str, float] | None = None,
         all_countries: bool = False,
+        gci_edition: Literal["2020"] | None = None,
         year_from: int | None = None,
         year_to: int | None = None,
         limit: int = 20,
     ) -> Result:
-        """Coverage gaps: need against support, each score explained, as `ccb gaps` (weights: name -> value)."""
+        """Coverage gaps: need against support, each score explained, as `ccb gaps` (weights: name -> value;
+        gci_edition "2020": need from GCI 2020 alone, a historical view)."""
         window = _window(year_from, year_to)
         theme, region = terms.theme(theme), terms.region(region)
         w = need_model.parse_weights(tuple(f"{k}={v}" for k, v in (weights or {}).items()))
-        report = analysis.gaps(store, region=region, theme=theme, window=window, weights=w, all_countries=all_countries)
+        report = analysis.gaps(
+            store, region=region, theme=theme, window=window, weights=w, all_countries=all_countries, gci_edition=gci_edition
+        )
         rows = (
             report.rows
             if by == "country"

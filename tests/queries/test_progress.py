@@ -91,3 +91,16 @@ def test_the_reports_say_what_changed(demo: Path, tmp_path: Path) -> None:
     assert "an association, never an effect" in section
     kenya = CliRunner().invoke(cli, ["--db", str(demo), "report", "--country", "KEN", "-o", str(tmp_path / "k.html")])
     assert kenya.exit_code == 0 and 'id="change"' in (tmp_path / "k.html").read_text(encoding="utf-8")
+
+
+def test_need_can_be_read_from_gci_2020_for_a_historical_view(demo: Path) -> None:
+    def top(*args: str) -> list[dict]:
+        out = CliRunner().invoke(cli, ["--db", str(demo), "gaps", *args, "--format", "json"], catch_exceptions=False)
+        assert out.exit_code == 0, out.stderr
+        return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+    then, now = top("--gci-edition", "2020"), top()
+    ranked = [r for r in then if r["need_known"]]
+    assert ranked and all("(GCI 2020 " in r["explanation"] for r in ranked)
+    assert all("(GCI 2024 " in r["explanation"] for r in now if r["need_known"])  # the default: the newest edition
+    assert then[0]["iso3"] == "YEM" and now[0]["iso3"] == "ERI"  # Yemen scored 0 in GCI 2020
