@@ -104,3 +104,16 @@ def test_need_can_be_read_from_gci_2020_for_a_historical_view(demo: Path) -> Non
     assert ranked and all("(GCI 2020 " in r["explanation"] for r in ranked)
     assert all("(GCI 2024 " in r["explanation"] for r in now if r["need_known"])  # the default: the newest edition
     assert then[0]["iso3"] == "YEM" and now[0]["iso3"] == "ERI"  # Yemen scored 0 in GCI 2020
+
+
+def test_the_country_page_shows_the_pillar_changes(demo: Path) -> None:
+    from graph.embedded import EmbeddedStore
+    from visualisations import app as app_module
+
+    with EmbeddedStore(demo, read_only=True) as store:
+        client = app_module.create_app(store).test_client()
+        page = client.get("/country/KEN").get_data(as_text=True)
+        api = client.get("/api/country/KEN").get_json()
+    assert "GCI change 2020 to 2024" in page
+    rows = api["gci_change_2020_to_2024"]
+    assert [(r["pillar"], r["change"]) for r in rows][:2] == [("overall", 16.8962), ("legal", -0.4813)]
