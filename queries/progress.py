@@ -171,9 +171,9 @@ def progress(
     pillar = THEME_PILLARS[theme] if theme else None
     top = 20.0 if pillar else 100.0
     store = cached(store)
-    ranked = analysis.gaps(
+    ranked = analysis.country_gaps(  # the rows alone: no sensitivity re-rankings, which the comparison never reads
         store, theme=theme, region=region, window=analysis.Window(2020, 2024), all_countries=all_countries
-    ).rows
+    )
     if not ranked:
         raise CCBError("no country in scope: check --region", "ccb gaps --region REGION lists the countries compared")
     scores = _scores(store)
