@@ -1543,8 +1543,12 @@ Examples:
 )
 @click.pass_context
 def serve(ctx: click.Context, port: int, host: str, allow_hosts: tuple[str, ...]) -> None:
-    """A local, read-only web app: the map and top gaps, search, a page per country, organisation and programme,
-    the gaps table with filters, the network page; every table as CSV or JSON, and a JSON API (/api)."""
+    """A local, read-only web app: the map and top gaps; programmes, organisations and countries to browse by
+    facet; full-text search; a page per country, organisation and programme; the gaps table with filters and
+    weights; who funds where, and each actor's network; every table as CSV or JSON, and a JSON API (/api).
+
+    It computes what every page reads before it says it is ready (a line per step), and drops what it kept
+    when the store changes."""
     from visualisations import app
 
     store = store_of(ctx, read_only=True)
@@ -1554,9 +1558,10 @@ def serve(ctx: click.Context, port: int, host: str, allow_hosts: tuple[str, ...]
         host,
         port,
         ready=lambda url: info(f"serving {store.location} read-only at {url} (Ctrl-C stops)"),
+        progress=info,
         allowed_hosts=set(allow_hosts),
-        # an embedded store written by another process is opened again at the next request (Neo4j reads are current)
-        watch=app.embedded_watch(store.location) if store.kind == "embedded" else None,
+        # a store written by another process is seen at the next request: the answers kept are dropped (app.Watch)
+        watch=app.embedded_watch(store.location) if store.kind == "embedded" else app.bolt_watch(store),
     )
 
 

@@ -422,16 +422,19 @@ class Gaps:
     completeness: str = ""  # how much of the field the graph holds: facts.completeness
     global_programmes: list[str] = field(default_factory=list)  # in the window: they reach every country, counted apart
 
-    def notes(self) -> list[str]:
-        """Footer lines: weights used, who is left out and why, how the top moves with the weights, how complete the data is."""
-        lines = [f"need weights: {need.describe(self.weights)} (change one with --weight NAME=VALUE)"]
+    def notes(self, cli: bool = True) -> list[str]:
+        """Footer lines: weights used, who is left out and why, how the top moves with the weights, how complete the data is.
+
+        ``cli=False`` leaves out the command-line advice (the options that change the answer), for a page with a form.
+        """
+        lines = [f"need weights: {need.describe(self.weights)}" + (" (change one with --weight NAME=VALUE)" if cli else "")]
         unknown = [r["iso3"] for r in self.rows if r["need"] is None]
         if unknown:
             lines.append(f"listed apart, need unknown (no GCI value): {len(unknown)} ({_few(unknown)})")
         if self.left_out:
             parts = [f"{len(v)} {k} ({_few(v)})" for k, v in sorted(self.left_out.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
             also = "; --include-restricted ranks the restricted" if any(k.startswith("restricted") for k in self.left_out) else ""
-            lines.append(f"not ranked: {'; '.join(parts)}; --all-countries ranks them too{also}")
+            lines.append(f"not ranked: {'; '.join(parts)}" + (f"; --all-countries ranks them too{also}" if cli else ""))
         lines.append(need.sensitivity_summary(self.sensitivity, self.top))
         if self.global_programmes:
             lines.append(
@@ -481,7 +484,7 @@ def with_bloc_reach(store: Store, rows: list[Row]) -> list[Row]:
     return out
 
 
-def _reaches(scope: Row, country: Row) -> bool:
+def reaches(scope: Row, country: Row) -> bool:
     """Whether a regional programme's scope takes in ``country``: a member of one of its blocs, or in one of
     its stated regions or sub-regions."""
     areas = set(scope["scope_regions"] or [])
@@ -578,7 +581,7 @@ def gaps(
         score, basis = need.need_of(c, indicators.get(c["iso3"], []), weights, theme)
         inputs.append((c, indicators.get(c["iso3"], []), len(progs)))
         priority = None if score is None else need.priority_of(score, len(progs))
-        regional = sorted(s["programme"] for s in scopes if _reaches(s, c))
+        regional = sorted(s["programme"] for s in scopes if reaches(s, c))
         out.append(
             {
                 "iso3": c["iso3"],

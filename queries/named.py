@@ -222,20 +222,29 @@ RETURN p.start_date AS start_date, p.end_date AS end_date, p.themes AS themes, p
 
 # One programme's funders, implementers and target countries ($id): a programme page reads these, not the tables.
 ONE_PROGRAMME_FUNDERS = """
-MATCH (f:Organisation)-[:FUNDS]->(p:Programme {id: $id})
-RETURN p.id AS programme, f.id AS funder, f.name AS funder_name
+MATCH (f:Organisation)-[fu:FUNDS]->(p:Programme {id: $id})
+RETURN p.id AS programme, f.id AS funder, f.name AS funder_name, fu.amount AS amount, fu.disbursed AS disbursed,
+       fu.currency AS currency, fu.year AS year, fu.source AS source, fu.as_of AS as_of
 ORDER BY funder
 """
 ONE_PROGRAMME_IMPLEMENTERS = """
-MATCH (o:Organisation)-[:IMPLEMENTS]->(p:Programme {id: $id})
-RETURN p.id AS programme, o.id AS org
+MATCH (o:Organisation)-[i:IMPLEMENTS]->(p:Programme {id: $id})
+RETURN p.id AS programme, o.id AS org, o.name AS name, i.role AS role, i.source AS source, i.as_of AS as_of
 ORDER BY org
 """
 ONE_PROGRAMME_TARGETS = """
 MATCH (p:Programme {id: $id})-[t:TARGETS]->(c:Country)
 RETURN p.id AS programme, c.iso3 AS iso3, c.name AS country, c.region AS region, c.subregion AS subregion,
-       coalesce(t.role, 'beneficiary') AS role
+       coalesce(t.role, 'beneficiary') AS role, t.share AS share, t.source AS source, t.as_of AS as_of
 ORDER BY iso3
+"""
+# One organisation's place among the others ($id): what it is part of, and what is part of it.
+ONE_ORGANISATION_FAMILY = """
+MATCH (b:Organisation {id: $id})-[r:PART_OF]->(a:Organisation)
+RETURN 'part of' AS relation, a.id AS org, a.name AS name, r.source AS source
+UNION ALL
+MATCH (a:Organisation)-[r:PART_OF]->(b:Organisation {id: $id})
+RETURN 'has as part' AS relation, a.id AS org, a.name AS name, r.source AS source
 """
 
 # Programmes by id ($ids), with what a plan's briefing shows of each.

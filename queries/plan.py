@@ -465,7 +465,7 @@ def _topups(store: Store, rows: list[Row], scope: Scope, grant: float, currency:
         for sc in analysis.programme_scopes(store, scope.window, t):
             if sc["scope"] == "regional":
                 for iso3 in chosen:
-                    if iso3 in place and analysis._reaches(sc, place[iso3]):
+                    if iso3 in place and analysis.reaches(sc, place[iso3]):
                         reached.setdefault(sc["programme"], set()).add(iso3)
         several = sorted({p for found in (named_in, reached) for p, cs in found.items() if len(cs) >= MIN_TOPUP_COUNTRIES})
         periods = {p["programme"]: p for p in store.query(named.PROGRAMME_PERIODS_BY_ID, {"ids": several})}

@@ -1,18 +1,16 @@
 """`ccb serve`: a local, read-only web app over either store, from the report's templates.
 
-Pages: home (the priority map and the top gaps), search, a page per
-country, organisation and programme, the gaps table with filters and
-sorting, and the network page. Every table on a page downloads as CSV or
-JSON (``?table=NAME&format=csv``), and ``/api/...`` answers any page as
-JSON. Nothing is fetched from the network: the one stylesheet is served
-from the package, app pages carry no script at all, and the
-Content-Security-Policy says so (inline styles are allowed, for the SVG
-figures; the network page, whose vis-network script is inlined, runs its
-own two scripts, named by hash, and nothing else). Flask routes
-the requests; pages are rendered by the same Jinja environment as
-`ccb report`, autoescaped. The store is opened read-only; requests take
-turns on it (one lock), and answers are cached, since the graph does not
-change under a read-only app.
+Pages: home (the priority map and the top gaps); lists to browse by facet (programmes, organisations, countries:
+:mod:`queries.catalogue`); full-text search (:mod:`queries.fulltext`); a page per country, organisation and
+programme; the gaps table with filters, weights and pages; the network overview (donors to areas, a static
+figure) and each actor's interactive network. Every table on a page downloads as CSV or JSON
+(``?table=NAME&format=csv``), every list whole with its filters, and ``/api/...`` answers any page as JSON.
+Nothing is fetched from the network: the stylesheet and icon are served from the package, app pages carry no
+script at all, and the Content-Security-Policy says so (inline styles are allowed, for the SVG figures; the
+interactive network, whose vis-network script is inlined, runs its own two scripts, named by hash, and nothing
+else). Flask routes the requests; pages are rendered by the same Jinja environment as `ccb report`, autoescaped.
+The store is opened read-only; requests take turns on it (one lock); answers are kept per store version
+(:class:`Watch`) and what every page reads is computed before the app says it is ready.
 """
 
 from __future__ import annotations
@@ -21,6 +19,7 @@ import functools
 import io
 import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,10 +33,11 @@ from flask import Flask, Response, abort, request
 
 from graph.embedded import memory_copy
 from graph.errors import CCBError
-from graph.model import M49_AREAS, THEMES
+from graph.model import M49_AREAS, M49_REGIONS, THEMES
 from graph.store import Store, cached
-from queries import analysis, facts, named, profile, terms, timeline
+from queries import analysis, catalogue, facts, fulltext, named, profile, terms, timeline
 from queries import plan as plan_queries
+from queries.need import DEFAULT_WEIGHTS
 from queries.report import sources_of
 from visualisations import charts, maps
 from visualisations import network as network_viz
@@ -69,6 +69,16 @@ PARAMS = (
     "budget",
     "donor",
     "grant",
+    "page",
+    "subregion",
+    "implementer",
+    "status",
+    "scope",
+    "kind",
+    "role",
+    "ranked",
+    "absent",
+    *(f"w_{name}" for name in DEFAULT_WEIGHTS),
 )
 CACHE_BYTES = 64 * 2**20  # answers kept, in all: a bound by size, whatever the number of URLs asked
 CACHE_ENTRY = 8 * 2**20  # an answer larger than this is computed again when asked again, never kept
@@ -167,6 +177,22 @@ def embedded_watch(path: str | Path) -> Watch:
     from graph.embedded import EmbeddedStore
 
     return Watch(version, lambda: EmbeddedStore(path, read_only=True))
+
+
+def bolt_watch(store: Store, every: float = 2.0) -> Watch:
+    """The :class:`Watch` of a Neo4j store: its nodes per label and relationships per type (the store's counts), read
+    at most once every ``every`` seconds. A load that adds or removes records is seen within that time; an edit made
+    outside ccb that changes properties alone is not (restart the app after one). Its reads are current, so "opening
+    again" is the same store behind a fresh cache."""
+    seen: dict[str, Any] = {"at": float("-inf"), "version": None}
+
+    def version() -> Any:
+        now = time.monotonic()
+        if now - seen["at"] >= every:
+            seen["at"], seen["version"] = now, tuple(sorted(store.counts().items()))
+        return seen["version"]
+
+    return Watch(version, lambda: store)
 
 
 class _Live:
@@ -274,14 +300,18 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
                 held["bytes"] = 0
             for memo in resets:
                 memo.cache_clear()
-            if old is not store_given:  # the caller's own store is the caller's to close
+            if not given(old):  # the caller's own store is the caller's to close
                 old.close()
 
     store_given = live.target
 
+    def given(s: Any) -> bool:
+        """Whether ``s`` is the caller's store (behind any of the app's caches): a Neo4j watch hands it back again."""
+        return getattr(s, "_store", s) is getattr(store_given, "_store", store_given)
+
     def close_current() -> None:
         """Close the snapshot the app opened itself, if any (the caller closes the store it gave)."""
-        if live.target is not store_given:
+        if not given(live.target):
             live.target.close()
 
     app.config["CCB_CLOSE"] = close_current
@@ -307,6 +337,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         form: dict[str, Any] | None = None,
         sources: list[Row] | None = None,
         downloads: list[tuple[str, str]] | None = None,
+        related: list[tuple[str, str]] | None = None,
+        pager: list[tuple[str, str, bool]] | None = None,
     ) -> Response:
         """The page, or one of its tables as CSV or JSON (``?table=&format=``), or all of them as JSON under /api/."""
         fmt, which = request.args.get("format"), request.args.get("table")
@@ -325,6 +357,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             form=form,
             sources=sources or [],
             downloads=downloads or [],
+            related=related or [],
+            pager=pager or [],
             q=request.args.get("q"),
         )
         return Response(html, mimetype="text/html")
@@ -363,6 +397,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             form=None,
             sources=[],
             downloads=[],
+            related=[],
+            pager=[],
             q=request.args.get("q"),
         )
         return Response(html, status=status, mimetype="text/html")
@@ -384,9 +420,154 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         ]
         return page(
             "Where support is missing",
-            [_section("top_gaps", "Top 20 by priority", ranked[:20], "No ranked country.", notes=report.notes())],
+            [_section("top_gaps", "Top 20 by priority", ranked[:20], "No ranked country.", notes=report.notes(cli=False))],
             intro=intro,
             figure=svg[svg.index("<svg") :],
+        )
+
+    def org_names() -> dict[str, str]:
+        return {o["id"]: o["name"] for o in catalogue.organisations(store)}
+
+    def _subregion(iso3: str) -> str:
+        return next((c["subregion"] or "" for c in catalogue.countries(store) if c["iso3"] == iso3), "")
+
+    def list_page(kind: str, title: str, intro: str) -> Response:
+        """A list to browse (``kind``: programmes, organisations, countries) with its facets, as every list is."""
+        a = request.args
+        rows = {"programmes": catalogue.programmes, "organisations": catalogue.organisations, "countries": catalogue.countries}[
+            kind
+        ](store)
+        facets = catalogue.FACETS[kind]
+        chosen = {f.name: [v for v in a.getlist(f.name) if v] for f in facets}
+        window = analysis.Window(_int(a.get("from")), _int(a.get("to")))
+        text = (a.get("q") or "").strip()
+        keys = None
+        if text:
+            found = fulltext.search(store, text, limit=10**9)
+            key = {"programmes": "programme", "organisations": "id", "countries": "iso3"}[kind]
+            keys = {r[key]: i for i, r in enumerate(found.rows[kind[:-1]])}
+
+        def keep(r: Row) -> bool:
+            if keys is not None and r.get("programme", r.get("id", r.get("iso3"))) not in keys:
+                return False
+            return kind != "programmes" or window.overlaps(r["start_date"], r["end_date"])
+
+        sorts = catalogue.SORTS[kind]
+        sort = a.get("sort") if a.get("sort") in sorts else "name"
+        desc = a.get("desc") == "1"
+        b = catalogue.browse(
+            rows,
+            facets,
+            chosen,
+            keep=keep,
+            sort=sort,
+            desc=desc,
+            page=_int(a.get("page"), "a page number") or 1,
+            names=org_names(),
+        )
+        columns = catalogue.COLUMNS[kind]
+        fmt = "json" if request.path.startswith("/api/") else a.get("format")
+        if fmt in ("csv", "json"):  # the whole filtered list, raw values
+            every = [{c: r.get(c) for c in columns} for r in b.matching]
+            return _json(every) if fmt == "json" else _csv(every, f"{kind}.csv")
+        base = [(k, v) for k, v in a.items(multi=True) if k in PARAMS and k not in ("page", "format", "table") and v]
+
+        def href(pairs: list[tuple[str, str]]) -> str:
+            return f"/{kind}" + ("?" + urlencode(pairs) if pairs else "")
+
+        for f in b.facets:
+            for v in f["values"]:
+                pairs = [p for p in base if p != (f["name"], v["value"])] if v["chosen"] else [*base, (f["name"], v["value"])]
+                v["href"] = href(pairs)
+        pager = []
+        if b.pages > 1:
+            for n in sorted({1, b.page - 2, b.page - 1, b.page, b.page + 1, b.page + 2, b.pages} & set(range(1, b.pages + 1))):
+                if pager and n - int(str(pager[-1][0]).split()[-1]) > 1:
+                    pager.append(("…", None, False))
+                pager.append((f"page {n}" if n == 1 or n == b.pages else str(n), href([*base, ("page", str(n))]), n == b.page))
+            if b.page < b.pages:
+                pager.append(("next →", href([*base, ("page", str(b.page + 1))]), False))
+        shown = [{c: r.get(c) for c in columns if c not in ("regions", "budget_currency")} for r in b.rows]
+        if kind == "programmes":
+            for r, full in zip(shown, b.rows, strict=True):
+                r["countries"] = len(full["countries"])
+                r["budget"] = f"{full['budget_currency']} {full['budget']:,.0f}" if full["budget"] is not None else None
+        first = (b.page - 1) * catalogue.PER_PAGE + 1
+        summary = (
+            f"{b.total:,} {kind} match; {first:,}-{first + len(b.rows) - 1:,} shown, page {b.page} of {b.pages}"
+            if b.rows
+            else f"No {kind[:-1]} matches these filters."
+        )
+        sort_choices = [(s, s.replace("_", " ")) for s in sorts]
+        form = {
+            "action": f"/{kind}",
+            "hidden": [(f.name, chosen[f.name]) for f in facets],
+            "fields": [
+                {"name": "q", "label": "words", "value": text, "size": 16, "placeholder": "cybercrime, Kenya"},
+                *(
+                    [
+                        {"name": "from", "label": "active from", "value": a.get("from")},
+                        {"name": "to", "label": "to", "value": a.get("to")},
+                    ]
+                    if kind == "programmes"
+                    else []
+                ),
+                {"name": "sort", "label": "sort by", "value": sort, "choices": sort_choices},
+                {
+                    "name": "desc",
+                    "label": "order",
+                    "value": "1" if desc else "0",
+                    "choices": [("0", "ascending"), ("1", "descending")],
+                },
+            ],
+        }
+        section = _section(kind, title, shown, f"No {kind[:-1]} matches these filters.", notes=[facts.completeness(store)])
+        section["download"] = "?" + urlencode(base) + ("&" if base else "")
+        html = env.get_template("app_list.html.j2").render(
+            title=title,
+            intro=[intro],
+            facets=b.facets,
+            facet_limit=12,
+            cleared=f"/{kind}" if base else None,
+            form=form,
+            summary=summary,
+            section=section,
+            pager=pager,
+            q=None,
+        )
+        return Response(html, mimetype="text/html")
+
+    @app.get("/programmes")
+    @app.get("/api/programmes")
+    @locked
+    def programme_list() -> Response:
+        return list_page(
+            "programmes",
+            "Programmes",
+            "Every programme in the graph. Choose values on the left (a value's count is what choosing it would give); "
+            "status is from each programme's dates, today; scope says whether it names countries or works across a "
+            "region or the world.",
+        )
+
+    @app.get("/organisations")
+    @app.get("/api/organisations")
+    @locked
+    def organisation_list() -> Response:
+        return list_page(
+            "organisations",
+            "Organisations",
+            "Funders, implementers and the bodies they belong to. An agency's donor is the state or bloc it is part of.",
+        )
+
+    @app.get("/countries")
+    @app.get("/api/countries")
+    @locked
+    def country_list() -> Response:
+        return list_page(
+            "countries",
+            "Countries and territories",
+            "Programmes count those that name a country; regional those whose stated scope reaches it. Donors, territories "
+            "and restricted states are not ranked.",
         )
 
     @app.get("/search")
@@ -394,17 +575,42 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
     @locked
     def search() -> Response:
         q = (request.args.get("q") or "").strip()
-        found = terms.search(store, q)
-        countries = [{"iso3": r["iso3"], "name": r["name"]} for r in found if r["kind"] == "country"]
-        orgs = [{"id": r["id"], "name": r["name"]} for r in found if r["kind"] == "organisation"]
-        progs = [{k: v for k, v in r.items() if k != "kind"} for r in found if r["kind"] == "programme"]
+        found = fulltext.search(store, q)
+
+        def more(kind: str, plural: str) -> list[str]:
+            extra = found.totals[kind] - len(found.rows[kind])
+            link = f"/{plural}?" + urlencode({"q": q})
+            return [f"{extra} more: see them all in the list, {link}"] if extra > 0 else []
+
         return page(
             f"Search: {q}" if q else "Search",
             [
-                _section("countries", "Countries", countries, "No country matches."),
-                _section("organisations", "Organisations", orgs, "No organisation matches."),
-                _section("programmes", "Programmes", progs, "No programme matches."),
+                _section(
+                    "countries", "Countries", found.rows["country"], "No country matches.", notes=more("country", "countries")
+                ),
+                _section(
+                    "programmes",
+                    "Programmes",
+                    found.rows["programme"],
+                    "No programme matches.",
+                    notes=more("programme", "programmes"),
+                ),
+                _section(
+                    "organisations",
+                    "Organisations",
+                    found.rows["organisation"],
+                    "No organisation matches.",
+                    notes=more("organisation", "organisations"),
+                ),
             ],
+            intro=[
+                f"{found.totals['country']} countries, {found.totals['programme']} programmes and "
+                f"{found.totals['organisation']} organisations match. Names, aliases, descriptions, themes, countries "
+                "reached, donors and implementers are searched, and ranked: first what the words name (a theme, a "
+                "country, an organisation), then names, then anywhere; «» mark the match."
+            ]
+            if q
+            else ["Type words above: a theme, a country, a donor, a programme's name or words from its description."],
         )
 
     def profile_sections(key: str, name: str) -> list[dict[str, Any]]:
@@ -435,8 +641,33 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
                 "timeline", "Coverage over time", t.rows, "No dated programme names this country.", notes=t.notes(), figure=heat
             )
         )
-        progs = {p for s in sections if s["id"] == "supported_by" for r in s["rows"] for p in r.get("programme_ids", [])}
-        return page(names().country_names[iso3], sections, sources=sources_of(store, progs, {iso3}))
+        listed = catalogue.country_programmes(store, iso3)
+        counted = sum(r["counted_as"] == "programmes" for r in listed)
+        sections.insert(
+            min(3, len(sections)),
+            _section(
+                "programmes",
+                "Every programme that reaches it",
+                listed,
+                "No programme names or reaches it in the graph.",
+                notes=[
+                    f"{counted} counted in its gaps row as programmes (a family once), "
+                    f"{sum('regional' in r['counted_as'] for r in listed)} as regional (a stated region or bloc reaches "
+                    "it; a programme can be both); participants and hosts are not support."
+                ],
+            ),
+        )
+        progs = {r["programme"] for r in listed}
+        return page(
+            names().country_names[iso3],
+            sections,
+            sources=sources_of(store, progs, {iso3}),
+            related=[
+                ("Network around it", "/network?" + urlencode({"around": iso3, "depth": 2})),
+                ("Its gaps by theme", "#theme_gaps"),
+                ("Other countries of its sub-region", "/countries?" + urlencode({"subregion": _subregion(iso3)})),
+            ],
+        )
 
     @app.get("/organisation/<oid>")
     @app.get("/api/organisation/<oid>")
@@ -449,49 +680,76 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             _section("funds_in", "Countries its funding reaches", funded, "It funds no programme that names a country.")
         )
         progs = {r["programme"] for s in sections if s["id"] == "programmes" for r in s["rows"]}
+        sections.insert(
+            2,
+            _section(
+                "by_year",
+                "What it funds and implements, by start year and theme",
+                catalogue.organisation_activity(store, key),
+                "It funds and implements no programme in the graph.",
+            ),
+        )
+        sections.insert(
+            1,
+            _section(
+                "family",
+                "Part of, and its parts",
+                store.query(named.ONE_ORGANISATION_FAMILY, {"id": key}),
+                "It is part of no other organisation here, and none is part of it.",
+            ),
+        )
         org = next(r for r in store.query(named.ORGANISATIONS) if r["id"] == key)
         sources = [{"what": "organisation", "url": org["source"]}] if org.get("source") else []
-        return page(names().org_names[key], sections, sources=sources + sources_of(store, progs, set()))
+        donor = facts.family(key, facts.donors(store))
+        return page(
+            names().org_names[key],
+            sections,
+            sources=sources + sources_of(store, progs, set()),
+            related=[
+                ("Network around it", "/network?" + urlencode({"around": key, "depth": 1})),
+                ("Programmes its donor funds", "/programmes?" + urlencode({"donor": donor})),
+                ("Programmes it implements", "/programmes?" + urlencode({"implementer": key})),
+            ],
+        )
 
     @app.get("/programme/<pid>")
     @app.get("/api/programme/<pid>")
     @locked
     def programme(pid: str) -> Response:
-        p = programmes().get(pid)
+        p = next((r for r in catalogue.programmes(store) if r["programme"] == pid), None)
         if p is None:
-            abort(404, f"no programme {pid!r} in the graph")
-        funders = store.query(named.ONE_PROGRAMME_FUNDERS, {"id": pid})  # this programme's rows, not the tables'
-        implementers = store.query(named.ONE_PROGRAMME_IMPLEMENTERS, {"id": pid})
-        targets = [
-            {k: r[k] for k in ("iso3", "country", "region", "role")}
-            for r in store.query(named.ONE_PROGRAMME_TARGETS, {"id": pid})
-        ]
-        today = date.today().isoformat()
-        about = [
-            {
-                "status": facts.status_of(p["start_date"], p["end_date"], p["status"], today) + f" (from its dates, {today})",
-                "themes": p["themes"],
-                "start_date": p["start_date"],
-                "end_date": p["end_date"] or "not stated",
-                "scope": p["scope"],
-                "scope_regions": p["scope_regions"],
-                "scope_blocs": p["scope_blocs"],
-            }
-        ]
+            abort(404, f"no programme {pid!r} in the graph; search for it by name at /search")
+        sections = catalogue.programme_page(store, pid)
+        empty = {
+            "funders": "No funder stated on the pages read.",
+            "implementers": "No implementer stated.",
+            "countries": "It names no country (see its scope above).",
+            "family": "It is neither an umbrella nor a component of one.",
+            "years": "No start date stated.",
+        }
+        notes = {
+            "about": [f"Status from its dates on {date.today().isoformat()}; stated_status is what its source said."],
+            "funders": ["Amounts are as stated on each link's page; an umbrella's money is never added to its components'."],
+        }
+        sources = [{"what": "programme", "url": p["source"]}] if p["source"] else []
+        seen = {p["source"]}
+        for sid, _, rows in sections:
+            for r in rows:
+                if r.get("source") and r["source"] not in seen:
+                    seen.add(r["source"])
+                    sources.append(
+                        {
+                            "what": {"funders": "funding", "implementers": "implementer", "countries": "countries"}.get(sid, sid),
+                            "url": r["source"],
+                        }
+                    )
         return page(
             p["name"],
-            [
-                _section("about", "Programme", about, ""),
-                _section(
-                    "funders",
-                    "Funded by",
-                    [{"funder": r["funder"], "name": r["funder_name"]} for r in funders],
-                    "No funder stated.",
-                ),
-                _section("implementers", "Implemented by", [{"org": r["org"]} for r in implementers], "No implementer stated."),
-                _section("targets", "Countries it names", targets, "It names no country (see its scope)."),
-            ],
-            sources=[{"what": "programme", "url": p["source"]}] if p["source"] else [],
+            [_section(sid, title, rows, empty.get(sid, ""), notes=notes.get(sid)) for sid, title, rows in sections],
+            intro=[p["description"] or "No description stated."],
+            sources=sources,
+            related=[("Network around it", "/network?" + urlencode({"around": pid, "depth": 2}))]
+            + ([("Its umbrella", f"/programme/{p['umbrella']}")] if p["umbrella"] else []),
         )
 
     @app.get("/gaps")
@@ -502,64 +760,193 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         region, theme = terms.region(a.get("region") or None), terms.theme(a.get("theme") or None)
         income = a.get("income") or None
         window = analysis.Window(_int(a.get("from")), _int(a.get("to")))
-        report = analysis.gaps(store, region=region, theme=theme, window=window)
+        given = [f"{k}={a[f'w_{k}']}" for k in DEFAULT_WEIGHTS if a.get(f"w_{k}")]
+        try:
+            weights = analysis.need.parse_weights(given)
+        except CCBError as e:  # its hint is the command line's: the form's own words instead
+            abort(400, f"{e.args[0].replace('expected ', 'each weight is a ')}; set it in the form")
+        donor = names().organisation(a["donor"]) if a.get("donor") else None
+        report = analysis.gaps(store, region=region, theme=theme, window=window, weights=weights)
         rows = [
             {k: r[k] for k in (*GAP_COLUMNS, "explanation")} for r in report.rows if not income or r["income_group"] == income
         ]
+        if donor:  # how many of the donor's programmes (on the theme, in the years) name each country
+            up = facts.donors(store)
+            family = facts.family(donor, up)
+            theirs: dict[str, int] = {}
+            for p in catalogue.programmes(store):
+                if (
+                    family in p["donors"]
+                    and (not theme or theme in p["themes"])
+                    and window.overlaps(p["start_date"], p["end_date"])
+                ):
+                    for c in p["countries"]:
+                        theirs[c] = theirs.get(c, 0) + 1
+            rows = [r | {"donor_programmes": theirs.get(r["iso3"], 0)} for r in rows]
+            if a.get("absent") == "1":
+                rows = [r for r in rows if r["donor_programmes"] == 0]
         sort, desc = a.get("sort") or "priority", a.get("desc", "1" if not a.get("sort") else "0") == "1"
         if rows and sort in rows[0]:
             known = [r for r in rows if r[sort] is not None]
             rows = sorted(known, key=lambda r: (r[sort], r["iso3"]), reverse=desc) + [r for r in rows if r[sort] is None]
+        keep = [
+            (k, v) for k, v in a.items(multi=True) if k in PARAMS and k not in ("sort", "desc", "table", "format", "page") and v
+        ]
 
         def sort_link(col: str) -> str:
             flip = "0" if col == sort and desc else "1"
-            return "?" + urlencode(
-                {**{k: v for k, v in a.items() if k in PARAMS and k not in ("sort", "desc", "table", "format")}}
-                | {"sort": col, "desc": flip}
-            )
+            return "?" + urlencode([*keep, ("sort", col), ("desc", flip)])
 
+        every = rows
+        per = catalogue.PER_PAGE
+        pages = max(1, -(-len(rows) // per))
+        at = min(max(1, _int(a.get("page"), "a page number") or 1), pages)
+        if not (request.path.startswith("/api/") or a.get("format")):
+            rows = rows[(at - 1) * per : at * per]
+        order = [("sort", sort), ("desc", "1" if desc else "0")] if a.get("sort") else []
+        pager = (
+            [(str(n), "?" + urlencode([*keep, *order, ("page", str(n))]), n == at) for n in range(1, pages + 1)]
+            if pages > 1
+            else []
+        )
         incomes = sorted({r["income_group"] for r in gaps_report().rows if r["income_group"]})
         form = {
             "action": "/gaps",
             "fields": [
                 {"name": "region", "label": "region", "value": region, "choices": sorted(M49_AREAS)},
-                {"name": "theme", "label": "theme", "value": theme, "choices": list(THEMES)},
+                {"name": "theme", "label": "theme", "value": theme, "choices": [(k, f"{k} {v}") for k, v in THEMES.items()]},
                 {"name": "income", "label": "income group", "value": income, "choices": incomes},
+                {"name": "donor", "label": "donor", "value": a.get("donor"), "size": 14, "placeholder": "UK, EU, Japan"},
+                {
+                    "name": "absent",
+                    "label": "donor absent",
+                    "value": a.get("absent"),
+                    "choices": [("1", "only where it has none")],
+                },
                 {"name": "from", "label": "from", "value": a.get("from")},
                 {"name": "to", "label": "to", "value": a.get("to")},
+                *(
+                    {
+                        "name": f"w_{k}",
+                        "label": f"weight: {k.replace('_', ' ')}",
+                        "value": a.get(f"w_{k}"),
+                        "placeholder": str(v),
+                        "size": 5,
+                    }
+                    for k, v in DEFAULT_WEIGHTS.items()
+                ),
             ],
         }
+        intro = [
+            "Priority = need / (1 + programmes). Need: " + analysis.need.describe(report.weights) + ". Set the weights in "
+            "the form (need is their weighted mean, so only their ratios matter) and click a column to sort by it.",
+        ]
+        if donor:
+            intro.append(
+                f"donor_programmes: programmes that {names().org_names.get(donor, donor)} (with its agencies) funds and "
+                "that name the country, on the theme and in the years chosen."
+            )
         return page(
             "Coverage gaps",
             [
                 _section(
                     "gaps",
-                    "Recipient states by priority",
+                    f"Recipient states by priority ({len(every)})",
                     rows,
                     "No ranked recipient state for these filters.",
-                    notes=report.notes(),
+                    notes=list(dict.fromkeys([*report.notes(cli=False), facts.completeness(store)])),
                     sort=sort_link,
                 )
             ],
             form=form,
-            intro=["Click a column to sort by it. Need: " + analysis.need.describe(report.weights) + "."],
+            intro=intro,
+            pager=pager,
         )
 
     @app.get("/network")
     @locked
     def network_page() -> Response:
-        around = request.args.get("around") or None
+        """The overview (donors to areas, a static figure that draws no label on another), or with ``around`` the
+        interactive view of one country, organisation or programme at depth 1 or 2, or ``view=whole`` everything."""
+        a = request.args
+        around = a.get("around") or None
+        if not around and a.get("view") != "whole":
+            return network_overview()
         g = _graph()
-        depth = max(1, min(3, _int(request.args.get("depth")) or 1))
+        depth = max(1, min(3, _int(a.get("depth"), "a depth") or 1))
         if around:
             g = network_viz.ego(g, around, depth)
         g, note = network_viz.fold_programmes(g, network_viz.MAX_NODES)
         focus = network_viz.find_node(g, around) if around else None
-        html = network_viz.page(g, note=note, focus=focus)
+        nav = [("Home", "/"), ("Overview", "/network")]
+        if around:
+            kind, key = names().actor(around) if not programmes().get(around) else ("programme", around)
+            nav.append((f"{around}'s page", f"/{kind}/{key}"))
+            nav += [(f"depth {d}", "/network?" + urlencode({"around": around, "depth": d})) for d in (1, 2) if d != depth]
+        html = network_viz.page(g, note=note, focus=focus, nav=nav)
         resp = Response(html, mimetype="text/html")
         # its two scripts, by hash; and no other site frames it (a header only: browsers ignore frame-ancestors in a meta tag)
         resp.headers["Content-Security-Policy"] = network_viz.policy(html) + "; frame-ancestors 'none'"
         return resp
+
+    def network_overview() -> Response:
+        a = request.args
+        region, theme = terms.region(a.get("region") or None), terms.theme(a.get("theme") or None)
+        donor = names().organisation(a["donor"]) if a.get("donor") else None
+        if donor:
+            donor = facts.family(donor, facts.donors(store))
+        flows = catalogue.donor_flows(store, theme=theme, region=region, donor=donor)
+        keep = [(k, v) for k, v in a.items(multi=True) if k in ("theme", "donor") and v]
+
+        def area_href(area: str) -> str:
+            if area in M49_AREAS:
+                return "/network?" + urlencode([*keep, ("region", area)])
+            if len(area) == 3 and area.isupper():
+                return f"/country/{area}"
+            if area == catalogue.GLOBAL:
+                return "/programmes?scope=global"
+            return "/programmes?" + urlencode(
+                {"scope": "regional", "region" if region in M49_REGIONS else "subregion": region or ""}
+            )
+
+        svg = network_viz.overview_svg(
+            flows,
+            left_href=lambda d: "/network?" + urlencode({"around": d, "depth": 1}) if d != catalogue.NO_DONOR else None,
+            right_href=area_href,
+            title=f"Programmes by donor and {'sub-region' if region in M49_REGIONS else 'country' if region else 'region'} reached",
+        )
+        form = {
+            "action": "/network",
+            "fields": [
+                {"name": "theme", "label": "theme", "value": theme, "choices": [(k, f"{k} {v}") for k, v in THEMES.items()]},
+                {"name": "region", "label": "region", "value": region, "choices": sorted(M49_AREAS)},
+                {"name": "donor", "label": "donor", "value": a.get("donor"), "size": 14, "placeholder": "UK, EU, Japan"},
+            ],
+        }
+        return page(
+            "Network: who funds where",
+            [
+                _section(
+                    "flows",
+                    "Programmes by donor and area",
+                    flows,
+                    "No programme for these filters.",
+                    notes=[
+                        "A programme counts once per donor and area (agencies with their state); one reaching two areas "
+                        "is drawn to both. (no funder stated) keeps the programmes whose funder no page states.",
+                        facts.completeness(store),
+                    ],
+                )
+            ],
+            intro=[
+                "Donors (left) and the regions their programmes reach (right), bands as wide as the programmes. Click a "
+                "region to see its sub-regions, a sub-region for its countries, a donor for its own network."
+            ],
+            form=form,
+            figure=svg,
+            related=[("The whole network, interactive (dense)", "/network?view=whole")]
+            + ([("Up to the whole world", "/network?" + urlencode(keep))] if region else []),
+        )
 
     @functools.lru_cache(maxsize=1)
     def _graph() -> Any:
@@ -570,6 +957,25 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         return g
 
     resets.extend([names, gaps_report, programmes, _graph])
+
+    def warm(say: Callable[[str], None] = lambda line: None) -> None:
+        """Compute what every page reads (the catalogue, the search index, the gaps, the names), saying each step:
+        the first answer of any page after this is a page's own work, not the whole graph's."""
+        steps: list[tuple[str, Callable[[], Any]]] = [
+            ("names", names),
+            ("programmes", lambda: catalogue.programmes(store)),
+            ("organisations", lambda: catalogue.organisations(store)),
+            ("countries and gaps", lambda: (gaps_report(), catalogue.countries(store))),
+            ("search index", lambda: fulltext.index(store)),
+            ("network overview", lambda: catalogue.donor_flows(store)),
+        ]
+        with lock:
+            for i, (what, step) in enumerate(steps, 1):
+                t0 = time.perf_counter()
+                step()
+                say(f"warming {i}/{len(steps)}: {what} ({time.perf_counter() - t0:.1f} s)")
+
+    app.config["CCB_WARM"] = warm
 
     @app.get("/plan")
     @app.get("/api/plan")
@@ -680,17 +1086,29 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             downloads=[("YAML for --assume", yaml_link)],
         )
 
+    @app.get("/favicon.ico")
+    def favicon() -> Response:
+        return app.send_static_file("favicon.svg")
+
     @app.get("/api")
     def api() -> Response:
         return _json(
             {
                 "pages": {
                     "/api/home": "the top 20 gaps and the weights",
-                    "/api/search?q=TEXT": "countries, organisations and programmes whose name or id holds TEXT",
+                    "/api/search?q=TEXT": "countries, organisations and programmes matching TEXT (full text, ranked, "
+                    "with the match in context)",
+                    "/api/programmes?theme=&region=&subregion=&donor=&implementer=&status=&scope=&from=&to=&q=&sort=&desc=": (
+                        "every programme matching the filters (a facet repeated: any of its values), raw values"
+                    ),
+                    "/api/organisations?kind=&role=&theme=&region=&q=": "every organisation matching the filters",
+                    "/api/countries?region=&subregion=&income=&ranked=&q=": "every country and territory matching the filters",
                     "/api/country/ISO3": "a country's profile, supporters, gaps by theme, matches and timeline",
                     "/api/organisation/ID": "an organisation's profile, programmes, collaborators and reach",
-                    "/api/programme/ID": "a programme, its funders, implementers and countries",
-                    "/api/gaps?region=&theme=&income=&from=&to=&sort=&desc=": "the gaps table, filtered and sorted",
+                    "/api/programme/ID": "a programme: description, status, period, budget, funders with amounts, "
+                    "implementers, countries by role, umbrella and components, years, each with its source",
+                    "/api/gaps?region=&theme=&income=&donor=&absent=1&from=&to=&w_gci=&sort=&desc=": "the gaps table, "
+                    "filtered, weighted and sorted (every row; the page shows 50 at a time)",
                     "/api/plan?budget=GBP+2000000&donor=&theme=&region=&grant=": "a fund planned: grants, reasons, "
                     "priority before and after (/plan?...&format=yaml: the plan for --assume)",
                     "any page?table=NAME&format=csv|json": "one table of any page",
@@ -705,11 +1123,11 @@ def _id(title: str) -> str:
     return "_".join(title.casefold().split())
 
 
-def _int(text: str | None) -> int | None:
+def _int(text: str | None, what: str = "a year") -> int | None:
     try:
         return int(text) if text else None
     except ValueError:
-        abort(400, f"{text!r} is not a year")
+        abort(400, f"{text!r} is not {what}")
 
 
 def _json(data: Any) -> Response:
@@ -757,16 +1175,20 @@ def make_server(
             "choose another --port (0: any free one) or --host",
         ) from None
     server.ccb_close = web.config["CCB_CLOSE"]  # the snapshots the app opened itself, closed when the server stops
+    server.ccb_warm = web.config["CCB_WARM"]
     return server
 
 
 @contextmanager
 def serving(
-    store: Store, host: str = "127.0.0.1", port: int = 0, *, threads: int = 4, watch: Watch | None = None
+    store: Store, host: str = "127.0.0.1", port: int = 0, *, threads: int = 4, watch: Watch | None = None, warm: bool = False
 ) -> Iterator[str]:
     """The app served from a background thread while the block runs (its address given), then stopped cleanly:
-    for a notebook, a test or a benchmark beside the caller's own work."""
+    for a notebook, a test or a benchmark beside the caller's own work; ``warm`` computes what every page reads first,
+    as `ccb serve` does."""
     server = make_server(store, host, port, threads=threads, watch=watch)
+    if warm:
+        server.ccb_warm()
     closing = threading.Event()
 
     def run() -> None:
@@ -795,9 +1217,12 @@ def serve(
     ready: Callable[[str], None] | None = None,
     allowed_hosts: frozenset[str] | set[str] = frozenset(),
     watch: Watch | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve the app (:func:`make_server`) until interrupted; ``ready`` gets the address once it listens."""
+    """Serve the app (:func:`make_server`) until interrupted; ``ready`` gets the address once it listens and has
+    computed what every page reads (``progress`` gets a line per step of that)."""
     server = make_server(store, host, port, allowed_hosts=allowed_hosts, watch=watch)
+    server.ccb_warm(progress or (lambda line: None))
     if ready:
         ready(f"http://{host}:{server.effective_port}/")
     try:

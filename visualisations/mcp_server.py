@@ -27,7 +27,7 @@ from mcp_types import ToolAnnotations
 
 from graph.errors import CCBError, ReadOnlyViolation
 from graph.store import Store, cached
-from queries import analysis, facts, network, terms
+from queries import analysis, facts, fulltext, network, terms
 from queries import need as need_model
 from queries import plan as plan_queries
 from queries import profile as profile_queries
@@ -105,8 +105,21 @@ def server(store: Store) -> MCPServer:
 
     @tool
     def search(text: str) -> Result:
-        """Countries, organisations and programmes whose name or code holds TEXT (a short TEXT must be a whole word)."""
-        return answer(store, terms.search(store, text))
+        """Countries, organisations and programmes matching TEXT in full text (names, aliases, descriptions, themes,
+        countries reached, donors), ranked as the app's search ranks them: what the words name first (a theme, a
+        country, a donor), then names, then anywhere; each row with its match in context."""
+        found = fulltext.search(store, text)
+        rows = [
+            {"kind": kind, **{("org_kind" if k == "kind" else k): v for k, v in r.items()}}  # an organisation's own kind kept
+            for kind in ("country", "organisation", "programme")
+            for r in found.rows[kind]
+        ]
+        more = [
+            f"{kind}: {found.totals[kind] - len(found.rows[kind])} more"
+            for kind in found.rows
+            if found.totals[kind] > len(found.rows[kind])
+        ]
+        return answer(store, rows, [f"more matches than shown ({', '.join(more)}): use more words"] if more else [])
 
     @tool
     def profile(name: str) -> Result:

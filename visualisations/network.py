@@ -23,6 +23,7 @@ import json
 import re
 import textwrap
 from collections import Counter
+from html import escape as html_escape
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from visualisations.errors import VizError
 from visualisations.export import atomic_write
 
 MAX_NODES = 1_500  # above this, programmes are folded into funder -> country edges and the top edges kept
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 VIS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 SYMBOLS = {"dot": "\u25cf", "diamond": "\u25c6", "triangle": "\u25b2", "square": "\u25a0"}  # the legend draws each shape
 KINDS = {  # kind: (colour, shape, legend text)
@@ -269,6 +271,7 @@ PAGE = """<!DOCTYPE html>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{policy}">
 <title>CCB Graph network</title>
+<link rel="icon" href="{favicon}">
 <style>{vis_css}</style>
 <style>
  body {{ font-family: system-ui, sans-serif; margin: 0; }}
@@ -281,14 +284,14 @@ PAGE = """<!DOCTYPE html>
 </head>
 <body>
 <header>
- <strong>CCB Graph</strong>
+ <h1 style="font-size: 16px; margin: 0">CCB Graph network</h1>{nav}
  <label>Find <input id="search" list="names" placeholder="name or code"></label>
  <datalist id="names"></datalist>
  <span class="legend">{legend}</span>
  <span id="note"></span>
  <span id="status">drawing...</span>
 </header>
-<div id="graph"></div>
+<main><div id="graph" role="img" aria-label="The network: pan and zoom with the mouse; find a node by name above"></div></main>
 <script>{vis_js}</script>
 <script id="data" type="application/json">{data}</script>
 <script>
@@ -317,8 +320,17 @@ PAGE = """<!DOCTYPE html>
 """
 
 
-def page(g: nx.MultiDiGraph, *, note: str | None = None, kinds: dict[str, str] | None = None, focus: str | None = None) -> str:
-    """The HTML of an offline, interactive page of ``g``; the legend lists the kinds drawn, each in its shape and colour."""
+def page(
+    g: nx.MultiDiGraph,
+    *,
+    note: str | None = None,
+    kinds: dict[str, str] | None = None,
+    focus: str | None = None,
+    nav: list[tuple[str, str]] | None = None,
+) -> str:
+    """The HTML of an offline, interactive page of ``g``; the legend lists the kinds drawn, each in its shape and colour;
+    ``nav`` links (text, href) in its header lead back to the app. A label is drawn only where its type is at least
+    9 px at the current zoom: zoomed out, the shapes show the structure and the labels do not pile up."""
     net = build(g, kinds=kinds, focus=focus)
     nodes, edges, *_ = net.get_network_data()
     at = positions(g)
@@ -334,7 +346,7 @@ def page(g: nx.MultiDiGraph, *, note: str | None = None, kinds: dict[str, str] |
             "hideEdgesOnDrag": len(edges) > LARGE_PAGE_EDGES,
             "hideEdgesOnZoom": len(edges) > LARGE_PAGE_EDGES,
         },
-        "nodes": {"font": {"size": 12}},
+        "nodes": {"font": {"size": 12}, "scaling": {"label": {"enabled": False, "drawThreshold": 9}}},
         "edges": {"smooth": False},
     }
     data = json.dumps({"nodes": nodes, "edges": edges, "options": options, "note": note, "focus": focus}, ensure_ascii=False)
@@ -349,6 +361,8 @@ def page(g: nx.MultiDiGraph, *, note: str | None = None, kinds: dict[str, str] |
         vis_css=(VIS / "vis-network.css").read_text(),
         vis_js=(VIS / "vis-network.min.js").read_text(),
         legend=legend,
+        favicon="data:image/svg+xml;base64," + base64.b64encode(FAVICON.read_bytes()).decode(),
+        nav="".join(f' <a href="{html_escape(href)}">{html_escape(text)}</a>' for text, href in nav or []),
         data=data,
         policy="{policy}",
     )
@@ -406,3 +420,84 @@ def write_network(
     html = page(g, note=note, kinds=kinds, focus=focus if focus in g else None)
     atomic_write(path, lambda tmp: tmp.write_text(html, encoding="utf-8"))
     return note
+
+
+OVERVIEW_ROW = 26  # px between two labels of a column: above the 13 px type's line height, so none can overlap
+OVERVIEW_LABEL = 40  # characters of a label at most (the whole name is its tooltip)
+
+
+def overview_svg(
+    flows: list[dict[str, Any]],
+    *,
+    left_href: Any = None,
+    right_href: Any = None,
+    top: int = 30,
+    title: str = "Programmes by donor and area reached",
+) -> str:
+    """A static, readable overview: donors on the left, areas on the right, a band per donor and area as wide as
+    its programmes. Labels sit in two columns one :data:`OVERVIEW_ROW` apart, so no label is drawn on another at any
+    size; names past :data:`OVERVIEW_LABEL` characters are shortened (the full name is the tooltip). The ``top``
+    donors by programmes are drawn, the rest folded into one row. ``left_href`` and ``right_href`` give each label
+    its link. Every value is escaped; the SVG has no script.
+
+    Examples
+    --------
+    >>> svg = overview_svg([{"donor": "eu", "donor_name": "European Union", "area": "Africa", "programmes": 3}])
+    >>> svg.count("<text"), "European Union (3)" in svg, "<script" in svg
+    (2, True, False)
+    """
+    from html import escape
+
+    per_donor: Counter[str] = Counter()
+    per_area: Counter[str] = Counter()
+    names: dict[str, str] = {}
+    for f in flows:  # distinct programmes per donor and per area, as the rows state them
+        per_donor[f["donor"]] = f.get("donor_programmes", per_donor[f["donor"]] + f["programmes"])
+        per_area[f["area"]] = f.get("area_programmes", per_area[f["area"]] + f["programmes"])
+        names[f["donor"]] = f["donor_name"]
+    donors = [d for d, _ in sorted(per_donor.items(), key=lambda kv: (-kv[1], names[kv[0]].casefold()))]
+    shown, folded = donors[:top], set(donors[top:])
+    other = f"{len(folded)} other donors" if folded else None
+    left = shown + ([other] if other else [])
+    areas = sorted(per_area, key=lambda a: (-per_area[a], a))
+    width, lx, rx, pad = 1000, 350, 650, 30
+    rows = max(len(left), len(areas), 1)
+    height = pad * 2 + rows * OVERVIEW_ROW
+    ly = {d: pad + (i + 0.5) * (rows * OVERVIEW_ROW / len(left)) for i, d in enumerate(left)}
+    ry = {a: pad + (i + 0.5) * (rows * OVERVIEW_ROW / len(areas)) for i, a in enumerate(areas)}
+    bands: Counter[tuple[str, str]] = Counter()
+    for f in flows:
+        bands[(other if f["donor"] in folded else f["donor"], f["area"])] += f["programmes"]  # type: ignore[index]
+    biggest = max(bands.values(), default=1)
+
+    def short(text: str) -> str:
+        return text if len(text) <= OVERVIEW_LABEL else text[: OVERVIEW_LABEL - 1] + "…"
+
+    def label(x: float, y: float, text: str, full: str, anchor: str, href: str | None) -> str:
+        body = f'<text x="{x}" y="{y + 4:.1f}" text-anchor="{anchor}"><title>{escape(full)}</title>{escape(text)}</text>'
+        return f'<a href="{escape(href)}">{body}</a>' if href else body
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'role="group" aria-labelledby="overview-title" class="overview" font-family="system-ui, sans-serif" font-size="13">',
+        f'<title id="overview-title">{escape(title)}</title>',
+    ]
+    for (d, a), n in sorted(bands.items(), key=lambda kv: (kv[1], kv[0])):
+        y1, y2, w = ly[d], ry[a], 1 + 11 * n / biggest
+        who = other if d == other else names[d]
+        out.append(
+            f'<path d="M{lx},{y1:.1f} C{(lx + rx) / 2},{y1:.1f} {(lx + rx) / 2},{y2:.1f} {rx},{y2:.1f}" fill="none" '
+            f'stroke="#0072B2" stroke-opacity="0.35" stroke-width="{w:.1f}"><title>{escape(f"{who} → {a}: {n} programmes")}</title></path>'
+        )
+    for d in left:
+        full = other if d == other else names[d]
+        n = sum(per_donor[x] for x in folded) if d == other else per_donor[d]  # folded: a sum, one programme may be in two
+        out.append(f'<circle cx="{lx}" cy="{ly[d]:.1f}" r="4" fill="#E69F00"/>')
+        href = None if d == other or not left_href else left_href(d)
+        out.append(label(lx - 10, ly[d], f"{short(full)} ({n})", f"{full}: {n} programmes", "end", href))  # type: ignore[arg-type]
+    for a in areas:
+        out.append(f'<circle cx="{rx}" cy="{ry[a]:.1f}" r="4" fill="#56B4E9"/>')
+        href = right_href(a) if right_href else None
+        out.append(label(rx + 10, ry[a], f"{short(a)} ({per_area[a]})", f"{a}: {per_area[a]} programmes", "start", href))
+    out.append("</svg>")
+    return "".join(out)

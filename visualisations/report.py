@@ -106,9 +106,24 @@ def _links(value: Any) -> Markup:
 LINKED = {  # column -> the page its values name
     **dict.fromkeys(("iso3", "country", "countries", "shared_countries", "peer_only_countries", "top_countries"), "country"),
     **dict.fromkeys(
-        ("org", "funder", "a", "b", "peer", "top_funder", "agencies", "implementers", "members", "funders", "id"), "organisation"
+        (
+            "org",
+            "funder",
+            "a",
+            "b",
+            "peer",
+            "top_funder",
+            "agencies",
+            "implementers",
+            "members",
+            "funders",
+            "id",
+            "donors",
+            "part_of",
+        ),
+        "organisation",
     ),
-    **dict.fromkeys(("programme", "programme_ids"), "programme"),
+    **dict.fromkeys(("programme", "programme_ids", "umbrella", "components"), "programme"),
 }
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 
