@@ -1,4 +1,4 @@
-"""A bounded load check of `ccb serve`: N local clients, for a fixed time, against the country page and the gaps API.
+"""A bounded load check of `ccb serve`: N local clients, for a fixed time, against one URL of every page kind.
 
 Loopback only; the clients and the time are bounded (at most 64 clients,
 at most 120 s per URL). Reports requests per second and the median and
@@ -109,11 +109,11 @@ def measure(store: Store, clients: int, seconds: float, paths: list[str]) -> lis
 def page_kinds(store: Store) -> list[str]:
     """One URL of every page kind: the busiest country, funder and a programme of it, the lists (plain and
     filtered), a search, the gaps page and the network overview."""
-    country = busiest_country(store)
+    country = busiest_country(store, nth=5)  # the busiest are computed as the app starts: a few places down are not
     funder = store.query(
-        "MATCH (o:Organisation)-[:FUNDS]->(p:Programme) RETURN o.id AS id, count(p) AS n ORDER BY n DESC, id LIMIT 1"
+        "MATCH (o:Organisation)-[:FUNDS]->(p:Programme) RETURN o.id AS id, count(p) AS n ORDER BY n DESC, id LIMIT 2"
     )
-    org = funder[0]["id"] if funder else "gov-gbr"
+    org = funder[-1]["id"] if funder else "gov-gbr"
     prog = store.query(
         "MATCH (o:Organisation {id: $o})-[:FUNDS]->(p:Programme) RETURN p.id AS id ORDER BY id LIMIT 1", {"o": org}
     )
@@ -131,11 +131,12 @@ def page_kinds(store: Store) -> list[str]:
     ]
 
 
-def busiest_country(store: Store) -> str:
+def busiest_country(store: Store, nth: int = 1) -> str:
     rows = store.query(
-        "MATCH (p:Programme)-[:TARGETS]->(c:Country) RETURN c.iso3 AS iso3, count(p) AS n ORDER BY n DESC, iso3 LIMIT 1"
+        "MATCH (p:Programme)-[:TARGETS]->(c:Country) RETURN c.iso3 AS iso3, count(p) AS n ORDER BY n DESC, iso3 LIMIT $n",
+        {"n": nth},
     )
-    return rows[0]["iso3"] if rows else "KEN"
+    return rows[-1]["iso3"] if rows else "KEN"
 
 
 def main() -> None:

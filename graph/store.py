@@ -315,6 +315,8 @@ class ReadCache:
     >>> s.close()
     """
 
+    read_cache = True  # what :func:`is_cached` asks: a proxy that forwards to a ReadCache answers it too
+
     def __init__(self, store: Store) -> None:
         self._store = store
         self._answers: dict[tuple[str, str], list[dict[str, Any]]] = {}
@@ -355,7 +357,13 @@ def memo(store: Store, key: str, make: Callable[[], Any]) -> Any:
 
 def cached(store: Store) -> Store:
     """``store`` behind a :class:`ReadCache` (once: an already cached store is returned as it is)."""
-    return store if isinstance(store, ReadCache) else ReadCache(store)  # type: ignore[return-value]
+    return store if is_cached(store) else ReadCache(store)  # type: ignore[return-value]
+
+
+def is_cached(store: Any) -> bool:
+    """Whether ``store`` is a :class:`ReadCache`, or a proxy that forwards to one (the app's live store): wrapping
+    it again would read every table afresh."""
+    return isinstance(store, ReadCache) or getattr(store, "read_cache", False) is True
 
 
 def is_neo4j_uri(db: str) -> bool:

@@ -22,7 +22,7 @@ from typing import Any
 
 from graph.errors import CCBError
 from graph.model import THEMES
-from graph.store import Store, cached
+from graph.store import Store, cached, is_cached, memo
 from queries import facts, named, need, terms
 from queries.facts import donors as donors  # re-exported: analyses and callers ask analysis.donors
 from queries.terms import Terms
@@ -114,6 +114,13 @@ class SupportTable:
     def read(cls, store: Store, window: Window = Window(), country: str | None = None, *, amounts: bool = True) -> SupportTable:
         """Two grouped queries: a row per country and theme set, and per country its stated amounts (not read
         when ``amounts`` is false: a caller that wants programmes and themes only)."""
+        if country and is_cached(store):  # the whole table is read once per cached store; a country is a filter of it
+            whole = memo(
+                store,
+                f"analysis.support.{window.year_from}.{window.year_to}.{amounts}",
+                lambda: cls.read(store, window, amounts=amounts),
+            )
+            return cls([c for c in whole.cells if c["iso3"] == country], {k: v for k, v in whole.amounts.items() if k == country})
         params = window.params(None, country)
         cells = store.query(named.COUNTRY_SUPPORT if country else named.SUPPORT, params)
         stated = (
@@ -331,8 +338,14 @@ def _beyond_countries(store: Store, window: Window, theme: str | None, area: str
     ``scope``, ``funder``, ``funder_name``, ``donor``, ``donor_name``; ``named_by`` is :func:`_countries_named`, read
     once by the caller.
 
-    In an ``area``, only the regional programmes whose scope covers it; global ones reach every area.
+    In an ``area``, only the regional programmes whose scope covers it; global ones reach every area. Built once per
+    cached store and question (the rows are shared: read-only).
     """
+    key = f"analysis.beyond.{window.year_from}.{window.year_to}.{theme}.{area}"
+    return memo(store, key, lambda: _beyond(store, window, theme, area, named_by))  # type: ignore[no-any-return]
+
+
+def _beyond(store: Store, window: Window, theme: str | None, area: str | None, named_by: dict[str, int]) -> list[Row]:
     up = donors(store)
     scopes = {s["programme"]: s for s in programme_scopes(store, window, theme)}
     parent = {c["subregion"]: c["region"] for c in store.query(named.COUNTRIES) if c["subregion"]} if area else {}
@@ -352,11 +365,16 @@ def _beyond_countries(store: Store, window: Window, theme: str | None, area: str
 
 
 def _implementers(store: Store) -> dict[str, list[str]]:
+    """Programme id -> its implementers (built once per cached store; read-only)."""
+    return memo(store, "analysis.implementers", lambda: _read_implementers(store))  # type: ignore[no-any-return]
+
+
+def _read_implementers(store: Store) -> dict[str, list[str]]:
     out: dict[str, list[str]] = defaultdict(list)
     for r in store.query(named.IMPLEMENTED):  # a row per implementer, its programmes collected
         for p in r["programmes"]:
             out[p].append(r["org"])
-    return out
+    return dict(out)  # a plain dict: a lookup of a missing key cannot add one to the shared table
 
 
 def funded_flows(store: Store, window: Window = Window(), *, theme: str | None = None, country: str | None = None) -> list[Row]:
@@ -365,8 +383,16 @@ def funded_flows(store: Store, window: Window = Window(), *, theme: str | None =
     Rows carry ``iso3``, ``country``, ``region``, ``subregion``,
     ``programme``, ``funder``, ``funder_name`` and the ``donor`` and
     ``donor_name`` it rolls up to (itself when it is part of nothing). Read
-    grouped per country and funder, so few rows leave the store.
+    grouped per country and funder, so few rows leave the store; built once per cached store and question (treat
+    the rows as read-only: they are shared).
     """
+    if country and is_cached(store):  # the whole list is built once per cached store; a country is a filter of it
+        return [r for r in funded_flows(store, window, theme=theme) if r["iso3"] == country]
+    key = f"analysis.funded_flows.{window.year_from}.{window.year_to}.{theme}.{country}"
+    return memo(store, key, lambda: _funded_flows(store, window, theme, country))  # type: ignore[no-any-return]
+
+
+def _funded_flows(store: Store, window: Window, theme: str | None, country: str | None) -> list[Row]:
     up = donors(store)
     out = []
     for g in store.query(named.COUNTRY_FUNDED if country else named.FUNDED, window.params(theme, country)):
@@ -381,6 +407,13 @@ def link_amounts(
     store: Store, window: Window = Window(), *, theme: str | None = None, country: str | None = None
 ) -> dict[tuple[str, str], tuple[float, str]]:
     """(programme, country) -> (amount, currency) stated on the TARGETS link, for the flows in ``window``."""
+    if country and is_cached(store):  # the whole table once per cached store; a country is a filter of it
+        whole = memo(
+            store,
+            f"analysis.link_amounts.{window.year_from}.{window.year_to}.{theme}",
+            lambda: link_amounts(store, window, theme=theme),
+        )
+        return {k: v for k, v in whole.items() if k[1] == country}
     rows = store.query(named.COUNTRY_LINK_AMOUNTS if country else named.LINK_AMOUNTS, window.params(theme, country))
     return {(a["programme"], r["iso3"]): (a["amount"], a["currency"]) for r in rows for a in r["amounts"]}
 

@@ -185,6 +185,11 @@ def _programmes(store: Store, today: str) -> list[Row]:
     return out
 
 
+def by_id(store: Store) -> dict[str, Row]:
+    """:func:`programmes` by programme id (built once per cached store; read-only)."""
+    return memo(store, "catalogue.by_id", lambda: {p["programme"]: p for p in programmes(store)})  # type: ignore[no-any-return]
+
+
 def organisations(store: Store) -> list[Row]:
     """One row per organisation: kind, country, the donor it belongs to (an agency's state), how many programmes it
     funds and implements, and the themes and regions of those programmes.
@@ -295,6 +300,33 @@ def _values(row: Row, f: Facet) -> frozenset[str]:
 _TABLES: OrderedDict[int, tuple[list[Row], tuple[Facet, ...], dict[str, list[frozenset[str]]]]] = OrderedDict()
 
 
+_ORDERS: OrderedDict[tuple[int, str, bool], tuple[list[Row], list[int]]] = OrderedDict()
+
+
+def _order(rows: list[Row], sort: str, desc: bool) -> list[int]:
+    """The rows' indices by ``sort`` (``desc``: largest first; a list by its length; text ignoring case), rows
+    without a value last, ties by name; kept for the last few lists and sorts, as :func:`_facet_values` is."""
+    kept = _ORDERS.get((id(rows), sort, desc))
+    if kept is not None and kept[0] is rows:
+        return kept[1]
+
+    def key(i: int) -> Any:
+        v = rows[i].get(sort)
+        v = len(v) if isinstance(v, list) else v
+        return str(v).casefold() if isinstance(v, str) else v
+
+    def name(i: int) -> str:
+        return str(rows[i].get("name") or "").casefold()
+
+    known = sorted((i for i in range(len(rows)) if key(i) is not None), key=name)
+    known.sort(key=key, reverse=desc)
+    order = known + sorted((i for i in range(len(rows)) if key(i) is None), key=name)
+    _ORDERS[(id(rows), sort, desc)] = (rows, order)
+    while len(_ORDERS) > 12:
+        _ORDERS.popitem(last=False)
+    return order
+
+
 def _facet_values(rows: list[Row], facets: tuple[Facet, ...]) -> dict[str, list[frozenset[str]]]:
     """Each facet's values per row, built once per list of rows (the catalogue's lists are built once per store
     version and shared): a list asked again with other filters reads these, not the rows."""
@@ -360,17 +392,9 @@ def browse(
         ]
         values += [{"value": v, "label": f.label(v, names), "count": 0, "chosen": True} for v in wanted[f.name] - set(counts)]
         out_facets.append({"name": f.name, "title": f.title, "values": values})
-    matching = [rows[i] for i in matching_ix]
-
-    def key(r: Row) -> Any:
-        v = r.get(sort)
-        v = len(v) if isinstance(v, list) else v
-        return str(v).casefold() if isinstance(v, str) else v
-
-    known = [r for r in matching if key(r) is not None]
-    known.sort(key=lambda r: str(r.get("name") or "").casefold())
-    known.sort(key=key, reverse=desc)
-    ordered = known + sorted((r for r in matching if key(r) is None), key=lambda r: str(r.get("name") or "").casefold())
+    order = _order(rows, sort, desc)  # every row's place, computed once per list and sort
+    keep_ix = set(matching_ix)
+    ordered = [rows[i] for i in order if i in keep_ix]
     pages = max(1, -(-len(ordered) // per_page))
     page = min(max(1, page), pages)
     return Browse(ordered[(page - 1) * per_page : page * per_page], len(ordered), page, pages, out_facets, ordered)

@@ -15,10 +15,11 @@ the United States, its agencies and what they fund), then hits in a name or an a
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from graph.model import THEMES
@@ -41,6 +42,7 @@ class Hits:
     text: str
     rows: dict[str, list[Row]]
     totals: dict[str, int]
+    keys: dict[str, list[str]] = field(default_factory=dict)  # every hit's key per kind, ranked (rows stop at the limit)
 
 
 class Index:
@@ -106,20 +108,33 @@ class Index:
         self.db.executemany(f"INSERT INTO doc VALUES ({', '.join('?' * (len(COLUMNS) + 2))})", docs)  # noqa: S608
         self.db.commit()
 
-    def match(self, text: str) -> list[tuple[str, str, float, int, str]]:
-        """(kind, key, BM25 score (lower is better), whether a name or an alias holds every word, snippet) per hit."""
+    def match(self, text: str) -> list[tuple[str, str, float, int, int]]:
+        """(kind, key, BM25 score (lower is better), whether a name or an alias holds every word, rowid) per hit."""
         expr = fts_query(text)
         if not expr:
             return []
         weights = ", ".join(str(w) for w in COLUMNS.values())
-        marked = ", ".join(f"highlight(doc, {i}, '{MARK[0]}', '{MARK[1]}')" for i in range(2, len(COLUMNS) + 2))
         sql = (
             f"SELECT kind, key, bm25(doc, 0, 0, {weights}) AS score, "  # noqa: S608 (fixed numbers; the text is bound)
-            f"key IN (SELECT key FROM doc WHERE doc MATCH ?) AS titled, {marked} FROM doc WHERE doc MATCH ? ORDER BY score, key"
+            "key IN (SELECT key FROM doc WHERE doc MATCH ?) AS titled, rowid FROM doc WHERE doc MATCH ? ORDER BY score, key"
         )
         with self.lock:
-            rows = list(self.db.execute(sql, ("{name aliases} : (" + expr + ")", expr)))
-        return [(kind, key, score, titled, in_context(kind, cols)) for kind, key, score, titled, *cols in rows]
+            return list(self.db.execute(sql, ("{name aliases} : (" + expr + ")", expr)))
+
+    def contexts(self, text: str, hits: list[tuple[str, int]]) -> dict[int, str]:
+        """rowid -> the match in context (:func:`in_context`), for the (kind, rowid) ``hits`` shown only: marking
+        every hit of a common word at size L cost a second."""
+        expr = fts_query(text)
+        if not expr or not hits:
+            return {}
+        marked = ", ".join(f"highlight(doc, {i}, '{MARK[0]}', '{MARK[1]}')" for i in range(2, len(COLUMNS) + 2))
+        sql = (
+            f"SELECT rowid, kind, {marked} FROM doc WHERE doc MATCH ? "  # noqa: S608 (fixed numbers; the text is bound)
+            "AND rowid IN (SELECT value FROM json_each(?))"
+        )
+        with self.lock:
+            rows = list(self.db.execute(sql, (expr, json.dumps([rowid for _, rowid in hits]))))
+        return {rowid: in_context(kind, cols) for rowid, kind, *cols in rows}
 
 
 # How a snippet names the field that matched, per kind of document.
@@ -185,19 +200,25 @@ def search(store: Store, text: str, limit: int = LIMIT) -> Hits:
     ix = index(store)
     text = text.strip()
     if not re.search(r"\w", text):
-        return Hits(text, {"country": [], "organisation": [], "programme": []}, {"country": 0, "organisation": 0, "programme": 0})
+        empty = ("country", "organisation", "programme")
+        return Hits(text, {k: [] for k in empty}, dict.fromkeys(empty, 0), {k: [] for k in empty})
     exact = _named(ix, text)
     found: dict[tuple[str, str], Row] = {}
     for kind, key, tier, why in exact:
-        found.setdefault((kind, key), {"tier": tier, "score": 0.0, "match": why})
-    for kind, key, score, titled, snip in ix.match(text):
-        hit = found.setdefault((kind, key), {"tier": 2 if titled else 3, "score": score, "match": snip})
+        found.setdefault((kind, key), {"tier": tier, "score": 0.0, "match": why, "rowid": None})
+    for kind, key, score, titled, rowid in ix.match(text):
+        hit = found.setdefault((kind, key), {"tier": 2 if titled else 3, "score": score, "match": None, "rowid": rowid})
         hit["score"] = score  # within a tier, BM25 orders
-    rows: dict[str, list[Row]] = {"country": [], "organisation": [], "programme": []}
+    ranked: dict[str, list[tuple[str, Row]]] = {"country": [], "organisation": [], "programme": []}
     for (kind, key), hit in sorted(found.items(), key=lambda kv: (kv[1]["tier"], kv[1]["score"], kv[0][1])):
-        rows[kind].append(_row(ix, kind, key, hit))
-    totals = {k: len(v) for k, v in rows.items()}
-    return Hits(text, {k: v[:limit] for k, v in rows.items()}, totals)
+        ranked[kind].append((key, hit))
+    shown = {k: v[:limit] for k, v in ranked.items()}
+    context = ix.contexts(text, [(k, h["rowid"]) for k, v in shown.items() for _, h in v if h["match"] is None])
+    rows = {
+        kind: [_row(ix, kind, key, hit | {"match": hit["match"] or context.get(hit["rowid"], "")}) for key, hit in v]
+        for kind, v in shown.items()
+    }
+    return Hits(text, rows, {k: len(v) for k, v in ranked.items()}, {k: [key for key, _ in v] for k, v in ranked.items()})
 
 
 def _named(ix: Index, text: str) -> list[tuple[str, str, float, str]]:

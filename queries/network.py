@@ -227,20 +227,13 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
         org = Terms.of(store).organisation(org)
     area = terms.region(region)
     inside = {c["iso3"] for c in store.query(named.COUNTRIES) if area in (c["region"], c["subregion"])} if area else None
-    act = activity(store, only_countries=inside)
+    if inside is None:  # the whole graph's contexts, built once per cached store (an organisation page asks each time)
+        act, orgs, index, crowded, counted, working = memo(store, "network.partner_contexts", lambda: _contexts(store, None))
+    else:
+        act, orgs, index, crowded, counted, working = _contexts(store, inside)
     _check_org(act, org)
-    orgs = sorted(act.names)
-    index = {o: i for i, o in enumerate(orgs)}
-    where: dict[str, list[int]] = defaultdict(list)  # context -> member indices, ascending
-    for o in orgs:
-        for c in act.countries[o]:
-            where[f"country:{c}"].append(index[o])
-        for t in act.themes[o]:
-            where[f"theme:{t}"].append(index[o])
-    crowded = sorted(z for z, members in where.items() if len(members) > MAX_CONTEXT)
-    counted = {z: m for z, m in sorted(where.items()) if 1 < len(m) <= MAX_CONTEXT}
     codes, scores = _pair_scores(counted, len(orgs), None if org is None else index[org])
-    keep = ~np.isin(codes, np.concatenate([_working_codes(act, index), _family_codes(store, index)]))
+    keep = ~np.isin(codes, working)
     codes, scores = codes[keep], np.round(scores[keep], 3)
     if len(codes) > limit:  # every pair tied with the last one shown is kept, so the order below decides
         cut = np.partition(scores, len(scores) - limit)[len(scores) - limit]
@@ -266,6 +259,27 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
             }
         )
     return sorted(rows, key=lambda r: (-r["score"], r["a"], r["b"]))[:limit]
+
+
+def _contexts(
+    store: Store, inside: set[str] | None
+) -> tuple[Activity, list[str], dict[str, int], list[str], dict[str, list[int]], np.ndarray]:
+    """What :func:`partners` scores pairs from: the activity (within ``inside`` countries), the organisations and
+    their indices, the crowded contexts left out, the counted ones (context -> member indices, ascending) and the
+    pairs already working together or one donor."""
+    act = activity(store, only_countries=inside)
+    orgs = sorted(act.names)
+    index = {o: i for i, o in enumerate(orgs)}
+    where: dict[str, list[int]] = defaultdict(list)
+    for o in orgs:
+        for c in act.countries[o]:
+            where[f"country:{c}"].append(index[o])
+        for t in act.themes[o]:
+            where[f"theme:{t}"].append(index[o])
+    crowded = sorted(z for z, members in where.items() if len(members) > MAX_CONTEXT)
+    counted = {z: m for z, m in sorted(where.items()) if 1 < len(m) <= MAX_CONTEXT}
+    working = np.concatenate([_working_codes(act, index), _family_codes(store, index)])
+    return act, orgs, index, crowded, counted, working
 
 
 def _pair_scores(contexts: dict[str, list[int]], n: int, only: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -399,16 +413,10 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None) -> list[di
     """
     if org is not None:
         org = Terms.of(store).organisation(org)
-    act = activity(store)
-    g = collaboration_graph(act)
+    act, g = collaboration(store)
     if g.number_of_nodes() == 0:
         return []
-    n = g.number_of_nodes()
-    k = None if n <= EXACT_BETWEENNESS_UP_TO else EXACT_BETWEENNESS_UP_TO if n <= LARGE_GRAPH else SMALL_SAMPLE
-    bc = betweenness(g, k=k, seed=SEED)
-    # rounded for the order: equal values computed along different paths differ in the last bits
-    ranked = sorted(g.nodes, key=lambda n: (-round(bc[n], 9), -g.degree(n), n))
-    rank = {n: i for i, n in enumerate(ranked, 1)}
+    k, bc, ranked, rank = memo(store, "network.betweenness", lambda: _ranked(g))
     if org is not None:
         _check_org(act, org)
         top = [org] if org in g else []
@@ -431,6 +439,27 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None) -> list[di
         }
         for n in top
     ]
+
+
+def collaboration(store: Store) -> tuple[Activity, nx.Graph[str]]:
+    """The activity and the collaboration graph of the whole store, built once per cached store (an organisation's
+    page and the brokers' ranking both read them): treat both as read-only, they are shared."""
+
+    def build() -> tuple[Activity, nx.Graph[str]]:
+        act = activity(store)
+        return act, collaboration_graph(act)
+
+    return memo(store, "network.collaboration", build)  # type: ignore[no-any-return]
+
+
+def _ranked(g: nx.Graph[str]) -> tuple[int | None, dict[str, float], list[str], dict[str, int]]:
+    """Betweenness of every organisation (exact or sampled by size) and the ranking it gives."""
+    n = g.number_of_nodes()
+    k = None if n <= EXACT_BETWEENNESS_UP_TO else EXACT_BETWEENNESS_UP_TO if n <= LARGE_GRAPH else SMALL_SAMPLE
+    bc = betweenness(g, k=k, seed=SEED)
+    # rounded for the order: equal values computed along different paths differ in the last bits
+    ranked = sorted(g.nodes, key=lambda n: (-round(bc[n], 9), -g.degree(n), n))
+    return k, bc, ranked, {n: i for i, n in enumerate(ranked, 1)}
 
 
 def _igraph(g: nx.Graph[str], weight: str | None = None) -> tuple[ig.Graph, list[str], list[float] | None]:
@@ -537,21 +566,7 @@ def structural_holes(g: nx.Graph[str], nodes: list[str], weight: str = "weight")
     >>> round(c["c"], 4) == round(nx.constraint(g, ["c"])["c"], 4), round(e["c"], 4), round(e["d"], 4)
     (True, 2.3333, 1.0)
     """
-    order = list(g.nodes)
-    index = {v: i for i, v in enumerate(order)}
-    n = len(order)
-    ends = np.array([(index[a], index[b]) for a, b in g.edges()], dtype=np.int64).reshape(-1, 2)
-    w = np.array([d.get(weight, 1) for _, _, d in g.edges(data=True)], dtype=float)
-    rows, cols, vals = np.concatenate([ends[:, 0], ends[:, 1]]), np.concatenate([ends[:, 1], ends[:, 0]]), np.tile(w, 2)
-    by_row = np.argsort(rows, kind="stable")  # CSR: each node's ties, in one run
-    cols, vals = cols[by_row], vals[by_row]
-    degree = np.bincount(rows, minlength=n)
-    indptr = np.concatenate([[0], np.cumsum(degree)])
-    strength = np.bincount(rows, weights=np.tile(w, 2), minlength=n)
-    top = np.zeros(n)
-    has = degree > 0
-    top[has] = np.maximum.reduceat(vals, indptr[:-1][has]) if vals.size else 0
-    share = vals / np.repeat(np.where(strength > 0, strength, 1), degree)  # p(a, b): a's tie to b over all a's ties
+    index, n, indptr, cols, vals, degree, top, share = _csr(g, weight)
     constraint, eff = {}, {}
     for v in nodes:
         i = index[v]
@@ -573,6 +588,37 @@ def structural_holes(g: nx.Graph[str], nodes: list[str], weight: str = "weight")
         constraint[v] = float(np.sum((p_i + indirect[nbrs]) ** 2))
         eff[v] = float(np.sum(1 - redundancy[nbrs]))
     return constraint, eff
+
+
+_CSR: dict[tuple[int, str], tuple[nx.Graph[str], tuple[Any, ...]]] = {}
+
+
+def _csr(g: nx.Graph[str], weight: str) -> tuple[Any, ...]:
+    """``g``'s ties as CSR arrays with each tie's share of its node's strength, built once per graph (the
+    collaboration graph is shared per store: an organisation page asks for one node's constraint)."""
+    kept = _CSR.get((id(g), weight))
+    if kept is not None and kept[0] is g:
+        return kept[1]
+    order = list(g.nodes)
+    index = {v: i for i, v in enumerate(order)}
+    n = len(order)
+    ends = np.array([(index[a], index[b]) for a, b in g.edges()], dtype=np.int64).reshape(-1, 2)
+    w = np.array([d.get(weight, 1) for _, _, d in g.edges(data=True)], dtype=float)
+    rows, cols, vals = np.concatenate([ends[:, 0], ends[:, 1]]), np.concatenate([ends[:, 1], ends[:, 0]]), np.tile(w, 2)
+    by_row = np.argsort(rows, kind="stable")  # CSR: each node's ties, in one run
+    cols, vals = cols[by_row], vals[by_row]
+    degree = np.bincount(rows, minlength=n)
+    indptr = np.concatenate([[0], np.cumsum(degree)])
+    strength = np.bincount(rows, weights=np.tile(w, 2), minlength=n)
+    top = np.zeros(n)
+    has = degree > 0
+    top[has] = np.maximum.reduceat(vals, indptr[:-1][has]) if vals.size else 0
+    share = vals / np.repeat(np.where(strength > 0, strength, 1), degree)  # p(a, b): a's tie to b over all a's ties
+    out = (index, n, indptr, cols, vals, degree, top, share)
+    if len(_CSR) >= 4:  # the graphs of the last few stores only (a graph is held while its arrays are)
+        _CSR.pop(next(iter(_CSR)))
+    _CSR[(id(g), weight)] = (g, out)
+    return out
 
 
 def communities(store: Store, *, resolution: float = 1.0) -> list[dict[str, Any]]:

@@ -324,8 +324,7 @@ def _as_donor(store: Any, iso3: str | None = None, org: str | None = None) -> li
 
 def _org_profile(store: Any, org: dict[str, Any]) -> list[tuple[str, Rows]]:
     oid = org["id"]
-    act = network.activity(store)
-    g = network.collaboration_graph(act)
+    act, g = network.collaboration(store)  # shared with the brokers' ranking below
     reach = network.programme_reach(store)  # read by activity() already: the profile's store caches it
     roles = {(r["programme"], r["role"]) for r in network.org_programmes(store) if r["org"] == oid}
     programmes = [

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.store import Store, cached
-from queries import analysis, facts, named, need, network, profile, progress, terms, timeline
+from queries import analysis, catalogue, facts, named, need, network, profile, progress, terms, timeline
 
 Row = dict[str, Any]
 
@@ -84,10 +84,11 @@ def brief(
 
 def sources_of(store: Store, programmes: set[str], countries: set[str]) -> list[Row]:
     """The page behind each programme and country shown, and behind the indices and classifications used."""
+    known = catalogue.by_id(store)  # built once per cached store: a page naming a few programmes reads only those
     out = [
-        {"what": f"programme {p['name']}", "url": p["source"]}
-        for p in store.query(named.PROGRAMME_PERIODS)
-        if p["programme"] in programmes and p["source"]
+        {"what": f"programme {known[p]['name']}", "url": known[p]["source"]}
+        for p in sorted(programmes)
+        if p in known and known[p]["source"]
     ]
     seen: set[str] = set()
     for c in store.query(named.COUNTRY_SOURCES):

@@ -20,7 +20,7 @@ import pycountry
 from graph.errors import CCBError
 from graph.model import M49_AREAS, M49_REGIONS, THEMES
 from graph.names import normalise_name
-from graph.store import ReadCache
+from graph.store import is_cached
 from queries import named
 
 Row = dict[str, Any]
@@ -193,7 +193,7 @@ class Terms:
     @classmethod
     def of(cls, store: Any) -> Terms:
         """The terms of ``store``; built once per cached store (:func:`graph.store.cached`), as a page asks often."""
-        if isinstance(store, ReadCache):
+        if is_cached(store):
             terms: Terms = store.memo("terms", lambda: cls._read(store))
             return terms
         return cls._read(store)

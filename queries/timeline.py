@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.model import THEMES
-from graph.store import Store
+from graph.store import Store, memo
 from queries import analysis, facts, named, terms
 
 Row = dict[str, Any]
@@ -57,7 +57,12 @@ def _year(date: str | None) -> int | None:
 
 
 def spans(store: Store) -> list[Row]:
-    """Every programme's ``start_date``, ``end_date``, ``themes`` and scope, by programme id; read grouped by value."""
+    """Every programme's ``start_date``, ``end_date``, ``themes`` and scope, by programme id; read grouped by value,
+    built once per cached store (the rows are shared: read-only)."""
+    return memo(store, "timeline.spans", lambda: _spans(store))  # type: ignore[no-any-return]
+
+
+def _spans(store: Store) -> list[Row]:
     rows = [
         {"programme": p, **{k: v for k, v in r.items() if k != "programmes"}}
         for r in store.query(named.PROGRAMME_SPANS)
@@ -160,11 +165,16 @@ def coverage(
     y0, y1 = terms.years(FIRST_YEAR if year_from is None else year_from, last if year_to is None else year_to)
     assert y0 is not None and y1 is not None
     years = list(range(y0, y1 + 1))
-    groups, names = _groups(store, by, agencies, progs)
-    groups = _once(groups, facts.components(store))
+    groups, names = memo(  # the groups of every programme, once per cached store and grouping (read-only)
+        store,
+        f"timeline.groups.{by}.{agencies}",
+        lambda: (lambda gn: (_once(gn[0], facts.components(store)), gn[1]))(_groups(store, by, agencies, progs)),
+    )
     active: dict[tuple[str, int], int] = defaultdict(int)
     open_: dict[tuple[str, int], int] = defaultdict(int)
     seen: set[str] = set()
+    if only is not None:  # one group's programmes, not every programme's groups (a country page at L: 100k of them)
+        dated = [p for p in dated if only in groups.get(p["programme"], ())]
     for p in dated:
         start, end = _year(p["start_date"]), _year(p["end_date"])
         for g in groups.get(p["programme"], ()):

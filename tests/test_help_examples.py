@@ -121,9 +121,13 @@ def serve_once(args: list[str], env: dict[str, str], cwd: Path) -> None:
         env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
     )
     try:
-        line = proc.stderr.readline()  # type: ignore[union-attr]
-        url = re_.search(r"at (http://127\.0\.0\.1:\d+/)", line)
-        assert url, line
+        said = []  # a line per warming step, then the address once ready
+        while not said or not said[-1].startswith("serving "):
+            said.append(proc.stderr.readline())  # type: ignore[union-attr]
+            assert said[-1], said  # the process ended before it served
+        assert any(s.startswith("warming 1/") for s in said), said
+        url = re_.search(r"at (http://127\.0\.0\.1:\d+/)", said[-1])
+        assert url, said
         with urllib.request.urlopen(url.group(1), timeout=60) as r:  # noqa: S310 (loopback)
             assert r.status == 200 and b"Where support is missing" in r.read()
     finally:

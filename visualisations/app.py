@@ -80,6 +80,8 @@ PARAMS = (
     "absent",
     *(f"w_{name}" for name in DEFAULT_WEIGHTS),
 )
+LISTS = {"programmes": catalogue.programmes, "organisations": catalogue.organisations, "countries": catalogue.countries}
+SHOW_ROWS = 100  # rows of a table a page shows (a page of 28 MB took 16 s to render at size L); downloads hold all
 CACHE_BYTES = 64 * 2**20  # answers kept, in all: a bound by size, whatever the number of URLs asked
 CACHE_ENTRY = 8 * 2**20  # an answer larger than this is computed again when asked again, never kept
 IDLE_SECONDS = 15  # an idle connection is closed after this: idle sockets cannot hold the app
@@ -349,9 +351,20 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             if found is None:
                 abort(404, f"no table {which!r} on this page; tables: {', '.join(s['id'] for s in sections)}")
             return _json(found["rows"]) if fmt == "json" else _csv(found["rows"], f"{found['id']}.csv")
+        if sources and len(sources) > SHOW_ROWS:
+            sources = [
+                *sources[:SHOW_ROWS],
+                {"what": f"and {len(sources) - SHOW_ROWS:,} more", "url": "each programme's own page names its sources"},
+            ]
+        shown = []
+        for s in sections:  # a page shows a table's first rows; its downloads carry them all
+            if len(s["rows"]) > SHOW_ROWS:
+                more = f"{len(s['rows']):,} rows, the first {SHOW_ROWS} shown: download the table for all of them."
+                s = s | {"rows": s["rows"][:SHOW_ROWS], "notes": [more, *s["notes"]]}
+            shown.append(s)
         html = env.get_template("app_page.html.j2").render(
             title=title,
-            sections=sections,
+            sections=shown,
             intro=intro or [],
             figure=figure,
             form=form,
@@ -434,18 +447,15 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
     def list_page(kind: str, title: str, intro: str) -> Response:
         """A list to browse (``kind``: programmes, organisations, countries) with its facets, as every list is."""
         a = request.args
-        rows = {"programmes": catalogue.programmes, "organisations": catalogue.organisations, "countries": catalogue.countries}[
-            kind
-        ](store)
+        rows = LISTS[kind](store)
         facets = catalogue.FACETS[kind]
         chosen = {f.name: [v for v in a.getlist(f.name) if v] for f in facets}
         window = analysis.Window(_int(a.get("from")), _int(a.get("to")))
         text = (a.get("q") or "").strip()
         keys = None
         if text:
-            found = fulltext.search(store, text, limit=10**9)
-            key = {"programmes": "programme", "organisations": "id", "countries": "iso3"}[kind]
-            keys = {r[key]: i for i, r in enumerate(found.rows[kind[:-1]])}
+            found = fulltext.search(store, text, limit=0)  # the keys only: no row built, no match marked
+            keys = {k: i for i, k in enumerate(found.keys[kind[:-1]])}
 
         def keep(r: Row) -> bool:
             if keys is not None and r.get("programme", r.get("id", r.get("iso3"))) not in keys:
@@ -968,12 +978,22 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             ("countries and gaps", lambda: (gaps_report(), catalogue.countries(store))),
             ("search index", lambda: fulltext.index(store)),
             ("network overview", lambda: catalogue.donor_flows(store)),
+            ("facets", lambda: [catalogue.browse(rows(store), catalogue.FACETS[kind], {}) for kind, rows in LISTS.items()]),
         ]
         with lock:
             for i, (what, step) in enumerate(steps, 1):
                 t0 = time.perf_counter()
                 step()
                 say(f"warming {i}/{len(steps)}: {what} ({time.perf_counter() - t0:.1f} s)")
+        # The busiest country's and funder's pages: what they compute once for the whole graph (flows, timelines,
+        # the collaboration graph and its ranking) every other country and organisation page reads.
+        ranked = [r["iso3"] for r in sorted(gaps_report().rows, key=lambda r: -r["programmes"])]
+        funders = sorted(catalogue.organisations(store), key=lambda o: (-o["funds"], o["id"]))
+        client = app.test_client()
+        for path in [f"/country/{c}" for c in ranked[:1]] + [f"/organisation/{o['id']}" for o in funders[:1] if o["funds"]]:
+            t0 = time.perf_counter()
+            client.get(path, headers={"Host": "localhost"})
+            say(f"warming: {path} ({time.perf_counter() - t0:.1f} s)")
 
     app.config["CCB_WARM"] = warm
 

@@ -139,6 +139,16 @@ def link_of(column: str, value: Any) -> list[tuple[str, str]]:
     return [(v, f"/{kind}/{quote(v, safe='')}") for v in values]
 
 
+def site(url: str) -> str:
+    """A source's site, as a link's text in a table (the whole address is the link and its tooltip).
+
+    >>> site("https://www.interpol.int/en/Crimes/Cybercrime"), site("http://example.org")
+    ('interpol.int', 'example.org')
+    """
+    host = url.split("://", 1)[-1].split("/", 1)[0]
+    return host.removeprefix("www.")
+
+
 def rows_columns(rows: list[dict[str, Any]]) -> list[str]:
     """Every key of ``rows``, in first-seen order (a table's columns)."""
     return list(dict.fromkeys(k for r in rows for k in r))
@@ -157,6 +167,7 @@ def environment(fmt: str) -> jinja2.Environment:
     env.filters["md_link"] = _md_link
     env.filters["md_file"] = _md_file
     env.filters["links"] = _links
+    env.filters["site"] = site
     env.globals |= {"link_of": link_of, "rows_columns": rows_columns}
     return env
 

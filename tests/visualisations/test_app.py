@@ -247,6 +247,8 @@ def test_a_port_in_use_is_one_line(demo: Path) -> None:
     assert f"Error: cannot listen on 127.0.0.1:{port}:" in out.stderr and "Traceback" not in out.stderr
     bad = CliRunner().invoke(cli, ["--db", str(demo), "serve", "--host", "no-such-host.invalid", "--port", "0"])
     assert bad.exit_code == 1 and "Error: cannot listen on no-such-host.invalid:0" in bad.stderr
+    missing = CliRunner().invoke(cli, ["--db", str(demo.parent / "no-such.lbdb"), "serve", "--port", "0"])
+    assert missing.exit_code == 1 and missing.stderr.count("\n") == 1 and "Error: no store at" in missing.stderr
 
 
 def test_idle_sockets_do_not_stop_the_answers(app_url: str) -> None:
