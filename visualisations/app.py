@@ -771,12 +771,43 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         region, theme = terms.region(a.get("region") or None), terms.theme(a.get("theme") or None)
         income = a.get("income") or None
         window = analysis.Window(_int(a.get("from")), _int(a.get("to")))
+        incomes = sorted({r["income_group"] for r in gaps_report().rows if r["income_group"]})
+        form = {
+            "action": "/gaps",
+            "fields": [
+                {"name": "region", "label": "region", "value": region, "choices": sorted(M49_AREAS)},
+                {"name": "theme", "label": "theme", "value": theme, "choices": [(k, f"{k} {v}") for k, v in THEMES.items()]},
+                {"name": "income", "label": "income group", "value": income, "choices": incomes},
+                {"name": "donor", "label": "donor", "value": a.get("donor"), "size": 14, "placeholder": "UK, EU, Japan"},
+                {
+                    "name": "absent",
+                    "label": "donor absent",
+                    "value": a.get("absent"),
+                    "choices": [("1", "only where it has none")],
+                },
+                {"name": "from", "label": "from", "value": a.get("from")},
+                {"name": "to", "label": "to", "value": a.get("to")},
+                *(
+                    {
+                        "name": f"w_{k}",
+                        "label": f"weight: {k.replace('_', ' ')}",
+                        "value": a.get(f"w_{k}"),
+                        "placeholder": str(v),
+                        "size": 5,
+                    }
+                    for k, v in DEFAULT_WEIGHTS.items()
+                ),
+            ],
+        }
         given = [f"{k}={a[f'w_{k}']}" for k in DEFAULT_WEIGHTS if a.get(f"w_{k}")]
         try:
             weights = analysis.need.parse_weights(given)
-        except CCBError as e:  # its hint is the command line's: the form's own words instead
-            abort(400, f"{e.args[0].replace('expected ', 'each weight is a ')}; set it in the form")
-        donor = names().organisation(a["donor"]) if a.get("donor") else None
+            donor = names().organisation(a["donor"]) if a.get("donor") else None
+        except CCBError as e:  # the form again, saying what to change in it (not the command line's hint)
+            why = str(e) if isinstance(e, terms.UnknownName) else e.args[0].replace("expected ", "each weight is a ")
+            refused = page("Coverage gaps", [], form=form, intro=[f"Not shown: {why}; change it in the form."])
+            refused.status_code = 400
+            return refused
         report = analysis.gaps(store, region=region, theme=theme, window=window, weights=weights)
         rows = [
             {k: r[k] for k in (*GAP_COLUMNS, "explanation")} for r in report.rows if not income or r["income_group"] == income
@@ -820,34 +851,6 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             if pages > 1
             else []
         )
-        incomes = sorted({r["income_group"] for r in gaps_report().rows if r["income_group"]})
-        form = {
-            "action": "/gaps",
-            "fields": [
-                {"name": "region", "label": "region", "value": region, "choices": sorted(M49_AREAS)},
-                {"name": "theme", "label": "theme", "value": theme, "choices": [(k, f"{k} {v}") for k, v in THEMES.items()]},
-                {"name": "income", "label": "income group", "value": income, "choices": incomes},
-                {"name": "donor", "label": "donor", "value": a.get("donor"), "size": 14, "placeholder": "UK, EU, Japan"},
-                {
-                    "name": "absent",
-                    "label": "donor absent",
-                    "value": a.get("absent"),
-                    "choices": [("1", "only where it has none")],
-                },
-                {"name": "from", "label": "from", "value": a.get("from")},
-                {"name": "to", "label": "to", "value": a.get("to")},
-                *(
-                    {
-                        "name": f"w_{k}",
-                        "label": f"weight: {k.replace('_', ' ')}",
-                        "value": a.get(f"w_{k}"),
-                        "placeholder": str(v),
-                        "size": 5,
-                    }
-                    for k, v in DEFAULT_WEIGHTS.items()
-                ),
-            ],
-        }
         intro = [
             "Priority = need / (1 + programmes). Need: " + analysis.need.describe(report.weights) + ". Set the weights in "
             "the form (need is their weighted mean, so only their ratios matter) and click a column to sort by it.",

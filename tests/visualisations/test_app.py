@@ -434,8 +434,10 @@ def test_the_gaps_page_for_people(browser: object, app_url: str) -> None:
     assert any(r["donor_programmes"] > 0 for r in everywhere) and len(everywhere) > len(rows)
     assert "gci 0.8" in _json_at(app_url + "/api/gaps?w_gci=0.8")["intro"][0]  # type: ignore[index]
     assert not external and not errors, (external, errors)
-    page.goto(app_url + "/gaps?w_gci=lots")  # a 400, saying what to change
-    assert "each weight is a" in page.locator("main").inner_text()
+    page.goto(app_url + "/gaps?w_gci=lots")  # a 400, the form again, saying what to change in it
+    assert "each weight is a" in page.locator("main").inner_text() and page.locator("input[name=w_gci]").count() == 1
+    page.goto(app_url + "/gaps?donor=Narnia")
+    assert "did you mean" in page.locator("main").inner_text() and page.locator("input[name=donor]").count() == 1
 
 
 def test_the_network_overview_draws_no_label_on_another(browser: object, app_url: str) -> None:
@@ -522,7 +524,7 @@ def test_keyboard_alone_reaches_the_content_and_the_facets(browser: object, app_
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
     page.keyboard.press("Enter")
-    assert page.url.endswith("#content")
+    page.wait_for_url("**/programmes#content")  # the fragment is set as the link is followed, not at once
     for _ in range(3):  # the first facet values follow the content's start: "Clear" is absent, so the first link is a facet
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.closest('nav.facets') !== null"):
