@@ -327,10 +327,6 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
     def gaps_report() -> analysis.Gaps:
         return analysis.gaps(store)
 
-    @functools.lru_cache(maxsize=1)
-    def programmes() -> dict[str, Row]:
-        return {p["programme"]: p for p in store.query(named.PROGRAMME_PERIODS)}
-
     def page(
         title: str,
         sections: list[dict[str, Any]],
@@ -894,7 +890,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         focus = network_viz.find_node(g, around) if around else None
         nav = [("Home", "/"), ("Overview", "/network")]
         if around:
-            kind, key = names().actor(around) if not programmes().get(around) else ("programme", around)
+            kind, key = ("programme", around) if around in catalogue.by_id(store) else names().actor(around)
             nav.append((f"{around}'s page", f"/{kind}/{key}"))
             nav += [(f"depth {d}", "/network?" + urlencode({"around": around, "depth": d})) for d in (1, 2) if d != depth]
         html = network_viz.page(g, note=note, focus=focus, nav=nav)
@@ -970,7 +966,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])
         return g
 
-    resets.extend([names, gaps_report, programmes, _graph])
+    resets.extend([names, gaps_report, _graph])
 
     def warm(say: Callable[[str], None] = lambda line: None) -> None:
         """Compute what every page reads (the catalogue, the search index, the gaps, the names), saying each step:
