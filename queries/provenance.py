@@ -16,7 +16,10 @@ Rules, each counted (``ccb check``):
   than its own: one of the figures is wrong, or the umbrella is not one;
 - ``loose_government_body``: a government organisation with a home country that is part of no other
   while another of that country is too: one state would count as several donors (every agency rolls
-  up to its state through ``PART_OF``; the state itself is the one that is part of nothing).
+  up to its state through ``PART_OF``; the state itself is the one that is part of nothing);
+- ``duplicate_name``: two programmes, or two organisations, of the same name or alias (case, spacing and
+  punctuation aside; "CyberSouth+" is not "CyberSouth"): one programme counted twice, or a name that
+  resolves to two actors. Merge them, or name the second for what tells it apart (its phase, its year).
 
 A source that is not a URL (a file and record, a publication) is taken as specific.
 """
@@ -39,6 +42,7 @@ RULES = {
     "component_cycle": "programme that is a component of itself through COMPONENT_OF links",
     "components_exceed_umbrella": "umbrella whose components' budgets exceed its own",
     "loose_government_body": "government body of a country with another body that is part of nothing (no PART_OF)",
+    "duplicate_name": "two programmes or two organisations of the same name or alias",
 }
 # A site's front door, however written: "/", "/en/", "/index.html", "/home", a language or tracking query or a
 # fragment after it, a title in brackets after that ("/?p=4617" is a page: a post's address)
@@ -93,7 +97,7 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
     >>> [(r["rule"], r["count"]) for r in check(s)]
     [('no_as_of', 3), ('homepage_source', 0), ('mirror_source', 0), ('unlinked_organisation', 3), \
 ('unreached_programme', 0), ('empty_bloc', 0), ('component_cycle', 0), ('components_exceed_umbrella', 0), \
-('loose_government_body', 0)]
+('loose_government_body', 0), ('duplicate_name', 0)]
     >>> s.close()
     """
     g = store.to_networkx()
@@ -123,6 +127,7 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
             if not any(k == "PART_OF" for _, _, k in g.out_edges(node, keys=True)):
                 loose[data["country"]].append(node)
     found["loose_government_body"] += [n for bodies in loose.values() if len(bodies) > 1 for n in bodies]
+    found["duplicate_name"] += _same_names(g)
     found["component_cycle"] += _component_cycles(g)
     found["components_exceed_umbrella"] += _over_budget(g)
     for a, b, k, data in g.edges(keys=True, data=True):
@@ -138,6 +143,28 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
         {"rule": rule, "count": len(found.get(rule, [])), "examples": found.get(rule, [])[:examples], "explanation": text}
         for rule, text in RULES.items()
     ]
+
+
+def name_key(name: str) -> str:
+    """A name as two records of one thing would write it: case, spacing and punctuation aside ("+" kept).
+
+    >>> name_key("SG Cyber Leadership & Alumni Programme") == name_key("sg cyber leadership - alumni programme")
+    True
+    >>> name_key("CyberSouth") == name_key("CyberSouth+")
+    False
+    """
+    return " ".join(re.findall(r"[^\W_]+|\+", name.casefold()))
+
+
+def _same_names(g: Any) -> list[str]:
+    """Programmes (and organisations) that share a name or alias with another of their label."""
+    by: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for node, data in g.nodes(data=True):
+        if data["label"] in ("Programme", "Organisation"):
+            for name in [data.get("name") or "", *(data.get("aliases") or [])]:
+                if name_key(name):
+                    by[data["label"], name_key(name)].add(node)
+    return sorted(n for nodes in by.values() if len(nodes) > 1 for n in nodes)
 
 
 def _component_cycles(g: Any) -> list[str]:

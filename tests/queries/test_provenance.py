@@ -32,6 +32,11 @@ def test_each_rule_counts_what_breaks_it(store: Store) -> None:
                 Organisation(id="gov-b", name="B", kind="government", country="GHA", source=S, as_of="2026-11"),
                 Funds(src="gov-a", dst="p1", source=S, as_of="2026-11"),  # two bodies of Ghana, neither part of the other
                 Funds(src="gov-b", dst="p1", source=S, as_of="2026-11"),
+                # the same programme twice under two ids; "One+" is another programme, not a copy
+                Programme(id="p1-again", name=" one ", scope="global", source=S, as_of="2026-11"),
+                Programme(id="p1-plus", name="One+", scope="global", source=S, as_of="2026-11"),
+                Organisation(id="eu-2", name="European Union", aliases=["EU"], source=S, as_of="2026-11"),
+                Funds(src="eu-2", dst="p1-plus", source=S, as_of="2026-11"),
             ]
         )
     )
@@ -46,6 +51,7 @@ def test_each_rule_counts_what_breaks_it(store: Store) -> None:
         "component_cycle": (0, []),
         "components_exceed_umbrella": (0, []),
         "loose_government_body": (2, ["Organisation:gov-a", "Organisation:gov-b"]),
+        "duplicate_name": (4, ["Organisation:eu", "Organisation:eu-2", "Programme:p1", "Programme:p1-again"]),
     }
 
 
@@ -64,7 +70,7 @@ def test_cli_exits_1_on_problems_and_0_on_clean_data(tmp_path: Path) -> None:
             )
         )
     ok = CliRunner().invoke(cli, ["--db", str(db), "check", "--format", "csv"])
-    assert ok.exit_code == 0 and ok.stdout.count(",0,") == 9
+    assert ok.exit_code == 0 and ok.stdout.count(",0,") == 10
     with EmbeddedStore(db) as s:
         s.write(Batch().extend([Organisation(id="x", name="X", source=S)]))
     bad = CliRunner().invoke(cli, ["--db", str(db), "check"])
@@ -89,4 +95,5 @@ def test_bundled_data_passes_the_check(tmp_path: Path) -> None:
         "component_cycle": 0,
         "components_exceed_umbrella": 0,
         "loose_government_body": 0,
+        "duplicate_name": 0,
     }
