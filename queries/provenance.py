@@ -30,6 +30,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
+from graph.names import normalise_name
 from graph.store import Store
 
 RULES = {
@@ -146,14 +147,14 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
 
 
 def name_key(name: str) -> str:
-    """A name as two records of one thing would write it: case, spacing and punctuation aside ("+" kept).
+    """A name as two records of one thing would write it: :func:`graph.names.normalise_name`, with "+" kept as a word.
 
-    >>> name_key("SG Cyber Leadership & Alumni Programme") == name_key("sg cyber leadership - alumni programme")
+    >>> name_key("The SG Cyber Leadership Programme") == name_key("SG cyber-leadership programme")
     True
     >>> name_key("CyberSouth") == name_key("CyberSouth+")
     False
     """
-    return " ".join(re.findall(r"[^\W_]+|\+", name.casefold()))
+    return normalise_name(name.replace("+", " plus "))
 
 
 def _same_names(g: Any) -> list[str]:
