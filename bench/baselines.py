@@ -40,6 +40,12 @@ def count(rows: Rows) -> int:
     return sum(len(v) for v in rows.values())
 
 
+def count_lines(path: Path) -> int:
+    """The records of a JSON Lines file (its non-blank lines), read in 1 MiB blocks."""
+    with open(path, "rb") as f:
+        return sum(1 for line in f if line.strip())
+
+
 def sample(rows: Rows, target: int) -> Rows:
     """About ``target`` rows: the same fraction of every label, and the relationships between the nodes kept."""
     frac = min(1.0, target / max(1, count(rows)))

@@ -37,7 +37,12 @@ from graph.model import (
 from loaders.bundled import reference_countries
 
 SOURCE = "synthetic (bench/synthetic.py)"
-SIZES = {"S": (200, 1_000), "M": (2_000, 10_000), "L": (20_000, 100_000)}  # organisations, programmes (always 200 countries)
+SIZES = {
+    "S": (200, 1_000),
+    "M": (2_000, 10_000),
+    "L": (20_000, 100_000),
+    "XL": (200_000, 1_000_000),
+}  # organisations, programmes (always 200 countries)
 BLOCS = 10  # the first organisations are blocs, with MEMBER_OF links from ~a fifth of the countries each
 KINDS = ("government", "intergovernmental", "regional_body", "academic", "non_profit", "private", "foundation")
 

@@ -134,20 +134,27 @@ class EmbeddedStore(Store):
 
     # -- writing ---------------------------------------------------------------
 
-    def write_stream(self, batches: Iterable[Batch], *, merge_rows: int = STREAM_ROWS) -> WriteSummary:
-        """Write ``batches`` in one transaction, merging small ones; COPY into an empty store, MERGE otherwise."""
+    def write_stream(self, batches: Iterable[Batch], *, merge_rows: int = STREAM_ROWS, unique: bool = False) -> WriteSummary:
+        """Write ``batches`` in one transaction, merging small ones; COPY into an empty store, MERGE otherwise.
+
+        ``unique``: no key comes in two batches (a checked file). Into an empty
+        store every unit is then COPYed as it is, with no look-up of what is
+        there: the engine's memory stays that of its buffer pool (a look-up
+        joins against all that the transaction wrote so far).
+        """
         summary = WriteSummary()
         copied: set[str] = set()  # node tables COPYed into in this transaction
         bulk = self._empty()  # COPY only into an empty store: nothing there to update, so no COPY beside a SET
+        fresh = bulk and unique
         self._run("BEGIN TRANSACTION")
         try:
             for batch in merged(batches, merge_rows):
                 for label in schema.nodes():
                     if rows := batch.node_rows(label):
-                        summary.add(label, self._write_nodes(schema.node(label), rows, copied, bulk))
+                        summary.add(label, self._write_nodes(schema.node(label), rows, copied, bulk, fresh))
                 for type_ in schema.rels():
                     if rows := batch.rel_rows(type_):
-                        summary.add(type_, self._write_rels(schema.rel(type_), rows, bulk))
+                        summary.add(type_, self._write_rels(schema.rel(type_), rows, bulk, fresh))
             try:
                 self._run("COMMIT")
             except QueryError as e:
@@ -156,8 +163,24 @@ class EmbeddedStore(Store):
                 raise self._after_failed_checkpoint(summary, str(e)) from None
         except BaseException:
             self._rollback()
+            if fresh and copied:
+                self._rebuild()
             raise
         return summary
+
+    def _rebuild(self) -> None:
+        """Drop and re-create every table of a store that was empty before a failed write.
+
+        LadybugDB 0.22: rolling back a transaction that COPYed twice into one
+        node table leaves the rolled-back keys in its primary-key index, and
+        the table refuses them ever after. The store held nothing, so nothing is lost.
+        """
+        for rspec in schema.rels().values():
+            self._run(f"DROP TABLE IF EXISTS {rspec.rel_type}")
+        for spec in schema.nodes().values():
+            self._run(f"DROP TABLE IF EXISTS {spec.label}")
+        for stmt in _ddl():
+            self._run(stmt)
 
     def _after_failed_checkpoint(self, summary: WriteSummary, text: str) -> StoreError:
         """The engine said "committed, durable" but could not write its files (a full disk, a size limit).
@@ -212,8 +235,14 @@ class EmbeddedStore(Store):
     def _empty(self) -> bool:
         return not any(self._arrow_rows(f"MATCH (n:{label}) RETURN 1 AS x LIMIT 1", {}) for label in schema.nodes())
 
-    def _write_nodes(self, spec: schema.NodeSpec, rows: list[dict[str, Any]], copied: set[str], bulk: bool = False) -> WritePlan:
+    def _write_nodes(
+        self, spec: schema.NodeSpec, rows: list[dict[str, Any]], copied: set[str], bulk: bool = False, fresh: bool = False
+    ) -> WritePlan:
         cols = [(p.name, p.db_type) for p in spec.props]
+        if fresh:  # new keys into a store that was empty: COPY, however many times (see write_stream)
+            self._run(f"COPY {spec.label} FROM $t", {"t": _arrow(rows, cols)})
+            copied.add(spec.label)
+            return WritePlan(list(rows), [], 0)
         # LOAD FROM binds columns as variables by name: prefix them so no
         # property name (end, from...) is read as a keyword.
         keys = pa.table({"_k": pa.array([r[spec.key] for r in rows], pa.string())})
@@ -239,7 +268,12 @@ class EmbeddedStore(Store):
             self._run(f"LOAD FROM $t MATCH (n:{spec.label} {{{spec.key}: _{spec.key}}}) SET {sets}", {"t": t})
         return plan
 
-    def _write_rels(self, spec: schema.RelSpec, rows: list[dict[str, Any]], bulk: bool = False) -> WritePlan:
+    def _write_rels(self, spec: schema.RelSpec, rows: list[dict[str, Any]], bulk: bool = False, fresh: bool = False) -> WritePlan:
+        cols = [("src", "STRING"), ("dst", "STRING")] + [(p.name, p.db_type) for p in spec.props]
+        if fresh:
+            t = _arrow(rows, cols).rename_columns(["from", "to"] + [p.name for p in spec.props])
+            self._run(f"COPY {spec.rel_type} FROM $t", {"t": t})
+            return WritePlan(list(rows), [], 0)
         sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
         pattern = spec.pattern(sk, dk, "_src", "_dst")
         pairs = pa.table({"_src": [r["src"] for r in rows], "_dst": [r["dst"] for r in rows]})
@@ -248,7 +282,6 @@ class EmbeddedStore(Store):
         )
         stored = {(r["src"], r["dst"]): r for r in self._arrow_rows(found, {"t": pairs})}
         plan = WritePlan.of(rows, stored, rel_ident)
-        cols = [("src", "STRING"), ("dst", "STRING")] + [(p.name, p.db_type) for p in spec.props]
         if plan.new and bulk:
             t = _arrow(plan.new, cols).rename_columns(["from", "to"] + [p.name for p in spec.props])
             self._run(f"COPY {spec.rel_type} FROM $t", {"t": t})

@@ -86,6 +86,34 @@ class Batch:
         return [rec.__dict__ for rec in self.rels.get(type_, {}).values()]
 
 
+class RowBatch(Batch):
+    """A batch of rows already validated: each row a record's field dict (what a checked file spilled to disk).
+
+    >>> b = RowBatch.of({"Programme": [{"id": "p1", "name": "One"}]}, {})
+    >>> b.node_rows("Programme"), len(b)
+    ([{'id': 'p1', 'name': 'One'}], 1)
+    """
+
+    @classmethod
+    def of(cls, nodes: dict[str, list[dict[str, Any]]], rels: dict[str, list[dict[str, Any]]]) -> RowBatch:
+        """The rows of each label and type (relationship rows carry ``src`` and ``dst``)."""
+        out = cls()
+        for label, rows in nodes.items():
+            key = schema.node(label).key
+            out.nodes.setdefault(label, {}).update((r[key], r) for r in rows)  # type: ignore[misc]
+        for type_, rows in rels.items():
+            out.rels.setdefault(type_, {}).update(((r["src"], r["dst"]), r) for r in rows)  # type: ignore[misc]
+        return out
+
+    def node_rows(self, label: str) -> list[dict[str, Any]]:
+        """Rows of ``label`` (read-only)."""
+        return list(self.nodes.get(label, {}).values())  # type: ignore[arg-type]
+
+    def rel_rows(self, type_: str) -> list[dict[str, Any]]:
+        """Rows of relationship ``type_`` (read-only)."""
+        return list(self.rels.get(type_, {}).values())  # type: ignore[arg-type]
+
+
 @dataclass
 class WriteSummary:
     """What a write did, per label or type: rows created, updated (changed) and unchanged."""
@@ -157,13 +185,14 @@ def merged(batches: Iterable[Batch], rows: int) -> Iterator[Batch]:
     >>> [len(b) for b in merged(parts, 2)]
     [2, 2, 1]
     """
-    acc = Batch()
+    acc: Batch | None = None
     for batch in batches:
+        acc = acc or type(batch)()  # rows stay rows (RowBatch), records records
         acc.update(batch)
         if len(acc) >= rows:
             yield acc
-            acc = Batch()
-    if len(acc):
+            acc = None
+    if acc is not None and len(acc):
         yield acc
 
 
@@ -198,8 +227,11 @@ class Store(ABC):
         return self.write_stream([batch])
 
     @abstractmethod
-    def write_stream(self, batches: Iterable[Batch], *, merge_rows: int = STREAM_ROWS) -> WriteSummary:
+    def write_stream(self, batches: Iterable[Batch], *, merge_rows: int = STREAM_ROWS, unique: bool = False) -> WriteSummary:
         """Upsert the batches in order, in one transaction: all of them, or none.
+
+        ``unique`` is the caller's promise that no key comes in two batches
+        (a file checked whole first): a store may then skip its look-ups.
 
         ``batches`` may be a generator that validates as it goes: if it
         raises, everything written so far is rolled back and the error

@@ -19,19 +19,26 @@ problem of a file at once.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gc
 import io
 import json
+import marshal
+import pickle
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 from operator import attrgetter, itemgetter
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from types import SimpleNamespace
+from typing import IO, Any, NamedTuple, TypeVar, cast
 
+import numpy as np
 import orjson
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -39,7 +46,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from graph import cypher, schema
 from graph.errors import LoadError, Problem
 from graph.model import Node, Programme, Relationship, pattern_message
-from graph.store import Batch, Store, WriteSummary
+from graph.store import Batch, RowBatch, Store, WriteSummary
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 _ALIASES = {s.model.section: s.model.section for s in schema.sections().values()}
@@ -65,12 +72,19 @@ class LoadReport:
     summary: WriteSummary | None  # None for a dry run
 
 
-def load_file(store: Store, path: str | Path, *, dry_run: bool = False) -> LoadReport:
+def load_file(store: Store, path: str | Path, *, dry_run: bool = False, stream_bytes: int | None = None) -> LoadReport:
     """Validate ``path`` whole, then write it to ``store`` in one transaction.
 
+    A JSON Lines or CSV file larger than ``stream_bytes`` (default
+    :data:`STREAM_BYTES`) is checked and written a chunk at a
+    time (:func:`check_streamed`), with the same promises and messages.
     Raises :class:`LoadError` listing every problem found; nothing is written then.
     """
+    path = Path(path)
     with gc_paused():  # the write builds as many objects again as the read
+        if _streams(path, STREAM_BYTES if stream_bytes is None else stream_bytes):
+            records, summary = _load_streamed(store, path, dry_run=dry_run)
+            return LoadReport(str(path), records, summary)
         batch = read_batch(path, store)
         summary = None if dry_run else store.write(batch)
     return LoadReport(str(path), len(batch), summary)
@@ -537,12 +551,17 @@ def _json(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]
 
 
 def _jsonl(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
-    lines = [(n, line) for n, line in enumerate(text.splitlines(), 1) if line.strip()]
+    # Lines end at "\n" only: U+2028 and the other breaks str.splitlines knows may stand inside a JSON string.
+    yield from _jsonl_lines(path, [(n, line) for n, line in enumerate(text.split("\n"), 1) if line.strip()], problems)
+
+
+def _jsonl_lines(path: Path, lines: list[tuple[int, str]], problems: list[Problem]) -> Iterator[RawRecord]:
+    """The records of numbered, non-blank JSON Lines ``lines`` (a whole file, or a chunk of one)."""
     try:  # the whole file in one call into orjson; a line that fails sends us line by line, to name it
         items = orjson.loads("[" + ",".join(line for _, line in lines) + "]")
     except orjson.JSONDecodeError:
         items = None
-    if items is None:
+    if items is None or len(items) != len(lines):  # (lines can join into fewer values: '{"a": 1' and '"b": 2}')
         for n, line in lines:
             if (rec := _jsonl_line(path, n, line, problems)) is not None:
                 yield rec
@@ -587,7 +606,12 @@ def _jsonl_line(path: Path, n: int, line: str, problems: list[Problem], item: An
 
 
 def _csv(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
-    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    yield from _csv_lines(path, io.StringIO(text, newline=""), problems)
+
+
+def _csv_lines(path: Path, lines: Iterable[str], problems: list[Problem]) -> Iterator[RawRecord]:
+    """The records of CSV ``lines`` (each with its line ending, as ``io.StringIO(text, newline="")`` gives them)."""
+    reader = csv.DictReader(lines, strict=True)
     file_section = _section(path.stem.rsplit(".", 1)[-1].lower())
     last_end = 1  # the line the previous record ended on: a failing record starts after it
     try:
@@ -633,3 +657,228 @@ def _cells(section: str, row: dict[str, str | None]) -> dict[str, Any]:
             continue
         out[k] = [x.strip() for x in v.split(";") if x.strip()] if k in lists else v
     return out
+
+
+# -- large files, a chunk at a time ---------------------------------------------------
+# Large JSON Lines and CSV files, checked and written a chunk at a time.
+#
+# A file over :data:`STREAM_BYTES` is read twice. The first pass validates
+# each chunk of :data:`CHUNK` records and keeps only what the checks across
+# records need: a 64-bit hash per node key and per relationship identity,
+# the relationship ends found neither in the file so far nor in the store,
+# the blocs programmes name, and the (few) hierarchy links. The second pass
+# reads the file again and hands its chunks to :meth:`Store.write_stream`,
+# which writes them in one transaction. So the loader's own memory is one
+# chunk and the hashes (16 bytes a record), not the file; a file still loads
+# whole or not at all, and every problem is named with its line.
+#
+# When the first pass finds a record-level problem it reports it as the
+# whole-file reader would (the same messages, in file order). When it finds
+# a problem between records (a key given twice, an end that is nowhere, an
+# unknown bloc, a cycle), or a hash collision makes it look so, the file is
+# read whole by :func:`loaders.tabular.read_batch`, which names each
+# problem's place exactly: an error path, so its memory is the file's.
+
+STREAM_BYTES = 32 << 20  # ~280k records of a typical JSON Lines file: below it a file is read whole (faster)
+CHUNK = 50_000  # records validated, and written, together
+_T = TypeVar("_T")
+
+
+def _streams(path: Path, stream_bytes: int = STREAM_BYTES) -> bool:
+    """Whether ``path`` is a JSON Lines or CSV file larger than ``stream_bytes``."""
+    if FORMATS.get(path.suffix.lower()) not in ("jsonl", "csv"):
+        return False
+    try:
+        return path.is_file() and path.stat().st_size > stream_bytes
+    except OSError:
+        return False
+
+
+def _load_streamed(store: Store, path: Path, *, dry_run: bool = False) -> tuple[int, WriteSummary | None]:
+    """Check ``path`` in chunks, then write it in one transaction: (records, summary; None for a dry run).
+
+    The first pass spills each valid chunk's rows (pickled, to an unnamed
+    temporary file), and the write reads them back: the file is parsed and
+    validated once. Raises :class:`LoadError` listing every problem; nothing
+    is written then.
+    """
+    if not _plain_text(path):  # unreadable, not UTF-8 or empty: the whole-file reader says which, and where
+        read_batch(path, store)
+    with tempfile.TemporaryFile(prefix="ccb-load-") as spill:
+        records = check_streamed(path, store, None if dry_run else spill)
+        if dry_run:
+            return records, None
+        spill.seek(0)
+        return records, store.write_stream(_spilled(spill), unique=True)
+
+
+def check_streamed(path: Path, store: Store | None, spill: IO[bytes] | None = None) -> int:
+    """The number of records of ``path``, every one valid and every reference resolved; else :class:`LoadError`.
+
+    With ``spill``, each chunk's rows are written to it (until a problem is found), for :func:`_spilled`.
+    """
+    problems: list[Problem] = []
+    found: list[tuple[int, Problem]] = []
+    index = _Index(store)
+    pos = 0
+    for raws in _chunked(streamed_records(path, problems), CHUNK):
+        here: list[tuple[int, Problem]] = []
+        recs = _validate(path, raws, here)
+        found.extend((pos + i, p) for i, p in here)
+        index.add(recs)
+        pos += len(raws)
+        if spill is not None and not (found or problems):
+            _spill(spill, _rows(recs))
+    if index.doubtful():  # a problem between records: the whole-file reader names each one's place
+        return len(read_batch(path, store))
+    problems.extend(p for _, p in sorted(found, key=lambda f: f[0]))
+    if not problems and not index.records:
+        problems.append(Problem(str(path), "file", "", "holds no records"))
+    if problems:
+        raise LoadError(problems)
+    return index.records
+
+
+def _rows(recs: list[Node | Relationship | None]) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """The field dicts of ``recs`` by label and by type (a frozen model's own dict is its row; see Batch.node_rows)."""
+    nodes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    rels: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for rec in recs:
+        if rec is not None:
+            (nodes[rec.label] if rec.is_node else rels[rec.type]).append(rec.__dict__)  # type: ignore[union-attr]
+    return dict(nodes), dict(rels)
+
+
+def _spill(spill: IO[bytes], rows: Any) -> None:
+    """Append ``rows`` to ``spill``: marshal (rows hold only plain values; 2x pickle's rate), pickle otherwise."""
+    try:
+        data, kind = marshal.dumps(rows), b"m"
+    except ValueError:
+        data, kind = pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), b"p"
+    spill.write(kind + len(data).to_bytes(8, "little") + data)
+
+
+def _spilled(spill: IO[bytes]) -> Iterator[RowBatch]:
+    """The chunks :func:`check_streamed` spilled, in file order."""
+    while head := spill.read(9):
+        data = spill.read(int.from_bytes(head[1:], "little"))
+        nodes, rels = marshal.loads(data) if head[:1] == b"m" else pickle.loads(data)  # noqa: S301 - our own temp file
+        yield RowBatch.of(nodes, rels)
+
+
+def streamed_records(path: Path, problems: list[Problem]) -> Iterator[RawRecord]:
+    """The raw records of a JSON Lines or CSV file, read lazily, numbered as the whole-file reader numbers them."""
+    if FORMATS[path.suffix.lower()] != "jsonl":
+        yield from _csv_lines(path, _csv_pieces(path), problems)
+        return
+    with path.open("rb") as f:
+        n = 0
+        while raw := list(islice(f, CHUNK)):  # a chunk of lines decoded and split at once: no call per line
+            lines = b"".join(raw).decode("utf-8").split("\n")
+            if not n:
+                lines[0] = lines[0].removeprefix("\ufeff")
+            yield from _jsonl_lines(path, [(n + i, x) for i, x in enumerate(lines[: len(raw)], 1) if x.strip()], problems)
+            n += len(raw)
+
+
+def _csv_pieces(path: Path) -> Iterator[str]:
+    """The file's lines with their endings, as ``io.StringIO(text, newline="")`` splits the whole text."""
+    with path.open("rb") as f:
+        for i, raw in enumerate(f):
+            text = raw.decode("utf-8")
+            yield from io.StringIO(text.removeprefix("\ufeff") if i == 0 else text, newline="")
+
+
+def _plain_text(path: Path) -> bool:
+    """Whether ``path`` reads as UTF-8 text with something in it but white space (a read in 1 MiB blocks)."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    something = False
+    try:
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                something = something or bool(decoder.decode(block).strip())
+            something = something or bool(decoder.decode(b"", final=True).strip())
+    except (OSError, UnicodeDecodeError):
+        return False
+    return something
+
+
+def _chunked(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
+    it = iter(items)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+class _Index:
+    """What the checks between records need, kept as hashes and small sets while a file streams past."""
+
+    def __init__(self, store: Store | None) -> None:
+        self.store = store
+        self.records = 0
+        self.nodes: dict[str, set[int]] = defaultdict(set)  # label -> hashes of the keys in the file
+        self.rels: list[np.ndarray] = []  # per chunk: hashes of (type, from, to)
+        self.unresolved: dict[str, set[str]] = defaultdict(set)  # ends in neither the file so far nor the store
+        self.blocs: set[str] = set()  # the blocs programmes name
+        self.groups: set[str] = set()  # the ends of MEMBER_OF links
+        self.trees: dict[str, set[tuple[str, str]]] = defaultdict(set)  # PART_OF / COMPONENT_OF pairs
+        self.twice = False  # a node key seen twice (or two keys of one hash)
+
+    def add(self, recs: list[Node | Relationship | None]) -> None:
+        rels: list[Relationship] = []
+        for rec in recs:
+            if rec is None:
+                continue
+            self.records += 1
+            if rec.is_node:
+                seen, h = self.nodes[rec.label], hash(getattr(rec, rec.key))  # type: ignore[union-attr]
+                self.twice = self.twice or h in seen
+                seen.add(h)
+                if isinstance(rec, Programme) and rec.scope_blocs:
+                    self.blocs.update(rec.scope_blocs)
+            else:
+                rels.append(rec)  # type: ignore[arg-type]
+        if not rels:
+            return
+        self.rels.append(np.fromiter((hash((r.type, r.src, r.dst)) for r in rels), np.int64, len(rels)))
+        ends: dict[str, set[str]] = defaultdict(set)
+        for r in rels:
+            ends[r.src_label].add(r.src)
+            ends[r.dst_label].add(r.dst)
+            if r.type == "MEMBER_OF":
+                self.groups.add(r.dst)
+            elif r.type in TREES:
+                self.trees[r.type].add((r.src, r.dst))
+        for label, keys in ends.items():  # the chunk's own nodes are in self.nodes already
+            seen = self.nodes[label]
+            if (away := {k for k in keys if hash(k) not in seen}) and self.store:
+                away -= self.store.existing_keys(label, away)
+            self.unresolved[label] |= away
+
+    def doubtful(self) -> bool:
+        """Whether a check between records may fail: then the file is read whole to name each problem."""
+        if self.twice:
+            return True
+        if self.rels and len(np.unique(rels := np.concatenate(self.rels))) != len(rels):
+            return True
+        if any(hash(k) not in self.nodes[label] for label, keys in self.unresolved.items() for k in keys):
+            return True
+        return self._unknown_blocs() or self._cycles()
+
+    def _unknown_blocs(self) -> bool:
+        orgs = self.nodes["Organisation"]
+        named = {b for b in self.blocs if hash(b) not in orgs}
+        if named and self.store:
+            named -= self.store.existing_keys("Organisation", named)
+        lonely = self.blocs - named - self.groups
+        if lonely and self.store:
+            lonely -= {r["id"] for r in self.store.query(cypher.GROUPS_WITH_MEMBERS, {"ids": sorted(lonely)})}
+        return bool(named or lonely)
+
+    def _cycles(self) -> bool:
+        if not self.trees:
+            return False
+        batch = Batch(rels={t: dict.fromkeys(pairs) for t, pairs in self.trees.items()})  # type: ignore[misc]
+        links = [
+            (RawRecord(t, {}, ""), SimpleNamespace(type=t, src=a, dst=b)) for t, pairs in self.trees.items() for a, b in pairs
+        ]
+        return bool(hierarchy_problems(Path(""), batch, links, self.store))  # type: ignore[arg-type]

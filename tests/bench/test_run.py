@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench import baselines, run, synthetic
 from bench.boltserver import Bolt
 from graph.embedded import EmbeddedStore
@@ -97,3 +99,22 @@ def test_every_step_reports_numbers(tmp_path: Path, bolt: Bolt) -> None:
     assert json.loads((tmp_path / "results.json").read_text())["meta"]["size"] == "S"
     md = (tmp_path / "results.md").read_text()
     assert "| embedded | partners |" in md and "| check | value | target | met |" in md
+
+
+def test_growth_table_fits_the_exponent_of_time_against_rows() -> None:
+    """Issue 30 #1: a step linear in rows fits 1.0, a quadratic one 2.0; times under the floor are not fitted."""
+    from bench import growth
+
+    def result(rows: int, scale: float) -> dict:
+        steps = [
+            {"store": "embedded", "name": "load", "median_s": rows / 1e5, "peak_rss_mib": 100.0, "work": rows},
+            {"store": "embedded", "name": "pairs", "median_s": (rows / 1e4) ** 2, "peak_rss_mib": 100.0 * scale, "work": 0},
+            {"store": "embedded", "name": "tiny", "median_s": 0.001, "peak_rss_mib": 90.0, "work": 0},
+        ]
+        return {"meta": {"rows": rows}, "steps": steps}
+
+    rows, md = growth.table({"S": result(10_000, 1), "M": result(100_000, 2), "L": result(1_000_000, 3)})
+    exps = {r["step"]: r["exponent"] for r in rows}
+    assert round(exps["load"], 6) == 1.0 and round(exps["pairs"], 6) == 2.0 and exps["tiny"] is None
+    assert "| embedded | pairs | 1.00 | 100 | 100.00 | 200 | 10,000.00 | 300 | 2.00 |" in md
+    assert growth.exponent([(1_000, 0.1), (10_000, 0.4)]) == pytest.approx(0.60206, abs=1e-4)

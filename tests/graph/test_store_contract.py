@@ -194,6 +194,25 @@ def test_a_stream_that_fails_late_leaves_nothing(store: Store) -> None:
     assert store.existing_keys("Programme", ["p9", "p10"]) == {"p9", "p10"}
 
 
+def test_a_unique_stream_into_an_empty_store_is_all_or_nothing(store: Store) -> None:
+    """A checked file streams into an empty store a unit at a time (LadybugDB: a COPY per unit, no look-ups); a
+    failure after two units into one table leaves the store empty and able to take the same keys."""
+
+    def batches(fail: bool) -> Iterator[Batch]:
+        yield Batch().extend([Country(iso3="NGA", name="Nigeria", source=SRC), Programme(id="p9", name="Nine", source=SRC)])
+        yield Batch().extend([Programme(id="p10", name="Ten", source=SRC), Targets(src="p9", dst="NGA", source=SRC)])
+        if fail:
+            raise LoadError([Problem("f.jsonl", "line 9", "x", "the file changed between its check and its write")])
+
+    with pytest.raises(LoadError, match="changed between"):
+        store.write_stream(batches(True), merge_rows=1, unique=True)
+    assert not any(store.counts().values())
+    summary = store.write_stream(batches(False), merge_rows=1, unique=True)
+    assert summary.created == {"Country": 1, "Programme": 2, "TARGETS": 1}
+    assert store.query("MATCH (p:Programme)-[:TARGETS]->(c:Country) RETURN p.id AS p, c.iso3 AS c") == [{"p": "p9", "c": "NGA"}]
+    assert store.existing_keys("Programme", ["p9", "p10"]) == {"p9", "p10"}
+
+
 def test_bad_cypher_is_a_query_error(store: Store) -> None:
     with pytest.raises(QueryError):
         store.query("MATCH (n RETURN n")

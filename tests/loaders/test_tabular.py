@@ -395,3 +395,75 @@ def test_donor_and_programme_hierarchies_stay_trees(store: Store, tmp_path: Path
     for part in expected:
         assert any(part in p for p in problems), (part, problems)
     assert store.counts() == counts
+
+
+# -- large files, a chunk at a time: the same outcome as read whole ----------------------
+
+_J = json.dumps
+STREAMED = {  # JSON Lines checked in chunks of 2 records, so every check crosses a chunk; store: small_batch()
+    "a good file, links before their nodes": "\n".join(
+        [
+            _J({"type": "FUNDS", "from": "o1", "to": "q1", "amount": 5, "currency": "EUR", "source": "s"}),
+            _J({"type": "TARGETS", "from": "q1", "to": "KEN", "source": "s"}),  # an end in the store
+            "",
+            _J({"type": "Programme", "id": "q1", "name": "Q1", "scope": "regional", "scope_blocs": ["eu"], "source": "s"}),
+            _J({"type": "Organisation", "id": "o1", "name": "O1", "source": "s"}),
+            _J({"type": "Programme", "id": "p1", "name": "Programme One, renamed", "source": "s"}),
+        ]
+    ),
+    "a key twice, chunks apart": "\n".join(
+        [_J({"type": "Organisation", "id": f"o{i}", "name": "O", "source": "s"}) for i in range(5)]
+        + [_J({"type": "Organisation", "id": "o1", "name": "again", "source": "s"})]
+    ),
+    "a relationship twice": "\n".join(
+        [_J({"type": "Organisation", "id": "o1", "name": "O", "source": "s"})]
+        + [_J({"type": "FUNDS", "from": "o1", "to": "p1", "source": s}) for s in "abc"]
+    ),
+    "an end nowhere, and a bad field": "\n".join(
+        [
+            _J({"type": "Organisation", "id": "o1", "name": "O", "source": "s"}),
+            _J({"type": "Organisation", "id": "o2", "source": "s"}),
+            _J({"type": "FUNDS", "from": "o1", "to": "nope", "source": "s"}),
+        ]
+    ),
+    "a bloc that is no group": _J(
+        {"type": "Programme", "id": "q", "name": "Q", "scope": "regional", "scope_blocs": ["coe", "zz"], "source": "s"}
+    ),
+    "a cycle": "\n".join(
+        [_J({"type": "COMPONENT_OF", "from": a, "to": b, "source": "s"}) for a, b in (("p1", "p2"), ("p2", "p1"))]
+    ),
+    "bad lines among good ones": "\n".join(
+        [_J({"type": "Organisation", "id": "o1", "name": "O", "source": "s"}), "{not json", '{"type": "Nope"}', "[1]"]
+        + [_J({"type": "Organisation", "id": "o2", "name": "O", "source": "s"}).replace("}", ', "id": "x"}')]  # a key twice
+    ),
+    "a byte that is not UTF-8": b'{"type": "Organisation", "id": "o1", "name": "O", "source": "s"}\n{"name": "\xff"}\n',
+    "white space only": "\n  \n\t\n",
+    "a BOM, CRLF and a line separator": '\ufeff{"type": "Organisation", "id": "o1", "name": "O", "source": "s"}\r\n'
+    '{"type": "Organisation", "id": "o2", "name": "A\u2028B", "source": "s"}\r\n',
+}
+
+
+def _outcome(store: Store, path: Path, **kw: int) -> tuple[str, object]:
+    try:
+        report = load_file(store, path, **kw)
+    except LoadError as e:
+        return "refused", [str(p) for p in e.problems]
+    return "loaded", (report.records, report.summary, store.counts())
+
+
+@pytest.mark.parametrize("case", list(STREAMED) + [c for c, v in BAD.items() if v[0].endswith((".jsonl", ".csv"))])
+def test_a_file_read_in_chunks_loads_or_fails_as_read_whole(
+    store: Store, tmp_path: Path, case: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 30 #2: a large JSON Lines or CSV file is checked a chunk at a time, keeping hashes, then written a
+    chunk at a time; every outcome (records, what the write did, every problem in order) is the whole reader's."""
+    import loaders.tabular as tabular
+
+    name, content = ("big.jsonl", STREAMED[case]) if case in STREAMED else BAD[case][:2]
+    path = write(tmp_path, name, content)
+    store.write(small_batch())
+    whole = _outcome(store, path)
+    store.clear()
+    store.write(small_batch())
+    monkeypatch.setattr(tabular, "CHUNK", 2)
+    assert _outcome(store, path, stream_bytes=0) == whole
