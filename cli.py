@@ -325,7 +325,10 @@ Examples:
 @DRY_RUN
 @click.pass_context
 def load(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
-    """Load curated files (YAML, JSON, JSON Lines, CSV); each loads whole or not at all."""
+    """Load curated files (YAML, JSON, JSON Lines, CSV); each loads whole or not at all.
+
+    JSON Lines and CSV files over 128 MB are checked, then written, a chunk at a time.
+    """
     store = store_of(ctx, create=True)
 
     def one(f: Path) -> str:

@@ -6,7 +6,8 @@ runs :func:`bench.run.run` once per size (``bench/out/<size>/``), then
 writes ``bench/out/growth.md`` and ``growth.json``: per step, the time and
 peak memory at each size, and the fitted exponent of time against rows (a
 least-squares slope of log time on log rows over the sizes measured; 1.0 is
-linear). Steps that take under 50 ms at the smallest size are fitted from
+linear), and the same over the last two sizes alone, where fixed costs
+weigh least. Steps that take under 50 ms at the smallest size are fitted from
 the sizes where they take longer, since start-up costs flatten them.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,18 @@ def exponent(points: list[tuple[float, float]]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in pts) / var if var else None
 
 
+def _name(step: dict[str, Any], steps: list[dict[str, Any]]) -> str:
+    """A step's name without the file size an IATI step carries ("(100 MB)"): the same step at every size.
+
+    The smaller of two IATI parses of one run is the tenth-size file, named so.
+    """
+    name = re.sub(r" \([\d.]+ MB\)$", "", step["name"])
+    if name == step["name"] or not name.startswith("IATI"):
+        return name
+    twins = [s["work"] for s in steps if s["name"] != step["name"] and re.sub(r" \([\d.]+ MB\)$", "", s["name"]) == name]
+    return f"{name}, a tenth of the file" if twins and step["work"] < min(twins) else name
+
+
 def table(results: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], str]:
     """The growth rows and their Markdown, from ``bench.run`` results by size (in the order given)."""
     sizes = list(results)
@@ -48,14 +62,15 @@ def table(results: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], str
     steps: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
     for size, r in results.items():
         for s in r["steps"]:
-            steps.setdefault((s["store"], s["name"]), {})[size] = s
+            steps.setdefault((s["store"], _name(s, r["steps"])), {})[size] = s
     out = []
     for (store, name), by in steps.items():
-        if name.startswith(("network page", "IATI")) and store == "-":
-            work = {size: by[size]["work"] for size in by}  # pages: nodes in the name; IATI: MB
+        if name.startswith("IATI"):
+            work = {size: by[size]["work"] for size in by}  # megabytes of IATI XML
         else:
             work = {size: rows_of[size] for size in by}
-        points = [(work[size], by[size]["median_s"]) for size in sizes if size in by]
+        # A network page has a fixed number of nodes at every size: nothing to fit.
+        points = [] if name.startswith("network page") else [(work[size], by[size]["median_s"]) for size in sizes if size in by]
         out.append(
             {
                 "store": store,
@@ -63,20 +78,30 @@ def table(results: dict[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], str
                 "seconds": {size: by[size]["median_s"] for size in sizes if size in by},
                 "peak_rss_mib": {size: by[size]["peak_rss_mib"] for size in sizes if size in by},
                 "exponent": exponent(points),
+                "tail": exponent(points[-2:]) if len(sizes) > 2 and sizes[-1] in by and sizes[-2] in by else None,
+                "rows_read": {size: by[size].get("rows_read") for size in sizes if size in by},
             }
         )
     head = " | ".join(f"{s} (s) | {s} (MiB)" for s in sizes)
+    last = f"{sizes[-2]}->{sizes[-1]}" if len(sizes) > 2 else ""
     lines = [
-        "| store | step | " + head + " | exponent |",
-        "|---|---|" + "---:|---:|" * len(sizes) + "---:|",
-        "| | rows | " + " | ".join(f"{rows_of[s]:,} | " for s in sizes) + " |",
+        "| store | step | " + head + " | exponent | " + last + " |",
+        "|---|---|" + "---:|---:|" * len(sizes) + "---:|---:|",
+        "| | rows | " + " | ".join(f"{rows_of[s]:,} | " for s in sizes) + " | |",
     ]
     for row in out:
         cells = " | ".join(
             f"{row['seconds'][s]:,.2f} | {row['peak_rss_mib'][s]:,.0f}" if s in row["seconds"] else " | " for s in sizes
         )
-        exp = "" if row["exponent"] is None else f"{row['exponent']:.2f}"
-        lines.append(f"| {row['store']} | {row['step']} | {cells} | {exp} |")
+        exp, tail = ("" if x is None else f"{x:.2f}" for x in (row["exponent"], row["tail"]))
+        lines.append(f"| {row['store']} | {row['step']} | {cells} | {exp} | {tail} |")
+    read = [r for r in out if any(v is not None for v in r["rows_read"].values())]
+    if read:  # issue 30 #4: what each analysis reads into Python as the graph grows
+        lines += ["", "Rows the store returned to Python in one run of each step:", ""]
+        lines += ["| store | step | " + " | ".join(sizes) + " |", "|---|---|" + "---:|" * len(sizes)]
+        for r in read:
+            cells = " | ".join("" if r["rows_read"].get(s) is None else f"{r['rows_read'][s]:,}" for s in sizes)
+            lines.append(f"| {r['store']} | {r['step']} | {cells} |")
     return out, "\n".join(lines) + "\n"
 
 

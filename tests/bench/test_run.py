@@ -108,6 +108,7 @@ def test_growth_table_fits_the_exponent_of_time_against_rows() -> None:
     def result(rows: int, scale: float) -> dict:
         steps = [
             {"store": "embedded", "name": "load", "median_s": rows / 1e5, "peak_rss_mib": 100.0, "work": rows},
+            {"store": "embedded", "name": "gaps", "median_s": 0.5, "peak_rss_mib": 100.0, "work": 0, "rows_read": 200},
             {"store": "embedded", "name": "pairs", "median_s": (rows / 1e4) ** 2, "peak_rss_mib": 100.0 * scale, "work": 0},
             {"store": "embedded", "name": "tiny", "median_s": 0.001, "peak_rss_mib": 90.0, "work": 0},
         ]
@@ -116,5 +117,7 @@ def test_growth_table_fits_the_exponent_of_time_against_rows() -> None:
     rows, md = growth.table({"S": result(10_000, 1), "M": result(100_000, 2), "L": result(1_000_000, 3)})
     exps = {r["step"]: r["exponent"] for r in rows}
     assert round(exps["load"], 6) == 1.0 and round(exps["pairs"], 6) == 2.0 and exps["tiny"] is None
-    assert "| embedded | pairs | 1.00 | 100 | 100.00 | 200 | 10,000.00 | 300 | 2.00 |" in md
+    assert "| embedded | pairs | 1.00 | 100 | 100.00 | 200 | 10,000.00 | 300 | 2.00 | 2.00 |" in md
+    assert exps["gaps"] is not None and round(exps["gaps"], 6) == 0.0  # flat: the answer's rows, not the graph's
+    assert "| embedded | gaps | 200 | 200 | 200 |" in md
     assert growth.exponent([(1_000, 0.1), (10_000, 0.4)]) == pytest.approx(0.60206, abs=1e-4)
