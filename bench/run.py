@@ -237,8 +237,9 @@ def _opener(db: str, bolt: tuple | None) -> Callable[[bool], Store]:
     return open_store
 
 
-def _child_baselines(kind: str, data: str, size: str, db: str, bolt: tuple | None, tmp: str) -> list[Step]:
-    r = Runner(1 if bolt else 3, lambda m: print(m, file=sys.stderr, flush=True))
+def _child_baselines(kind: str, data: str, size: str, db: str, bolt: tuple | None, tmp: str, repeat: int) -> list[Step]:
+    """In a fresh process: the baselines, whose rows held in memory stay out of the load steps' peaks."""
+    r = Runner(repeat, lambda m: print(m, file=sys.stderr, flush=True))
     baseline_steps(r, kind, Path(data), size, _opener(db, bolt), Path(tmp))
     return r.steps
 
@@ -631,7 +632,7 @@ def run(
         if "embedded" in stores:
             path = tmp / "embedded.lbdb"
 
-            in_child(r, _child_baselines, "embedded", str(data), size, str(path), None, str(tmp))
+            in_child(r, _child_baselines, "embedded", str(data), size, str(path), None, str(tmp), repeat)
             in_child(r, _child_loads, "embedded", str(data), size, str(path), None, repeat)
             in_child(r, _child_read_steps, "embedded", str(path), None, repeat)
         if "neo4j" in stores:
@@ -664,7 +665,7 @@ def _neo4j(r: Runner, data: Path, size: str, tmp: Path, repeat: int, bolt: Any) 
     (tmp / "arcadedb").mkdir()
     with nullcontext(bolt) if bolt else bolt_server(tmp / "arcadedb") as bolt:
         auth = (bolt.uri, bolt.user, bolt.password, bolt.database)
-        in_child(r, _child_baselines, "neo4j", str(data), size, "", auth, str(tmp))
+        in_child(r, _child_baselines, "neo4j", str(data), size, "", auth, str(tmp), repeat)
         in_child(r, _child_loads, "neo4j", str(data), size, "", auth, repeat)
         in_child(r, _child_read_steps, "neo4j", "", auth, repeat)
 

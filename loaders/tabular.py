@@ -666,11 +666,12 @@ def _cells(section: str, row: dict[str, str | None]) -> dict[str, Any]:
 # each chunk of :data:`CHUNK` records and keeps only what the checks across
 # records need: a 64-bit hash per node key and per relationship identity,
 # the relationship ends found neither in the file so far nor in the store,
-# the blocs programmes name, and the (few) hierarchy links. The second pass
-# reads the file again and hands its chunks to :meth:`Store.write_stream`,
-# which writes them in one transaction. So the loader's own memory is one
-# chunk and the hashes (16 bytes a record), not the file; a file still loads
-# whole or not at all, and every problem is named with its line.
+# the blocs programmes name, and the (few) hierarchy links; it spills each
+# valid chunk's rows to an unnamed temporary file. The write reads the spill
+# back and hands its chunks to :meth:`Store.write_stream`, which writes them
+# in one transaction. So the loader's own memory is one chunk and the hashes
+# (16 bytes a record), not the file; a file still loads whole or not at all,
+# and every problem is named with its line.
 #
 # When the first pass finds a record-level problem it reports it as the
 # whole-file reader would (the same messages, in file order). When it finds
@@ -697,7 +698,7 @@ def _streams(path: Path, stream_bytes: int = STREAM_BYTES) -> bool:
 def _load_streamed(store: Store, path: Path, *, dry_run: bool = False) -> tuple[int, WriteSummary | None]:
     """Check ``path`` in chunks, then write it in one transaction: (records, summary; None for a dry run).
 
-    The first pass spills each valid chunk's rows (pickled, to an unnamed
+    The check spills each valid chunk's rows (marshalled, to an unnamed
     temporary file), and the write reads them back: the file is parsed and
     validated once. Raises :class:`LoadError` listing every problem; nothing
     is written then.
