@@ -14,6 +14,10 @@ Rules, each counted (``ccb check``):
 - ``component_cycle``: a programme that is, through ``COMPONENT_OF`` links, a component of itself;
 - ``components_exceed_umbrella``: an umbrella whose components' budgets (in its currency) add up to more
   than its own: one of the figures is wrong, or the umbrella is not one;
+- ``umbrella_funder_hidden``: an umbrella with a funder that funds none of its components, where a component
+  serves a country the umbrella serves too: there the family counts once, as the component, so that funder's
+  support of the country would silently drop out of every view. Fund the component too (if the page says so),
+  or do not link a component whose funders differ (say in its description what it belongs to);
 - ``loose_government_body``: a government organisation with a home country that is part of no other
   while another of that country is too: one state would count as several donors (every agency rolls
   up to its state through ``PART_OF``; the state itself is the one that is part of nothing);
@@ -42,6 +46,7 @@ RULES = {
     "empty_bloc": "group a programme serves (scope_blocs) with no member country",
     "component_cycle": "programme that is a component of itself through COMPONENT_OF links",
     "components_exceed_umbrella": "umbrella whose components' budgets exceed its own",
+    "umbrella_funder_hidden": "umbrella funder that funds none of its components where they serve its countries",
     "loose_government_body": "government body of a country with another body that is part of nothing (no PART_OF)",
     "duplicate_name": "two programmes or two organisations of the same name or alias",
 }
@@ -98,7 +103,7 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
     >>> [(r["rule"], r["count"]) for r in check(s)]
     [('no_as_of', 3), ('homepage_source', 0), ('mirror_source', 0), ('unlinked_organisation', 3), \
 ('unreached_programme', 0), ('empty_bloc', 0), ('component_cycle', 0), ('components_exceed_umbrella', 0), \
-('loose_government_body', 0), ('duplicate_name', 0)]
+('umbrella_funder_hidden', 0), ('loose_government_body', 0), ('duplicate_name', 0)]
     >>> s.close()
     """
     g = store.to_networkx()
@@ -131,6 +136,7 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
     found["duplicate_name"] += _same_names(g)
     found["component_cycle"] += _component_cycles(g)
     found["components_exceed_umbrella"] += _over_budget(g)
+    found["umbrella_funder_hidden"] += _hidden_funders(g)
     for a, b, k, data in g.edges(keys=True, data=True):
         name = f"{k}:{a.split(':', 1)[1]}->{b.split(':', 1)[1]}"
         if not data.get("as_of"):
@@ -186,4 +192,26 @@ def _over_budget(g: Any) -> list[str]:
         total = sum(p["budget"] for p in parts if p.get("budget") is not None and p.get("currency") == data.get("currency"))
         if parts and total > data["budget"]:
             out.append(umbrella)
+    return out
+
+
+def _hidden_funders(g: Any) -> list[str]:
+    """``FUNDS`` links to an umbrella from a funder of none of its components, where a component serves (as a
+    beneficiary) a country the umbrella serves: the flow views count the family there as the component alone."""
+
+    def served(p: str) -> set[str]:
+        return {
+            c for _, c, k, d in g.out_edges(p, keys=True, data=True) if k == "TARGETS" and d.get("role") in (None, "beneficiary")
+        }
+
+    def funders(p: str) -> set[str]:
+        return {f for f, _, k in g.in_edges(p, keys=True) if k == "FUNDS"}
+
+    out = []
+    for umbrella, data in g.nodes(data=True):
+        parts = [c for c, _, k in g.in_edges(umbrella, keys=True) if k == "COMPONENT_OF"] if data["label"] == "Programme" else []
+        if not parts or not (served(umbrella) & set().union(*(served(c) for c in parts))):
+            continue
+        for f in sorted(funders(umbrella) - set().union(*(funders(c) for c in parts))):
+            out.append(f"FUNDS:{f.split(':', 1)[1]}->{umbrella.split(':', 1)[1]}")
     return out

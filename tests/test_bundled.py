@@ -119,19 +119,21 @@ def test_kenya_counts_donors_by_state_and_the_eu_shows_its_budgets(demo: Path) -
     rows, _ = ccb(demo, "profile", "KEN")
     conc = [r for r in rows if r["section"] == "Concentration"]
     supporters = [r for r in rows if r["section"] == "Supported by"]
-    # FCDO, CSSF and the UK government are one donor, the United Kingdom, with 3 of Kenya's 10 funded programmes
-    assert [(r["funders"], r["top_funder"], r["top_share"]) for r in conc] == [(7, "gov-gbr", 0.3)]
-    # every programme naming Kenya is in a row: the seven donors' 10 (Germany's through the BMZ's Trust4Cyber; since
-    # session 11 also End Violence's Disrupting Harm and Italy's CyberBridge), and the 2 with no funder recorded last;
-    # Cyber Shujaa counts once, as its Microsoft-funded cohort (a component), not again as the unfunded umbrella
+    # FCDO, CSSF and the UK government are one donor, the United Kingdom, with 3 of Kenya's 12 funded programmes
+    assert [(r["funders"], r["top_funder"], r["top_share"]) for r in conc] == [(8, "gov-gbr", 0.25)]
+    # every programme naming Kenya is in a row: the eight donors' 12 (Germany's through the BMZ's Trust4Cyber; since
+    # session 11 also End Violence's Disrupting Harm and Italy's CyberBridge; since session 13 the EU's Kenya Cyber
+    # Resilience and ICANN's grant to KENET), and the 2 with no funder recorded last; Cyber Shujaa counts once, as
+    # its Microsoft-funded cohort (a component), not again as the unfunded umbrella
     assert [(r["funder"], r["programmes"]) for r in supporters] == [
         ("gov-gbr", 3),
+        ("eu", 2),
         ("microsoft", 2),
         ("end-violence", 1),
-        ("eu", 1),
         ("google-org", 1),
         ("gov-deu", 1),
         ("gov-ita", 1),
+        ("icann", 1),
         ("", 2),
     ]
     assert not {"uk-fcdo", "uk-cssf"} & {r["funder"] for r in supporters}
@@ -213,5 +215,6 @@ def test_gci_measures_commitment_so_need_is_not_gci_alone(demo: Path) -> None:
     assert rows["ERI"]["need"] > 0.8
     with EmbeddedStore(demo, read_only=True) as s:
         sections = dict(profile.profile(s, "KEN"))
-    # the UK (its agencies rolled up), Microsoft, the EU, Germany, Google.org, End Violence (Disrupting Harm), Italy
-    assert sections["Gap"][0]["funders"] == 7
+    # the UK (its agencies rolled up), Microsoft, the EU, Germany, Google.org, End Violence (Disrupting Harm), Italy,
+    # ICANN
+    assert sections["Gap"][0]["funders"] == 8

@@ -83,5 +83,33 @@ def test_the_check_refuses_a_cycle_and_flags_an_umbrella_smaller_than_its_parts(
     found = {r["rule"]: r for r in provenance.check(family)}
     assert found["component_cycle"]["examples"] == ["Programme:pX", "Programme:pY"]
     assert found["components_exceed_umbrella"]["examples"] == ["Programme:pU"]
+    assert found["umbrella_funder_hidden"]["count"] == 0  # f2 funds the umbrella and its component
+
+
+def test_the_check_names_an_umbrella_funder_a_component_would_hide(family: Store) -> None:
+    # f1 funds the umbrella only; in Ghana the family counts as the component (f2's), so f1 would vanish there
+    family.write(Batch().extend([Funds(src="f1", dst="pU", source=S)]))
+    found = {r["rule"]: r for r in provenance.check(family)}
+    assert (found["umbrella_funder_hidden"]["count"], found["umbrella_funder_hidden"]["examples"]) == (1, ["FUNDS:f1->pU"])
+    # which is what the views do: f1's support of Ghana is its own pA, never the umbrella that names Ghana
+    assert "pU" not in {p for r in a.supports(family, country="GHA") if r["funder"] == "f1" for p in r["programme_ids"]}
+    # an umbrella whose component serves none of its countries hides nothing: Nepal keeps the umbrella and its funders
+    family.write(
+        Batch().extend(
+            [
+                Programme(id="pV", name="Umbrella two", themes=["D"], source=S),
+                Programme(id="pW", name="Component two", themes=["D"], source=S),
+                ComponentOf(src="pW", dst="pV", source=S),
+                Funds(src="f1", dst="pV", source=S),
+                Funds(src="f2", dst="pW", source=S),
+                Targets(src="pV", dst="NPL", source=S),
+                Targets(src="pW", dst="GHA", source=S),
+            ]
+        )
+    )
+    assert [r for r in provenance.check(family) if r["rule"] == "umbrella_funder_hidden"][0]["examples"] == ["FUNDS:f1->pU"]
+
+
+def test_the_check_refuses_a_component_of_itself() -> None:
     with pytest.raises(ValueError, match="a programme cannot be a component of itself"):
         ComponentOf(src="pX", dst="pX", source=S)

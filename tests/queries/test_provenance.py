@@ -50,6 +50,7 @@ def test_each_rule_counts_what_breaks_it(store: Store) -> None:
         "empty_bloc": (0, []),
         "component_cycle": (0, []),
         "components_exceed_umbrella": (0, []),
+        "umbrella_funder_hidden": (0, []),
         "loose_government_body": (2, ["Organisation:gov-a", "Organisation:gov-b"]),
         "duplicate_name": (4, ["Organisation:eu", "Organisation:eu-2", "Programme:p1", "Programme:p1-again"]),
     }
@@ -70,7 +71,7 @@ def test_cli_exits_1_on_problems_and_0_on_clean_data(tmp_path: Path) -> None:
             )
         )
     ok = CliRunner().invoke(cli, ["--db", str(db), "check", "--format", "csv"])
-    assert ok.exit_code == 0 and ok.stdout.count(",0,") == 10
+    assert ok.exit_code == 0 and ok.stdout.count(",0,") == 11
     with EmbeddedStore(db) as s:
         s.write(Batch().extend([Organisation(id="x", name="X", source=S)]))
     bad = CliRunner().invoke(cli, ["--db", str(db), "check"])
@@ -94,6 +95,7 @@ def test_bundled_data_passes_the_check(tmp_path: Path) -> None:
         "empty_bloc": 0,
         "component_cycle": 0,
         "components_exceed_umbrella": 0,
+        "umbrella_funder_hidden": 0,
         "loose_government_body": 0,
         "duplicate_name": 0,
     }
