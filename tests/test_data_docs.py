@@ -47,6 +47,7 @@ def test_the_sample_is_seeded_and_every_drawn_record_has_a_source() -> None:
         "part_of": "part_of",
         "funds": "funds",
         "partners_with": "partners_with",
+        "component_of": "component_of",
         "programmes": "programme",
         "organisations": "organisation",
     }
@@ -56,3 +57,22 @@ def test_the_sample_is_seeded_and_every_drawn_record_has_a_source() -> None:
 def test_the_tables_are_the_report() -> None:
     out = subprocess.run([sys.executable, str(ROOT / "scripts" / "data_report.py")], capture_output=True, text=True, check=True)
     assert out.stdout.strip() in DOC.read_text(encoding="utf-8")
+
+
+def test_the_sample_stays_as_the_data_grows(tmp_path: Path) -> None:
+    """Records added to the file leave the drawn sample as it was, but where one of them ranks among the first n."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import sample_records
+    import yaml
+
+    before = sample_records.sample(30, 12)
+    data = yaml.safe_load(sample_records.DATA.read_text(encoding="utf-8"))
+    added = [{"id": f"added-{i}", "name": f"Added {i}", "source": "s", "as_of": "2026"} for i in range(200)]
+    data["organisations"] = added + data["organisations"]  # at the front: every position in the file shifts
+    grown = tmp_path / "programmes.yaml"
+    grown.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    after = sample_records.sample(30, 12, grown)
+    new = [r for _, r in after if r in added]
+    assert new  # 200 new records out of ~2,200: some rank among the first 30
+    kept = [(s, r) for s, r in after if r not in added]
+    assert kept == before[: len(kept)]  # the old draws keep their order; the new ones only push the last out
