@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+from types import ModuleType
 
 from click.testing import CliRunner
 
@@ -14,6 +16,15 @@ from cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "data.md"
+
+
+def _sampler() -> ModuleType:
+    """scripts/sample_records.py as a module, loaded from its file (the scripts folder stays off sys.path)."""
+    spec = importlib.util.spec_from_file_location("sample_records", ROOT / "scripts" / "sample_records.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_the_worked_example_loads_and_passes_the_check(tmp_path: Path) -> None:
@@ -32,9 +43,7 @@ def test_the_worked_example_loads_and_passes_the_check(tmp_path: Path) -> None:
 
 
 def test_the_sample_is_seeded_and_every_drawn_record_has_a_source() -> None:
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import sample_records
-
+    sample_records = _sampler()
     a, b = sample_records.sample(30, 12), sample_records.sample(30, 12)
     assert a == b and len(a) == 30 and sample_records.sample(30, 13) != a
     assert all(r["source"].startswith("http") and r["as_of"] for _, r in a)
@@ -61,10 +70,9 @@ def test_the_tables_are_the_report() -> None:
 
 def test_the_sample_stays_as_the_data_grows(tmp_path: Path) -> None:
     """Records added to the file leave the drawn sample as it was, but where one of them ranks among the first n."""
-    sys.path.insert(0, str(ROOT / "scripts"))
-    import sample_records
     import yaml
 
+    sample_records = _sampler()
     before = sample_records.sample(30, 12)
     data = yaml.safe_load(sample_records.DATA.read_text(encoding="utf-8"))
     added = [{"id": f"added-{i}", "name": f"Added {i}", "source": "s", "as_of": "2026"} for i in range(200)]
