@@ -614,11 +614,13 @@ def run(
     bolt_repeat: int | None = None,
     progress: Callable[[str], None] = print,
     bolt: Any = None,
+    loads_only: bool = False,
 ) -> dict[str, Any]:
     """Run every step; write ``out/results.json`` and ``out/results.md``; return the results.
 
     ``bolt`` is a running server (``bench.boltserver.Bolt``); without one the
-    Neo4j path starts its own (``NEO4J_URI``, else ArcadeDB).
+    Neo4j path starts its own (``NEO4J_URI``, else ArcadeDB). ``loads_only``:
+    the baselines and the load steps alone (no analyses, IATI or pages).
     """
     out.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="ccb-bench-"))
@@ -626,21 +628,24 @@ def run(
         data = tmp / "data"
         progress(f"generating size {size} data in {data}")
         counts = synthetic.write(data, size)
-        iati_gen.write(str(data / "activities.xml"), IATI_MB[size])
-        iati_gen.write(str(data / "activities-tenth.xml"), IATI_MB[size] / 10)
+        if not loads_only:
+            iati_gen.write(str(data / "activities.xml"), IATI_MB[size])
+            iati_gen.write(str(data / "activities-tenth.xml"), IATI_MB[size] / 10)
         r = Runner(repeat, progress)
         if "embedded" in stores:
             path = tmp / "embedded.lbdb"
 
             in_child(r, _child_baselines, "embedded", str(data), size, str(path), None, str(tmp), repeat)
             in_child(r, _child_loads, "embedded", str(data), size, str(path), None, repeat)
-            in_child(r, _child_read_steps, "embedded", str(path), None, repeat)
+            if not loads_only:
+                in_child(r, _child_read_steps, "embedded", str(path), None, repeat)
         if "neo4j" in stores:
-            _neo4j(r, data, size, tmp, bolt_repeat or repeat, bolt)
-        # One process per file: a process's record of its children's peak only grows.
-        in_child(r, _child_iati, str(data / "activities-tenth.xml"), repeat, False)
-        in_child(r, _child_iati, str(data / "activities.xml"), repeat, True)
-        page_steps(r, size, tmp)
+            _neo4j(r, data, size, tmp, bolt_repeat or repeat, bolt, loads_only)
+        if not loads_only:
+            # One process per file: a process's record of its children's peak only grows.
+            in_child(r, _child_iati, str(data / "activities-tenth.xml"), repeat, False)
+            in_child(r, _child_iati, str(data / "activities.xml"), repeat, True)
+            page_steps(r, size, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     checks = ratios(r.steps)
@@ -657,7 +662,7 @@ def run(
     return results
 
 
-def _neo4j(r: Runner, data: Path, size: str, tmp: Path, repeat: int, bolt: Any) -> None:
+def _neo4j(r: Runner, data: Path, size: str, tmp: Path, repeat: int, bolt: Any, loads_only: bool = False) -> None:
     from contextlib import nullcontext
 
     from bench.boltserver import bolt_server
@@ -667,7 +672,8 @@ def _neo4j(r: Runner, data: Path, size: str, tmp: Path, repeat: int, bolt: Any) 
         auth = (bolt.uri, bolt.user, bolt.password, bolt.database)
         in_child(r, _child_baselines, "neo4j", str(data), size, "", auth, str(tmp), repeat)
         in_child(r, _child_loads, "neo4j", str(data), size, "", auth, repeat)
-        in_child(r, _child_read_steps, "neo4j", "", auth, repeat)
+        if not loads_only:
+            in_child(r, _child_read_steps, "neo4j", "", auth, repeat)
 
 
 def main() -> None:
@@ -677,6 +683,7 @@ def main() -> None:
     ap.add_argument("--bolt-repeat", type=int, help="runs per step on the Neo4j path (default: --repeat)")
     ap.add_argument("--stores", default="embedded,neo4j", help="comma-separated: embedded, neo4j")
     ap.add_argument("--out", type=Path, default=Path("bench/out"))
+    ap.add_argument("--loads-only", action="store_true", help="the baselines and load steps alone (minutes at XL)")
     a = ap.parse_args()
     results = run(
         a.size,
@@ -685,6 +692,7 @@ def main() -> None:
         a.stores.split(","),
         bolt_repeat=a.bolt_repeat,
         progress=lambda m: print(m, file=sys.stderr, flush=True),
+        loads_only=a.loads_only,
     )
     print((a.out / "results.md").read_text())
     sys.exit(0 if results["steps"] else 1)

@@ -113,14 +113,14 @@ class Neo4jStore(Store):
         with self._session() as s, _errors():
             return s.execute_write(work)
 
-    def write_stream(self, batches: Iterable[Batch], *, merge_rows: int = STREAM_ROWS, unique: bool = False) -> WriteSummary:
+    def write_stream(self, batches: Iterable[Batch], *, merge_rows: int | None = None, unique: bool = False) -> WriteSummary:
         """Write ``batches`` in one explicit transaction (a stream cannot be replayed, so no retry).
 
         ``unique`` changes nothing here: MERGE looks each key up by its constraint's index.
         """
         summary = WriteSummary()
         with self._session() as s, _errors(), s.begin_transaction() as tx:
-            for batch in merged(batches, merge_rows):
+            for batch in merged(batches, merge_rows or STREAM_ROWS):
                 _write_batch(tx, batch, summary)
             tx.commit()
         return summary

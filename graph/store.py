@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, cast, overload
 from urllib.parse import unquote
 
 import networkx as nx
+import pyarrow as pa
 
 from graph import cypher, schema
 from graph.model import Node, Relationship
@@ -114,6 +115,74 @@ class RowBatch(Batch):
         return list(self.rels.get(type_, {}).values())  # type: ignore[arg-type]
 
 
+class Rows(Sequence[dict[str, Any]]):
+    """The rows of an Arrow table as dicts, made only when read: a store that takes the table whole never pays for them.
+
+    >>> rows = Rows(pa.table({"id": ["a", "b"]}))
+    >>> len(rows), rows.table.num_rows, rows[1], list(rows)
+    (2, 2, {'id': 'b'}, [{'id': 'a'}, {'id': 'b'}])
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        self._rows: list[dict[str, Any]] | None = None
+
+    def _made(self) -> list[dict[str, Any]]:
+        if self._rows is None:
+            self._rows = self.table.to_pylist()
+        return self._rows
+
+    def __len__(self) -> int:
+        return int(self.table.num_rows)
+
+    @overload
+    def __getitem__(self, i: int) -> dict[str, Any]: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[dict[str, Any]]: ...
+    def __getitem__(self, i: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        return self._made()[i]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self._made())
+
+
+class TableBatch(Batch):
+    """A batch of checked rows held as Arrow tables, one per label or type, each key once (a file checked in columns).
+
+    Node tables have the schema's columns; relationship tables ``src``, ``dst`` and the properties.
+
+    >>> b = TableBatch({"Programme": pa.table({"id": ["p1"], "name": ["One"]})})
+    >>> len(b), b.node_rows("Programme")[0], len(b.rel_rows("FUNDS"))
+    (1, {'id': 'p1', 'name': 'One'}, 0)
+    """
+
+    def __init__(self, tables: dict[str, pa.Table] | None = None) -> None:
+        super().__init__()
+        self.tables: dict[str, pa.Table] = dict(tables or {})
+
+    def node_rows(self, label: str) -> Rows:  # type: ignore[override]
+        """Rows of ``label`` (read-only; ``.table`` is the table)."""
+        return Rows(self.tables.get(label, _EMPTY))
+
+    def rel_rows(self, type_: str) -> Rows:  # type: ignore[override]
+        """Rows of relationship ``type_`` (read-only; ``.table`` is the table)."""
+        return Rows(self.tables.get(type_, _EMPTY))
+
+    def update(self, other: Batch) -> Batch:
+        """Append ``other``'s tables (a checked file's chunks: no key comes twice)."""
+        if not isinstance(other, TableBatch):
+            raise TypeError("a TableBatch takes only another TableBatch's tables")
+        for name, table in other.tables.items():
+            self.tables[name] = pa.concat_tables([self.tables[name], table]) if name in self.tables else table
+        return self
+
+    def __len__(self) -> int:
+        return sum(t.num_rows for t in self.tables.values())
+
+
+_EMPTY = pa.table({})
+
+
 @dataclass
 class WriteSummary:
     """What a write did, per label or type: rows created, updated (changed) and unchanged."""
@@ -133,18 +202,18 @@ class WriteSummary:
 class WritePlan:
     """Rows of one label or type split by what the store holds: only new and changed rows are written."""
 
-    new: list[dict[str, Any]]
+    new: Sequence[dict[str, Any]]
     changed: list[dict[str, Any]]
     unchanged: int
     differing: list[tuple[str, ...]] = field(default_factory=list)  # per changed row: the columns that differ
 
     @classmethod
     def of(
-        cls, rows: list[dict[str, Any]], stored: dict[Any, dict[str, Any]], ident: Callable[[dict[str, Any]], Any]
+        cls, rows: Sequence[dict[str, Any]], stored: dict[Any, dict[str, Any]], ident: Callable[[dict[str, Any]], Any]
     ) -> WritePlan:
         """Split ``rows`` against ``stored`` (identity -> stored row with the same columns)."""
-        if not stored:  # a first load: nothing to compare
-            return cls(list(rows), [], 0)
+        if not stored:  # a first load: nothing to compare (rows of a table stay unmade)
+            return cls(rows, [], 0)
         new, changed, differing = [], [], []
         for r in rows:
             old = stored.get(ident(r))
@@ -177,8 +246,9 @@ def _differs(a: Any, b: Any) -> bool:
     return bool(a != b)
 
 
-def merged(batches: Iterable[Batch], rows: int) -> Iterator[Batch]:
-    """``batches`` merged in order into batches of at least ``rows`` rows (the last may be smaller).
+def merged(batches: Iterable[Batch], rows: int, table_rows: int | None = None) -> Iterator[Batch]:
+    """``batches`` merged in order into batches of at least ``rows`` rows (the last may be smaller); tables
+    (:class:`TableBatch`) into units of ``table_rows`` if given.
 
     >>> from graph.model import Programme
     >>> parts = [Batch().extend([Programme(id=f"p{i}", name="x", source="s")]) for i in range(5)]
@@ -187,9 +257,13 @@ def merged(batches: Iterable[Batch], rows: int) -> Iterator[Batch]:
     """
     acc: Batch | None = None
     for batch in batches:
-        acc = acc or type(batch)()  # rows stay rows (RowBatch), records records
+        if acc is not None and type(acc) is not type(batch):  # a unit holds one kind: tables, rows or records
+            if len(acc):
+                yield acc
+            acc = None
+        acc = acc or type(batch)()  # rows stay rows (RowBatch), records records, tables tables
         acc.update(batch)
-        if len(acc) >= rows:
+        if len(acc) >= (table_rows or rows) if isinstance(acc, TableBatch) else len(acc) >= rows:
             yield acc
             acc = None
     if acc is not None and len(acc):
@@ -206,7 +280,7 @@ def rel_ident(r: dict[str, Any]) -> tuple[Any, Any]:
     return (r["src"], r["dst"])
 
 
-def chunks(rows: list[Any], size: int) -> Iterator[list[Any]]:
+def chunks(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     """``rows`` in consecutive lists of at most ``size``.
 
     >>> list(chunks([1, 2, 3, 4, 5], 2))
@@ -227,7 +301,7 @@ class Store(ABC):
         return self.write_stream([batch])
 
     @abstractmethod
-    def write_stream(self, batches: Iterable[Batch], *, merge_rows: int = STREAM_ROWS, unique: bool = False) -> WriteSummary:
+    def write_stream(self, batches: Iterable[Batch], *, merge_rows: int | None = None, unique: bool = False) -> WriteSummary:
         """Upsert the batches in order, in one transaction: all of them, or none.
 
         ``unique`` is the caller's promise that no key comes in two batches
@@ -238,7 +312,9 @@ class Store(ABC):
         passes on. Each batch's relationships may name nodes of its own or
         of earlier batches. Batches are merged, in order, into units of at
         least ``merge_rows`` rows before they are written (a key's last
-        record wins), so the summary counts each key once per unit.
+        record wins), so the summary counts each key once per unit; by
+        default :data:`STREAM_ROWS`, or the store's own size for checked
+        tables (:class:`TableBatch`).
         """
 
     @abstractmethod

@@ -101,6 +101,19 @@ def test_every_step_reports_numbers(tmp_path: Path, bolt: Bolt) -> None:
     assert "| embedded | partners |" in md and "| check | value | target | met |" in md
 
 
+def test_loads_only_runs_the_baselines_and_loads_alone(tmp_path: Path) -> None:
+    results = run.run("S", 1, tmp_path, ["embedded"], progress=lambda m: None, loads_only=True)
+    names = {s["name"] for s in results["steps"]}
+    assert names == {
+        "baseline: raw COPY (Arrow)",
+        "baseline: per-row MERGE",
+        "load (parse+validate+write)",
+        "re-load (idempotent)",
+        "10% delta into full store",
+    }
+    assert "embedded load rate / raw COPY rate" in {c["check"] for c in results["checks"]}
+
+
 def test_growth_table_fits_the_exponent_of_time_against_rows() -> None:
     """Issue 30 #1: a step linear in rows fits 1.0, a quadratic one 2.0; times under the floor are not fitted."""
     from bench import growth
