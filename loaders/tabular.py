@@ -169,12 +169,15 @@ def columnar_batch(raws: list[RawRecord], store: Store | None) -> TableBatch | N
     doubt (a record pydantic would refuse or change, a key twice, an end nowhere, an unknown bloc, a cycle), for the
     record-by-record path to name each problem.
     """
-    if not raws or (tables := _chunk_tables(raws)) is None:
+    return _vouched(_chunk_tables(raws) if raws else None, store)
+
+
+def _vouched(tables: dict[str, pa.Table] | None, store: Store | None) -> TableBatch | None:
+    """``tables`` as a batch, if the checks between their records pass (:func:`_table_trouble`)."""
+    if not tables:
         return None
     batch = TableBatch(tables)
-    if _table_trouble(batch, store):
-        return None
-    return batch
+    return None if _table_trouble(batch, store) else batch
 
 
 def _table_trouble(batch: TableBatch, store: Store | None) -> bool:
@@ -727,10 +730,7 @@ def _columnar_jsonl(path: Path, store: Store | None) -> TableBatch | None:
         return None
     plain = plain_jsonl([line for line in text.split("\n") if line.strip()])
     del text
-    if not plain or (tables := _section_tables(plain)) is None:
-        return None
-    batch = TableBatch(tables)
-    return None if _table_trouble(batch, store) else batch
+    return _vouched(_section_tables(plain) if plain else None, store)
 
 
 def _csv(path: Path, text: str, problems: list[Problem]) -> Iterator[RawRecord]:
@@ -851,19 +851,20 @@ def check_streamed(path: Path, store: Store | None, spill: IO[bytes] | None = No
     index = _Index(store)
     pos = 0
     for chunk in streamed_chunks(path, problems):
-        if chunk.plain is not None and not (found or problems) and (tables := _section_tables(chunk.plain)) is not None:
-            pos += sum(map(len, chunk.plain.values()))
+        raws, tables = None, None
+        if not (found or problems):  # checked in columns, until a problem is found: then every record is named
+            if chunk.plain is not None:
+                tables = _section_tables(chunk.plain)
+            else:  # a CSV chunk
+                tables = _chunk_tables(raws := chunk.raws())
+        if tables is not None:
+            pos += sum(t.num_rows for t in tables.values())
             index.add_tables(tables)
             if spill is not None:
                 _spill_tables(spill, tables)
             continue
-        raws = chunk.raws()
+        raws = chunk.raws() if raws is None else raws
         pos += len(raws)
-        if not (found or problems) and (tables := _chunk_tables(raws)) is not None:  # (a CSV chunk, say)
-            index.add_tables(tables)
-            if spill is not None:
-                _spill_tables(spill, tables)
-            continue
         here: list[tuple[int, Problem]] = []
         recs = _validate(path, raws, here)
         found.extend((pos - len(raws) + i, p) for i, p in here)
