@@ -173,47 +173,13 @@ def columnar_batch(raws: list[RawRecord], store: Store | None) -> TableBatch | N
 
 
 def _vouched(tables: dict[str, pa.Table] | None, store: Store | None) -> TableBatch | None:
-    """``tables`` as a batch, if the checks between their records pass (:func:`_table_trouble`)."""
+    """``tables`` as a batch, if the checks between their records pass: the streamed reader's index
+    (:class:`_Index`: a key twice, an end that is nowhere, an unknown bloc, a cycle), over the whole file at once."""
     if not tables:
         return None
-    batch = TableBatch(tables)
-    return None if _table_trouble(batch, store) else batch
-
-
-def _table_trouble(batch: TableBatch, store: Store | None) -> bool:
-    """Whether a check between the records of ``batch`` may fail: a key twice, an end that is nowhere, an unknown
-    bloc, a hierarchy cycle or second parent."""
-    keys: dict[str, Any] = {}
-    for label, spec in schema.nodes().items():
-        if label in batch.tables:
-            keys[label] = col = batch.tables[label].column(spec.key)
-            if pc.count_distinct(col).as_py() != len(col):
-                return True
-    trees: dict[str, set[tuple[str, str]]] = {}
-    for type_, rspec in schema.rels().items():
-        if (t := batch.tables.get(type_)) is None:
-            continue
-        if t.group_by(["src", "dst"]).aggregate([]).num_rows != t.num_rows:
-            return True
-        for end, label in (("src", rspec.src), ("dst", rspec.dst)):
-            ends = pc.unique(t.column(end))
-            if label in keys:
-                ends = ends.filter(pc.invert(pc.is_in(ends, value_set=keys[label])))
-            absent = set(ends.to_pylist())
-            if absent and store:
-                absent -= store.existing_keys(label, absent)
-            if absent:
-                return True
-        if type_ in TREES:
-            trees[type_] = set(zip(t.column("src").to_pylist(), t.column("dst").to_pylist()))
-    if (programmes := batch.tables.get("Programme")) is not None:
-        wanted = set(pc.unique(pc.list_flatten(programmes.column("scope_blocs"))).to_pylist())
-        orgs = set(keys["Organisation"].to_pylist()) if "Organisation" in keys else set()
-        member_of = batch.tables.get("MEMBER_OF")
-        groups = set(member_of.column("dst").to_pylist()) if member_of is not None else set()
-        if wanted and any(_bloc_trouble(wanted, orgs, groups, store)):
-            return True
-    return _cycles(trees, store)
+    index = _Index(store)
+    index.add_tables(tables)
+    return None if index.doubtful() else TableBatch(tables)
 
 
 def _bloc_trouble(wanted: set[str], orgs: set[str], groups: set[str], store: Store | None) -> tuple[set[str], set[str]]:
