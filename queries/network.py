@@ -2,11 +2,13 @@
 
 Multi-hop partner patterns in Cypher were measured at 40 s to failure on
 420k rows, so the graph is read once as plain rows (an organisation's
-activity: programme, themes, countries) and projected here, as a NetworkX
-graph. The two costly algorithms run on igraph's C core instead
-(betweenness and Leiden communities: :func:`betweenness`,
-:func:`leiden`); NetworkX stays the graph callers see. Inputs are sorted
-and seeds fixed, so the same data gives the same answer every run.
+activity: programme, themes, countries) and projected here. The
+collaboration graph's weights are counted on integer codes in numpy and
+handed to igraph's C core as arrays (:class:`Collaboration`), in NetworkX's
+node and edge order, so betweenness and Leiden communities give the
+numbers NetworkX would (:func:`betweenness`, :func:`leiden` take a
+NetworkX graph for other callers). Inputs are sorted and seeds fixed, so
+the same data gives the same answer every run.
 
 The *collaboration graph* links two organisations that fund or implement
 the same programme (weight: programmes shared) or have a PARTNERS_WITH
@@ -17,11 +19,12 @@ from __future__ import annotations
 
 import random
 import threading
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from itertools import chain, combinations
+from functools import cached_property
+from itertools import combinations
 from typing import Any
 
 import igraph as ig
@@ -127,12 +130,47 @@ def collaboration_weights(members: Mapping[str, Iterable[str]], partners: Iterab
     >>> collaboration_weights({"p1": ["a", "b", "c"], "p2": ["b", "a"]}, [("c", "d"), ("a", "b")])
     {('a', 'b'): 2, ('a', 'c'): 1, ('b', 'c'): 1, ('c', 'd'): 1}
     """
-    # Counter counts an iterable in C: 220k pairs at L in a fraction of a loop's time; sorted at the end
-    weight = Counter(chain.from_iterable(combinations(sorted(set(m)), 2) for m in members.values()))
-    for pair in sorted(tuple(sorted(set(p))) for p in partners):
-        if len(pair) == 2 and pair not in weight:
-            weight[pair] = 1
-    return dict(sorted(weight.items()))
+    names, a, b, w = _weight_arrays(members, partners)
+    return {(names[i], names[j]): k for i, j, k in zip(a.tolist(), b.tolist(), w.tolist())}
+
+
+def _weight_arrays(
+    members: Mapping[str, Iterable[str]], partners: Iterable[Iterable[str]], *, by_org: bool = False
+) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`collaboration_weights` as arrays: the organisations' names sorted, and for every edge the codes of its
+    two ends (indexes into the names, first < second) and its weight, edges in the order of their codes.
+    ``members`` maps a programme to its organisations, or (``by_org``) an organisation to its programmes.
+
+    Counted on integer codes in numpy: the memberships sorted once by programme and organisation, a
+    programme's pairs taken at every distance along its members, and the pairs counted by one ``unique``.
+    Tuples of names and a small sort per programme cost 8 us a programme at size XL, and grew faster than
+    the graph.
+    """
+    pairs = [tuple(sorted(set(p))) for p in partners]
+    pairs = [p for p in pairs if len(p) == 2]
+    orgs = set(members) if by_org else set().union(*members.values())
+    names = sorted(orgs.union(*pairs))
+    code = {name: i for i, name in enumerate(names)}
+    n = max(len(names), 1)
+    progs: dict[str, int] = {}
+    held = ((o, p) for o, ps in members.items() for p in ps) if by_org else ((o, p) for p, os in members.items() for o in os)
+    key = np.unique(np.fromiter((progs.setdefault(p, len(progs)) * n + code[o] for o, p in held), np.int64))
+    prog, org = key // n, key % n  # by programme, then organisation; each membership once
+    found, at = [], np.arange(len(org) - 1)
+    for step in range(1, len(org)):  # the pairs (i, i + step) within one programme
+        at = at[at + step < len(org)]
+        at = at[prog[at + step] == prog[at]]
+        if not at.size:
+            break
+        found.append(org[at] * n + org[at + step])
+    keys, counts = np.unique(np.concatenate(found) if found else np.empty(0, np.int64), return_counts=True)
+    extra = np.unique(np.fromiter((code[x] * n + code[y] for x, y in pairs), np.int64, len(pairs)))
+    extra = extra[~np.isin(extra, keys)]  # a partnership between organisations that share no programme
+    keys = np.concatenate([keys, extra])
+    weights = np.concatenate([counts, np.ones(len(extra), np.int64)])
+    order = np.argsort(keys, kind="stable")
+    keys, weights = keys[order], weights[order]
+    return names, keys // n, keys % n, weights
 
 
 def _members(act: Activity) -> dict[str, list[str]]:
@@ -170,25 +208,59 @@ def collaboration_igraph(act: Activity) -> tuple[ig.Graph, list[str], list[int]]
     >>> (nodes, h.get_edgelist(), weights) == (list(g), _igraph(g)[0].get_edgelist(), _igraph(g, "weight")[2])
     True
     """
-    order = dict.fromkeys(sorted(act.programmes))  # an ordered set: the nodes as NetworkX adds them
-    adj: dict[str, list[tuple[str, int]]] = defaultdict(list)
-    for (a, b), w in collaboration_weights(_members(act), act.partners).items():
-        order.setdefault(a)
-        order.setdefault(b)
-        adj[a].append((b, w))
-        adj[b].append((a, w))
-    nodes = [n for n in order if n in adj]
-    index = {n: i for i, n in enumerate(nodes)}
-    edges: list[tuple[int, int]] = []
-    weights: list[int] = []
-    seen: set[str] = set()
-    for u in nodes:
-        for v, w in adj[u]:
-            if v not in seen:
-                edges.append((index[u], index[v]))
-                weights.append(w)
-        seen.add(u)
-    return ig.Graph(n=len(nodes), edges=edges, directed=False), nodes, weights
+    c = _collaborators(act, isolated=False)
+    return c.graph, c.nodes, c.weights
+
+
+@dataclass
+class Collaboration:
+    """The collaboration graph in igraph, with NetworkX's node and edge order (see :func:`collaboration_igraph`).
+
+    ``ends`` and ``weights`` are the edges as arrays (vertex codes, weights), ``index`` a name's vertex.
+    """
+
+    act: Activity
+    nodes: list[str]
+    index: dict[str, int]
+    graph: ig.Graph
+    ends: np.ndarray
+    weights: list[int]
+
+    def neighbours(self, name: str) -> list[tuple[str, int]]:
+        """``name``'s collaborators and the weight of each tie."""
+        i = self.index[name]
+        return [(self.nodes[int(sum(self.ends[e]) - i)], self.weights[e]) for e in self.graph.incident(i)]
+
+    @cached_property
+    def csr(self) -> tuple[Any, ...]:
+        """The ties as CSR arrays (:func:`_csr_of`), built on first use."""
+        return _csr_of(len(self.nodes), self.ends, np.asarray(self.weights, dtype=float))
+
+
+def _collaborators(act: Activity, *, isolated: bool) -> Collaboration:
+    """The collaboration graph of ``act`` in igraph; with ``isolated``, every organisation that funds or implements
+    something is a vertex, as in :func:`collaboration_graph`, else only those with a collaborator."""
+    names, a, b, w = _weight_arrays(act.programmes, act.partners, by_org=True)
+    # NetworkX's node order: the organisations with programmes by name, then the others (ends of a partnership
+    # alone) in the order the sorted edges first name them
+    acting = np.fromiter((name in act.programmes for name in names), bool, len(names))
+    ends = np.empty(2 * len(a), np.int64)
+    ends[0::2], ends[1::2] = a, b
+    seen, first = np.unique(ends, return_index=True)
+    mine = np.flatnonzero(acting) if isolated else seen[acting[seen]]
+    others = seen[~acting[seen]]
+    codes = np.concatenate([mine, others[np.argsort(first[~acting[seen]], kind="stable")]])
+    pos = np.full(len(names), -1, np.int64)
+    pos[codes] = np.arange(len(codes))
+    # each edge from its end earlier in that order; an end's neighbours come in name order
+    u = np.where(pos[a] <= pos[b], a, b)
+    v = np.where(pos[a] <= pos[b], b, a)
+    order = np.lexsort((v, pos[u]))
+    edges = np.stack([pos[u][order], pos[v][order]], axis=1)
+    nodes = [names[i] for i in codes.tolist()]
+    h = ig.Graph(n=len(nodes), directed=False)
+    h.add_edges(edges)  # from the array: a list of pairs would cost twice as long
+    return Collaboration(act, nodes, {n: i for i, n in enumerate(nodes)}, h, edges, w[order].tolist())
 
 
 def _check_org(act: Activity, org: str | None) -> None:
@@ -413,17 +485,19 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None) -> list[di
     """
     if org is not None:
         org = Terms.of(store).organisation(org)
-    act, g = collaboration(store)
-    if g.number_of_nodes() == 0:
+    c = collaboration(store)
+    act = c.act
+    if not c.nodes:
         return []
-    k, bc, ranked, rank = memo(store, "network.betweenness", lambda: _ranked(g))
+    k, bc, ranked, rank = memo(store, "network.betweenness", lambda: _ranked(c))
     if org is not None:
         _check_org(act, org)
-        top = [org] if org in g else []
+        top = [org] if org in c.index else []
     else:
         top = ranked[:limit]
     # Constraint costs the sum of a node's neighbours' degrees: only for the rows shown.
-    constraint, eff = structural_holes(g, top)
+    constraint, eff = _structural_holes(c.csr, c.index, top)
+    degree = {n: c.graph.degree(c.index[n]) for n in top}
     sampled = "" if k is None else f" (sampled from {k} sources, seed {SEED})"
     return [
         {
@@ -431,34 +505,31 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None) -> list[di
             "name": act.names[n],
             "rank": rank[n],
             "betweenness": round(bc[n], 4),
-            "partners": g.degree(n),
-            "constraint": None if g.degree(n) == 0 else round(constraint[n], 3),
-            "effective_size": None if g.degree(n) == 0 else round(eff[n], 2),
+            "partners": degree[n],
+            "constraint": None if degree[n] == 0 else round(constraint[n], 3),
+            "effective_size": None if degree[n] == 0 else round(eff[n], 2),
             "explanation": f"on {round(bc[n] * 100, 1)}% of shortest paths between other organisations{sampled}; "
-            f"{g.degree(n)} collaborators",
+            f"{degree[n]} collaborators",
         }
         for n in top
     ]
 
 
-def collaboration(store: Store) -> tuple[Activity, nx.Graph[str]]:
-    """The activity and the collaboration graph of the whole store, built once per cached store (an organisation's
-    page and the brokers' ranking both read them): treat both as read-only, they are shared."""
-
-    def build() -> tuple[Activity, nx.Graph[str]]:
-        act = activity(store)
-        return act, collaboration_graph(act)
-
-    return memo(store, "network.collaboration", build)  # type: ignore[no-any-return]
+def collaboration(store: Store) -> Collaboration:
+    """The activity and collaboration graph of the whole store (every organisation that funds or implements
+    something a vertex), built once per cached store (an organisation's page and the brokers' ranking both read
+    it): treat it as read-only, it is shared."""
+    return memo(store, "network.collaboration", lambda: _collaborators(activity(store), isolated=True))  # type: ignore[no-any-return]
 
 
-def _ranked(g: nx.Graph[str]) -> tuple[int | None, dict[str, float], list[str], dict[str, int]]:
+def _ranked(c: Collaboration) -> tuple[int | None, dict[str, float], list[str], dict[str, int]]:
     """Betweenness of every organisation (exact or sampled by size) and the ranking it gives."""
-    n = g.number_of_nodes()
+    n = len(c.nodes)
     k = None if n <= EXACT_BETWEENNESS_UP_TO else EXACT_BETWEENNESS_UP_TO if n <= LARGE_GRAPH else SMALL_SAMPLE
-    bc = betweenness(g, k=k, seed=SEED)
+    bc = _betweenness(c.graph, c.nodes, k, SEED)
+    degree = dict(zip(c.nodes, c.graph.degree()))
     # rounded for the order: equal values computed along different paths differ in the last bits
-    ranked = sorted(g.nodes, key=lambda n: (-round(bc[n], 9), -g.degree(n), n))
+    ranked = sorted(c.nodes, key=lambda n: (-round(bc[n], 9), -degree[n], n))
     return k, bc, ranked, {n: i for i, n in enumerate(ranked, 1)}
 
 
@@ -489,12 +560,17 @@ def betweenness(g: nx.Graph[str], k: int | None = None, seed: int = SEED) -> dic
     """
     if k is not None and k < 2:
         raise ValueError(f"k must be at least 2 sources, got {k}")
-    n = g.number_of_nodes()
+    h, nodes, _ = _igraph(g)
+    return _betweenness(h, nodes, k, seed)
+
+
+def _betweenness(h: ig.Graph, nodes: list[str], k: int | None, seed: int) -> dict[str, float]:
+    """:func:`betweenness` of the igraph graph ``h`` whose vertices are ``nodes`` (NetworkX's node order)."""
+    n = len(nodes)
     if k is not None and k >= n:
         k = None
     if n < 3:
-        return dict.fromkeys(g, 0.0)
-    h, nodes, _ = _igraph(g)
+        return dict.fromkeys(nodes, 0.0)
     # igraph counts each unordered pair once, NetworkX each ordered pair: hence the 2
     if k is None:
         return {v: 2 * b / ((n - 1) * (n - 2)) for v, b in zip(nodes, h.betweenness(directed=False))}
@@ -566,7 +642,14 @@ def structural_holes(g: nx.Graph[str], nodes: list[str], weight: str = "weight")
     >>> round(c["c"], 4) == round(nx.constraint(g, ["c"])["c"], 4), round(e["c"], 4), round(e["d"], 4)
     (True, 2.3333, 1.0)
     """
-    index, n, indptr, cols, vals, degree, top, share = _csr(g, weight)
+    return _structural_holes(_csr(g, weight), {v: i for i, v in enumerate(g.nodes)}, nodes)
+
+
+def _structural_holes(
+    csr: tuple[Any, ...], index: Mapping[str, int], nodes: list[str]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """:func:`structural_holes` over a graph's CSR arrays (:func:`_csr_of`); ``index`` maps a name to its row."""
+    n, indptr, cols, vals, degree, top, share = csr
     constraint, eff = {}, {}
     for v in nodes:
         i = index[v]
@@ -599,11 +682,19 @@ def _csr(g: nx.Graph[str], weight: str) -> tuple[Any, ...]:
     kept = _CSR.get((id(g), weight))
     if kept is not None and kept[0] is g:
         return kept[1]
-    order = list(g.nodes)
-    index = {v: i for i, v in enumerate(order)}
-    n = len(order)
+    index = {v: i for i, v in enumerate(g.nodes)}
     ends = np.array([(index[a], index[b]) for a, b in g.edges()], dtype=np.int64).reshape(-1, 2)
     w = np.array([d.get(weight, 1) for _, _, d in g.edges(data=True)], dtype=float)
+    out = _csr_of(len(index), ends, w)
+    if len(_CSR) >= 4:  # the graphs of the last few stores only (a graph is held while its arrays are)
+        _CSR.pop(next(iter(_CSR)))
+    _CSR[(id(g), weight)] = (g, out)
+    return out
+
+
+def _csr_of(n: int, ends: np.ndarray, w: np.ndarray) -> tuple[Any, ...]:
+    """The ties of a graph of ``n`` vertices, edges ``ends`` (pairs of vertex codes) weighing ``w``, as CSR arrays
+    with each tie's share of its node's strength: (n, indptr, cols, vals, degree, top, share)."""
     rows, cols, vals = np.concatenate([ends[:, 0], ends[:, 1]]), np.concatenate([ends[:, 1], ends[:, 0]]), np.tile(w, 2)
     by_row = np.argsort(rows, kind="stable")  # CSR: each node's ties, in one run
     cols, vals = cols[by_row], vals[by_row]
@@ -614,11 +705,7 @@ def _csr(g: nx.Graph[str], weight: str) -> tuple[Any, ...]:
     has = degree > 0
     top[has] = np.maximum.reduceat(vals, indptr[:-1][has]) if vals.size else 0
     share = vals / np.repeat(np.where(strength > 0, strength, 1), degree)  # p(a, b): a's tie to b over all a's ties
-    out = (index, n, indptr, cols, vals, degree, top, share)
-    if len(_CSR) >= 4:  # the graphs of the last few stores only (a graph is held while its arrays are)
-        _CSR.pop(next(iter(_CSR)))
-    _CSR[(id(g), weight)] = (g, out)
-    return out
+    return n, indptr, cols, vals, degree, top, share
 
 
 def communities(store: Store, *, resolution: float = 1.0) -> list[dict[str, Any]]:

@@ -324,23 +324,15 @@ def _as_donor(store: Any, iso3: str | None = None, org: str | None = None) -> li
 
 def _org_profile(store: Any, org: dict[str, Any]) -> list[tuple[str, Rows]]:
     oid = org["id"]
-    act, g = network.collaboration(store)  # shared with the brokers' ranking below
+    c = network.collaboration(store)  # shared with the brokers' ranking below
+    act = c.act
     reach = network.programme_reach(store)  # read by activity() already: the profile's store caches it
     roles = {(r["programme"], r["role"]) for r in network.org_programmes(store) if r["org"] == oid}
     programmes = [
         {"programme": p, "role": role, "themes": reach[p][0], "countries": sorted(set(reach[p][1]))} for p, role in roles
     ]
-    collaborators = (
-        sorted(
-            (
-                {"org": n, "name": act.names.get(n, n), "shared_programmes_or_partnership": g.edges[oid, n]["weight"]}
-                for n in g.neighbors(oid)
-            ),
-            key=lambda r: (-r["shared_programmes_or_partnership"], r["org"]),
-        )
-        if oid in g
-        else []
-    )
+    ties = sorted(c.neighbours(oid), key=lambda t: (-t[1], t[0])) if oid in c.index else []
+    collaborators = [{"org": n, "name": act.names.get(n, n), "shared_programmes_or_partnership": w} for n, w in ties]
     standing = network.brokers(store, org=oid) if oid in act.names else []
     return [
         ("Organisation", [{k: org[k] for k in ("id", "name", "kind", "country", "aliases", "source")}]),

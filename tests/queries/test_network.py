@@ -193,3 +193,50 @@ def test_leiden_finds_connected_communities_the_same_way_every_run() -> None:
     assert q >= nx.community.modularity(g, louvain, weight="weight") - 0.01  # at least as good a partition
     planted = [{f"o{v}" for v in range(i * 25, (i + 1) * 25)} for i in range(6)]
     assert sorted(map(sorted, first)) == sorted(map(sorted, planted))  # the planted groups, found
+
+
+# -- the collaboration graph built on integer codes against the plain one ------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_the_array_built_collaboration_graph_is_networkx_s(seed: int) -> None:
+    """Weights counted in numpy, node and edge order as NetworkX's (so seeded algorithms agree), on random
+    activity with partner-only organisations, repeated and self partnerships and organisations alone."""
+    import random
+    from collections import Counter
+    from itertools import combinations
+
+    import networkx as nx
+
+    rng = random.Random(seed)
+    orgs = [f"o{i:02d}" for i in rng.sample(range(100), 40)]
+    act = n.Activity()
+    for o in orgs:
+        act.programmes[o] = {f"p{rng.randrange(25)}" for _ in range(rng.choice([1, 1, 2, 3, 6]))}
+    outside = [f"x{i}" for i in range(5)]  # partners that fund or implement nothing
+    for _ in range(30):
+        a, b = rng.choice(orgs + outside), rng.choice(orgs + outside)
+        act.partners.add(frozenset((a, b)))
+    members: dict[str, list[str]] = {}
+    for o in sorted(act.programmes):
+        for p in act.programmes[o]:
+            members.setdefault(p, []).append(o)
+    plain = Counter(pair for m in members.values() for pair in combinations(sorted(m), 2))
+    for pair in sorted(tuple(sorted(p)) for p in act.partners):
+        if len(pair) == 2 and pair not in plain:
+            plain[pair] = 1
+    assert n.collaboration_weights(members, act.partners) == dict(sorted(plain.items()))
+
+    g = nx.Graph()
+    g.add_nodes_from(sorted(act.programmes))
+    g.add_edges_from((a, b, {"weight": w}) for (a, b), w in sorted(plain.items()))
+    c = n._collaborators(act, isolated=True)  # what collaboration(store) holds for a store of this activity
+    assert c.nodes == list(g.nodes)
+    assert c.graph.get_edgelist() == [(c.index[a], c.index[b]) for a, b in g.edges()]
+    assert c.weights == [w for _, _, w in g.edges(data="weight")]
+    for o in g:
+        assert sorted(c.neighbours(o)) == sorted((v, g.edges[o, v]["weight"]) for v in g.neighbors(o))
+    h, nodes, weights = n.collaboration_igraph(act)
+    g.remove_nodes_from([v for v in list(g) if g.degree(v) == 0])
+    assert nodes == list(g.nodes) and weights == [w for _, _, w in g.edges(data="weight")]
+    assert h.get_edgelist() == [(nodes.index(a), nodes.index(b)) for a, b in g.edges()]
