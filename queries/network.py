@@ -20,16 +20,18 @@ from __future__ import annotations
 import random
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from itertools import combinations
+from itertools import chain, combinations
 from typing import Any
 
 import igraph as ig
 import networkx as nx
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph.store import Store, memo
 from queries import facts, named, terms
@@ -120,7 +122,9 @@ def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None, onl
     return act
 
 
-def collaboration_weights(members: Mapping[str, Iterable[str]], partners: Iterable[Iterable[str]]) -> dict[tuple[str, str], int]:
+def collaboration_weights(
+    members: Mapping[str, Collection[str]], partners: Iterable[Iterable[str]]
+) -> dict[tuple[str, str], int]:
     """The collaboration graph's edges, one rule for the analyses and the network page alike.
 
     ``members`` maps a programme to the organisations that fund or
@@ -135,7 +139,7 @@ def collaboration_weights(members: Mapping[str, Iterable[str]], partners: Iterab
 
 
 def _weight_arrays(
-    members: Mapping[str, Iterable[str]], partners: Iterable[Iterable[str]], *, by_org: bool = False
+    members: Mapping[str, Collection[str]], partners: Iterable[Iterable[str]], *, by_org: bool = False
 ) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """:func:`collaboration_weights` as arrays: the organisations' names sorted, and for every edge the codes of its
     two ends (indexes into the names, first < second) and its weight, edges in the order of their codes.
@@ -152,9 +156,19 @@ def _weight_arrays(
     names = sorted(orgs.union(*pairs))
     code = {name: i for i, name in enumerate(names)}
     n = max(len(names), 1)
-    progs: dict[str, int] = {}
-    held = ((o, p) for o, ps in members.items() for p in ps) if by_org else ((o, p) for p, os in members.items() for o in os)
-    key = np.unique(np.fromiter((progs.setdefault(p, len(progs)) * n + code[o] for o, p in held), np.int64))
+    # one side of each membership is the mapping's key, the other its values: the values coded by Arrow's hash
+    # table in C (a dict look-up per membership in Python cost 1 us each at XL, three times the rest)
+    lengths = np.fromiter((len(v) for v in members.values()), np.int64, len(members))
+    keyed = np.repeat(np.arange(len(members), dtype=np.int64), lengths)
+    flat = pa.array(chain.from_iterable(members.values()), pa.string())
+    if by_org:  # keys organisations (their codes), values programmes (any codes)
+        org = np.fromiter((code[o] for o in members), np.int64, len(members))[keyed]
+        prog = _codes(flat)[0]
+    else:
+        prog = keyed
+        values, seen = _codes(flat)
+        org = np.fromiter((code[o] for o in seen), np.int64, len(seen))[values]
+    key = _sorted_unique(prog * n + org)
     prog, org = key // n, key % n  # by programme, then organisation; each membership once
     found, at = [], np.arange(len(org) - 1)
     for step in range(1, len(org)):  # the pairs (i, i + step) within one programme
@@ -163,7 +177,7 @@ def _weight_arrays(
         if not at.size:
             break
         found.append(org[at] * n + org[at + step])
-    keys, counts = np.unique(np.concatenate(found) if found else np.empty(0, np.int64), return_counts=True)
+    keys, counts = _sorted_unique(np.concatenate(found) if found else np.empty(0, np.int64), counts=True)
     extra = np.unique(np.fromiter((code[x] * n + code[y] for x, y in pairs), np.int64, len(pairs)))
     extra = extra[~np.isin(extra, keys)]  # a partnership between organisations that share no programme
     keys = np.concatenate([keys, extra])
@@ -171,6 +185,22 @@ def _weight_arrays(
     order = np.argsort(keys, kind="stable")
     keys, weights = keys[order], weights[order]
     return names, keys // n, keys % n, weights
+
+
+def _codes(values: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """Each value's code (its index among the distinct values, in order of first appearance), and those values."""
+    encoded = pc.dictionary_encode(values)
+    return encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64), encoded.dictionary.to_pylist()
+
+
+def _sorted_unique(a: np.ndarray, counts: bool = False) -> Any:
+    """``np.unique(a)`` (with ``counts``, and how many of each) by one sort: numpy's hash-based unique was
+    slower on millions of int64 codes here."""
+    a = np.sort(a)
+    starts = np.flatnonzero(np.r_[True, a[1:] != a[:-1]]) if a.size else np.empty(0, np.int64)
+    if not counts:
+        return a[starts]
+    return a[starts], np.diff(np.r_[starts, a.size])
 
 
 def _members(act: Activity) -> dict[str, list[str]]:
