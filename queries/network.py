@@ -145,8 +145,8 @@ def _weight_arrays(
     two ends (indexes into the names, first < second) and its weight, edges in the order of their codes.
     ``members`` maps a programme to its organisations, or (``by_org``) an organisation to its programmes.
 
-    Counted on integer codes in numpy: the memberships sorted once by programme and organisation, a
-    programme's pairs taken at every distance along its members, and the pairs counted by one ``unique``.
+    Counted on integer codes in numpy: the memberships coded by Arrow, sorted once by programme and
+    organisation, a programme's pairs taken at every distance along its members, and counted by one sort.
     Tuples of names and a small sort per programme cost 8 us a programme at size XL, and grew faster than
     the graph.
     """
@@ -277,9 +277,9 @@ def _collaborators(act: Activity, *, isolated: bool) -> Collaboration:
     ends = np.empty(2 * len(a), np.int64)
     ends[0::2], ends[1::2] = a, b
     seen, first = np.unique(ends, return_index=True)
-    mine = np.flatnonzero(acting) if isolated else seen[acting[seen]]
-    others = seen[~acting[seen]]
-    codes = np.concatenate([mine, others[np.argsort(first[~acting[seen]], kind="stable")]])
+    alone = ~acting[seen]
+    mine = np.flatnonzero(acting) if isolated else seen[~alone]
+    codes = np.concatenate([mine, seen[alone][np.argsort(first[alone], kind="stable")]])
     pos = np.full(len(names), -1, np.int64)
     pos[codes] = np.arange(len(codes))
     # each edge from its end earlier in that order; an end's neighbours come in name order
