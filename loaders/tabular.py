@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gc
 import io
 import json
 import marshal
@@ -32,7 +31,6 @@ import pickle
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from itertools import islice, repeat
@@ -51,7 +49,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from graph import cypher, schema
 from graph.errors import LoadError, Problem
 from graph.model import Node, Programme, Relationship, pattern_message
-from graph.store import Batch, RowBatch, Store, TableBatch, WriteSummary
+from graph.store import Batch, RowBatch, Store, TableBatch, WriteSummary, gc_paused
 from loaders import columnar
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
@@ -94,18 +92,6 @@ def load_file(store: Store, path: str | Path, *, dry_run: bool = False, stream_b
         batch = read_batch(path, store, columns=True)
         summary = None if dry_run else store.write(batch)
     return LoadReport(str(path), len(batch), summary)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic GC while a file's records pile up: it rescans the growing heap (4 s of a 660k-row read)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def read_batch(path: str | Path, store: Store | None = None, *, check_references: bool = True, columns: bool = False) -> Batch:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -33,7 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from graph.store import Store, memo
+from graph.store import Store, gc_paused, memo
 from queries import facts, named, terms
 from queries.analysis import donors, programme_themes
 from queries.terms import Terms, UnknownName
@@ -54,14 +54,40 @@ MAX_CONTEXT = 500
 
 @dataclass
 class Activity:
-    """What organisations do, by organisation: programmes, countries and themes."""
+    """What organisations do, by organisation: programmes, countries and themes.
+
+    ``countries`` and ``themes`` (organisation -> the beneficiary countries or themes of its programmes) are
+    joined on first use with what ``reach()`` returns (:func:`activity` sets it): the collaboration graph
+    needs neither.
+    """
 
     names: dict[str, str] = field(default_factory=dict)
     programmes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    countries: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    themes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     funders: set[str] = field(default_factory=set)
     partners: set[frozenset[str]] = field(default_factory=set)
+    reach: Callable[[], tuple[pa.Array, _ByProgramme, _ByProgramme]] | None = None
+
+    @cached_property
+    def _joined(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        themes: dict[str, set[str]] = defaultdict(set)
+        countries: dict[str, set[str]] = defaultdict(set)
+        if self.reach is not None and self.programmes:
+            ids, by_theme, by_country = self.reach()
+            with gc_paused():
+                members = _Members.of(self.programmes, ids)
+                themes.update(members.unions(by_theme))
+                countries.update(members.unions(by_country))
+        return themes, countries
+
+    @property
+    def themes(self) -> dict[str, set[str]]:
+        """Organisation -> the themes of its programmes."""
+        return self._joined[0]
+
+    @property
+    def countries(self) -> dict[str, set[str]]:
+        """Organisation -> the beneficiary countries of its programmes."""
+        return self._joined[1]
 
 
 def programme_reach(store: Store) -> dict[str, tuple[list[str], list[str]]]:
@@ -98,28 +124,113 @@ def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None, onl
     With ``only_countries``, what it does there: the programmes naming one of them, and those countries alone.
     """
     act = Activity()
-    reach = programme_reach(store)
+    inside: set[str] | None = None
     if only_countries is not None:
-        reach = {p: (themes, [c for c in cs if c in only_countries]) for p, (themes, cs) in reach.items()}
-        reach = {p: v for p, v in reach.items() if v[1]}
+        ids, themes, countries = _reach_arrays(store)
+        countries = countries.only(only_countries)
+        inside = set(ids.filter(pa.array(np.diff(countries.indptr) > 0)).to_pylist())
+        act.reach = lambda: (ids, themes, countries)
+    else:
+        act.reach = lambda: _reach_arrays(store)
     up = donors or {}
-    for r in store.query(named.ORG_PROGRAMMES):  # a row per organisation and role, its programmes collected
-        if only_countries is not None:
-            r = r | {"programmes": [p for p in r["programmes"] if p in reach]}
-            if not r["programmes"]:
+    with gc_paused():
+        for r in store.query(named.ORG_PROGRAMMES):  # a row per organisation and role, its programmes collected
+            progs = r["programmes"] if inside is None else [p for p in r["programmes"] if p in inside]
+            if not progs:
                 continue
-        funds = r["role"] == "FUNDS"
-        org, name = up.get(r["org"], (r["org"], r["name"])) if funds else (r["org"], r["name"])
-        act.names[org] = name
-        act.programmes[org].update(r["programmes"])
-        if funds:
-            act.funders.add(org)
-    for org, progs in act.programmes.items():  # one union per organisation, not one update per programme
-        act.themes[org] = set().union(*(reach[p][0] for p in progs))
-        act.countries[org] = set().union(*(reach[p][1] for p in progs))
-    for r in store.query(named.PARTNERSHIPS):
-        act.partners.add(frozenset((r["a"], r["b"])))
+            funds = r["role"] == "FUNDS"
+            org, name = up.get(r["org"], (r["org"], r["name"])) if funds else (r["org"], r["name"])
+            act.names[org] = name
+            act.programmes[org].update(progs)
+            if funds:
+                act.funders.add(org)
+        for r in store.query(named.PARTNERSHIPS):
+            act.partners.add(frozenset((r["a"], r["b"])))
     return act
+
+
+@dataclass(frozen=True)
+class _ByProgramme:
+    """A many-valued property of programmes (their countries, their themes) as CSR arrays over programme codes:
+    programme ``i``'s values are ``names[values[indptr[i]:indptr[i + 1]]]``."""
+
+    indptr: np.ndarray
+    values: np.ndarray
+    names: list[str]
+
+    @classmethod
+    def of(cls, ids: pa.Array, groups: Sequence[tuple[list[str], list[str]]]) -> _ByProgramme:
+        """From ``(values, programmes)`` groups (each programme of a group has each of its values), as the store
+        answers them: a row per country or theme set, its programmes collected."""
+        names = sorted({v for vs, _ in groups for v in vs})
+        code = {v: i for i, v in enumerate(names)}
+        # one look-up of every programme (Arrow hashes the ids once per call, a second per call at size XL)
+        flat = pa.array(chain.from_iterable(ps for _, ps in groups), pa.string())
+        found = pc.index_in(flat, value_set=ids)
+        if found.null_count:
+            raise ValueError(f"programmes missing from the programme table: {flat.filter(found.is_null())[:5]}")
+        at = found.to_numpy(zero_copy_only=False).astype(np.int64)
+        size = np.fromiter((len(ps) for _, ps in groups), np.int64, len(groups))
+        progs, vals = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+        for (vs, _), p in zip(groups, np.split(at, np.cumsum(size)[:-1])):
+            progs.append(np.repeat(p, len(vs)))
+            vals.append(np.tile(np.fromiter((code[v] for v in vs), np.int64, len(vs)), len(p)))
+        prog, val = np.concatenate(progs), np.concatenate(vals)
+        key = _sorted_unique(prog * max(len(names), 1) + val)  # by programme, then value; each pair once
+        counts = np.bincount(key // max(len(names), 1), minlength=len(ids))
+        return cls(np.concatenate([[0], np.cumsum(counts)]), key % max(len(names), 1), names)
+
+    def only(self, keep: Collection[str]) -> _ByProgramme:
+        """The same property with only the values in ``keep``."""
+        wanted = np.fromiter((n in keep for n in self.names), bool, len(self.names))
+        kept = wanted[self.values]
+        prog = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))[kept]
+        counts = np.bincount(prog, minlength=len(self.indptr) - 1)
+        return _ByProgramme(np.concatenate([[0], np.cumsum(counts)]), self.values[kept], self.names)
+
+
+@dataclass(frozen=True)
+class _Members:
+    """Organisations' programmes as coded arrays: the organisations, and per membership its organisation's and its
+    programme's codes."""
+
+    orgs: list[str]
+    org: np.ndarray
+    prog: np.ndarray
+
+    @classmethod
+    def of(cls, programmes: Mapping[str, Collection[str]], ids: pa.Array) -> _Members:
+        orgs = list(programmes)
+        lengths = np.fromiter((len(v) for v in programmes.values()), np.int64, len(orgs))
+        flat = pa.array(chain.from_iterable(programmes.values()), pa.string())
+        prog = pc.index_in(flat, value_set=ids).to_numpy(zero_copy_only=False).astype(np.int64)
+        return cls(orgs, np.repeat(np.arange(len(orgs), dtype=np.int64), lengths), prog)
+
+    def unions(self, by: _ByProgramme) -> dict[str, set[str]]:
+        """Each organisation's values of ``by`` over all its programmes: the join counted on codes in numpy, where a
+        set union per organisation in Python cost 6 s at size XL."""
+        width = max(len(by.names), 1)
+        k = np.diff(by.indptr)[self.prog]  # values per membership
+        first = np.repeat(by.indptr[self.prog] - np.concatenate([[0], np.cumsum(k)[:-1]]), k)
+        key = _sorted_unique(np.repeat(self.org, k) * width + by.values[first + np.arange(k.sum())])
+        bounds = np.searchsorted(key // width, np.arange(len(self.orgs) + 1)).tolist()
+        names = np.asarray(by.names, dtype=object)[key % width].tolist()
+        return {o: set(names[bounds[i] : bounds[i + 1]]) for i, o in enumerate(self.orgs)}
+
+
+def _reach_arrays(store: Store) -> tuple[pa.Array, _ByProgramme, _ByProgramme]:
+    """Every programme's id (its code is its position), themes and beneficiary countries as
+    :class:`_ByProgramme` arrays: what the activity joins to, read as the store groups it (a row per theme set
+    and per country) and built once per cached store."""
+
+    def build() -> tuple[pa.Array, _ByProgramme, _ByProgramme]:
+        theme_rows = store.query(named.PROGRAMME_THEMES)
+        ids = pa.array(sorted(chain.from_iterable(r["programmes"] for r in theme_rows)), pa.string())
+        themes = _ByProgramme.of(ids, [(r["themes"] or [], r["programmes"]) for r in theme_rows])
+        countries = _ByProgramme.of(ids, [([r["iso3"]], r["programmes"]) for r in store.query(named.COUNTRY_PROGRAMMES)])
+        return ids, themes, countries
+
+    return memo(store, "network.reach_arrays", build)  # type: ignore[no-any-return]
 
 
 def collaboration_weights(
@@ -414,19 +525,16 @@ def _pair_scores(contexts: dict[str, list[int]], n: int, only: int | None) -> tu
 
 
 def _working_codes(act: Activity, index: dict[str, int]) -> np.ndarray:
-    """Pairs already working together (a shared programme or a PARTNERS_WITH), coded as in :func:`_pair_scores`."""
-    n = len(index)
-    by_programme: dict[str, list[int]] = defaultdict(list)
-    for o, progs in act.programmes.items():
-        for p in progs:
-            by_programme[p].append(index[o])
-    pairs = {min(a, b) * n + max(a, b) for members in by_programme.values() for a, b in combinations(members, 2)}
-    pairs |= {
-        min(index[a], index[b]) * n + max(index[a], index[b])
-        for a, b in (tuple(p) for p in act.partners if len(p) == 2)
-        if a in index and b in index
-    }
-    return np.fromiter(pairs, dtype=np.int64, count=len(pairs))
+    """Pairs already working together (a shared programme or a PARTNERS_WITH), coded as in :func:`_pair_scores`:
+    the collaboration graph's edges (:func:`_weight_arrays`, counted in numpy; the pairs of each programme's
+    members in Python took 12 s at size XL) between organisations in ``index``."""
+    names, a, b, _ = _weight_arrays(act.programmes, act.partners, by_org=True)
+    at = np.fromiter((index.get(name, -1) for name in names), np.int64, len(names))
+    a, b = at[a], at[b]
+    both = (a >= 0) & (b >= 0)  # a partnership with an organisation that funds or implements nothing is not a pair
+    a, b = a[both], b[both]
+    codes: np.ndarray = np.minimum(a, b) * len(index) + np.maximum(a, b)
+    return codes
 
 
 def _family_codes(store: Store, index: dict[str, int]) -> np.ndarray:

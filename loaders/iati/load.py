@@ -10,11 +10,10 @@ from typing import TypeVar
 from lxml import etree
 
 from graph.errors import LoadError, Problem
-from graph.store import Batch, Store, WriteSummary
+from graph.store import Batch, Store, WriteSummary, gc_paused
 from loaders import bundled, identity
 from loaders.iati import split
 from loaders.iati.mapping import Context
-from loaders.tabular import gc_paused
 
 T = TypeVar("T")
 

@@ -152,6 +152,42 @@ def test_partners_agrees_with_a_plain_count(tmp_path: Path) -> None:
         assert [(r["a"], r["b"], r["score"]) for r in n.partners(s, org=one, limit=500)][: len(mine)] == mine
 
 
+@pytest.mark.parametrize("seed", [5, 6])
+def test_the_array_joined_activity_is_the_plain_union(tmp_path: Path, seed: int) -> None:
+    """Each organisation's countries and themes (joined on codes in numpy) and the pairs already working together
+    equal a plain loop over the programme table, for the whole graph and within one region's countries."""
+    from itertools import combinations
+
+    from bench import synthetic
+    from queries import named
+
+    with EmbeddedStore(tmp_path / "g.lbdb") as s:
+        s.write(Batch().extend(synthetic.records(150, 600, seed=seed)))
+        reach = n.programme_reach(s)
+        africa = {c["iso3"] for c in s.query(named.COUNTRIES) if c["region"] == "Africa"}
+        for inside in (None, africa):
+            act = n.activity(s, only_countries=inside)
+            assert act.names
+            for org, progs in act.programmes.items():
+                countries = {c for p in progs for c in reach[p][1] if inside is None or c in inside}
+                assert countries, "a programme outside the region was kept"
+                assert act.countries[org] == countries
+                assert act.themes[org] == {t for p in progs for t in reach[p][0]}
+            index = {o: i for i, o in enumerate(sorted(act.names))}
+            plain = {
+                min(index[a], index[b]) * len(index) + max(index[a], index[b])
+                for members in n._members(act).values()
+                for a, b in combinations(members, 2)
+            }
+            plain |= {
+                min(index[a], index[b]) * len(index) + max(index[a], index[b])
+                for a, b in (tuple(p) for p in act.partners if len(p) == 2)
+                if a in index and b in index
+            }
+            assert sorted(n._working_codes(act, index).tolist()) == sorted(plain)
+        assert inside is not None and len(act.names) < len(n.activity(s).names)  # the region left some out
+
+
 # -- the compiled algorithms against NetworkX's --------------------------------------------------------
 
 
