@@ -65,7 +65,7 @@ class Activity:
     programmes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     funders: set[str] = field(default_factory=set)
     partners: set[frozenset[str]] = field(default_factory=set)
-    reach: Callable[[], tuple[pa.Array, _ByProgramme, _ByProgramme]] | None = None
+    reach: Callable[[], tuple[pa.Array, ByProgramme, ByProgramme]] | None = None
 
     @cached_property
     def _joined(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
@@ -74,7 +74,7 @@ class Activity:
         if self.reach is not None and self.programmes:
             ids, by_theme, by_country = self.reach()
             with gc_paused():
-                members = _Members.of(self.programmes, ids)
+                members = Members.of(self.programmes, ids)
                 themes.update(members.unions(by_theme))
                 countries.update(members.unions(by_country))
         return themes, countries
@@ -126,12 +126,12 @@ def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None, onl
     act = Activity()
     inside: set[str] | None = None
     if only_countries is not None:
-        ids, themes, countries = _reach_arrays(store)
+        ids, themes, countries = reach_arrays(store)
         countries = countries.only(only_countries)
         inside = set(ids.filter(pa.array(np.diff(countries.indptr) > 0)).to_pylist())
         act.reach = lambda: (ids, themes, countries)
     else:
-        act.reach = lambda: _reach_arrays(store)
+        act.reach = lambda: reach_arrays(store)
     up = donors or {}
     with gc_paused():
         for r in store.query(named.ORG_PROGRAMMES):  # a row per organisation and role, its programmes collected
@@ -150,7 +150,7 @@ def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None, onl
 
 
 @dataclass(frozen=True)
-class _ByProgramme:
+class ByProgramme:
     """A many-valued property of programmes (their countries, their themes) as CSR arrays over programme codes:
     programme ``i``'s values are ``names[values[indptr[i]:indptr[i + 1]]]``."""
 
@@ -159,7 +159,7 @@ class _ByProgramme:
     names: list[str]
 
     @classmethod
-    def of(cls, ids: pa.Array, groups: Sequence[tuple[list[str], list[str]]]) -> _ByProgramme:
+    def of(cls, ids: pa.Array, groups: Sequence[tuple[list[str], list[str]]]) -> ByProgramme:
         """From ``(values, programmes)`` groups (each programme of a group has each of its values), as the store
         answers them: a row per country or theme set, its programmes collected."""
         names = sorted({v for vs, _ in groups for v in vs})
@@ -180,17 +180,21 @@ class _ByProgramme:
         counts = np.bincount(key // max(len(names), 1), minlength=len(ids))
         return cls(np.concatenate([[0], np.cumsum(counts)]), key % max(len(names), 1), names)
 
-    def only(self, keep: Collection[str]) -> _ByProgramme:
+    def at(self, i: int) -> list[str]:
+        """The values of the programme coded ``i``, in name order."""
+        return [self.names[v] for v in self.values[self.indptr[i] : self.indptr[i + 1]].tolist()]
+
+    def only(self, keep: Collection[str]) -> ByProgramme:
         """The same property with only the values in ``keep``."""
         wanted = np.fromiter((n in keep for n in self.names), bool, len(self.names))
         kept = wanted[self.values]
         prog = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))[kept]
         counts = np.bincount(prog, minlength=len(self.indptr) - 1)
-        return _ByProgramme(np.concatenate([[0], np.cumsum(counts)]), self.values[kept], self.names)
+        return ByProgramme(np.concatenate([[0], np.cumsum(counts)]), self.values[kept], self.names)
 
 
 @dataclass(frozen=True)
-class _Members:
+class Members:
     """Organisations' programmes as coded arrays: the organisations, and per membership its organisation's and its
     programme's codes."""
 
@@ -199,35 +203,73 @@ class _Members:
     prog: np.ndarray
 
     @classmethod
-    def of(cls, programmes: Mapping[str, Collection[str]], ids: pa.Array) -> _Members:
+    def of(cls, programmes: Mapping[str, Collection[str]], ids: pa.Array) -> Members:
+        """From organisation -> its programmes, programmes coded by their position in ``ids``."""
         orgs = list(programmes)
         lengths = np.fromiter((len(v) for v in programmes.values()), np.int64, len(orgs))
         flat = pa.array(chain.from_iterable(programmes.values()), pa.string())
         prog = pc.index_in(flat, value_set=ids).to_numpy(zero_copy_only=False).astype(np.int64)
         return cls(orgs, np.repeat(np.arange(len(orgs), dtype=np.int64), lengths), prog)
 
-    def unions(self, by: _ByProgramme) -> dict[str, set[str]]:
-        """Each organisation's values of ``by`` over all its programmes: the join counted on codes in numpy, where a
-        set union per organisation in Python cost 6 s at size XL."""
+    def pairs(self, by: ByProgramme) -> tuple[np.ndarray, np.ndarray]:
+        """Every (organisation, value of ``by``) met through one of its programmes, once, as codes sorted by
+        organisation then value: the join counted in numpy, where a set union per organisation in Python cost
+        6 s at size XL."""
         width = max(len(by.names), 1)
         k = np.diff(by.indptr)[self.prog]  # values per membership
         first = np.repeat(by.indptr[self.prog] - np.concatenate([[0], np.cumsum(k)[:-1]]), k)
         key = _sorted_unique(np.repeat(self.org, k) * width + by.values[first + np.arange(k.sum())])
-        bounds = np.searchsorted(key // width, np.arange(len(self.orgs) + 1)).tolist()
-        names = np.asarray(by.names, dtype=object)[key % width].tolist()
+        return key // width, key % width
+
+    def unions(self, by: ByProgramme) -> dict[str, set[str]]:
+        """Each organisation's values of ``by`` over all its programmes (:meth:`pairs`)."""
+        org, value = self.pairs(by)
+        bounds = np.searchsorted(org, np.arange(len(self.orgs) + 1)).tolist()
+        names = np.asarray(by.names, dtype=object)[value].tolist()
         return {o: set(names[bounds[i] : bounds[i + 1]]) for i, o in enumerate(self.orgs)}
 
+    def where(self, keep: np.ndarray) -> Members:
+        """The memberships where ``keep`` holds, and only the organisations left with one."""
+        org = self.org[keep]
+        present = np.unique(org)
+        return Members([self.orgs[i] for i in present.tolist()], np.searchsorted(present, org), self.prog[keep])
 
-def _reach_arrays(store: Store) -> tuple[pa.Array, _ByProgramme, _ByProgramme]:
+
+def reach_of(store: Store, programmes: Iterable[str]) -> dict[str, tuple[list[str], list[str]]]:
+    """The themes and beneficiary countries (each sorted) of ``programmes``: the rows of :func:`programme_reach` for
+    a few programmes (an organisation's page), from the arrays the activity joins to, without a dict of every
+    programme.
+
+    Examples
+    --------
+    >>> from graph.examples import example_store
+    >>> from graph.examples import network_records as records
+    >>> s = example_store(records())
+    >>> reach_of(s, ["p1"]) == {"p1": programme_reach(s)["p1"]}
+    True
+    >>> s.close()
+    """
+    ids, themes, countries = reach_arrays(store)
+    wanted = sorted(set(programmes))
+    at = pc.index_in(pa.array(wanted, pa.string()), value_set=ids).to_pylist()
+    out = {}
+    for p, i in zip(wanted, at):
+        if i is None:
+            raise KeyError(p)
+        out[p] = (themes.at(i), countries.at(i))
+    return out
+
+
+def reach_arrays(store: Store) -> tuple[pa.Array, ByProgramme, ByProgramme]:
     """Every programme's id (its code is its position), themes and beneficiary countries as
-    :class:`_ByProgramme` arrays: what the activity joins to, read as the store groups it (a row per theme set
+    :class:`ByProgramme` arrays: what the activity joins to, read as the store groups it (a row per theme set
     and per country) and built once per cached store."""
 
-    def build() -> tuple[pa.Array, _ByProgramme, _ByProgramme]:
+    def build() -> tuple[pa.Array, ByProgramme, ByProgramme]:
         theme_rows = store.query(named.PROGRAMME_THEMES)
         ids = pa.array(sorted(chain.from_iterable(r["programmes"] for r in theme_rows)), pa.string())
-        themes = _ByProgramme.of(ids, [(r["themes"] or [], r["programmes"]) for r in theme_rows])
-        countries = _ByProgramme.of(ids, [([r["iso3"]], r["programmes"]) for r in store.query(named.COUNTRY_PROGRAMMES)])
+        themes = ByProgramme.of(ids, [(r["themes"] or [], r["programmes"]) for r in theme_rows])
+        countries = ByProgramme.of(ids, [([r["iso3"]], r["programmes"]) for r in store.query(named.COUNTRY_PROGRAMMES)])
         return ids, themes, countries
 
     return memo(store, "network.reach_arrays", build)  # type: ignore[no-any-return]
@@ -480,7 +522,7 @@ def _contexts(
     """What :func:`partners` scores pairs from: the activity (within ``inside`` countries), the organisations and
     their indices, the crowded contexts left out, the counted ones (context -> member indices, ascending) and the
     pairs already working together or one donor."""
-    act = activity(store, only_countries=inside)
+    act = whole_activity(store) if inside is None else activity(store, only_countries=inside)
     orgs = sorted(act.names)
     index = {o: i for i, o in enumerate(orgs)}
     where: dict[str, list[int]] = defaultdict(list)
@@ -657,7 +699,13 @@ def collaboration(store: Store) -> Collaboration:
     """The activity and collaboration graph of the whole store (every organisation that funds or implements
     something a vertex), built once per cached store (an organisation's page and the brokers' ranking both read
     it): treat it as read-only, it is shared."""
-    return memo(store, "network.collaboration", lambda: _collaborators(activity(store), isolated=True))  # type: ignore[no-any-return]
+    return memo(store, "network.collaboration", lambda: _collaborators(whole_activity(store), isolated=True))  # type: ignore[no-any-return]
+
+
+def whole_activity(store: Store) -> Activity:
+    """:func:`activity` of the whole store, agencies as themselves, built once per cached store (the collaboration
+    graph, partnership contexts and a match's experience table share it): read-only."""
+    return memo(store, "network.activity", lambda: activity(store))  # type: ignore[no-any-return]
 
 
 def _ranked(c: Collaboration) -> tuple[int | None, dict[str, float], list[str], dict[str, int]]:
@@ -861,7 +909,7 @@ def communities(store: Store, *, resolution: float = 1.0) -> list[dict[str, Any]
     [(['o2', 'o1'], 0.167), (['o4', 'o3'], 0.167)]
     >>> s.close()
     """
-    act = activity(store)
+    act = whole_activity(store)
     h, nodes, weights = collaboration_igraph(act)  # organisations with no collaborator are not in it
     if not nodes:
         return []

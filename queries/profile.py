@@ -6,8 +6,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from graph.model import THEMES
-from graph.store import cached, memo
+from graph.store import cached, gc_paused, memo
 from queries import analysis, facts, named, network, progress, terms
 from queries.analysis import Window
 from queries.terms import Terms
@@ -58,13 +60,15 @@ def match(
     ['too little evidence on theme C (2 programme(s) in the graph, fewer than 3): no one is ranked on it']
     >>> s.close()
     """
+    given, store = store, cached(store)  # the activity, names and presence tables are built once for the whole call
     theme = terms.theme(theme)
     target = _country(store, Terms.of(store).country(country))
     iso3 = target["iso3"]
     if theme:
         wanted = [theme]
     else:  # each theme the country has no programme on
-        met = {t for s in analysis.SupportTable.read(store, window, iso3, amounts=False).of().values() for t in s.themes}
+        # on the store as given: one country's rows (a cached store reads every country's once, for a plan's many)
+        met = {t for s in analysis.SupportTable.read(given, window, iso3, amounts=False).of().values() for t in s.themes}
         wanted = [t for t in THEMES if t not in met]
     where = {c["iso3"]: c for c in store.query(named.COUNTRIES)}
     blocs: dict[str, set[str]] = defaultdict(set)
@@ -191,35 +195,33 @@ def _activity(store: Any) -> tuple[dict[str, dict[str, _Experience]], dict[str, 
     Built once per cached store; read-only."""
 
     def build() -> tuple[dict[str, dict[str, _Experience]], dict[str, set[str]], dict[str, str]]:
-        reach = network.programme_reach(store)
-        worked: dict[str, dict[str, dict[str, list[str]]]] = {t: {} for t in THEMES}  # theme -> org -> prog -> countries
-        present: dict[str, set[str]] = defaultdict(set)
-        names: dict[str, str] = {}
-        for r in store.query(named.ORG_PROGRAMMES):  # rather than network.org_programmes: no dict per link
-            org = r["org"]
-            names[org] = r["name"]
-            mine: dict[str, dict[str, list[str]]] = {}  # this row's programmes by theme
-            where: set[str] = set()
-            for prog in r["programmes"]:
-                themes, countries = reach[prog]
-                for t in themes:
-                    if t not in mine:
-                        mine[t] = {}
-                    mine[t][prog] = countries
-                where.update(countries)
-            for t, found in mine.items():  # an organisation has a row per role: funder, implementer
-                had = worked.setdefault(t, {}).get(org)
-                if had is None:
-                    worked[t][org] = found
-                else:
-                    had.update(found)
-            for c in where:
-                present[c].add(org)
-        experience = {
-            t: {org: _Experience(len(ps), frozenset().union(*ps.values())) for org, ps in orgs.items()}
-            for t, orgs in worked.items()
-        }
-        return experience, dict(present), names
+        # on coded arrays (network.Members): Python sets per programme and organisation cost 22 s at size XL
+        act = network.whole_activity(store)
+        ids, themes, countries = network.reach_arrays(store)
+        with gc_paused():
+            members = network.Members.of(act.programmes, ids)
+            names = np.asarray(countries.names, dtype=object)
+            theme_of = np.repeat(np.arange(len(ids)), np.diff(themes.indptr))  # programme of each (programme, theme)
+            experience: dict[str, dict[str, _Experience]] = {t: {} for t in THEMES}
+            for code, t in enumerate(themes.names):
+                on = np.zeros(len(ids), bool)
+                on[theme_of[themes.values == code]] = True
+                mine = members.where(on[members.prog])  # the memberships of programmes on theme t
+                count = np.bincount(mine.org, minlength=len(mine.orgs)).tolist()
+                org, value = mine.pairs(countries)
+                bounds = np.searchsorted(org, np.arange(len(mine.orgs) + 1)).tolist()
+                where = names[value].tolist()
+                experience[t] = {
+                    o: _Experience(count[i], frozenset(where[bounds[i] : bounds[i + 1]])) for i, o in enumerate(mine.orgs)
+                }
+            org, value = members.pairs(countries)
+            by_country = np.argsort(value, kind="stable")
+            orgs = np.asarray(members.orgs, dtype=object)[org[by_country]].tolist()
+            bounds = np.searchsorted(value[by_country], np.arange(len(names) + 1)).tolist()
+            present = {
+                c: set(orgs[bounds[i] : bounds[i + 1]]) for i, c in enumerate(countries.names) if bounds[i] < bounds[i + 1]
+            }
+        return experience, present, dict(act.names)
 
     return memo(store, "profile.activity", build)  # type: ignore[no-any-return]
 
@@ -240,11 +242,9 @@ def _evidence(store: Any) -> dict[str, int]:
     """Programmes in the graph per theme (built once per cached store)."""
 
     def build() -> dict[str, int]:
-        out = dict.fromkeys(THEMES, 0)
-        for themes, _ in network.programme_reach(store).values():
-            for t in themes:
-                out[t] = out.get(t, 0) + 1
-        return out
+        _, themes, _ = network.reach_arrays(store)
+        counted = np.bincount(themes.values, minlength=len(themes.names)).tolist()
+        return dict.fromkeys(THEMES, 0) | dict(zip(themes.names, counted))
 
     return memo(store, "profile.evidence", build)  # type: ignore[no-any-return]
 
@@ -326,11 +326,9 @@ def _org_profile(store: Any, org: dict[str, Any]) -> list[tuple[str, Rows]]:
     oid = org["id"]
     c = network.collaboration(store)  # shared with the brokers' ranking below
     act = c.act
-    reach = network.programme_reach(store)  # read by activity() already: the profile's store caches it
     roles = {(r["programme"], r["role"]) for r in network.org_programmes(store) if r["org"] == oid}
-    programmes = [
-        {"programme": p, "role": role, "themes": reach[p][0], "countries": sorted(set(reach[p][1]))} for p, role in roles
-    ]
+    reach = network.reach_of(store, (p for p, _ in roles))  # this organisation's programmes alone
+    programmes = [{"programme": p, "role": role, "themes": reach[p][0], "countries": reach[p][1]} for p, role in roles]
     ties = sorted(c.neighbours(oid), key=lambda t: (-t[1], t[0])) if oid in c.index else []
     collaborators = [{"org": n, "name": act.names.get(n, n), "shared_programmes_or_partnership": w} for n, w in ties]
     standing = network.brokers(store, org=oid) if oid in act.names else []

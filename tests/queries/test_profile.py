@@ -66,3 +66,34 @@ def test_cli(tmp_path: Path, fmt: str) -> None:
         assert out.exit_code == 0, out.stderr
         if fmt == "json":
             assert json.loads(out.stdout)
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_the_array_built_experience_is_the_plain_one(tmp_path: Path, seed: int) -> None:
+    """Who worked on each theme and where (counted on codes in numpy), the organisations at work in each country and
+    the programmes per theme equal a plain loop over who funds or implements what, on a seeded synthetic graph."""
+    from bench import synthetic
+    from graph.model import THEMES
+    from queries import named, network
+    from queries import profile as p
+
+    with EmbeddedStore(tmp_path / "g.lbdb") as s:
+        s.write(Batch().extend(synthetic.records(150, 600, seed=seed)))
+        reach = network.programme_reach(s)
+        worked: dict = {t: {} for t in THEMES}
+        present: dict = {}
+        names = {}
+        for r in s.query(named.ORG_PROGRAMMES):
+            names[r["org"]] = r["name"]
+            for prog in r["programmes"]:
+                themes, countries = reach[prog]
+                for t in themes:
+                    worked[t].setdefault(r["org"], {})[prog] = countries
+                for c in countries:
+                    present.setdefault(c, set()).add(r["org"])
+        experience, at_work, named_as = p._activity(s)
+        assert {t: {o: (e.programmes, set(e.countries)) for o, e in orgs.items()} for t, orgs in experience.items()} == {
+            t: {o: (len(ps), {c for cs in ps.values() for c in cs}) for o, ps in orgs.items()} for t, orgs in worked.items()
+        }
+        assert any(experience.values()) and at_work == present and named_as == names
+        assert p._evidence(s) == {t: sum(t in themes for themes, _ in reach.values()) for t in THEMES}
