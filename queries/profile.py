@@ -208,11 +208,8 @@ def _activity(store: Any) -> tuple[dict[str, dict[str, _Experience]], dict[str, 
                 on[theme_of[themes.values == code]] = True
                 mine = members.where(on[members.prog])  # the memberships of programmes on theme t
                 count = np.bincount(mine.org, minlength=len(mine.orgs)).tolist()
-                org, value = mine.pairs(countries)
-                bounds = np.searchsorted(org, np.arange(len(mine.orgs) + 1)).tolist()
-                where = names[value].tolist()
                 experience[t] = {
-                    o: _Experience(count[i], frozenset(where[bounds[i] : bounds[i + 1]])) for i, o in enumerate(mine.orgs)
+                    o: _Experience(n, frozenset(where)) for n, (o, where) in zip(count, mine.unions(countries).items())
                 }
             org, value = members.pairs(countries)
             by_country = np.argsort(value, kind="stable")
