@@ -31,6 +31,7 @@ from typing import Any
 
 import ladybug
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from graph import cypher, schema
 from graph.errors import ConnectionFailed, QueryError, ReadOnlyViolation, StoreError
@@ -47,6 +48,10 @@ _ARROW = {
 # Checked tables are COPYed in units of this many rows: fewer, larger statements. Measured on the 6.7M-row XL
 # file (2026-12-04): 100k-row units wrote in 23.9 s and peaked at 2,952 MiB, 1M-row units in 16.8 s and 2,371 MiB.
 TABLE_ROWS = 1_000_000
+# A unit of at least 1/SCAN_SHARE of its table's rows reads what the store holds by a scan, not by key
+# (EmbeddedStore._scan_rather): past about 3 % a scan is also the faster (0.5 s for 1.6M relationships at XL
+# against 12 us a row looked up).
+SCAN_SHARE = 20
 _LOCK = re.compile(r"Could not set lock on file.*?(PID \d+)?", re.S)
 
 
@@ -68,6 +73,11 @@ def _arrow(rows: Sequence[dict[str, Any]], columns: list[tuple[str, str]]) -> pa
         return rows.table.select(want.names).cast(want)
     # from_pylist walks the dicts in C++ and ignores keys not in the schema
     return pa.Table.from_pylist(rows, schema=want)
+
+
+def _pair_key(src: pa.Array | pa.ChunkedArray, dst: pa.Array | pa.ChunkedArray) -> Any:
+    """One string per (src, dst) pair, to match a relationship's ends in Arrow (keys hold no control characters)."""
+    return pc.binary_join_element_wise(src, dst, "\x1f")
 
 
 def _column(rows: Sequence[dict[str, Any]], name: str) -> pa.Array:
@@ -258,9 +268,15 @@ class EmbeddedStore(Store):
             return WritePlan(rows, [], 0)
         # LOAD FROM binds columns as variables by name: prefix them so no
         # property name (end, from...) is read as a keyword.
-        keys = pa.table({"_k": _column(rows, spec.key)})
-        found = f"LOAD FROM $t MATCH (n:{spec.label} {{{spec.key}: _k}}) RETURN " + ", ".join(f"n.{c} AS {c}" for c, _ in cols)
-        stored = {r[spec.key]: r for r in self._arrow_rows(found, {"t": keys})}
+        keys = _column(rows, spec.key)
+        returned = ", ".join(f"n.{c} AS {c}" for c, _ in cols)
+        if self._scan_rather(len(rows), f"MATCH (n:{spec.label}) RETURN count(n) AS c"):
+            table = self._arrow_table(f"MATCH (n:{spec.label}) RETURN {returned}")
+            found_rows = table.filter(pc.is_in(table.column(spec.key), value_set=keys)).to_pylist()
+        else:
+            found = f"LOAD FROM $t MATCH (n:{spec.label} {{{spec.key}: _k}}) RETURN {returned}"
+            found_rows = self._arrow_rows(found, {"t": pa.table({"_k": keys})})
+        stored = {r[spec.key]: r for r in found_rows}
         plan = WritePlan.of(rows, stored, node_ident(spec.key))
         if plan.new and bulk and spec.label not in copied:
             self._run(f"COPY {spec.label} FROM $t", {"t": _arrow(plan.new, cols)})
@@ -291,11 +307,17 @@ class EmbeddedStore(Store):
             return WritePlan(rows, [], 0)
         sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
         pattern = spec.pattern(sk, dk, "_src", "_dst")
-        pairs = pa.table({"_src": _column(rows, "src"), "_dst": _column(rows, "dst")})
-        found = f"LOAD FROM $t MATCH {pattern} RETURN _src AS src, _dst AS dst" + "".join(
-            f", e.{p.name} AS {p.name}" for p in spec.props
-        )
-        stored = {(r["src"], r["dst"]): r for r in self._arrow_rows(found, {"t": pairs})}
+        src, dst = _column(rows, "src"), _column(rows, "dst")
+        props = "".join(f", e.{p.name} AS {p.name}" for p in spec.props)
+        every = f"MATCH (a:{spec.src})-[e:{spec.rel_type}]->(b:{spec.dst})"
+        if self._scan_rather(len(rows), f"{every} RETURN count(e) AS c"):
+            table = self._arrow_table(f"{every} RETURN a.{sk} AS src, b.{dk} AS dst{props}")
+            mine = pc.is_in(_pair_key(table.column("src"), table.column("dst")), value_set=_pair_key(src, dst))
+            found_rows = table.filter(mine).to_pylist()
+        else:
+            found = f"LOAD FROM $t MATCH {pattern} RETURN _src AS src, _dst AS dst{props}"
+            found_rows = self._arrow_rows(found, {"t": pa.table({"_src": src, "_dst": dst})})
+        stored = {(r["src"], r["dst"]): r for r in found_rows}
         plan = WritePlan.of(rows, stored, rel_ident)
         if plan.new and bulk:
             t = _arrow(plan.new, cols).rename_columns(["from", "to"] + [p.name for p in spec.props])
@@ -327,6 +349,21 @@ class EmbeddedStore(Store):
             if missing := sorted(keys - self.existing_keys(label, keys)):
                 return f"{spec.rel_type}: no {label} with key {missing[0]!r} in the store"
         return f"{spec.rel_type}: a relationship's end is missing"
+
+    def _scan_rather(self, rows: int, count: str) -> bool:
+        """Whether to read what the store holds of a unit of ``rows`` by scanning its whole table rather than by key.
+
+        LadybugDB 0.22 keeps 1 to 3 KB of its buffer pool for every row it looked up by key, even read-only and
+        across queries, and cannot free it: the XL re-load (6.7M look-ups) filled a 12 GiB pool and failed, where a
+        scan of all 5.4M relationships took 1.5 s in 300 MiB. A unit that is a large share of its table is read by
+        scanning, and filtered to its keys in Arrow; a few rows into a large store are still looked up by key.
+        """
+        held: int = self._arrow_rows(count, {})[0]["c"]
+        return rows * SCAN_SHARE >= held
+
+    def _arrow_table(self, statement: str) -> pa.Table:
+        table: pa.Table = self._run(statement).get_as_arrow()
+        return table
 
     def _arrow_rows(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = self._run(statement, params).get_as_arrow().to_pylist()

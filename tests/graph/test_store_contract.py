@@ -68,6 +68,21 @@ def test_upsert_updates_properties_in_place(store: Store) -> None:
     assert store.counts() == SMALL_COUNTS
 
 
+@pytest.mark.parametrize("share", [0, 10**9], ids=["by key", "by scan"])
+def test_the_embedded_store_reads_what_it_holds_by_key_and_by_scan_alike(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, share: int
+) -> None:
+    """A write compares its rows with what the store holds, read by key for a small share of a table and by a scan
+    for a large one (EmbeddedStore._scan_rather): the two writing tests above, on each path."""
+    from graph import embedded
+
+    monkeypatch.setattr(embedded, "SCAN_SHARE", share)  # 0: by key (but into an empty table); 10**9: always a scan
+    with EmbeddedStore(tmp_path / "twice.lbdb") as store:
+        test_writing_twice_changes_no_count(store)
+    with EmbeddedStore(tmp_path / "upsert.lbdb") as store:
+        test_upsert_updates_properties_in_place(store)
+
+
 def test_unset_values_stay_null_across_engines(store: Store) -> None:
     # an all-null DOUBLE column must bind (LadybugDB types UNWIND columns from values)
     store.write(
