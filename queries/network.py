@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 
 from graph.store import Store, gc_paused, memo
 from queries import facts, named, terms
-from queries.analysis import donors, programme_themes
+from queries.analysis import donors
 from queries.terms import Terms, UnknownName
 
 SEED = 42
@@ -88,20 +88,6 @@ class Activity:
     def countries(self) -> dict[str, set[str]]:
         """Organisation -> the beneficiary countries of its programmes."""
         return self._joined[1]
-
-
-def programme_reach(store: Store) -> dict[str, tuple[list[str], list[str]]]:
-    """Each programme's themes and target countries (sorted): the small table the activity joins to (built once
-    per cached store; read-only)."""
-    return memo(store, "network.programme_reach", lambda: _programme_reach(store))  # type: ignore[no-any-return]
-
-
-def _programme_reach(store: Store) -> dict[str, tuple[list[str], list[str]]]:
-    countries: dict[str, list[str]] = defaultdict(list)
-    for r in sorted(store.query(named.COUNTRY_PROGRAMMES), key=lambda r: r["iso3"]):
-        for p in r["programmes"]:
-            countries[p].append(r["iso3"])
-    return {p: (themes, countries.get(p, [])) for p, themes in programme_themes(store).items()}
 
 
 def org_programmes(store: Store) -> list[dict[str, str]]:
@@ -236,17 +222,16 @@ class Members:
 
 
 def reach_of(store: Store, programmes: Iterable[str]) -> dict[str, tuple[list[str], list[str]]]:
-    """The themes and beneficiary countries (each sorted) of ``programmes``: the rows of :func:`programme_reach` for
-    a few programmes (an organisation's page), from the arrays the activity joins to, without a dict of every
-    programme.
+    """The themes and beneficiary countries (each sorted) of ``programmes`` (an organisation's page), from the arrays
+    the activity joins to, without a dict of every programme.
 
     Examples
     --------
     >>> from graph.examples import example_store
     >>> from graph.examples import network_records as records
     >>> s = example_store(records())
-    >>> reach_of(s, ["p1"]) == {"p1": programme_reach(s)["p1"]}
-    True
+    >>> reach_of(s, ["p3", "p1"])
+    {'p1': (['C'], ['GHA']), 'p3': (['A'], ['KEN'])}
     >>> s.close()
     """
     ids, themes, countries = reach_arrays(store)

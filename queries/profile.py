@@ -200,7 +200,6 @@ def _activity(store: Any) -> tuple[dict[str, dict[str, _Experience]], dict[str, 
         ids, themes, countries = network.reach_arrays(store)
         with gc_paused():
             members = network.Members.of(act.programmes, ids)
-            names = np.asarray(countries.names, dtype=object)
             theme_of = np.repeat(np.arange(len(ids)), np.diff(themes.indptr))  # programme of each (programme, theme)
             experience: dict[str, dict[str, _Experience]] = {t: {} for t in THEMES}
             for code, t in enumerate(themes.names):
@@ -214,7 +213,7 @@ def _activity(store: Any) -> tuple[dict[str, dict[str, _Experience]], dict[str, 
             org, value = members.pairs(countries)
             by_country = np.argsort(value, kind="stable")
             orgs = np.asarray(members.orgs, dtype=object)[org[by_country]].tolist()
-            bounds = np.searchsorted(value[by_country], np.arange(len(names) + 1)).tolist()
+            bounds = np.searchsorted(value[by_country], np.arange(len(countries.names) + 1)).tolist()
             present = {
                 c: set(orgs[bounds[i] : bounds[i + 1]]) for i, c in enumerate(countries.names) if bounds[i] < bounds[i + 1]
             }

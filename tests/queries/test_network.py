@@ -13,7 +13,7 @@ from graph.embedded import EmbeddedStore
 from graph.store import Batch, Store
 from queries import network as n
 from queries.terms import UnknownName
-from tests.fixtures import write_reversed
+from tests.fixtures import plain_reach, write_reversed
 
 S = "tests/queries/test_network.py"
 
@@ -163,7 +163,7 @@ def test_the_array_joined_activity_is_the_plain_union(tmp_path: Path, seed: int)
 
     with EmbeddedStore(tmp_path / "g.lbdb") as s:
         s.write(Batch().extend(synthetic.records(150, 600, seed=seed)))
-        reach = n.programme_reach(s)
+        reach = plain_reach(s)
         africa = {c["iso3"] for c in s.query(named.COUNTRIES) if c["region"] == "Africa"}
         for inside in (None, africa):
             act = n.activity(s, only_countries=inside)

@@ -14,6 +14,7 @@ from graph.examples import bloc_records as with_bloc  # noqa: E402 (the example 
 from graph.store import Batch, Store
 from queries.profile import match, profile
 from queries.terms import UnknownName
+from tests.fixtures import plain_reach
 
 
 @pytest.fixture
@@ -74,12 +75,12 @@ def test_the_array_built_experience_is_the_plain_one(tmp_path: Path, seed: int) 
     the programmes per theme equal a plain loop over who funds or implements what, on a seeded synthetic graph."""
     from bench import synthetic
     from graph.model import THEMES
-    from queries import named, network
+    from queries import named
     from queries import profile as p
 
     with EmbeddedStore(tmp_path / "g.lbdb") as s:
         s.write(Batch().extend(synthetic.records(150, 600, seed=seed)))
-        reach = network.programme_reach(s)
+        reach = plain_reach(s)
         worked: dict = {t: {} for t in THEMES}
         present: dict = {}
         names = {}
