@@ -361,12 +361,12 @@ class EmbeddedStore(Store):
         held: int = self._arrow_rows(count, {})[0]["c"]
         return rows * SCAN_SHARE >= held
 
-    def _arrow_table(self, statement: str) -> pa.Table:
-        table: pa.Table = self._run(statement).get_as_arrow()
+    def _arrow_table(self, statement: str, params: dict[str, Any] | None = None) -> pa.Table:
+        table: pa.Table = self._run(statement, params).get_as_arrow()
         return table
 
     def _arrow_rows(self, statement: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = self._run(statement, params).get_as_arrow().to_pylist()
+        rows: list[dict[str, Any]] = self._arrow_table(statement, params).to_pylist()
         return rows
 
     def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:

@@ -162,9 +162,10 @@ class ByProgramme:
             progs.append(np.repeat(p, len(vs)))
             vals.append(np.tile(np.fromiter((code[v] for v in vs), np.int64, len(vs)), len(p)))
         prog, val = np.concatenate(progs), np.concatenate(vals)
-        key = _sorted_unique(prog * max(len(names), 1) + val)  # by programme, then value; each pair once
-        counts = np.bincount(key // max(len(names), 1), minlength=len(ids))
-        return cls(np.concatenate([[0], np.cumsum(counts)]), key % max(len(names), 1), names)
+        width = max(len(names), 1)
+        key = _sorted_unique(prog * width + val)  # by programme, then value; each pair once
+        counts = np.bincount(key // width, minlength=len(ids))
+        return cls(np.concatenate([[0], np.cumsum(counts)]), key % width, names)
 
     def at(self, i: int) -> list[str]:
         """The values of the programme coded ``i``, in name order."""
