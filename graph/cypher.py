@@ -70,11 +70,6 @@ def any_node(label: str) -> str:
     return f"MATCH (n:{label}) RETURN n LIMIT 1"
 
 
-def any_rel(spec: RelSpec) -> str:
-    """One ``spec`` relationship, whole."""
-    return f"MATCH (:{spec.src})-[e:{spec.rel_type}]->(:{spec.dst}) RETURN e LIMIT 1"
-
-
 def find_keys(spec: NodeSpec) -> str:
     """Which of ``$keys`` exist as ``spec`` nodes."""
     return f"UNWIND $keys AS k MATCH (n:{spec.label} {{{spec.key}: k}}) RETURN n.{spec.key} AS k"
@@ -98,12 +93,11 @@ def node_table(spec: NodeSpec, *, ordered: bool = True) -> str:
     return f"MATCH (n:{spec.label}) RETURN {cols}" + (f" ORDER BY n.{spec.key}" if ordered else "")
 
 
-def rel_table(spec: RelSpec, src_key: str, dst_key: str) -> str:
-    """Every ``spec`` relationship as ``src``, ``dst`` and properties, sorted."""
+def rel_table(spec: RelSpec, src_key: str, dst_key: str, *, ordered: bool = True) -> str:
+    """Every ``spec`` relationship as ``src``, ``dst`` and properties, sorted (unless not ``ordered``)."""
     cols = "".join(f", e.{c} AS {c}" for c in spec.columns)
-    return (
-        f"MATCH (a:{spec.src})-[e:{spec.rel_type}]->(b:{spec.dst}) "
-        f"RETURN a.{src_key} AS src, b.{dst_key} AS dst{cols} ORDER BY src, dst"
+    return f"MATCH (a:{spec.src})-[e:{spec.rel_type}]->(b:{spec.dst}) RETURN a.{src_key} AS src, b.{dst_key} AS dst{cols}" + (
+        " ORDER BY src, dst" if ordered else ""
     )
 
 
