@@ -269,11 +269,11 @@ class EmbeddedStore(Store):
         # LOAD FROM binds columns as variables by name: prefix them so no
         # property name (end, from...) is read as a keyword.
         keys = _column(rows, spec.key)
-        returned = ", ".join(f"n.{c} AS {c}" for c, _ in cols)
         if self._scan_rather(len(rows), cypher.count_nodes(spec.label)):
-            table = self._arrow_table(f"MATCH (n:{spec.label}) RETURN {returned}")
+            table = self._arrow_table(cypher.node_table(spec, ordered=False))
             found_rows = table.filter(pc.is_in(table.column(spec.key), value_set=keys)).to_pylist()
         else:
+            returned = ", ".join(f"n.{c} AS {c}" for c in spec.columns)
             found = f"LOAD FROM $t MATCH (n:{spec.label} {{{spec.key}: _k}}) RETURN {returned}"
             found_rows = self._arrow_rows(found, {"t": pa.table({"_k": keys})})
         stored = {r[spec.key]: r for r in found_rows}
@@ -308,13 +308,12 @@ class EmbeddedStore(Store):
         sk, dk = schema.node(spec.src).key, schema.node(spec.dst).key
         pattern = spec.pattern(sk, dk, "_src", "_dst")
         src, dst = _column(rows, "src"), _column(rows, "dst")
-        props = "".join(f", e.{p.name} AS {p.name}" for p in spec.props)
-        every = f"MATCH (a:{spec.src})-[e:{spec.rel_type}]->(b:{spec.dst})"
         if self._scan_rather(len(rows), cypher.count_rels(spec)):
-            table = self._arrow_table(f"{every} RETURN a.{sk} AS src, b.{dk} AS dst{props}")
+            table = self._arrow_table(cypher.rel_table(spec, sk, dk, ordered=False))
             mine = pc.is_in(_pair_key(table.column("src"), table.column("dst")), value_set=_pair_key(src, dst))
             found_rows = table.filter(mine).to_pylist()
         else:
+            props = "".join(f", e.{c} AS {c}" for c in spec.columns)
             found = f"LOAD FROM $t MATCH {pattern} RETURN _src AS src, _dst AS dst{props}"
             found_rows = self._arrow_rows(found, {"t": pa.table({"_src": src, "_dst": dst})})
         stored = {(r["src"], r["dst"]): r for r in found_rows}
