@@ -64,6 +64,8 @@ class Activity:
     names: dict[str, str] = field(default_factory=dict)
     programmes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     funders: set[str] = field(default_factory=set)
+    # organisation -> the programmes it implements (delivers): what a plan's suggested implementers are judged on
+    implemented: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     partners: set[frozenset[str]] = field(default_factory=set)
     reach: Callable[[], tuple[pa.Array, ByProgramme, ByProgramme]] | None = None
 
@@ -130,6 +132,8 @@ def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None, onl
             act.programmes[org].update(progs)
             if funds:
                 act.funders.add(org)
+            else:
+                act.implemented[org].update(progs)
         for r in store.query(named.PARTNERSHIPS):
             act.partners.add(frozenset((r["a"], r["b"])))
     return act

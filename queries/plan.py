@@ -272,7 +272,8 @@ def _explain(
                 window=window,
                 limit=50,
                 min_experience=MIN_IMPLEMENTER_PROGRAMMES,
-                only=profile.near(store, iso3, t),
+                only=profile.near(store, iso3, t, delivered=True),
+                delivered=True,  # implementers to ask: what they delivered, not what they funded
             )
             if m["org"]
             and (own is None or facts.family(m["org"], up) != own)  # the donor does not implement its own fund

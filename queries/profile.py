@@ -31,6 +31,7 @@ def match(
     min_evidence: int = facts.MIN_THEME_PROGRAMMES,
     min_experience: int = 1,
     only: set[str] | None = None,
+    delivered: bool = False,
 ) -> Rows:
     """Who could help ``country`` with ``theme`` (or with each theme it has no programme on).
 
@@ -48,6 +49,8 @@ def match(
     :data:`queries.facts.MIN_THEME_PROGRAMMES`) gives one row saying there is
     too little evidence, not a ranking. Organisations with fewer than ``min_experience`` programmes on a theme are
     not ranked on it (the plan asks for two); with ``only``, only those organisations are ranked (:func:`near`).
+    Experience and presence count the programmes an organisation funds or implements; with ``delivered``, only those
+    it implements (a plan's implementers to ask: a donor that funds a theme has not delivered it).
 
     Examples
     --------
@@ -79,7 +82,7 @@ def match(
     home = {o["id"]: o["country"] for o in store.query(named.ORGANISATIONS)}
     evidence = _evidence(store)
     asked = {t for t in wanted if evidence.get(t, 0) >= min_evidence}
-    present = _present(store).get(iso3, set())
+    present = _present(store, delivered).get(iso3, set())
     names = _org_names(store)
     up = analysis.donors(store)
     tsub, treg = target["subregion"], target["region"]
@@ -104,7 +107,7 @@ def match(
     # (theme, donor) -> its organisations, scored; an explanation is written only for a row that is shown
     best: dict[tuple[str, str], list[tuple[float, str, float, float, list[str], float, _Experience]]] = defaultdict(list)
     for t in sorted(asked):  # experience on the themes asked about only: the others are never scored
-        for org, e in _experience(store, t).items():
+        for org, e in _experience(store, t, delivered).items():
             if e.programmes < min_experience or (only is not None and org not in only):
                 continue
             areas = {(sub_of.get(c), region_of.get(c)) for c in e.countries if c != iso3}
@@ -183,23 +186,26 @@ class _Experience:
     countries: frozenset[str]
 
 
-def _experience(store: Any, theme: str) -> dict[str, _Experience]:
-    """Per organisation (funder or implementer), its programmes on ``theme`` and where they worked; built once per
-    cached store for every theme (one pass over who did what), as a plan asks every row's country."""
-    return _activity(store)[0].get(theme, {})
+def _experience(store: Any, theme: str, delivered: bool = False) -> dict[str, _Experience]:
+    """Per organisation (funder or implementer; with ``delivered``, implementer), its programmes on ``theme`` and
+    where they worked; built once per cached store for every theme (one pass over who did what), as a plan asks
+    every row's country."""
+    return _activity(store, delivered)[0].get(theme, {})
 
 
-def _activity(store: Any) -> tuple[dict[str, dict[str, _Experience]], dict[str, set[str]], dict[str, str]]:
+def _activity(
+    store: Any, delivered: bool = False
+) -> tuple[dict[str, dict[str, _Experience]], dict[str, set[str]], dict[str, str]]:
     """One pass over who funds or implements what (a row per organisation and role, its programmes collected):
-    per theme each organisation's experience, per country the organisations at work there, and their names.
-    Built once per cached store; read-only."""
+    per theme each organisation's experience, per country the organisations at work there, and their names; with
+    ``delivered``, of the programmes each implements only. Built once per cached store and role; read-only."""
 
     def build() -> tuple[dict[str, dict[str, _Experience]], dict[str, set[str]], dict[str, str]]:
         # on coded arrays (network.Members): Python sets per programme and organisation cost 22 s at size XL
         act = network.whole_activity(store)
         ids, themes, countries = network.reach_arrays(store)
         with gc_paused():
-            members = network.Members.of(act.programmes, ids)
+            members = network.Members.of(act.implemented if delivered else act.programmes, ids)
             theme_of = np.repeat(np.arange(len(ids)), np.diff(themes.indptr))  # programme of each (programme, theme)
             experience: dict[str, dict[str, _Experience]] = {t: {} for t in THEMES}
             for code, t in enumerate(themes.names):
@@ -219,19 +225,19 @@ def _activity(store: Any) -> tuple[dict[str, dict[str, _Experience]], dict[str, 
             }
         return experience, present, dict(act.names)
 
-    return memo(store, "profile.activity", build)  # type: ignore[no-any-return]
+    return memo(store, "profile.delivered" if delivered else "profile.activity", build)  # type: ignore[no-any-return]
 
 
-def near(store: Any, iso3: str, theme: str) -> set[str]:
+def near(store: Any, iso3: str, theme: str, delivered: bool = False) -> set[str]:
     """Organisations with experience on ``theme`` that work in ``iso3`` or in a country of its UN M49 sub-region:
     the only ones a plan may suggest there (:func:`match` ``only``; the match's own scoring then says which worked
-    on the theme nearby)."""
+    on the theme nearby). With ``delivered``, experience and work are the programmes they implement."""
     countries = store.query(named.COUNTRIES)
     sub = next((c["subregion"] for c in countries if c["iso3"] == iso3), None)
     around = {c["iso3"] for c in countries if sub and c["subregion"] == sub} | {iso3}
-    present = _present(store)
+    present = _present(store, delivered)
     at_work = set().union(*(present.get(c, set()) for c in around))
-    return at_work & _experience(store, theme).keys()
+    return at_work & _experience(store, theme, delivered).keys()
 
 
 def _evidence(store: Any) -> dict[str, int]:
@@ -245,13 +251,13 @@ def _evidence(store: Any) -> dict[str, int]:
     return memo(store, "profile.evidence", build)  # type: ignore[no-any-return]
 
 
-def _present(store: Any) -> dict[str, set[str]]:
-    """Country -> the organisations with a programme that names it."""
-    return _activity(store)[1]
+def _present(store: Any, delivered: bool = False) -> dict[str, set[str]]:
+    """Country -> the organisations with a programme that names it (with ``delivered``, one they implement)."""
+    return _activity(store, delivered)[1]
 
 
 def _org_names(store: Any) -> dict[str, str]:
-    return _activity(store)[2]
+    return network.whole_activity(store).names  # every organisation's, whichever role a match ranks
 
 
 def profile(store: Any, name: str) -> list[tuple[str, Rows]]:

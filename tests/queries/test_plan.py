@@ -13,6 +13,7 @@ from graph.errors import CCBError
 from graph.examples import gaps_records as records
 from graph.store import Batch, Store
 from queries import plan as p
+from queries import profile
 from tests.queries.test_grouped import rich_records
 
 
@@ -201,3 +202,33 @@ def test_cli_plan_scenario_assume_report_and_load(graph: Store, tmp_path: Path) 
     assert loaded.exit_code == 0, loaded.stderr
     real = run.invoke(cli, [*db, "gaps", "--theme", "C", "--format", "json"])
     assert {r["iso3"]: r["priority"] for r in json.loads(real.stdout)} == assumed_rows
+
+
+def test_the_implementers_suggested_delivered_the_theme(store: Store) -> None:
+    """A plan's implementers to ask ran two programmes or more on the row's theme (IMPLEMENTS): a donor that only
+    funded the theme, however often, is a co-funder, never an implementer (the bundled plan named the EU)."""
+    store.write(Batch().extend(rich_records(seed=11)))
+    from graph.model import Funds, Indicator, Measured, Organisation
+
+    isos = [r["iso3"] for r in store.query("MATCH (c:Country) RETURN c.iso3 AS iso3 ORDER BY iso3")]
+    programmes = store.query("MATCH (p:Programme) RETURN p.id AS id ORDER BY id")
+    donor = Organisation(id="donor", name="A donor that funds everything", kind="government", source="s")
+    store.write(
+        Batch().extend(
+            [Indicator(id="gci-2024", family="gci", edition="2024", name="GCI", source="s"), donor]
+            + [Measured(src=c, dst="gci-2024", score=float(10 + 3 * i), source="s") for i, c in enumerate(isos)]
+            + [Funds(src="donor", dst=r["id"], source="s") for r in programmes]
+        )
+    )
+    delivered: dict[tuple[str, str], int] = {}
+    for r in store.query(
+        "MATCH (o:Organisation)-[:IMPLEMENTS]->(p:Programme) UNWIND p.themes AS t RETURN o.id AS org, t, count(p) AS n"
+    ):
+        delivered[(r["org"], r["t"])] = r["n"]
+    plan = p.plan(store, budget="USD 20000", grant=1000, stability=False)
+    suggested = [(r["theme"], s.split(" ", 1)[0]) for r in plan.rows for s in r["implementers"]]
+    assert suggested  # the seeded graph has implementers to suggest
+    assert all(delivered.get((org, t), 0) >= 2 for t, org in suggested), suggested
+    assert "donor" not in {org for _, org in suggested}
+    # `ccb match` still ranks whoever funds or implements a theme: a donor could help by funding
+    assert profile.match(store, isos[0], theme="A")[0]["org"] == "donor"
