@@ -450,7 +450,10 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
     there, so sharing a quiet country counts more than sharing a crowded one.
     Pairs that share a programme or a PARTNERS_WITH are left out, and so are
     pairs of one donor (an agency and its state, two agencies of one state:
-    :func:`queries.facts.same_donor`). Countries
+    :func:`queries.facts.same_donor`) and pairs whose donors already work
+    together (the European Commission and INTERPOL, when the EU funds what
+    INTERPOL implements); two donors are one suggestion, through the pair of
+    their bodies that scores best. Countries
     and themes with more than :data:`MAX_CONTEXT` active organisations are
     skipped (named in the explanation). ``region`` (a UN M49 region or
     sub-region) scores what organisations do there alone: the programmes
@@ -473,13 +476,15 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
     area = terms.region(region)
     inside = {c["iso3"] for c in store.query(named.COUNTRIES) if area in (c["region"], c["subregion"])} if area else None
     if inside is None:  # the whole graph's contexts, built once per cached store (an organisation page asks each time)
-        act, orgs, index, crowded, counted, working = memo(store, "network.partner_contexts", lambda: _contexts(store, None))
+        act, orgs, index, crowded, counted, working, family = memo(
+            store, "network.partner_contexts", lambda: _contexts(store, None)
+        )
     else:
-        act, orgs, index, crowded, counted, working = _contexts(store, inside)
+        act, orgs, index, crowded, counted, working, family = _contexts(store, inside)
     _check_org(act, org)
     codes, scores = _pair_scores(counted, len(orgs), None if org is None else index[org])
     keep = ~np.isin(codes, working)
-    codes, scores = codes[keep], np.round(scores[keep], 3)
+    codes, scores = _one_per_donor_pair(codes[keep], np.round(scores[keep], 3), family)
     if len(codes) > limit:  # every pair tied with the last one shown is kept, so the order below decides
         cut = np.partition(scores, len(scores) - limit)[len(scores) - limit]
         codes, scores = codes[scores >= cut], scores[scores >= cut]
@@ -508,10 +513,11 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
 
 def _contexts(
     store: Store, inside: set[str] | None
-) -> tuple[Activity, list[str], dict[str, int], list[str], dict[str, list[int]], np.ndarray]:
+) -> tuple[Activity, list[str], dict[str, int], list[str], dict[str, list[int]], np.ndarray, np.ndarray]:
     """What :func:`partners` scores pairs from: the activity (within ``inside`` countries), the organisations and
-    their indices, the crowded contexts left out, the counted ones (context -> member indices, ascending) and the
-    pairs already working together or one donor."""
+    their indices, the crowded contexts left out, the counted ones (context -> member indices, ascending), the
+    pairs already working together (themselves or through their donors) or one donor, and each organisation's
+    donor, coded (:func:`_families`)."""
     act = whole_activity(store) if inside is None else activity(store, only_countries=inside)
     orgs = sorted(act.names)
     index = {o: i for i, o in enumerate(orgs)}
@@ -523,8 +529,10 @@ def _contexts(
             where[f"theme:{t}"].append(index[o])
     crowded = sorted(z for z, members in where.items() if len(members) > MAX_CONTEXT)
     counted = {z: m for z, m in sorted(where.items()) if 1 < len(m) <= MAX_CONTEXT}
-    working = np.concatenate([_working_codes(act, index), _family_codes(store, index)])
-    return act, orgs, index, crowded, counted, working
+    family = _families(store, index)
+    direct = _working_codes(act, index)
+    working = np.concatenate([direct, _through_donors(direct, family), _family_codes(family)])
+    return act, orgs, index, crowded, counted, working, family
 
 
 def _pair_scores(contexts: dict[str, list[int]], n: int, only: int | None) -> tuple[np.ndarray, np.ndarray]:
@@ -569,16 +577,62 @@ def _working_codes(act: Activity, index: dict[str, int]) -> np.ndarray:
     return codes
 
 
-def _family_codes(store: Store, index: dict[str, int]) -> np.ndarray:
+def _families(store: Store, index: dict[str, int]) -> np.ndarray:
+    """Each organisation's donor (:func:`queries.facts.family`), coded: the organisations PART_OF one another or of
+    one state share a code; any other organisation is a family of its own."""
+    up = donors(store)
+    roots: dict[str, int] = {}
+    family = np.empty(len(index), np.int64)
+    for org, i in index.items():
+        family[i] = roots.setdefault(facts.family(org, up), len(roots))
+    return family
+
+
+def _bodies(family: np.ndarray, wanted: Iterable[int] | None = None) -> dict[int, list[int]]:
+    """Family code -> its organisations' indices (of the ``wanted`` families only, if given)."""
+    keep = None if wanted is None else set(wanted)
+    out: dict[int, list[int]] = defaultdict(list)
+    for i, f in enumerate(family.tolist()):
+        if keep is None or f in keep:
+            out[f].append(i)
+    return out
+
+
+def _family_codes(family: np.ndarray) -> np.ndarray:
     """Pairs of organisations that are one donor (PART_OF one another or of the same state), coded as in
     :func:`_pair_scores`: an agency is never suggested as its own ministry's partner."""
-    up = donors(store)
-    n = len(index)
-    by_root: dict[str, list[int]] = defaultdict(list)
-    for org, i in index.items():
-        by_root[facts.family(org, up)].append(i)
-    pairs = {min(a, b) * n + max(a, b) for members in by_root.values() for a, b in combinations(members, 2)}
+    n = len(family)
+    pairs = {min(a, b) * n + max(a, b) for members in _bodies(family).values() for a, b in combinations(members, 2)}
     return np.fromiter(pairs, dtype=np.int64, count=len(pairs))
+
+
+def _through_donors(working: np.ndarray, family: np.ndarray) -> np.ndarray:
+    """The pairs whose donors already work together, coded as in :func:`_pair_scores`: where one body of a donor
+    shares a programme or partnership with an organisation, every body of that donor does (the EU funds CT TECH,
+    which INTERPOL implements: the European Commission is not INTERPOL's new partner). Only families of more than
+    one body add pairs, so a graph without agencies costs nothing here."""
+    n, m = len(family), int(family.max()) + 1 if len(family) else 0
+    a, b = family[working // n], family[working % n]
+    size = np.bincount(family, minlength=m)
+    between = (a != b) & ((size[a] > 1) | (size[b] > 1))
+    a, b = a[between], b[between]
+    lifted = np.unique(np.minimum(a, b) * m + np.maximum(a, b)).tolist()
+    members = _bodies(family, {f for code in lifted for f in divmod(code, m)})
+    pairs = {min(i, j) * n + max(i, j) for code in lifted for i in members[code // m] for j in members[code % m]}
+    return np.fromiter(pairs, dtype=np.int64, count=len(pairs))
+
+
+def _one_per_donor_pair(codes: np.ndarray, scores: np.ndarray, family: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The best-scoring pair of each pair of donors (ties: the first by name), so that two bodies of one donor are
+    never two suggestions with the same third organisation."""
+    if not len(codes):
+        return codes, scores
+    n, m = len(family), int(family.max()) + 1
+    a, b = family[codes // n], family[codes % n]
+    order = np.lexsort((codes, -scores))  # best first; codes ascend with the names
+    _, first = np.unique((np.minimum(a, b) * m + np.maximum(a, b))[order], return_index=True)
+    keep = np.sort(order[first])
+    return codes[keep], scores[keep]
 
 
 def cofunders(store: Store, funder: str, *, limit: int = 20, agencies: bool = False) -> list[dict[str, Any]]:

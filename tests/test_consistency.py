@@ -246,6 +246,15 @@ def test_suggestions_never_pair_one_donor(graph: Store, request: pytest.FixtureR
     pairs = network.partners(store, limit=10_000)
     assert pairs and not [(r["a"], r["b"]) for r in pairs if facts.same_donor(r["a"], r["b"], up)]
     assert not [r for r in network.partners(store, org="uk-fcdo", limit=100) if facts.same_donor(r["a"], r["b"], up)]
+    # nor a pair whose donors already share a programme (session 18: the European Commission was INTERPOL's "new"
+    # partner, while the EU funds CT TECH, which INTERPOL implements), nor one pair of donors twice
+    act = network.whole_activity(store)
+    by_family: dict[str, set[str]] = {}
+    for org, progs in act.programmes.items():
+        by_family.setdefault(facts.family(org, up), set()).update(progs)
+    families = [tuple(sorted((facts.family(r["a"], up), facts.family(r["b"], up)))) for r in pairs]
+    assert not [f for f in families if by_family[f[0]] & by_family[f[1]]]
+    assert len(families) == len(set(families))
     for iso3 in ("KEN", "FJI", "GHA", "IDN", "UKR"):
         rows = [r for r in profile.match(store, iso3) if r["org"]]
         families = [(r["theme"], facts.family(r["org"], up)) for r in rows]
