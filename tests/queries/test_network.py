@@ -278,22 +278,29 @@ def test_the_array_built_collaboration_graph_is_networkx_s(seed: int) -> None:
     assert h.get_edgelist() == [(nodes.index(a), nodes.index(b)) for a, b in g.edges()]
 
 
-def test_partners_are_donors_not_yet_at_work_together(tmp_path: Path) -> None:
-    """o5 is o1's agency and funds p4 (C, GHA), which o3 implements: o1's donor already works with o3, so o1-o3 is no
-    suggestion; o1 works with o2 (p1), so o5-o2 is none either; o2-o3 stays: GHA 1/4 + KEN 1/3 + C 1/4."""
+def _with_agency(tmp_path: Path, implementer: str | None) -> EmbeddedStore:
+    """:func:`network_records` and o5, o1's agency, funding p4 (C, GHA), implemented by ``implementer`` if given."""
     from graph.examples import network_records
     from graph.model import Funds, Implements, Organisation, PartOf, Programme, Targets
 
-    extra = [
+    extra: list = [
         Organisation(id="o5", name="Org 5", source="s"),
         PartOf(src="o5", dst="o1", source="s"),
         Programme(id="p4", name="P4", themes=["C"], source="s"),
         Funds(src="o5", dst="p4", source="s"),
-        Implements(src="o3", dst="p4", source="s"),
         Targets(src="p4", dst="GHA", source="s"),
     ]
-    with EmbeddedStore(tmp_path / "g.lbdb") as s:
-        s.write(Batch().extend(network_records() + extra))
+    if implementer:
+        extra.append(Implements(src=implementer, dst="p4", source="s"))
+    s = EmbeddedStore(tmp_path / "g.lbdb")
+    s.write(Batch().extend(network_records() + extra))
+    return s
+
+
+def test_partners_are_donors_not_yet_at_work_together(tmp_path: Path) -> None:
+    """o5 is o1's agency and funds p4 (C, GHA), which o3 implements: o1's donor already works with o3, so o1-o3 is no
+    suggestion; o1 works with o2 (p1), so o5-o2 is none either; o2-o3 stays: GHA 1/4 + KEN 1/3 + C 1/4."""
+    with _with_agency(tmp_path, "o3") as s:
         assert [(r["a"], r["b"], r["score"]) for r in n.partners(s)] == [("o2", "o3", 0.833)]
         assert n.partners(s, org="o1") == [] and n.partners(s, org="o5") == []
 
@@ -301,17 +308,6 @@ def test_partners_are_donors_not_yet_at_work_together(tmp_path: Path) -> None:
 def test_two_bodies_of_one_donor_are_one_suggestion(tmp_path: Path) -> None:
     """o5, o1's agency, is active where o1 is (GHA, C) without working with o3: o1-o3 and o5-o3 score alike, and the
     donor is suggested once, through the first by name."""
-    from graph.examples import network_records
-    from graph.model import Funds, Organisation, PartOf, Programme, Targets
-
-    extra = [
-        Organisation(id="o5", name="Org 5", source="s"),
-        PartOf(src="o5", dst="o1", source="s"),
-        Programme(id="p4", name="P4", themes=["C"], source="s"),
-        Funds(src="o5", dst="p4", source="s"),
-        Targets(src="p4", dst="GHA", source="s"),
-    ]
-    with EmbeddedStore(tmp_path / "g.lbdb") as s:
-        s.write(Batch().extend(network_records() + extra))
+    with _with_agency(tmp_path, None) as s:
         rows = [(r["a"], r["b"]) for r in n.partners(s)]
         assert ("o1", "o3") in rows and ("o3", "o5") not in rows
