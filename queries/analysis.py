@@ -16,7 +16,7 @@ Amounts are summed per currency and never converted.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1049,6 +1049,24 @@ def _targeted(store: Store, countries: list[Row], window: Window, theme: str | N
     return out
 
 
+# A basis counted more than once, in the plural ("from 6 stated contributions", not "6 stated contribution")
+_BASES = {
+    "budget": "budgets",
+    "stated contribution": "stated contributions",
+    "budget of a programme it funds": "budgets of programmes it funds",
+}
+
+
+def _counted_bases(bases: Mapping[str | None, int]) -> str:
+    """What a group's money was read from, each basis counted.
+
+    >>> _counted_bases({"stated contribution": 6, "budget": 1})
+    '1 budget, 6 stated contributions'
+    """
+    named = sorted((str(b), n) for b, n in bases.items())
+    return ", ".join(f"{n} {b if n == 1 else _BASES.get(b, b)}" for b, n in named)
+
+
 AMOUNT_MEANS = {
     "region": "money of the programmes reaching each region (stated per country, else whole budgets, never split)",
     "subregion": "money of the programmes reaching each sub-region (stated per country, else whole budgets, never split)",
@@ -1134,7 +1152,7 @@ def breakdown(
     for g in sorted(groups | set(progs)):
         row: Row = {by: g, "programmes": len(progs[g])}
         if measure == "amount":
-            how = ", ".join(f"{n} {b}" for b, n in sorted(bases[g].items()))
+            how = _counted_bases(bases[g])
             row |= {
                 "amount": money[g] if g in money else None,
                 "currency": currency,
