@@ -893,18 +893,22 @@ Examples:
 @click.option("--org", metavar="ORG", help="Only opportunities for this organisation (id, name or alias).")
 @click.option("--funder", metavar="ORG", help="Co-funding: funders most like this one, and where only they go.")
 @AGENCIES
+@click.option("--all-countries", is_flag=True, help="With --funder: suggest territories and high-income countries too.")
 @limit_option(30)
 @output_options
 @click.pass_context
-def partners(ctx: click.Context, org: str | None, funder: str | None, agencies: bool, limit: int, fmt: str) -> None:
+def partners(
+    ctx: click.Context, org: str | None, funder: str | None, agencies: bool, all_countries: bool, limit: int, fmt: str
+) -> None:
     """Partnership opportunities: organisations active in the same places and themes that do not yet work together.
 
     With --funder: co-funding, the donors most like this one (agencies count
-    with their state or bloc unless --agencies) and the countries only they reach.
+    with their state or bloc unless --agencies) and the recipient states only
+    they reach (territories and high-income countries too with --all-countries).
     """
     store = store_of(ctx)
     rows = (
-        network.cofunders(store, funder, limit=limit, agencies=agencies)
+        network.cofunders(store, funder, limit=limit, agencies=agencies, all_countries=all_countries)
         if funder
         else network.partners(store, org=org, limit=limit)
     )

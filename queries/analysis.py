@@ -881,12 +881,7 @@ def concentration(
     region = terms.region(region)
     skipped: dict[str, list[str]] = {} if left_out is None else left_out
     if country is None and not all_countries:
-        countries = store.query(named.COUNTRIES)
-        rules = {
-            "by_sovereignty": any(c["sovereignty"] for c in countries),
-            "by_income": any(c["income_group"] for c in countries),
-        }
-        outside = {c["iso3"]: why for c in countries if (why := need.left_out_because(c, **rules))}
+        outside = need.outside(store.query(named.COUNTRIES))
     else:
         outside = {}
     amounts = link_amounts(store, window, country=country)

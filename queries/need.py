@@ -233,6 +233,22 @@ def left_out_because(
     return None
 
 
+def outside(countries: list[Row], *, include_restricted: bool = False) -> dict[str, str]:
+    """The countries not ranked by default, and why (:func:`left_out_because`): a rule whose data ``countries``
+    lack altogether (a store built from the user's own country table) is not applied.
+
+    >>> outside([{"iso3": "KEN", "region": "Africa", "sovereignty": "independent", "income_group": "Lower middle income"},
+    ...          {"iso3": "GUM", "region": "Oceania", "sovereignty": "Territory of US", "income_group": "High income"}])
+    {'GUM': 'territory or dependency'}
+    """
+    rules = {
+        "by_sovereignty": any(c.get("sovereignty") for c in countries),
+        "by_income": any(c.get("income_group") for c in countries),
+        "by_restriction": not include_restricted,
+    }
+    return {c["iso3"]: why for c in countries if (why := left_out_because(c, **rules))}
+
+
 # -- how much the ranking depends on the weights ----------------------------------------------
 
 

@@ -34,7 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph.store import Store, gc_paused, memo
-from queries import facts, named, terms
+from queries import facts, named, need, terms
 from queries.analysis import donors
 from queries.terms import Terms, UnknownName
 
@@ -635,21 +635,26 @@ def _one_per_donor_pair(codes: np.ndarray, scores: np.ndarray, family: np.ndarra
     return codes[keep], scores[keep]
 
 
-def cofunders(store: Store, funder: str, *, limit: int = 20, agencies: bool = False) -> list[dict[str, Any]]:
+def cofunders(
+    store: Store, funder: str, *, limit: int = 20, agencies: bool = False, all_countries: bool = False
+) -> list[dict[str, Any]]:
     """Funders most like ``funder`` (Jaccard over countries and themes), and where only they go.
 
     Donor-country link prediction on the bipartite graph scores zero by
     construction, so donors are compared with donors first; the countries
-    a similar donor supports and ``funder`` does not are the suggestions.
-    Funding agencies count with their donor state or bloc (PART_OF), so the
-    FCDO's peers are the UK's, unless ``agencies``.
+    a similar donor supports and ``funder`` does not are the suggestions:
+    recipient states only (the gaps universe, :func:`queries.need.outside`),
+    unless ``all_countries``; the territories and high-income economies a
+    peer's programmes also reach are counted in the explanation, not
+    suggested. Funding agencies count with their donor state or bloc
+    (PART_OF), so the FCDO's peers are the UK's, unless ``agencies``.
 
     Examples
     --------
     >>> from graph.examples import example_store
     >>> from graph.examples import network_records as records
     >>> s = example_store(records())
-    >>> [(r["peer"], r["similarity"], r["peer_only_countries"]) for r in cofunders(s, "o1")]
+    >>> [(r["peer"], r["similarity"], r["peer_only_countries"]) for r in cofunders(s, "o1", all_countries=True)]
     [('o3', 0.667, ['KEN'])]
     >>> s.close()
     """
@@ -661,6 +666,7 @@ def cofunders(store: Store, funder: str, *, limit: int = 20, agencies: bool = Fa
     if funder not in act.funders:
         raise UnknownName(f"{funder!r} funds no programme in the graph", "pick a funder: `ccb supports --by funder`")
     mine = {f"country:{c}" for c in act.countries[funder]} | {f"theme:{t}" for t in act.themes[funder]}
+    aside = {} if all_countries else need.outside(store.query(named.COUNTRIES))
     rows: list[dict[str, Any]] = []
     family = donors(store) if agencies else up
     for peer in sorted(act.funders - {funder}):
@@ -671,7 +677,9 @@ def cofunders(store: Store, funder: str, *, limit: int = 20, agencies: bool = Fa
         sim = len(mine & theirs) / len(union) if union else 0.0
         if sim == 0:
             continue
-        new = sorted(act.countries[peer] - act.countries[funder])
+        only_theirs = act.countries[peer] - act.countries[funder]
+        new = sorted(c for c in only_theirs if c not in aside)
+        besides = len(only_theirs) - len(new)
         rows.append(
             {
                 "funder": funder,
@@ -681,7 +689,12 @@ def cofunders(store: Store, funder: str, *, limit: int = 20, agencies: bool = Fa
                 "shared": sorted(z.split(":")[1] for z in mine & theirs),
                 "peer_only_countries": new,
                 "explanation": f"Jaccard {len(mine & theirs)}/{len(union)} over countries and themes; "
-                f"{len(new)} countries the peer supports and {funder} does not",
+                f"{len(new)} {'country(ies)' if all_countries else 'recipient state(s)'} the peer supports and {funder} does not"
+                + (
+                    f" (and {besides} territory(ies), high-income or restricted country(ies) it reaches, not suggested)"
+                    if besides
+                    else ""
+                ),
             }
         )
     return sorted(rows, key=lambda r: (-r["similarity"], r["peer"]))[:limit]

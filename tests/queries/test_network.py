@@ -41,12 +41,41 @@ def test_partners(graph: Store) -> None:
 
 def test_cofunders(graph: Store) -> None:
     # o1 {GHA, C}; o3 {GHA, KEN, C}: 2 shared of 3 -> 0.667, KEN only o3's; o4 {KEN, A}: nothing shared.
-    rows = n.cofunders(graph, "o1")
+    rows = n.cofunders(graph, "o1", all_countries=True)  # the example's countries have no region: all of them
     assert [(r["peer"], r["similarity"], r["shared"], r["peer_only_countries"]) for r in rows] == [
         ("o3", 0.667, ["C", "GHA"], ["KEN"])
     ]
     with pytest.raises(UnknownName, match="'o2' funds no programme"):
         n.cofunders(graph, "o2")
+
+
+def test_cofunders_suggest_recipient_states(graph: Store) -> None:
+    """o3 also reaches Guam, a US territory of high income: a fact of its portfolio, not a place to suggest to o1
+    (the bundled data suggested Guam, the Northern Marianas, New Caledonia, French Polynesia and Tokelau to Japan)."""
+    from graph.model import Country, Targets
+
+    states = {"region": "Africa", "sovereignty": "independent", "income_group": "Lower middle income"}
+    graph.write(
+        Batch().extend(
+            [
+                Country(iso3="GHA", name="Ghana", source="s", **states),
+                Country(iso3="KEN", name="Kenya", source="s", **states),
+                Country(
+                    iso3="GUM",
+                    name="Guam",
+                    region="Oceania",
+                    sovereignty="Territory of US",
+                    income_group="High income",
+                    source="s",
+                ),
+                Targets(src="p2", dst="GUM", source="s"),
+            ]
+        )
+    )
+    (row,) = n.cofunders(graph, "o1")
+    assert row["peer_only_countries"] == ["KEN"]
+    assert "1 recipient state(s) the peer supports and o1 does not (and 1 territory(ies)" in row["explanation"]
+    assert n.cofunders(graph, "o1", all_countries=True)[0]["peer_only_countries"] == ["GUM", "KEN"]
 
 
 def test_brokers(graph: Store) -> None:
