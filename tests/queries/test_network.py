@@ -55,19 +55,13 @@ def test_cofunders_suggest_recipient_states(graph: Store) -> None:
     from graph.model import Country, Targets
 
     states = {"region": "Africa", "sovereignty": "independent", "income_group": "Lower middle income"}
+    territory = {"region": "Oceania", "sovereignty": "Territory of US", "income_group": "High income"}
     graph.write(
         Batch().extend(
             [
                 Country(iso3="GHA", name="Ghana", source="s", **states),
                 Country(iso3="KEN", name="Kenya", source="s", **states),
-                Country(
-                    iso3="GUM",
-                    name="Guam",
-                    region="Oceania",
-                    sovereignty="Territory of US",
-                    income_group="High income",
-                    source="s",
-                ),
+                Country(iso3="GUM", name="Guam", source="s", **territory),
                 Targets(src="p2", dst="GUM", source="s"),
             ]
         )
