@@ -625,7 +625,7 @@ def _through_donors(working: np.ndarray, family: np.ndarray) -> np.ndarray:
 def _one_per_donor_pair(codes: np.ndarray, scores: np.ndarray, family: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The best-scoring pair of each pair of donors (ties: the first by name), so that two bodies of one donor are
     never two suggestions with the same third organisation."""
-    if not len(codes):
+    if not len(codes) or len(np.unique(family)) == len(family):  # no donor with two bodies: every pair is its own
         return codes, scores
     n, m = len(family), int(family.max()) + 1
     a, b = family[codes // n], family[codes % n]
