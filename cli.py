@@ -1218,8 +1218,9 @@ def viz_map(
 ) -> None:
     """A world choropleth of coverage by country, from the gaps analysis; works offline.
 
-    Countries that are not ranked (territories, high income, unknown need)
-    show as no data on the priority and need maps.
+    Countries that are not ranked (territories, high income, restricted
+    states, unknown need) show as "not ranked, or need unknown" on the
+    priority and need maps; on the counts maps every country has a value.
     """
     counts = measure in ("programmes", "funders")  # counts are facts for every country, ranked or not
     rows = analysis.country_gaps(

@@ -58,6 +58,7 @@ class MapData:
     details: dict[str, str] = field(default_factory=dict)  # ISO-3 -> extra tooltip text
     names: dict[str, str] = field(default_factory=dict)  # ISO-3 -> display name (else pycountry's)
     focus: frozenset[str] = frozenset()  # draw only these (zoomed to them); the others are a plain background
+    missing: str = "no data"  # what a country without a value is, in the legend and its tooltip
 
     def _repr_svg_(self) -> str:
         """Jupyter shows a MapData as its map."""
@@ -90,6 +91,8 @@ def from_gaps(rows: Sequence[Mapping[str, Any]], measure: str = "priority", *, s
             for r in rows
         },
         names={r["iso3"]: r["country"] for r in rows},
+        # the USA on a priority map is not "no data": it is not ranked (high income), as territories are not
+        missing="not ranked, or need unknown" if bounded else "no data",
     )
 
 
@@ -200,7 +203,7 @@ def frame(shapes: dict[str, Shape]) -> tuple[float, float, float, float]:
 
 def _tooltip(iso3: str, value: float | None, data: MapData) -> str:
     name = data.names.get(iso3) or getattr(pycountry.countries.get(alpha_3=iso3), "name", iso3)
-    shown = "no data" if value is None else f"{value:g}"
+    shown = data.missing if value is None else f"{value:g}"
     extra = data.details.get(iso3)
     return f"{name} ({iso3}): {shown}" + (f"; {extra}" if extra else "")
 
@@ -267,7 +270,7 @@ def svg(data: MapData) -> str:
 
 def _svg_legend(data: MapData, bins: list[tuple[float, float, str]], x: float, y: float) -> str:
     esc = html.escape
-    items = [(c, label) for (_, _, label), c in zip(bins, _colours(len(bins)))] + [("url(#no-data)", "no data")]
+    items = [(c, label) for (_, _, label), c in zip(bins, _colours(len(bins)))] + [("url(#no-data)", data.missing)]
     out = [f'<g id="legend" font-size="28"><text x="{x:g}" y="{y + 28:g}">{esc(data.label)}</text>']
     for i, (colour, label) in enumerate(items):
         cx = x + i * 190
@@ -354,7 +357,7 @@ def png(data: MapData, path: Path) -> None:
     ax.axis("off")
     fig.suptitle(data.title, fontsize=16, fontweight="bold", x=0.02, ha="left")
     handles = [Patch(facecolor=c, edgecolor="#888", label=label) for (_, _, label), c in zip(bins, _colours(len(bins)))]
-    handles.append(Patch(facecolor=NO_DATA, edgecolor="#888", hatch="////", label="no data"))
+    handles.append(Patch(facecolor=NO_DATA, edgecolor="#888", hatch="////", label=data.missing))
     fig.legend(handles=handles, title=data.label, loc="lower left", bbox_to_anchor=(0.02, 0.06), ncol=len(handles), frameon=False)
     fig.text(0.02, 0.03, data.source, fontsize=8, color="#444")
     fig.text(0.02, 0.012, BOUNDARIES, fontsize=8, color="#444")

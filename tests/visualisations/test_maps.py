@@ -112,6 +112,11 @@ def test_from_gaps_shows_unknown_need_as_no_data() -> None:
     assert maps.from_gaps(rows, "need").values == {"KEN": 0.85, "NPL": None}
     assert maps.from_gaps(rows, "priority").values == {"KEN": 0.425, "NPL": None}
     assert maps.from_gaps(rows, "priority").details["NPL"] == "need unknown, 0 programme(s), 0 funder(s)"
+    # a country the gaps universe leaves out (the USA: high income) has no row: not "no data" on a priority map
+    priority = maps.svg(maps.from_gaps(rows, "priority"))
+    assert '<g class="country" id="USA" fill="url(#no-data)"><title>United States (USA): not ranked, or need unknown' in priority
+    assert ">not ranked, or need unknown</text>" in priority and ">no data</text>" not in priority
+    assert ">no data</text>" in maps.svg(maps.from_gaps(rows, "programmes"))  # counts are facts for every country
     with pytest.raises(VizError, match="unknown measure"):
         maps.from_gaps(rows, "wealth")
 
