@@ -995,7 +995,7 @@ PROFILE_EMPTY = {
     "Need indicators": "no index value for {name} in the graph (`ccb load-indices`)",
     "GCI change 2020 to 2024": "no GCI score for {name} in either edition",
     "Supported by": "no funded programme targets {name}",
-    "Gap": "{name} is not ranked: high income, a territory, or of unknown need (`ccb gaps --all-countries` ranks it)",
+    "Gap": "{name} is not ranked: {why} (`ccb gaps --all-countries` ranks it)",
     "Concentration": "no funded programme targets {name}",
     "Programmes": "{name} funds or implements no programme",
     "Collaborators": "{name} shares no programme with another organisation and has no partnership",
@@ -1070,7 +1070,8 @@ def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
         for i, (title, rows) in enumerate(sections):
             if i:
                 click.echo()
-            emit(rows, fmt, title=title, empty=PROFILE_EMPTY.get(title, "none").format(name=subject))
+            why = profile_queries.not_ranked_because(store_of(ctx), name) if title == "Gap" and not rows else ""
+            emit(rows, fmt, title=title, empty=PROFILE_EMPTY.get(title, "none").format(name=subject, why=why))
     else:
         emit([{"section": title, **r} for title, rows in sections for r in rows], fmt)
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from graph.model import THEMES
 from graph.store import cached, gc_paused, memo
-from queries import analysis, facts, named, network, progress, terms
+from queries import analysis, facts, named, need, network, progress, terms
 from queries.analysis import Window
 from queries.terms import Terms
 
@@ -277,6 +277,21 @@ def profile(store: Any, name: str) -> list[tuple[str, Rows]]:
     if kind == "country":
         return _country_profile(store, _country(store, key))
     return _org_profile(store, next(o for o in store.query(named.ORGANISATIONS) if o["id"] == key))
+
+
+def not_ranked_because(store: Any, name: str) -> str:
+    """Why a country (ISO code or name) has no row in the gaps ranking: the rule that leaves it out
+    (:func:`queries.need.outside`), else an unknown need.
+
+    >>> from graph.examples import example_store
+    >>> from graph.examples import gaps_records as records
+    >>> s = example_store(records())
+    >>> not_ranked_because(s, "GBR"), not_ranked_because(s, "Ghana")
+    ('high income', 'need unknown (no GCI value)')
+    >>> s.close()
+    """
+    iso3 = Terms.of(store).country(name)
+    return need.outside(store.query(named.COUNTRIES)).get(iso3) or "need unknown (no GCI value)"
 
 
 def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:

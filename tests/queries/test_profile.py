@@ -98,3 +98,16 @@ def test_the_array_built_experience_is_the_plain_one(tmp_path: Path, seed: int) 
         }
         assert any(experience.values()) and at_work == present and named_as == names
         assert p._evidence(s) == {t: sum(t in themes for themes, _ in reach.values()) for t in THEMES}
+
+
+def test_a_country_outside_the_ranking_says_why(tmp_path: Path) -> None:
+    """The profile's empty Gap section names the rule that leaves the country out, not a list of possible ones."""
+    from graph.examples import gaps_records
+
+    db = tmp_path / "g.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend(gaps_records()))
+    out = CliRunner().invoke(cli, ["--db", str(db), "profile", "GBR"], catch_exceptions=False)
+    assert "United Kingdom is not ranked: high income (`ccb gaps --all-countries` ranks it)" in out.stderr
+    kenya = CliRunner().invoke(cli, ["--db", str(db), "profile", "Kenya"], catch_exceptions=False).stderr
+    assert "is not ranked" not in kenya  # ranked: its Gap section has its row
