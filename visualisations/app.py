@@ -622,9 +622,13 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
 
     def profile_sections(key: str, name: str) -> list[dict[str, Any]]:
         """The sections of ``ccb profile`` for a country or an organisation, each table downloadable."""
-        return [
-            _section(_id(title), title, rows, f"None in the graph for {name}.") for title, rows in profile.profile(store, key)
-        ]
+
+        def empty(title: str) -> str:
+            if title == "Gap":  # a country without a gaps row: say which rule leaves it out
+                return f"{name} is not ranked: {profile.not_ranked_because(store, key)}."
+            return f"None in the graph for {name}."
+
+        return [_section(_id(title), title, rows, empty(title)) for title, rows in profile.profile(store, key)]
 
     @app.get("/country/<code>")
     @app.get("/api/country/<code>")

@@ -166,6 +166,8 @@ def test_api_answers_as_documented(app_url: str) -> None:
     assert [r["org"] for r in afjoc["implementers"]] == ["interpol"]  # type: ignore[index]
     assert [r["iso3"] for r in afjoc["countries"]] == ["ETH", "GHA", "KEN", "NGA", "RWA"]  # type: ignore[index]
     assert afjoc["intro"][0].strip() and afjoc["about"][0]["status"] in ("active", "completed", "pipeline")  # type: ignore[index]
+    with urllib.request.urlopen(app_url + "/country/GBR") as r:  # noqa: S310 (loopback test server)
+        assert "United Kingdom is not ranked: high income." in r.read().decode()  # not "None in the graph"
     import urllib.error
 
     with pytest.raises(urllib.error.HTTPError) as e:
