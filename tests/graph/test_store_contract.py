@@ -81,6 +81,27 @@ def test_a_store_reads_what_it_holds_by_key_and_by_scan_alike(store: Store, monk
     test_upsert_updates_properties_in_place(store)
 
 
+@pytest.mark.parametrize("slow", [False, True], ids=["look-ups cheap", "look-ups walk a hub"])
+def test_a_probe_of_costly_look_ups_reads_the_rest_by_scan(store: Store, monkeypatch: pytest.MonkeyPatch, slow: bool) -> None:
+    """Over Bolt a unit too small to scan for looks up a first pair and times it (neo4j_store._stored_rels): where a
+    look-up costs more than a scan of the type would (a hub's), the rest is scanned; the answers are the same."""
+    if store.kind != "neo4j":
+        pytest.skip("the probe is the Neo4j store's: LadybugDB looks up by a hash index")
+    from graph import neo4j_store
+
+    ticks = iter(range(0, 10**9, 1000 if slow else 1))  # each reading of the clock: 1000 s, or 1 s, later
+    monkeypatch.setattr(neo4j_store, "_now", lambda: float(next(ticks)) / (1 if slow else 10**9))
+    monkeypatch.setattr(neo4j_store, "SCAN_SHARE", 0)  # never by the share alone: by key, after a probe of
+    monkeypatch.setattr(neo4j_store, "PROBE_ROWS", 1)  # one pair
+    scans: list[str] = []
+    real = neo4j_store._scan_rels
+    monkeypatch.setattr(neo4j_store, "_scan_rels", lambda tx, spec, *a: scans.append(spec.rel_type) or real(tx, spec, *a))
+    test_writing_twice_changes_no_count(store)
+    store.clear()
+    test_upsert_updates_properties_in_place(store)
+    assert bool(scans) == slow, scans
+
+
 def test_unset_values_stay_null_across_engines(store: Store) -> None:
     # an all-null DOUBLE column must bind (LadybugDB types UNWIND columns from values)
     store.write(
