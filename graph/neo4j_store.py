@@ -350,8 +350,9 @@ def _stored_rels(
     stored = held.comparable(tx, spec)
     if not stored:
         return []
+    table = cypher.rel_table(spec, src_key, dst_key, ordered=False)
     if len(rows) * SCAN_SHARE >= stored:
-        return _scan_rels(tx, spec, src_key, dst_key, rows, held)
+        return _scan_rels(tx, table, spec.rel_type, rows, held)
     text = cypher.find_rels(spec, src_key, dst_key)
     pairs = [{"src": r["src"], "dst": r["dst"]} for r in rows]
     if len(pairs) <= PROBE_ROWS:
@@ -361,27 +362,22 @@ def _stored_rels(
     per_row = (held.clock() - start) / PROBE_ROWS
     rest = rows[PROBE_ROWS:]
     if per_row * len(rest) > held.scan_seconds.get(spec.rel_type, SCAN_SECONDS) * stored:
-        return found + _scan_rels(tx, spec, src_key, dst_key, rest, held)
+        return found + _scan_rels(tx, table, spec.rel_type, rest, held)
     return found + _stored(tx, text, "pairs", pairs[PROBE_ROWS:])
 
 
 def _scan_rels(
-    tx: neo4j.ManagedTransaction | neo4j.Transaction,
-    spec: schema.RelSpec,
-    src_key: str,
-    dst_key: str,
-    rows: list[dict[str, Any]],
-    held: _Held,
+    tx: neo4j.ManagedTransaction | neo4j.Transaction, table: str, rel_type: str, rows: list[dict[str, Any]], held: _Held
 ) -> list[dict[str, Any]]:
-    """The stored ``spec`` relationships between the ends of ``rows``, read by scanning the type; the scan's rate per
-    stored row is kept for the transaction's later probes."""
+    """The stored relationships between the ends of ``rows``, read by the scan ``table`` of their type; the scan's
+    rate per stored row is kept for the transaction's later probes."""
     wanted = {(r["src"], r["dst"]) for r in rows}
     start, seen = held.clock(), 0
     out = []
-    for r in tx.run(cypher.rel_table(spec, src_key, dst_key, ordered=False)):
+    for r in tx.run(table):
         seen += 1
         if (r["src"], r["dst"]) in wanted:
             out.append(r.data())
     if seen:
-        held.scan_seconds[spec.rel_type] = (held.clock() - start) / seen
+        held.scan_seconds[rel_type] = (held.clock() - start) / seen
     return out

@@ -95,7 +95,7 @@ def test_a_probe_of_costly_look_ups_reads_the_rest_by_scan(store: Store, monkeyp
     monkeypatch.setattr(neo4j_store, "PROBE_ROWS", 1)  # one pair
     scans: list[str] = []
     real = neo4j_store._scan_rels
-    monkeypatch.setattr(neo4j_store, "_scan_rels", lambda tx, spec, *a: scans.append(spec.rel_type) or real(tx, spec, *a))
+    monkeypatch.setattr(neo4j_store, "_scan_rels", lambda tx, table, rel, *a: scans.append(rel) or real(tx, table, rel, *a))
     test_writing_twice_changes_no_count(store)
     store.clear()
     test_upsert_updates_properties_in_place(store)
