@@ -594,18 +594,13 @@ def gaps(
     every_scope = programme_scopes(store, window, theme)
     scopes = [s for s in every_scope if s["scope"] == "regional"]
     worldwide = sorted(s["programme"] for s in every_scope if s["scope"] == "global")
-    # A rule whose data the store lacks altogether (a store built from the user's own country table) is not applied.
-    rules = {
-        "by_sovereignty": any(c["sovereignty"] for c in countries),
-        "by_income": any(c["income_group"] for c in countries),
-        "by_restriction": not include_restricted,
-    }
+    outside = need.outside(countries, include_restricted=include_restricted)  # who is not ranked by default, and why
     pages = facts.programme_sources(store)
     out, left_out, inputs = [], defaultdict(list), []
     for c in countries:
         if (region and region not in (c["region"], c["subregion"])) or (country and c["iso3"] != country):
             continue
-        reason = need.left_out_because(c, **rules)
+        reason = outside.get(c["iso3"])
         if reason and not all_countries:
             left_out[reason].append(c["iso3"])
             continue
