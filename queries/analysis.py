@@ -222,6 +222,7 @@ def supports(
     amounts = link_amounts(store, window, theme=theme, country=country)
     themes, budgets, implementers = programme_themes(store), programme_budgets(store), _implementers(store)
     named_by = _countries_named(store)
+    payers = _payers(store, agencies) if by == "funder" else {}
     keys: Callable[[Row], tuple[str, ...]] = {
         "pair": lambda r: (r[who], r["iso3"]),
         "country": lambda r: (r["iso3"],),
@@ -283,6 +284,7 @@ def supports(
                 if p in budgets:
                     budget[budgets[p][1]] += budgets[p][0]
             budgeted = sum(p in budgets for p in progs)
+            cofunded = sum(p in budgets and payers.get(p, 1) > 1 for p in progs)
             row |= {
                 "naming_countries": named_n,
                 "regional": len(mine["regional"]),
@@ -291,7 +293,13 @@ def supports(
                 "explanation": f"{len(progs)} programme(s) active in {window}: {named_n} name countries, "
                 f"{len(mine['regional'])} regional, {len(mine['global'])} global; amounts known for {priced} of {len(pairs)} "
                 f"programme-country links; budget: whole budgets of the {budgeted} of {len(progs)} programme(s) that "
-                "state one, each counted once",
+                "state one, each counted once"
+                + (
+                    f" ({cofunded} co-funded with other donors: whole budget{'s' if cofunded > 1 else ''}, "
+                    "not this donor's share)"
+                    if cofunded
+                    else ""
+                ),
             }
             first = ("funder", "funder_name", "agencies", "programmes", "naming_countries", "regional", "global")
             row = {k: row[k] for k in first if k in row} | {k: v for k, v in row.items() if k not in first}
@@ -306,6 +314,16 @@ def supports(
             }
         out.append(row)
     return sorted(out, key=lambda r: (r.get("funder") == NO_FUNDER, -r["programmes"], *[str(v) for v in list(r.values())[:2]]))
+
+
+def _payers(store: Store, agencies: bool) -> dict[str, int]:
+    """Programme id -> how many donors fund it (agencies rolled up unless ``agencies``)."""
+    up = donors(store)
+    who: dict[str, set[str]] = defaultdict(set)
+    for r in store.query(named.PROGRAMME_FUNDING):
+        if r["funder"]:
+            who[r["programme"]].add(r["funder"] if agencies else up.get(r["funder"], (r["funder"],))[0])
+    return {p: len(fs) for p, fs in who.items()}
 
 
 def _unfunded(
@@ -936,6 +954,10 @@ MEASURES = ("programmes", "amount")
 Item = tuple[str, str, "float | None", "str | None", "str | None"]  # group, programme, amount, currency, basis
 
 
+# The basis of a donor's programme whose budget is shared with other donors and whose split no source states
+SHARED_BUDGET = "co-funded budget, not split"
+
+
 def _programme_money(rows: list[Row]) -> tuple[float | None, str | None, str | None]:
     """A programme's money as its sources state it: its budget, else its funders' stated contributions (one currency)."""
     r0 = rows[0]
@@ -997,22 +1019,21 @@ def _amount_rows(
                 )
                 given[(donor, r["programme"])].append(r)
                 names[donor] = name or donor
+        payers: dict[str, int] = defaultdict(int)
+        for _donor, prog in given:
+            payers[prog] += 1
         items = []
         for (donor, prog), rows in sorted(given.items()):
             priced = [r for r in rows if r["amount"] is not None]
+            p0 = per_programme[prog][0]
             if priced and len({r["currency"] for r in priced}) == 1:
                 items.append((names[donor], prog, sum(r["amount"] for r in priced), priced[0]["currency"], "stated contribution"))
+            elif p0["budget"] is not None and payers[prog] == 1:
+                items.append((names[donor], prog, p0["budget"], p0["budget_currency"], "budget of a programme it funds"))
             else:
-                p0 = per_programme[prog][0]
-                items.append(
-                    (
-                        names[donor],
-                        prog,
-                        p0["budget"],
-                        p0["budget_currency"],
-                        "budget of a programme it funds" if p0["budget"] is not None else None,
-                    )
-                )
+                # a budget shared by several donors with no split stated is no one donor's money: crediting it
+                # whole to each would count one budget once per donor (eight times for the NB8's USD 3.1m)
+                items.append((names[donor], prog, None, None, SHARED_BUDGET if p0["budget"] is not None else None))
         return items
     if by == "year":
         return [(rows[0]["start_date"][:4], p, *money[p]) for p, rows in sorted(per_programme.items()) if rows[0]["start_date"]]
@@ -1057,10 +1078,27 @@ def _counted_bases(bases: Mapping[str | None, int]) -> str:
     return ", ".join(f"{n} {b if n == 1 else _BASES.get(b, b)}" for b, n in named)
 
 
+def _shared_note(programmes: set[str], funding: list[Row], currency: str | None) -> str:
+    """Why a donor's co-funded programmes carry no amount, with their whole budgets in ``currency``, named as shared.
+
+    >>> rows = [{"programme": "p", "budget": 3_100_000.0, "budget_currency": "USD"}]
+    >>> _shared_note({"p"}, rows, "USD")
+    ' (1 co-funded: whole budget USD 3,100,000 shared with other donors, no split stated)'
+    """
+    if not programmes:
+        return ""
+    budgets = {r["programme"]: (r["budget"], r["budget_currency"]) for r in funding if r["programme"] in programmes}
+    whole = sum(b for b, c in budgets.values() if c == currency and b is not None)
+    money = (
+        f": whole budget{'s' if len(programmes) > 1 else ''} {currency} {whole:,.0f} shared with other donors" if whole else ""
+    )
+    return f" ({len(programmes)} co-funded{money}, no split stated)"
+
+
 AMOUNT_MEANS = {
     "region": "money of the programmes reaching each region (stated per country, else whole budgets, never split)",
     "subregion": "money of the programmes reaching each sub-region (stated per country, else whole budgets, never split)",
-    "funder": "each donor's stated contributions, else the budgets of the programmes it funds",
+    "funder": "each donor's stated contributions, else the budgets of the programmes it alone funds",
     "theme": "programme budgets (else stated contributions; a programme on several themes counts in each)",
     "year": "programme budgets (else stated contributions), by start year",
 }
@@ -1124,6 +1162,7 @@ def breakdown(
     progs: dict[str, set[str]] = defaultdict(set)
     money: dict[str, float] = defaultdict(float)
     unpriced: dict[str, set[str]] = defaultdict(set)
+    shared: dict[str, set[str]] = defaultdict(set)
     bases: dict[str, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
     in_group: dict[str, set[str]] = defaultdict(set)
     for g, p, *_ in items:
@@ -1138,6 +1177,8 @@ def breakdown(
             bases[g][basis] += 1
         else:
             unpriced[g].add(p)
+            if basis == SHARED_BUDGET:
+                shared[g].add(p)
     out = []
     for g in sorted(groups | set(progs)):
         row: Row = {by: g, "programmes": len(progs[g])}
@@ -1149,7 +1190,8 @@ def breakdown(
                 "without_amount": len(unpriced[g]),
                 "explanation": f"{AMOUNT_MEANS[by]}, in {currency or 'any currency (none known)'}, {window}"
                 + (f"; from {how}" if how else "")
-                + f"; {len(unpriced[g])} of {len(progs[g])} programme(s) have none",
+                + f"; {len(unpriced[g])} of {len(progs[g])} programme(s) have none"
+                + _shared_note(shared[g], funding, currency),
             }
         else:
             row["explanation"] = f"{len(progs[g])} programme(s) in {window}" + (", by start year" if by == "year" else "")

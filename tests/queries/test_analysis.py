@@ -346,3 +346,24 @@ def test_breakdown_amounts_never_mix_currencies(graph: Store) -> None:
     assert "1 budget of a programme it funds" in funders[0]["explanation"]
     with pytest.raises(CCBError, match="cannot break 'amount' down by 'planet'"):
         a.breakdown(graph, by="planet", measure="amount")
+
+
+def test_a_co_funded_budget_is_no_one_donors_money(store: Store) -> None:
+    # pB is funded by f1 and f2 with no split stated: given a budget, it is credited whole to neither donor (each
+    # would otherwise count it once, and donors' money would add up to more than the graph holds), and named as shared
+    rs = [r.model_copy(update={"budget": 9000.0, "currency": "EUR"}) if getattr(r, "id", None) == "pB" else r for r in records()]
+    store.write(Batch().extend(rs))
+    funders = a.breakdown(store, by="funder", measure="amount")
+    assert [(r["funder"], r["amount"], r["without_amount"]) for r in funders] == [
+        ("Funder One", 5000.0, 1),  # pA's budget, which f1 alone funds
+        ("Funder Two", None, 1),
+    ]
+    assert funders[0]["explanation"].endswith(
+        "1 of 2 programme(s) have none (1 co-funded: whole budget EUR 9,000 shared with other donors, no split stated)"
+    )
+    assert "budgets of the programmes it alone funds" in funders[1]["explanation"]
+    # ccb supports keeps each programme's whole budget on the donor's row, and says which are shared
+    by_donor = {r["funder"]: r for r in a.supports(store, by="funder")}
+    assert by_donor["f1"]["budget"] == {"EUR": 14000.0}
+    assert by_donor["f1"]["explanation"].endswith("(1 co-funded with other donors: whole budget, not this donor's share)")
+    assert by_donor["f2"]["explanation"].endswith("(1 co-funded with other donors: whole budget, not this donor's share)")
