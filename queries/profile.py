@@ -136,9 +136,13 @@ def match(
         same_reg = [c for c in countries if c not in same_sub and treg and where.get(c, {}).get("region") == treg]
         parts = [f"experience {e.programmes} ({e.programmes} programme(s) on theme {t})"]
         if same_sub:
-            parts.append(f"proximity 1 (worked in {len(same_sub)} {tsub} countries: {', '.join(same_sub[:5])})")
+            more = f" and {len(same_sub) - 5} more" if len(same_sub) > 5 else ""
+            where_ = f"{len(same_sub)} {tsub} {'country' if len(same_sub) == 1 else 'countries'}"
+            parts.append(f"proximity 1 (worked in {where_}: {', '.join(same_sub[:5])}{more})")
         elif same_reg:
-            parts.append(f"proximity 0.5 (worked in {len(same_reg)} other {treg} countries)")
+            parts.append(
+                f"proximity 0.5 (worked in {len(same_reg)} other {treg} {'country' if len(same_reg) == 1 else 'countries'})"
+            )
         if groups:
             named_groups = ", ".join(f"{b}, {size[b]} members" for b in groups)
             parts.append(f"bloc {bloc:.2g} (shares {named_groups} with {iso3})")
