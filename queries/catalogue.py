@@ -28,7 +28,8 @@ PROGRAMME_CATALOGUE = """
 MATCH (p:Programme)
 RETURN p.id AS programme, p.name AS name, p.description AS description, p.themes AS themes, p.status AS status,
        p.start_date AS start_date, p.end_date AS end_date, p.budget AS budget, p.currency AS budget_currency,
-       p.scope AS scope, p.scope_regions AS scope_regions, p.scope_blocs AS scope_blocs, p.source AS source
+       p.scope AS scope, p.scope_regions AS scope_regions, p.scope_blocs AS scope_blocs, p.source AS source,
+       p.as_of AS as_of
 ORDER BY programme
 """
 
@@ -166,7 +167,7 @@ def _programmes(store: Store, today: str) -> list[Row]:
             | {
                 "themes": sorted(p["themes"] or []),
                 "stated_status": p["status"],
-                "status": facts.status_of(p["start_date"], p["end_date"], p["status"], today),
+                "status": facts.status_of(p["start_date"], p["end_date"], p["status"], today, p["as_of"]),
                 "scope": facts.reach_kind(p, len(named_countries)).replace("targeted", "countries"),
                 "countries": named_countries,
                 "participants": by_role.get("participant", []),

@@ -148,17 +148,27 @@ def period_kind(start: str | None, end: str | None) -> str:
     return "stated" if end else "open-ended"
 
 
-def status_of(start: str | None, end: str | None, stated: str | None, today: str) -> str:
+# An open-ended programme whose latest source is older than this is not known to be running today: a page from
+# 2016 saying it began is no evidence that it runs in 2026 (CCB programmes mostly run two to four years)
+STALE_YEARS = 3
+
+
+def status_of(start: str | None, end: str | None, stated: str | None, today: str, as_of: str | None = None) -> str:
     """A programme's status on ``today`` (an ISO date), derived from its dates, never a stored word gone stale.
 
-    Dates decide where they can: ended before today is ``completed``, starting after it ``pipeline``, started
-    and not ended ``active``; a status the source gives (cancelled, suspended) that dates cannot show stands;
-    with no dates, the stated status (or ``unknown``).
+    Dates decide where they can: ended before today is ``completed``, starting after it ``pipeline``; a status
+    the source gives that dates cannot show stands (cancelled, suspended, or completed with no end date). Started
+    and not ended is ``active`` while its source (``as_of``) is under :data:`STALE_YEARS` old, else ``unknown``:
+    nothing says it still runs. With no dates, the stated status, under the same rule for ``active``.
 
     >>> status_of("2019", "2022-06", "active", "2026-12-04"), status_of("2027", None, None, "2026-12-04")
     ('completed', 'pipeline')
     >>> status_of("2020", None, None, "2026-12-04"), status_of(None, None, "cancelled", "2026-12-04")
     ('active', 'cancelled')
+    >>> status_of("2010", None, "active", "2026-12-04", as_of="2016-07-29")  # last reported ten years ago
+    'unknown'
+    >>> status_of("2013", None, "completed", "2026-12-04"), status_of("2024-03", None, None, "2026-12-04", "2024-03-05")
+    ('completed', 'active')
     """
     if stated in ("cancelled", "suspended"):
         return stated
@@ -167,9 +177,23 @@ def status_of(start: str | None, end: str | None, stated: str | None, today: str
         return "completed"
     if start and start > today[: len(start)]:
         return "pipeline"
-    if start:
-        return "active"
+    if stated == "completed" and not end:
+        return stated
+    if start or stated == "active":
+        return "unknown" if as_of and stale(as_of, today) else "active"
     return stated or "unknown"
+
+
+def stale(as_of: str, today: str) -> bool:
+    """Whether a source read or published on ``as_of`` is :data:`STALE_YEARS` or more before ``today``.
+
+    >>> stale("2023-12-04", "2026-12-04"), stale("2023-12-05", "2026-12-04"), stale("2023", "2026-12-04")
+    (True, False, False)
+    """
+    cutoff = f"{int(today[:4]) - STALE_YEARS:04d}{today[4:10]}"
+    # a date of lesser precision ("2023", "2023-12") is taken at its latest day: it only says "by then"
+    latest = as_of[:10] + "-12-31"[len(as_of) - 4 :] if len(as_of) < 10 else as_of[:10]
+    return latest <= cutoff
 
 
 def completeness(store: Store) -> str:

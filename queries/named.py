@@ -263,7 +263,8 @@ RETURN p.id AS programme, collect(f.id) AS funders
 # The periods and stated status of the programmes $ids: whether each is running.
 PROGRAMME_PERIODS_BY_ID = """
 MATCH (p:Programme) WHERE p.id IN $ids
-RETURN p.id AS programme, p.name AS name, p.start_date AS start_date, p.end_date AS end_date, p.status AS status
+RETURN p.id AS programme, p.name AS name, p.start_date AS start_date, p.end_date AS end_date, p.status AS status,
+       p.as_of AS as_of
 ORDER BY programme
 """
 

@@ -447,7 +447,8 @@ def _topups(store: Store, rows: list[Row], scope: Scope, grant: float, currency:
 
     By the gaps model a top-up lowers no priority (the programme already counts for those countries), so the
     comparison states what the country grants would remove and what a top-up offers instead. Only programmes
-    active ``today`` (by their dates, :func:`queries.facts.status_of`) are offered: an ended one cannot be topped up.
+    active ``today`` (by their dates and sources, :func:`queries.facts.status_of`) are offered: an ended one cannot be
+    topped up, nor one that no source of the last three years shows running.
     """
     today = today or date.today().isoformat()
     by_theme: dict[str, list[Row]] = {}
@@ -471,7 +472,9 @@ def _topups(store: Store, rows: list[Row], scope: Scope, grant: float, currency:
         several = sorted({p for found in (named_in, reached) for p, cs in found.items() if len(cs) >= MIN_TOPUP_COUNTRIES})
         periods = {p["programme"]: p for p in store.query(named.PROGRAMME_PERIODS_BY_ID, {"ids": several})}
         running = {
-            k for k, p in periods.items() if facts.status_of(p["start_date"], p["end_date"], p["status"], today) == "active"
+            k
+            for k, p in periods.items()
+            if facts.status_of(p["start_date"], p["end_date"], p["status"], today, p["as_of"]) == "active"
         }
         options = [
             (how, prog, covered)

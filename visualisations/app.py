@@ -739,7 +739,10 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             "years": "No start date stated.",
         }
         notes = {
-            "about": [f"Status from its dates on {date.today().isoformat()}; stated_status is what its source said."],
+            "about": [
+                f"Status from its dates on {date.today().isoformat()}, unknown where it has no end date and its "
+                f"source is {facts.STALE_YEARS} years old or more; stated_status is what its source said, on its as_of day."
+            ],
             "funders": ["Amounts are as stated on each link's page; an umbrella's money is never added to its components'."],
         }
         sources = [{"what": "programme", "url": p["source"]}] if p["source"] else []

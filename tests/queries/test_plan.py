@@ -16,6 +16,8 @@ from queries import plan as p
 from queries import profile
 from tests.queries.test_grouped import rich_records
 
+S = "tests/queries/test_plan.py"
+
 
 @pytest.fixture
 def graph(store: Store) -> Store:
@@ -232,3 +234,28 @@ def test_the_implementers_suggested_delivered_the_theme(store: Store) -> None:
     assert "donor" not in {org for _, org in suggested}
     # `ccb match` still ranks whoever funds or implements a theme: a donor could help by funding
     assert profile.match(store, isos[0], theme="A")[0]["org"] == "donor"
+
+
+def test_a_top_up_is_offered_only_where_a_programme_is_known_to_run(graph: Store) -> None:
+    from datetime import date
+
+    from graph.model import Programme, Targets
+
+    # three open-ended programmes on theme C already naming Nepal and Kenya: one whose latest source is last year's,
+    # one last reported in 2016 (nothing says it still runs), and one its source says has ended (no end date given)
+    recent = f"{date.today().year - 1}-06-01"
+    progs = {"pNew": ("active", recent), "pOld": ("active", "2016-07-29"), "pDone": ("completed", recent)}
+    batch = Batch()
+    for pid, (status, as_of) in progs.items():
+        batch.extend(
+            [
+                Programme(id=pid, name=pid, themes=["C"], start_date="2015", status=status, source=S, as_of=as_of),
+                Targets(src=pid, dst="NPL", source=S),
+                Targets(src=pid, dst="KEN", source=S),
+            ]
+        )
+    graph.write(batch)
+    plan = p.plan(graph, budget="EUR 3000", themes=["C"], grant=1000, stability=False)
+    assert {r["iso3"] for r in plan.rows} == {"NPL", "KEN"}
+    assert [(t["programme"], t["countries"]) for t in plan.topups] == [("pNew", ["KEN", "NPL"])]
+    assert plan.topups[0]["comparison"].startswith("instead of 3 country grant(s) on theme C in KEN, NPL: top up pNew")
