@@ -1095,6 +1095,19 @@ def _shared_note(programmes: set[str], funding: list[Row], currency: str | None)
     return f" ({len(programmes)} co-funded{money}, no split stated)"
 
 
+def _elsewhere_note(by_currency: Mapping[str, set[str]]) -> str:
+    """The programmes of a group whose money is stated in other currencies, counted per currency (never converted).
+
+    >>> _elsewhere_note({"EUR": {"p1", "p2"}, "AUD": {"p3"}})
+    '; 3 of them with money in other currencies (AUD 1, EUR 2; --currency sums one)'
+    """
+    n = len(set().union(*by_currency.values())) if by_currency else 0
+    if not n:
+        return ""
+    each = ", ".join(f"{c} {len(ps)}" for c, ps in sorted(by_currency.items()))
+    return f"; {n} of them with money in other currencies ({each}; --currency sums one)"
+
+
 AMOUNT_MEANS = {
     "region": "money of the programmes reaching each region (stated per country, else whole budgets, never split)",
     "subregion": "money of the programmes reaching each sub-region (stated per country, else whole budgets, never split)",
@@ -1163,6 +1176,7 @@ def breakdown(
     money: dict[str, float] = defaultdict(float)
     unpriced: dict[str, set[str]] = defaultdict(set)
     shared: dict[str, set[str]] = defaultdict(set)
+    elsewhere: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     bases: dict[str, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
     in_group: dict[str, set[str]] = defaultdict(set)
     for g, p, *_ in items:
@@ -1179,6 +1193,8 @@ def breakdown(
             unpriced[g].add(p)
             if basis == SHARED_BUDGET:
                 shared[g].add(p)
+            elif a is not None:  # money the sum in ``currency`` cannot hold: said, never dropped in silence
+                elsewhere[g][str(c)].add(p)
     out = []
     for g in sorted(groups | set(progs)):
         row: Row = {by: g, "programmes": len(progs[g])}
@@ -1191,7 +1207,9 @@ def breakdown(
                 "explanation": f"{AMOUNT_MEANS[by]}, in {currency or 'any currency (none known)'}, {window}"
                 + (f"; from {how}" if how else "")
                 + f"; {len(unpriced[g])} of {len(progs[g])} programme(s) have none"
-                + _shared_note(shared[g], funding, currency),
+                + (f" in {currency}" if currency else "")
+                + _shared_note(shared[g], funding, currency)
+                + _elsewhere_note(elsewhere[g]),
             }
         else:
             row["explanation"] = f"{len(progs[g])} programme(s) in {window}" + (", by start year" if by == "year" else "")

@@ -359,7 +359,7 @@ def test_a_co_funded_budget_is_no_one_donors_money(store: Store) -> None:
         ("Funder Two", None, 1),
     ]
     assert funders[0]["explanation"].endswith(
-        "1 of 2 programme(s) have none (1 co-funded: whole budget EUR 9,000 shared with other donors, no split stated)"
+        "1 of 2 programme(s) have none in EUR (1 co-funded: whole budget EUR 9,000 shared with other donors, no split stated)"
     )
     assert "budgets of the programmes it alone funds" in funders[1]["explanation"]
     # ccb supports keeps each programme's whole budget on the donor's row, and says which are shared
@@ -367,3 +367,23 @@ def test_a_co_funded_budget_is_no_one_donors_money(store: Store) -> None:
     assert by_donor["f1"]["budget"] == {"EUR": 14000.0}
     assert by_donor["f1"]["explanation"].endswith("(1 co-funded with other donors: whole budget, not this donor's share)")
     assert by_donor["f2"]["explanation"].endswith("(1 co-funded with other donors: whole budget, not this donor's share)")
+
+
+def test_money_in_another_currency_is_named_not_dropped(store: Store) -> None:
+    # pA's Kenya amount stated in USD instead: the EUR sum for Eastern Africa cannot hold it, and says so
+    rs = [
+        r.model_copy(update={"currency": "USD"}) if type(r).__name__ == "Targets" and (r.src, r.dst) == ("pA", "KEN") else r
+        for r in records()
+    ]
+    store.write(Batch().extend(rs))
+    east = next(
+        r for r in a.breakdown(store, by="subregion", measure="amount", currency="EUR") if r["subregion"] == "Eastern Africa"
+    )
+    assert (east["amount"], east["without_amount"]) == (None, 1)
+    assert east["explanation"].endswith(
+        "1 of 1 programme(s) have none in EUR; 1 of them with money in other currencies (USD 1; --currency sums one)"
+    )
+    usd = next(
+        r for r in a.breakdown(store, by="subregion", measure="amount", currency="USD") if r["subregion"] == "Eastern Africa"
+    )
+    assert (usd["amount"], usd["without_amount"]) == (400.0, 0)
