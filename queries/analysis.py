@@ -1216,4 +1216,5 @@ def breakdown(
         out.append(row)
     if by == "year":
         return out
-    return sorted(out, key=lambda r: (-(r.get(measure) or 0), r[by]))
+    # ties (groups with no amount in the currency, most often) by how many programmes they hold
+    return sorted(out, key=lambda r: (-(r.get(measure) or 0), -r["programmes"], r[by]))

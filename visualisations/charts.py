@@ -44,6 +44,7 @@ def figure(
     ['Asia', 'Africa']
     """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
     kind = kind or ("line" if by == "year" else "bar")
     if kind not in KINDS:
@@ -53,32 +54,74 @@ def figure(
         raise VizError(f"nothing to chart: no {measure} by {by}", "load data, widen the filters, or chart programmes")
     currency = next((r.get("currency") for r in rows if r.get("currency")), None)
     unit = f"{measure} ({currency})" if measure == "amount" and currency else measure
-    shown = list(rows) if kind == "line" else known[:top]
-    left_out = 0 if kind == "line" else len(known) - len(shown)
+    # an amount bar counts what it sums: a group whose programmes state no amount in the currency stays on the
+    # chart at zero, labelled, so money stated in another currency or not at all is never a missing bar
+    covered = measure == "amount" and all("programmes" in r and "without_amount" in r for r in rows)
+    drawn = [r for r in rows if r.get("programmes")] if covered else known
+    shown = list(rows) if kind == "line" else drawn[:top]
+    left_out = 0 if kind == "line" else len(drawn) - len(shown)
     fig = Figure(figsize=(9, 0.9 + 0.38 * max(4, len(shown))) if kind == "bar" else (9, 4.8), dpi=120, layout="constrained")
     ax = fig.add_subplot()
-    labels = [str(r[by]) for r in shown]
+    labels = [_clip(str(r[by])) for r in shown]
     values = [r.get(measure) or 0 for r in shown]
     if kind == "bar":
         bars = ax.barh(labels[::-1], values[::-1], color=BAR)
-        ax.bar_label(bars, labels=[_fmt(v) for v in values[::-1]], padding=3, fontsize=8)
+        texts = [_covered(r, currency) if covered else _fmt(r.get(measure) or 0) for r in shown]
+        ax.bar_label(bars, labels=texts[::-1], padding=3, fontsize=8)
         ax.set_xlabel(unit)
-        ax.margins(x=0.12)
+        ax.margins(x=0.55 if covered else 0.12)  # room for "192,985,000 (11 of 91 programmes)"
     else:
         ax.plot(labels, values, color=BAR, marker="o")
         ax.set_ylabel(unit)
         ax.set_ylim(bottom=0)
         ax.tick_params(axis="x", labelrotation=45 if len(labels) > 12 else 0)
     ax.spines[["top", "right"]].set_visible(False)
-    ax.set_title(title or f"{unit.capitalize()} by {'start year' if by == 'year' else by}", loc="left", fontweight="bold")
+    if measure == "amount":  # "50m", never an offset ("1e8") a reader must multiply in; the bars carry exact sums
+        (ax.xaxis if kind == "bar" else ax.yaxis).set_major_formatter(FuncFormatter(lambda v, _pos: _short(v)))
+    heading = f"{unit[:1].upper()}{unit[1:]}"  # "Amount (USD)", not str.capitalize's "Amount (usd)"
+    ax.set_title(title or f"{heading} by {'start year' if by == 'year' else by}", loc="left", fontweight="bold")
     notes = [source] if source else []
     if left_out:
-        notes.append(f"top {len(shown)} of {len(known)} shown")
+        notes.append(f"top {len(shown)} of {len(drawn)} shown")
     if notes:
         fig.supxlabel(
             "; ".join(notes), fontsize=7, color="#444", x=0.01, ha="left"
         )  # laid out with the axes, so never overlapping
     return fig
+
+
+def _covered(row: Mapping[str, Any], currency: str | None) -> str:
+    """An amount bar's label: the sum and how many of the group's programmes it holds.
+
+    >>> _covered({"amount": 1500.0, "programmes": 4, "without_amount": 3}, "EUR")
+    '1,500 (1 of 4 programmes)'
+    >>> _covered({"amount": None, "programmes": 2, "without_amount": 2}, "USD")
+    'none stated in USD (0 of 2 programmes)'
+    """
+    n, without = row["programmes"], row["without_amount"]
+    total = _fmt(row["amount"]) if row.get("amount") is not None else f"none stated in {currency}"
+    return f"{total} ({n - without} of {n} programme{'' if n == 1 else 's'})"
+
+
+def _clip(label: str, width: int = 42) -> str:
+    """A group's label cut to ``width`` characters, so a long name does not squeeze the bars (the data keeps it whole).
+
+    >>> _clip("Global Partnership to End Violence Against Children (End Violence Partnership and Fund)")
+    'Global Partnership to End Violence Agains…'
+    """
+    return label if len(label) <= width else label[: width - 1].rstrip() + "…"
+
+
+def _short(v: float) -> str:
+    """An axis tick, short: thousands, millions and billions by their letter.
+
+    >>> [_short(v) for v in (0, 500, 25_000, 2_500_000, 150_000_000, 2e9)]
+    ['0', '500', '25k', '2.5m', '150m', '2bn']
+    """
+    for size, letter in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if abs(v) >= size:
+            return f"{v / size:g}{letter}"
+    return f"{v:g}"
 
 
 def _fmt(v: float) -> str:

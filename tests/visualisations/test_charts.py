@@ -39,6 +39,23 @@ def test_years_draw_a_line_with_the_currency() -> None:
     assert ax.get_ylabel() == "amount (EUR)" and fig.get_supxlabel() == "Source: test"
 
 
+def test_amount_bars_say_what_each_sum_holds() -> None:
+    # Oceania states money only in other currencies: its bar stays, at zero, and says so; none is dropped in silence
+    rows = [
+        {"region": "Asia", "programmes": 91, "amount": 192_985_000.0, "currency": "USD", "without_amount": 80},
+        {"region": "Africa", "programmes": 98, "amount": 46_600_000.0, "currency": "USD", "without_amount": 92},
+        {"region": "Oceania", "programmes": 35, "amount": None, "currency": "USD", "without_amount": 35},
+        {"region": "Antarctica", "programmes": 0, "amount": None, "currency": "USD", "without_amount": 0},
+    ]
+    ax = charts.figure(rows, "region", "amount").axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Oceania", "Africa", "Asia"]  # no programme: no bar
+    assert [t.get_text() for t in ax.texts] == [
+        "none stated in USD (0 of 35 programmes)",
+        "46,600,000 (6 of 98 programmes)",
+        "192,985,000 (11 of 91 programmes)",
+    ]
+
+
 def test_nothing_to_chart() -> None:
     with pytest.raises(VizError, match="nothing to chart: no amount by region"):
         charts.figure([{"region": "Africa", "programmes": 2, "amount": None}], "region", "amount")
