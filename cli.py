@@ -25,7 +25,7 @@ from graph.errors import CCBError, LoadError
 from graph.open import chosen, default_db_path, open_store
 from graph.store import Store, cached, is_neo4j_uri, shown_uri
 from loaders import bundled, iati, indices, scenario, tabular, worldbank
-from queries import analysis, briefing, network, provenance, terms, timeline
+from queries import analysis, briefing, facts, network, provenance, terms, timeline
 from queries import identity as identity_queries
 from queries import need as need_model
 from queries import plan as plan_queries
@@ -629,6 +629,13 @@ Examples:
     help="With --by theme: the theme need from which a gap is shown.",
 )
 @click.option(
+    "--min-evidence",
+    type=click.IntRange(0),
+    default=facts.MIN_THEME_PROGRAMMES,
+    show_default=True,
+    help="With --by theme: a theme with fewer programmes in the graph is no gap anywhere (too little evidence).",
+)
+@click.option(
     "--sensitivity",
     is_flag=True,
     help="Also print how the top 20 moves when each weight moves by ±25 % (with --format json or csv, print only that table).",
@@ -647,6 +654,7 @@ def gaps(
     by: str,
     region: str | None,
     min_need: float,
+    min_evidence: int,
     sensitivity: bool,
     weights: dict[str, float],
     all_countries: bool,
@@ -670,22 +678,18 @@ def gaps(
     was left out and how stable the top 20 is are printed under the rows.
     """
     store = cached(store_of(ctx))
+    ranked = {"region": region, "window": window, "weights": weights, "all_countries": all_countries}  # both views alike
     report = analysis.gaps(
         store,
         gci_edition=gci_edition,
-        region=region,
         theme=theme if by != "theme" else None,
-        window=window,
-        weights=weights,
-        all_countries=all_countries,
         include_restricted=include_restricted,
+        **ranked,
     )
     if by == "country":
         rows = report.rows
     elif by == "theme":
-        rows = analysis.theme_gaps(
-            store, min_need=min_need, region=region, window=window, weights=weights, all_countries=all_countries
-        )
+        rows = analysis.theme_gaps(store, min_need=min_need, min_evidence=min_evidence, **ranked)
     else:
         rows = analysis.region_gaps(store, theme=theme, window=window, level=by, countries=report.rows)
     empty = why_empty(
@@ -693,7 +697,11 @@ def gaps(
         region=region,
         theme=theme,
         years=window,
-        also="--all-countries ranks territories and high-income countries too" if not all_countries and by != "theme" else "",
+        also="--all-countries ranks territories and high-income countries too"
+        if not all_countries and by != "theme"
+        else f"--min-evidence 0 counts the themes with fewer than {min_evidence} programmes too"
+        if by == "theme" and min_evidence
+        else "",
     )
     if sensitivity and fmt != "table":  # one document on stdout: the sensitivity table
         emit(report.sensitivity, fmt, empty=empty)

@@ -775,6 +775,7 @@ def theme_gaps(
     weights: dict[str, float] | None = None,
     all_countries: bool = False,
     country: str | None = None,
+    min_evidence: int = facts.MIN_THEME_PROGRAMMES,
 ) -> list[Row]:
     """The country x GFCE-theme matrix: programmes per theme, and the themes with none, by per-theme need.
 
@@ -783,18 +784,31 @@ def theme_gaps(
     A theme's need reads the GCI pillar that measures it
     (:data:`queries.need.THEME_PILLARS`). A country is listed when one of
     its uncovered themes has a need of at least ``min_need``; rows are
-    ordered by the highest such need.
+    ordered by the highest such need. A theme with fewer than
+    ``min_evidence`` programmes in the graph is no gap anywhere (every
+    country would show none there, which says more about what is recorded
+    than about need): its cells are shown, and each row's explanation
+    names it as not ranked.
 
     Examples
     --------
     >>> from graph.examples import example_store
     >>> from graph.examples import gaps_records as records
-    >>> s = example_store(records())
-    >>> [(r["iso3"], r["gaps"], r["top_need"]) for r in theme_gaps(s)]
+    >>> s = example_store(records())  # two programmes, themes A and C: thin evidence, so asked for with 0
+    >>> [(r["iso3"], r["gaps"], r["top_need"]) for r in theme_gaps(s, min_evidence=0)]
     [('NPL', ['A', 'B', 'C', 'D', 'E'], 0.6), ('KEN', ['A', 'B', 'D', 'E'], 0.5)]
+    >>> theme_gaps(s)  # by default no theme of this graph has the three programmes a ranking needs
+    []
     >>> s.close()
     """
     store = cached(store)  # the six rankings read the same countries and scopes
+    thin = {t: n for t, n in facts.programmes_per_theme(store).items() if n < min_evidence}
+    unranked = (
+        f"; not ranked on {', '.join(f'{t} ({n} programme(s) in the graph)' for t, n in sorted(thin.items()))}: "
+        f"too little evidence (fewer than {min_evidence})"
+        if thin
+        else ""
+    )
     table = SupportTable.read(store, window, country)  # read once: every ranking below takes its theme from it
     matrix: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for cell in table.cells:
@@ -813,14 +827,16 @@ def theme_gaps(
             country=country,
         )
 
-    by_theme = {t: {r["iso3"]: r for r in ranking(t)} for t in THEMES}
+    by_theme = {t: {r["iso3"]: r for r in ranking(t)} for t in THEMES if t not in thin}
     out = []
     for c in ranking(None):
         if c["need"] is None:
             continue
         cells = {t: len(matrix[c["iso3"]][t]) for t in THEMES}
         needs = {
-            t: by_theme[t][c["iso3"]]["need"] for t in THEMES if cells[t] == 0 and by_theme[t][c["iso3"]]["need"] is not None
+            t: by_theme[t][c["iso3"]]["need"]
+            for t in THEMES
+            if cells[t] == 0 and t not in thin and by_theme[t][c["iso3"]]["need"] is not None
         }
         wanted = {t: v for t, v in needs.items() if v >= min_need}
         if not wanted:
@@ -839,7 +855,8 @@ def theme_gaps(
                 + " on "
                 + ", ".join(
                     f"{t} (need {v}, GCI {need.THEME_PILLARS[t]})" for t, v in sorted(needs.items(), key=lambda kv: -kv[1])
-                ),
+                )
+                + unranked,
             }
         )
     return sorted(out, key=lambda r: (-r["top_need"], r["iso3"]))

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from graph.model import THEMES
 from graph.store import Store, memo
 from queries import named
 
@@ -53,6 +54,17 @@ FIELD = {
     "(EU Institute for Security Studies for the European Commission, 2021)",
     "source": "https://directionsblog.eu/cyber-capacity-building-trends-and-scenarios",
 }
+
+
+def programmes_per_theme(store: Store) -> dict[str, int]:
+    """GFCE theme -> how many programmes in the graph name it (every theme listed, 0 where none does): what the
+    evidence rule (:data:`MIN_THEME_PROGRAMMES`) reads. Read as a count per set of themes, a few rows at any size."""
+
+    out = dict.fromkeys(THEMES, 0)
+    for r in store.query(named.THEME_SET_COUNTS):
+        for t in r["themes"] or []:
+            out[t] = out.get(t, 0) + r["programmes"]
+    return out
 
 
 def donors(store: Store) -> dict[str, tuple[str, str]]:

@@ -87,6 +87,8 @@ COUNTRY_LINK_AMOUNTS = flow_query(_LINK_AMOUNTS, country=True)
 
 # Programme attributes, grouped by value: a handful of rows however many programmes there are.
 PROGRAMME_THEMES = "MATCH (p:Programme) RETURN p.themes AS themes, collect(p.id) AS programmes"
+# How many programmes carry each set of themes: a row per set, a count, never the ids (the evidence rule reads it).
+THEME_SET_COUNTS = "MATCH (p:Programme) RETURN p.themes AS themes, count(p) AS programmes"
 PROGRAMME_SOURCES = "MATCH (p:Programme) RETURN p.source AS source, collect(p.id) AS programmes"
 PROGRAMME_BUDGETS = """
 MATCH (p:Programme) WHERE p.budget IS NOT NULL

@@ -143,10 +143,7 @@ def plan(
     store = cached(store)
     amount, currency = parse_budget(budget)
     chosen = [terms.theme(t) or t for t in (themes or list(THEMES))]
-    per_theme = {t: 0 for t in THEMES}
-    for ts in analysis.programme_themes(store).values():
-        for t in ts or []:
-            per_theme[t] = per_theme.get(t, 0) + 1
+    per_theme = facts.programmes_per_theme(store)
     thin = [t for t in chosen if per_theme.get(t, 0) < facts.MIN_THEME_PROGRAMMES]
     if not themes:  # a theme the graph barely records has every cell at "no programme": an artefact, not a gap
         chosen = [t for t in chosen if t not in thin]

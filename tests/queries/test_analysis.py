@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from cli import cli
 from graph.embedded import EmbeddedStore
 from graph.errors import CCBError
-from graph.model import Funds, Indicator, Measured, MemberOf, Organisation, PartOf, Programme
+from graph.model import Funds, Indicator, Measured, MemberOf, Organisation, PartOf, Programme, Targets
 from graph.store import Batch, Store
 from queries import analysis as a
 from queries.terms import UnknownName
@@ -117,7 +117,7 @@ def test_theme_need_reads_the_pillar(store: Store) -> None:
     store.write(Batch().extend(recs))
     # theme C reads the legal pillar: 1 - 2/20 = 0.9 -> .4 x .9 + .2 + .1 + .1 = 0.76; other themes fall back to the overall 0.6
     assert [(r["iso3"], r["need"]) for r in a.country_gaps(store, theme="C")][0] == ("NPL", 0.76)
-    row = next(r for r in a.theme_gaps(store, min_need=0.5) if r["iso3"] == "NPL")
+    row = next(r for r in a.theme_gaps(store, min_need=0.5, min_evidence=0) if r["iso3"] == "NPL")
     assert row["theme_need"] == {"A": 0.6, "B": 0.6, "C": 0.76, "D": 0.6, "E": 0.6} and row["top_need"] == 0.76
     assert row["explanation"].startswith("no programme in any year on C (need 0.76, GCI legal)")
 
@@ -138,12 +138,30 @@ def test_region_and_theme_gaps(graph: Store) -> None:
         )
         for r in regions
     ] == [("Asia", 1, 1, 1.0, 0, 0.6, 0.6), ("Africa", 2, 0, 0.0, 3, 0.5, 0.25)]
-    themes = a.theme_gaps(graph, min_need=0.5)
+    themes = a.theme_gaps(graph, min_need=0.5, min_evidence=0)
     # NPL (0.6) has nothing; KEN (0.5) has only C (pA); GHA's need is unknown
     assert [(r["iso3"], r["C"], r["gaps"]) for r in themes] == [
         ("NPL", 0, ["A", "B", "C", "D", "E"]),
         ("KEN", 1, ["A", "B", "D", "E"]),
     ]
+
+
+def test_a_theme_the_graph_barely_records_is_no_gap(graph: Store) -> None:
+    # two more programmes on C (in Ghana): C has 3 in the graph, A 1 (pB), B, D and E none. Only C can be a gap: a
+    # theme of one programme shows "none" in nearly every country, which says what is recorded, not what is needed
+    graph.write(
+        Batch().extend(
+            [Programme(id=f"pC{i}", name=f"C{i}", themes=["C"], start_date="2021", source=S) for i in (1, 2)]
+            + [Targets(src=f"pC{i}", dst="GHA", source=S) for i in (1, 2)]
+        )
+    )
+    rows = a.theme_gaps(graph, min_need=0.5)
+    assert [(r["iso3"], r["gaps"], r["top_need"], r["A"], r["E"]) for r in rows] == [("NPL", ["C"], 0.6, 0, 0)]
+    assert rows[0]["explanation"] == (
+        "no programme in any year on C (need 0.6, GCI legal); not ranked on A (1 programme(s) in the graph), "
+        "B (0 programme(s) in the graph), D (0 programme(s) in the graph), E (0 programme(s) in the graph): "
+        "too little evidence (fewer than 3)"
+    )
 
 
 def test_regional_programmes_count_in_their_regions_not_in_countries(graph: Store) -> None:
@@ -278,7 +296,7 @@ def test_same_answers_whatever_the_load_order(tmp_path: Path) -> None:
         ["gaps"],
         ["gaps", "--by", "region"],
         ["gaps", "--by", "subregion"],
-        ["gaps", "--by", "theme"],
+        ["gaps", "--by", "theme", "--min-evidence", "0"],  # two programmes in the graph: thin evidence on every theme
         ["concentration", "--min-programmes", "1", "--all-countries"],
     ],
 )
@@ -295,6 +313,14 @@ def test_cli_analyses(tmp_path: Path, cmd: list[str], fmt: str) -> None:
         assert len(out.stdout.strip().splitlines()) >= 3 and "explanation" in out.stdout.splitlines()[0]
     else:
         assert "explanation" in out.stdout
+
+
+def test_cli_theme_gaps_say_why_thin_evidence_leaves_them_empty(tmp_path: Path) -> None:
+    db = tmp_path / "g.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend(records()))
+    out = CliRunner().invoke(cli, ["--db", str(db), "gaps", "--by", "theme"], catch_exceptions=False)
+    assert out.exit_code == 0 and "--min-evidence 0 counts the themes with fewer than 3 programmes too" in out.stderr
 
 
 def test_cli_empty_filter_and_unknown_name(tmp_path: Path) -> None:
