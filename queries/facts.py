@@ -59,12 +59,20 @@ FIELD = {
 def programmes_per_theme(store: Store) -> dict[str, int]:
     """GFCE theme -> how many programmes in the graph name it (every theme listed, 0 where none does): what the
     evidence rule (:data:`MIN_THEME_PROGRAMMES`) reads. Read as a count per set of themes, a few rows at any size."""
-
     out = dict.fromkeys(THEMES, 0)
     for r in store.query(named.THEME_SET_COUNTS):
         for t in r["themes"] or []:
             out[t] = out.get(t, 0) + r["programmes"]
     return out
+
+
+def counted(count: int, one: str, many: str) -> str:
+    """A count with its noun in the right number, as every explanation writes one.
+
+    >>> counted(1, "theme", "themes"), counted(3, "Eastern Africa country", "Eastern Africa countries")
+    ('1 theme', '3 Eastern Africa countries')
+    """
+    return f"{count} {one if count == 1 else many}"
 
 
 def donors(store: Store) -> dict[str, tuple[str, str]]:

@@ -441,15 +441,6 @@ def _check_org(act: Activity, org: str | None) -> None:
         raise UnknownName(f"{org!r} funds or implements no programme in the graph", "pick one from `ccb supports --by funder`")
 
 
-def _n(count: int, one: str, many: str) -> str:
-    """A count with its noun in the right number.
-
-    >>> _n(1, "theme", "themes"), _n(3, "theme", "themes")
-    ('1 theme', '3 themes')
-    """
-    return f"{count} {one if count == 1 else many}"
-
-
 def partners(store: Store, *, org: str | None = None, limit: int = 50, region: str | None = None) -> list[dict[str, Any]]:
     """Pairs of organisations active in the same countries and themes that do not yet work together.
 
@@ -512,8 +503,8 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
                 "score": score,
                 "shared_countries": countries,
                 "shared_themes": themes,
-                "explanation": f"both active in {_n(len(countries), 'country', 'countries')} and "
-                f"{_n(len(themes), 'theme', 'themes')}, with no joint programme "
+                "explanation": f"both active in {facts.counted(len(countries), 'country', 'countries')} and "
+                f"{facts.counted(len(themes), 'theme', 'themes')}, with no joint programme "
                 "or partnership; each shared country or theme adds 1 / (organisations active there)"
                 + (f"; {len(crowded)} crowded contexts skipped" if crowded else ""),
             }

@@ -137,11 +137,11 @@ def match(
         parts = [f"experience {e.programmes} ({e.programmes} programme(s) on theme {t})"]
         if same_sub:
             more = f" and {len(same_sub) - 5} more" if len(same_sub) > 5 else ""
-            where_ = f"{len(same_sub)} {tsub} {'country' if len(same_sub) == 1 else 'countries'}"
+            where_ = facts.counted(len(same_sub), f"{tsub} country", f"{tsub} countries")
             parts.append(f"proximity 1 (worked in {where_}: {', '.join(same_sub[:5])}{more})")
         elif same_reg:
             parts.append(
-                f"proximity 0.5 (worked in {len(same_reg)} other {treg} {'country' if len(same_reg) == 1 else 'countries'})"
+                f"proximity 0.5 (worked in {facts.counted(len(same_reg), f'other {treg} country', f'other {treg} countries')})"
             )
         if groups:
             named_groups = ", ".join(f"{b}, {size[b]} members" for b in groups)
