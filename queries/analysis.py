@@ -222,7 +222,7 @@ def supports(
     amounts = link_amounts(store, window, theme=theme, country=country)
     themes, budgets, implementers = programme_themes(store), programme_budgets(store), _implementers(store)
     named_by = _countries_named(store)
-    payers = _payers(store, agencies) if by == "funder" else {}
+    payers = _payers(store, sorted(budgets), agencies) if by == "funder" else {}  # for the budgeted ones alone
     keys: Callable[[Row], tuple[str, ...]] = {
         "pair": lambda r: (r[who], r["iso3"]),
         "country": lambda r: (r["iso3"],),
@@ -316,14 +316,13 @@ def supports(
     return sorted(out, key=lambda r: (r.get("funder") == NO_FUNDER, -r["programmes"], *[str(v) for v in list(r.values())[:2]]))
 
 
-def _payers(store: Store, agencies: bool) -> dict[str, int]:
-    """Programme id -> how many donors fund it (agencies rolled up unless ``agencies``)."""
-    up = donors(store)
-    who: dict[str, set[str]] = defaultdict(set)
-    for r in store.query(named.PROGRAMME_FUNDING):
-        if r["funder"]:
-            who[r["programme"]].add(r["funder"] if agencies else up.get(r["funder"], (r["funder"],))[0])
-    return {p: len(fs) for p, fs in who.items()}
+def _payers(store: Store, ids: list[str], agencies: bool) -> dict[str, int]:
+    """Programme id -> how many donors fund it (agencies rolled up unless ``agencies``), for the programmes ``ids``."""
+    up = {} if agencies else donors(store)
+    return {
+        r["programme"]: len({up.get(f, (f,))[0] for f in r["funders"]})
+        for r in store.query(named.PROGRAMME_FUNDERS_BY_ID, {"ids": ids})
+    }
 
 
 def _unfunded(
