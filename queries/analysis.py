@@ -884,8 +884,9 @@ def concentration(
     Donors are states and blocs: agencies and funds roll up to them through
     PART_OF (the FCDO, the CSSF and the UK government are one donor), unless
     ``agencies``. Shares are of known amounts when every funded link of
-    the country has one, in one currency; otherwise of programme counts
-    (``basis`` says which). HHI is on a 0-1 scale (1 = a single donor);
+    the country has one, in one currency, and no amount is shared by
+    donors with no split stated; otherwise of programme counts (``basis``
+    says which; an amount is never split by guess). HHI is on a 0-1 scale (1 = a single donor);
     effective donors is 1 / HHI.
 
     The countries are the gaps universe (recipient states:
@@ -928,15 +929,17 @@ def concentration(
         if country is None and n_programmes < min_programmes:
             skipped.setdefault(f"fewer than {min_programmes} funded programmes", []).append(iso3)
             continue
-        priced = all(r["amount"] is not None for r in rows) and len({r["currency"] for r in rows}) == 1
+        funders_of: dict[str, set[str]] = defaultdict(set)
+        for r in rows:
+            funders_of[r["programme"]].add(r[who])
+        # shares of money only where each amount is one donor's: a co-funded amount with no split stated would need
+        # a share guessed for each donor, so the country falls back to programme counts
+        known = all(r["amount"] is not None for r in rows) and len({r["currency"] for r in rows}) == 1
+        priced = known and all(len(fs) == 1 for fs in funders_of.values())
         weight: dict[str, float] = defaultdict(float)
         if priced:
-            # a programme's country amount is shared equally among its donors (no split is recorded)
-            funders_of = defaultdict(set)
-            for r in rows:
-                funders_of[r["programme"]].add(r[who])
             for r in {(r["programme"], r[who]): r for r in rows}.values():
-                weight[r[who]] += r["amount"] / len(funders_of[r["programme"]])
+                weight[r[who]] += r["amount"]
         else:
             for _prog, funder in dict.fromkeys((r["programme"], r[who]) for r in rows):
                 weight[funder] += 1
@@ -954,7 +957,11 @@ def concentration(
                 "effective_donors": round(1 / hhi, 2),
                 "top_funder": top,
                 "top_share": round(weight[top] / total, 3),
-                "basis": f"amounts ({rows[0]['currency']})" if priced else "programme counts (amounts missing)",
+                "basis": f"amounts ({rows[0]['currency']})"
+                if priced
+                else "programme counts (a co-funded amount has no stated split)"
+                if known
+                else "programme counts (amounts missing)",
                 "explanation": f"shares of {len(weight)} {'funder' if agencies else 'donor'}(s): "
                 + ", ".join(f"{f} {weight[f] / total:.0%}" for f in sorted(weight, key=lambda f: (-weight[f], f)))
                 + (f"; agencies counted with their donor: {', '.join(beneath)}" if beneath else ""),

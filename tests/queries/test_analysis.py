@@ -266,6 +266,16 @@ def test_concentration(graph: Store) -> None:
     assert [r["iso3"] for r in a.concentration(graph, min_programmes=2)] == ["GHA"]
 
 
+def test_concentration_never_splits_a_co_funded_amount(store: Store) -> None:
+    # pB in Ghana given an amount: every Ghana link is priced, but pB's EUR 300 is f1's and f2's with no split stated,
+    # so the shares cannot be of money without guessing one: Ghana falls back to programme counts, and says why
+    rs = records() + [Targets(src="pB", dst="GHA", amount=300, currency="EUR", source=S)]
+    store.write(Batch().extend(rs))
+    conc = {r["iso3"]: r for r in a.concentration(store, min_programmes=1, all_countries=True)}
+    assert (conc["GHA"]["hhi"], conc["GHA"]["basis"]) == (0.5556, "programme counts (a co-funded amount has no stated split)")
+    assert (conc["KEN"]["hhi"], conc["KEN"]["basis"]) == (1.0, "amounts (EUR)")  # pA's EUR 400 is f1's alone
+
+
 def test_unknown_names_suggest_close_matches(graph: Store) -> None:
     with pytest.raises(UnknownName, match=r"no country 'KEM' in the graph \(did you mean Kenya \(KEN\)"):
         a.supports(graph, country="KEM")
