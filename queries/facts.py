@@ -58,12 +58,17 @@ FIELD = {
 
 def programmes_per_theme(store: Store) -> dict[str, int]:
     """GFCE theme -> how many programmes in the graph name it (every theme listed, 0 where none does): what the
-    evidence rule (:data:`MIN_THEME_PROGRAMMES`) reads. Read as a count per set of themes, a few rows at any size."""
-    out = dict.fromkeys(THEMES, 0)
-    for r in store.query(named.THEME_SET_COUNTS):
-        for t in r["themes"] or []:
-            out[t] = out.get(t, 0) + r["programmes"]
-    return out
+    evidence rule (:data:`MIN_THEME_PROGRAMMES`) reads, for the plan, the matchmaking and the theme gaps alike. Read
+    as a count per set of themes, a few rows at any size; once per cached store."""
+
+    def build() -> dict[str, int]:
+        out = dict.fromkeys(THEMES, 0)
+        for r in store.query(named.THEME_SET_COUNTS):
+            for t in r["themes"] or []:
+                out[t] = out.get(t, 0) + r["programmes"]
+        return out
+
+    return memo(store, "facts.programmes_per_theme", build)  # type: ignore[no-any-return]
 
 
 def counted(count: int, one: str, many: str) -> str:

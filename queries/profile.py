@@ -80,7 +80,7 @@ def match(
         blocs[m["iso3"]].add(m["bloc"])
         size[m["bloc"]] += 1
     home = {o["id"]: o["country"] for o in store.query(named.ORGANISATIONS)}
-    evidence = _evidence(store)
+    evidence = facts.programmes_per_theme(store)
     asked = {t for t in wanted if evidence.get(t, 0) >= min_evidence}
     present = _present(store, delivered).get(iso3, set())
     names = _org_names(store)
@@ -242,17 +242,6 @@ def near(store: Any, iso3: str, theme: str, delivered: bool = False) -> set[str]
     present = _present(store, delivered)
     at_work = set().union(*(present.get(c, set()) for c in around))
     return at_work & _experience(store, theme, delivered).keys()
-
-
-def _evidence(store: Any) -> dict[str, int]:
-    """Programmes in the graph per theme (built once per cached store)."""
-
-    def build() -> dict[str, int]:
-        _, themes, _ = network.reach_arrays(store)
-        counted = np.bincount(themes.values, minlength=len(themes.names)).tolist()
-        return dict.fromkeys(THEMES, 0) | dict(zip(themes.names, counted))
-
-    return memo(store, "profile.evidence", build)  # type: ignore[no-any-return]
 
 
 def _present(store: Any, delivered: bool = False) -> dict[str, set[str]]:

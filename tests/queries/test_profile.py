@@ -75,7 +75,7 @@ def test_the_array_built_experience_is_the_plain_one(tmp_path: Path, seed: int) 
     the programmes per theme equal a plain loop over who funds or implements what, on a seeded synthetic graph."""
     from bench import synthetic
     from graph.model import THEMES
-    from queries import named
+    from queries import facts, named
     from queries import profile as p
 
     with EmbeddedStore(tmp_path / "g.lbdb") as s:
@@ -97,7 +97,7 @@ def test_the_array_built_experience_is_the_plain_one(tmp_path: Path, seed: int) 
             t: {o: (len(ps), {c for cs in ps.values() for c in cs}) for o, ps in orgs.items()} for t, orgs in worked.items()
         }
         assert any(experience.values()) and at_work == present and named_as == names
-        assert p._evidence(s) == {t: sum(t in themes for themes, _ in reach.values()) for t in THEMES}
+        assert facts.programmes_per_theme(s) == {t: sum(t in themes for themes, _ in reach.values()) for t in THEMES}
 
 
 def test_a_country_outside_the_ranking_says_why(tmp_path: Path) -> None:
