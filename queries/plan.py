@@ -435,6 +435,17 @@ def scenario_batch(records: dict[str, list[Row]]) -> Batch:
 
 
 MIN_TOPUP_COUNTRIES = 2  # a programme is a top-up option where it already serves two chosen countries on the theme, or more
+# A programme that names a country counts in its priority already; a regional one counts in no country's
+# priority (regional programmes are shown apart, never divided among countries), and its stated scope taking a
+# country in is not a source saying it works there: the comparison says which.
+_TOPUP_REACH = {
+    "names them": "naming them already",
+    "regional scope takes them in": "its stated regional scope takes them in (no source names them)",
+}
+_TOPUP_WHY = {
+    "names them": "the programme already counts for them",
+    "regional scope takes them in": "a regional programme counts in no country's priority",
+}
 
 
 def _topups(store: Store, rows: list[Row], scope: Scope, grant: float, currency: str, today: str | None = None) -> list[Row]:
@@ -491,8 +502,8 @@ def _topups(store: Store, rows: list[Row], scope: Scope, grant: float, currency:
                     "how": how,
                     "instead_of": {currency: grant * grants},
                     "comparison": f"instead of {grants} country grant(s) on theme {t} in {', '.join(sorted(covered))}: "
-                    f"top up {prog}, running and serving them already ({how}); the grants lower their priority by "
-                    f"{removed:.3f} in all, a top-up by none in the gaps model (the programme already counts for them), "
+                    f"top up {prog}, running and {_TOPUP_REACH[how]}; the grants lower their priority by "
+                    f"{removed:.3f} in all, a top-up by none in the gaps model ({_TOPUP_WHY[how]}), "
                     "but it works through a programme and partners already in place",
                 }
             )

@@ -259,3 +259,23 @@ def test_a_top_up_is_offered_only_where_a_programme_is_known_to_run(graph: Store
     assert {r["iso3"] for r in plan.rows} == {"NPL", "KEN"}
     assert [(t["programme"], t["countries"]) for t in plan.topups] == [("pNew", ["KEN", "NPL"])]
     assert plan.topups[0]["comparison"].startswith("instead of 3 country grant(s) on theme C in KEN, NPL: top up pNew")
+
+
+def test_a_regional_top_up_does_not_claim_to_serve_or_count(graph: Store) -> None:
+    from datetime import date
+
+    from graph.model import Programme
+
+    # a running programme whose stated scope is Asia and Africa names no country: its scope takes Nepal and Kenya
+    # in, which is no source saying it works there, and it counts in no country's priority
+    recent = f"{date.today().year - 1}-06-01"
+    batch = Batch()
+    asia = dict(themes=["C"], start_date="2020", scope="regional", scope_regions=["Asia", "Africa"], source=S, as_of=recent)
+    batch.extend([Programme(id="pAsia", name="Asia", **asia)])
+    graph.write(batch)
+    plan = p.plan(graph, budget="EUR 3000", themes=["C"], grant=1000, stability=False)
+    regional = [t for t in plan.topups if t["programme"] == "pAsia"]
+    assert regional and regional[0]["how"] == "regional scope takes them in"
+    text = regional[0]["comparison"]
+    assert "no source names them" in text and "a regional programme counts in no country's priority" in text
+    assert "already counts for them" not in text and "serving them already" not in text
