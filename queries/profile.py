@@ -52,6 +52,11 @@ def match(
     Experience and presence count the programmes an organisation funds or implements; with ``delivered``, only those
     it implements (a plan's implementers to ask: a donor that funds a theme has not delivered it).
 
+    Those with a record in the country's UN M49 region come first (``in_region``: a programme of the same donor, on
+    any theme, naming a country of the region or with a stated regional scope covering it; or a shared bloc), the
+    rest after, however large their experience elsewhere: the OAS's record in the Americas or DFAT's in the Pacific
+    is no case for helping Eritrea, and the explanation says so.
+
     Examples
     --------
     >>> from graph.examples import example_store
@@ -86,6 +91,8 @@ def match(
     names = _org_names(store)
     up = analysis.donors(store)
     tsub, treg = target["subregion"], target["region"]
+    # the donors (an agency counts for its state) with a programme in the country's region, on any theme
+    regional = {facts.family(o, up) for o in _in_region(store, delivered).get(treg, set())} if treg else set()
     sub_of = {c: w["subregion"] for c, w in where.items()}
     region_of = {c: w["region"] for c, w in where.items()}
     mine = blocs[iso3]
@@ -123,7 +130,12 @@ def match(
         if len(members) > 1:
             members.sort(key=lambda m: (-m[0], m[1]))
         leads.append((t, members))
-    leads.sort(key=lambda tm: (tm[0], -tm[1][0][0], tm[1][0][1]))
+
+    def elsewhere(members: list[Any]) -> bool:  # no record in the country's region: ranked after those with one
+        _, org, _, bloc, _, present_pt, _ = members[0]
+        return bool(treg) and not (bloc or present_pt or facts.family(org, up) in regional)
+
+    leads.sort(key=lambda tm: (tm[0], elsewhere(tm[1]), -tm[1][0][0], tm[1][0][1]))
     rows: list[dict[str, Any]] = []
     shown: dict[str, int] = defaultdict(int)
     for t, members in leads:
@@ -149,6 +161,11 @@ def match(
         if present_pt:
             parts.append(f"presence 1 (already active in {iso3})")
         explanation = " + ".join(parts) + f" = {score:g}"
+        away = elsewhere(members)
+        if away:
+            explanation += f"; no programme in {treg} on record: listed after those with one"
+        elif treg and not (proximity or bloc or present_pt):
+            explanation += f"; at work in {treg} on other themes or through another body of the same donor"
         if len(members) > 1:  # one donor, one suggestion
             explanation += "; the same donor also through " + ", ".join(m[1] for m in members[1:])
         rows.append(
@@ -157,6 +174,7 @@ def match(
                 "org": org,
                 "name": names[org],
                 "score": score,
+                "in_region": not away,
                 "explanation": explanation,
                 # each part's points, as data: the plan reads them (an implementer with evidence there or nearby)
                 "parts": {"experience": e.programmes, "proximity": proximity, "bloc": round(bloc, 3), "presence": present_pt},
@@ -179,7 +197,9 @@ def match(
         per_theme[r["theme"]] += 1
         if per_theme[r["theme"]] <= limit:
             out.append(r)
-    return sorted(out, key=lambda r: (r["theme"], r["score"] is not None, -(r["score"] or 0), r["org"]))
+    return sorted(
+        out, key=lambda r: (r["theme"], r["score"] is not None, not r.get("in_region", True), -(r["score"] or 0), r["org"])
+    )
 
 
 @dataclass(frozen=True)
@@ -247,6 +267,31 @@ def near(store: Any, iso3: str, theme: str, delivered: bool = False) -> set[str]
 def _present(store: Any, delivered: bool = False) -> dict[str, set[str]]:
     """Country -> the organisations with a programme that names it (with ``delivered``, one they implement)."""
     return _activity(store, delivered)[1]
+
+
+def _in_region(store: Any, delivered: bool = False) -> dict[str, set[str]]:
+    """UN M49 region -> the organisations with a programme there (with ``delivered``, one they implement): one
+    naming a country of the region, or a regional one whose stated scope covers it (one of its sub-regions or a
+    bloc with members there counts). Global programmes place no one in a region. Built once per cached store."""
+
+    def build() -> dict[str, set[str]]:
+        countries = store.query(named.COUNTRIES)
+        present = _present(store, delivered)
+        out: dict[str, set[str]] = defaultdict(set)
+        for c in countries:
+            if c["region"] and c["iso3"] in present:
+                out[c["region"]] |= present[c["iso3"]]
+        parent = {c["subregion"]: c["region"] for c in countries if c["subregion"] and c["region"]}
+        act = network.whole_activity(store)
+        scopes = {sc["programme"]: sc for sc in analysis.programme_scopes(store) if sc["scope"] == "regional"}
+        covered = {p: {r for r in set(parent.values()) if analysis._covers(sc, r, "region", parent)} for p, sc in scopes.items()}
+        for org, progs in (act.implemented if delivered else act.programmes).items():
+            for prog in progs & covered.keys():
+                for region in covered[prog]:
+                    out[region].add(org)
+        return dict(out)
+
+    return memo(store, "profile.in_region.delivered" if delivered else "profile.in_region", build)  # type: ignore[no-any-return]
 
 
 def _org_names(store: Any) -> dict[str, str]:

@@ -111,3 +111,40 @@ def test_a_country_outside_the_ranking_says_why(tmp_path: Path) -> None:
     assert "United Kingdom is not ranked: high income (`ccb gaps --all-countries` ranks it)" in out.stderr
     kenya = CliRunner().invoke(cli, ["--db", str(db), "profile", "Kenya"], catch_exceptions=False).stderr
     assert "is not ranked" not in kenya  # ranked: its Gap section has its row
+
+
+def test_a_record_elsewhere_does_not_outrank_one_in_the_region(store: Store) -> None:
+    """Kenya, theme D: `far` ran three programmes, all in Nepal; `near` one in Ghana (Africa); `reg` one in Nepal and
+    a regional programme over Africa on another theme. Experience elsewhere does not put `far` first: those with a
+    record in Africa come first, each row saying which it is."""
+    from graph.examples import SRC, gaps_records
+    from graph.model import Implements, Organisation, Programme, Targets
+
+    records = gaps_records()
+    for org in ("far", "near", "reg"):
+        records.append(Organisation(id=org, name=org, source=SRC))
+    for i in range(3):
+        records += [
+            Programme(id=f"pf{i}", name=f"pf{i}", themes=["D"], source=SRC),
+            Implements(src="far", dst=f"pf{i}", source=SRC),
+            Targets(src=f"pf{i}", dst="NPL", source=SRC),
+        ]
+    records += [
+        Programme(id="pn", name="pn", themes=["D"], source=SRC),
+        Implements(src="near", dst="pn", source=SRC),
+        Targets(src="pn", dst="GHA", source=SRC),
+        Programme(id="pr", name="pr", themes=["D"], source=SRC),
+        Implements(src="reg", dst="pr", source=SRC),
+        Targets(src="pr", dst="NPL", source=SRC),
+        Programme(id="pAfrica", name="pAfrica", themes=["C"], scope="regional", scope_regions=["Africa"], source=SRC),
+        Implements(src="reg", dst="pAfrica", source=SRC),
+    ]
+    store.write(Batch().extend(records))
+    rows = match(store, "KEN", theme="D", min_evidence=1)
+    assert [(r["org"], r["score"], r["in_region"]) for r in rows] == [
+        ("near", 1.5, True),
+        ("reg", 1.0, True),
+        ("far", 3.0, False),
+    ]
+    assert rows[1]["explanation"].endswith("; at work in Africa on other themes or through another body of the same donor")
+    assert rows[2]["explanation"].endswith("; no programme in Africa on record: listed after those with one")
