@@ -21,6 +21,9 @@ def _country(store: Any, iso3: str) -> dict[str, Any]:
     return next(c for c in store.query(named.COUNTRIES) if c["iso3"] == iso3)
 
 
+INTERNATIONAL_KINDS = ("intergovernmental", "regional_body")  # a body of states: its seat is no membership
+
+
 def match(
     store: Any,
     country: str,
@@ -38,8 +41,8 @@ def match(
     Score = experience (programmes the organisation has run on the theme)
     + proximity (1 if it ran them in a country of the same UN M49
     sub-region, else 0.5 if of the same region) + a shared bloc (the bloc
-    itself, or the organisation's home country, shares a group with the
-    country: 1 for a group of :data:`queries.facts.SMALL_BLOC` members or
+    itself, or a national organisation's home country, shares a group with
+    the country, an international body's seat counting for nothing: 1 for a group of :data:`queries.facts.SMALL_BLOC` members or
     fewer, less for a larger one, so the Commonwealth's 56 members weigh
     0.09) + presence (1 if it already works in the country). The
     explanation gives each part's points. One donor is one suggestion: an
@@ -84,7 +87,9 @@ def match(
     for m in store.query(named.MEMBERSHIPS):
         blocs[m["iso3"]].add(m["bloc"])
         size[m["bloc"]] += 1
-    home = {o["id"]: o["country"] for o in store.query(named.ORGANISATIONS)}
+    # a national body's home country lends it its groups; an international body's seat does not: the World Bank,
+    # seated in Washington, is no member of the OAS, nor INTERPOL, in Lyon, of the Council of Europe
+    home = {o["id"]: o["country"] for o in store.query(named.ORGANISATIONS) if o["kind"] not in INTERNATIONAL_KINDS}
     evidence = facts.programmes_per_theme(store)
     asked = {t for t in wanted if evidence.get(t, 0) >= min_evidence}
     present = _present(store, delivered).get(iso3, set())

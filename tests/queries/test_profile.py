@@ -148,3 +148,23 @@ def test_a_record_elsewhere_does_not_outrank_one_in_the_region(store: Store) -> 
     ]
     assert rows[1]["explanation"].endswith("; at work in Africa on other themes or through another body of the same donor")
     assert rows[2]["explanation"].endswith("; no programme in Africa on record: listed after those with one")
+
+
+def test_an_international_body_shares_no_group_through_its_seat(store: Store) -> None:
+    """Ghana and Kenya share bloc b. A Ghanaian ministry shares it with Kenya; an intergovernmental body seated in
+    Ghana does not (the World Bank, seated in Washington, is no member of the OAS)."""
+    from graph.examples import SRC
+    from graph.model import Implements, Organisation, Programme, Targets
+
+    records = with_bloc()
+    for org, kind in (("ministry", "government"), ("igo", "intergovernmental")):
+        records += [
+            Organisation(id=org, name=org, kind=kind, country="GHA", source=SRC),
+            Programme(id=f"p-{org}", name=org, themes=["C"], source=SRC),
+            Implements(src=org, dst=f"p-{org}", source=SRC),
+            Targets(src=f"p-{org}", dst="GHA", source=SRC),
+        ]
+    store.write(Batch().extend(records))
+    rows = {r["org"]: r for r in match(store, "KEN", theme="C", min_evidence=1)}
+    assert rows["ministry"]["parts"]["bloc"] == 1.0 and "shares b, 2 members with KEN" in rows["ministry"]["explanation"]
+    assert rows["igo"]["parts"]["bloc"] == 0.0 and "shares" not in rows["igo"]["explanation"]
