@@ -830,6 +830,7 @@ def breakdown_cmd(
         store_of(ctx), by=by, measure=measure, currency=currency, theme=theme, window=window, agencies=agencies
     )
     emit(rows[:limit], fmt, empty=why_empty("programme", theme=theme, years=window))
+    notes(rows.notes(), fmt)
 
 
 @cli.command(
@@ -1286,6 +1287,8 @@ def viz_chart(
     )
     scope = ", ".join(x for x in (f"theme {theme}" if theme else "", str(window)) if x)
     source = f"Source: CCB Graph ({scope})" + (f"; {analysis.AMOUNT_MEANS[by]}, never converted" if measure == "amount" else "")
+    if rows.left_out:  # what the groups leave out, said on the figure itself
+        source += f"; not shown: {len(rows.left_out)} with {analysis.LEFT_OUT_BECAUSE[by]}"
     charts.write_chart(rows, output, by, measure, kind=kind, top=top, source=source)
     info(f"wrote {output}")
 

@@ -1131,6 +1131,43 @@ def _elsewhere_note(by_currency: Mapping[str, set[str]]) -> str:
     return f"; {n} of them with money in other currencies ({each}; --currency sums one)"
 
 
+# Why a programme in view falls in no group of a breakdown: it is counted and named, never dropped in silence
+LEFT_OUT_BECAUSE = {
+    "region": "a global scope or no stated reach",
+    "subregion": "a global scope or no stated reach",
+    "funder": "no funder recorded",
+    "theme": "no theme",
+    "year": "no start date",
+}
+
+
+class Breakdown(list[Row]):
+    """A breakdown's rows, with ``left_out``: the programmes in view (window, theme) that fall in no group."""
+
+    def __init__(self, rows: list[Row], by: str, left_out: list[str], through: list[str]) -> None:
+        super().__init__(rows)
+        self.by, self.left_out, self.through = by, left_out, through
+
+    def notes(self) -> list[str]:
+        """The lines a reader needs beside the rows: what the groups leave out, and why."""
+        out = []
+        if self.left_out:
+            out.append(
+                f"in no {self.by}: {facts.counted(len(self.left_out), 'programme', 'programmes')} with "
+                f"{LEFT_OUT_BECAUSE[self.by]} ({_some(self.left_out)})"
+            )
+        if self.through:
+            out.append(
+                f"counted through their components (a family once): {facts.counted(len(self.through), 'umbrella', 'umbrellas')} "
+                f"({_some(self.through)})"
+            )
+        return out
+
+
+def _some(ids: list[str], n: int = 5) -> str:
+    return ", ".join(ids[:n]) + (f", and {len(ids) - n} more" if len(ids) > n else "")
+
+
 AMOUNT_MEANS = {
     "region": "money of the programmes reaching each region (stated per country, else whole budgets, never split)",
     "subregion": "money of the programmes reaching each sub-region (stated per country, else whole budgets, never split)",
@@ -1149,7 +1186,7 @@ def breakdown(
     theme: str | None = None,
     window: Window = Window(),
     agencies: bool = False,
-) -> list[Row]:
+) -> Breakdown:
     """Programme counts, or known amounts in one currency, grouped by region, theme, start year or funder.
 
     Amounts are never converted: ``currency`` picks one (default: the
@@ -1159,7 +1196,9 @@ def breakdown(
     each, so the rows do not add up to a total. Funders are donors
     (agencies rolled up through PART_OF) unless ``agencies``. Years are
     start years; programmes with no start date are left out of
-    ``by="year"``.
+    ``by="year"``. The programmes in view that fall in no group are
+    counted and named in the result's ``left_out`` and ``notes()``, and so are the umbrellas counted through
+    their components in every group (``through``).
 
     Examples
     --------
@@ -1168,6 +1207,8 @@ def breakdown(
     >>> s = example_store(records())
     >>> [(r["region"], r["programmes"]) for r in breakdown(s, by="region")]
     [('Africa', 2), ('Asia', 0), ('Europe', 0)]
+    >>> breakdown(s, by="year").left_out, breakdown(s, by="funder").notes()
+    ([], [])
     >>> s.close()
     """
     if by not in BREAKDOWNS or measure not in MEASURES:
@@ -1237,7 +1278,9 @@ def breakdown(
         else:
             row["explanation"] = f"{len(progs[g])} programme(s) in {window}" + (", by start year" if by == "year" else "")
         out.append(row)
-    if by == "year":
-        return out
-    # ties (groups with no amount in the currency, most often) by how many programmes they hold
-    return sorted(out, key=lambda r: (-(r.get(measure) or 0), -r["programmes"], r[by]))
+    placed = {p for ps in in_group.values() for p in ps}
+    left_out = sorted({r["programme"] for r in funding} - placed)
+    through = sorted(placed - {p for ps in counted.values() for p in ps})  # umbrellas counted in no group themselves
+    if by != "year":  # ties (groups with no amount in the currency, most often) by how many programmes they hold
+        out.sort(key=lambda r: (-(r.get(measure) or 0), -r["programmes"], r[by]))
+    return Breakdown(out, by, left_out, through)

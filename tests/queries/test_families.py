@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from graph.examples import gaps_records as records  # noqa: E402 (GHA, KEN, NPL, GBR; f1, f2; pA, pB)
@@ -113,3 +115,34 @@ def test_the_check_names_an_umbrella_funder_a_component_would_hide(family: Store
 def test_the_check_refuses_a_component_of_itself() -> None:
     with pytest.raises(ValueError, match="a programme cannot be a component of itself"):
         ComponentOf(src="pX", dst="pX", source=S)
+
+
+def test_a_breakdown_says_what_its_groups_leave_out(family: Store) -> None:
+    """Rows plus what they leave out add up: pC, pD and pU have no start date; pD has no funder and names no
+    beneficiary (a participant and a host); pU is counted through its component under f2 (a family once), but
+    stands for itself in Asia, where pC does not reach."""
+    by_year = a.breakdown(family, by="year")
+    assert (by_year.left_out, by_year.through) == (["pC", "pD", "pU"], [])
+    assert sum(r["programmes"] for r in by_year) + len(by_year.left_out) == 5
+    assert by_year.notes() == ["in no year: 3 programmes with no start date (pC, pD, pU)"]
+    by_funder = a.breakdown(family, by="funder")
+    assert (by_funder.left_out, by_funder.through) == (["pD"], ["pU"])
+    assert by_funder.notes()[1] == "counted through their components (a family once): 1 umbrella (pU)"
+    by_region = a.breakdown(family, by="region")
+    assert (by_region.left_out, by_region.through) == (["pD"], [])
+    assert "in no region: 1 programme with a global scope or no stated reach (pD)" in by_region.notes()
+
+
+def test_the_breakdown_command_and_chart_say_it_too(family: Store, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from cli import cli
+
+    if family.kind != "embedded":
+        pytest.skip("the CLI is tested on the embedded store; the library above on both")
+    db = family.location
+    out = CliRunner().invoke(cli, ["--db", db, "breakdown", "--by", "year", "--format", "csv"], catch_exceptions=False)
+    assert out.exit_code == 0 and "in no year: 3 programmes with no start date (pC, pD, pU)" in out.stderr
+    svg = tmp_path / "years.svg"
+    out = CliRunner().invoke(cli, ["--db", db, "viz", "chart", "--by", "year", "-o", str(svg)], catch_exceptions=False)
+    assert out.exit_code == 0 and "not shown: 3 with no start date" in svg.read_text()
