@@ -310,7 +310,8 @@ def supports(
             row |= {
                 "shared_budgets": shared,
                 "explanation": f"{len(progs)} programme(s) active in {window}; amount: stated for {priced} of {len(pairs)} "
-                "programme-country links; whole budgets are shared, never a country's (shared_budgets)",
+                "programme-country links"
+                + ("; whole budgets apart (shared_budgets), never summed as the country's" if shared else ""),
             }
         out.append(row)
     return sorted(out, key=lambda r: (r.get("funder") == NO_FUNDER, -r["programmes"], *[str(v) for v in list(r.values())[:2]]))

@@ -39,8 +39,9 @@ def test_supports_by_pair(graph: Store) -> None:
     ]
     assert rows[0]["explanation"] == (
         "2 programme(s) active in any year; amount: stated for 1 of 2 programme-country links; "
-        "whole budgets are shared, never a country's (shared_budgets)"
+        "whole budgets apart (shared_budgets), never summed as the country's"
     )
+    assert rows[2]["explanation"] == "1 programme(s) active in any year; amount: stated for 0 of 1 programme-country links"
     # pA's budget is never a country's: each country row labels it as shared by the 2 countries pA names
     shared = ["pA EUR 5,000: budget of a programme shared by 2 countries"]
     assert [r["shared_budgets"] for r in rows] == [shared, shared, []]
