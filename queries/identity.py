@@ -67,9 +67,9 @@ def duplicate_organisations(store: Store, *, threshold: int = 88) -> list[dict[s
         for _, score, j in process.extract(
             name, names[i + 1 :], scorer=fuzz.token_sort_ratio, score_cutoff=threshold, limit=None
         ):
-            k = i + 1 + j
-            if not (home[i] and home[k] and home[i] != home[k]):  # two states' bodies, however alike their names
-                add(i, k, score, f"names {score:.0f}% alike")
+            other = i + 1 + j
+            if not (home[i] and home[other] and home[i] != home[other]):  # two states' bodies, however alike
+                add(i, other, score, f"names {score:.0f}% alike")
     by_label: dict[str, list[int]] = {}
     for i, ls in enumerate(labels):
         for label in ls:
