@@ -178,6 +178,13 @@ RETURN c.iso3 AS iso3, c.name AS country, c.region AS region, c.subregion AS sub
 ORDER BY iso3
 """
 
+# Who implements what, a row per organisation and role (lead or partner), its programmes collected: a plan's
+# implementers to ask are those that led the work (queries.network.activity).
+IMPLEMENTS_BY_ROLE = """
+MATCH (o:Organisation)-[i:IMPLEMENTS]->(p:Programme)
+RETURN o.id AS org, i.role AS role, collect(p.id) AS programmes
+"""
+
 PARTNERSHIPS = """
 MATCH (a:Organisation)-[:PARTNERS_WITH]->(b:Organisation)
 RETURN a.id AS a, b.id AS b

@@ -64,7 +64,9 @@ class Activity:
     names: dict[str, str] = field(default_factory=dict)
     programmes: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     funders: set[str] = field(default_factory=set)
-    # organisation -> the programmes it implements (delivers): what a plan's suggested implementers are judged on
+    # organisation -> the programmes it delivered: those it leads, and those it implements where no lead is named
+    # (a partner in another's programme, or a team taking part in a drill, did not deliver it in each of its
+    # countries): what a plan's suggested implementers are judged on
     implemented: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     partners: set[frozenset[str]] = field(default_factory=set)
     reach: Callable[[], tuple[pa.Array, ByProgramme, ByProgramme]] | None = None
@@ -132,8 +134,11 @@ def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None, onl
             act.programmes[org].update(progs)
             if funds:
                 act.funders.add(org)
-            else:
-                act.implemented[org].update(progs)
+        by_role = [r for r in store.query(named.IMPLEMENTS_BY_ROLE)]
+        led = {p for r in by_role if r["role"] == "lead" for p in r["programmes"]}
+        for r in by_role:
+            progs = r["programmes"] if inside is None else [p for p in r["programmes"] if p in inside]
+            act.implemented[r["org"]].update(progs if r["role"] == "lead" else [p for p in progs if p not in led])
         for r in store.query(named.PARTNERSHIPS):
             act.partners.add(frozenset((r["a"], r["b"])))
     return act

@@ -53,7 +53,9 @@ def match(
     too little evidence, not a ranking. Organisations with fewer than ``min_experience`` programmes on a theme are
     not ranked on it (the plan asks for two); with ``only``, only those organisations are ranked (:func:`near`).
     Experience and presence count the programmes an organisation funds or implements; with ``delivered``, only those
-    it implements (a plan's implementers to ask: a donor that funds a theme has not delivered it).
+    it delivered: led, or implemented where no lead is named (a plan's implementers to ask: a donor that funds a
+    theme has not delivered it, nor has a partner in another's programme, or a team taking part in a drill, in each
+    of its countries).
 
     Those with a record in the country's UN M49 region come first (``in_region``: a programme of the same donor, on
     any theme, naming a country of the region or with a stated regional scope covering it; or a shared bloc), the
@@ -151,7 +153,8 @@ def match(
         countries = sorted(e.countries - {iso3})
         same_sub = [c for c in countries if tsub and where.get(c, {}).get("subregion") == tsub]
         same_reg = [c for c in countries if c not in same_sub and treg and where.get(c, {}).get("region") == treg]
-        parts = [f"experience {e.programmes} ({e.programmes} programme(s) on theme {t})"]
+        did = "delivered " if delivered else ""
+        parts = [f"experience {e.programmes} ({e.programmes} programme(s) {did}on theme {t})"]
         if same_sub:
             more = f" and {len(same_sub) - 5} more" if len(same_sub) > 5 else ""
             where_ = facts.counted(len(same_sub), f"{tsub} country", f"{tsub} countries")
@@ -216,7 +219,7 @@ class _Experience:
 
 
 def _experience(store: Any, theme: str, delivered: bool = False) -> dict[str, _Experience]:
-    """Per organisation (funder or implementer; with ``delivered``, implementer), its programmes on ``theme`` and
+    """Per organisation (funder or implementer; with ``delivered``, what it delivered), its programmes on ``theme`` and
     where they worked; built once per cached store for every theme (one pass over who did what), as a plan asks
     every row's country."""
     return _activity(store, delivered)[0].get(theme, {})
@@ -227,7 +230,8 @@ def _activity(
 ) -> tuple[dict[str, dict[str, _Experience]], dict[str, set[str]], dict[str, str]]:
     """One pass over who funds or implements what (a row per organisation and role, its programmes collected):
     per theme each organisation's experience, per country the organisations at work there, and their names; with
-    ``delivered``, of the programmes each implements only. Built once per cached store and role; read-only."""
+    ``delivered``, of the programmes each delivered only (:attr:`queries.network.Activity.implemented`). Built once
+    per cached store and role; read-only."""
 
     def build() -> tuple[dict[str, dict[str, _Experience]], dict[str, set[str]], dict[str, str]]:
         # on coded arrays (network.Members): Python sets per programme and organisation cost 22 s at size XL
@@ -260,7 +264,7 @@ def _activity(
 def near(store: Any, iso3: str, theme: str, delivered: bool = False) -> set[str]:
     """Organisations with experience on ``theme`` that work in ``iso3`` or in a country of its UN M49 sub-region:
     the only ones a plan may suggest there (:func:`match` ``only``; the match's own scoring then says which worked
-    on the theme nearby). With ``delivered``, experience and work are the programmes they implement."""
+    on the theme nearby). With ``delivered``, experience and work are the programmes they delivered."""
     countries = store.query(named.COUNTRIES)
     sub = next((c["subregion"] for c in countries if c["iso3"] == iso3), None)
     around = {c["iso3"] for c in countries if sub and c["subregion"] == sub} | {iso3}
@@ -270,12 +274,12 @@ def near(store: Any, iso3: str, theme: str, delivered: bool = False) -> set[str]
 
 
 def _present(store: Any, delivered: bool = False) -> dict[str, set[str]]:
-    """Country -> the organisations with a programme that names it (with ``delivered``, one they implement)."""
+    """Country -> the organisations with a programme that names it (with ``delivered``, one they delivered)."""
     return _activity(store, delivered)[1]
 
 
 def _in_region(store: Any, delivered: bool = False) -> dict[str, set[str]]:
-    """UN M49 region -> the organisations with a programme there (with ``delivered``, one they implement): one
+    """UN M49 region -> the organisations with a programme there (with ``delivered``, one they delivered): one
     naming a country of the region, or a regional one whose stated scope covers it (one of its sub-regions or a
     bloc with members there counts). Global programmes place no one in a region. Built once per cached store."""
 

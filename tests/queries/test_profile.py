@@ -168,3 +168,27 @@ def test_an_international_body_shares_no_group_through_its_seat(store: Store) ->
     rows = {r["org"]: r for r in match(store, "KEN", theme="C", min_evidence=1)}
     assert rows["ministry"]["parts"]["bloc"] == 1.0 and "shares b, 2 members with KEN" in rows["ministry"]["explanation"]
     assert rows["igo"]["parts"]["bloc"] == 0.0 and "shares" not in rows["igo"]["explanation"]
+
+
+def test_delivered_means_led_or_implemented_where_no_lead_is_named(store: Store) -> None:
+    """pL is led by L with P as a partner; pN names no lead (Q and R are partners). L, Q and R delivered their
+    programme in Ghana; P, a partner in another's programme, did not, though it implements it."""
+    from graph.examples import SRC, gaps_records
+    from graph.model import Implements, Organisation, Programme, Targets
+    from queries import profile as p
+
+    records = gaps_records()
+    records += [Organisation(id=o, name=o, source=SRC) for o in ("L", "P", "Q", "R")]
+    for prog in ("pL", "pN"):
+        records += [Programme(id=prog, name=prog, themes=["D"], source=SRC), Targets(src=prog, dst="GHA", source=SRC)]
+    records += [
+        Implements(src="L", dst="pL", role="lead", source=SRC),
+        Implements(src="P", dst="pL", role="partner", source=SRC),
+        Implements(src="Q", dst="pN", role="partner", source=SRC),
+        Implements(src="R", dst="pN", role="partner", source=SRC),
+    ]
+    store.write(Batch().extend(records))
+    delivered = p._experience(store, "D", delivered=True)
+    assert sorted(delivered) == ["L", "Q", "R"] and {delivered[o].countries for o in delivered} == {frozenset({"GHA"})}
+    assert sorted(p._experience(store, "D")) == ["L", "P", "Q", "R"]
+    assert "P" not in p._present(store, delivered=True)["GHA"] and "P" in p._present(store)["GHA"]
