@@ -21,7 +21,7 @@ def _country(store: Any, iso3: str) -> dict[str, Any]:
     return next(c for c in store.query(named.COUNTRIES) if c["iso3"] == iso3)
 
 
-INTERNATIONAL_KINDS = ("intergovernmental", "regional_body")  # a body of states: its seat is no membership
+STATE_KINDS = ("government",)  # organisations whose home country's groups are theirs (a ministry, an agency)
 
 
 def match(
@@ -41,8 +41,8 @@ def match(
     Score = experience (programmes the organisation has run on the theme)
     + proximity (1 if it ran them in a country of the same UN M49
     sub-region, else 0.5 if of the same region) + a shared bloc (the bloc
-    itself, or a national organisation's home country, shares a group with
-    the country, an international body's seat counting for nothing: 1 for a group of :data:`queries.facts.SMALL_BLOC` members or
+    itself, or a government body's state, shares a group with the country;
+    where anyone else is based counts for nothing: 1 for a group of :data:`queries.facts.SMALL_BLOC` members or
     fewer, less for a larger one, so the Commonwealth's 56 members weigh
     0.09) + presence (1 if it already works in the country). The
     explanation gives each part's points. One donor is one suggestion: an
@@ -89,9 +89,10 @@ def match(
     for m in store.query(named.MEMBERSHIPS):
         blocs[m["iso3"]].add(m["bloc"])
         size[m["bloc"]] += 1
-    # a national body's home country lends it its groups; an international body's seat does not: the World Bank,
-    # seated in Washington, is no member of the OAS, nor INTERPOL, in Lyon, of the Council of Europe
-    home = {o["id"]: o["country"] for o in store.query(named.ORGANISATIONS) if o["kind"] not in INTERNATIONAL_KINDS}
+    # a state's own body shares the groups its state belongs to; no one else does by where it is based: the World
+    # Bank, seated in Washington, is no member of the OAS, nor INTERPOL, in Lyon, of the Council of Europe, nor
+    # Google.org or Microsoft of the OAS
+    home = {o["id"]: o["country"] for o in store.query(named.ORGANISATIONS) if o["kind"] in STATE_KINDS}
     evidence = facts.programmes_per_theme(store)
     asked = {t for t in wanted if evidence.get(t, 0) >= min_evidence}
     present = _present(store, delivered).get(iso3, set())

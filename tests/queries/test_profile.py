@@ -152,12 +152,12 @@ def test_a_record_elsewhere_does_not_outrank_one_in_the_region(store: Store) -> 
 
 def test_an_international_body_shares_no_group_through_its_seat(store: Store) -> None:
     """Ghana and Kenya share bloc b. A Ghanaian ministry shares it with Kenya; an intergovernmental body seated in
-    Ghana does not (the World Bank, seated in Washington, is no member of the OAS)."""
+    Ghana does not (the World Bank, seated in Washington, is no member of the OAS), nor a company based there."""
     from graph.examples import SRC
     from graph.model import Implements, Organisation, Programme, Targets
 
     records = with_bloc()
-    for org, kind in (("ministry", "government"), ("igo", "intergovernmental")):
+    for org, kind in (("ministry", "government"), ("igo", "intergovernmental"), ("firm", "private")):
         records += [
             Organisation(id=org, name=org, kind=kind, country="GHA", source=SRC),
             Programme(id=f"p-{org}", name=org, themes=["C"], source=SRC),
@@ -167,7 +167,8 @@ def test_an_international_body_shares_no_group_through_its_seat(store: Store) ->
     store.write(Batch().extend(records))
     rows = {r["org"]: r for r in match(store, "KEN", theme="C", min_evidence=1)}
     assert rows["ministry"]["parts"]["bloc"] == 1.0 and "shares b, 2 members with KEN" in rows["ministry"]["explanation"]
-    assert rows["igo"]["parts"]["bloc"] == 0.0 and "shares" not in rows["igo"]["explanation"]
+    for other in ("igo", "firm"):  # an international body's seat, a company's base: no membership
+        assert rows[other]["parts"]["bloc"] == 0.0 and "shares" not in rows[other]["explanation"]
 
 
 def test_delivered_means_led_or_implemented_where_no_lead_is_named(store: Store) -> None:
