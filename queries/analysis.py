@@ -1155,18 +1155,14 @@ class Breakdown(list[Row]):
         if self.left_out:
             out.append(
                 f"in no {self.by}: {facts.counted(len(self.left_out), 'programme', 'programmes')} with "
-                f"{LEFT_OUT_BECAUSE[self.by]} ({_some(self.left_out)})"
+                f"{LEFT_OUT_BECAUSE[self.by]} ({_few(self.left_out, 5)})"
             )
         if self.through:
             out.append(
                 f"counted through their components (a family once): {facts.counted(len(self.through), 'umbrella', 'umbrellas')} "
-                f"({_some(self.through)})"
+                f"({_few(self.through, 5)})"
             )
         return out
-
-
-def _some(ids: list[str], n: int = 5) -> str:
-    return ", ".join(ids[:n]) + (f", and {len(ids) - n} more" if len(ids) > n else "")
 
 
 AMOUNT_MEANS = {

@@ -134,7 +134,7 @@ def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None, onl
             act.programmes[org].update(progs)
             if funds:
                 act.funders.add(org)
-        by_role = [r for r in store.query(named.IMPLEMENTS_BY_ROLE)]
+        by_role = list(store.query(named.IMPLEMENTS_BY_ROLE))
         led = {p for r in by_role if r["role"] == "lead" for p in r["programmes"]}
         for r in by_role:
             progs = r["programmes"] if inside is None else [p for p in r["programmes"] if p in inside]
