@@ -773,10 +773,12 @@ def breakdown_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @click.option(
         "--by",
-        type=click.Choice(analysis.BREAKDOWNS),
+        type=click.Choice([*analysis.BREAKDOWNS, "donor"]),
         default="region",
         show_default=True,
-        help="Group by UN M49 region, sub-region, GFCE theme, start year or funder.",
+        # `donor` is what `ccb timeline --by` calls a funder rolled up: either word works
+        callback=lambda _ctx, _param, v: "funder" if v == "donor" else v,
+        help="Group by UN M49 region, sub-region, GFCE theme, start year or funder (or donor: the same).",
     )
     @click.option(
         "--measure",

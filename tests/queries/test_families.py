@@ -143,6 +143,9 @@ def test_the_breakdown_command_and_chart_say_it_too(family: Store, tmp_path: Pat
     db = family.location
     out = CliRunner().invoke(cli, ["--db", db, "breakdown", "--by", "year", "--format", "csv"], catch_exceptions=False)
     assert out.exit_code == 0 and "in no year: 3 programmes with no start date (pC, pD, pU)" in out.stderr
+    # `donor`, the word `ccb timeline --by` uses, is the funder breakdown
+    by = {w: CliRunner().invoke(cli, ["--db", db, "breakdown", "--by", w, "--format", "json"]) for w in ("funder", "donor")}
+    assert by["donor"].exit_code == 0 and by["donor"].stdout == by["funder"].stdout and "Funder Two" in by["donor"].stdout
     svg = tmp_path / "years.svg"
     out = CliRunner().invoke(cli, ["--db", db, "viz", "chart", "--by", "year", "-o", str(svg)], catch_exceptions=False)
     assert out.exit_code == 0 and "not shown: 3 with no start date" in svg.read_text()
