@@ -897,11 +897,12 @@ def timeline_cmd(
 @cli.command(
     epilog="""\b
 Examples:
-  ccb partners --org interpol --limit 5
+  ccb partners --region "western africa" --limit 5
   ccb partners --funder Japan
 """
 )
 @click.option("--org", metavar="ORG", help="Only opportunities for this organisation (id, name or alias).")
+@REGION
 @click.option("--funder", metavar="ORG", help="Co-funding: funders most like this one, and where only they go.")
 @AGENCIES
 @click.option("--all-countries", is_flag=True, help="With --funder: suggest territories and high-income countries too.")
@@ -909,26 +910,37 @@ Examples:
 @output_options
 @click.pass_context
 def partners(
-    ctx: click.Context, org: str | None, funder: str | None, agencies: bool, all_countries: bool, limit: int, fmt: str
+    ctx: click.Context,
+    org: str | None,
+    region: str | None,
+    funder: str | None,
+    agencies: bool,
+    all_countries: bool,
+    limit: int,
+    fmt: str,
 ) -> None:
     """Partnership opportunities: organisations active in the same places and themes that do not yet work together.
+
+    With --region, what they do there alone: the programmes naming its countries, and those countries.
 
     With --funder: co-funding, the donors most like this one (agencies count
     with their state or bloc unless --agencies) and the recipient states only
     they reach (territories and high-income countries too with --all-countries).
     """
+    if funder and region:
+        raise click.UsageError("--region narrows the pairs, not --funder's co-funders: give one of them")
     store = store_of(ctx)
     rows = (
         network.cofunders(store, funder, limit=limit, agencies=agencies, all_countries=all_countries)
         if funder
-        else network.partners(store, org=org, limit=limit)
+        else network.partners(store, org=org, limit=limit, region=region)
     )
     what = (
         f"other funder shares a country or theme with {funder}"
         if funder
         else "pair of organisations shares countries or themes without already working together"
     )
-    emit(rows, fmt, empty=why_empty(what, org=org))
+    emit(rows, fmt, empty=why_empty(what, org=org, region=region))
 
 
 @cli.command(

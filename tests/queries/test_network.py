@@ -334,3 +334,24 @@ def test_two_bodies_of_one_donor_are_one_suggestion(tmp_path: Path) -> None:
     with _with_agency(tmp_path, None) as s:
         rows = [(r["a"], r["b"]) for r in n.partners(s)]
         assert ("o1", "o3") in rows and ("o3", "o5") not in rows
+
+
+def test_the_partners_command_narrows_to_a_region(tmp_path: Path) -> None:
+    """`ccb partners --region` is the library's regional scoring: every shared country is in the region, and the
+    pairs are those `network.partners(region=...)` gives; with --funder it is a usage error."""
+    from tests.queries.test_grouped import rich_records
+
+    db = tmp_path / "g.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend(rich_records(seed=7)))
+        west = {c["iso3"] for c in s.query("MATCH (c:Country) WHERE c.subregion = 'Western Africa' RETURN c.iso3 AS iso3")}
+        expected = n.partners(s, limit=10, region="Western Africa")
+    out = CliRunner().invoke(
+        cli, ["--db", str(db), "partners", "--region", "western africa", "--limit", "10", "--format", "json"]
+    )
+    assert out.exit_code == 0, out.stderr
+    rows = json.loads(out.stdout)
+    assert rows and [(r["a"], r["b"], r["score"]) for r in rows] == [(r["a"], r["b"], r["score"]) for r in expected]
+    assert all(set(r["shared_countries"]) <= west for r in rows)
+    both = CliRunner().invoke(cli, ["--db", str(db), "partners", "--region", "africa", "--funder", "o1"])
+    assert both.exit_code == 2 and "--region narrows the pairs, not --funder's co-funders" in both.stderr
