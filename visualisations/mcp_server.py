@@ -201,13 +201,14 @@ def server(store: Store) -> MCPServer:
         return answer(store, rows, limit=min(limit, MAX_ROWS))
 
     @tool
-    def partners(org: str | None = None, funder: str | None = None, limit: int = 20) -> Result:
-        """Partnership opportunities (organisations in the same places and themes not yet working together), or with
-        FUNDER the donors most like it, as `ccb partners`."""
+    def partners(org: str | None = None, funder: str | None = None, region: str | None = None, limit: int = 20) -> Result:
+        """Partnership opportunities (organisations in the same places and themes not yet working together; REGION:
+        scored on what they do in that UN M49 region or sub-region), or with FUNDER the donors most like it, as
+        `ccb partners`."""
         rows = (
             network.cofunders(store, funder, limit=min(limit, MAX_ROWS))
             if funder
-            else network.partners(store, org=org, limit=min(limit, MAX_ROWS))
+            else network.partners(store, org=org, limit=min(limit, MAX_ROWS), region=region)
         )
         return answer(store, rows)
 

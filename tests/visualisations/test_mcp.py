@@ -91,6 +91,8 @@ async def _conversation(client: Client, served: Served) -> None:
     assert named and named <= set(supports["sources"])  # every programme the answer names, with the page behind it
     match = _content(await client.call_tool("match", {"country": "KEN", "theme": "cybercrime", "limit": 5}))
     assert match["rows"] == served.cli_json("match", "KEN", "--theme", "cybercrime", "--limit", "5")
+    pairs = _content(await client.call_tool("partners", {"region": "western africa", "limit": 5}))
+    assert pairs["rows"] and pairs["rows"] == served.cli_json("partners", "--region", "western africa", "--limit", "5")
     years = _content(await client.call_tool("timeline", {"by": "country", "only": "Kenya"}))
     assert years["rows"] == served.cli_json("timeline", "--by", "country", "--only", "Kenya")
     change = _content(await client.call_tool("progress", {"theme": "cybercrime"}))
