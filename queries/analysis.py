@@ -758,7 +758,9 @@ def region_gaps(
                 "regional": len(regional),
                 "mean_need": round(sum(r["need"] for r in known) / len(known), 3) if known else None,
                 "mean_priority": mean_priority,
-                "explanation": f"{len(unserved)} of {len(rows)} ranked countries have no programme in {window}"
+                "explanation": f"{len(unserved)} of {len(rows)} ranked countries "
+                + ("has" if len(unserved) == 1 else "have")
+                + f" no programme in {window}"
                 + (f"; {len(rows) - len(known)} of unknown need left out of the means" if len(known) < len(rows) else "")
                 + (f"; {len(regional)} regional programme(s) too: {', '.join(sorted(regional)[:3])}" if regional else ""),
             }
