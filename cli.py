@@ -891,6 +891,8 @@ def timeline_cmd(
                 info(f"years before {t.years[-fit]} not shown at this width (--from, --wide or --format csv shows them)")
                 rows = [{"group": r["group"], **{str(y): r[str(y)] for y in t.years[-fit:]}} for r in rows]
         emit(rows, fmt, empty=empty)
+        if rows:  # how to read a cell, which only the table writes this way
+            notes(["a cell: 3 = 3 active; 3+2 = 3 active and 2 more started with no stated end; . = none"], fmt)
     notes(t.notes(), fmt)
 
 

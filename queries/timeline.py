@@ -40,14 +40,16 @@ class Timeline:
             if self.years
             else "no year to show"
         ]
-        if self.undated:
-            shown = ", ".join(self.undated[:5]) + (", ..." if len(self.undated) > 5 else "")
-            out.append(f"not placed in time: {len(self.undated)} programme(s) with no start date ({shown})")
-        if len(self.members) == 1:  # one group's page: its count, as every other view gives it
-            (group, progs), undated = next(iter(self.members.items())), set(self.undated)
-            n_undated = sum(p in undated for p in progs)
+        one = len(self.members) == 1  # one group's page: its own undated programmes, not the whole graph's
+        undated = [p for p in self.undated if p in set(next(iter(self.members.values())))] if one else self.undated
+        if undated:
+            shown = ", ".join(undated[:5]) + (", ..." if len(undated) > 5 else "")
+            out.append(f"not placed in time: {len(undated)} programme(s) with no start date ({shown})")
+        if one:  # its count, as every other view gives it
+            group, progs = next(iter(self.members.items()))
             out.append(
-                f"{group}: {len(progs)} programme(s) in all, {len(progs) - n_undated} placed in time, {n_undated} with no start date"
+                f"{group}: {len(progs)} programme(s) in all, {len(progs) - len(undated)} placed in time, "
+                f"{len(undated)} with no start date"
             )
         return out
 
