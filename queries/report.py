@@ -146,7 +146,9 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
     t = timeline.coverage(store, by=by)
     if area is not None:
         keep = {r["iso3"] for r in analysis.country_gaps(store, region=area, all_countries=True)}
-        t = timeline.Timeline([r for r in t.rows if r["group"] in keep], t.years, t.undated)
+        members = {g: ps for g, ps in t.members.items() if g in keep}  # the area's undated programmes, not the graph's
+        in_area = {p for ps in members.values() for p in ps}
+        t = timeline.Timeline([r for r in t.rows if r["group"] in keep], t.years, [p for p in t.undated if p in in_area], members)
     supports = analysis.supports(store, by="funder", region=area)[:limit]  # counted within the area
     ideas = network.partners(store, limit=5, region=area)
     shown = set(r["iso3"] for r in mine[:limit])

@@ -287,6 +287,10 @@ def test_a_region_report_holds_its_region_only(graph: Store, request: pytest.Fix
     outside |= {c for r in b.ideas for c in r["shared_countries"] if place.get(c) != "Western Africa"}
     outside |= {r["iso3"] for r in b.gaps if place.get(r["iso3"]) != "Western Africa"}
     outside |= {r["group"] for r in b.timeline.rows if place.get(r["group"]) != "Western Africa"}
+    outside |= {g for g in b.timeline.members if place.get(g) != "Western Africa"}
+    # its undated programmes are the region's (9 on 2026-12-05), not the graph's 78
+    named_there = {p for ps in b.timeline.members.values() for p in ps}
+    assert b.timeline.undated and set(b.timeline.undated) <= named_there
     assert outside == set() and b.supports and b.ideas
     eu = next(r for r in b.supports if r["funder"] == "eu")
     assert eu["programmes"] < len(analysis.supports(store, funder="eu", by="funder")[0]["programme_ids"])
