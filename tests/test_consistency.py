@@ -279,6 +279,22 @@ def test_thin_evidence_is_said_not_ranked(graph: Store, request: pytest.FixtureR
     assert conc and conc[0]["iso3"] != "ABW" and min(r["funded_programmes"] for r in conc) >= 3
 
 
+def test_the_world_briefing_adds_up_to_the_graph(graph: Store, request: pytest.FixtureRequest) -> None:
+    """Its programmes naming countries, the umbrellas counted through them, the funded ones naming none and the
+    unfunded add up to the graph's programmes; the unfunded are the funders breakdown's left-out ones."""
+    store = _bundled(graph, request)
+    text = report.brief(store).summary[0]
+    found = re.search(
+        r"(\d+) funded programme\(s\) in the graph target countries by name(?: \(each family once: (\d+) umbrella).*"
+        r"The graph's (\d+) programmes also hold (\d+) funded ones .* and (\d+) with no funder recorded",
+        text,
+    )
+    assert found, text
+    naming, through, total, elsewhere, unfunded = (int(g or 0) for g in found.groups())
+    assert naming + through + elsewhere + unfunded == total == store.counts()["Programme"]
+    assert unfunded == len(analysis.breakdown(store, by="funder").left_out)
+
+
 def test_a_region_report_holds_its_region_only(graph: Store, request: pytest.FixtureRequest) -> None:
     store = _bundled(graph, request)
     b = report.brief(store, region="western africa")
