@@ -580,11 +580,14 @@ def supports(
     `shared_budgets` labels each whole budget with the countries its
     programme names. Programmes naming a country with no funder recorded
     are gathered in one row, so nothing that names it is left out.
+    `implementers` are those of the programmes, wherever they run.
     """
     rows = analysis.supports(
         store_of(ctx), country=country, funder=funder, theme=theme, window=window, by=by, agencies=agencies, region=region
     )
     emit(rows[:limit], fmt, empty=why_empty("funded programme", country=country, funder=funder, theme=theme, years=window))
+    if rows and by != "funder":  # a country's row lists its programmes' implementers, not who worked there
+        notes([analysis.IMPLEMENTERS_MEAN], fmt)
 
 
 def need_options(fn: Callable[..., Any]) -> Callable[..., Any]:

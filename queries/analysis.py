@@ -1134,6 +1134,13 @@ def _elsewhere_note(by_currency: Mapping[str, set[str]]) -> str:
     return f"; {n} of them with money in other currencies ({each}; --currency sums one)"
 
 
+# What a country's implementers are: a programme's, wherever it runs (said under every table of them)
+IMPLEMENTERS_MEAN = (
+    "implementers: those of the programmes wherever they run, leads and partners (a source seldom says who worked "
+    "in which country)"
+)
+
+
 # Why a programme in view falls in no group of a breakdown: it is counted and named, never dropped in silence
 LEFT_OUT_BECAUSE = {
     "region": "a global scope or no stated reach",
