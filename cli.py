@@ -1100,6 +1100,8 @@ def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
                 click.echo()
             why = profile_queries.not_ranked_because(store_of(ctx), name) if title == "Gap" and not rows else ""
             emit(rows, fmt, title=title, empty=PROFILE_EMPTY.get(title, "none").format(name=subject, why=why))
+            if title == "Supported by" and rows:  # its implementers are its programmes', wherever they run
+                notes([analysis.IMPLEMENTERS_MEAN], fmt)
     else:
         emit([{"section": title, **r} for title, rows in sections for r in rows], fmt)
 

@@ -191,6 +191,8 @@ def test_kenya_supporters_show_their_funders_at_80_columns(demo: Path) -> None:
     assert rows and all(r["funder"] in text and r["funder_name"].split()[0] in text for r in rows)
     # a row's implementers are its programmes' anywhere (CARICOM IMPACS under the UK's row), and the table says so
     assert "implementers: those of the programmes wherever they run" in " ".join(text.split())
+    page = " ".join(ccb("--db", str(demo), "profile", "kenya").stdout.split())
+    assert "Supported by" in page and "implementers: those of the programmes wherever they run" in page
 
 
 def test_csv_and_json_carry_raw_values(demo: Path) -> None:
