@@ -1515,7 +1515,11 @@ def plan(
     emit(p.rows, fmt, empty="no cell to allocate: the budget is below one grant, or the scope holds no ranked country")
     notes(p.summary(), fmt)
     if p.topups and fmt == "table":
-        emit(p.topups, fmt, title="Or top up a running programme that serves these countries already")
+        emit(
+            p.topups,
+            fmt,
+            title="Or top up a running programme already there (naming these countries, or by its stated regional scope)",
+        )
     elif p.topups:
         notes(
             [

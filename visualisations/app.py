@@ -1100,9 +1100,9 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
                 ),
                 _section(
                     "topups",
-                    "Or top up a running programme that serves these countries already",
+                    "Or top up a running programme already there (naming these countries, or by its stated regional scope)",
                     p.topups,
-                    "No running programme serves two or more of a theme's chosen countries on it.",
+                    "No running programme names, or by its stated scope takes in, two or more of a theme's chosen countries on it.",
                 ),
                 _section(
                     "change",
