@@ -100,7 +100,8 @@ def match(
     up = analysis.donors(store)
     tsub, treg = target["subregion"], target["region"]
     # the donors (an agency counts for its state) with a programme in the country's region, on any theme
-    regional = {facts.family(o, up) for o in _in_region(store, delivered).get(treg, set())} if treg else set()
+    there = _in_region(store, delivered).get(treg, set()) if treg else set()
+    regional = {facts.family(o, up) for o in there}
     sub_of = {c: w["subregion"] for c, w in where.items()}
     region_of = {c: w["region"] for c, w in where.items()}
     mine = blocs[iso3]
@@ -174,7 +175,12 @@ def match(
         if away:
             explanation += f"; no programme in {treg} on record: listed after those with one"
         elif treg and not (proximity or bloc or present_pt):
-            explanation += f"; at work in {treg} on other themes or through another body of the same donor"
+            explanation += f"; at work in {treg} " + (
+                "on other themes or by a regional programme"
+                if org in there
+                else "through another body of the same donor: "
+                + ", ".join(sorted(o for o in there if facts.family(o, up) == facts.family(org, up))[:3])
+            )
         if len(members) > 1:  # one donor, one suggestion
             explanation += "; the same donor also through " + ", ".join(m[1] for m in members[1:])
         rows.append(

@@ -118,10 +118,10 @@ def test_a_record_elsewhere_does_not_outrank_one_in_the_region(store: Store) -> 
     a regional programme over Africa on another theme. Experience elsewhere does not put `far` first: those with a
     record in Africa come first, each row saying which it is."""
     from graph.examples import SRC, gaps_records
-    from graph.model import Implements, Organisation, Programme, Targets
+    from graph.model import Funds, Implements, Organisation, PartOf, Programme, Targets
 
     records = gaps_records()
-    for org in ("far", "near", "reg"):
+    for org in ("far", "near", "reg", "agency", "state"):
         records.append(Organisation(id=org, name=org, source=SRC))
     for i in range(3):
         records += [
@@ -138,16 +138,26 @@ def test_a_record_elsewhere_does_not_outrank_one_in_the_region(store: Store) -> 
         Targets(src="pr", dst="NPL", source=SRC),
         Programme(id="pAfrica", name="pAfrica", themes=["C"], scope="regional", scope_regions=["Africa"], source=SRC),
         Implements(src="reg", dst="pAfrica", source=SRC),
+        # `agency` ran one in Nepal; its state funds one in Ghana on another theme: one donor, at work in Africa
+        PartOf(src="agency", dst="state", source=SRC),
+        Programme(id="pa", name="pa", themes=["D"], source=SRC),
+        Implements(src="agency", dst="pa", source=SRC),
+        Targets(src="pa", dst="NPL", source=SRC),
+        Programme(id="ps", name="ps", themes=["C"], source=SRC),
+        Funds(src="state", dst="ps", source=SRC),
+        Targets(src="ps", dst="GHA", source=SRC),
     ]
     store.write(Batch().extend(records))
     rows = match(store, "KEN", theme="D", min_evidence=1)
     assert [(r["org"], r["score"], r["in_region"]) for r in rows] == [
         ("near", 1.5, True),
+        ("agency", 1.0, True),
         ("reg", 1.0, True),
         ("far", 3.0, False),
     ]
-    assert rows[1]["explanation"].endswith("; at work in Africa on other themes or through another body of the same donor")
-    assert rows[2]["explanation"].endswith("; no programme in Africa on record: listed after those with one")
+    assert rows[1]["explanation"].endswith("; at work in Africa through another body of the same donor: state")
+    assert rows[2]["explanation"].endswith("; at work in Africa on other themes or by a regional programme")
+    assert rows[3]["explanation"].endswith("; no programme in Africa on record: listed after those with one")
 
 
 def test_an_international_body_shares_no_group_through_its_seat(store: Store) -> None:
