@@ -115,37 +115,27 @@ def test_a_country_outside_the_ranking_says_why(tmp_path: Path) -> None:
 
 def test_a_record_elsewhere_does_not_outrank_one_in_the_region(store: Store) -> None:
     """Kenya, theme D: `far` ran three programmes, all in Nepal; `near` one in Ghana (Africa); `reg` one in Nepal and
-    a regional programme over Africa on another theme. Experience elsewhere does not put `far` first: those with a
-    record in Africa come first, each row saying which it is."""
+    a regional programme over Africa on another theme; `agency` one in Nepal, while its state funds one in Ghana on
+    another theme. Experience elsewhere does not put `far` first: those with a record in Africa come first, each row
+    saying which it is."""
     from graph.examples import SRC, gaps_records
     from graph.model import Funds, Implements, Organisation, PartOf, Programme, Targets
 
-    records = gaps_records()
-    for org in ("far", "near", "reg", "agency", "state"):
-        records.append(Organisation(id=org, name=org, source=SRC))
-    for i in range(3):
-        records += [
-            Programme(id=f"pf{i}", name=f"pf{i}", themes=["D"], source=SRC),
-            Implements(src="far", dst=f"pf{i}", source=SRC),
-            Targets(src=f"pf{i}", dst="NPL", source=SRC),
+    def ran(org: str, prog: str, theme: str, iso3: str, how: type[Funds] | type[Implements] = Implements) -> list:
+        return [
+            Programme(id=prog, name=prog, themes=[theme], source=SRC),
+            how(src=org, dst=prog, source=SRC),
+            Targets(src=prog, dst=iso3, source=SRC),
         ]
+
+    records = gaps_records() + [Organisation(id=o, name=o, source=SRC) for o in ("far", "near", "reg", "agency", "state")]
+    for i in range(3):
+        records += ran("far", f"pf{i}", "D", "NPL")
+    records += ran("near", "pn", "D", "GHA") + ran("reg", "pr", "D", "NPL") + ran("agency", "pa", "D", "NPL")
+    records += ran("state", "ps", "C", "GHA", Funds) + [PartOf(src="agency", dst="state", source=SRC)]
     records += [
-        Programme(id="pn", name="pn", themes=["D"], source=SRC),
-        Implements(src="near", dst="pn", source=SRC),
-        Targets(src="pn", dst="GHA", source=SRC),
-        Programme(id="pr", name="pr", themes=["D"], source=SRC),
-        Implements(src="reg", dst="pr", source=SRC),
-        Targets(src="pr", dst="NPL", source=SRC),
         Programme(id="pAfrica", name="pAfrica", themes=["C"], scope="regional", scope_regions=["Africa"], source=SRC),
         Implements(src="reg", dst="pAfrica", source=SRC),
-        # `agency` ran one in Nepal; its state funds one in Ghana on another theme: one donor, at work in Africa
-        PartOf(src="agency", dst="state", source=SRC),
-        Programme(id="pa", name="pa", themes=["D"], source=SRC),
-        Implements(src="agency", dst="pa", source=SRC),
-        Targets(src="pa", dst="NPL", source=SRC),
-        Programme(id="ps", name="ps", themes=["C"], source=SRC),
-        Funds(src="state", dst="ps", source=SRC),
-        Targets(src="ps", dst="GHA", source=SRC),
     ]
     store.write(Batch().extend(records))
     rows = match(store, "KEN", theme="D", min_evidence=1)
