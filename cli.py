@@ -1012,7 +1012,9 @@ def match_cmd(ctx: click.Context, country: str, theme: str | None, window: Any, 
 
     Without --theme, up to 10 organisations for each uncovered theme.
     """
-    rows = profile_queries.match(store_of(ctx), country, theme=theme, window=window)
+    # with --theme, --limit is how many to rank (it was capped at the 10 per theme given without one)
+    per_theme = limit if theme and limit else 10
+    rows = profile_queries.match(store_of(ctx), country, theme=theme, window=window, limit=per_theme)
     every = f"{country} has programmes on every GFCE theme ({window}): give --theme to see who else works on one"
     empty = why_empty(f"organisation has a programme on theme {theme}", years=window, otherwise=None if theme else every)
     emit(rows[:limit], fmt, empty=empty)

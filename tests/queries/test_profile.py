@@ -193,3 +193,22 @@ def test_delivered_means_led_or_implemented_where_no_lead_is_named(store: Store)
     assert sorted(delivered) == ["L", "Q", "R"] and {delivered[o].countries for o in delivered} == {frozenset({"GHA"})}
     assert sorted(p._experience(store, "D")) == ["L", "P", "Q", "R"]
     assert "P" not in p._present(store, delivered=True)["GHA"] and "P" in p._present(store)["GHA"]
+
+
+def test_match_limit_ranks_as_many_as_asked(tmp_path: Path) -> None:
+    """With --theme, --limit 15 gives the first 15 (it stopped at the 10 given without one), --limit 3 the first 3."""
+    from tests.queries.test_grouped import rich_records
+
+    db = tmp_path / "g.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend(rich_records(seed=7)))
+        iso3 = s.query("MATCH (c:Country) RETURN c.iso3 AS iso3 ORDER BY iso3 LIMIT 1")[0]["iso3"]
+        ranked = [r for r in match(s, iso3, theme="A", limit=40, min_evidence=0) if r["org"]]
+    assert len(ranked) > 15  # the seeded graph has more than 15 to rank
+
+    def rows(*args: str) -> list:
+        out = CliRunner().invoke(cli, ["--db", str(db), "match", iso3, *args, "--format", "json"], catch_exceptions=False)
+        return json.loads(out.stdout)
+
+    assert [r["org"] for r in rows("--theme", "A", "--limit", "15")] == [r["org"] for r in ranked[:15]]
+    assert [r["org"] for r in rows("--theme", "A", "--limit", "3")] == [r["org"] for r in ranked[:3]]
