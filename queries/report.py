@@ -125,21 +125,20 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
     progs = facts.count_once({r["programme"] for r in flows}, facts.components(store))
     donors = {r["donor"] for r in flows}
     where = area or "the world"
-    summary = [
-        f"In {where}, {len(progs)} funded programme(s) in the graph target countries by name, from {len(donors)} donor(s)."
-    ]
+    counted = f"In {where}, {len(progs)} funded programme(s) in the graph target countries by name"
+    rest = ""
     if area is None:  # the rest of the graph, said beside that count so that the parts add up to the whole
         rows = store.query(named.PROGRAMME_FUNDING)
         every, funded = {r["programme"] for r in rows}, {r["programme"] for r in rows if r["funder"]}
         naming = {r["programme"] for r in flows}
-        through = len(naming - progs)  # umbrellas counted through their components
-        summary[0] = (
-            f"In the world, {len(progs)} funded programme(s) in the graph target countries by name"
-            + (f" (each family once: {through} umbrella(s) counted through their components)" if through else "")
-            + f", from {len(donors)} donor(s). The graph's {len(every)} programmes also hold {len(funded - naming)} funded"
-            " ones that name no recipient country (regional, global, or naming only participants and hosts) and "
-            f"{len(every - funded)} with no funder recorded."
+        if through := len(naming - progs):  # umbrellas counted through their components
+            counted += f" (each family once: {through} umbrella(s) counted through their components)"
+        rest = (
+            f" The graph's {len(every)} programmes also hold {len(funded - naming)} funded ones that name no recipient"
+            f" country (regional, global, or naming only participants and hosts) and {len(every - funded)} with no"
+            " funder recorded."
         )
+    summary = [f"{counted}, from {len(donors)} donor(s).{rest}"]
     if mine:
         top = mine[0]
         summary.append(

@@ -41,7 +41,8 @@ class Timeline:
             else "no year to show"
         ]
         one = len(self.members) == 1  # one group's page: its own undated programmes, not the whole graph's
-        undated = [p for p in self.undated if p in set(next(iter(self.members.values())))] if one else self.undated
+        mine = set(next(iter(self.members.values()))) if one else set()
+        undated = [p for p in self.undated if p in mine] if one else self.undated
         if undated:
             shown = ", ".join(undated[:5]) + (", ..." if len(undated) > 5 else "")
             out.append(f"not placed in time: {len(undated)} programme(s) with no start date ({shown})")
