@@ -99,16 +99,20 @@ def emit(
         text, hidden = terminal.table(rows, width=width(), title=title)
         click.echo(text)
         if hidden:
-            info(f"not shown at this width: {', '.join(hidden)} (--wide or --format csv shows every column)")
+            info(f"not shown at this width: {', '.join(hidden)} (--wide or --format csv shows every column)", wrap=True)
     elif title:
         click.echo(title)
     if not rows:
         why = empty() if callable(empty) else empty
-        info(f"{title + ': ' if title and fmt == 'table' else ''}{why or 'no rows'}")
+        # under its title (just printed on stdout), not after a second copy of it
+        info(f"{'  ' if title and fmt == 'table' else ''}{why or 'no rows'}")
 
 
-def info(message: str) -> None:
-    """Progress and summaries go to stderr, so stdout stays clean for pipes."""
+def info(message: str, *, wrap: bool = False) -> None:
+    """Progress and summaries go to stderr, so stdout stays clean for pipes; ``wrap`` fits a note about a table to
+    the table's width."""
+    if wrap and width():
+        message = "\n".join(textwrap.wrap(message, width(), subsequent_indent="  ", break_on_hyphens=False))
     click.echo(message, err=True)
 
 
@@ -891,7 +895,9 @@ def timeline_cmd(
             cell = max(len(v) for r in rows for k, v in r.items() if k != "group") + 2
             fit = max(1, (room - first) // max(cell, 6))
             if fit < len(t.years):
-                info(f"years before {t.years[-fit]} not shown at this width (--from, --wide or --format csv shows them)")
+                info(
+                    f"years before {t.years[-fit]} not shown at this width (--from, --wide or --format csv shows them)", wrap=True
+                )
                 rows = [{"group": r["group"], **{str(y): r[str(y)] for y in t.years[-fit:]}} for r in rows]
         emit(rows, fmt, empty=empty)
         if rows:  # how to read a cell, which only the table writes this way

@@ -157,6 +157,7 @@ HEADLINES = {  # command: the columns a reader must see in the table, at any wid
     ("breakdown", "--by", "funder"): ["funder", "programmes"],
     ("profile", "KEN"): ["iso3", "name", "funder"],
     ("gaps", "--by", "theme", "--limit", "5"): ["iso3", "country", "need"],
+    ("timeline", "--only", "Kenya"): ["group", "2024"],
 }
 
 
@@ -167,6 +168,8 @@ def test_tables_fit_the_terminal_and_keep_their_key_columns(demo: Path, args: tu
     assert out.exit_code == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines and max(len(line) for line in lines) <= columns, max(lines, key=len)
+    notes = out.stderr.splitlines() or [""]  # what is said beside the table fits too
+    assert max(len(line) for line in notes) <= columns, max(notes, key=len)
     headers = [line.split() for line in lines]
     for col in HEADLINES[args]:
         assert any(col in h for h in headers), (col, args)
@@ -239,7 +242,9 @@ def test_an_empty_answer_says_why(demo: Path, args: tuple[str, ...], why: str, f
 def test_profile_sections_say_why_they_are_empty(demo: Path) -> None:
     out = ccb("--db", str(demo), "profile", "Eritrea")
     assert out.exit_code == 0
-    assert "Supported by: no funded programme targets Eritrea" in out.stderr and "(no rows)" not in out.stdout + out.stderr
+    assert "\nSupported by\n" in out.stdout and "(no rows)" not in out.stdout + out.stderr
+    # the reason once, under the title the table would have had, not after a second copy of the title
+    assert "  no funded programme targets Eritrea" in out.stderr.splitlines() and "Supported by" not in out.stderr
 
 
 def test_an_empty_store_says_so(tmp_path: Path) -> None:
