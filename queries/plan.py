@@ -68,13 +68,19 @@ class Plan:
     window: Window = Window()
     leads: dict[str, str] = field(default_factory=dict)  # "ISO3 T" -> the first implementer suggested (an id)
     topups: list[Row] = field(default_factory=list)  # programmes already there that could be topped up instead
+    unspent_because: str = ""  # why some of the budget is not allocated, when some is not
 
     def summary(self) -> list[str]:
         """The lines under the rows: money used, the gap closed, how the grant size was set, how stable it is."""
         moved = len(self.rows) - len(self.stable)
         return [
             f"budget {self.currency} {self.budget:,.0f}: {len(self.rows)} cell(s), {self.currency} {self.used:,.0f} allocated "
-            f"in grants of {self.currency} {self.grant:,.0f} ({self.grant_basis})",
+            f"in grants of {self.currency} {self.grant:,.0f} ({self.grant_basis})"
+            + (
+                f"; {self.currency} {self.budget - self.used:,.0f} not allocated: {self.unspent_because}"
+                if self.unspent_because
+                else ""
+            ),
             f"need-weighted gap of the chosen cells (sum of need / (1 + programmes)): {self.gap_before:.3f} before, "
             f"{self.gap_after:.3f} after",
             f"stability: {len(self.stable)} of {len(self.rows)} row(s) stay when any one need weight moves by +-25%"
@@ -186,7 +192,18 @@ def plan(
     after = sum(r["priority_after"] for r in out)
     used = grant * sum(r["grants"] for r in out)
     topups = _topups(store, out, scope, grant, currency)
-    return Plan(out, amount, currency, grant, basis, used, before, after, stable, notes, donor_id, window, leads, topups)
+    unspent = _unspent_because(amount - used, grant)
+    return Plan(out, amount, currency, grant, basis, used, before, after, stable, notes, donor_id, window, leads, topups, unspent)
+
+
+def _unspent_because(left: float, grant: float) -> str:
+    """Why ``left`` of the budget is not allocated (empty when all of it is): a total must not leave money unsaid.
+    A cell of known need always gains from one more grant, so whole grants stay only when no cell is in scope."""
+    if left < 0.005:
+        return ""
+    if left < grant:
+        return "less than one grant (a smaller --grant-size spends it)"
+    return "no country x theme cell of known need in scope"
 
 
 Cell = tuple[str, str]  # (iso3, theme)

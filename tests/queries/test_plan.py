@@ -35,6 +35,18 @@ def test_the_best_portfolio_of_a_hand_worked_graph(graph: Store) -> None:
         ("KEN", "C", 1, 0.25, 0.167),
     ]
     assert (plan.used, plan.gap_before, plan.gap_after) == (3000.0, 0.85, 0.367)
+    assert "not allocated" not in plan.summary()[0]
+    # what a total leaves out is said: EUR 500 of 3,500 is less than one grant; in Ghana (need unknown), all of it
+    part = p.plan(graph, budget="EUR 3500", themes=["C"], grant=1000, stability=False)
+    assert part.used == 3000.0 and part.summary()[0].endswith(
+        "; EUR 500 not allocated: less than one grant (a smaller --grant-size spends it)"
+    )
+    none = p.plan(graph, budget="EUR 3000", themes=["C"], grant=1000, countries=["Ghana"], stability=False)
+    assert (none.rows, none.summary()[0]) == (
+        [],
+        "budget EUR 3,000: 0 cell(s), EUR 0 allocated in grants of EUR 1,000 (given with --grant-size); "
+        "EUR 3,000 not allocated: no country x theme cell of known need in scope",
+    )
     assert "GHA" not in {r["iso3"] for r in plan.rows} and "GBR" not in {r["iso3"] for r in plan.rows}
     assert [
         (r["iso3"], r["grants"])
