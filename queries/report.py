@@ -37,6 +37,8 @@ class Brief:
     sources: list[Row] = field(default_factory=list)
     change: list[Row] = field(default_factory=list)  # GCI 2020 -> 2024: a country's pillars, or the world's comparison
     change_notes: list[str] = field(default_factory=list)
+    gaps_shown: str = ""  # which countries the gaps table holds, and how many of how many (a table never cuts silently)
+    supports_shown: str = ""  # the same for who supports whom
 
 
 def brief(
@@ -160,10 +162,11 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
         members = {g: ps for g, ps in t.members.items() if g in keep}  # the area's undated programmes, not the graph's
         in_area = {p for ps in members.values() for p in ps}
         t = timeline.Timeline([r for r in t.rows if r["group"] in keep], t.years, [p for p in t.undated if p in in_area], members)
-    supports = analysis.supports(store, by="funder", region=area)[:limit]  # counted within the area
+    by_funder = analysis.supports(store, by="funder", region=area)  # counted within the area
+    supports = by_funder[:limit]
     ideas = network.partners(store, limit=5, region=area)
     shown = set(r["iso3"] for r in mine[:limit])
-    return Brief(
+    brief = Brief(
         "world" if area is None else "region",
         area,
         area or "The world",
@@ -180,6 +183,17 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
         sources_of(store, _programmes(supports), shown),
         *(_world_change(store) if area is None else ([], [])),
     )
+    gaps_all = "ccb gaps" + (f" --region '{area}'" if area else "")
+    brief.gaps_shown = shown_of(len(shown), len(mine), f"recipient states of {where}", "highest priority first", gaps_all)
+    funders = [r for r in by_funder if r["funder"]]
+    brief.supports_shown = shown_of(
+        len([r for r in supports if r["funder"]]),
+        len(funders),
+        "donors" + (f" in {area}" if area else ""),
+        "most programmes first",
+        "ccb supports --by funder" + (f" --region '{area}'" if area else ""),
+    )
+    return brief
 
 
 def _world_change(store: Store) -> tuple[list[Row], list[str]]:
@@ -277,13 +291,14 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
         )
     t = timeline.coverage(store, by="donor", only=donor)
     ideas = network.cofunders(store, donor, limit=5) if rows else []
-    return Brief(
+    mine = [r for r in ranked if r["iso3"] in reached]
+    brief = Brief(
         "donor",
         donor,
         donor_name,
         summary,
         need_weights(report),
-        _gap_rows([r for r in ranked if r["iso3"] in reached][:limit]),
+        _gap_rows(mine[:limit]),
         report.notes(),
         report.rows,
         t,
@@ -293,6 +308,30 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
         "Donors most like it, and where only they go",
         sources_of(store, progs, reached),
     )
+    brief.gaps_shown = shown_of(
+        min(limit, len(mine)), len(mine), f"recipient states {donor_name} reaches", "highest priority first"
+    )
+    brief.supports_shown = shown_of(
+        min(limit * 3, len(rows)),
+        len(rows),
+        f"countries {donor_name}'s programmes name",
+        "most programmes first",
+        f"ccb supports --funder {donor} --by country",
+    )
+    return brief
+
+
+def shown_of(shown: int, total: int, what: str, order: str, command: str = "") -> str:
+    """The line above a table: what its rows are and, when it is cut, how many of how many and where the rest are.
+
+    >>> shown_of(10, 92, "countries the EU's programmes name", "most programmes first", "ccb supports")
+    "10 of the 92 countries the EU's programmes name, most programmes first (all of them: ccb supports)."
+    >>> shown_of(3, 3, "donors", "most programmes first", "ccb supports")
+    'The 3 donors, most programmes first.'
+    """
+    if shown >= total:
+        return f"The {total} {what}, {order}."
+    return f"{shown} of the {total} {what}, {order}" + (f" (all of them: {command})." if command else ".")
 
 
 def need_weights(report: analysis.Gaps) -> str:

@@ -314,3 +314,22 @@ def test_a_region_report_holds_its_region_only(graph: Store, request: pytest.Fix
     uk = report.brief(store, donor="UK")
     assert all("budget" not in r for r in uk.supports)  # per-country rows: no whole budget as the country's own
     assert any("shared by 5 countries" in s for r in uk.supports for s in r["shared_budgets"])
+
+
+def test_a_briefing_table_says_how_many_it_shows_of_how_many(graph: Store, request: pytest.FixtureRequest) -> None:
+    """A cut table says so, with the whole count the library gives and the command that lists the rest (the EU's
+    briefing showed 30 countries of 92 as if they were all)."""
+    store = _bundled(graph, request)
+    eu = report.brief(store, donor="EU")
+    named = analysis.supports(store, funder="eu", by="country")
+    assert len(eu.supports) == 30 < len(named)
+    assert eu.supports_shown.startswith(f"30 of the {len(named)} countries European Union's programmes name")
+    assert "ccb supports --funder eu --by country" in eu.supports_shown
+    world = report.brief(store, limit=5)
+    ranked = [r for r in analysis.gaps(store).rows if r["priority"] is not None]
+    donors = [r for r in analysis.supports(store, by="funder") if r["funder"]]
+    assert world.gaps_shown.startswith(f"5 of the {len(ranked)} recipient states of the world, highest priority first")
+    shown = len([r for r in world.supports if r["funder"]])
+    assert world.supports_shown.startswith(f"{shown} of the {len(donors)} donors, most programmes first")
+    kenya = report.brief(store, country="KEN")
+    assert kenya.supports_shown == ""  # a country's table is never cut
