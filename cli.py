@@ -962,13 +962,19 @@ Examples:
 """
 )
 @click.option("--org", metavar="ORG", help="Only this organisation's standing.")
+@AGENCIES
 @limit_option(20)
 @output_options
 @click.pass_context
-def brokers(ctx: click.Context, org: str | None, limit: int, fmt: str) -> None:
-    """Who connects otherwise separate groups: betweenness, Burt's constraint and effective size."""
+def brokers(ctx: click.Context, org: str | None, agencies: bool, limit: int, fmt: str) -> None:
+    """Who connects otherwise separate groups: betweenness, Burt's constraint and effective size.
+
+    A funding agency's funding counts with its donor state or bloc (the FCDO's
+    and the CSSF's with the United Kingdom), so that one donor is one row;
+    an agency that also implements keeps a row for that. --agencies ranks
+    every agency as itself."""
     emit(
-        network.brokers(store_of(ctx), limit=limit, org=org),
+        network.brokers(store_of(ctx), limit=limit, org=org, agencies=agencies),
         fmt,
         empty=why_empty("organisation works with another (no shared programme or partnership)", org=org),
     )
@@ -988,13 +994,17 @@ Examples:
     show_default=True,
     help="Leiden resolution (modularity): higher gives smaller communities.",
 )
+@AGENCIES
 @limit_option()
 @output_options
 @click.pass_context
-def communities(ctx: click.Context, resolution: float, limit: int | None, fmt: str) -> None:
-    """Leiden communities of the collaboration graph (seeded: the same data gives the same answer)."""
+def communities(ctx: click.Context, resolution: float, agencies: bool, limit: int | None, fmt: str) -> None:
+    """Leiden communities of the collaboration graph (seeded: the same data gives the same answer).
+
+    A funding agency's funding counts with its donor state or bloc, so that
+    one donor sits in one community; --agencies keeps agencies apart."""
     emit(
-        network.communities(store_of(ctx), resolution=resolution)[:limit],
+        network.communities(store_of(ctx), resolution=resolution, agencies=agencies)[:limit],
         fmt,
         empty=why_empty("organisation works with another (no shared programme or partnership)"),
     )

@@ -69,6 +69,7 @@ class Activity:
     # countries): what a plan's suggested implementers are judged on
     implemented: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     partners: set[frozenset[str]] = field(default_factory=set)
+    counted_with: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # donor -> agencies rolled up
     reach: Callable[[], tuple[pa.Array, ByProgramme, ByProgramme]] | None = None
 
     @cached_property
@@ -130,6 +131,8 @@ def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None, onl
                 continue
             funds = r["role"] == "FUNDS"
             org, name = up.get(r["org"], (r["org"], r["name"])) if funds else (r["org"], r["name"])
+            if org != r["org"]:
+                act.counted_with[org].add(r["org"])
             act.names[org] = name
             act.programmes[org].update(progs)
             if funds:
@@ -706,7 +709,7 @@ def cofunders(
     return sorted(rows, key=lambda r: (-r["similarity"], r["peer"]))[:limit]
 
 
-def brokers(store: Store, *, limit: int = 20, org: str | None = None) -> list[dict[str, Any]]:
+def brokers(store: Store, *, limit: int = 20, org: str | None = None, agencies: bool = False) -> list[dict[str, Any]]:
     """Organisations that connect otherwise separate groups.
 
     Betweenness centrality (normalised; exact up to
@@ -716,6 +719,10 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None) -> list[di
     constraint (low = brokerage) and effective size (non-redundant contacts)
     for the listed organisations. ``rank`` is the place by betweenness.
     With ``org``, only that organisation's row (its standing among all).
+    A funding agency's funding counts at its donor state or bloc, one donor
+    one vertex as in every donor view (an agency that also implements stays
+    a vertex for that), unless ``agencies``; an agency that only funds is
+    answered with its donor's row.
 
     Examples
     --------
@@ -726,15 +733,20 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None) -> list[di
     [('o2', 0.6667, 0.5), ('o4', 0.6667, 0.5)]
     >>> s.close()
     """
+    c = collaboration(store, agencies=agencies)
     if org is not None:
         org = Terms.of(store).organisation(org)
-    c = collaboration(store)
+        if not agencies and org not in c.index:  # an agency that only funds: its funding is its donor's
+            org = facts.family(org, donors(store))
     act = c.act
     if not c.nodes:
         return []
-    k, bc, ranked, rank = memo(store, "network.betweenness", lambda: _ranked(c))
+    k, bc, ranked, rank = memo(store, f"network.betweenness.{agencies}", lambda: _ranked(c))
+    with_it = {} if agencies else {d: sorted(a) for d, a in c.act.counted_with.items()}
+    names = Terms.of(store).org_names  # an end of a partnership alone has no programme, so no name in the activity
     if org is not None:
-        _check_org(act, org)
+        if org not in c.index:  # a vertex: it funds or implements, or is an end of a partnership
+            _check_org(act, org)
         top = [org] if org in c.index else []
     else:
         top = ranked[:limit]
@@ -745,24 +757,34 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None) -> list[di
     return [
         {
             "org": n,
-            "name": act.names[n],
+            "name": act.names.get(n) or names.get(n, n),
             "rank": rank[n],
             "betweenness": round(bc[n], 4),
             "partners": degree[n],
             "constraint": None if degree[n] == 0 else round(constraint[n], 3),
             "effective_size": None if degree[n] == 0 else round(eff[n], 2),
             "explanation": f"on {round(bc[n] * 100, 1)}% of shortest paths between other organisations{sampled}; "
-            f"{degree[n]} collaborators",
+            f"{degree[n]} collaborators"
+            + (f"; its agencies' funding counted with it: {', '.join(with_it[n])}" if with_it.get(n) else ""),
         }
         for n in top
     ]
 
 
-def collaboration(store: Store) -> Collaboration:
+def collaboration(store: Store, *, agencies: bool = True) -> Collaboration:
     """The activity and collaboration graph of the whole store (every organisation that funds or implements
     something a vertex), built once per cached store (an organisation's page and the brokers' ranking both read
-    it): treat it as read-only, it is shared."""
+    it): treat it as read-only, it is shared. Without ``agencies``, an agency's funding is its donor's
+    (:func:`donor_activity`), as every donor view counts it."""
+    if not agencies:
+        return memo(store, "network.donor_collaboration", lambda: _collaborators(donor_activity(store), isolated=True))  # type: ignore[no-any-return]
     return memo(store, "network.collaboration", lambda: _collaborators(whole_activity(store), isolated=True))  # type: ignore[no-any-return]
+
+
+def donor_activity(store: Store) -> Activity:
+    """:func:`activity` with each agency's funding counted at its donor state or bloc (the FCDO's and the CSSF's at
+    the United Kingdom; an agency that implements stays an implementer), built once per cached store: read-only."""
+    return memo(store, "network.donor_activity", lambda: activity(store, donors=donors(store)))  # type: ignore[no-any-return]
 
 
 def whole_activity(store: Store) -> Activity:
@@ -957,11 +979,13 @@ def _csr_of(n: int, ends: np.ndarray, w: np.ndarray) -> tuple[Any, ...]:
     return n, indptr, cols, vals, degree, top, share
 
 
-def communities(store: Store, *, resolution: float = 1.0) -> list[dict[str, Any]]:
+def communities(store: Store, *, resolution: float = 1.0, agencies: bool = False) -> list[dict[str, Any]]:
     """Leiden communities of the collaboration graph (seed fixed; each community connected), each summarised.
 
     Every row carries the partition's modularity. Organisations with no
-    collaborator are left out (each would be a community of one).
+    collaborator are left out (each would be a community of one). A funding
+    agency's funding counts at its donor, so that one donor sits in one
+    community (as :func:`brokers`), unless ``agencies``.
 
     Examples
     --------
@@ -972,7 +996,7 @@ def communities(store: Store, *, resolution: float = 1.0) -> list[dict[str, Any]
     [(['o2', 'o1'], 0.167), (['o4', 'o3'], 0.167)]
     >>> s.close()
     """
-    act = whole_activity(store)
+    act = whole_activity(store) if agencies else donor_activity(store)
     h, nodes, weights = collaboration_igraph(act)  # organisations with no collaborator are not in it
     if not nodes:
         return []
@@ -998,7 +1022,8 @@ def communities(store: Store, *, resolution: float = 1.0) -> list[dict[str, Any]
                 "members": lead,
                 "top_countries": sorted(countries, key=lambda c: (-countries[c], c))[:8],
                 "themes": sorted(themes),
-                "explanation": f"{len(members)} organisations linked by shared programmes; partition modularity {q}",
+                "explanation": f"{len(members)} organisations linked by shared programmes; partition modularity {q}"
+                + ("" if agencies else "; an agency's funding counted with its donor"),
             }
         )
     return rows

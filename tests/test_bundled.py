@@ -234,3 +234,25 @@ def test_gci_measures_commitment_so_need_is_not_gci_alone(demo: Path) -> None:
     # the UK (its agencies rolled up), Microsoft, the EU, Germany, Google.org, End Violence (Disrupting Harm), Italy,
     # ICANN, the Netherlands (Cyber Shujaa, through the Challenge Fund for Youth Employment)
     assert sections["Gap"][0]["funders"] == 9
+
+
+def test_one_donor_is_one_broker_and_in_one_community(demo: Path) -> None:
+    """The UK was three brokers (the FCDO 7th, the UK 11th, the CSSF) and in three communities; the US four."""
+    with EmbeddedStore(demo, read_only=True) as s:
+        up = analysis.donors(s)
+        funders = {r["org"] for r in s.query("MATCH (o:Organisation)-[:FUNDS]->() RETURN DISTINCT o.id AS org")}
+    only_funding = {a for a in up if a in funders} - {
+        r["org"] for r in ccb(demo, "query", "MATCH (o:Organisation)-[:IMPLEMENTS]->() RETURN DISTINCT o.id AS org")[0]
+    }
+    brokers, _ = ccb(demo, "brokers", "--limit", "1000")  # every vertex: this raised KeyError on ENISA before
+    assert {"org": "enisa", "name": "European Union Agency for Cybersecurity"}.items() <= next(
+        r for r in brokers if r["org"] == "enisa"
+    ).items()  # an end of a partnership alone (no programme of its own) has its name too
+    assert only_funding and only_funding.isdisjoint(r["org"] for r in brokers)  # an agency that only funds is its donor
+    top = [r["org"] for r in brokers[:10]]
+    assert top[:3] == ["gov-gbr", "gov-usa", "gov-aus"] and len({up.get(o, (o,))[0] for o in top}) == 10
+    parts, _ = ccb(demo, "communities")
+    assert sum("gov-gbr" in p["members"] for p in parts) == 1
+    assert only_funding.isdisjoint(m for p in parts for m in p["members"])
+    apart, _ = ccb(demo, "brokers", "--limit", "1000", "--agencies")
+    assert "uk-cssf" in {r["org"] for r in apart}

@@ -355,3 +355,21 @@ def test_the_partners_command_narrows_to_a_region(tmp_path: Path) -> None:
     assert all(set(r["shared_countries"]) <= west for r in rows)
     both = CliRunner().invoke(cli, ["--db", str(db), "partners", "--region", "africa", "--funder", "o1"])
     assert both.exit_code == 2 and "--region narrows the pairs, not --funder's co-funders" in both.stderr
+
+
+def test_brokers_and_communities_count_an_agency_s_funding_with_its_donor(tmp_path: Path) -> None:
+    """o5, o1's agency, funds p4, which o3 implements. Agencies apart, the graph is the path o1-o2-o4-o3-o5 and
+    o4 is on 4 of the 6 pairs of the others (0.6667); with o5's funding at o1 (one donor, one vertex, as every donor
+    view counts it) it is the cycle o1-o2-o4-o3-o1, each on half of its opposite pair's paths (0.5 / 3 = 0.1667).
+    On the bundled data the UK was three brokers (FCDO 7th, the UK 11th) and three communities."""
+    with _with_agency(tmp_path, "o3") as s:
+        rolled = n.brokers(s)
+        assert sorted((r["org"], r["betweenness"]) for r in rolled) == [(f"o{i}", 0.1667) for i in range(1, 5)]
+        o1 = next(r for r in rolled if r["org"] == "o1")
+        assert o1["explanation"].endswith("; its agencies' funding counted with it: o5")
+        assert [r["org"] for r in n.brokers(s, org="o5")] == ["o1"]  # an agency that only funds: its donor's row
+        apart = n.brokers(s, agencies=True)
+        assert (apart[0]["org"], apart[0]["betweenness"]) == ("o4", 0.6667) and "o5" in {r["org"] for r in apart}
+        assert all("agencies'" not in r["explanation"] for r in apart)
+        assert "o5" not in {m for r in n.communities(s) for m in r["members"]}
+        assert "o5" in {m for r in n.communities(s, agencies=True) for m in r["members"]}
