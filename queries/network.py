@@ -734,20 +734,19 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None, agencies: 
     >>> s.close()
     """
     c = collaboration(store, agencies=agencies)
-    if org is not None:
-        org = Terms.of(store).organisation(org)
-        if not agencies and org not in c.index:  # an agency that only funds: its funding is its donor's
-            org = facts.family(org, donors(store))
     act = c.act
     if not c.nodes:
         return []
     k, bc, ranked, rank = memo(store, f"network.betweenness.{agencies}", lambda: _ranked(c))
-    with_it = {} if agencies else {d: sorted(a) for d, a in c.act.counted_with.items()}
+    with_it = {d: sorted(a) for d, a in act.counted_with.items()}  # empty with ``agencies``
+    rolled_into = {a: d for d, rolled in with_it.items() for a in rolled}
     names = Terms.of(store).org_names  # an end of a partnership alone has no programme, so no name in the activity
     if org is not None:
-        if org not in c.index:  # a vertex: it funds or implements, or is an end of a partnership
+        org = Terms.of(store).organisation(org)
+        # an agency's funding is its donor's row; what it implements (a vertex of its own) its own row
+        top = [n for n in (rolled_into.get(org), org) if n in c.index]
+        if not top:  # a vertex: it funds or implements, or is an end of a partnership
             _check_org(act, org)
-        top = [org] if org in c.index else []
     else:
         top = ranked[:limit]
     # Constraint costs the sum of a node's neighbours' degrees: only for the rows shown.
@@ -765,7 +764,8 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None, agencies: 
             "effective_size": None if degree[n] == 0 else round(eff[n], 2),
             "explanation": f"on {round(bc[n] * 100, 1)}% of shortest paths between other organisations{sampled}; "
             f"{degree[n]} collaborators"
-            + (f"; its agencies' funding counted with it: {', '.join(with_it[n])}" if with_it.get(n) else ""),
+            + (f"; its agencies' funding counted with it: {', '.join(with_it[n])}" if with_it.get(n) else "")
+            + (f"; as an implementer here, its funding counted with {rolled_into[n]}" if n in rolled_into else ""),
         }
         for n in top
     ]

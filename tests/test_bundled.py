@@ -254,5 +254,8 @@ def test_one_donor_is_one_broker_and_in_one_community(demo: Path) -> None:
     parts, _ = ccb(demo, "communities")
     assert sum("gov-gbr" in p["members"] for p in parts) == 1
     assert only_funding.isdisjoint(m for p in parts for m in p["members"])
+    fcdo, _ = ccb(demo, "brokers", "--org", "FCDO")  # its funding is the UK's row; what it implements its own
+    assert [r["org"] for r in fcdo] == ["gov-gbr", "uk-fcdo"] and "uk-fcdo" in fcdo[0]["explanation"]
+    assert fcdo[1]["explanation"].endswith("as an implementer here, its funding counted with gov-gbr")
     apart, _ = ccb(demo, "brokers", "--limit", "1000", "--agencies")
     assert "uk-cssf" in {r["org"] for r in apart}
