@@ -128,7 +128,8 @@ def funder_country_view(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def collaboration_view(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
-    """Organisations only, linked as `ccb brokers` links them (:func:`queries.network.collaboration_weights`)."""
+    """Organisations only, each as itself, linked as `ccb brokers --agencies` links them
+    (:func:`queries.network.collaboration_weights`)."""
     members = {
         p: sorted({u for u, _, e in g.in_edges(p, data=True) if e.get("type") in ("FUNDS", "IMPLEMENTS")})
         for p, d in g.nodes(data=True)
