@@ -16,7 +16,7 @@ Amounts are summed per currency and never converted.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -242,12 +242,23 @@ def supports(
             beyond_names[k] = r[f"{who}_name"] or k
             groups.setdefault((k,), [])
     families = facts.components(store)
+    given: dict[str, list[Item]] = defaultdict(list)  # a donor's money per programme, as the breakdown counts it
+    above = facts.ancestors(families)
+    if by == "funder":
+        funding = [
+            r
+            for r in store.query(named.PROGRAMME_FUNDING)
+            if window.overlaps(r["start_date"], r["end_date"]) and (not theme or theme in (r["themes"] or []))
+        ]
+        for item in funder_items(funding, donors(store), agencies):
+            given[item[0]].append(item)
     out = []
     for key, grp in sorted(groups.items()):
         pairs = sorted(dict.fromkeys((r["iso3"], r["programme"]) for r in grp))
         mine = {k: sorted(ps) for k, ps in beyond.get(key[0], {"regional": set(), "global": set()}).items()}
+        whole = {p for _, p in pairs} | set(mine["regional"]) | set(mine["global"])  # umbrellas too: their money
         if by == "funder":  # a donor's programmes: a family once (an umbrella gives way to its components)
-            keep = facts.count_once({p for _, p in pairs} | set(mine["regional"]) | set(mine["global"]), families)
+            keep = facts.count_once(whole, families)
             pairs = [(i, p) for i, p in pairs if p in keep]
             mine = {k: [p for p in ps if p in keep] for k, ps in mine.items()}
         progs = sorted({p for _, p in pairs})
@@ -279,21 +290,31 @@ def supports(
             "amount": _per_currency(money),
         }
         if by == "funder":
+            # money a family's once (facts.money_once): an umbrella's budget or contribution holds its components'
+            funded = {i[1] for i in given.get(key[0], [])}
+            # with the umbrellas above them that it funds, which may name no country themselves (EU4Digital's EUR 7m)
+            whole |= {u for p in whole for u in above.get(p, set()) if u in funded}
+            in_budget = facts.money_once(whole & set(budgets), families)
             budget: dict[str, float] = defaultdict(float)
-            for p in progs:
-                if p in budgets:
-                    budget[budgets[p][1]] += budgets[p][0]
-            budgeted = sum(p in budgets for p in progs)
-            cofunded = sum(p in budgets and payers.get(p, 1) > 1 for p in progs)
+            for p in sorted(in_budget):  # in one order: a float sum depends on it
+                budget[budgets[p][1]] += budgets[p][0]
+            budgeted = len(in_budget)
+            cofunded = sum(payers.get(p, 1) > 1 for p in in_budget)
+            money_items = [i for i in given.get(key[0], []) if i[1] in whole]
+            paid = facts.money_once({p for _, p, a, _, _ in money_items if a is not None}, families)
             row |= {
                 "naming_countries": named_n,
                 "regional": len(mine["regional"]),
                 "global": len(mine["global"]),
+                "contributed": family_sums(money_items, families) or None,
                 "budget": _per_currency(budget),
                 "explanation": f"{len(progs)} programme(s) active in {window}: {named_n} name countries, "
                 f"{len(mine['regional'])} regional, {len(mine['global'])} global; amounts known for {priced} of {len(pairs)} "
-                f"programme-country links; budget: whole budgets of the {budgeted} of {len(progs)} programme(s) that "
-                "state one, each counted once"
+                f"programme-country links; contributed: its stated contributions, else the budgets of programmes it "
+                f"alone funds, for {len(paid)} programme(s), a family's money once"
+                + (f" (umbrellas whose money holds their components': {', '.join(sorted(paid - keep))})" if paid - keep else "")
+                + f"; budget: whole budgets of the "
+                f"{budgeted} programme(s) that state one, each counted once"
                 + (
                     f" ({cofunded} co-funded with other donors: whole budget{'s' if cofunded > 1 else ''}, "
                     "not this donor's share)"
@@ -301,7 +322,7 @@ def supports(
                     else ""
                 ),
             }
-            first = ("funder", "funder_name", "agencies", "programmes", "naming_countries", "regional", "global")
+            first = ("funder", "funder_name", "agencies", "programmes", "contributed", "naming_countries", "regional", "global")
             row = {k: row[k] for k in first if k in row} | {k: v for k, v in row.items() if k not in first}
         else:
             shared = [
@@ -995,6 +1016,52 @@ def _programme_money(rows: list[Row]) -> tuple[float | None, str | None, str | N
     return None, None, None
 
 
+def funder_items(funding: list[Row], up: dict[str, tuple[str, str]], agencies: bool) -> list[Item]:
+    """A donor's money per programme it funds, keyed by the donor's id: its stated contribution, else the budget of
+    a programme it alone funds; a budget shared by several donors with no split stated is no one donor's money.
+    ``funding`` is :data:`queries.named.PROGRAMME_FUNDING`'s rows (in a window, on a theme)."""
+    per_programme: dict[str, Row] = {}
+    given: dict[tuple[str, str], list[Row]] = defaultdict(list)
+    for r in funding:
+        per_programme.setdefault(r["programme"], r)
+        if r["funder"]:
+            donor = r["funder"] if agencies else up.get(r["funder"], (r["funder"],))[0]
+            given[(donor, r["programme"])].append(r)
+    payers: dict[str, int] = defaultdict(int)
+    for _donor, prog in given:
+        payers[prog] += 1
+    items: list[Item] = []
+    for (donor, prog), rows in sorted(given.items()):
+        priced = [r for r in rows if r["amount"] is not None]
+        p0 = per_programme[prog]
+        if priced and len({r["currency"] for r in priced}) == 1:
+            items.append((donor, prog, sum(r["amount"] for r in priced), priced[0]["currency"], "stated contribution"))
+        elif p0["budget"] is not None and payers[prog] == 1:
+            items.append((donor, prog, p0["budget"], p0["budget_currency"], "budget of a programme it funds"))
+        else:
+            # crediting a shared budget whole to each donor would count one budget once per donor (eight times for
+            # the NB8's USD 3.1m)
+            items.append((donor, prog, None, None, SHARED_BUDGET if p0["budget"] is not None else None))
+    return items
+
+
+def family_sums(items: Iterable[Item], families: dict[str, set[str]]) -> dict[str, float]:
+    """The money of ``items`` (one group's: ``(group, programme, amount, currency, basis)``) per currency, a family's
+    once (:func:`queries.facts.money_once`): what `ccb breakdown --by funder --measure amount` sums in each currency.
+
+    >>> family_sums([("uk", "uk-2021", 22.0, "GBP", "b"), ("uk", "afjoc", 2.9, "GBP", "b"), ("uk", "x", 1.0, "EUR", "b")],
+    ...             {"uk-2021": {"afjoc"}})
+    {'EUR': 1.0, 'GBP': 22.0}
+    """
+    items = list(items)
+    summed = facts.money_once({p for _, p, a, _, _ in items if a is not None}, families)
+    out: dict[str, float] = defaultdict(float)
+    for _, p, a, c, _ in items:
+        if p in summed and a is not None:
+            out[str(c)] += a
+    return dict(sorted(out.items()))
+
+
 def _amount_rows(
     by: str,
     funding: list[Row],
@@ -1036,31 +1103,14 @@ def _amount_rows(
                     items.append((g, s["programme"], *money.get(s["programme"], (None, None, None))))
         return items
     if by == "funder":
-        given: dict[tuple[str, str], list[Row]] = defaultdict(list)
         names = {}
         for r in funding:
             if r["funder"]:
                 donor, name = (
                     (r["funder"], r["funder_name"]) if agencies else up.get(r["funder"], (r["funder"], r["funder_name"]))
                 )
-                given[(donor, r["programme"])].append(r)
                 names[donor] = name or donor
-        payers: dict[str, int] = defaultdict(int)
-        for _donor, prog in given:
-            payers[prog] += 1
-        items = []
-        for (donor, prog), rows in sorted(given.items()):
-            priced = [r for r in rows if r["amount"] is not None]
-            p0 = per_programme[prog][0]
-            if priced and len({r["currency"] for r in priced}) == 1:
-                items.append((names[donor], prog, sum(r["amount"] for r in priced), priced[0]["currency"], "stated contribution"))
-            elif p0["budget"] is not None and payers[prog] == 1:
-                items.append((names[donor], prog, p0["budget"], p0["budget_currency"], "budget of a programme it funds"))
-            else:
-                # a budget shared by several donors with no split stated is no one donor's money: crediting it
-                # whole to each would count one budget once per donor (eight times for the NB8's USD 3.1m)
-                items.append((names[donor], prog, None, None, SHARED_BUDGET if p0["budget"] is not None else None))
-        return items
+        return [(names[d], p, a, c, basis) for d, p, a, c, basis in funder_items(funding, up, agencies)]
     if by == "year":
         return [(rows[0]["start_date"][:4], p, *money[p]) for p, rows in sorted(per_programme.items()) if rows[0]["start_date"]]
     return [(t, p, *money[p]) for p, rows in sorted(per_programme.items()) for t in (rows[0]["themes"] or [])]
@@ -1252,19 +1302,27 @@ def breakdown(
     for g, p, *_ in items:
         in_group[g].add(p)
     families = facts.components(store)
+    above = facts.ancestors(families)
     counted = {g: facts.count_once(ps, families) for g, ps in in_group.items()}  # a family once in each group
-    items = [i for i in items if i[1] in counted[i[0]]]
-    for g, p, a, c, basis in items:
-        progs[g].add(p)
-        if a is not None and c == currency:
-            money[g] += a
-            bases[g][basis] += 1
-        else:
-            unpriced[g].add(p)
-            if basis == SHARED_BUDGET:
-                shared[g].add(p)
-            elif a is not None:  # money the sum in ``currency`` cannot hold: said, never dropped in silence
+    per_group: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        per_group[item[0]].append(item)
+    for g, mine in per_group.items():
+        progs[g] |= counted[g]
+        # money a family's once: an umbrella's stated money holds its components' (facts.money_once), so it is
+        # summed even where the count gives way to the components, and a component inside it is not
+        summed = facts.money_once({p for _, p, a, _, _ in mine if a is not None}, families)
+        in_sum = {p for _, p, _, c, _ in mine if p in summed and c == currency}
+        for _, p, a, c, basis in mine:
+            if p in in_sum and a is not None:
+                money[g] += a
+                bases[g][basis] += 1
+            elif p in summed:  # money the sum in ``currency`` cannot hold: said, never dropped in silence
                 elsewhere[g][str(c)].add(p)
+            if p in counted[g] and p not in in_sum and not above.get(p, set()) & in_sum:  # inside an umbrella's sum
+                unpriced[g].add(p)
+                if basis == SHARED_BUDGET:
+                    shared[g].add(p)
     out = []
     for g in sorted(groups | set(progs)):
         row: Row = {by: g, "programmes": len(progs[g])}

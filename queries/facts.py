@@ -20,7 +20,10 @@
   stated, else the umbrella; in a country, the flow queries drop an
   umbrella where a component serves it; in any other set of programmes (a
   donor's, a region's, a theme's), :func:`count_once` does. Money is never
-  summed across an umbrella and its components.
+  summed across an umbrella and its components, and never left out for
+  them: an umbrella's stated money holds its components', so a family's
+  money is the umbrella's where it states some, else its components'
+  (:func:`money_once`).
 - **Time**: a programme is active in a year its stated period covers; one
   with a start and no stated end is *open-ended* (counted apart, never as
   running forever); one with no start cannot be placed (:func:`period_kind`).
@@ -135,6 +138,47 @@ def count_once(programmes: set[str] | list[str], families: dict[str, set[str]]) 
     """
     progs = set(programmes)
     return {p for p in progs if not (families.get(p, set()) & progs)}
+
+
+def money_once(priced: set[str] | list[str], families: dict[str, set[str]]) -> set[str]:
+    """Of the programmes ``priced`` (those with money stated), the ones whose money counts, a family's once: a
+    component whose umbrella (at any depth) has money stated is inside it and left out; an umbrella is never left
+    out for its components, as :func:`count_once` leaves it out of a count (its money would be lost: the UK's GBP
+    22m for its 2021 programme, where its component AFJOC states GBP 2.9m).
+
+    >>> sorted(money_once({"uk-2021", "afjoc", "other"}, {"uk-2021": {"afjoc"}}))
+    ['other', 'uk-2021']
+    >>> sorted(money_once({"afjoc"}, {"uk-2021": {"afjoc"}}))  # the umbrella states none here: the component's
+    ['afjoc']
+    >>> sorted(money_once({"oas", "citi"}, {"oas": {"talent"}, "talent": {"citi"}}))  # a grandchild too
+    ['oas']
+    """
+    money = set(priced)
+    above = ancestors(families)
+    return {p for p in money if not above.get(p, set()) & money}
+
+
+def ancestors(families: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Component -> every umbrella above it, at any depth (a cycle, which `ccb check` refuses, stops where it closes).
+
+    >>> ancestors({"oas": {"talent"}, "talent": {"citi"}}) == {"talent": {"oas"}, "citi": {"talent", "oas"}}
+    True
+    """
+    parents: dict[str, set[str]] = {}
+    for umbrella, parts in families.items():
+        for part in parts:
+            parents.setdefault(part, set()).add(umbrella)
+    out: dict[str, set[str]] = {}
+    for part in parents:
+        seen: set[str] = set()
+        todo = list(parents[part])
+        while todo:
+            u = todo.pop()
+            if u not in seen and u != part:
+                seen.add(u)
+                todo.extend(parents.get(u, ()))
+        out[part] = seen
+    return out
 
 
 def reach_kind(programme: Row, named_countries: int) -> str:

@@ -387,7 +387,17 @@ def _as_donor(store: Any, iso3: str | None = None, org: str | None = None) -> li
     rows = analysis.supports(store, funder=gov, by="funder")
     if not rows:
         return []
-    keep = ("funder", "funder_name", "agencies", "programmes", "naming_countries", "regional", "global", "countries")
+    keep = (
+        "funder",
+        "funder_name",
+        "agencies",
+        "programmes",
+        "contributed",
+        "naming_countries",
+        "regional",
+        "global",
+        "countries",
+    )
     return [
         ("As a donor (through its agencies)", [{k: r[k] for k in keep} | {"programme_ids": r["programme_ids"]} for r in rows])
     ]

@@ -42,6 +42,7 @@ SUPPORT_COLUMNS = (
     "themes",
     "implementers",
     "amount",
+    "contributed",
     "budget",
     "shared_budgets",
 )

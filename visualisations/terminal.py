@@ -137,8 +137,12 @@ def layout(rows: Sequence[Row], columns: list[str], cells: list[dict[str, str]],
         + [c for c in columns if c in key and c not in first and c not in answers]
         + [c for c in columns if c not in first and c not in key]
     )
-    # long text is in the table only if it fits whole; short text may wrap at CAP
+    # long text is in the table only if it fits whole; short text may wrap at CAP; a sum per currency wraps
+    # between its currencies ("EUR 6,500,000;" over "USD 157,050,000")
     want = {c: natural[c] if c in numeric or c in long else min(natural[c], CAP) for c in columns}
+    for c in columns:
+        if _money(rows, c):
+            want[c] = max([len(c), *(len(part) + 1 for r in cells for part in r[c].split("; "))])
     shown: list[str] = []
     used = -len(GAP)
     for c in order:
@@ -154,7 +158,9 @@ def layout(rows: Sequence[Row], columns: list[str], cells: list[dict[str, str]],
             widths[c] += extra
             spare -= extra
     rest = [c for c in columns if c not in shown]
-    return Layout(shown, widths, [c for c in rest if c in long], [c for c in rest if c not in long])
+    # money that does not fit goes under its row, as long text does: a sum is never left out of the table
+    under = [c for c in rest if c in long or _money(rows, c)]
+    return Layout(shown, widths, under, [c for c in rest if c not in under])
 
 
 def table(rows: Sequence[Row], *, width: int | None = 80, title: str | None = None) -> tuple[str, list[str]]:

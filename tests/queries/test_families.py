@@ -50,9 +50,12 @@ def test_a_family_counts_once_in_every_view(family: Store) -> None:
     assert npl == {"pU"}
     rows = {r["iso3"]: r["programmes"] for r in a.country_gaps(family, all_countries=True)}
     assert (rows["GHA"], rows["NPL"], rows["KEN"]) == (3, 1, 1)
-    # f2's programmes: pB and the family once (the component); its budget is the component's, never 9,000 + 4,000
+    # f2's programmes: pB and the family once (the component); its money the family's once too, the umbrella's
+    # EUR 9,000, which holds the component's 4,000: never 9,000 + 4,000, and never the 4,000 alone (the umbrella's
+    # other 5,000, in Nepal, would be lost)
     (f2,) = a.supports(family, funder="f2", by="funder")
-    assert (f2["programme_ids"], f2["budget"]) == (["pB", "pC"], {"EUR": 4000.0})
+    assert (f2["programme_ids"], f2["budget"], f2["contributed"]) == (["pB", "pC"], {"EUR": 9000.0}, {"EUR": 9000.0})
+    assert "umbrellas whose money holds their components': pU" in f2["explanation"]
     chart = {r["funder"]: r["programmes"] for r in a.breakdown(family, by="funder")}
     assert chart["Funder Two"] == 2
     assert {r["theme"]: r["programmes"] for r in a.breakdown(family, by="theme")}["D"] == 1
