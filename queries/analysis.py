@@ -1149,9 +1149,16 @@ def _counted_bases(bases: Mapping[str | None, int]) -> str:
 
     >>> _counted_bases({"stated contribution": 6, "budget": 1})
     '1 budget, 6 stated contributions'
+    >>> _counted_bases({"stated contributions": 1}), _counted_bases({"stated contributions": 2})
+    ("1 programme's stated contributions", "2 programmes' stated contributions")
     """
-    named = sorted((str(b), n) for b, n in bases.items())
-    return ", ".join(f"{n} {b if n == 1 else _BASES.get(b, b)}" for b, n in named)
+
+    def counted(basis: str, n: int) -> str:
+        if basis == "stated contributions":  # a programme's funders' contributions, summed: counted by programme
+            return f"{n} programme's {basis}" if n == 1 else f"{n} programmes' {basis}"
+        return f"{n} {basis if n == 1 else _BASES.get(basis, basis)}"
+
+    return ", ".join(counted(b, n) for b, n in sorted((str(b), n) for b, n in bases.items()))
 
 
 def _shared_note(programmes: set[str], funding: list[Row], currency: str | None) -> str:
