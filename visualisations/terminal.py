@@ -50,6 +50,8 @@ def cell(v: Any) -> str:
 
     >>> cell(6500000.0), cell(0.891), cell(0.5556), cell(["A", "C"]), cell(None), cell(3), cell({"EUR": 4200000.0})
     ('6,500,000', '0.891', '0.5556', 'A; C', '', '3', 'EUR 4,200,000')
+    >>> cell({"experience": 16, "proximity": 1.0}), cell({"a": [1, 2]})  # a score's parts as words, nested as JSON
+    ('experience 16; proximity 1', '{"a": [1, 2]}')
     """
     if v is None:
         return ""
@@ -65,6 +67,8 @@ def cell(v: Any) -> str:
         return "; ".join(cell(x) for x in v)
     if _is_money(v):
         return "; ".join(f"{c} {cell(float(x))}" for c, x in v.items())
+    if isinstance(v, dict) and all(isinstance(x, (int, float, str)) or x is None for x in v.values()):
+        return "; ".join(f"{k} {cell(x)}" for k, x in v.items())
     if isinstance(v, dict):
         return json.dumps(v, ensure_ascii=False, default=str)
     return str(v)
@@ -84,6 +88,8 @@ def raw(v: Any) -> Any:
         return ";".join(str(raw(x)) for x in v)
     if _is_money(v):
         return ";".join(f"{c} {x}" for c, x in v.items())
+    if isinstance(v, dict) and all(isinstance(x, (int, float, str)) or x is None for x in v.values()):
+        return "; ".join(f"{k} {cell(x)}" for k, x in v.items())
     if isinstance(v, dict):
         return json.dumps(v, ensure_ascii=False, default=str)
     return v
