@@ -243,8 +243,9 @@ def supports(
             groups.setdefault((k,), [])
     families = facts.components(store)
     given: dict[str, list[Item]] = defaultdict(list)  # a donor's money per programme, as the breakdown counts it
-    above = facts.ancestors(families)
+    above: dict[str, set[str]] = {}
     if by == "funder":
+        above = facts.ancestors(families)
         funding = [
             r
             for r in store.query(named.PROGRAMME_FUNDING)
@@ -293,14 +294,14 @@ def supports(
             # money a family's once (facts.money_once): an umbrella's budget or contribution holds its components'
             funded = {i[1] for i in given.get(key[0], [])}
             # with the umbrellas above them that it funds, which may name no country themselves (EU4Digital's EUR 7m)
-            whole |= {u for p in whole for u in above.get(p, set()) if u in funded}
-            in_budget = facts.money_once(whole & set(budgets), families)
+            family = whole | {u for p in whole for u in above.get(p, set()) if u in funded}
+            in_budget = facts.money_once(family & set(budgets), families)
             budget: dict[str, float] = defaultdict(float)
             for p in sorted(in_budget):  # in one order: a float sum depends on it
                 budget[budgets[p][1]] += budgets[p][0]
             budgeted = len(in_budget)
             cofunded = sum(payers.get(p, 1) > 1 for p in in_budget)
-            money_items = [i for i in given.get(key[0], []) if i[1] in whole]
+            money_items = [i for i in given.get(key[0], []) if i[1] in family]
             paid = facts.money_once({p for _, p, a, _, _ in money_items if a is not None}, families)
             row |= {
                 "naming_countries": named_n,
@@ -313,8 +314,7 @@ def supports(
                 f"programme-country links; contributed: its stated contributions, else the budgets of programmes it "
                 f"alone funds, for {len(paid)} programme(s), a family's money once"
                 + (f" (umbrellas whose money holds their components': {', '.join(sorted(paid - keep))})" if paid - keep else "")
-                + f"; budget: whole budgets of the "
-                f"{budgeted} programme(s) that state one, each counted once"
+                + f"; budget: whole budgets of the {budgeted} programme(s) that state one, each counted once"
                 + (
                     f" ({cofunded} co-funded with other donors: whole budget{'s' if cofunded > 1 else ''}, "
                     "not this donor's share)"

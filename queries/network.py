@@ -745,7 +745,7 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None, agencies: 
         org = Terms.of(store).organisation(org)
         # an agency's funding is its donor's row; what it implements (a vertex of its own) its own row
         top = [n for n in (rolled_into.get(org), org) if n in c.index]
-        if not top:  # a vertex: it funds or implements, or is an end of a partnership
+        if not top:  # no vertex (one funds or implements, or ends a partnership): say why
             _check_org(act, org)
     else:
         top = ranked[:limit]
