@@ -281,6 +281,14 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
             else "."
         )
     ]
+    if whole and whole.get("contributed"):
+        sums = "; ".join(f"{c} {a:,.0f}" for c, a in whole["contributed"].items())
+        summary.append(
+            f"Money stated in the graph: {sums} (its contributions, else the budgets of programmes it alone funds, a "
+            "family's once; per currency, never converted)."
+        )
+    elif whole:
+        summary.append("No money is stated in the graph for its programmes (a sample: unstated, not unfunded).")
     reached = {r["country"] for r in rows}
     top_unreached = [r for r in ranked if r["iso3"] not in reached][:3]
     if top_unreached:

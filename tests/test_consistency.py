@@ -349,3 +349,16 @@ def test_a_briefing_table_says_how_many_it_shows_of_how_many(graph: Store, reque
     assert world.supports_shown.startswith(f"{shown} of the {len(donors)} donors, most programmes first")
     kenya = report.brief(store, country="KEN")
     assert kenya.supports_shown == ""  # a country's table is never cut
+
+
+def test_a_donor_briefing_states_its_money_as_its_supports_row(graph: Store) -> None:
+    """The donor briefing says the money the graph states for the donor, the figure of its `supports` row, or that
+    none is stated; it said nothing of money before (the UK's GBP 118.1m)."""
+    store = cached(graph)
+    for r in analysis.supports(store, by="funder"):
+        said = [s for s in report.brief(store, donor=r["funder"]).summary if "money" in s.lower()]
+        if r["contributed"]:
+            sums = "; ".join(f"{c} {a:,.0f}" for c, a in r["contributed"].items())
+            assert said and said[0].startswith(f"Money stated in the graph: {sums} ("), r["funder"]
+        else:
+            assert said == ["No money is stated in the graph for its programmes (a sample: unstated, not unfunded)."]
