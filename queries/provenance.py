@@ -12,8 +12,9 @@ Rules, each counted (``ccb check``):
   (``scope: countries`` with no country is unreached too);
 - ``empty_bloc``: a group a programme serves (``scope_blocs``) that has no member country;
 - ``component_cycle``: a programme that is, through ``COMPONENT_OF`` links, a component of itself;
-- ``components_exceed_umbrella``: an umbrella whose components' budgets (in its currency) add up to more
-  than its own: one of the figures is wrong, or the umbrella is not one;
+- ``components_exceed_umbrella``: an umbrella whose components' money (budgets, else stated contributions, in
+  its currency) adds up to more than its own: one of the figures is wrong, or the umbrella is not one (the
+  totals count an umbrella's money as holding its components');
 - ``umbrella_funder_hidden``: an umbrella with a funder that funds none of its components, where a component
   serves a country the umbrella serves too: there the family counts once, as the component, so that funder's
   support of the country would silently drop out of every view. Fund the component too (if the page says so),
@@ -45,7 +46,7 @@ RULES = {
     "unreached_programme": "programme with neither targets nor a stated scope",
     "empty_bloc": "group a programme serves (scope_blocs) with no member country",
     "component_cycle": "programme that is a component of itself through COMPONENT_OF links",
-    "components_exceed_umbrella": "umbrella whose components' budgets exceed its own",
+    "components_exceed_umbrella": "umbrella whose components' money (budgets, else stated contributions) exceeds its own",
     "umbrella_funder_hidden": "umbrella funder that funds none of its components where they serve its countries",
     "loose_government_body": "government body of a country with another body that is part of nothing (no PART_OF)",
     "duplicate_name": "two programmes or two organisations of the same name or alias",
@@ -183,14 +184,28 @@ def _component_cycles(g: Any) -> list[str]:
 
 
 def _over_budget(g: Any) -> list[str]:
-    """Umbrellas whose components' stated budgets, in the umbrella's currency, sum to more than its own budget."""
+    """Umbrellas whose components' money, in the umbrella's currency, sums to more than its own: a programme's money
+    is its budget, else its funders' stated contributions in one currency. The totals count a family's money once,
+    the umbrella's holding its components' (:func:`queries.facts.money_once`), so a component worth more than its
+    umbrella would be lost from them."""
+
+    def money(p: str) -> tuple[float, str] | None:
+        data = g.nodes[p]
+        if data.get("budget") is not None:
+            return data["budget"], data.get("currency")
+        stated = [(d.get("amount"), d.get("currency")) for _, _, k, d in g.in_edges(p, keys=True, data=True) if k == "FUNDS"]
+        stated = [(a, c) for a, c in stated if a is not None]
+        if stated and len({c for _, c in stated}) == 1:
+            return sum(a for a, _ in stated), stated[0][1]
+        return None
+
     out = []
     for umbrella, data in g.nodes(data=True):
-        if data["label"] != "Programme" or data.get("budget") is None:
+        if data["label"] != "Programme" or (own := money(umbrella)) is None:
             continue
-        parts = [g.nodes[c] for c, _, k in g.in_edges(umbrella, keys=True) if k == "COMPONENT_OF"]
-        total = sum(p["budget"] for p in parts if p.get("budget") is not None and p.get("currency") == data.get("currency"))
-        if parts and total > data["budget"]:
+        parts = [money(c) for c, _, k in g.in_edges(umbrella, keys=True) if k == "COMPONENT_OF"]
+        total = sum(m[0] for m in parts if m is not None and m[1] == own[1])
+        if total > own[0]:
             out.append(umbrella)
     return out
 

@@ -158,3 +158,25 @@ def test_the_breakdown_command_and_chart_say_it_too(family: Store, tmp_path: Pat
     svg = tmp_path / "years.svg"
     out = CliRunner().invoke(cli, ["--db", db, "viz", "chart", "--by", "year", "-o", str(svg)], catch_exceptions=False)
     assert out.exit_code == 0 and "not shown: 3 with no start date" in svg.read_text()
+
+
+def test_the_check_compares_stated_contributions_where_no_budget_is_stated(family: Store) -> None:
+    """An umbrella with no budget, its funder stating GBP 2,000, and a component whose funder states GBP 2,900: the
+    totals count the umbrella's money as holding the component's, so the component's would be lost; flagged."""
+    family.write(
+        Batch().extend(
+            [
+                Programme(id="pV", name="Umbrella V", themes=["C"], source=S),
+                Programme(id="pW", name="Component W", themes=["C"], source=S),
+                ComponentOf(src="pW", dst="pV", source=S),
+                Funds(src="f1", dst="pV", amount=2000, currency="GBP", source=S),
+                Funds(src="f1", dst="pW", amount=2900, currency="GBP", source=S),
+                Targets(src="pV", dst="GHA", source=S),
+                Targets(src="pW", dst="GHA", source=S),
+            ]
+        )
+    )
+    found = {r["rule"]: r for r in provenance.check(family)}
+    assert found["components_exceed_umbrella"]["examples"] == ["Programme:pV"]
+    family.write(Batch().extend([Funds(src="f1", dst="pV", amount=22000, currency="GBP", source=S)]))  # 22,000 holds it
+    assert {r["rule"]: r for r in provenance.check(family)}["components_exceed_umbrella"]["count"] == 0
