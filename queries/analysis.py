@@ -307,13 +307,23 @@ def supports(
                 "naming_countries": named_n,
                 "regional": len(mine["regional"]),
                 "global": len(mine["global"]),
-                "contributed": family_sums(money_items, families) or None,
+                # a contribution is to a programme wherever it runs: no page splits it by region
+                "contributed": None if area or country else family_sums(money_items, families) or None,
                 "budget": _per_currency(budget),
                 "explanation": f"{len(progs)} programme(s) active in {window}: {named_n} name countries, "
                 f"{len(mine['regional'])} regional, {len(mine['global'])} global; amounts known for {priced} of {len(pairs)} "
-                f"programme-country links; contributed: its stated contributions, else the budgets of programmes it "
-                f"alone funds, for {len(paid)} programme(s), a family's money once"
-                + (f" (umbrellas whose money holds their components': {', '.join(sorted(paid - keep))})" if paid - keep else "")
+                + (
+                    "programme-country links; contributed: not given for a region or a country (a contribution is to "
+                    "a programme wherever it runs, and no page splits it by place)"
+                    if area or country
+                    else f"programme-country links; contributed: its stated contributions, else the budgets of programmes "
+                    f"it alone funds, for {len(paid)} programme(s), a family's money once"
+                    + (
+                        f" (umbrellas whose money holds their components': {', '.join(sorted(paid - keep))})"
+                        if paid - keep
+                        else ""
+                    )
+                )
                 + f"; budget: whole budgets of the {budgeted} programme(s) that state one, each counted once"
                 + (
                     f" ({cofunded} co-funded with other donors: whole budget{'s' if cofunded > 1 else ''}, "

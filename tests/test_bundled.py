@@ -287,6 +287,11 @@ def test_a_donor_s_stated_money_is_in_its_total_a_family_once(demo: Path) -> Non
     rows, _ = ccb(demo, "supports", "--funder", "UK", "--by", "funder")
     assert rows[0]["contributed"] == {"GBP": 118_100_000.0} and rows[0]["budget"] == {"GBP": 10_000_000.0}
     assert "umbrellas whose money holds their components': dap-cyber, uk-commonwealth-cyber-2018" in rows[0]["explanation"]
+    # in a region or a country no contribution is that place's: it is to a programme wherever it runs (the UK's
+    # Western Africa row said GBP 102.1m, its global programmes' money among it)
+    for place in (("--region", "Western Africa"), ("--country", "Kenya")):
+        rows, _ = ccb(demo, "supports", "--funder", "UK", "--by", "funder", *place)
+        assert rows[0]["contributed"] is None and "contributed: not given for a region or a country" in rows[0]["explanation"]
     chart, _ = ccb(demo, "breakdown", "--by", "funder", "--measure", "amount", "--currency", "GBP")
     uk = next(r for r in chart if r["funder"] == "Government of the United Kingdom")
     assert (uk["amount"], uk["without_amount"]) == (118_100_000.0, 20)
