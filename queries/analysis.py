@@ -1221,9 +1221,9 @@ LEFT_OUT_BECAUSE = {
 class Breakdown(list[Row]):
     """A breakdown's rows, with ``left_out``: the programmes in view (window, theme) that fall in no group."""
 
-    def __init__(self, rows: list[Row], by: str, left_out: list[str], through: list[str]) -> None:
+    def __init__(self, rows: list[Row], by: str, left_out: list[str], through: list[str], measure: str = "programmes") -> None:
         super().__init__(rows)
-        self.by, self.left_out, self.through = by, left_out, through
+        self.by, self.left_out, self.through, self.measure = by, left_out, through, measure
 
     def notes(self) -> list[str]:
         """The lines a reader needs beside the rows: what the groups leave out, and why."""
@@ -1237,6 +1237,11 @@ class Breakdown(list[Row]):
             out.append(
                 f"counted through their components (a family once): {facts.counted(len(self.through), 'umbrella', 'umbrellas')} "
                 f"({_few(self.through, 5)})"
+                + (
+                    "; in the amounts an umbrella's stated money counts, holding its components'"
+                    if self.measure == "amount"
+                    else ""
+                )
             )
         return out
 
@@ -1364,4 +1369,4 @@ def breakdown(
     through = sorted(placed - {p for ps in counted.values() for p in ps})  # umbrellas counted in no group themselves
     if by != "year":  # ties (groups with no amount in the currency, most often) by how many programmes they hold
         out.sort(key=lambda r: (-(r.get(measure) or 0), -r["programmes"], r[by]))
-    return Breakdown(out, by, left_out, through)
+    return Breakdown(out, by, left_out, through, measure)

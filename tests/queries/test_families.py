@@ -137,6 +137,9 @@ def test_a_breakdown_says_what_its_groups_leave_out(family: Store) -> None:
     by_funder = a.breakdown(family, by="funder")
     assert (by_funder.left_out, by_funder.through) == (["pD"], ["pU"])
     assert by_funder.notes()[1] == "counted through their components (a family once): 1 umbrella (pU)"
+    money = a.breakdown(family, by="funder", measure="amount", currency="EUR")  # pU's EUR 9,000 holds pC's 4,000
+    assert next(r["amount"] for r in money if r["funder"] == "Funder Two") == 9000.0
+    assert money.notes()[1].endswith("(pU); in the amounts an umbrella's stated money counts, holding its components'")
     by_region = a.breakdown(family, by="region")
     assert (by_region.left_out, by_region.through) == (["pD"], [])
     assert "in no region: 1 programme with a global scope or no stated reach (pD)" in by_region.notes()
