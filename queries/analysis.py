@@ -301,14 +301,14 @@ def supports(
                 budget[budgets[p][1]] += budgets[p][0]
             budgeted = len(in_budget)
             cofunded = sum(payers.get(p, 1) > 1 for p in in_budget)
-            money_items = [i for i in given.get(key[0], []) if i[1] in family]
+            # a contribution is to a programme wherever it runs: no page splits it by region or country
+            money_items = [] if area or country else [i for i in given.get(key[0], []) if i[1] in family]
             paid = facts.money_once({p for _, p, a, _, _ in money_items if a is not None}, families)
             row |= {
                 "naming_countries": named_n,
                 "regional": len(mine["regional"]),
                 "global": len(mine["global"]),
-                # a contribution is to a programme wherever it runs: no page splits it by region
-                "contributed": None if area or country else family_sums(money_items, families) or None,
+                "contributed": family_sums(money_items, families) or None,
                 "budget": _per_currency(budget),
                 "explanation": f"{len(progs)} programme(s) active in {window}: {named_n} name countries, "
                 f"{len(mine['regional'])} regional, {len(mine['global'])} global; amounts known for {priced} of {len(pairs)} "
@@ -1015,8 +1015,9 @@ Item = tuple[str, str, "float | None", "str | None", "str | None"]  # group, pro
 SHARED_BUDGET = "co-funded budget, not split"
 
 
-def _programme_money(rows: list[Row]) -> tuple[float | None, str | None, str | None]:
-    """A programme's money as its sources state it: its budget, else its funders' stated contributions (one currency)."""
+def programme_money(rows: list[Row]) -> tuple[float | None, str | None, str | None]:
+    """A programme's money as its sources state it: its budget, else its funders' stated contributions (one currency);
+    ``rows`` are the programme's :data:`queries.named.PROGRAMME_FUNDING` rows (a row per funder)."""
     r0 = rows[0]
     if r0["budget"] is not None:
         return r0["budget"], r0["budget_currency"], "budget"
@@ -1092,7 +1093,7 @@ def _amount_rows(
     per_programme: dict[str, list[Row]] = defaultdict(list)
     for r in funding:
         per_programme[r["programme"]].append(r)
-    money = {p: _programme_money(rows) for p, rows in per_programme.items()}
+    money = {p: programme_money(rows) for p, rows in per_programme.items()}
     if by in ("region", "subregion"):
         stated: dict[tuple[str, str], list[Row]] = defaultdict(list)
         for r in {(r["programme"], r["iso3"]): r for r in flow_rows if r[by]}.values():

@@ -37,6 +37,7 @@ from typing import Any
 
 from graph.names import normalise_name
 from graph.store import Store
+from queries.analysis import programme_money
 
 RULES = {
     "no_as_of": "node or relationship without as_of",
@@ -191,13 +192,14 @@ def _over_budget(g: Any) -> list[str]:
 
     def money(p: str) -> tuple[float, str] | None:
         data = g.nodes[p]
-        if data.get("budget") is not None:
-            return data["budget"], data.get("currency")
-        stated = [(d.get("amount"), d.get("currency")) for _, _, k, d in g.in_edges(p, keys=True, data=True) if k == "FUNDS"]
-        stated = [(a, c) for a, c in stated if a is not None]
-        if stated and len({c for _, c in stated}) == 1:
-            return sum(a for a, _ in stated), stated[0][1]
-        return None
+        rows = [
+            {"budget": data.get("budget"), "budget_currency": data.get("currency"), "funder": f}
+            | {"amount": d.get("amount"), "currency": d.get("currency")}
+            for f, _, k, d in g.in_edges(p, keys=True, data=True)
+            if k == "FUNDS"
+        ] or [{"budget": data.get("budget"), "budget_currency": data.get("currency"), "funder": None, "amount": None}]
+        amount, currency, _ = programme_money(rows)  # the rule the totals read: budget, else stated contributions
+        return None if amount is None else (amount, str(currency))
 
     out = []
     for umbrella, data in g.nodes(data=True):
