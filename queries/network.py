@@ -422,6 +422,13 @@ def _collaborators(act: Activity, *, isolated: bool) -> Collaboration:
     """The collaboration graph of ``act`` in igraph; with ``isolated``, every organisation that funds or implements
     something is a vertex, as in :func:`collaboration_graph`, else only those with a collaborator."""
     names, a, b, w = _weight_arrays(act.programmes, act.partners, by_org=True)
+    if act.counted_with:  # one donor's bodies are one actor: its funding and its agency's delivery are no tie
+        code = {name: i for i, name in enumerate(names)}
+        body = np.arange(len(names))
+        for donor, rolled in act.counted_with.items():
+            body[[code[x] for x in rolled if x in code]] = code[donor]
+        apart = body[a] != body[b]
+        a, b, w = a[apart], b[apart], w[apart]
     # NetworkX's node order: the organisations with programmes by name, then the others (ends of a partnership
     # alone) in the order the sorted edges first name them
     acting = np.fromiter((name in act.programmes for name in names), bool, len(names))

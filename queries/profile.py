@@ -405,19 +405,48 @@ def _as_donor(store: Any, iso3: str | None = None, org: str | None = None) -> li
 
 def _org_profile(store: Any, org: dict[str, Any]) -> list[tuple[str, Rows]]:
     oid = org["id"]
-    c = network.collaboration(store)  # shared with the brokers' ranking below
-    act = c.act
+    act = network.whole_activity(store)
     roles = {(r["programme"], r["role"]) for r in network.org_programmes(store) if r["org"] == oid}
     reach = network.reach_of(store, (p for p, _ in roles))  # this organisation's programmes alone
     programmes = [{"programme": p, "role": role, "themes": reach[p][0], "countries": reach[p][1]} for p, role in roles]
-    ties = sorted(c.neighbours(oid), key=lambda t: (-t[1], t[0])) if oid in c.index else []
-    collaborators = [{"org": n, "name": act.names.get(n, n), "shared_programmes_or_partnership": w} for n, w in ties]
     standing = network.brokers(store, org=oid) if oid in act.names else []
     return [
         ("Organisation", [{k: org[k] for k in ("id", "name", "kind", "country", "aliases", "source")}]),
         ("Programmes", sorted(programmes, key=lambda r: (r["programme"], r["role"]))),
-        ("Collaborators", collaborators),
+        ("Collaborators", _collaborators(store, oid)),
         ("Broker standing", standing),
         ("Partnership opportunities", network.partners(store, org=oid, limit=5) if oid in act.names else []),
         *_as_donor(store, org=oid),
+    ]
+
+
+def _collaborators(store: Any, oid: str) -> Rows:
+    """Who ``oid`` works with, counted as its broker standing counts them: a donor's agencies' funding is the
+    donor's (``through_agencies`` names those, of either side, that fund a programme the two share), so the United
+    Kingdom's page lists the partners of the FCDO's programmes and the two give one number. An agency's own page
+    lists its own ties, as recorded: its standing is its donor's row, which names it."""
+    rolled = network.collaboration(store, agencies=False)  # the graph the brokers' ranking reads
+    agency = any(oid in bodies for bodies in rolled.act.counted_with.values())
+    c = network.collaboration(store) if agency else rolled
+    if oid not in c.index:
+        return []
+    mine = c.act.programmes[oid]
+    funded: dict[str, set[str]] = defaultdict(set)  # agency -> its funded programmes shared with ``oid``
+    for r in network.org_programmes(store):
+        if r["role"] == "FUNDS" and r["programme"] in mine:
+            funded[r["org"]].add(r["programme"])
+    bodies = c.act.counted_with
+
+    def through(n: str) -> list[str]:  # the agencies, of either side, whose funding makes the tie
+        shared = mine & c.act.programmes[n]
+        return sorted(a for a in bodies.get(oid, set()) | bodies.get(n, set()) if funded[a] & shared)
+
+    return [
+        {
+            "org": n,
+            "name": c.act.names.get(n, n),
+            "shared": w,  # programmes shared (a partnership with none shared counts 1)
+            "through_agencies": through(n),
+        }
+        for n, w in sorted(c.neighbours(oid), key=lambda t: (-t[1], t[0]))
     ]

@@ -277,6 +277,11 @@ def test_one_donor_is_one_broker_and_in_one_community(demo: Path) -> None:
     assert fcdo[1]["explanation"].endswith("as an implementer here, its funding counted with gov-gbr")
     apart, _ = ccb(demo, "brokers", "--limit", "1000", "--agencies")
     assert "uk-cssf" in {r["org"] for r in apart}
+    page, _ = ccb(demo, "profile", "gov-gbr")  # its page's collaborators are those its standing counts (36 and 55)
+    ties = {r["org"]: r["through_agencies"] for r in page if r["section"] == "Collaborators"}
+    (standing,) = [r for r in page if r["section"] == "Broker standing"]
+    assert len(ties) == standing["partners"] and ties["interpol"] == ["uk-fcdo"]
+    assert not {"uk-fcdo", "uk-home-office", "uk-cssf"} & set(ties)  # its own agencies deliver, not collaborate
 
 
 def test_a_donor_s_stated_money_is_in_its_total_a_family_once(demo: Path) -> None:

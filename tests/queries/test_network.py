@@ -373,3 +373,22 @@ def test_brokers_and_communities_count_an_agency_s_funding_with_its_donor(tmp_pa
         assert all("agencies'" not in r["explanation"] for r in apart)
         assert "o5" not in {m for r in n.communities(s) for m in r["members"]}
         assert "o5" in {m for r in n.communities(s, agencies=True) for m in r["members"]}
+
+
+def test_a_profile_counts_collaborators_as_its_broker_standing_does(tmp_path: Path) -> None:
+    """o5, o1's agency, funds p4 and implements it with o3. o1's page counts o5's funding as o1's, as its standing
+    does: o3 is its collaborator through o5, and o5 (delivering what its own donor pays for) is no collaborator of
+    o1's; the list and the standing give one number. o5's own page lists its own ties. On the bundled data the UK's
+    page listed 36 collaborators and its standing said 55."""
+    from graph.model import Implements
+    from queries.profile import profile
+
+    with _with_agency(tmp_path, "o3") as s:
+        s.write(Batch().extend([Implements(src="o5", dst="p4", source="s")]))
+        o1 = dict(profile(s, "o1"))
+        ties = {r["org"]: r["through_agencies"] for r in o1["Collaborators"]}
+        assert ties["o3"] == ["o5"] and "o5" not in ties
+        assert len(ties) == o1["Broker standing"][0]["partners"]
+        o3 = {r["org"]: r for r in dict(profile(s, "o3"))["Collaborators"]}
+        assert o3["o1"]["through_agencies"] == ["o5"] and o3["o5"]["through_agencies"] == []
+        assert [r["org"] for r in dict(profile(s, "o5"))["Collaborators"]] == ["o3"]
