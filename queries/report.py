@@ -140,7 +140,13 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
             f" country (regional, global, or naming only participants and hosts) and {len(every - funded)} with no"
             " funder recorded."
         )
-    summary = [f"{counted}, from {len(donors)} donor(s).{rest}"]
+    by_funder = analysis.supports(store, by="funder", region=area)  # counted within the area
+    funders = [r for r in by_funder if r["funder"]]
+    # the table below counts every donor reaching the area: said here too, so that the two numbers meet
+    beyond = len(funders) - len(donors)
+    also = f"; {len(funders)} with those funding only regional or global programmes" if beyond > 0 else ""
+    also += f" that reach {where}" if also and area else ""
+    summary = [f"{counted}, from {len(donors)} donor(s){also}.{rest}"]
     if mine:
         top = mine[0]
         summary.append(
@@ -162,7 +168,6 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
         members = {g: ps for g, ps in t.members.items() if g in keep}  # the area's undated programmes, not the graph's
         in_area = {p for ps in members.values() for p in ps}
         t = timeline.Timeline([r for r in t.rows if r["group"] in keep], t.years, [p for p in t.undated if p in in_area], members)
-    by_funder = analysis.supports(store, by="funder", region=area)  # counted within the area
     supports = by_funder[:limit]
     ideas = network.partners(store, limit=5, region=area)
     shown = set(r["iso3"] for r in mine[:limit])
@@ -185,7 +190,6 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
     )
     gaps_all = "ccb gaps" + (f" --region '{area}'" if area else "")
     brief.gaps_shown = shown_of(len(shown), len(mine), f"recipient states of {where}", "highest priority first", gaps_all)
-    funders = [r for r in by_funder if r["funder"]]
     brief.supports_shown = shown_of(
         len([r for r in supports if r["funder"]]),
         len(funders),

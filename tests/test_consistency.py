@@ -351,6 +351,22 @@ def test_a_briefing_table_says_how_many_it_shows_of_how_many(graph: Store, reque
     assert kenya.supports_shown == ""  # a country's table is never cut
 
 
+def test_a_briefing_summary_counts_the_donors_its_table_counts(graph: Store, request: pytest.FixtureRequest) -> None:
+    """The summary's donors are those of programmes naming the area's countries; where the table of who supports
+    whom holds more (donors of regional and global programmes alone), the summary gives that count too. Africa's
+    said "from 20 donor(s)" above "10 of the 36 donors"."""
+    store = _bundled(graph, request)
+    for area in (None, "Africa", "Western Africa"):
+        b = report.brief(store, region=area)
+        table = [r for r in analysis.supports(store, by="funder", region=area) if r["funder"]]
+        naming = {r["donor"] for r in analysis.funded_flows(store) if area is None or area in (r["region"], r["subregion"])}
+        said = f"from {len(naming)} donor(s)" + (
+            f"; {len(table)} with those funding only regional" if len(table) > len(naming) else "."
+        )
+        assert said in b.summary[0], (area, b.summary[0])
+        assert f" {len(table)} donors" in b.supports_shown
+
+
 def test_a_donor_briefing_states_its_money_as_its_supports_row(graph: Store) -> None:
     """The donor briefing says the money the graph states for the donor, the figure of its `supports` row, or that
     none is stated; it said nothing of money before (the UK's GBP 118.1m)."""
