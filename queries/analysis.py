@@ -16,7 +16,7 @@ Amounts are summed per currency and never converted.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -504,20 +504,34 @@ class Gaps:
     completeness: str = ""  # how much of the field the graph holds: facts.completeness
     global_programmes: list[str] = field(default_factory=list)  # in the window: they reach every country, counted apart
 
-    def notes(self, cli: bool = True) -> list[str]:
+    def notes(self, cli: bool = True, within: Collection[str] | None = None, command: str = "") -> list[str]:
         """Footer lines: weights used, who is left out and why, how the top moves with the weights, how complete the data is.
 
         ``cli=False`` leaves out the command-line advice (the options that change the answer), for a page with a form.
+        ``within`` (ISO codes) names only those countries among the unknown and the left out: a country's or a
+        donor's briefing shows its own rows, and Andorra's income is no note on Kenya's page. ``command`` names the
+        command the advice's options belong to, for a briefing (``ccb report`` takes no ``--weight``).
         """
-        lines = [f"need weights: {need.describe(self.weights)}" + (" (change one with --weight NAME=VALUE)" if cli else "")]
-        unknown = [r["iso3"] for r in self.rows if r["need"] is None]
+
+        def opt(option: str) -> str:
+            return f"{command} {option}".strip()
+
+        lines = [
+            f"need weights: {need.describe(self.weights)}" + (f" (change one with {opt('--weight NAME=VALUE')})" if cli else "")
+        ]
+        unknown = [r["iso3"] for r in self.rows if r["need"] is None and (within is None or r["iso3"] in within)]
         if unknown:
             lines.append(f"listed apart, need unknown (no GCI value): {len(unknown)} ({_few(unknown)})")
-        if self.left_out:
-            parts = [f"{len(v)} {k} ({_few(v)})" for k, v in sorted(self.left_out.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
-            also = "; --include-restricted ranks the restricted" if any(k.startswith("restricted") for k in self.left_out) else ""
-            lines.append(f"not ranked: {'; '.join(parts)}" + (f"; --all-countries ranks them too{also}" if cli else ""))
-        lines.append(need.sensitivity_summary(self.sensitivity, self.top))
+        left_out = {k: [c for c in v if within is None or c in within] for k, v in self.left_out.items()}
+        left_out = {k: v for k, v in left_out.items() if v}
+        if left_out:
+            parts = [f"{len(v)} {k} ({_few(v)})" for k, v in sorted(left_out.items(), key=lambda kv: (-len(kv[1]), kv[0]))]
+            restricted = any(k.startswith("restricted") for k in left_out)
+            also = f"; {opt('--include-restricted')} ranks the restricted" if restricted else ""
+            lines.append(f"not ranked: {'; '.join(parts)}" + (f"; {opt('--all-countries')} ranks them too{also}" if cli else ""))
+        lines.append(
+            need.sensitivity_summary(self.sensitivity, self.top, f"`{opt('--sensitivity')}` for every weight" if cli else "")
+        )
         if self.global_programmes:
             lines.append(
                 f"global: {len(self.global_programmes)} programme(s) open to every country ({_few(self.global_programmes, 4)}) "

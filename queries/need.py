@@ -314,13 +314,14 @@ def sensitivity(
     return rows
 
 
-def sensitivity_summary(rows: list[Row], top: int) -> str:
-    """One line: the least stable weight and how many of the top it keeps."""
+def sensitivity_summary(rows: list[Row], top: int, advice: str = "`--sensitivity` for every weight") -> str:
+    """One line: the least stable weight and how many of the top it keeps; ``advice`` (where to see every weight)
+    after it."""
     if not rows:
         return "sensitivity: no weights in use"
     worst = min(rows, key=lambda r: (min(r["kept_minus"], r["kept_plus"]), r["weight"]))
     kept = min(worst["kept_minus"], worst["kept_plus"])
     return (
         f"sensitivity: moving any one weight by ±{SENSITIVITY_STEP:.0%} keeps at least {kept} of the top {top} "
-        f"(least stable: {worst['weight']}; `--sensitivity` for every weight)"
+        f"(least stable: {worst['weight']}" + (f"; {advice})" if advice else ")")
     )

@@ -351,6 +351,27 @@ def test_a_briefing_table_says_how_many_it_shows_of_how_many(graph: Store, reque
     assert kenya.supports_shown == ""  # a country's table is never cut
 
 
+def test_a_briefing_s_notes_are_its_own_and_name_the_command_that_takes_their_options(
+    graph: Store, request: pytest.FixtureRequest
+) -> None:
+    """Kenya's and Japan's briefings listed the world's unranked states (Andorra, Kosovo ...) and advised options
+    that `ccb report` does not take ("change one with --weight"); their notes now name their own countries, and
+    the options are `ccb gaps`'s."""
+    store = _bundled(graph, request)
+    kenya = report.brief(store, country="KEN")
+    assert not any("not ranked" in line or "need unknown" in line for line in kenya.gap_notes)
+    japan = report.brief(store, donor="Japan")
+    named = {r["country"] for r in analysis.supports(store, funder="gov-jpn", by="country")}
+    (unranked,) = [line for line in japan.gap_notes if line.startswith("not ranked:")]
+    codes = set(re.findall(r"\b[A-Z]{3}\b", unranked.split("; ccb gaps")[0]))
+    assert codes and codes <= named and "AND" not in codes
+    ranked = {r["iso3"] for r in analysis.gaps(store).rows if r["iso3"] in named}
+    assert ranked | codes == named  # every country it names is ranked or in the note
+    for b in (kenya, japan, report.brief(store, region="Africa")):
+        advice = [line for line in b.gap_notes if "--" in line]
+        assert advice and all("ccb gaps --" in line for line in advice), advice
+
+
 def test_a_briefing_summary_counts_the_donors_its_table_counts(graph: Store, request: pytest.FixtureRequest) -> None:
     """The summary's donors are those of programmes naming the area's countries; where the table of who supports
     whom holds more (donors of regional and global programmes alone), the summary gives that count too. Africa's
