@@ -15,6 +15,7 @@ allocated: the plan reads the same gaps as every other command.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -102,15 +103,23 @@ def grant_size(store: Store, currency: str, themes: list[str], region: str | Non
         if a["currency"] == currency and set(a["themes"] or []) & set(themes)
     )
     how = f"the median of {{n}} stated per-country amount(s) in {currency} on these themes"
-    if not amounts:  # no per-country amount: the whole budgets in this currency, each shared by the countries it names
+    if not amounts:  # no per-country amount: each programme's money in this currency, shared by the countries it names
         shared_by = analysis._countries_named(store)
-        themes_of = analysis.programme_themes(store)
+        funding: dict[str, list[Row]] = defaultdict(list)
+        for r in store.query(named.PROGRAMME_FUNDING):
+            funding[r["programme"]].append(r)
+        # its budget, else its funders' stated contributions: the totals' rule (the 24 stated USD contributions
+        # were left out when budgets alone counted, and a USD plan rested on the one USD budget)
+        money = {p: analysis.programme_money(rows) for p, rows in funding.items()}
         amounts = sorted(
-            b / shared_by[p]
-            for p, (b, cur) in analysis.programme_budgets(store).items()
-            if cur == currency and shared_by.get(p) and set(themes_of.get(p, [])) & set(themes)
+            m / shared_by[p]
+            for p, (m, cur, _) in money.items()
+            if m is not None and cur == currency and shared_by.get(p) and set(funding[p][0]["themes"] or []) & set(themes)
         )
-        how = f"the median of {{n}} programme budget(s) in {currency} on these themes, each divided by the countries it names"
+        how = (
+            f"the median of {{n}} programme(s) stating money in {currency} on these themes (a budget, else its "
+            "funders' contributions), each divided by the countries it names"
+        )
     if not amounts:
         return None, ""
     mid = amounts[len(amounts) // 2] if len(amounts) % 2 else (amounts[len(amounts) // 2 - 1] + amounts[len(amounts) // 2]) / 2

@@ -291,3 +291,32 @@ def test_a_regional_top_up_does_not_claim_to_serve_or_count(graph: Store) -> Non
     text = regional[0]["comparison"]
     assert "no source names them" in text and "a regional programme counts in no country's priority" in text
     assert "already counts for them" not in text and "serving them already" not in text
+
+
+def test_the_default_grant_size_reads_every_programme_s_stated_money(store: Store) -> None:
+    """With no per-country amount in the currency, a grant is the median of each programme's money (its budget,
+    else its funders' stated contributions, the totals' rule) divided by the countries it names: p1's USD 2m
+    contribution over two countries (1m) and p2's USD 3m budget over one. Budgets alone counted before: on the
+    bundled data a USD plan rested on the one USD budget (3.1m) beside 24 stated USD contributions."""
+    from graph.model import Country, Funds, Organisation, Programme, Targets
+
+    countries = [Country(iso3=c, name=c, source="s") for c in ("KEN", "GHA", "NPL")]
+    store.write(
+        Batch().extend(
+            [
+                *countries,
+                Organisation(id="d", name="Donor", source="s"),
+                Programme(id="p1", name="P1", themes=["A"], source="s"),
+                Programme(id="p2", name="P2", themes=["A"], budget=3_000_000, currency="USD", source="s"),
+                Programme(id="p3", name="P3", themes=["B"], budget=9_000_000, currency="USD", source="s"),
+                Funds(src="d", dst="p1", amount=2_000_000, currency="USD", source="s"),
+                Targets(src="p1", dst="KEN", source="s"),
+                Targets(src="p1", dst="GHA", source="s"),
+                Targets(src="p2", dst="NPL", source="s"),
+                Targets(src="p3", dst="NPL", source="s"),
+            ]
+        )
+    )
+    size, basis = p.grant_size(store, "USD", ["A"], None)
+    assert size == 2_000_000 and basis.startswith("the median of 2 programme(s) stating money in USD")
+    assert p.grant_size(store, "EUR", ["A"], None) == (None, "")
