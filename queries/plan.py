@@ -175,6 +175,9 @@ def plan(
                 f"no per-country amount in {currency} is stated on theme(s) {', '.join(chosen)} to size a grant from",
                 "give one with --grant-size AMOUNT",
             )
+        if amount < grant:  # a fund smaller than one typical grant is one grant of the whole fund, not no plan
+            basis += f"; the fund is less than that typical grant ({currency} {grant:,.0f}), so it is one grant"
+            grant = amount
     grant = float(grant)
     if min_grant is not None and grant < min_grant:
         raise CCBError(f"a grant of {currency} {grant:,.0f} is below --min-grant {min_grant:,.0f}", "raise --grant-size")

@@ -320,3 +320,14 @@ def test_the_default_grant_size_reads_every_programme_s_stated_money(store: Stor
     size, basis = p.grant_size(store, "USD", ["A"], None)
     assert size == 2_000_000 and basis.startswith("the median of 2 programme(s) stating money in USD")
     assert p.grant_size(store, "EUR", ["A"], None) == (None, "")
+
+
+def test_a_fund_below_one_typical_grant_is_one_grant_of_the_whole_fund(graph: Store) -> None:
+    """The typical EUR grant here is 500 (the median of two stated per-country amounts); a fund of EUR 300 was
+    left unallocated, "less than one grant", where a strategist expects it placed: it is one grant, and says so.
+    A grant size given is kept, and the rest is said to be unallocated."""
+    plan = p.plan(graph, budget="EUR 300", themes=["C"], stability=False)
+    assert (plan.used, [r["grants"] for r in plan.rows]) == (300.0, [1])
+    assert "less than that typical grant (EUR 500), so it is one grant" in plan.summary()[0]
+    given = p.plan(graph, budget="EUR 300", themes=["C"], grant=500, stability=False)
+    assert given.used == 0 and "not allocated" in given.summary()[0]
