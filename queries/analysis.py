@@ -1223,6 +1223,16 @@ IMPLEMENTERS_MEAN = (
 )
 
 
+def _in_several(by: str) -> str:
+    """How a programme counts in more than one group of ``by``."""
+    return {
+        "region": "reaching several regions",
+        "subregion": "reaching several sub-regions",
+        "theme": "on several themes",
+        "funder": "funded by several donors",
+    }.get(by, f"in several {by}s")
+
+
 # Why a programme in view falls in no group of a breakdown: it is counted and named, never dropped in silence
 LEFT_OUT_BECAUSE = {
     "region": "a global scope or no stated reach",
@@ -1236,12 +1246,22 @@ LEFT_OUT_BECAUSE = {
 class Breakdown(list[Row]):
     """A breakdown's rows, with ``left_out``: the programmes in view (window, theme) that fall in no group."""
 
-    def __init__(self, rows: list[Row], by: str, left_out: list[str], through: list[str], measure: str = "programmes") -> None:
+    def __init__(
+        self,
+        rows: list[Row],
+        by: str,
+        left_out: list[str],
+        through: list[str],
+        measure: str = "programmes",
+        distinct: int | None = None,
+    ) -> None:
         super().__init__(rows)
         self.by, self.left_out, self.through, self.measure = by, left_out, through, measure
+        self.distinct = distinct  # programmes counted in the rows, each once: the rows may sum to more
 
     def notes(self) -> list[str]:
-        """The lines a reader needs beside the rows: what the groups leave out, and why."""
+        """The lines a reader needs beside the rows: what the groups leave out, and why, and what the rows do
+        not add up to (a programme reaching several groups counts in each)."""
         out = []
         if self.left_out:
             out.append(
@@ -1257,6 +1277,12 @@ class Breakdown(list[Row]):
                     if self.measure == "amount"
                     else ""
                 )
+            )
+        total = sum(r["programmes"] for r in self)
+        if self.distinct is not None and total > self.distinct:
+            out.append(
+                f"a programme {_in_several(self.by)} counts in each: the rows sum to {total} for "
+                f"{facts.counted(self.distinct, 'distinct programme', 'distinct programmes')}"
             )
         return out
 
@@ -1384,4 +1410,5 @@ def breakdown(
     through = sorted(placed - {p for ps in counted.values() for p in ps})  # umbrellas counted in no group themselves
     if by != "year":  # ties (groups with no amount in the currency, most often) by how many programmes they hold
         out.sort(key=lambda r: (-(r.get(measure) or 0), -r["programmes"], r[by]))
-    return Breakdown(out, by, left_out, through, measure)
+    distinct = len({p for ps in progs.values() for p in ps})
+    return Breakdown(out, by, left_out, through, measure, distinct)
