@@ -95,11 +95,14 @@ def most_supported(store: Store, limit: int) -> Rows:
 
 
 def who_serves(store: Store, top: int = 3) -> Rows:
-    """Per UN M49 region: programmes reaching it (country-targeted and regional), the leading donors and the themes covered."""
+    """Per UN M49 region: programmes reaching it (naming its countries, or regional with a scope that covers it,
+    as ``ccb breakdown --by region`` counts them), the leading donors and the themes covered."""
     progs: dict[str, set[str]] = defaultdict(set)
     donors: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     themes: dict[str, set[str]] = defaultdict(set)
-    region_of = {c["iso3"]: c["region"] for c in store.query(named.COUNTRIES)}
+    countries = store.query(named.COUNTRIES)
+    region_of = {c["iso3"]: c["region"] for c in countries}
+    parent = {c["subregion"]: c["region"] for c in countries if c["subregion"]}
     for iso3, support in analysis.SupportTable.read(store, amounts=False).of().items():  # read grouped per country, not per flow
         if region_of.get(iso3):
             progs[region_of[iso3]].update(support.programmes)
@@ -107,6 +110,19 @@ def who_serves(store: Store, top: int = 3) -> Rows:
     for r in analysis.funded_flows(store):
         if r["region"]:
             donors[r["region"]][r["donor_name"] or r["donor"]].add(r["programme"])
+    # regional programmes count in the regions their scope covers (the demo said Africa 74 and the breakdown 98)
+    regional = [s for s in analysis.programme_scopes(store) if s["scope"] == "regional"]
+    covered = {s["programme"]: [g for g in set(parent.values()) if analysis._covers(s, g, "region", parent)] for s in regional}
+    for s in regional:
+        for g in covered[s["programme"]]:
+            progs[g].add(s["programme"])
+            themes[g].update(s["themes"] or [])
+    up = analysis.donors(store)
+    for r in store.query(named.PROGRAMME_FUNDING):
+        if r["funder"] and r["programme"] in covered:
+            donor, name = up.get(r["funder"], (r["funder"], r["funder_name"]))
+            for g in covered[r["programme"]]:
+                donors[g][name or donor].add(r["programme"])
     families = facts.components(store)
     out = []
     for region in sorted(progs):

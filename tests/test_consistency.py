@@ -415,3 +415,16 @@ def test_a_breakdown_adds_up_to_the_graph(graph: Store, by: str) -> None:
         [f"{said[0].split(':')[0]}: the rows sum to {total} for {b.distinct} distinct programmes"] if total > b.distinct else []
     )
     assert (total > b.distinct) == (by != "year")
+
+
+def test_the_demo_s_regions_count_as_the_breakdown(graph: Store) -> None:
+    """`ccb demo`'s "Who serves each region" counts the programmes reaching a region as `ccb breakdown --by region`
+    does, regional ones included (it said Africa 74 where the breakdown said 98), and its themes and donors
+    include the regional programmes'."""
+    served = {r["region"]: r for r in briefing.who_serves(graph)}
+    rows = {r["region"]: r["programmes"] for r in analysis.breakdown(graph, by="region") if r["programmes"]}
+    assert {g: r["programmes"] for g, r in served.items()} == rows
+    for s in analysis.programme_scopes(graph):
+        for g in s["scope_regions"] or []:
+            if s["scope"] == "regional" and g in served:
+                assert set(s["themes"] or []) <= set(served[g]["themes"])
