@@ -581,8 +581,8 @@ def supports(
     name countries and, in their own columns, regional and global ones;
     `budget` there is each programme's whole budget, counted once. On a
     country's rows, `amount` holds only amounts stated for that country and
-    `shared_budgets` labels each whole budget with the countries its
-    programme names. Programmes naming a country with no funder recorded
+    `programme_money` gives each programme's whole money (its budget, else
+    the stated contributions) with the countries it is shared by. Programmes naming a country with no funder recorded
     are gathered in one row, so nothing that names it is left out.
     `implementers` are those of the programmes, wherever they run.
     """

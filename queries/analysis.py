@@ -185,9 +185,11 @@ def supports(
     one row whose ``funder`` is empty, so a country's rows hold every
     programme that names it. ``amount`` sums the amounts stated per
     programme and country; ``budget`` (on ``funder`` rows) is the whole
-    budget of each programme counted once; on a country's rows, budgets are
-    never that country's: ``shared_budgets`` labels each as shared by the
-    countries its programme names.
+    budget of each programme counted once; on a country's rows, a
+    programme's whole money is never that country's: ``programme_money``
+    gives each programme's budget, else its stated contributions (on a
+    donor's row, that donor's), labelled as shared by the countries the
+    programme names or as naming that country alone.
 
     Examples
     --------
@@ -196,7 +198,7 @@ def supports(
     >>> from graph.examples import small_batch
     >>> s = EmbeddedStore(os.path.join(tempfile.mkdtemp(), "g.lbdb"))
     >>> _ = s.write(small_batch())
-    >>> [(r["funder"], r["country"], r["programmes"], r["shared_budgets"]) for r in supports(s)]
+    >>> [(r["funder"], r["country"], r["programmes"], r["programme_money"]) for r in supports(s)]
     [('eu', 'GHA', 1, ['p1 EUR 4,200,000: budget of a programme shared by 2 countries']), \
 ('eu', 'KEN', 1, ['p1 EUR 4,200,000: budget of a programme shared by 2 countries'])]
     >>> [(r["funder"], r["programmes"], r["budget"]) for r in supports(s, by="funder")]
@@ -223,6 +225,7 @@ def supports(
     themes, budgets, implementers = programme_themes(store), programme_budgets(store), _implementers(store)
     named_by = _countries_named(store)
     payers = _payers(store, sorted(budgets), agencies) if by == "funder" else {}  # for the budgeted ones alone
+    stated = {} if by == "funder" else _stated_contributions(store, agencies)
     keys: Callable[[Row], tuple[str, ...]] = {
         "pair": lambda r: (r[who], r["iso3"]),
         "country": lambda r: (r["iso3"],),
@@ -335,17 +338,48 @@ def supports(
             first = ("funder", "funder_name", "agencies", "programmes", "contributed", "naming_countries", "regional", "global")
             row = {k: row[k] for k in first if k in row} | {k: v for k, v in row.items() if k not in first}
         else:
-            shared = [
-                f"{p} {facts.budget_label(budgets[p][0], budgets[p][1], named_by.get(p, 1))}" for p in progs if p in budgets
-            ]
+            whole_money = _whole_money(progs, budgets, stated, key[0] if by == "pair" else None, named_by)
             row |= {
-                "shared_budgets": shared,
+                "programme_money": whole_money,
                 "explanation": f"{len(progs)} programme(s) active in {window}; amount: stated for {priced} of {len(pairs)} "
                 "programme-country links"
-                + ("; whole budgets apart (shared_budgets), never summed as the country's" if shared else ""),
+                + ("; programmes' whole money apart (programme_money), never summed as the country's" if whole_money else ""),
             }
         out.append(row)
     return sorted(out, key=lambda r: (r.get("funder") == NO_FUNDER, -r["programmes"], *[str(v) for v in list(r.values())[:2]]))
+
+
+def _stated_contributions(store: Store, agencies: bool) -> dict[str, dict[str, list[tuple[float, str]]]]:
+    """Programme id -> donor (or funder, with ``agencies``) -> its stated contributions (amount, currency)."""
+    up = {} if agencies else donors(store)
+    out: dict[str, dict[str, list[tuple[float, str]]]] = defaultdict(lambda: defaultdict(list))
+    for r in store.query(named.FUNDING_AMOUNTS):
+        out[r["programme"]][up.get(r["funder"], (r["funder"],))[0]].append((r["amount"], r["currency"]))
+    return out
+
+
+def _whole_money(
+    progs: list[str],
+    budgets: dict[str, tuple[float, str]],
+    stated: dict[str, dict[str, list[tuple[float, str]]]],
+    donor: str | None,
+    named_by: dict[str, int],
+) -> list[str]:
+    """Each programme's whole money beside a country, labelled with the countries it is shared by: its budget, else
+    the contributions stated to it (``donor``'s alone on a donor's row). The Philippines' rows held Korea's budgetless
+    USD 25.6m centre as no money at all, where a budget of the same kind showed."""
+    out = []
+    for p in progs:
+        if p in budgets:
+            out.append(f"{p} {facts.money_label(budgets[p][0], budgets[p][1], named_by.get(p, 1))}")
+            continue
+        given = [x for d, xs in sorted(stated.get(p, {}).items()) if donor is None or d == donor for x in xs]
+        per: dict[str, float] = defaultdict(float)
+        for amount, currency in given:
+            per[currency] += amount
+        for currency, amount in sorted(per.items()):
+            out.append(f"{p} {facts.money_label(amount, currency, named_by.get(p, 1), 'stated contributions to')}")
+    return out
 
 
 def _payers(store: Store, ids: list[str], agencies: bool) -> dict[str, int]:

@@ -11,9 +11,10 @@
   programmes are always counted beside them in their own column, never
   dropped and never divided among countries. :data:`REACH` names the three.
 - **Money**: an amount on a country row is one stated for that country.
-  A programme's whole budget is shown once per programme and, when the
+  A programme's whole money (its budget, else its stated contributions)
+  is shown once per programme and, when the
   programme names several countries, labelled as shared
-  (:func:`budget_label`), never repeated on each country's row as if it
+  (:func:`money_label`), never repeated on each country's row as if it
   were that country's.
 - **Families**: a programme may be a component of an umbrella
   (``COMPONENT_OF``). A family counts once: the components where they are
@@ -194,16 +195,17 @@ def reach_kind(programme: Row, named_countries: int) -> str:
     return scope if not named_countries and scope in ("regional", "global") else "targeted"
 
 
-def budget_label(budget: float, currency: str, countries: int) -> str:
-    """How a programme's whole budget reads beside a country: shared, never that country's own.
+def money_label(amount: float, currency: str, countries: int, what: str = "budget of") -> str:
+    """How a programme's whole money (its budget, or ``what`` it is: "stated contributions to") reads beside a
+    country: shared, never that country's own.
 
-    >>> budget_label(10_000_000, "GBP", 5)
+    >>> money_label(10_000_000, "GBP", 5)
     'GBP 10,000,000: budget of a programme shared by 5 countries'
-    >>> budget_label(4_200_000, "EUR", 1)
-    'EUR 4,200,000: budget of a programme naming this country alone'
+    >>> money_label(25_600_000, "USD", 1, "stated contributions to")
+    'USD 25,600,000: stated contributions to a programme naming this country alone'
     """
     shared = f"shared by {countries} countries" if countries > 1 else "naming this country alone"
-    return f"{currency} {budget:,.0f}: budget of a programme {shared}"
+    return f"{currency} {amount:,.0f}: {what} a programme {shared}"
 
 
 def period_kind(start: str | None, end: str | None) -> str:

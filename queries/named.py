@@ -264,6 +264,12 @@ ORDER BY programme
 """
 
 # The funders of the programmes $ids.
+# The contributions stated on funding links, a row each (a few hundred at most: most links state none).
+FUNDING_AMOUNTS = """
+MATCH (f:Organisation)-[fu:FUNDS]->(p:Programme) WHERE fu.amount IS NOT NULL
+RETURN p.id AS programme, f.id AS funder, fu.amount AS amount, fu.currency AS currency
+"""
+
 PROGRAMME_FUNDERS_BY_ID = """
 MATCH (f:Organisation)-[:FUNDS]->(p:Programme) WHERE p.id IN $ids
 RETURN p.id AS programme, collect(f.id) AS funders

@@ -329,7 +329,7 @@ def test_a_region_report_holds_its_region_only(graph: Store, request: pytest.Fix
     assert not any("AND" in line for line in b.gap_notes)  # the notes are the region's, not the world's
     uk = report.brief(store, donor="UK")
     assert all("budget" not in r for r in uk.supports)  # per-country rows: no whole budget as the country's own
-    assert any("shared by 5 countries" in s for r in uk.supports for s in r["shared_budgets"])
+    assert any("shared by 5 countries" in s for r in uk.supports for s in r["programme_money"])
 
 
 def test_a_briefing_table_says_how_many_it_shows_of_how_many(graph: Store, request: pytest.FixtureRequest) -> None:

@@ -44,7 +44,7 @@ SUPPORT_COLUMNS = (
     "amount",
     "contributed",
     "budget",
-    "shared_budgets",
+    "programme_money",
 )
 IDEA_COLUMNS = (
     "theme",

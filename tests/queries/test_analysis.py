@@ -39,12 +39,12 @@ def test_supports_by_pair(graph: Store) -> None:
     ]
     assert rows[0]["explanation"] == (
         "2 programme(s) active in any year; amount: stated for 1 of 2 programme-country links; "
-        "whole budgets apart (shared_budgets), never summed as the country's"
+        "programmes' whole money apart (programme_money), never summed as the country's"
     )
     assert rows[2]["explanation"] == "1 programme(s) active in any year; amount: stated for 0 of 1 programme-country links"
     # pA's budget is never a country's: each country row labels it as shared by the 2 countries pA names
     shared = ["pA EUR 5,000: budget of a programme shared by 2 countries"]
-    assert [r["shared_budgets"] for r in rows] == [shared, shared, []]
+    assert [r["programme_money"] for r in rows] == [shared, shared, []]
     assert all("budget" not in r for r in rows)
     # a donor's row counts the budget once
     assert [(r["funder"], r["budget"]) for r in a.supports(graph, by="funder")] == [("f1", {"EUR": 5000}), ("f2", None)]
@@ -424,3 +424,38 @@ def test_money_in_another_currency_is_named_not_dropped(store: Store) -> None:
         r for r in a.breakdown(store, by="subregion", measure="amount", currency="USD") if r["subregion"] == "Eastern Africa"
     )
     assert (usd["amount"], usd["without_amount"]) == (400.0, 0)
+
+
+def test_a_country_row_gives_a_programme_s_stated_contributions_when_it_has_no_budget(store: Store) -> None:
+    """Korea's USD 25.6m to the Philippines' national cyber centre (a contribution, no budget stated) was on no
+    country row, where a budget of the same kind showed: a country's row gives each programme's budget, else its
+    stated contributions (a donor's row, that donor's own), labelled with the countries the programme names."""
+    from graph.model import Country, Funds, Organisation, Programme, Targets
+
+    store.write(
+        Batch().extend(
+            [
+                Country(iso3="PHL", name="Philippines", source="s"),
+                Country(iso3="VNM", name="Vietnam", source="s"),
+                Organisation(id="kor", name="Korea", source="s"),
+                Organisation(id="usa", name="United States", source="s"),
+                Programme(id="centre", name="Centre", themes=["B"], source="s"),
+                Programme(id="fund", name="Fund", themes=["D"], source="s"),
+                Funds(src="kor", dst="centre", amount=25_600_000, currency="USD", source="s"),
+                Funds(src="kor", dst="fund", amount=1_000_000, currency="USD", source="s"),
+                Funds(src="usa", dst="fund", amount=2_000_000, currency="USD", source="s"),
+                Targets(src="centre", dst="PHL", source="s"),
+                Targets(src="fund", dst="PHL", source="s"),
+                Targets(src="fund", dst="VNM", source="s"),
+            ]
+        )
+    )
+    pairs = {(r["funder"], r["country"]): r["programme_money"] for r in a.supports(store)}
+    assert pairs[("kor", "PHL")] == [
+        "centre USD 25,600,000: stated contributions to a programme naming this country alone",
+        "fund USD 1,000,000: stated contributions to a programme shared by 2 countries",
+    ]
+    assert pairs[("usa", "VNM")] == ["fund USD 2,000,000: stated contributions to a programme shared by 2 countries"]
+    (vnm,) = a.supports(store, by="country", country="VNM")
+    assert vnm["programme_money"] == ["fund USD 3,000,000: stated contributions to a programme shared by 2 countries"]
+    assert "never summed as the country's" in vnm["explanation"] and vnm["amount"] is None
