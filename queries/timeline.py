@@ -196,6 +196,8 @@ def coverage(
         for y in years
     ]
     members: dict[str, list[str]] = defaultdict(list)
+    if only is not None:  # one group's view holds that group even when nothing counts in it (its notes are its own)
+        members[only] = []
     for p in progs:
         if not theme or theme in (p["themes"] or []):
             for g in groups.get(p["programme"], ()):

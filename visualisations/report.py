@@ -224,6 +224,10 @@ def render(b: Brief, fmt: str, *, stem: str = "report") -> tuple[str, dict[str, 
         "idea_columns": _columns(b.ideas, IDEA_COLUMNS),
         "empty_gaps": "No ranked recipient state in this scope (high-income countries, territories and states of unknown "
         "need are not ranked).",
+        # a country no programme names had its empty heatmap explained as "no start date"
+        "empty_timeline": "No programme here has a start date."
+        if any(b.timeline.members.values()) or len(b.timeline.members) != 1
+        else "No programme counts here.",
     }
     if fmt == "html":
         context |= {"map_svg": map_svg, "timeline_svg": heat}

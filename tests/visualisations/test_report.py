@@ -192,3 +192,18 @@ def test_report_to_standard_output(demo: Path, tmp_path: Path, monkeypatch: pyte
     md = CliRunner().invoke(cli, ["--db", str(demo), "report", "-o", "-", "--format", "md"])
     assert md.exit_code == 0 and md.stdout.startswith("# The world") and "figures not written" in md.stderr
     assert not (tmp_path / "-").exists() and list(tmp_path.iterdir()) == []
+
+
+def test_a_country_no_programme_names_has_its_own_empty_timeline(demo: Path, tmp_path: Path) -> None:
+    """Eritrea's briefing said "No programme here has a start date" and listed the graph's 78 undated programmes
+    as if they were its own; it now says no programme counts there, and its notes count its own (none)."""
+    ccb("--db", str(demo), "report", "--country", "ERI", "-o", str(tmp_path / "e.md"))
+    md = (tmp_path / "e.md").read_text(encoding="utf-8")
+    section = md.split("## Coverage over time")[1].split("## ")[0]
+    assert "No programme counts here." in section and "start date." not in section.split("\n- ")[0]
+    assert "not placed in time" not in section and "ERI: 0 programme(s) in all" in section
+    from graph.embedded import EmbeddedStore
+
+    with EmbeddedStore(demo, read_only=True) as s:
+        one = timeline.coverage(s, by="country", only="ERI")
+    assert one.members == {"ERI": []} and one.rows == []
