@@ -232,10 +232,15 @@ def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: 
     income = next((c["income_group"] for c in store.query(named.COUNTRIES) if c["iso3"] == iso3), None)
     progs = _programmes(supports)
     lead = funded[0] if funded else None
+    who = f"{name}{f' ({income})' if income else ''}"
     summary = [
-        f"{name}{f' ({income})' if income else ''} is named by {len(progs)} programme(s); {len(_programmes(funded))} of them "
+        f"{who} is named by {len(progs)} programme(s); {len(_programmes(funded))} of them "
         f"state a funder, {len(funded)} donor(s) in all"
         + (f"; the largest, by programmes, is {lead['funder_name']} ({lead['programmes']})." if lead else ".")
+        if progs
+        else f"{who} is named as a beneficiary by no programme in the graph"
+        + (f"; the stated scope of {row['regional']} regional programme(s) covers it" if row and row["regional"] else "")
+        + " (the graph is a sample: unrecorded is not always unserved)."
     ]
     if row is not None and row["priority"] is not None:
         rank = next(i for i, r in enumerate(ranked, 1) if r["iso3"] == iso3)

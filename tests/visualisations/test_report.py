@@ -202,6 +202,7 @@ def test_a_country_no_programme_names_has_its_own_empty_timeline(demo: Path, tmp
     section = md.split("## Coverage over time")[1].split("## ")[0]
     assert "No programme counts here." in section and "start date." not in section.split("\n- ")[0]
     assert "not placed in time" not in section and "ERI: 0 programme(s) in all" in section
+    assert "Eritrea (Low income) is named as a beneficiary by no programme in the graph; the stated scope of" in md
     from graph.embedded import EmbeddedStore
 
     with EmbeddedStore(demo, read_only=True) as s:
