@@ -1328,6 +1328,8 @@ def viz_chart(
     source = f"Source: CCB Graph ({scope})" + (f"; {analysis.AMOUNT_MEANS[by]}, never converted" if measure == "amount" else "")
     if rows.left_out:  # what the groups leave out, said on the figure itself
         source += f"; not shown: {len(rows.left_out)} with {analysis.LEFT_OUT_BECAUSE[by]}"
+    if rows.overlap():  # the bars do not add up to the programmes: said on the figure, as under the table
+        source += f"; {rows.overlap()}"
     charts.write_chart(rows, output, by, measure, kind=kind, top=top, source=source)
     info(f"wrote {output}")
 

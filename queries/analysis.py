@@ -1326,13 +1326,19 @@ class Breakdown(list[Row]):
                     else ""
                 )
             )
-        total = sum(r["programmes"] for r in self)
-        if self.distinct is not None and total > self.distinct:
-            out.append(
-                f"a programme {_in_several(self.by)} counts in each: the rows sum to {total} for "
-                f"{facts.counted(self.distinct, 'distinct programme', 'distinct programmes')}"
-            )
+        if overlap := self.overlap():
+            out.append(overlap)
         return out
+
+    def overlap(self) -> str:
+        """What the rows do not add up to, when a programme counts in several groups; else empty."""
+        total = sum(r["programmes"] for r in self)
+        if self.distinct is None or total <= self.distinct:
+            return ""
+        return (
+            f"a programme {_in_several(self.by)} counts in each: the rows sum to {total} for "
+            f"{facts.counted(self.distinct, 'distinct programme', 'distinct programmes')}"
+        )
 
 
 AMOUNT_MEANS = {

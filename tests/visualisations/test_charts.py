@@ -111,3 +111,22 @@ def test_cli(tmp_path: Path) -> None:
         and bad.stderr.startswith("Error: nothing to chart: no amount by theme")
         and not (tmp_path / "d.png").exists()
     )
+
+
+def test_a_chart_says_when_its_bars_do_not_add_up(tmp_path: Path) -> None:
+    """pA names Ghana and Kenya (two sub-regions): the sub-region bars sum to 3 for 2 programmes, which the
+    figure's source line says, as the table's note does; the region bars (Africa alone) need no such line."""
+    from queries import analysis
+
+    db = tmp_path / "g.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend(records()))
+        rows = analysis.breakdown(s, by="subregion")
+    assert (
+        rows.overlap() == "a programme reaching several sub-regions counts in each: the rows sum to 3 for 2 distinct programmes"
+    )
+    for by, said in (("subregion", True), ("region", False)):
+        svg = tmp_path / f"{by}.svg"
+        ok = CliRunner().invoke(cli, ["--db", str(db), "viz", "chart", "--by", by, "-o", str(svg)])
+        assert ok.exit_code == 0, ok.stderr
+        assert ("counts in each: the rows sum to 3 for 2 distinct programmes" in svg.read_text()) is said
