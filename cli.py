@@ -582,8 +582,9 @@ def supports(
     `budget` there is each programme's whole budget, counted once. On a
     country's rows, `amount` holds only amounts stated for that country and
     `programme_money` gives each programme's whole money (its budget, else
-    the stated contributions) with the countries it is shared by. Programmes naming a country with no funder recorded
-    are gathered in one row, so nothing that names it is left out.
+    the stated contributions) with the countries it is shared by.
+    Programmes naming a country with no funder recorded are gathered in one
+    row, so nothing that names it is left out.
     `implementers` are those of the programmes, wherever they run.
     """
     rows = analysis.supports(

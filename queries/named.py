@@ -263,13 +263,13 @@ RETURN p.id AS programme, p.name AS name, p.description AS description, p.themes
 ORDER BY programme
 """
 
-# The funders of the programmes $ids.
-# The contributions stated on funding links, a row each (a few hundred at most: most links state none).
+# The contributions stated on funding links: a row for each link that states one.
 FUNDING_AMOUNTS = """
 MATCH (f:Organisation)-[fu:FUNDS]->(p:Programme) WHERE fu.amount IS NOT NULL
 RETURN p.id AS programme, f.id AS funder, fu.amount AS amount, fu.currency AS currency
 """
 
+# The funders of the programmes $ids.
 PROGRAMME_FUNDERS_BY_ID = """
 MATCH (f:Organisation)-[:FUNDS]->(p:Programme) WHERE p.id IN $ids
 RETURN p.id AS programme, collect(f.id) AS funders
