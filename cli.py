@@ -884,7 +884,16 @@ def timeline_cmd(
     the busiest groups first, and the latest years that fit the terminal.
     """
     t = timeline.coverage(store_of(ctx), by=by, only=only, theme=theme, year_from=year_from, year_to=year_to, agencies=agencies)
-    empty = why_empty("programme with a start date", only=only, theme=theme)
+    # one group no programme counts in (Eritrea) is told so, not to widen a filter for a start date
+    none_there = only is not None and len(t.members) == 1 and not any(t.members.values())
+    empty = why_empty(
+        "programme with a start date",
+        only=only,
+        theme=theme,
+        otherwise=f"no programme counts in {next(iter(t.members))}" + (f" on theme {theme}" if theme else "")
+        if none_there
+        else None,
+    )
     if fmt != "table":
         keep = {r["group"] for r in timeline.wide(t, limit=limit)}
         emit([r for r in t.rows if r["group"] in keep], fmt, empty=empty)

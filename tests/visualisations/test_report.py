@@ -208,3 +208,5 @@ def test_a_country_no_programme_names_has_its_own_empty_timeline(demo: Path, tmp
     with EmbeddedStore(demo, read_only=True) as s:
         one = timeline.coverage(s, by="country", only="ERI")
     assert one.members == {"ERI": []} and one.rows == []
+    out = CliRunner().invoke(cli, ["--db", str(demo), "timeline", "--by", "country", "--only", "Eritrea"])
+    assert out.exit_code == 0 and out.stderr.startswith("no programme counts in ERI\n"), out.stderr
