@@ -354,8 +354,9 @@ def _stated_contributions(store: Store, agencies: bool) -> dict[str, dict[str, l
     """Programme id -> donor (or funder, with ``agencies``) -> its stated contributions (amount, currency)."""
     up = {} if agencies else donors(store)
     out: dict[str, dict[str, list[tuple[float, str]]]] = defaultdict(lambda: defaultdict(list))
-    for r in store.query(named.FUNDING_AMOUNTS):
-        out[r["programme"]][up.get(r["funder"], (r["funder"],))[0]].append((r["amount"], r["currency"]))
+    for r in store.query(named.FUNDING_AMOUNTS):  # a row per currency (a grouped read, as every analysis makes)
+        for g in r["given"]:
+            out[g["programme"]][up.get(g["funder"], (g["funder"],))[0]].append((g["amount"], r["currency"]))
     return out
 
 

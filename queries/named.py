@@ -263,10 +263,10 @@ RETURN p.id AS programme, p.name AS name, p.description AS description, p.themes
 ORDER BY programme
 """
 
-# The contributions stated on funding links: a row for each link that states one.
+# The contributions stated on funding links, grouped by currency: a row per currency, the links collected.
 FUNDING_AMOUNTS = """
 MATCH (f:Organisation)-[fu:FUNDS]->(p:Programme) WHERE fu.amount IS NOT NULL
-RETURN p.id AS programme, f.id AS funder, fu.amount AS amount, fu.currency AS currency
+RETURN fu.currency AS currency, collect({programme: p.id, funder: f.id, amount: fu.amount}) AS given
 """
 
 # The funders of the programmes $ids.
