@@ -351,12 +351,13 @@ def supports(
 
 
 def _stated_contributions(store: Store, agencies: bool) -> dict[str, dict[str, list[tuple[float, str]]]]:
-    """Programme id -> donor (or funder, with ``agencies``) -> its stated contributions (amount, currency)."""
+    """Programme id -> donor (or funder, with ``agencies``) -> its stated contributions (amount, currency), for the
+    programmes that state no budget."""
     up = {} if agencies else donors(store)
     out: dict[str, dict[str, list[tuple[float, str]]]] = defaultdict(lambda: defaultdict(list))
     for r in store.query(named.FUNDING_AMOUNTS):  # a row per currency (a grouped read, as every analysis makes)
-        for g in r["given"]:
-            out[g["programme"]][up.get(g["funder"], (g["funder"],))[0]].append((g["amount"], r["currency"]))
+        for p, f, a in zip(r["programmes"], r["funders"], r["amounts"]):  # collected side by side: one link each
+            out[p][up.get(f, (f,))[0]].append((a, r["currency"]))
     return out
 
 

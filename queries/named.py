@@ -263,10 +263,11 @@ RETURN p.id AS programme, p.name AS name, p.description AS description, p.themes
 ORDER BY programme
 """
 
-# The contributions stated on funding links, grouped by currency: a row per currency, the links collected.
+# The contributions stated to programmes that state no budget (a budget is their money), grouped by currency: a
+# row per currency, the links collected.
 FUNDING_AMOUNTS = """
-MATCH (f:Organisation)-[fu:FUNDS]->(p:Programme) WHERE fu.amount IS NOT NULL
-RETURN fu.currency AS currency, collect({programme: p.id, funder: f.id, amount: fu.amount}) AS given
+MATCH (f:Organisation)-[fu:FUNDS]->(p:Programme) WHERE fu.amount IS NOT NULL AND p.budget IS NULL
+RETURN fu.currency AS currency, collect(p.id) AS programmes, collect(f.id) AS funders, collect(fu.amount) AS amounts
 """
 
 # The funders of the programmes $ids.
