@@ -546,7 +546,9 @@ def _contexts(
     crowded = sorted(z for z, members in where.items() if len(members) > MAX_CONTEXT)
     counted = {z: m for z, m in sorted(where.items()) if 1 < len(m) <= MAX_CONTEXT}
     family = _families(store, index)
-    direct = _working_codes(act, index)
+    # who already works together, anywhere: in Western Africa, Expertise France and INTERPOL (together in EL PAcCTO)
+    # were offered as a new partnership with "no joint programme"
+    direct = _working_codes(act if inside is None else whole_activity(store), index)
     working = np.concatenate([direct, _through_donors(direct, family), _family_codes(family)])
     return act, orgs, index, crowded, counted, working, family
 

@@ -392,3 +392,17 @@ def test_a_profile_counts_collaborators_as_its_broker_standing_does(tmp_path: Pa
         o3 = {r["org"]: r for r in dict(profile(s, "o3"))["Collaborators"]}
         assert o3["o1"]["through_agencies"] == ["o5"] and o3["o5"]["through_agencies"] == []
         assert [r["org"] for r in dict(profile(s, "o5"))["Collaborators"]] == ["o3"]
+
+
+def test_a_region_s_suggestions_do_not_already_work_together_elsewhere(tmp_path: Path) -> None:
+    """Scored on what they do in the region, but new to each other anywhere: in Western Africa, Expertise France
+    and INTERPOL (together in EL PAcCTO and its second phase) were offered as a partnership with "no joint programme". On a
+    seeded graph, no pair suggested in a region shares a programme anywhere (o4 and o5 in Western Africa did)."""
+    from tests.queries.test_grouped import rich_records
+
+    with EmbeddedStore(tmp_path / "g.lbdb") as s:
+        s.write(Batch().extend(rich_records(seed=7)))
+        act = n.whole_activity(s)
+        for region in ("Western Africa", "Eastern Africa", "Africa", "Asia", "Europe"):
+            for r in n.partners(s, limit=200, region=region):
+                assert not act.programmes[r["a"]] & act.programmes[r["b"]], (region, r["a"], r["b"])
