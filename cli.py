@@ -1030,17 +1030,23 @@ Examples:
 )
 @click.argument("country")
 @THEME
+@click.option("--all-countries", is_flag=True, help="Match a high-income country or a territory too.")
 @window_options
 @output_options
 @click.pass_context
-def match_cmd(ctx: click.Context, country: str, theme: str | None, window: Any, limit: int | None, fmt: str) -> None:
+def match_cmd(
+    ctx: click.Context, country: str, theme: str | None, all_countries: bool, window: Any, limit: int | None, fmt: str
+) -> None:
     """Who could help COUNTRY (ISO code or name) with a theme it has no programme on (or --theme), with reasons.
 
-    Without --theme, up to 10 organisations for each uncovered theme.
+    Without --theme, up to 10 organisations for each uncovered theme. A
+    high-income country, a territory or a state under UN sanctions is not
+    matched (the gaps model's recipients), unless --all-countries (not a
+    restricted state).
     """
     # with --theme, --limit is how many to rank (it was capped at the 10 per theme given without one)
     per_theme = limit if theme and limit else 10
-    rows = profile_queries.match(store_of(ctx), country, theme=theme, window=window, limit=per_theme)
+    rows = profile_queries.match(store_of(ctx), country, theme=theme, window=window, limit=per_theme, all_countries=all_countries)
     every = f"{country} has programmes on every GFCE theme ({window}): give --theme to see who else works on one"
     empty = why_empty(f"organisation has a programme on theme {theme}", years=window, otherwise=None if theme else every)
     emit(rows[:limit], fmt, empty=empty)

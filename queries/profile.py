@@ -24,6 +24,9 @@ def _country(store: Any, iso3: str) -> dict[str, Any]:
 STATE_KINDS = ("government",)  # organisations whose home country's groups are theirs (a ministry, an agency)
 
 
+NOT_RECIPIENT = ("high income", "territory or dependency", "restricted")  # the reasons match refuses on
+
+
 def match(
     store: Any,
     country: str,
@@ -35,8 +38,13 @@ def match(
     min_experience: int = 1,
     only: set[str] | None = None,
     delivered: bool = False,
+    all_countries: bool = False,
 ) -> Rows:
     """Who could help ``country`` with ``theme`` (or with each theme it has no programme on).
+
+    A country the gaps model leaves out of its recipients (:func:`queries.need.outside`: high income, a territory,
+    a state under UN sanctions; not a gap in the data) gives one row saying so, not a ranking (the World Bank was offered to help the
+    United Kingdom with its policy); ``all_countries`` matches it anyway, save a restricted state.
 
     Score = experience (programmes the organisation has run on the theme)
     + proximity (1 if it ran them in a country of the same UN M49
@@ -77,6 +85,20 @@ def match(
     theme = terms.theme(theme)
     target = _country(store, Terms.of(store).country(country))
     iso3 = target["iso3"]
+    why = need.outside(store.query(named.COUNTRIES)).get(iso3) or ""
+    # not a recipient by policy or income; a gap in the data (no region, no income group) is no reason to refuse
+    if why.startswith(NOT_RECIPIENT) and (not all_countries or why.startswith("restricted")):
+        name = Terms.of(store).country_names.get(iso3, iso3)
+        return [
+            {
+                "theme": theme or "",
+                "org": "",
+                "name": "not a recipient",
+                "score": None,
+                "explanation": f"{name} is left out of the gaps model's recipients ({why}): no one is matched"
+                + ("" if why.startswith("restricted") else " (`ccb match --all-countries` matches it anyway)"),
+            }
+        ]
     if theme:
         wanted = [theme]
     else:  # each theme the country has no programme on

@@ -240,15 +240,15 @@ def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: 
         if progs
         else f"{who} is named as a beneficiary by no programme in the graph"
         + (f"; the stated scope of {row['regional']} regional programme(s) covers it" if row and row["regional"] else "")
-        + " (the graph is a sample: unrecorded is not always unserved)."
+        + (" (the graph is a sample: unrecorded is not always unserved)." if row else ".")
     ]
     if row is not None and row["priority"] is not None:
         rank = next(i for i, r in enumerate(ranked, 1) if r["iso3"] == iso3)
         summary.append(f"Its priority ranks {rank} of {len(ranked)} recipient states (need {row['need']}).")
     elif row is None:
-        summary.append("It is not ranked: high income, a territory, or of unknown need.")
+        summary.append(f"It is not ranked: {profile.not_ranked_because(store, iso3)}.")
     matches = profile.match(store, iso3)
-    missing = sorted({m["theme"] for m in matches})
+    missing = sorted({m["theme"] for m in matches if m["org"] or m["name"] == "too little evidence"})
     if missing:
         summary.append(f"GFCE themes with no programme: {', '.join(missing)}; the suggestions below name who has worked on them.")
     t = timeline.coverage(store, by="country", only=iso3)

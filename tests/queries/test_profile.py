@@ -212,3 +212,28 @@ def test_match_limit_ranks_as_many_as_asked(tmp_path: Path) -> None:
 
     assert [r["org"] for r in rows("--theme", "A", "--limit", "15")] == [r["org"] for r in ranked[:15]]
     assert [r["org"] for r in rows("--theme", "A", "--limit", "3")] == [r["org"] for r in ranked[:3]]
+
+
+def test_a_country_outside_the_recipients_is_not_matched(store: Store) -> None:
+    """`ccb match GBR` offered the World Bank to help the United Kingdom with its policy: a high-income country, a
+    territory or a state under UN sanctions gives one row saying it is no recipient; --all-countries matches a
+    high-income one anyway (never a restricted one)."""
+    from graph.examples import gaps_records
+
+    store.write(Batch().extend(gaps_records()))
+    (row,) = match(store, "GBR", theme="C", min_evidence=1)
+    assert (row["org"], row["name"], row["score"]) == ("", "not a recipient", None)
+    assert "left out of the gaps model's recipients (high income)" in row["explanation"]
+    assert [r["org"] for r in match(store, "GBR", theme="C", min_evidence=1, all_countries=True)]  # ranked anyway
+    assert all(r["org"] for r in match(store, "NPL", theme="C", min_evidence=1))  # a recipient: as before
+    out = (
+        CliRunner().invoke(cli, ["--db", str(store.location), "match", "GBR", "--format", "json"])
+        if store.kind == "embedded"
+        else None
+    )
+    if out is not None:
+        assert out.exit_code == 0 and json.loads(out.stdout)[0]["name"] == "not a recipient"
+    from queries import report
+
+    uk = report.brief(store, country="GBR")
+    assert "It is not ranked: high income." in uk.summary and [r["name"] for r in uk.ideas] == ["not a recipient"]
