@@ -1079,6 +1079,14 @@ Item = tuple[str, str, "float | None", "str | None", "str | None"]  # group, pro
 SHARED_BUDGET = "co-funded budget, not split"
 
 
+def by_programme(funding: Iterable[Row]) -> dict[str, list[Row]]:
+    """:data:`queries.named.PROGRAMME_FUNDING`'s rows (a row per funder) gathered per programme, in their order."""
+    out: dict[str, list[Row]] = defaultdict(list)
+    for r in funding:
+        out[r["programme"]].append(r)
+    return out
+
+
 def programme_money(rows: list[Row]) -> tuple[float | None, str | None, str | None]:
     """A programme's money as its sources state it: its budget, else its funders' stated contributions (one currency);
     ``rows`` are the programme's :data:`queries.named.PROGRAMME_FUNDING` rows (a row per funder)."""
@@ -1154,9 +1162,7 @@ def _amount_rows(
     donor's stated contribution, else the budget of the programme it funds.
     theme, year: the programme's money.
     """
-    per_programme: dict[str, list[Row]] = defaultdict(list)
-    for r in funding:
-        per_programme[r["programme"]].append(r)
+    per_programme = by_programme(funding)
     money = {p: programme_money(rows) for p, rows in per_programme.items()}
     if by in ("region", "subregion"):
         stated: dict[tuple[str, str], list[Row]] = defaultdict(list)

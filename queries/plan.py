@@ -15,7 +15,6 @@ allocated: the plan reads the same gaps as every other command.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -105,9 +104,7 @@ def grant_size(store: Store, currency: str, themes: list[str], region: str | Non
     how = f"the median of {{n}} stated per-country amount(s) in {currency} on these themes"
     if not amounts:  # no per-country amount: each programme's money in this currency, shared by the countries it names
         shared_by = analysis._countries_named(store)
-        funding: dict[str, list[Row]] = defaultdict(list)
-        for r in store.query(named.PROGRAMME_FUNDING):
-            funding[r["programme"]].append(r)
+        funding = analysis.by_programme(store.query(named.PROGRAMME_FUNDING))
         # its budget, else its funders' stated contributions: the totals' rule (the 24 stated USD contributions
         # were left out when budgets alone counted, and a USD plan rested on the one USD budget)
         money = {p: analysis.programme_money(rows) for p, rows in funding.items()}
