@@ -386,7 +386,20 @@ def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
         (
             "Supported by",
             [
-                {k: r[k] for k in ("funder", "funder_name", "programmes", "programme_ids", "themes", "implementers", "amount")}
+                # with each programme's whole money, labelled as shared (Kenya's page showed none of the EU's EUR 3m)
+                {
+                    k: r[k]
+                    for k in (
+                        "funder",
+                        "funder_name",
+                        "programmes",
+                        "programme_ids",
+                        "themes",
+                        "implementers",
+                        "amount",
+                        "programme_money",
+                    )
+                }
                 for r in analysis.supports(store, country=iso3)
             ],
         ),

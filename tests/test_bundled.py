@@ -171,6 +171,16 @@ def test_kenya_counts_donors_by_state_and_the_eu_shows_its_budgets(demo: Path) -
         ("", 4),
     ]
     assert not {"uk-fcdo", "uk-cssf"} & {r["funder"] for r in supporters}
+    # each programme's whole money, as its page shows it (it showed none, with the EU's EUR 3m and ICANN's USD 0.5m
+    # to programmes naming Kenya alone in the graph)
+    money_of = {r["funder"]: r["programme_money"] for r in supporters}
+    assert money_of["eu"] == [
+        "eu-ken-cyber-resilience EUR 3,000,000: stated contributions to a programme naming this country alone"
+    ]
+    assert money_of["icann"] == [
+        "icann-kenet-cyber-kenya USD 500,000: stated contributions to a programme naming this country alone"
+    ]
+    assert any("dap-cyber GBP 10,000,000: budget of a programme shared by 5 countries" == m for m in money_of["gov-gbr"])
     programmes, budgets, money = _eu_money()
     eu, _ = ccb(demo, "supports", "--funder", "eu", "--by", "funder")
     assert eu[0]["budget"] == {"EUR": budgets}  # each programme's whole budget, once, regional and global ones too
