@@ -201,6 +201,27 @@ def test_reviews_are_not_aid_and_every_programme_reaches_somewhere(demo: Path) -
     assert lost == []
 
 
+def test_a_country_the_graph_reviewed_is_not_scored_as_unreviewed(demo: Path) -> None:
+    """The need score's "no CMM review" must not contradict a CMM review the graph itself records.
+
+    Somalia's, North Macedonia's and the OCSC's Pacific reviews were programmes in the graph while need read
+    "no CMM review" for those countries, scoring them needier for lacking what the same answer listed.
+    """
+    with EmbeddedStore(demo, read_only=True) as s:
+        reviewed = {
+            r["iso3"]
+            for r in s.query(
+                "MATCH (p:Programme)-[t:TARGETS]->(c:Country) "
+                "WHERE (p.name CONTAINS 'CMM review' OR p.name CONTAINS 'Capacity Maturity Model') "
+                "AND coalesce(t.role, 'beneficiary') = 'beneficiary' RETURN DISTINCT c.iso3 AS iso3"
+            )
+        }
+        rows = {r["iso3"]: r for r in analysis.country_gaps(s)}
+    assert {"SOM", "MKD", "WSM", "TON", "VUT"} <= reviewed
+    unreviewed = sorted(iso for iso in reviewed if iso in rows and "no CMM review" in rows[iso]["explanation"])
+    assert unreviewed == []
+
+
 def test_every_country_value_names_its_source_and_vintage(countries: dict[str, dict], demo: Path) -> None:
     for iso, c in countries.items():
         assert c["source"] and c["as_of"], iso
