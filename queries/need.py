@@ -148,7 +148,7 @@ def components(country: Row, indicators: list[Row], theme: str | None = None) ->
         "ldc": flag("ldc", "LDC"),
         "sids": flag("sids", "SIDS"),
         "lldc": flag("lldc", "LLDC"),
-        "no_review": (0.0, "CMM review on record") if reviewed else (1.0, "no CMM review"),
+        "no_review": (0.0, "CMM review on record") if reviewed else (1.0, "no CMM review on record"),
     }
 
 
