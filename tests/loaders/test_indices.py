@@ -50,9 +50,8 @@ def test_bundled_sample_has_sources(store: Store) -> None:
         "MATCH (c:Country)-[m:MEASURED]->(:Indicator {family: 'cmm'}) RETURN c.iso3 AS iso3, m.source AS src ORDER BY iso3"
     )
     # the GCSCC round-up's ten, and the five reviews the bundled programmes record (OCSC, GCSCC pages)
-    assert [r["iso3"] for r in rows] == [
-        *("BTN", "CYP", "GBR", "IDN", "KGZ", "LTU", "MDG", "MKD", "SEN", "SOM", "TON", "UGA", "VUT", "WSM", "XKX")
-    ]
+    ten = ["BTN", "CYP", "GBR", "IDN", "KGZ", "LTU", "MDG", "SEN", "UGA", "XKX"]
+    assert [r["iso3"] for r in rows] == sorted([*ten, "MKD", "SOM", "TON", "VUT", "WSM"])
     assert all(r["src"].startswith("https://") for r in rows)
 
 
