@@ -1285,24 +1285,27 @@ def viz_map(
 
     Countries that are not ranked (territories, high income, restricted
     states, unknown need) show as "not ranked, or need unknown" on the
-    priority and need maps; on the counts maps every country has a value.
+    priority and need maps, each saying why in its tooltip; on the counts
+    maps every country has a value.
     """
     counts = measure in ("programmes", "funders")  # counts are facts for every country, ranked or not
-    rows = analysis.country_gaps(
+    report = analysis.gaps(
         store_of(ctx.find_root()),
         region=region,
         theme=theme,
         window=window,
         weights=weights,
         all_countries=all_countries or counts,
+        sensitivity=False,
         gci_edition=gci_edition,
     )
     scope = ", ".join(x for x in (f"theme {theme}" if theme else "", region or "", str(window)) if x)
     data = maps.from_gaps(
-        rows,
+        report.rows,
         measure,
         source=f"Source: CCB Graph gaps analysis ({scope}); need: {need_model.describe(weights)}; "
         f"every programme and indicator carries its own source in the graph{assuming(ctx)}.",
+        not_ranked=report.not_ranked,
     )
     maps.write_map(data, output)
     info(f"wrote {output} ({sum(v is not None for v in data.values.values())} countries with a value)")

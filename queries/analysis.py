@@ -554,6 +554,11 @@ class Gaps:
     completeness: str = ""  # how much of the field the graph holds: facts.completeness
     global_programmes: list[str] = field(default_factory=list)  # in the window: they reach every country, counted apart
 
+    @property
+    def not_ranked(self) -> dict[str, str]:
+        """ISO-3 code -> why the country is not ranked by default: :attr:`left_out` the other way round, for a map."""
+        return {iso3: why for why, codes in self.left_out.items() for iso3 in codes}
+
     def notes(self, cli: bool = True, within: Collection[str] | None = None, command: str = "") -> list[str]:
         """Footer lines: weights used, who is left out and why, how the top moves with the weights, how complete the data is.
 

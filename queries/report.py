@@ -39,6 +39,7 @@ class Brief:
     change_notes: list[str] = field(default_factory=list)
     gaps_shown: str = ""  # which countries the gaps table holds, and how many of how many (a table never cuts silently)
     supports_shown: str = ""  # the same for who supports whom
+    not_ranked: dict[str, str] = field(default_factory=dict)  # ISO-3 -> why it is not ranked, for the map's tooltips
 
 
 def brief(
@@ -187,6 +188,7 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
         "Partnerships to explore",
         sources_of(store, _programmes(supports), shown),
         *(_world_change(store) if area is None else ([], [])),
+        not_ranked=report.not_ranked,
     )
     gaps_all = "ccb gaps" + (f" --region '{area}'" if area else "")
     brief.gaps_shown = shown_of(len(shown), len(mine), f"recipient states of {where}", "highest priority first", gaps_all)
@@ -269,6 +271,7 @@ def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: 
         sources_of(store, progs, {iso3}),
         progress.changes(store, iso3),
         [progress.CAVEATS[0]],
+        not_ranked=report.not_ranked,
     )
 
 
@@ -324,6 +327,7 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
         ideas,
         "Donors most like it, and where only they go",
         sources_of(store, progs, reached),
+        not_ranked=report.not_ranked,
     )
     brief.gaps_shown = shown_of(
         min(limit, len(mine)), len(mine), f"recipient states {donor_name} reaches", "highest priority first"
@@ -453,4 +457,5 @@ def plan_brief(before: Store, after: Store, planned: list[str] | tuple[str, ...]
         why,
         "Why each grant, whom to ask, with whom to pool",
         sources_of(before, set(), set(countries)),
+        not_ranked=new.not_ranked,
     )

@@ -420,7 +420,10 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         report = gaps_report()
         ranked = [{k: r[k] for k in GAP_COLUMNS} for r in report.rows if r["priority"] is not None]
         data = maps.from_gaps(
-            report.rows, "priority", source=f"Source: CCB Graph gaps analysis; need: {analysis.need.describe(report.weights)}"
+            report.rows,
+            "priority",
+            source=f"Source: CCB Graph gaps analysis; need: {analysis.need.describe(report.weights)}",
+            not_ranked=report.not_ranked,
         )
         svg = maps.svg(data)
         counts = store.counts()
@@ -1079,7 +1082,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         ]
         weights = analysis.need.describe(before.weights)
         maps_html = "".join(
-            f'<div class="map-half"><h3>{title}</h3>{maps.svg(maps.from_gaps(g.rows, "priority", source=src))}</div>'
+            f'<div class="map-half"><h3>{title}</h3>{maps.svg(maps.from_gaps(g.rows, "priority", source=src, not_ranked=g.not_ranked))}</div>'
             for title, g, src in (
                 ("Before", before, f"Source: CCB Graph gaps analysis; need: {weights}"),
                 ("After the plan", after, f"Source: CCB Graph gaps analysis with the planned grants; need: {weights}"),

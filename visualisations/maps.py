@@ -59,21 +59,28 @@ class MapData:
     names: dict[str, str] = field(default_factory=dict)  # ISO-3 -> display name (else pycountry's)
     focus: frozenset[str] = frozenset()  # draw only these (zoomed to them); the others are a plain background
     missing: str = "no data"  # what a country without a value is, in the legend and its tooltip
+    reasons: dict[str, str] = field(default_factory=dict)  # ISO-3 -> why it has no value, in its tooltip (else missing)
 
     def _repr_svg_(self) -> str:
         """Jupyter shows a MapData as its map."""
         return svg(self)
 
 
-def from_gaps(rows: Sequence[Mapping[str, Any]], measure: str = "priority", *, source: str = "") -> MapData:
-    """A :class:`MapData` from :func:`queries.analysis.country_gaps` rows.
+def from_gaps(
+    rows: Sequence[Mapping[str, Any]], measure: str = "priority", *, source: str = "", not_ranked: Mapping[str, str] | None = None
+) -> MapData:
+    """A :class:`MapData` from :func:`queries.analysis.country_gaps` rows; ``not_ranked`` (ISO-3 -> why, as
+    :attr:`queries.analysis.Gaps.not_ranked`) says in the tooltip why a country left out of the ranking has no
+    priority or need (high income, a territory, a restricted state), where the legend can only say "not ranked".
 
     Examples
     --------
     >>> rows = [{"iso3": "KEN", "country": "Kenya", "need": 0.75, "programmes": 1, "funders": 1, "priority": 0.375}]
-    >>> d = from_gaps(rows, "priority")
-    >>> d.values, d.details["KEN"]
-    ({'KEN': 0.375}, 'need 0.75, 1 programme(s), 1 funder(s)')
+    >>> d = from_gaps(rows, "priority", not_ranked={"USA": "high income"})
+    >>> d.values, d.details["KEN"], d.reasons
+    ({'KEN': 0.375}, 'need 0.75, 1 programme(s), 1 funder(s)', {'USA': 'not ranked: high income'})
+    >>> _tooltip("USA", None, d), _tooltip("GHA", None, d)
+    ('United States (USA): not ranked: high income', 'Ghana (GHA): not ranked, or need unknown')
     """
     if measure not in MEASURES:
         raise VizError(f"unknown measure {measure!r}", f"measures: {', '.join(MEASURES)}")
@@ -93,6 +100,8 @@ def from_gaps(rows: Sequence[Mapping[str, Any]], measure: str = "priority", *, s
         names={r["iso3"]: r["country"] for r in rows},
         # the USA on a priority map is not "no data": it is not ranked (high income), as territories are not
         missing="not ranked, or need unknown" if bounded else "no data",
+        # a count (programmes, funders) is a fact for every country, ranked or not: no reason to give
+        reasons={iso3: f"not ranked: {why}" for iso3, why in (not_ranked or {}).items()} if bounded else {},
     )
 
 
@@ -203,7 +212,7 @@ def frame(shapes: dict[str, Shape]) -> tuple[float, float, float, float]:
 
 def _tooltip(iso3: str, value: float | None, data: MapData) -> str:
     name = data.names.get(iso3) or getattr(pycountry.countries.get(alpha_3=iso3), "name", iso3)
-    shown = data.missing if value is None else f"{value:g}"
+    shown = (data.reasons.get(iso3) or data.missing) if value is None else f"{value:g}"
     extra = data.details.get(iso3)
     return f"{name} ({iso3}): {shown}" + (f"; {extra}" if extra else "")
 

@@ -181,7 +181,12 @@ def _columns(rows: list[dict[str, Any]], wanted: tuple[str, ...]) -> list[str]:
 def figures(b: Brief) -> tuple[str, str, str | None]:
     """The map's title and SVG, and the coverage-over-time heatmap's SVG (None when nothing has a start date)."""
     if b.kind == "plan":  # the graph after the plan, the planned countries in colour
-        data = maps.from_gaps(b.all_gaps, "priority", source=f"Source: CCB Graph gaps analysis with the plan; need: {b.weights}")
+        data = maps.from_gaps(
+            b.all_gaps,
+            "priority",
+            source=f"Source: CCB Graph gaps analysis with the plan; need: {b.weights}",
+            not_ranked=b.not_ranked,
+        )
         data.focus = frozenset(r["iso3"] for r in b.gaps)
         title = "Priority after the plan: the planned countries in colour"
     elif b.kind == "donor":
@@ -194,7 +199,9 @@ def figures(b: Brief) -> tuple[str, str, str | None]:
         if b.kind == "country":
             region = next((r["region"] for r in b.all_gaps if r["iso3"] == b.key), None)
             rows = [r for r in b.all_gaps if region and r["region"] == region]
-        data = maps.from_gaps(rows, "priority", source=f"Source: CCB Graph gaps analysis; need: {b.weights}")
+        data = maps.from_gaps(
+            rows, "priority", source=f"Source: CCB Graph gaps analysis; need: {b.weights}", not_ranked=b.not_ranked
+        )
         if b.kind in ("region", "country"):
             data.focus = frozenset(r["iso3"] for r in rows)  # zoomed to the region, the rest a plain background
         title = "Priority by country: need against support"

@@ -52,6 +52,7 @@ def test_search_kenya_reach_its_page_filter_and_download(browser: object, app_ur
     page, external, errors = visit(browser, app_url)
     page.goto(app_url + "/")
     assert page.locator("#map svg g.country").count() > 200 and page.locator("#top_gaps table tbody tr").count() == 20
+    assert page.locator("#map svg g#USA title").text_content() == "United States (USA): not ranked: high income"
     page.screenshot(path=str(_shot("app-home")))
     page.fill("#q", "Kenya")
     page.press("#q", "Enter")

@@ -117,6 +117,13 @@ def test_from_gaps_shows_unknown_need_as_no_data() -> None:
     assert '<g class="country" id="USA" fill="url(#no-data)"><title>United States (USA): not ranked, or need unknown' in priority
     assert ">not ranked, or need unknown</text>" in priority and ">no data</text>" not in priority
     assert ">no data</text>" in maps.svg(maps.from_gaps(rows, "programmes"))  # counts are facts for every country
+    # told why (Gaps.not_ranked), each left-out country's tooltip says it; the legend still says "not ranked"
+    why = maps.svg(maps.from_gaps(rows, "priority", not_ranked={"USA": "high income", "GUM": "territory or dependency"}))
+    assert "<title>United States (USA): not ranked: high income</title>" in why
+    assert "<title>Guam (GUM): not ranked: territory or dependency</title>" in why
+    assert "<title>Nepal (NPL): not ranked, or need unknown; need unknown, 0 programme(s), 0 funder(s)</title>" in why
+    assert ">not ranked, or need unknown</text>" in why
+    assert "not ranked: high income" not in maps.svg(maps.from_gaps(rows, "programmes", not_ranked={"USA": "high income"}))
     with pytest.raises(VizError, match="unknown measure"):
         maps.from_gaps(rows, "wealth")
 
@@ -137,6 +144,10 @@ def test_cli(tmp_path: Path) -> None:
     # records(): GHA has pA and pB, KEN pA, NPL nothing -> classes 0, 1, 2
     assert 'id="GHA" fill="#440154" data-value="2"' in svg and 'id="KEN" fill="#21918c" data-value="1"' in svg
     assert 'id="NPL" fill="#fde725" data-value="0"' in svg and 'id="FRA" fill="url(#no-data)"' in svg
+    # the priority map leaves the high-income GBR out of the ranking, and its tooltip says so
+    out = CliRunner().invoke(cli, ["--db", str(db), "viz", "map", "-o", str(tmp_path / "p.svg")])
+    assert out.exit_code == 0, out.stderr
+    assert "<title>United Kingdom (GBR): not ranked: high income</title>" in (tmp_path / "p.svg").read_text()
     bad = CliRunner().invoke(cli, ["--db", str(db), "viz", "map", "-o", str(tmp_path / "x.svg"), "--region", "Atlantis"])
     assert (
         bad.exit_code == 1

@@ -37,6 +37,9 @@ def test_report_html_is_offline_sourced_and_prints(demo: Path, tmp_path: Path, b
     assert "<script" not in html and "default-src 'none'" in html
     for section in ("summary", "map", "gaps", "timeline", "supports", "ideas", "sources"):
         assert f'<section id="{section}">' in html
+    if not scope:  # on the world's priority map a country outside the ranking says why
+        assert "<title>Aruba (ABW): not ranked: territory or dependency</title>" in html
+        assert "<title>United States (USA): not ranked: high income</title>" in html
     page, external, errors, dialogs = open_page(browser, out, settle=False)
     assert external == [] and errors == [] and dialogs == []
     assert page.evaluate("document.querySelectorAll('#map svg g.country').length") > 200
