@@ -33,8 +33,8 @@ def test_notebook_runs_and_is_clean() -> None:
     # programmes each (the EU's third, the Horn of Africa initiative, since session 13's fourth pass), then Google.org
     # (Resilio Africa too), Germany (the BMZ's Trust4Cyber and the Horn of Africa initiative) and Microsoft (its Kenya
     # skilling initiative and its Cyber Shujaa cohort) in 2, End Violence (Disrupting Harm), Italy (CyberBridge, since
-    # session 11), the Netherlands (Cyber Shujaa's other component, session 17) and ICANN (session 13), and 4 programmes
-    # with no funder recorded in one row;
+    # session 11), the Netherlands (Cyber Shujaa's other component, session 17), the United States (IREX's 2013 journalist
+    # security centre in Nairobi, session 25) and ICANN (session 13), and 4 programmes with no funder recorded in one row;
     # 4 of the 130 ranked recipient states have no programme: Eritrea, the Central African Republic, Sudan and Equatorial
     # Guinea (Nepal now has KOICA's Cyber Bureau project, Congo and the Maldives Cyber4Dev's associate-country activity,
     # Sao Tome and Principe, the Comoros, Chad and Gabon programmes found in session 13; Afghanistan and Iran took part in
@@ -51,6 +51,7 @@ def test_notebook_runs_and_is_clean() -> None:
         ("end-violence", 1),
         ("gov-ita", 1),
         ("gov-nld", 1),
+        ("gov-usa", 1),
         ("icann", 1),
         ("", 4),
     ]
