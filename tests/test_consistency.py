@@ -236,8 +236,9 @@ def test_uk_us_and_eu_are_one_number_everywhere(graph: Store, request: pytest.Fi
     # session 24: for the US the Department of Commerce's 2012 workshop on Afghanistan's strategy; session 25: for the US
     # INL's training in Cotonou and its Justice Sector Assistance Project in Palestine, the DOJ and FBI training in Sierra
     # Leone and IREX's 2013 journalist security centres, for the EU CARICOM IMPACS's 11th EDF cybercrime work, the
-    # Pohnpei forum of UNDP's PDDI, the ACT project in Lebanon and UNODC's 2020 workshop for Libya)
-    for name, want in (("UK", 31), ("US", 36), ("EU", 47)):
+    # Pohnpei forum of UNDP's PDDI, the ACT project in Lebanon, UNODC's 2020 workshop for Libya and Togo's ANCy
+    # certification programme, co-financed through GIZ's ProDigiT)
+    for name, want in (("UK", 31), ("US", 36), ("EU", 48)):
         (row,) = analysis.supports(store, funder=name, by="funder")
         assert row["programmes"] == want, name
         assert row["naming_countries"] + row["regional"] + row["global"] == want
