@@ -238,8 +238,9 @@ def test_uk_us_and_eu_are_one_number_everywhere(graph: Store, request: pytest.Fi
     # Leone and IREX's 2013 journalist security centres, for the EU CARICOM IMPACS's 11th EDF cybercrime work, the
     # Pohnpei forum of UNDP's PDDI, the ACT project in Lebanon, UNODC's 2020 workshop for Libya and Togo's ANCy
     # certification programme, co-financed through GIZ's ProDigiT, EU Cyber Direct's 2021 iteration, the EU:CD
-    # Fellowship counting within its family, and the G5 Sahel college's cybercrime trainings, its EUTF funding named)
-    for name, want in (("UK", 31), ("US", 36), ("EU", 50)):
+    # Fellowship counting within its family, the G5 Sahel college's cybercrime trainings, its EUTF funding named, and
+    # the EU-Chile triangular project for Latin America and the Caribbean)
+    for name, want in (("UK", 31), ("US", 36), ("EU", 51)):
         (row,) = analysis.supports(store, funder=name, by="funder")
         assert row["programmes"] == want, name
         assert row["naming_countries"] + row["regional"] + row["global"] == want
