@@ -62,7 +62,7 @@ _HOME = re.compile(
 # Hosts that copy other publishers' documents or sites: a reader cannot hand these on as the source.
 MIRRORS = re.compile(
     r"^https?://([^/\s]*\.)?(docslib\.org|docplayer\.\w+|scribd\.com|herokuapp\.com|azurewebsites\.net|googblogs\.com"
-    r"|europesays\.com|a3ia\.com|vdocuments\.\w+|readkong\.com|fdocuments\.\w+|pdfslide\.\w+|documents\.pub"
+    r"|europesays\.com|gouldii\.blog|a3ia\.com|vdocuments\.\w+|readkong\.com|fdocuments\.\w+|pdfslide\.\w+|documents\.pub"
     r"|yumpu\.com|studylib\.net|dokumen\.pub|pdfcoffee\.com)(/|$)",
     re.I,
 )
