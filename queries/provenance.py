@@ -19,6 +19,9 @@ Rules, each counted (``ccb check``):
   serves a country the umbrella serves too: there the family counts once, as the component, so that funder's
   support of the country would silently drop out of every view. Fund the component too (if the page says so),
   or do not link a component whose funders differ (say in its description what it belongs to);
+- ``donor_as_beneficiary``: a high-income state counted as a beneficiary of a programme that one of its own
+  bodies funds (``ccb profile SGP`` listed Singapore among Singapore's supporters): it is the donor there, and
+  the host where the work happens at home (``role: host``), or a participant as the page says;
 - ``loose_government_body``: a government organisation with a home country that is part of no other
   while another of that country is too: one state would count as several donors (every agency rolls
   up to its state through ``PART_OF``; the state itself is the one that is part of nothing);
@@ -49,6 +52,7 @@ RULES = {
     "component_cycle": "programme that is a component of itself through COMPONENT_OF links",
     "components_exceed_umbrella": "umbrella whose components' money (budgets, else stated contributions) exceeds its own",
     "umbrella_funder_hidden": "umbrella funder that funds none of its components where they serve its countries",
+    "donor_as_beneficiary": "high-income state counted as a beneficiary of a programme one of its own bodies funds",
     "loose_government_body": "government body of a country with another body that is part of nothing (no PART_OF)",
     "duplicate_name": "two programmes or two organisations of the same name or alias",
 }
@@ -105,7 +109,7 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
     >>> [(r["rule"], r["count"]) for r in check(s)]
     [('no_as_of', 3), ('homepage_source', 0), ('mirror_source', 0), ('unlinked_organisation', 3), \
 ('unreached_programme', 0), ('empty_bloc', 0), ('component_cycle', 0), ('components_exceed_umbrella', 0), \
-('umbrella_funder_hidden', 0), ('loose_government_body', 0), ('duplicate_name', 0)]
+('umbrella_funder_hidden', 0), ('donor_as_beneficiary', 0), ('loose_government_body', 0), ('duplicate_name', 0)]
     >>> s.close()
     """
     g = store.to_networkx()
@@ -139,6 +143,7 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
     found["component_cycle"] += _component_cycles(g)
     found["components_exceed_umbrella"] += _over_budget(g)
     found["umbrella_funder_hidden"] += _hidden_funders(g)
+    found["donor_as_beneficiary"] += _donors_as_beneficiaries(g)
     for a, b, k, data in g.edges(keys=True, data=True):
         name = f"{k}:{a.split(':', 1)[1]}->{b.split(':', 1)[1]}"
         if not data.get("as_of"):
@@ -209,6 +214,23 @@ def _over_budget(g: Any) -> list[str]:
         total = sum(m[0] for m in parts if m is not None and m[1] == own[1])
         if total > own[0]:
             out.append(umbrella)
+    return out
+
+
+def _donors_as_beneficiaries(g: Any) -> list[str]:
+    """``TARGETS`` links from a programme to the high-income home country of one of its funders, as a beneficiary.
+
+    Middle- and low-income states that co-fund work at home (Papua New Guinea its cyber centre with Australia) are
+    its beneficiaries too; a high-income state paying for a programme is its donor, whatever the programme's list of
+    member states says."""
+    out = []
+    for funder, programme, k in g.edges(keys=True):
+        home = g.nodes[funder].get("country") if k == "FUNDS" else None
+        if not home or g.nodes.get(f"Country:{home}", {}).get("income_group") != "High income":
+            continue
+        for _, country, k2, d in g.out_edges(programme, keys=True, data=True):
+            if k2 == "TARGETS" and country == f"Country:{home}" and d.get("role") in (None, "beneficiary"):
+                out.append(f"TARGETS:{programme.split(':', 1)[1]}->{home}")
     return out
 
 

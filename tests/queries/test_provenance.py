@@ -37,6 +37,17 @@ def test_each_rule_counts_what_breaks_it(store: Store) -> None:
                 Programme(id="p1-plus", name="One+", scope="global", source=S, as_of="2026-11"),
                 Organisation(id="eu-2", name="European Union", aliases=["EU"], source=S, as_of="2026-11"),
                 Funds(src="eu-2", dst="p1-plus", source=S, as_of="2026-11"),
+                # a high-income donor listed among the states its own programme serves; hosting is not benefiting
+                Country(iso3="SGP", name="Singapore", income_group="High income", source=S, as_of="2026-11"),
+                Organisation(id="gov-sgp", name="Singapore", kind="government", country="SGP", source=S, as_of="2026-11"),
+                Programme(id="p4", name="Four", source=S, as_of="2026-11"),
+                Programme(id="p5", name="Five", source=S, as_of="2026-11"),
+                Funds(src="gov-sgp", dst="p4", source=S, as_of="2026-11"),
+                Funds(src="gov-sgp", dst="p5", source=S, as_of="2026-11"),
+                Targets(src="p4", dst="SGP", source=S, as_of="2026-11"),
+                Targets(src="p4", dst="GHA", source=S, as_of="2026-11"),
+                Targets(src="p5", dst="SGP", role="host", source=S, as_of="2026-11"),
+                Funds(src="gov-a", dst="p4", source=S, as_of="2026-11"),  # Ghana (no income group here) co-funds: not flagged
             ]
         )
     )
@@ -51,6 +62,7 @@ def test_each_rule_counts_what_breaks_it(store: Store) -> None:
         "component_cycle": (0, []),
         "components_exceed_umbrella": (0, []),
         "umbrella_funder_hidden": (0, []),
+        "donor_as_beneficiary": (1, ["TARGETS:p4->SGP"]),
         "loose_government_body": (2, ["Organisation:gov-a", "Organisation:gov-b"]),
         "duplicate_name": (4, ["Organisation:eu", "Organisation:eu-2", "Programme:p1", "Programme:p1-again"]),
     }
@@ -71,7 +83,7 @@ def test_cli_exits_1_on_problems_and_0_on_clean_data(tmp_path: Path) -> None:
             )
         )
     ok = CliRunner().invoke(cli, ["--db", str(db), "check", "--format", "csv"])
-    assert ok.exit_code == 0 and ok.stdout.count(",0,") == 11
+    assert ok.exit_code == 0 and ok.stdout.count(",0,") == 12
     with EmbeddedStore(db) as s:
         s.write(Batch().extend([Organisation(id="x", name="X", source=S)]))
     bad = CliRunner().invoke(cli, ["--db", str(db), "check"])
@@ -96,6 +108,7 @@ def test_bundled_data_passes_the_check(tmp_path: Path) -> None:
         "component_cycle": 0,
         "components_exceed_umbrella": 0,
         "umbrella_funder_hidden": 0,
+        "donor_as_beneficiary": 0,
         "loose_government_body": 0,
         "duplicate_name": 0,
     }
