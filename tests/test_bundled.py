@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -339,3 +342,17 @@ def test_a_donor_s_stated_money_is_in_its_total_a_family_once(demo: Path) -> Non
     chart, _ = ccb(demo, "breakdown", "--by", "funder", "--measure", "amount", "--currency", "GBP")
     uk = next(r for r in chart if r["funder"] == "Government of the United Kingdom")
     assert (uk["amount"], uk["without_amount"]) == (118_100_000.0, 20)
+
+
+def test_the_data_doc_says_how_its_region_counts_differ_from_the_analyses(demo: Path) -> None:
+    """docs/data.md counts records (umbrellas beside components, every role); `ccb breakdown` counts support. The
+    sentence that says so gives both Africa figures; both must be today's, or a reader sees two sets of facts."""
+    root = Path(__file__).resolve().parents[1]
+    doc = (root / "docs" / "data.md").read_text(encoding="utf-8")
+    said = re.search(r"\((\d+) programmes in Africa on this data, against the\s+(\d+) records here\)", doc)
+    assert said, "the sentence on records against support is gone from docs/data.md"
+    rows, _ = ccb(demo, "breakdown", "--by", "region")
+    report = subprocess.run([sys.executable, str(root / "scripts" / "data_report.py")], capture_output=True, text=True)
+    records = re.search(r"^\| Africa \| (\d+) \|", report.stdout, re.M)
+    assert records and int(said.group(2)) == int(records.group(1))
+    assert int(said.group(1)) == next(r["programmes"] for r in rows if r["region"] == "Africa") < int(records.group(1))
