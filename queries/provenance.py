@@ -8,8 +8,9 @@ Rules, each counted (``ccb check``):
 - ``mirror_source``: a source on a host that copies other publishers' documents (docslib, docplayer,
   scribd, a staging or cloud mirror...): cite the publisher's own page;
 - ``unlinked_organisation``: an organisation with no relationship at all;
-- ``unreached_programme``: a programme that targets no country and states no regional or global scope
-  (``scope: countries`` with no country is unreached too);
+- ``unreached_programme``: a programme that serves no country as a beneficiary and states no regional or global
+  scope (``scope: countries`` with no country is unreached too, and so is one whose countries are all hosts or
+  participants: no view counts it as support, so a donor's funders breakdown and its supports would disagree);
 - ``empty_bloc``: a group a programme serves (``scope_blocs``) that has no member country;
 - ``component_cycle``: a programme that is, through ``COMPONENT_OF`` links, a component of itself;
 - ``components_exceed_umbrella``: an umbrella whose components' money (budgets, else stated contributions, in
@@ -47,7 +48,7 @@ RULES = {
     "homepage_source": "source is a home page, not the page that states the fact",
     "mirror_source": "source is a mirror or aggregator of another publisher's page",
     "unlinked_organisation": "organisation linked to nothing",
-    "unreached_programme": "programme with neither targets nor a stated scope",
+    "unreached_programme": "programme serving no country as a beneficiary, with no stated scope",
     "empty_bloc": "group a programme serves (scope_blocs) with no member country",
     "component_cycle": "programme that is a component of itself through COMPONENT_OF links",
     "components_exceed_umbrella": "umbrella whose components' money (budgets, else stated contributions) exceeds its own",
@@ -126,7 +127,10 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
         if (
             data["label"] == "Programme"
             and data.get("scope") in (None, "countries")
-            and not any(k == "TARGETS" for _, _, k in g.out_edges(node, keys=True))
+            and not any(
+                k == "TARGETS" and d.get("role") in (None, "beneficiary")
+                for _, _, k, d in g.out_edges(node, keys=True, data=True)
+            )
         ):
             found["unreached_programme"].append(node)
         for bloc in data.get("scope_blocs") or [] if data["label"] == "Programme" else []:

@@ -25,6 +25,8 @@ def test_each_rule_counts_what_breaks_it(store: Store) -> None:
                 Programme(id="p1", name="One", source=S, as_of="2026-11"),
                 Programme(id="p2", name="Two", scope="global", source=S),  # no as_of; a stated scope is enough
                 Programme(id="p3", name="Three", source=S, as_of="2026-11"),  # reaches nowhere
+                Programme(id="p6", name="Six", source=S, as_of="2026-11"),  # only hosted: serves no one
+                Targets(src="p6", dst="GHA", role="host", source=S, as_of="2026-11"),
                 Funds(src="eu", dst="p1", source="https://www.coe.int/ (GLACY)", as_of="2026-11"),  # a title after a homepage
                 Funds(src="eu", dst="p3", source="https://docslib.org/doc/1/a-report", as_of="2026-11"),  # a mirror
                 Targets(src="p1", dst="GHA", source=S),  # no as_of
@@ -47,6 +49,7 @@ def test_each_rule_counts_what_breaks_it(store: Store) -> None:
                 Targets(src="p4", dst="SGP", source=S, as_of="2026-11"),
                 Targets(src="p4", dst="GHA", source=S, as_of="2026-11"),
                 Targets(src="p5", dst="SGP", role="host", source=S, as_of="2026-11"),
+                Targets(src="p5", dst="GHA", source=S, as_of="2026-11"),
                 Funds(src="gov-a", dst="p4", source=S, as_of="2026-11"),  # Ghana (no income group here) co-funds: not flagged
             ]
         )
@@ -56,7 +59,7 @@ def test_each_rule_counts_what_breaks_it(store: Store) -> None:
         "no_as_of": (2, ["Programme:p2", "TARGETS:p1->GHA"]),
         "homepage_source": (2, ["FUNDS:eu->p1", "Organisation:lonely"]),
         "unlinked_organisation": (1, ["Organisation:lonely"]),
-        "unreached_programme": (1, ["Programme:p3"]),
+        "unreached_programme": (2, ["Programme:p3", "Programme:p6"]),
         "mirror_source": (1, ["FUNDS:eu->p3"]),
         "empty_bloc": (0, []),
         "component_cycle": (0, []),
