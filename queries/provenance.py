@@ -124,14 +124,7 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
             found["mirror_source"].append(node)
         if data["label"] == "Organisation" and g.degree(node) == 0:
             found["unlinked_organisation"].append(node)
-        if (
-            data["label"] == "Programme"
-            and data.get("scope") in (None, "countries")
-            and not any(
-                k == "TARGETS" and d.get("role") in (None, "beneficiary")
-                for _, _, k, d in g.out_edges(node, keys=True, data=True)
-            )
-        ):
+        if data["label"] == "Programme" and data.get("scope") in (None, "countries") and not _served(g, node):
             found["unreached_programme"].append(node)
         for bloc in data.get("scope_blocs") or [] if data["label"] == "Programme" else []:
             key = f"Organisation:{bloc}"
@@ -221,6 +214,15 @@ def _over_budget(g: Any) -> list[str]:
     return out
 
 
+def _served(g: Any, programme: str) -> set[str]:
+    """The countries ``programme`` serves as a beneficiary (a host or a participant is not support)."""
+    return {
+        c
+        for _, c, k, d in g.out_edges(programme, keys=True, data=True)
+        if k == "TARGETS" and d.get("role") in (None, "beneficiary")
+    }
+
+
 def _donors_as_beneficiaries(g: Any) -> list[str]:
     """``TARGETS`` links from a programme to the high-income home country of one of its funders, as a beneficiary.
 
@@ -232,9 +234,8 @@ def _donors_as_beneficiaries(g: Any) -> list[str]:
         home = g.nodes[funder].get("country") if k == "FUNDS" else None
         if not home or g.nodes.get(f"Country:{home}", {}).get("income_group") != "High income":
             continue
-        for _, country, k2, d in g.out_edges(programme, keys=True, data=True):
-            if k2 == "TARGETS" and country == f"Country:{home}" and d.get("role") in (None, "beneficiary"):
-                out.append(f"TARGETS:{programme.split(':', 1)[1]}->{home}")
+        if f"Country:{home}" in _served(g, programme):
+            out.append(f"TARGETS:{programme.split(':', 1)[1]}->{home}")
     return out
 
 
@@ -242,18 +243,13 @@ def _hidden_funders(g: Any) -> list[str]:
     """``FUNDS`` links to an umbrella from a funder of none of its components, where a component serves (as a
     beneficiary) a country the umbrella serves: the flow views count the family there as the component alone."""
 
-    def served(p: str) -> set[str]:
-        return {
-            c for _, c, k, d in g.out_edges(p, keys=True, data=True) if k == "TARGETS" and d.get("role") in (None, "beneficiary")
-        }
-
     def funders(p: str) -> set[str]:
         return {f for f, _, k in g.in_edges(p, keys=True) if k == "FUNDS"}
 
     out = []
     for umbrella, data in g.nodes(data=True):
         parts = [c for c, _, k in g.in_edges(umbrella, keys=True) if k == "COMPONENT_OF"] if data["label"] == "Programme" else []
-        if not parts or not (served(umbrella) & set().union(*(served(c) for c in parts))):
+        if not parts or not (_served(g, umbrella) & set().union(*(_served(g, c) for c in parts))):
             continue
         for f in sorted(funders(umbrella) - set().union(*(funders(c) for c in parts))):
             out.append(f"FUNDS:{f.split(':', 1)[1]}->{umbrella.split(':', 1)[1]}")
