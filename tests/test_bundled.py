@@ -352,7 +352,9 @@ def test_the_data_doc_says_how_its_region_counts_differ_from_the_analyses(demo: 
     said = re.search(r"\((\d+) programmes in Africa on this data, against the\s+(\d+) records here\)", doc)
     assert said, "the sentence on records against support is gone from docs/data.md"
     rows, _ = ccb(demo, "breakdown", "--by", "region")
-    report = subprocess.run([sys.executable, str(root / "scripts" / "data_report.py")], capture_output=True, text=True)
+    report = subprocess.run(
+        [sys.executable, str(root / "scripts" / "data_report.py")], capture_output=True, text=True, check=True
+    )
     records = re.search(r"^\| Africa \| (\d+) \|", report.stdout, re.M)
     assert records and int(said.group(2)) == int(records.group(1))
     assert int(said.group(1)) == next(r["programmes"] for r in rows if r["region"] == "Africa") < int(records.group(1))
