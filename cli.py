@@ -942,6 +942,9 @@ def partners(
 ) -> None:
     """Partnership opportunities: organisations active in the same places and themes that do not yet work together.
 
+    Active means funding a programme, or delivering it (leading it, or implementing it where no lead is named): a
+    partner in another's programme is not at work in each of its countries.
+
     With --region, what they do there alone: the programmes naming its countries, and those countries.
 
     With --funder: co-funding, the donors most like this one (agencies count

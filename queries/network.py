@@ -68,21 +68,30 @@ class Activity:
     # (a partner in another's programme, or a team taking part in a drill, did not deliver it in each of its
     # countries): what a plan's suggested implementers are judged on
     implemented: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    funded: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # counted at the donor, if rolled up
     partners: set[frozenset[str]] = field(default_factory=set)
     counted_with: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # donor -> agencies rolled up
     reach: Callable[[], tuple[pa.Array, ByProgramme, ByProgramme]] | None = None
 
-    @cached_property
-    def _joined(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    def _join(self, programmes: Mapping[str, set[str]]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
         themes: dict[str, set[str]] = defaultdict(set)
         countries: dict[str, set[str]] = defaultdict(set)
-        if self.reach is not None and self.programmes:
+        if self.reach is not None and programmes:
             ids, by_theme, by_country = self.reach()
             with gc_paused():
-                members = Members.of(self.programmes, ids)
+                members = Members.of(programmes, ids)
                 themes.update(members.unions(by_theme))
                 countries.update(members.unions(by_country))
         return themes, countries
+
+    @cached_property
+    def _joined(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        return self._join(self.programmes)
+
+    @cached_property
+    def _acted(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        acted = {o: self.funded.get(o, set()) | self.implemented.get(o, set()) for o in self.names}
+        return self._join({o: ps for o, ps in acted.items() if ps})
 
     @property
     def themes(self) -> dict[str, set[str]]:
@@ -93,6 +102,17 @@ class Activity:
     def countries(self) -> dict[str, set[str]]:
         """Organisation -> the beneficiary countries of its programmes."""
         return self._joined[1]
+
+    @property
+    def acted_countries(self) -> dict[str, set[str]]:
+        """Organisation -> the beneficiary countries of the programmes it funded or delivered (:attr:`implemented`):
+        where it acts itself, not where a programme it partners in reaches."""
+        return self._acted[1]
+
+    @property
+    def acted_themes(self) -> dict[str, set[str]]:
+        """Organisation -> the themes of the programmes it funded or delivered."""
+        return self._acted[0]
 
 
 def org_programmes(store: Store) -> list[dict[str, str]]:
@@ -137,6 +157,7 @@ def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None, onl
             act.programmes[org].update(progs)
             if funds:
                 act.funders.add(org)
+                act.funded[org].update(progs)
         by_role = list(store.query(named.IMPLEMENTS_BY_ROLE))
         led = {p for r in by_role if r["role"] == "lead" for p in r["programmes"]}
         for r in by_role:
@@ -459,6 +480,10 @@ def _check_org(act: Activity, org: str | None) -> None:
 def partners(store: Store, *, org: str | None = None, limit: int = 50, region: str | None = None) -> list[dict[str, Any]]:
     """Pairs of organisations active in the same countries and themes that do not yet work together.
 
+    An organisation is active where the programmes it funds or delivers reach (delivers: leads, or implements
+    where no lead is named, :attr:`Activity.implemented`); a partner in another's programme is not at work in
+    each of its countries, though sharing the programme does count as working with its lead.
+
     Scored with the resource-allocation index on the bipartite graph of
     organisations and their countries and themes: every shared country or
     theme z adds 1/k(z), k(z) being how many organisations are active
@@ -507,8 +532,8 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
     rows = []
     for code, score in zip(codes.tolist(), scores.tolist()):
         a, b = orgs[code // n], orgs[code % n]
-        countries = sorted(c for c in act.countries[a] & act.countries[b] if f"country:{c}" in counted)
-        themes = sorted(t for t in act.themes[a] & act.themes[b] if f"theme:{t}" in counted)
+        countries = sorted(c for c in act.acted_countries[a] & act.acted_countries[b] if f"country:{c}" in counted)
+        themes = sorted(t for t in act.acted_themes[a] & act.acted_themes[b] if f"theme:{t}" in counted)
         rows.append(
             {
                 "a": a,
@@ -538,10 +563,11 @@ def _contexts(
     orgs = sorted(act.names)
     index = {o: i for i, o in enumerate(orgs)}
     where: dict[str, list[int]] = defaultdict(list)
-    for o in orgs:
-        for c in act.countries[o]:
+    for o in orgs:  # where each acts itself: IMPACT, a partner in ITU's CIRT assessments since 2014, is not at
+        # work in each of the 75 countries the programme has assessed since (it was offered INTERPOL in all of them)
+        for c in act.acted_countries[o]:
             where[f"country:{c}"].append(index[o])
-        for t in act.themes[o]:
+        for t in act.acted_themes[o]:
             where[f"theme:{t}"].append(index[o])
     crowded = sorted(z for z, members in where.items() if len(members) > MAX_CONTEXT)
     counted = {z: m for z, m in sorted(where.items()) if 1 < len(m) <= MAX_CONTEXT}

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from cli import cli
 from graph.embedded import EmbeddedStore
 from graph.store import Batch, Store
+from queries import named
 from queries import network as n
 from queries.terms import UnknownName
 from tests.fixtures import plain_reach, write_reversed
@@ -157,9 +158,30 @@ def test_partners_agrees_with_a_plain_count(tmp_path: Path) -> None:
     with EmbeddedStore(tmp_path / "g.lbdb") as s:
         s.write(Batch().extend(synthetic.records(150, 600, seed=5)))
         act = n.activity(s)
+        # where each organisation acts, read plainly: what it funds, leads, or implements with no lead named
+        lead = {
+            r["p"] for r in s.query("MATCH (:Organisation)-[i:IMPLEMENTS]->(p:Programme) WHERE i.role = 'lead' RETURN p.id AS p")
+        }
+        acts: dict = {}
+        for r in s.query("MATCH (o:Organisation)-[:FUNDS]->(p:Programme) RETURN o.id AS o, p.id AS p"):
+            acts.setdefault(r["o"], set()).add(r["p"])
+        partnered = []
+        for r in s.query("MATCH (o:Organisation)-[i:IMPLEMENTS]->(p:Programme) RETURN o.id AS o, i.role AS role, p.id AS p"):
+            if r["role"] == "lead" or r["p"] not in lead:
+                acts.setdefault(r["o"], set()).add(r["p"])
+            else:
+                partnered.append((r["o"], r["p"]))
+        # the graph has partners in others' programmes they neither fund nor lead: the rule is exercised
+        assert any(prog not in acts.get(o, set()) for o, prog in partnered)
+        reach: dict = {}
+        for r in s.query(named.COUNTRY_PROGRAMMES):
+            for prog in r["programmes"]:
+                reach.setdefault(prog, set()).add(f"country:{r['iso3']}")
+        for r in s.query("MATCH (p:Programme) RETURN p.id AS p, p.themes AS themes"):
+            reach.setdefault(r["p"], set()).update(f"theme:{t}" for t in r["themes"] or [])
         where: dict = {}
         for o in sorted(act.names):
-            for z in [f"country:{c}" for c in act.countries[o]] + [f"theme:{t}" for t in act.themes[o]]:
+            for z in sorted(set().union(*(reach.get(prog, set()) for prog in acts.get(o, set())))):
                 where.setdefault(z, []).append(o)
         working = {frozenset(e) for e in n.collaboration_graph(act).edges}
         score: dict = {}
