@@ -563,8 +563,8 @@ def _contexts(
     orgs = sorted(act.names)
     index = {o: i for i, o in enumerate(orgs)}
     where: dict[str, list[int]] = defaultdict(list)
-    for o in orgs:  # where each acts itself: IMPACT, a partner in ITU's CIRT assessments since 2014, is not at
-        # work in each of the 75 countries the programme has assessed since (it was offered INTERPOL in all of them)
+    for o in orgs:  # where each acts itself: IMPACT, ITU's partner in its 2014 CIRT assessments, is not at work in
+        # every country ITU's CIRT programme has reached since (it was offered INTERPOL in 53 of them)
         for c in act.acted_countries[o]:
             where[f"country:{c}"].append(index[o])
         for t in act.acted_themes[o]:
