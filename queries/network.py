@@ -522,6 +522,14 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
     else:
         act, orgs, index, crowded, counted, working, family = _contexts(store, inside)
     _check_org(act, org)
+    if org is not None and not act.acted_countries.get(org) and not act.acted_themes.get(org):
+        # only a partner in others' programmes: no places of its own to compare ("no pair shares..." would mislead)
+        where = f" in {region}" if area else ""
+        raise UnknownName(
+            f"{org!r} funds or delivers no programme{where}; it only partners in others' (partners are suggested from "
+            "where an organisation acts itself)",
+            f"its programmes and roles: `ccb profile {org}`",
+        )
     codes, scores = _pair_scores(counted, len(orgs), None if org is None else index[org])
     keep = ~np.isin(codes, working)
     codes, scores = _one_per_donor_pair(codes[keep], np.round(scores[keep], 3), family)

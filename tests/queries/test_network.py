@@ -40,6 +40,28 @@ def test_partners(graph: Store) -> None:
     assert [(r["a"], r["b"]) for r in n.partners(graph, org="o1")] == [("o1", "o3")]
 
 
+def test_a_partner_is_not_at_work_in_each_country_of_others_programmes(graph: Store) -> None:
+    """o5 is only a partner in p4, which o2 leads, in Kenya: the old rule placed it in Kenya and theme A and offered it
+    o3 and o4 there (IMPACT, ITU's partner in 2014 CIRT assessments, was offered INTERPOL in 53 countries). Now it
+    has no places of its own: the pairs are those of the other four, and asked about alone it is told why."""
+    from graph.model import Implements, Organisation, Programme, Targets
+
+    graph.write(
+        Batch().extend(
+            [
+                Organisation(id="o5", name="Org 5", source="s"),
+                Programme(id="p4", name="P4", themes=["A"], source="s"),
+                Implements(src="o2", dst="p4", role="lead", source="s"),
+                Implements(src="o5", dst="p4", role="partner", source="s"),
+                Targets(src="p4", dst="KEN", source="s"),
+            ]
+        )
+    )
+    assert [(r["a"], r["b"], r["score"]) for r in n.partners(graph)] == [("o2", "o3", 1.0), ("o1", "o3", 0.667)]
+    with pytest.raises(UnknownName, match="'o5' funds or delivers no programme; it only partners in others'"):
+        n.partners(graph, org="o5")
+
+
 def test_cofunders(graph: Store) -> None:
     # o1 {GHA, C}; o3 {GHA, KEN, C}: 2 shared of 3 -> 0.667, KEN only o3's; o4 {KEN, A}: nothing shared.
     rows = n.cofunders(graph, "o1", all_countries=True)  # the example's countries have no region: all of them
