@@ -1042,8 +1042,8 @@ def match_cmd(
 ) -> None:
     """Who could help COUNTRY (ISO code or name) with a theme it has no programme on (or --theme), with reasons.
 
-    Without --theme, up to 10 organisations for each uncovered theme. A
-    high-income country, a territory or a state under UN sanctions is not
+    Without --theme, up to 10 organisations for each uncovered theme, and a
+    note naming the themes it has programmes on already. A high-income country, a territory or a state under UN sanctions is not
     matched (the gaps model's recipients), unless --all-countries (not a
     restricted state).
     """
@@ -1053,6 +1053,10 @@ def match_cmd(
     every = f"{country} has programmes on every GFCE theme ({window}): give --theme to see who else works on one"
     empty = why_empty(f"organisation has a programme on theme {theme}", years=window, otherwise=None if theme else every)
     emit(rows[:limit], fmt, empty=empty)
+    if rows and not theme and rows[0]["name"] != "not a recipient":
+        # the rows are the themes it lacks; say which it has, or a lone "too little evidence" row reads as all it has
+        met = profile_queries.themes_met(store_of(ctx), country, window)
+        notes([f"themes with a programme in {country} already ({window}): {', '.join(met) or 'none'}"], fmt)
 
 
 # Why a section of a profile can be empty: what the graph does not hold about its subject.

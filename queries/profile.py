@@ -103,8 +103,7 @@ def match(
     if theme:
         wanted = [theme]
     else:  # each theme the country has no programme on
-        # on the store as given: one country's rows (a cached store reads every country's once, for a plan's many)
-        met = {t for s in analysis.SupportTable.read(given, window, iso3, amounts=False).of().values() for t in s.themes}
+        met = set(themes_met(given, iso3, window))  # on the store as given: one country's rows, not every country's
         wanted = [t for t in THEMES if t not in met]
     where = {c["iso3"]: c for c in store.query(named.COUNTRIES)}
     blocs: dict[str, set[str]] = defaultdict(set)
@@ -238,6 +237,22 @@ def match(
     return sorted(
         out, key=lambda r: (r["theme"], r["score"] is not None, not r.get("in_region", True), -(r["score"] or 0), r["org"])
     )
+
+
+def themes_met(store: Any, country: str, window: Window = Window()) -> list[str]:
+    """The GFCE themes of the programmes that name ``country`` (ISO code or name) as a beneficiary in ``window``:
+    what `match` does not look for without a theme.
+
+    >>> from graph.examples import example_store, small_batch
+    >>> s = example_store([])
+    >>> _ = s.write(small_batch())
+    >>> themes_met(s, "Kenya"), themes_met(s, "XKX")
+    (['A', 'C'], [])
+    >>> s.close()
+    """
+    iso3 = Terms.of(store).country(country)
+    support = analysis.SupportTable.read(store, window, iso3, amounts=False).of().values()
+    return sorted({t for s in support for t in s.themes})
 
 
 @dataclass(frozen=True)

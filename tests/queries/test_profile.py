@@ -195,6 +195,25 @@ def test_delivered_means_led_or_implemented_where_no_lead_is_named(store: Store)
     assert "P" not in p._present(store, delivered=True)["GHA"] and "P" in p._present(store)["GHA"]
 
 
+def test_match_says_which_themes_a_country_has(tmp_path: Path) -> None:
+    """`ccb match KEN` printed one row, theme E "too little evidence", and nothing said that Kenya has programmes on
+    A to D: the note under the rows names the themes met, from the same programmes `match` reads."""
+    from queries.profile import themes_met
+
+    db = tmp_path / "g.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend(with_bloc()))
+        assert themes_met(s, "KEN") == ["A", "C"] and themes_met(s, "Ghana") == ["C"]
+        lacks = {r["theme"] for r in match(s, "KEN", min_evidence=1)}
+    assert lacks == {"B", "D", "E"}  # the rows: the other themes, so the note and the rows split A-E between them
+    out = CliRunner().invoke(cli, ["--db", str(db), "match", "KEN"], catch_exceptions=False)
+    assert out.exit_code == 0 and "themes with a programme in KEN already (any year): A, C" in out.stdout
+    json_out = CliRunner().invoke(cli, ["--db", str(db), "match", "KEN", "--format", "json"], catch_exceptions=False)
+    assert json.loads(json_out.stdout) and "A, C" in json_out.stderr  # stdout stays JSON; the note goes beside it
+    themed = CliRunner().invoke(cli, ["--db", str(db), "match", "KEN", "--theme", "C"], catch_exceptions=False)
+    assert "already" not in themed.stdout  # with --theme the question is who else works on it: no note
+
+
 def test_match_limit_ranks_as_many_as_asked(tmp_path: Path) -> None:
     """With --theme, --limit 15 gives the first 15 (it stopped at the 10 given without one), --limit 3 the first 3."""
     from tests.queries.test_grouped import rich_records
