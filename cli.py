@@ -251,14 +251,18 @@ Examples:
 @click.option("--no-reference", is_flag=True, help="Create the schema only; skip the bundled country reference data.")
 @click.pass_context
 def init(ctx: click.Context, no_reference: bool) -> None:
-    """Create the store and its schema, and load the country reference data (M49, World Bank FY25, GCI 2024)."""
+    """Create the store and its schema, and load the country reference data (M49, World Bank FY25) and the bundled
+    indices (GCI 2024 and 2020, the CMM reviews on record), as `ccb demo` does."""
     store = store_of(ctx, create=True)
     if not no_reference:
         for f in bundled.REFERENCE_FILES:
             report = tabular.load_file(store, f)
             info(f"loaded {report.records} reference records from {f.name}")
-        report = indices.load_indices(store, bundled.GCI_2024)
-        info(f"loaded {report.records} index records from {bundled.GCI_2024.name}")
+        # all the demo's indices: a store of one's own weighs need as the demo does (a CMM review lowers it), and
+        # `ccb progress` has both GCI editions to compare
+        for f in bundled.INDEX_FILES:
+            report = indices.load_indices(store, f)
+            info(f"loaded {report.records} index records from {f.name}")
     info(f"store ready: {store.kind} at {store.location}")
 
 

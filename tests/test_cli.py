@@ -40,6 +40,21 @@ def test_init_loads_reference_data_and_is_idempotent(db_path: Path) -> None:
     assert {k: counts[k] for k in COUNTS_AFTER_INIT} == COUNTS_AFTER_INIT
 
 
+def test_a_store_of_ones_own_answers_as_the_demo(db_path: Path, demo: Path) -> None:
+    """`ccb init` loaded GCI 2024 only, the demo the CMM reviews and GCI 2020 too: `init` and `load` of the bundled
+    programmes ranked Madagascar's need 0.773 against the demo's 0.673 (its CMM review), ten more countries likewise,
+    and `ccb progress` found no country scored in both editions. One set of facts, whichever way the store was built."""
+    first = run(db_path, "init")
+    for f in bundled.INDEX_FILES:
+        assert f"index records from {f.name}" in first.stderr
+    assert run(db_path, "load", str(bundled.PROGRAMMES)).exit_code == 0
+    for args in (("gaps", "--limit", "300"), ("progress",), ("gaps", "--by", "region")):
+        mine, theirs = (json.loads(run(db, *args, "--format", "json").stdout) for db in (db_path, demo))
+        assert mine == theirs and mine, args
+    need = {r["iso3"]: r["need"] for r in json.loads(run(db_path, "gaps", "--limit", "300", "--format", "json").stdout)}
+    assert need["MDG"] == 0.673  # Madagascar's CMM review on record (indices.sample.csv) lowers its need by 0.1
+
+
 @pytest.mark.parametrize("fmt", ["table", "json", "csv"])
 def test_stats_formats(initialised: Path, fmt: str) -> None:
     out = run(initialised, "stats", "--format", fmt)
@@ -209,11 +224,13 @@ def test_query_on_bolt_store(bolt: Bolt) -> None:
     assert run(bolt.uri, "init", env=env).exit_code == 0
     out = run(bolt.uri, "query", "MATCH (n) RETURN count(n) AS n", "--format", "json", env=env)
     assert out.exit_code == 0, out.stderr
-    assert json.loads(out.stdout) == [{"n": 266}]  # 250 countries + 10 blocs + 6 GCI 2024 indicators (overall and 5 pillars)
+    # 250 countries + 10 blocs + 14 indicators: GCI 2024's and GCI 2020's six each (overall and 5 pillars) and the CMM
+    # sample's two; init loads the demo's indices since session 29
+    assert json.loads(out.stdout) == [{"n": 274}]
     refused = run(bolt.uri, "query", "CREATE (:Country {iso3:'ZZZ'})", env=env)
     assert refused.exit_code == 1 and "writes to the graph" in refused.stderr
     again = run(bolt.uri, "query", "MATCH (n) RETURN count(n) AS n", "--format", "json", env=env)
-    assert json.loads(again.stdout) == [{"n": 266}]
+    assert json.loads(again.stdout) == [{"n": 274}]
 
 
 def test_unreachable_bolt_port_is_one_line() -> None:
