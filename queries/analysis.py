@@ -813,10 +813,11 @@ def region_gaps(
     weights: dict[str, float] | None = None,
     all_countries: bool = False,
 ) -> list[Row]:
-    """Per UN M49 region (or sub-region): ranked countries, unserved share, programmes, mean need and priority.
+    """Per UN M49 region (or sub-region): recipient countries, unserved share, programmes, mean need and priority.
 
-    Only the countries :func:`gaps` ranks count (so a region of donors and
-    territories does not appear), and means are over those of known need.
+    Only the countries :func:`gaps` lists count (those it ranks and those of
+    unknown need it lists apart; so a region of donors and territories does
+    not appear), and means are over those of known need.
     ``regional`` counts programmes whose stated scope is the region, one of
     its sub-regions or (for a sub-region) its region; they are not split
     among countries. ``countries`` takes rows already computed by
@@ -858,10 +859,15 @@ def region_gaps(
                 "regional": len(regional),
                 "mean_need": round(sum(r["need"] for r in known) / len(known), 3) if known else None,
                 "mean_priority": mean_priority,
-                "explanation": f"{len(unserved)} of {len(rows)} ranked countries "
+                # "recipient", not "ranked": a country of unknown need is counted here, listed apart by gaps
+                "explanation": f"{len(unserved)} of {len(rows)} recipient countries "
                 + ("has" if len(unserved) == 1 else "have")
                 + f" no programme in {window}"
-                + (f"; {len(rows) - len(known)} of unknown need left out of the means" if len(known) < len(rows) else "")
+                + (
+                    f"; {len(rows) - len(known)} of unknown need (listed apart, not ranked) left out of the means"
+                    if len(known) < len(rows)
+                    else ""
+                )
                 + (f"; {len(regional)} regional programme(s) too: {', '.join(sorted(regional)[:3])}" if regional else ""),
             }
         )

@@ -150,8 +150,11 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
     summary = [f"{counted}, from {len(donors)} donor(s){also}.{rest}"]
     if mine:
         top = mine[0]
+        # the regions count the recipients of unknown need too: said, so that their countries add up to this
+        apart = [r for r in report.rows if r["priority"] is None and (area is None or area in (r["region"], r["subregion"]))]
+        besides = f" ({len(apart)} more, of unknown need, listed apart)" if apart else ""
         summary.append(
-            f"{len(unserved)} of the {len(mine)} recipient states ranked have no programme that names them; "
+            f"Of the {len(mine)} recipient states ranked{besides}, {len(unserved)} have no programme that names them; "
             f"the highest priority is {top['country']} (need {top['need']}, {top['programmes']} programme(s))."
         )
     if area is None:

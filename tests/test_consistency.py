@@ -319,6 +319,19 @@ def test_the_world_briefing_adds_up_to_the_graph(graph: Store, request: pytest.F
     assert unfunded == len(analysis.breakdown(store, by="funder").left_out)
 
 
+def test_the_world_briefing_s_recipients_are_the_regions_countries(graph: Store, request: pytest.FixtureRequest) -> None:
+    """The briefing said "2 of the 129 recipient states ranked", the regions below it counted 130 (Kosovo, of unknown
+    need, is in Europe's 9): the summary names the ones listed apart, and ranked plus apart is the regions' sum."""
+    store = _bundled(graph, request)
+    text = " ".join(report.brief(store).summary)
+    found = re.search(r"Of the (\d+) recipient states ranked(?: \((\d+) more, of unknown need, listed apart\))?", text)
+    assert found, text
+    ranked, apart = (int(g or 0) for g in found.groups())
+    regions = analysis.region_gaps(store)
+    assert ranked + apart == sum(r["countries"] for r in regions) and apart == 1  # Kosovo: no GCI value
+    assert all("recipient countries" in r["explanation"] for r in regions)
+
+
 def test_a_region_report_holds_its_region_only(graph: Store, request: pytest.FixtureRequest) -> None:
     store = _bundled(graph, request)
     b = report.brief(store, region="western africa")

@@ -36,7 +36,7 @@ def test_notebook_runs_and_is_clean() -> None:
     # session 11), the Netherlands (Cyber Shujaa's other component, session 17), the United States (IREX's 2013 journalist
     # security centre in Nairobi, session 25) and ICANN (session 13), and 5 programmes with no funder recorded in one row
     # (the Commonwealth Cybercrime Initiative's Kenya scoping visit since session 29);
-    # 2 of the 130 ranked recipient states have no programme: Eritrea and Equatorial Guinea (the Central African Republic
+    # 2 of the 129 ranked recipient states (Kosovo, of unknown need, is listed apart) have no programme: Eritrea and Equatorial Guinea (the Central African Republic
     # and Sudan are among the 71 countries whose CIRT readiness ITU assessed, listed on the page its CIRT programme cites,
     # all recorded in session 27; Nepal now has KOICA's Cyber Bureau project, Congo and the Maldives Cyber4Dev's associate-country activity,
     # Sao Tome and Principe, the Comoros, Chad and Gabon programmes found in session 13; Afghanistan and Iran took part in
