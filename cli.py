@@ -1047,9 +1047,9 @@ def match_cmd(
     """Who could help COUNTRY (ISO code or name) with a theme it has no programme on (or --theme), with reasons.
 
     Without --theme, up to 10 organisations for each uncovered theme, and a
-    note naming the themes it has programmes on already. A high-income country, a territory or a state under UN sanctions is not
-    matched (the gaps model's recipients), unless --all-countries (not a
-    restricted state).
+    note naming the themes it has programmes on already. A high-income
+    country, a territory or a state under UN sanctions is not matched (the
+    gaps model's recipients), unless --all-countries (not a restricted state).
     """
     # with --theme, --limit is how many to rank (it was capped at the 10 per theme given without one)
     per_theme = limit if theme and limit else 10

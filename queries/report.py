@@ -122,9 +122,12 @@ def _gap_rows(rows: list[Row]) -> list[Row]:
 
 
 def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Row], limit: int) -> Brief:
-    mine = [r for r in ranked if area is None or area in (r["region"], r["subregion"])]
+    def inside(r: Row) -> bool:
+        return area is None or area in (r["region"], r["subregion"])
+
+    mine = [r for r in ranked if inside(r)]
     unserved = [r for r in mine if r["programmes"] == 0]
-    flows = [r for r in analysis.funded_flows(store) if area is None or area in (r["region"], r["subregion"])]
+    flows = [r for r in analysis.funded_flows(store) if inside(r)]
     progs = facts.count_once({r["programme"] for r in flows}, facts.components(store))
     donors = {r["donor"] for r in flows}
     where = area or "the world"
@@ -151,7 +154,7 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
     if mine:
         top = mine[0]
         # the regions count the recipients of unknown need too: said, so that their countries add up to this
-        apart = [r for r in report.rows if r["priority"] is None and (area is None or area in (r["region"], r["subregion"]))]
+        apart = [r for r in report.rows if r["priority"] is None and inside(r)]
         besides = f" ({len(apart)} more, of unknown need, listed apart)" if apart else ""
         summary.append(
             f"Of the {len(mine)} recipient states ranked{besides}, {len(unserved)} have no programme that names them; "
