@@ -594,7 +594,17 @@ def supports(
     rows = analysis.supports(
         store_of(ctx), country=country, funder=funder, theme=theme, window=window, by=by, agencies=agencies, region=region
     )
-    emit(rows[:limit], fmt, empty=why_empty("funded programme", country=country, funder=funder, theme=theme, years=window))
+    alone = country and not (funder or theme or region) and str(window) == "any year"
+    empty = why_empty(
+        "programme",
+        otherwise=f"no programme names {country} as a beneficiary" if alone else None,
+        also=f"`ccb profile {country}` shows the regional and global programmes that reach it" if country else "",
+        country=country,
+        funder=funder,
+        theme=theme,
+        years=window,
+    )
+    emit(rows[:limit], fmt, empty=empty)
     if rows and by != "funder":  # a country's row lists its programmes' implementers, not who worked there
         notes([analysis.IMPLEMENTERS_MEAN], fmt)
 

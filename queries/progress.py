@@ -65,8 +65,11 @@ class Progress:
 
     def notes(self) -> list[str]:
         """The lines a reader needs under the table: the pooled difference, who is left out, the caveats."""
-        what = f"theme {self.theme} ({self.pillar} pillar, 0-20)" if self.theme else "the overall score (0-100)"
-        out = [f"change in GCI {what} from 2020 to 2024; supported: named as a beneficiary by a programme on it active 2020-2024"]
+        if self.theme:
+            what, by = f"the GCI {self.pillar} pillar (0-20, theme {self.theme})", f"a programme on theme {self.theme}"
+        else:
+            what, by = "the GCI overall score (0-100)", "any programme"
+        out = [f"change in {what} from 2020 to 2024; supported: named as a beneficiary by {by} active in 2020-2024"]
         p = self.pooled
         if p.get("difference") is not None:
             seen = "excludes 0" if p["ci_low"] > 0 or p["ci_high"] < 0 else "includes 0: not distinguishable from no difference"

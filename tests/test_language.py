@@ -222,8 +222,10 @@ def test_csv_and_json_carry_raw_values(demo: Path) -> None:
     [
         (
             ("supports", "--country", "kenya", "--theme", "standards"),
-            "no funded programme for country kenya, theme E: widen or drop a filter",
+            "no programme for country kenya, theme E: widen or drop a filter",
         ),
+        # no filter to drop: the country itself has no programme naming it, and the profile shows what reaches it
+        (("supports", "--country", "Eritrea"), "no programme names Eritrea as a beneficiary; `ccb profile Eritrea` shows"),
         (("gaps", "--region", "australia and new zealand"), "no recipient state ranked for region Australia and New Zealand"),
         (("concentration", "--region", "Western Europe"), "no country with funded programmes for region Western Europe"),
         (("breakdown", "--by", "year", "--to", "2000"), "no programme for years ...-2000"),

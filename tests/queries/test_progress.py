@@ -35,6 +35,15 @@ def test_the_hand_worked_comparison(store: Store) -> None:
     assert p.missing == ["TGO"]  # no 2020 score: listed apart, never imputed
     assert {r["iso3"] for r in p.countries} == {"BEN", "BFA", "NER", "MLI"}
     notes = p.notes()
+    # says what changed and what counts as support, in words a reader can repeat
+    assert notes[0] == (
+        "change in the GCI legal pillar (0-20, theme C) from 2020 to 2024; "
+        "supported: named as a beneficiary by a programme on theme C active in 2020-2024"
+    )
+    assert progress.progress(store, seed=3).notes()[0] == (
+        "change in the GCI overall score (0-100) from 2020 to 2024; "
+        "supported: named as a beneficiary by any programme active in 2020-2024"
+    )
     assert "difference +3.00 points, 95% bootstrap interval +3.00 to +3.00" in notes[1] and "excludes 0" in notes[1]
     assert sum(n.startswith("caveat: ") for n in notes) == 3
     assert progress.changes(store, "TGO") == [
