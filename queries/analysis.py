@@ -1419,6 +1419,9 @@ def breakdown(
     scopes = programme_scopes(store, window, theme) if by in ("region", "subregion") else []
     groups = {c[by] for c in countries if c[by]} if by in ("region", "subregion") else set(THEMES) if by == "theme" else set()
     items = _amount_rows(by, funding, flow_rows, scopes, parent, donors(store), agencies)
+    naming: dict[str, set[str]] = defaultdict(set)  # per region, the programmes that name a beneficiary in it
+    for r in flow_rows:
+        naming[r[by]].add(r["programme"])
     if by == "year" and items:  # every year in the span, so a line chart does not skip empty years
         years = [int(g) for g, *_ in items]
         groups = {str(y) for y in range(min(years), max(years) + 1)}
@@ -1477,6 +1480,9 @@ def breakdown(
             }
         else:
             row["explanation"] = f"{len(progs[g])} programme(s) in {window}" + (", by start year" if by == "year" else "")
+            if by in ("region", "subregion"):  # the two ways a programme is in a region, so a reader can match other views
+                by_name = len(progs[g] & naming.get(g, set()))
+                row["explanation"] += f": {by_name} naming a country there, {len(progs[g]) - by_name} regional by scope only"
         out.append(row)
     placed = {p for ps in in_group.values() for p in ps}
     left_out = sorted({r["programme"] for r in funding} - placed)

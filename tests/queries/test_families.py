@@ -145,6 +145,25 @@ def test_a_breakdown_says_what_its_groups_leave_out(family: Store) -> None:
     assert "in no region: 1 programme with a global scope or no stated reach (pD)" in by_region.notes()
 
 
+def test_a_region_says_how_its_programmes_reach_it(family: Store) -> None:
+    """A region's count splits into programmes naming a country there and regional ones in by scope alone, so it
+    can be matched with the views that count only named countries: in Africa pA, pB and the family (pC for pU),
+    all naming GHA or KEN; pR, scoped to Western Africa, names none."""
+    family.write(
+        Batch().extend(
+            [
+                Programme(id="pR", name="Regional", themes=["B"], scope="regional", scope_regions=["Western Africa"], source=S),
+                Funds(src="f1", dst="pR", source=S),
+            ]
+        )
+    )
+    africa = next(r for r in a.breakdown(family, by="region") if r["region"] == "Africa")
+    assert africa["programmes"] == 4
+    assert africa["explanation"] == "4 programme(s) in any year: 3 naming a country there, 1 regional by scope only"
+    west = next(r for r in a.breakdown(family, by="subregion") if r["subregion"] == "Western Africa")
+    assert west["explanation"].endswith(": 3 naming a country there, 1 regional by scope only")  # pA, pB, pC: GHA
+
+
 def test_the_breakdown_command_and_chart_say_it_too(family: Store, tmp_path: Path) -> None:
     from click.testing import CliRunner
 
