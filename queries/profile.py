@@ -48,12 +48,13 @@ def match(
     state.
 
     Score = experience (programmes the organisation has run on the theme)
-    + proximity (1 if it ran them in a country of the same UN M49
-    sub-region, else 0.5 if of the same region) + a shared bloc (the bloc
+    + proximity (1 if it funded or delivered one of them in a country of the same UN M49
+    sub-region, else 0.5 if of the same region; a partner's seat in another's programme places it nowhere, since a
+    source seldom says where a partner worked) + a shared bloc (the bloc
     itself, or a government body's state, shares a group with the country;
     where anyone else is based counts for nothing: 1 for a group of :data:`queries.facts.SMALL_BLOC` members or
     fewer, less for a larger one, so the Commonwealth's 56 members weigh
-    0.09) + presence (1 if it already works in the country). The
+    0.09) + presence (1 if a programme it funds or delivered already names the country). The
     explanation gives each part's points. One donor is one suggestion: an
     agency and its state (or two agencies of one state) are not listed
     twice; the best-scoring one stands for them. A theme with fewer than
@@ -66,8 +67,9 @@ def match(
     theme has not delivered it, nor has a partner in another's programme, or a team taking part in a drill, in each
     of its countries).
 
-    Those with a record in the country's UN M49 region come first (``in_region``: a programme of the same donor, on
-    any theme, naming a country of the region or with a stated regional scope covering it; or a shared bloc), the
+    Those with a record in the country's UN M49 region come first (``in_region``: a programme the same donor funds or
+    delivered, on any theme, naming a country of the region or with a stated regional scope covering it; or a shared
+    bloc), the
     rest after, however large their experience elsewhere: the OAS's record in the Americas or DFAT's in the Pacific
     is no case for helping Eritrea, and the explanation says so.
 
@@ -257,7 +259,8 @@ def themes_met(store: Any, country: str, window: Window = Window()) -> list[str]
 
 @dataclass(frozen=True)
 class _Experience:
-    """An organisation's record on one theme: its programmes, the countries they name, and how many per area."""
+    """An organisation's record on one theme: its programmes, and the countries named by those it funds or
+    delivered (:func:`_placed`)."""
 
     programmes: int
     countries: frozenset[str]
@@ -284,6 +287,10 @@ def _activity(
         ids, themes, countries = network.reach_arrays(store)
         with gc_paused():
             members = network.Members.of(act.implemented if delivered else act.programmes, ids)
+            # where it worked: the programmes it funds or delivered, never a partner's seat in another's programme
+            # (the OAS, a partner of the Commonwealth's initiative in the Caribbean, is not at work in Kenya, which
+            # the initiative also names)
+            at = network.Members.of(act.implemented if delivered else _placed(act), ids)
             theme_of = np.repeat(np.arange(len(ids)), np.diff(themes.indptr))  # programme of each (programme, theme)
             experience: dict[str, dict[str, _Experience]] = {t: {} for t in THEMES}
             for code, t in enumerate(themes.names):
@@ -291,12 +298,11 @@ def _activity(
                 on[theme_of[themes.values == code]] = True
                 mine = members.where(on[members.prog])  # the memberships of programmes on theme t
                 count = np.bincount(mine.org, minlength=len(mine.orgs)).tolist()
-                experience[t] = {
-                    o: _Experience(n, frozenset(where)) for n, (o, where) in zip(count, mine.unions(countries).items())
-                }
-            org, value = members.pairs(countries)
+                where = at.where(on[at.prog]).unions(countries)
+                experience[t] = {o: _Experience(n, frozenset(where.get(o, ()))) for n, o in zip(count, mine.orgs)}
+            org, value = at.pairs(countries)
             by_country = np.argsort(value, kind="stable")
-            orgs = np.asarray(members.orgs, dtype=object)[org[by_country]].tolist()
+            orgs = np.asarray(at.orgs, dtype=object)[org[by_country]].tolist()
             bounds = np.searchsorted(value[by_country], np.arange(len(countries.names) + 1)).tolist()
             present = {
                 c: set(orgs[bounds[i] : bounds[i + 1]]) for i, c in enumerate(countries.names) if bounds[i] < bounds[i + 1]
@@ -318,8 +324,19 @@ def near(store: Any, iso3: str, theme: str, delivered: bool = False) -> set[str]
     return at_work & _experience(store, theme, delivered).keys()
 
 
+def _placed(act: network.Activity) -> dict[str, set[str]]:
+    """Organisation -> the programmes that place it where they work: those it funds or delivered (led, or
+    implemented where no lead is named), not those it joined as a partner."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for roles in (act.funded, act.implemented):
+        for org, progs in roles.items():
+            out[org] |= progs
+    return out
+
+
 def _present(store: Any, delivered: bool = False) -> dict[str, set[str]]:
-    """Country -> the organisations with a programme that names it (with ``delivered``, one they delivered)."""
+    """Country -> the organisations with a programme that names it and places them there (:func:`_placed`; with
+    ``delivered``, one they delivered)."""
     return _activity(store, delivered)[1]
 
 
@@ -339,7 +356,7 @@ def _in_region(store: Any, delivered: bool = False) -> dict[str, set[str]]:
         act = network.whole_activity(store)
         scopes = {sc["programme"]: sc for sc in analysis.programme_scopes(store) if sc["scope"] == "regional"}
         covered = {p: {r for r in set(parent.values()) if analysis._covers(sc, r, "region", parent)} for p, sc in scopes.items()}
-        for org, progs in (act.implemented if delivered else act.programmes).items():
+        for org, progs in (act.implemented if delivered else _placed(act)).items():
             for prog in progs & covered.keys():
                 for region in covered[prog]:
                     out[region].add(org)

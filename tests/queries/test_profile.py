@@ -72,7 +72,8 @@ def test_cli(tmp_path: Path, fmt: str) -> None:
 @pytest.mark.parametrize("seed", [7, 8])
 def test_the_array_built_experience_is_the_plain_one(tmp_path: Path, seed: int) -> None:
     """Who worked on each theme and where (counted on codes in numpy), the organisations at work in each country and
-    the programmes per theme equal a plain loop over who funds or implements what, on a seeded synthetic graph."""
+    the programmes per theme equal a plain loop over who funds or implements what (placed where it funds or
+    delivered), on a seeded synthetic graph."""
     from bench import synthetic
     from graph.model import THEMES
     from queries import facts, named
@@ -84,19 +85,26 @@ def test_the_array_built_experience_is_the_plain_one(tmp_path: Path, seed: int) 
         worked: dict = {t: {} for t in THEMES}
         present: dict = {}
         names = {}
+        # where it worked: the programmes it funds or delivered (led, or implemented where no lead is named)
+        by_role = s.query(named.IMPLEMENTS_BY_ROLE)
+        led = {prog for r in by_role if r["role"] == "lead" for prog in r["programmes"]}
+        placed = {(r["org"], prog) for r in by_role for prog in r["programmes"] if r["role"] == "lead" or prog not in led}
         for r in s.query(named.ORG_PROGRAMMES):
             names[r["org"]] = r["name"]
             for prog in r["programmes"]:
                 themes, countries = reach[prog]
+                there = countries if r["role"] == "FUNDS" or (r["org"], prog) in placed else set()
                 for t in themes:
-                    worked[t].setdefault(r["org"], {})[prog] = countries
-                for c in countries:
+                    mine = worked[t].setdefault(r["org"], {})
+                    mine[prog] = set(mine.get(prog, set())) | set(there)
+                for c in there:
                     present.setdefault(c, set()).add(r["org"])
         experience, at_work, named_as = p._activity(s)
         assert {t: {o: (e.programmes, set(e.countries)) for o, e in orgs.items()} for t, orgs in experience.items()} == {
             t: {o: (len(ps), {c for cs in ps.values() for c in cs}) for o, ps in orgs.items()} for t, orgs in worked.items()
         }
         assert any(experience.values()) and at_work == present and named_as == names
+        assert len(placed) < sum(len(r["programmes"]) for r in by_role)  # the seeded graph has partners to leave out
         assert facts.programmes_per_theme(s) == {t: sum(t in themes for themes, _ in reach.values()) for t in THEMES}
 
 
@@ -173,7 +181,8 @@ def test_an_international_body_shares_no_group_through_its_seat(store: Store) ->
 
 def test_delivered_means_led_or_implemented_where_no_lead_is_named(store: Store) -> None:
     """pL is led by L with P as a partner; pN names no lead (Q and R are partners). L, Q and R delivered their
-    programme in Ghana; P, a partner in another's programme, did not, though it implements it."""
+    programme in Ghana; P, a partner in another's programme, did not, though it implements it: it has the
+    experience, not the place."""
     from graph.examples import SRC, gaps_records
     from graph.model import Implements, Organisation, Programme, Targets
     from queries import profile as p
@@ -192,7 +201,16 @@ def test_delivered_means_led_or_implemented_where_no_lead_is_named(store: Store)
     delivered = p._experience(store, "D", delivered=True)
     assert sorted(delivered) == ["L", "Q", "R"] and {delivered[o].countries for o in delivered} == {frozenset({"GHA"})}
     assert sorted(p._experience(store, "D")) == ["L", "P", "Q", "R"]
-    assert "P" not in p._present(store, delivered=True)["GHA"] and "P" in p._present(store)["GHA"]
+    assert "P" not in p._present(store, delivered=True)["GHA"]
+    # a partner's seat counts as experience, but places it nowhere: the OAS, a partner of the Commonwealth's
+    # initiative in the Caribbean that also names Kenya, was listed for Eritrea as "worked in Kenya"
+    everyone = p._experience(store, "D")
+    assert (everyone["P"].programmes, everyone["P"].countries) == (1, frozenset())
+    assert everyone["L"].countries == frozenset({"GHA"}) and "P" not in p._present(store)["GHA"]
+    rows = {r["org"]: r for r in match(store, "KEN", theme="D", min_evidence=1)}
+    assert (rows["L"]["parts"]["proximity"], rows["L"]["in_region"]) == (0.5, True)  # GHA: Africa, not Eastern Africa
+    assert (rows["P"]["parts"]["proximity"], rows["P"]["in_region"]) == (0.0, False)
+    assert rows["P"]["explanation"].endswith("; no programme in Africa on record: listed after those with one")
 
 
 def test_match_says_which_themes_a_country_has(tmp_path: Path) -> None:
