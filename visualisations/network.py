@@ -29,8 +29,10 @@ from typing import Any
 
 import igraph as ig
 import networkx as nx
+import numpy as np
 import pyvis
 from pyvis.network import Network
+from scipy.spatial import cKDTree
 
 from queries import terms
 from queries.analysis import Window
@@ -238,13 +240,19 @@ def build(g: nx.MultiDiGraph, *, kinds: dict[str, str] | None = None, focus: str
 
 LARGE_PAGE_EDGES = 4_000
 EDGE_PX = 110  # the median edge's length on the page, in pixels: room for a label between two nodes
+# the median node's nearest neighbour on the page, in pixels: about a wrapped label's width (22 characters of 12 px
+# type), so labels drawn at full size do not pile on one another; a star of 22 programmes around Kenya drew them
+# 31 px apart, illegible at any zoom (type and distances scale together); zoomed out, labels under 9 px are not drawn
+LABEL_PX = 120
 
 
 def positions(g: nx.MultiDiGraph, seed: int = 42) -> dict[str, tuple[float, float]]:
     """Fixed page positions of ``g``'s nodes, in pixels: Fruchterman-Reingold, seeded, in igraph.
 
     The same graph gives the same picture every time; the scale puts the
-    median edge at :data:`EDGE_PX`.
+    median edge at :data:`EDGE_PX` at least, and the median distance from a
+    node to its nearest neighbour at :data:`LABEL_PX` at least (whichever
+    spreads the drawing more), so labels have room at full size.
 
     Examples
     --------
@@ -263,6 +271,9 @@ def positions(g: nx.MultiDiGraph, seed: int = 42) -> dict[str, tuple[float, floa
         coords = h.layout_fruchterman_reingold(niter=500).coords
     lengths = sorted(((coords[a][0] - coords[b][0]) ** 2 + (coords[a][1] - coords[b][1]) ** 2) ** 0.5 for a, b in pairs)
     scale = EDGE_PX / (lengths[len(lengths) // 2] or 1.0) if lengths else EDGE_PX
+    nearest = float(np.median(cKDTree(coords).query(coords, k=2)[0][:, 1]))  # k=2: the first is the node itself
+    if nearest > 0:
+        scale = max(scale, LABEL_PX / nearest)
     return {v: (round(coords[i][0] * scale, 1), round(coords[i][1] * scale, 1)) for v, i in index.items()}
 
 

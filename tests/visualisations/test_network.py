@@ -200,3 +200,20 @@ def test_the_page_and_the_analyses_draw_one_collaboration_graph(tmp_path: Path) 
     drawn = {tuple(sorted((u.split(":")[1], v.split(":")[1]))): d["programmes"] for u, v, d in page.edges(data=True)}
     assert drawn == {tuple(sorted(e)): d["weight"] for *e, d in analysed.edges(data=True)}
     assert drawn[("coe", "eu")] >= 1 and ("coe", "commonwealth") in drawn
+
+
+def test_labels_have_room_at_full_size() -> None:
+    """`ccb viz network --around Kenya` drew its 22 programmes 31 px from one another around Kenya, each under a
+    label some 140 px wide: illegible at any zoom, since type and distances scale together. The median node now has
+    its nearest neighbour :data:`LABEL_PX` away at least, and the median edge stays :data:`EDGE_PX` long at least."""
+    import numpy as np
+
+    star = nx.MultiDiGraph([(f"Programme:p{i}", "Country:KEN") for i in range(22)])
+    at = viz.positions(star)
+    xy = np.array([at[n] for n in sorted(at)])
+    gaps = np.sqrt(((xy[:, None, :] - xy[None, :, :]) ** 2).sum(-1))
+    np.fill_diagonal(gaps, np.inf)
+    assert np.median(gaps.min(axis=1)) >= viz.LABEL_PX - 0.5  # positions are rounded to 0.1 px
+    edges = [np.hypot(*np.subtract(at[u], at[v])) for u, v in star.edges()]
+    assert np.median(edges) >= viz.EDGE_PX - 0.5
+    assert viz.positions(star) == at  # seeded: the same picture every time
