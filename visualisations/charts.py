@@ -84,10 +84,20 @@ def figure(
     if left_out:
         notes.append(f"top {len(shown)} of {len(drawn)} shown")
     if notes:
-        fig.supxlabel(
-            "; ".join(notes), fontsize=7, color="#444", x=0.01, ha="left"
-        )  # laid out with the axes, so never overlapping
+        # laid out with the axes, so never overlapping; wrapped to the figure, so never cut at its edge
+        fig.supxlabel("; ".join(notes), fontsize=7, color="#444", x=0.01, ha="left", wrap=True)
     return fig
+
+
+def _ticks(peak: int) -> list[int]:
+    """A colour bar's ticks: 0, about four even steps and the peak itself, without a step so near the peak that the
+    two labels print on one another (56 and 58 read "5856").
+
+    >>> _ticks(58), _ticks(60), _ticks(3), _ticks(0)
+    ([0, 14, 28, 42, 58], [0, 15, 30, 45, 60], [0, 1, 2, 3], [0])
+    """
+    step = max(1, peak // 4)
+    return [t for t in range(0, peak, step) if peak - t >= step / 2] + [peak] if peak else [0]
 
 
 def _covered(row: Mapping[str, Any], currency: str | None) -> str:
@@ -188,7 +198,7 @@ def heatmap(t: Any, *, top: int = 30, title: str | None = None, source: str = ""
     ax.set_xticks(range(len(t.years)), [str(y) for y in t.years], fontsize=8, rotation=45 if len(t.years) > 10 else 0)
     ax.set_yticks(range(len(groups)), [str(names.get(g, g))[:40] for g in groups], fontsize=8)
     bar = fig.colorbar(img, ax=ax, label="programmes under way", shrink=0.8)
-    bar.set_ticks(sorted({0, peak} | set(range(0, peak + 1, max(1, peak // 4)))))
+    bar.set_ticks(_ticks(peak))
     if hatched:
         legend = Patch(facecolor="#21918c", hatch="///", edgecolor="#ffffff", label="a+n: n started with no stated end")
         ax.legend(

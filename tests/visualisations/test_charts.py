@@ -26,6 +26,26 @@ def test_bars_keep_the_top_and_say_so() -> None:
     assert ax.get_title(loc="left") == "Programmes by funder"
 
 
+def test_a_long_note_is_wrapped_inside_the_figure() -> None:
+    """`ccb viz chart` cut its note at the figure's edge ("... for 304 distinct progr"): wrapped, it is read whole."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    note = "Source: CCB Graph; " + "a caveat the reader must see whole; " * 8
+    fig = charts.figure([{"funder": "F", "programmes": 3}], "funder", "programmes", source=note)
+    FigureCanvasAgg(fig).draw()
+    box = fig._supxlabel.get_window_extent()  # type: ignore[attr-defined]
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.width and box.height > 2 * 7  # inside, on more than one line
+
+
+def test_colour_bar_ticks_never_print_on_one_another() -> None:
+    """The timeline's colour bar printed "5856": ticks 56 and 58 at a 58 peak. A step too near the peak gives way."""
+    assert charts._ticks(58) == [0, 14, 28, 42, 58] and charts._ticks(60) == [0, 15, 30, 45, 60]
+    for peak in range(1, 200):
+        ticks = charts._ticks(peak)
+        assert ticks[0] == 0 and ticks[-1] == peak and ticks == sorted(set(ticks))
+        assert min(b - a for a, b in zip(ticks, ticks[1:])) >= max(1, peak // 4) / 2
+
+
 def test_years_draw_a_line_with_the_currency() -> None:
     rows = [
         {"year": "2016", "amount": 600.0, "currency": "EUR"},
