@@ -8,7 +8,7 @@ the rows, so a list, its counts and its downloads always agree.
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -594,7 +594,8 @@ def donor_flows(store: Store, *, theme: str | None = None, region: str | None = 
     programme counted once per donor and area. Areas are the M49 regions, or within ``region`` its sub-regions (or,
     for a sub-region, its countries); a global programme reaches ``Global``; a programme with no funder is under
     :data:`NO_DONOR`, never dropped. ``donor_programmes`` and ``area_programmes`` count distinct programmes (one
-    reaching two areas is one programme of its donor).
+    reaching two areas is one programme of its donor). Every count holds a family once (:func:`facts.count_once`), as
+    :func:`queries.analysis.breakdown` does.
 
     Examples
     --------
@@ -606,9 +607,11 @@ def donor_flows(store: Store, *, theme: str | None = None, region: str | None = 
     """
     subregion = region if region and region not in M49_REGIONS else None
     names = {o["id"]: o["name"] for o in store.query(named.ORGANISATIONS)}
-    counts: Counter[tuple[str, str]] = Counter()
-    donor_total: Counter[str] = Counter()  # distinct programmes: one reaching two areas is one programme of its donor
-    area_total: Counter[str] = Counter()
+    # the programmes of each band, donor and area: counted a family once (an umbrella gives way to its components
+    # where they are there too), as `ccb breakdown` counts them; the EU's 57 records were 51 programmes
+    bands: dict[tuple[str, str], set[str]] = defaultdict(set)
+    of_donor: dict[str, set[str]] = defaultdict(set)  # distinct: one reaching two areas is one programme of its donor
+    of_area: dict[str, set[str]] = defaultdict(set)
     for p in programmes(store):
         if theme and theme not in p["themes"]:
             continue
@@ -627,11 +630,16 @@ def donor_flows(store: Store, *, theme: str | None = None, region: str | None = 
             donors = [d for d in donors if d == donor]
         if not donors or not areas:
             continue
-        donor_total.update(donors)
-        area_total.update(areas)
         for d in donors:
+            of_donor[d].add(p["programme"])
             for a in areas:
-                counts[(d, a)] += 1
+                bands[(d, a)].add(p["programme"])
+        for a in areas:
+            of_area[a].add(p["programme"])
+    families = facts.components(store)
+    counts = Counter({band: len(facts.count_once(ps, families)) for band, ps in bands.items()})
+    donor_total = {d: len(facts.count_once(ps, families)) for d, ps in of_donor.items()}
+    area_total = {a: len(facts.count_once(ps, families)) for a, ps in of_area.items()}
     return [
         {
             "donor": d,
