@@ -444,6 +444,9 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
     def _subregion(iso3: str) -> str:
         return next((c["subregion"] or "" for c in catalogue.countries(store) if c["iso3"] == iso3), "")
 
+    # a list's kind as the search names its hits ("countries" is no "countrie": /countries?q=Kenya failed with 500)
+    ONE_OF = {"programmes": "programme", "organisations": "organisation", "countries": "country"}
+
     def list_page(kind: str, title: str, intro: str) -> Response:
         """A list to browse (``kind``: programmes, organisations, countries) with its facets, as every list is."""
         a = request.args
@@ -455,7 +458,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         keys = None
         if text:
             found = fulltext.search(store, text, limit=0)  # the keys only: no row built, no match marked
-            keys = {k: i for i, k in enumerate(found.keys[kind[:-1]])}
+            keys = {k: i for i, k in enumerate(found.keys[ONE_OF[kind]])}
 
         def keep(r: Row) -> bool:
             if keys is not None and r.get("programme", r.get("id", r.get("iso3"))) not in keys:

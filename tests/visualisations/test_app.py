@@ -422,6 +422,9 @@ def test_full_text_search_answers_what_cybil_users_type(app_url: str) -> None:
     # words inside a list: the programmes list filtered by the same search
     within = _json_at(app_url + "/api/programmes?q=Kenya&theme=D")
     assert within and all("D" in r["themes"] for r in within)  # type: ignore[union-attr, index]
+    # every list takes the words: the countries list answered 500 ("countrie" is no kind the search names)
+    assert [r["iso3"] for r in _json_at(app_url + "/api/countries?q=Kenya")][:1] == ["KEN"]  # type: ignore[index, union-attr]
+    assert "eu" in [r["id"] for r in _json_at(app_url + "/api/organisations?q=European%20Union")]  # type: ignore[index, union-attr]
 
 
 def test_the_gaps_page_for_people(browser: object, app_url: str) -> None:
