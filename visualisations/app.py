@@ -509,7 +509,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         summary = (
             f"{b.total:,} {kind} match; {first:,}-{first + len(b.rows) - 1:,} shown, page {b.page} of {b.pages}"
             if b.rows
-            else f"No {kind[:-1]} matches these filters."
+            else f"No {ONE_OF[kind]} matches these filters."
         )
         sort_choices = [(s, s.replace("_", " ")) for s in sorts]
         form = {
@@ -534,7 +534,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
                 },
             ],
         }
-        section = _section(kind, title, shown, f"No {kind[:-1]} matches these filters.", notes=[facts.completeness(store)])
+        section = _section(kind, title, shown, f"No {ONE_OF[kind]} matches these filters.", notes=[facts.completeness(store)])
         section["download"] = "?" + urlencode(base) + ("&" if base else "")
         html = env.get_template("app_list.html.j2").render(
             title=title,

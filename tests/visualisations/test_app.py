@@ -425,6 +425,10 @@ def test_full_text_search_answers_what_cybil_users_type(app_url: str) -> None:
     # every list takes the words: the countries list answered 500 ("countrie" is no kind the search names)
     assert [r["iso3"] for r in _json_at(app_url + "/api/countries?q=Kenya")][:1] == ["KEN"]  # type: ignore[index, union-attr]
     assert "eu" in [r["id"] for r in _json_at(app_url + "/api/organisations?q=European%20Union")]  # type: ignore[index, union-attr]
+    import urllib.request
+
+    with urllib.request.urlopen(app_url + "/countries?q=qqqzzz", timeout=60) as r:  # noqa: S310 (loopback test server)
+        assert "No country matches these filters." in r.read().decode()  # it said "No countrie"
 
 
 def test_the_gaps_page_for_people(browser: object, app_url: str) -> None:
