@@ -1083,7 +1083,7 @@ PROFILE_EMPTY = {
     "Programmes": "{name} funds or implements no programme",
     "Collaborators": "{name} shares no programme with another organisation and has no partnership",
     "Broker standing": "{name} takes part in no programme, so it has no place in the collaboration graph",
-    "Partnership opportunities": "no organisation shares {name}'s countries and themes without already working with it",
+    "Partnership opportunities": "{why}",
 }
 
 
@@ -1153,7 +1153,11 @@ def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
         for i, (title, rows) in enumerate(sections):
             if i:
                 click.echo()
-            why = profile_queries.not_ranked_because(store_of(ctx), name) if title == "Gap" and not rows else ""
+            why = ""
+            if title == "Gap" and not rows:
+                why = profile_queries.not_ranked_because(store_of(ctx), name)
+            elif title == "Partnership opportunities" and not rows:
+                why = profile_queries.no_partners_because(store_of(ctx), name)
             emit(rows, fmt, title=title, empty=PROFILE_EMPTY.get(title, "none").format(name=subject, why=why))
             if title == "Supported by" and rows:  # its implementers are its programmes', wherever they run
                 notes([analysis.IMPLEMENTERS_MEAN], fmt)
@@ -1256,7 +1260,16 @@ def viz_network(
     )
     g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])  # countries and bodies with no programme
     note = network_viz.write_network(
-        g, output, around=around, depth=depth, view=view, theme=theme, region=region, window=window, max_nodes=max_nodes
+        g,
+        output,
+        around=around,
+        depth=depth,
+        view=view,
+        theme=theme,
+        region=region,
+        window=window,
+        max_nodes=max_nodes,
+        names=terms.Terms.of(store_of(ctx.find_root())),
     )
     if note:
         info(note)

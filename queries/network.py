@@ -477,6 +477,18 @@ def _check_org(act: Activity, org: str | None) -> None:
         raise UnknownName(f"{org!r} funds or implements no programme in the graph", "pick one from `ccb supports --by funder`")
 
 
+def _acts(act: Any, org: str) -> bool:
+    return bool(act.acted_countries.get(org) or act.acted_themes.get(org))
+
+
+def acts_itself(store: Store, org: str) -> bool:
+    """Whether ``org`` funds or delivers a programme of its own, where :func:`partners` compares places from; an
+    organisation that only partners in others' programmes has none (an organisation's page then suggests no one,
+    and says why, where it failed whole)."""
+    act = memo(store, "network.partner_contexts", lambda: _contexts(store, None))[0]
+    return _acts(act, org)
+
+
 def partners(store: Store, *, org: str | None = None, limit: int = 50, region: str | None = None) -> list[dict[str, Any]]:
     """Pairs of organisations active in the same countries and themes that do not yet work together.
 
@@ -522,7 +534,7 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
     else:
         act, orgs, index, crowded, counted, working, family = _contexts(store, inside)
     _check_org(act, org)
-    if org is not None and not act.acted_countries.get(org) and not act.acted_themes.get(org):
+    if org is not None and not _acts(act, org):
         # only a partner in others' programmes: no places of its own to compare ("no pair shares..." would mislead)
         where = f" in {region}" if area else ""
         raise UnknownName(

@@ -403,6 +403,36 @@ def not_ranked_because(store: Any, name: str) -> str:
     return need.outside(store.query(named.COUNTRIES)).get(iso3) or "need unknown (no GCI value)"
 
 
+def _suggests(store: Any, oid: str) -> bool:
+    return oid in network.whole_activity(store).names and network.acts_itself(store, oid)
+
+
+def no_partners_because(store: Any, name: str) -> str:
+    """Why an organisation's page suggests no partner: it funds or delivers no programme of its own (partners are
+    suggested from where an organisation acts itself), else no one shares its countries and themes without already
+    working with it.
+
+    >>> from graph.examples import example_store, gaps_records
+    >>> from graph.model import Implements, Organisation
+    >>> s = example_store([*gaps_records(), Organisation(id="p", name="P", source="s"), Implements(src="p", dst="pA",
+    ...     role="partner", source="s"), Implements(src="i1", dst="pA", role="lead", source="s")])
+    >>> no_partners_because(s, "p")
+    "P funds or delivers no programme of its own; it only partners in others' (partners are suggested from where an organisation acts itself)"
+    >>> s.close()
+    """
+    oid = Terms.of(store).organisation(name)
+    names = network.whole_activity(store).names
+    who = names.get(oid) or next((o["name"] for o in store.query(named.ORGANISATIONS) if o["id"] == oid), oid)
+    if oid not in names:
+        return f"{who} takes part in no programme"
+    if not _suggests(store, oid):
+        return (
+            f"{who} funds or delivers no programme of its own; it only partners in others' (partners are suggested "
+            "from where an organisation acts itself)"
+        )
+    return f"no organisation shares {who}'s countries and themes without already working with it"
+
+
 def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
     iso3 = c["iso3"]
     memberships = [m["bloc_name"] for m in store.query(named.MEMBERSHIPS) if m["iso3"] == iso3]
@@ -483,7 +513,8 @@ def _org_profile(store: Any, org: dict[str, Any]) -> list[tuple[str, Rows]]:
         ("Programmes", sorted(programmes, key=lambda r: (r["programme"], r["role"]))),
         ("Collaborators", _collaborators(store, oid)),
         ("Broker standing", standing),
-        ("Partnership opportunities", network.partners(store, org=oid, limit=5) if oid in act.names else []),
+        # only from where it acts itself: a partner in others' programmes alone gets none (its page failed whole)
+        ("Partnership opportunities", network.partners(store, org=oid, limit=5) if _suggests(store, oid) else []),
         *_as_donor(store, org=oid),
     ]
 

@@ -633,6 +633,9 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         def empty(title: str) -> str:
             if title == "Gap":  # a country without a gaps row: say which rule leaves it out
                 return f"{name} is not ranked: {profile.not_ranked_because(store, key)}."
+            if title == "Partnership opportunities":  # none to suggest: say why (it acts nowhere itself, or...)
+                why = profile.no_partners_because(store, key)
+                return why[:1].upper() + why[1:] + "."
             return f"None in the graph for {name}."
 
         return [_section(_id(title), title, rows, empty(title)) for title, rows in profile.profile(store, key)]
@@ -676,12 +679,15 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             ),
         )
         progs = {r["programme"] for r in listed}
+        # a programme names it (a regional one reaches it with no link to draw): Eritrea's link led nowhere
+        linked = any({a.strip() for a in r["counted_as"].split(";")} - {"regional"} for r in listed)
         return page(
             names().country_names[iso3],
             sections,
             sources=sources_of(store, progs, {iso3}),
             related=[
-                ("Network around it", "/network?" + urlencode({"around": iso3, "depth": 2})),
+                # only where there is something to draw: Eritrea's link led to a page with no Eritrea on it
+                *([("Network around it", "/network?" + urlencode({"around": iso3, "depth": 2}))] if linked else []),
                 ("Its gaps by theme", "#theme_gaps"),
                 ("Other countries of its sub-region", "/countries?" + urlencode({"subregion": _subregion(iso3)})),
             ],
@@ -899,7 +905,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         g = _graph()
         depth = max(1, min(3, _int(a.get("depth"), "a depth") or 1))
         if around:
-            g = network_viz.ego(g, around, depth)
+            g = network_viz.ego(g, around, depth, names())
         g, note = network_viz.fold_programmes(g, network_viz.MAX_NODES)
         focus = network_viz.find_node(g, around) if around else None
         nav = [("Home", "/"), ("Overview", "/network")]

@@ -91,11 +91,36 @@ def find_node(g: nx.MultiDiGraph, name: str) -> str:
         raise
 
 
-def ego(g: nx.MultiDiGraph, name: str, depth: int) -> nx.MultiDiGraph:
-    """The part of ``g`` within ``depth`` steps of ``name``, whatever the direction."""
+def _actor(names: Terms | None, name: str) -> tuple[str, str] | None:
+    """(key, display name) of the country or organisation ``name`` names in the store, else None."""
+    if names is None:
+        return None
+    try:
+        kind, key = names.actor(name)
+    except UnknownName:
+        return None
+    return key, (names.country_names if kind == "country" else names.org_names).get(key, key)
+
+
+def ego(g: nx.MultiDiGraph, name: str, depth: int, names: Terms | None = None) -> nx.MultiDiGraph:
+    """The part of ``g`` within ``depth`` steps of ``name``, whatever the direction.
+
+    ``names`` (the store's) tells a country or organisation with no link in ``g`` from a name the graph does not
+    hold: Eritrea, which no programme names, got "no country or organisation 'ERI' in the graph".
+    """
     if depth < 1:
         raise VizError("--depth must be at least 1")
-    centre = find_node(g, name)
+    try:
+        centre = find_node(g, name)
+    except UnknownName:
+        held = _actor(names, name)
+        if held is None:
+            raise
+        key, title = held
+        raise VizError(
+            f"nothing to draw around {title} ({key}): no programme in this view names it, funds it or is run by it",
+            f"widen the filters, or see its page (`ccb profile {key}`) for the regional programmes that reach it",
+        ) from None
     keep = nx.single_source_shortest_path_length(g.to_undirected(as_view=True), centre, cutoff=depth)
     return g.subgraph(sorted(keep)).copy()
 
@@ -412,8 +437,10 @@ def write_network(
     region: str | None = None,
     window: Window = Window(),
     max_nodes: int = MAX_NODES,
+    names: Terms | None = None,
 ) -> str | None:
-    """Write the page of ``g`` (filtered, seen as ``view``, around ``around``) to ``path``; return the folding note, if any."""
+    """Write the page of ``g`` (filtered, seen as ``view``, around ``around``) to ``path``; return the folding note, if
+    any. ``names``, the store's, lets a country or organisation with nothing to draw say so (:func:`ego`)."""
     if view not in VIEWS:
         raise VizError(f"unknown view {view!r}", f"views: {', '.join(VIEWS)}")
     g = filtered(g, theme=theme, region=region, window=window)
@@ -421,7 +448,7 @@ def write_network(
     g = VIEWS[view](g)
     focus = None
     if around:
-        g = ego(g, around, depth)
+        g = ego(g, around, depth, names)
         focus = find_node(g, around)
     if g.number_of_nodes() == 0:
         raise VizError("nothing to draw: the graph (or the filtered part) is empty", "load data, or widen the filters")

@@ -274,3 +274,40 @@ def test_a_country_outside_the_recipients_is_not_matched(store: Store) -> None:
 
     uk = report.brief(store, country="GBR")
     assert "It is not ranked: high income." in uk.summary and [r["name"] for r in uk.ideas] == ["not a recipient"]
+
+
+def test_a_partner_only_organisation_has_a_page(tmp_path: Path) -> None:
+    """`ccb profile civipol` failed whole, and its app page answered 404 (74 of 900 pages a crawl of the app
+    reached), because an organisation that only partners in others' programmes has no places of its own to
+    suggest partners from: the page now stands, its partnership section empty with that reason."""
+    from graph.examples import SRC, gaps_records
+    from graph.model import Implements, Organisation
+    from queries import profile as p
+    from visualisations.app import create_app
+
+    db = tmp_path / "g.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(
+            Batch().extend(
+                [
+                    *gaps_records(),
+                    Organisation(id="helper", name="Helper", source=SRC),
+                    Implements(src="i1", dst="pA", role="lead", source=SRC),
+                    Implements(src="helper", dst="pA", role="partner", source=SRC),
+                ]
+            )
+        )
+        sections = dict(p.profile(s, "helper"))
+        assert sections["Programmes"] and sections["Partnership opportunities"] == []
+        assert p.no_partners_because(s, "helper").endswith(
+            "it only partners in others' (partners are suggested from where an organisation acts itself)"
+        )
+        assert (
+            p.no_partners_because(s, "i1").startswith("no organisation shares")
+            or dict(p.profile(s, "i1"))["Partnership opportunities"]
+        )
+    out = CliRunner().invoke(cli, ["--db", str(db), "profile", "helper"], catch_exceptions=False)
+    assert out.exit_code == 0 and "Helper funds or delivers no programme of its own" in out.output
+    with EmbeddedStore(db, read_only=True) as s:
+        page = create_app(s).test_client().get("/organisation/helper")
+    assert page.status_code == 200 and "Helper funds or delivers no programme of its own" in page.get_data(as_text=True)

@@ -217,3 +217,26 @@ def test_labels_have_room_at_full_size() -> None:
     edges = [np.hypot(*np.subtract(at[u], at[v])) for u, v in star.edges()]
     assert np.median(edges) >= viz.EDGE_PX - 0.5
     assert viz.positions(star) == at  # seeded: the same picture every time
+
+
+def test_a_country_with_nothing_to_draw_says_so(tmp_path: Path) -> None:
+    """Eritrea, which no programme names, got "no country or organisation 'Eritrea' in the graph" from `ccb viz network
+    --around Eritrea`, and its app page linked to a network that answered the same: the command now says there is
+    nothing to draw around it, and the page offers no such link (Ghana's still does)."""
+    from graph.examples import gaps_records  # NPL: a country no programme names
+    from visualisations.app import create_app
+
+    db = tmp_path / "g.lbdb"
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend(gaps_records()))
+    out = CliRunner().invoke(cli, ["--db", str(db), "viz", "network", "-o", str(tmp_path / "n.html"), "--around", "Nepal"])
+    assert out.exit_code == 1 and not (tmp_path / "n.html").exists()
+    assert out.stderr.startswith("Error: nothing to draw around Nepal (NPL): no programme in this view names it")
+    with EmbeddedStore(db, read_only=True) as s:
+        client = create_app(s).test_client()
+        assert "/network?around=NPL" not in client.get("/country/NPL").get_data(as_text=True)
+        assert "/network?around=GHA" in client.get("/country/GHA").get_data(as_text=True)
+        said = client.get("/api/country/NPL")  # the page itself stands
+        assert said.status_code == 200
+        gone = client.get("/network?around=NPL")
+        assert "nothing to draw around Nepal (NPL)" in gone.get_data(as_text=True)
