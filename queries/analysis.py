@@ -552,7 +552,8 @@ class Gaps:
     sensitivity: list[Row]
     top: int
     completeness: str = ""  # how much of the field the graph holds: facts.completeness
-    global_programmes: list[str] = field(default_factory=list)  # in the window: they reach every country, counted apart
+    # in the window, naming no country: they reach every country, counted apart (one that names countries counts there)
+    global_programmes: list[str] = field(default_factory=list)
 
     @property
     def not_ranked(self) -> dict[str, str]:
@@ -589,8 +590,8 @@ class Gaps:
         )
         if self.global_programmes:
             lines.append(
-                f"global: {len(self.global_programmes)} programme(s) open to every country ({_few(self.global_programmes, 4)}) "
-                "are counted apart, in no country's programmes or regional column"
+                f"global: {len(self.global_programmes)} programme(s) open to every country and naming none, a family once "
+                f"({_few(self.global_programmes, 4)}) are counted apart, in no country's programmes or regional column"
             )
         if self.completeness:
             lines.append(self.completeness)
@@ -712,6 +713,9 @@ def gaps(
     every_scope = programme_scopes(store, window, theme)
     scopes = [s for s in every_scope if s["scope"] == "regional"]
     worldwide = sorted(s["programme"] for s in every_scope if s["scope"] == "global")
+    if worldwide:  # one that also names countries counts in theirs (the ITU CIRT programme is the CAR's one)
+        naming = _countries_named(store)
+        worldwide = sorted(facts.count_once([p for p in worldwide if p not in naming], facts.components(store)))
     outside = need.outside(countries, include_restricted=include_restricted)  # who is not ranked by default, and why
     pages = facts.programme_sources(store)
     out, left_out, inputs = [], defaultdict(list), []
@@ -1485,8 +1489,19 @@ def breakdown(
                 row["explanation"] += f": {by_name} naming a country there, {len(progs[g]) - by_name} regional by scope only"
         out.append(row)
     placed = {p for ps in in_group.values() for p in ps}
-    left_out = sorted({r["programme"] for r in funding} - placed)
-    through = sorted(placed - {p for ps in counted.values() for p in ps})  # umbrellas counted in no group themselves
+    unplaced = {r["programme"] for r in funding} - placed
+    # umbrellas counted in no group themselves; by region, also one that names countries, every one of them named
+    # by its components too (Cyber Shujaa names Kenya, as its components do, and was said to have "a global scope or
+    # no stated reach"); a global umbrella (the CMM reviews) stays global
+    via: set[str] = set()
+    if by in ("region", "subregion"):
+        named_any = _countries_named(store)
+        via = {u for p in placed for u in above.get(p, ()) if u in unplaced and u in named_any}
+        # and a family left out whole (a global umbrella and its global component) is left out once, as the app's
+        # overview counts its global area
+        via |= {u for u in unplaced if families.get(u, set()) & unplaced}
+    left_out = sorted(unplaced - via)
+    through = sorted((placed - {p for ps in counted.values() for p in ps}) | via)
     if by != "year":  # ties (groups with no amount in the currency, most often) by how many programmes they hold
         out.sort(key=lambda r: (-(r.get(measure) or 0), -r["programmes"], r[by]))
     distinct = len({p for ps in progs.values() for p in ps})
