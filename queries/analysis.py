@@ -590,8 +590,9 @@ class Gaps:
         )
         if self.global_programmes:
             lines.append(
-                f"global: {len(self.global_programmes)} programme(s) open to every country and naming none, a family once "
-                f"({_few(self.global_programmes, 4)}) are counted apart, in no country's programmes or regional column"
+                f"global: {len(self.global_programmes)} programme(s) open to every country that name none "
+                f"({_few(self.global_programmes, 4)}; a family once) are counted apart, in no country's programmes or "
+                "regional column"
             )
         if self.completeness:
             lines.append(self.completeness)

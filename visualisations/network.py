@@ -118,7 +118,7 @@ def ego(g: nx.MultiDiGraph, name: str, depth: int, names: Terms | None = None) -
             raise
         key, title = held
         raise VizError(
-            f"nothing to draw around {title} ({key}): no programme in this view names it, funds it or is run by it",
+            f"nothing to draw around {title} ({key}): no programme in this view names it, is funded by it or is run by it",
             f"widen the filters, or see its page (`ccb profile {key}`) for the regional programmes that reach it",
         ) from None
     keep = nx.single_source_shortest_path_length(g.to_undirected(as_view=True), centre, cutoff=depth)
