@@ -70,10 +70,11 @@ class Plan:
     topups: list[Row] = field(default_factory=list)  # programmes already there that could be topped up instead
     unspent_because: str = ""  # why some of the budget is not allocated, when some is not
 
-    def summary(self) -> list[str]:
-        """The lines under the rows: money used, the gap closed, how the grant size was set, how stable it is."""
+    def summary(self, form: bool = False) -> list[str]:
+        """The lines under the rows: money used, the gap closed, how the grant size was set, how stable it is; with
+        ``form``, the command's options named as the page's form names them (:data:`ON_THE_FORM`)."""
         moved = len(self.rows) - len(self.stable)
-        return [
+        lines = [
             f"budget {self.currency} {self.budget:,.0f}: {len(self.rows)} cell(s), {self.currency} {self.used:,.0f} allocated "
             f"in grants of {self.currency} {self.grant:,.0f} ({self.grant_basis})"
             + (
@@ -87,6 +88,28 @@ class Plan:
             + (f"; {moved} depend on the weights" if moved else ""),
             *self.notes,
         ]
+        return [on_the_form(line) for line in lines] if form else lines
+
+
+# The app's plan page has a form, not options: "set it with --grant-size" read there as a command to type.
+ON_THE_FORM = (
+    ("set it with --grant-size", "set it in the grant size field"),
+    ("given with --grant-size", "given in the grant size field"),
+    ("a smaller --grant-size", "a smaller grant size"),
+    ("name it with --theme", "choose it in the themes field"),
+    ("give one with --grant-size AMOUNT", "fill in the grant size field"),
+)
+
+
+def on_the_form(text: str) -> str:
+    """``text`` with the command's options named as the plan page's form names them.
+
+    >>> on_the_form("GBP 710,000 not allocated: less than one grant (a smaller --grant-size spends it)")
+    'GBP 710,000 not allocated: less than one grant (a smaller grant size spends it)'
+    """
+    for option, field_ in ON_THE_FORM:
+        text = text.replace(option, field_)
+    return text
 
 
 def grant_size(store: Store, currency: str, themes: list[str], region: str | None) -> tuple[float | None, str]:

@@ -1054,7 +1054,11 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
                 store, budget=a["budget"], donor=a.get("donor") or None, themes=themes or None, region=region, grant=grant
             )
         except (ValueError, CCBError) as e:  # the form again, saying what to change
-            why = f"grant size {a.get('grant')!r} is not a number" if isinstance(e, ValueError) else str(e)
+            why = (
+                f"grant size {a.get('grant')!r} is not a number"
+                if isinstance(e, ValueError)
+                else plan_queries.on_the_form(str(e))
+            )
             refused = page("Plan a fund", [], form=form, intro=[f"Not planned: {why}.", *intro])
             refused.status_code = 400
             return refused
@@ -1109,7 +1113,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
                     "The grants, with why, whom to ask and with whom to pool",
                     rows,
                     "No cell to allocate: the budget is below one grant, or the scope holds no ranked country.",
-                    notes=p.summary(),
+                    notes=p.summary(form=True),
                 ),
                 _section(
                     "topups",

@@ -587,3 +587,22 @@ def test_a_load_into_neo4j_beside_the_app_drops_what_it_kept(bolt: Bolt) -> None
     finally:
         store.query("MATCH (p:Programme {id: 'fresh-ccb-test'}) DETACH DELETE p", write=True)
         store.close()
+
+
+def test_the_plan_page_names_its_form_not_the_command_s_options(app_url: str) -> None:
+    """The plan page said "set it with --grant-size" and "a smaller --grant-size spends it": a form has fields, not
+    options. Its notes and its refusals now name the form's fields; the command keeps its options."""
+    import urllib.error
+    import urllib.request
+
+    with urllib.request.urlopen(app_url + "/plan?budget=GBP+2000000&donor=UK", timeout=120) as r:  # noqa: S310 (loopback)
+        text = r.read().decode()
+    assert "grant size field" in text or "a smaller grant size" in text
+    assert "--grant-size" not in text and "with --theme" not in text
+    try:
+        urllib.request.urlopen(app_url + "/plan?budget=XOF+1000000", timeout=120)  # noqa: S310 (loopback)
+    except urllib.error.HTTPError as e:  # refused: no amount in XOF to size a grant from
+        said = e.read().decode()
+        assert e.code == 400 and "fill in the grant size field" in said and "--grant-size" not in said
+    else:
+        raise AssertionError("a budget in a currency no programme states was planned")
