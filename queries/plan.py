@@ -70,11 +70,11 @@ class Plan:
     topups: list[Row] = field(default_factory=list)  # programmes already there that could be topped up instead
     unspent_because: str = ""  # why some of the budget is not allocated, when some is not
 
-    def summary(self, form: bool = False) -> list[str]:
-        """The lines under the rows: money used, the gap closed, how the grant size was set, how stable it is; with
-        ``form``, the command's options named as the page's form names them (:data:`ON_THE_FORM`)."""
+    def summary(self) -> list[str]:
+        """The lines under the rows: money used, the gap closed, how the grant size was set, how stable it is (a page
+        with a form names the options as its fields: :func:`on_the_form`)."""
         moved = len(self.rows) - len(self.stable)
-        lines = [
+        return [
             f"budget {self.currency} {self.budget:,.0f}: {len(self.rows)} cell(s), {self.currency} {self.used:,.0f} allocated "
             f"in grants of {self.currency} {self.grant:,.0f} ({self.grant_basis})"
             + (
@@ -88,7 +88,6 @@ class Plan:
             + (f"; {moved} depend on the weights" if moved else ""),
             *self.notes,
         ]
-        return [on_the_form(line) for line in lines] if form else lines
 
 
 # The app's plan page has a form, not options: "set it with --grant-size" read there as a command to type.

@@ -1113,7 +1113,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
                     "The grants, with why, whom to ask and with whom to pool",
                     rows,
                     "No cell to allocate: the budget is below one grant, or the scope holds no ranked country.",
-                    notes=p.summary(form=True),
+                    notes=[plan_queries.on_the_form(line) for line in p.summary()],
                 ),
                 _section(
                     "topups",
