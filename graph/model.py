@@ -21,6 +21,8 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 import pycountry
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from graph.names import suggest
+
 # A year, a month, or a day that exists: 31 only in long months, 30 not in February, 29 February
 # only in leap years (divisible by 4, centuries by 400). One regex, so pydantic-core checks it without Python.
 _LEAP = r"(\d\d(0[48]|[2468][048]|[13579][26])|([02468][048]|[13579][26])00)"
@@ -90,7 +92,13 @@ def _iso3(value: str | None) -> str | None:
 def _areas(value: list[str]) -> list[str]:
     bad = [a for a in value if a not in M49_AREAS]
     if bad:
-        raise ValueError(f"unknown UN M49 region {bad[0]!r}: expected one of {', '.join(sorted(M49_AREAS))}")
+        # The 27 names would not fit one error line: the 5 regions, and the closest sub-regions.
+        regions = ", ".join(M49_REGIONS)
+        hint = suggest(bad[0], M49_AREAS, "")
+        raise ValueError(
+            f"unknown UN M49 region {bad[0]!r}: expected a region ({regions}) or a sub-region such as Western Africa"
+            + (f"; {hint}" if hint else "")
+        )
     return sorted(set(value))
 
 
@@ -264,7 +272,8 @@ class Programme(Node):
     id: Key
     name: Text
     description: LongText | None = None
-    themes: list[str] = Field(default_factory=list, description="GFCE themes A-E")
+    # Checked per field (not in _check) so an error names the field it is in.
+    themes: Annotated[list[str], AfterValidator(_themes)] = Field(default_factory=list, description="GFCE themes A-E")
     status: Literal["pipeline", "active", "completed", "cancelled", "suspended", "unknown"] = "unknown"
     start_date: IsoDate = None
     end_date: IsoDate = None
@@ -280,7 +289,7 @@ class Programme(Node):
         default=None,
         description="whom it reaches: the countries it TARGETS, the regions in scope_regions and the blocs in scope_blocs, or the world",
     )
-    scope_regions: list[str] = Field(
+    scope_regions: Annotated[list[str], AfterValidator(_areas)] = Field(
         default_factory=list, description="UN M49 regions or sub-regions a regional programme works in, its countries not named"
     )
     scope_blocs: list[Key] = Field(
@@ -290,8 +299,6 @@ class Programme(Node):
 
     @model_validator(mode="after")
     def _check(self) -> Programme:
-        object.__setattr__(self, "themes", _themes(self.themes))
-        object.__setattr__(self, "scope_regions", _areas(self.scope_regions))
         if self.scope == "regional" and not (self.scope_regions or self.scope_blocs):
             raise ValueError("a regional programme names its scope_regions or its scope_blocs")
         if (self.scope_regions or self.scope_blocs) and self.scope != "regional":

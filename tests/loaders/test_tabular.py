@@ -185,7 +185,12 @@ BAD = {
     "unknown theme": (
         "a.yaml",
         "programmes:\n  - {id: p7, name: A, themes: [Z], source: s}\n",
-        ["unknown GFCE theme 'Z'"],
+        ["programmes[0] (line 2): themes: unknown GFCE theme 'Z'"],
+    ),
+    "unknown region": (
+        "a.yaml",
+        "programmes:\n  - {id: p7, name: A, scope: regional, scope_regions: [Atlantis], source: s}\n",
+        ["programmes[0] (line 2): scope_regions: unknown UN M49 region 'Atlantis'"],
     ),
     "negative amount": (
         "f.funds.csv",

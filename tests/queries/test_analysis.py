@@ -198,6 +198,8 @@ def test_regional_programmes_count_in_their_regions_not_in_countries(graph: Stor
         Programme(id="x", name="x", scope="regional", source=S)
     with pytest.raises(ValueError, match="unknown UN M49 region 'Atlantis'"):
         Programme(id="x", name="x", scope="regional", scope_regions=["Atlantis"], source=S)
+    with pytest.raises(ValueError, match="; did you mean Western Africa"):  # the nearest of 27 names, not all of them
+        Programme(id="x", name="x", scope="regional", scope_regions=["West Africa"], source=S)
 
 
 def test_a_programme_for_a_group_reaches_its_current_members_only(graph: Store) -> None:

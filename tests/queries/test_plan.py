@@ -163,7 +163,7 @@ def test_a_bad_planned_file_is_refused_with_the_loaders_messages(graph: Store, t
     with pytest.raises(LoadError) as e:
         with assumed(graph, bad):
             pass
-    assert str(e.value).startswith(f"{bad}: programmes[0] (line 2): unknown GFCE theme 'Z'")
+    assert str(e.value).startswith(f"{bad}: programmes[0] (line 2): themes: unknown GFCE theme 'Z'")
     assert any("targets[0] (line 4)" in str(x) and "'ZZZ'" in str(x) for x in e.value.problems)
     assert fingerprint(graph) == before
 
