@@ -63,6 +63,7 @@ class FieldRule:
     le: float | None = None
     choices: tuple[str, ...] | None = None
     iso3: bool = False  # graph.model._iso3
+    sorted_in: frozenset[str] | None = None  # graph.model._themes, _areas: a list of these, sorted, each once
     item: FieldRule | None = None  # a list's items
 
 
@@ -117,8 +118,10 @@ def _rule(name: str, key: str, annotation: Any, meta: list[Any], required: bool,
             pass  # Arrow's inference gives finite JSON numbers; the range check refuses inf as well
         elif type(c).__name__ == "_PydanticGeneralMetadata" and set(vars(c)) == {"pattern"}:
             kw["pattern"] = c.pattern
-        elif isinstance(c, AfterValidator) and c.func is m._iso3:  # noqa: SLF001 - the one field validator of the model
+        elif isinstance(c, AfterValidator) and c.func is m._iso3:  # noqa: SLF001 - the model's field validators
             kw["iso3"] = True
+        elif isinstance(c, AfterValidator) and c.func in _LISTS_OF:
+            kw["sorted_in"] = _LISTS_OF[c.func]
         else:
             raise TypeError(f"{name}: constraint {c!r}")
     return FieldRule(name, key, kind, nullable, required, default, item=item, **kw)  # type: ignore[arg-type]
@@ -146,6 +149,10 @@ def rules(model: type[BaseModel]) -> tuple[FieldRule, ...] | None:
         return _rules_of(model)
     except TypeError:
         return None
+
+
+# The list validators of graph.model, each with the values it allows (it sorts them and drops repeats).
+_LISTS_OF: dict[Callable[..., Any], frozenset[str]] = {m._themes: frozenset(m.THEMES), m._areas: m.M49_AREAS}  # noqa: SLF001
 
 
 @cache
@@ -229,7 +236,9 @@ def _checked(col: pa.Array, rule: FieldRule) -> bool:
         return _numbers_ok(col, rule)
     if rule.kind == "list" and rule.item is not None:
         items = pc.list_flatten(col)
-        return not items.null_count and _strings_ok(items, rule.item)
+        if items.null_count or not _strings_ok(items, rule.item):
+            return False
+        return rule.sorted_in is None or _sorted_within(col, rule.sorted_in)
     return True
 
 
@@ -300,22 +309,16 @@ def _needs(field: str, *given: str) -> Callable[[pa.Table], bool]:
     return ok
 
 
-def _sorted_in(field: str, allowed: typing.Iterable[str]) -> Callable[[pa.Table], bool]:
-    """Each list of ``field`` holds allowed values, sorted and each once (as the validator leaves it)."""
-    allowed_ = pa.array(sorted(allowed), pa.string())
-
-    def ok(t: pa.Table) -> bool:
-        col = t[field].combine_chunks()
-        items = pc.list_flatten(col)
-        if not len(items):
-            return True
-        if not pc.all(pc.is_in(items, value_set=allowed_)).as_py():
-            return False
-        parents = pc.list_parent_indices(col)
-        same = pc.equal(parents[1:], parents[:-1])
-        return _all(pc.or_(pc.invert(same), pc.greater(items[1:], items[:-1])))
-
-    return ok
+def _sorted_within(col: pa.Array, allowed: frozenset[str]) -> bool:
+    """Each list of ``col`` holds allowed values, sorted and each once (as the validator leaves it)."""
+    items = pc.list_flatten(col)
+    if not len(items):
+        return True
+    if not pc.all(pc.is_in(items, value_set=pa.array(sorted(allowed), pa.string()))).as_py():
+        return False
+    parents = pc.list_parent_indices(col)
+    same = pc.equal(parents[1:], parents[:-1])
+    return _all(pc.or_(pc.invert(same), pc.greater(items[1:], items[:-1])))
 
 
 def _period(t: pa.Table) -> bool:
@@ -330,9 +333,7 @@ def _programme(t: pa.Table) -> bool:
     regional = pc.equal(pc.fill_null(t["scope"], ""), "regional")
     named = pc.or_(pc.greater(pc.list_value_length(t["scope_regions"]), 0), pc.greater(pc.list_value_length(t["scope_blocs"]), 0))
     return (
-        _sorted_in("themes", m.THEMES)(t)
-        and _sorted_in("scope_regions", m.M49_AREAS)(t)
-        and _all(pc.equal(regional, named))  # regional names its scope, and only regional does
+        _all(pc.equal(regional, named))  # regional names its scope, and only regional does
         and _not_before("end_date", "start_date")(t)
         and _needs("currency", "budget")(t)
     )

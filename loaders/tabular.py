@@ -30,7 +30,7 @@ import marshal
 import pickle
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import islice, repeat
@@ -49,6 +49,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from graph import cypher, schema
 from graph.errors import LoadError, Problem
 from graph.model import Node, Programme, Relationship, pattern_message
+from graph.names import suggest
 from graph.store import Batch, RowBatch, Store, TableBatch, WriteSummary, gc_paused
 from loaders import columnar
 
@@ -710,6 +711,9 @@ def _csv_lines(path: Path, lines: Iterable[str], problems: list[Problem]) -> Ite
                 )
             )
             return
+        if trouble := _header_problem(header, file_section if "type" not in header else None):
+            problems.append(Problem(str(path), "line 1", *trouble))
+            return
         for row in reader:
             where = f"line {last_end + 1}"
             last_end = reader.line_num
@@ -725,6 +729,26 @@ def _csv_lines(path: Path, lines: Iterable[str], problems: list[Problem]) -> Ite
             yield RawRecord(section, _cells(section, row), where)
     except csv.Error as e:
         problems.append(Problem(str(path), f"line {last_end + 1}", "", f"malformed CSV: {e}"))
+
+
+def _header_problem(header: Sequence[str], section: str | None) -> tuple[str, str] | None:
+    """The first unknown or missing column of a CSV header, as (column, message); None if it is sound.
+
+    Checked once, so a misspelt column is one error on line 1 rather than two on every row. ``section`` is the file's
+    one section, or None when a ``type`` column names a section per row (then any section's column is known, and
+    which are required depends on the row).
+    """
+    models = [schema.sections()[section].model] if section else [s.model for s in schema.sections().values()]
+    known = {"type"} | {f.alias or n for m in models for n, f in m.model_fields.items()}
+    for column in header:
+        if column not in known:
+            columns = [f.alias or n for n, f in models[0].model_fields.items()] if section else sorted(known)
+            return column, "unknown column; " + suggest(column, known, f"expected any of: {', '.join(columns)}")
+    if section:
+        for n, f in models[0].model_fields.items():
+            if f.is_required() and (f.alias or n) not in header:
+                return f.alias or n, f"missing column: every row needs it (a required field of {section})"
+    return None
 
 
 def _cells(section: str, row: dict[str, str | None]) -> dict[str, Any]:

@@ -187,6 +187,16 @@ BAD = {
         "programmes:\n  - {id: p7, name: A, themes: [Z], source: s}\n",
         ["programmes[0] (line 2): themes: unknown GFCE theme 'Z'"],
     ),
+    "misspelt column": (  # one error on the header, not two on every row
+        "organisations.csv",
+        "id,nam,kind,source\nfoo,Foo,government,s\nbar,Bar,government,s\n",
+        ["organisations.csv: line 1: nam: unknown column; did you mean name?"],
+    ),
+    "missing column": (
+        "f.funds.csv",
+        "from,amount,currency,source\neu,5,EUR,s\n",
+        ["f.funds.csv: line 1: to: missing column: every row needs it"],
+    ),
     "unknown region": (
         "a.yaml",
         "programmes:\n  - {id: p7, name: A, scope: regional, scope_regions: [Atlantis], source: s}\n",
