@@ -409,8 +409,8 @@ def validation_problems(path: Path, raw: RawRecord, model: type[BaseModel], err:
     for e in err.errors():
         field = ".".join(str(p) for p in e["loc"]) or ""
         if e["type"] == "extra_forbidden":
-            allowed = ", ".join(f.alias or n for n, f in model.model_fields.items())
-            msg = f"unknown field; expected one of: {allowed}"
+            allowed = [f.alias or n for n, f in model.model_fields.items()]
+            msg = "unknown field; " + suggest(field, allowed, f"expected one of: {', '.join(allowed)}")
         elif e["type"] == "missing":
             msg = "required field is missing"
         else:

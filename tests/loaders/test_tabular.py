@@ -180,7 +180,12 @@ BAD = {
     "unknown field": (
         "a.yaml",
         "programmes:\n  - {id: p7, name: A, source: s, budjet: 3}\n",
-        ["programmes[0] (line 2): budjet: unknown field; expected one of:", "budget"],
+        ["programmes[0] (line 2): budjet: unknown field; did you mean budget?"],
+    ),
+    "unknown field, nothing near": (
+        "a.yaml",
+        "programmes:\n  - {id: p7, name: A, source: s, xyzzy: 3}\n",
+        ["programmes[0] (line 2): xyzzy: unknown field; expected one of:", "budget"],
     ),
     "unknown theme": (
         "a.yaml",
