@@ -314,7 +314,8 @@ PAGE = """<!DOCTYPE html>
  body {{ font-family: system-ui, sans-serif; margin: 0; }}
  header {{ padding: 8px 12px; display: flex; gap: 16px; align-items: center; flex-wrap: wrap; border-bottom: 1px solid #ddd; }}
  #graph {{ width: 100vw; height: calc(100vh - 60px); }}
- .legend span {{ margin-right: 12px; white-space: nowrap; }}
+ .legend {{ display: flex; flex-wrap: wrap; gap: 2px 12px; }}  /* each kind whole, the list wrapping on a phone */
+ .legend span {{ white-space: nowrap; }}
  .shape {{ font-size: 16px; }}
  #note {{ color: #a33; }}
 </style>

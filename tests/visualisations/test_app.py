@@ -534,6 +534,25 @@ def test_every_page_passes_axe_core(browser: object, app_url: str) -> None:
     assert not failures, failures
 
 
+def test_on_a_phone_only_the_tables_scroll_sideways(browser: object, app_url: str) -> None:
+    """At 390 px the pages fit the screen: a wide table scrolls in its own box, the filters and the facets wrap, and
+    a long source (a file path, a URL) breaks, rather than the whole page scrolling sideways."""
+    page = browser.new_page(viewport={"width": 390, "height": 800})  # type: ignore[attr-defined]
+    wider = {}
+    try:
+        for path in (*AXE_PAGES, "/programmes", "/organisations", "/countries", "/country/KEN"):
+            page.goto(app_url + path)
+            over = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            if over > 0:
+                wider[path] = over
+        page.goto(app_url + "/country/KEN")
+        boxes = page.evaluate("[...document.querySelectorAll('div.scroll')].map(d => d.scrollWidth > d.clientWidth)")
+    finally:
+        page.close()
+    assert not wider, wider
+    assert any(boxes)  # Kenya's programme table is wider than a phone: it scrolls in its box
+
+
 def test_keyboard_alone_reaches_the_content_and_the_facets(browser: object, app_url: str) -> None:
     page, _, _ = visit(browser, app_url)
     page.goto(app_url + "/programmes")
