@@ -50,6 +50,8 @@ def test_report_html_is_offline_sourced_and_prints(demo: Path, tmp_path: Path, b
     if not scope:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "report.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 800})  # on a phone the tables scroll in their boxes, not the page
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") == 0
     page.close()
 
 
