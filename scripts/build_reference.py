@@ -8,7 +8,8 @@ region and lending category from the World Bank's FY25 CLASS.xlsx; GCI
 2024 scores from ITU via World Bank Data360. Nothing is recomputed.
 
 The bloc files need country_converter 1.3.2's country_data.tsv (for the
-EU and Council of Europe columns); pass its path to rebuild them too:
+Council of Europe column: no page of the Council's own listing its members
+is held); pass its path to rebuild them too:
 
     python scripts/build_reference.py [/path/to/country_converter/country_data.tsv]
 """
@@ -87,7 +88,9 @@ AS_OF = "2026-11-28"
 M49 = "https://unstats.un.org/unsd/methodology/m49/"
 CC = "country_converter 1.3.2 country_data.tsv (https://github.com/IndEcol/country_converter)"
 
-BLOCS = {  # id: (name, kind, source, members; (iso3, valid_from, valid_to) for changes)
+EU_PAGE = "https://europa.eu/european-union/about-eu/countries_en?country=ES"  # its table of members and years of entry
+EAP_BLR = "https://en.armradio.am/2021/06/28/belarus-suspends-participation-in-eastern-partnership-initiative/"
+BLOCS = {  # id: (name, kind, source, members as iso3 or iso3:valid_from:valid_to[, as_of[, {iso3: its own source}]])
     "commonwealth": (
         "The Commonwealth",
         "intergovernmental",
@@ -127,6 +130,22 @@ BLOCS = {  # id: (name, kind, source, members; (iso3, valid_from, valid_to) for 
         "https://www.ecowas.int/member-states/",
         "BEN CPV CIV GMB GHA GIN GNB LBR NGA SEN SLE TGO BFA:-:2025-01-29 MLI:-:2025-01-29 NER:-:2025-01-29",
     ),
+    "eu": (
+        "European Union",
+        "regional_body",
+        EU_PAGE,
+        "AUT BEL BGR HRV CYP CZE DNK EST FIN FRA DEU GRC HUN IRL ITA LVA LTU LUX MLT NLD POL PRT ROU SVK SVN ESP SWE "
+        "GBR:1973-01-01:2020-01-31",
+        "2026-12-06",
+    ),
+    "eastern-partnership": (
+        "Eastern Partnership",
+        "intergovernmental",
+        "http://eeas.europa.eu/eastern/about/index_en.htm",
+        "ARM AZE GEO MDA UKR BLR:-:2021-06-28",
+        "2026-12-02",
+        {"BLR": EAP_BLR},
+    ),
     "asean": (
         "Association of Southeast Asian Nations",
         "regional_body",
@@ -135,7 +154,6 @@ BLOCS = {  # id: (name, kind, source, members; (iso3, valid_from, valid_to) for 
     ),
 }
 FROM_TABLE = {  # id: (name, kind, country_converter column, value present)
-    "eu": ("European Union", "regional_body", "EU27"),
     "council-of-europe": ("Council of Europe", "intergovernmental", "CoE"),
 }
 
@@ -214,12 +232,14 @@ def blocs(tsv: str) -> None:
         orgs, links = csv.writer(f, lineterminator="\n"), csv.writer(g, lineterminator="\n")
         orgs.writerow(["id", "name", "kind", "source", "as_of"])
         links.writerow(["from", "to", "valid_from", "valid_to", "source", "as_of"])
-        for bid, (name, kind, src, members) in BLOCS.items():
-            orgs.writerow([bid, name, kind, src, AS_OF])
+        for bid, (name, kind, src, members, *more) in BLOCS.items():
+            as_of = more[0] if more else AS_OF
+            own = more[1] if len(more) > 1 else {}
+            orgs.writerow([bid, name, kind, src, as_of])
             for m in members.split():
                 iso, vf, vt = (m.split(":") + ["-", "-"])[:3]
                 assert iso in codes, iso
-                links.writerow([iso, bid, "" if vf == "-" else vf, "" if vt == "-" else vt, src, AS_OF])
+                links.writerow([iso, bid, "" if vf == "-" else vf, "" if vt == "-" else vt, own.get(iso, src), as_of])
         for bid, (name, kind, col) in FROM_TABLE.items():
             orgs.writerow([bid, name, kind, CC, AS_OF])
             for iso in codes:

@@ -245,6 +245,23 @@ def test_a_country_the_graph_reviewed_is_not_scored_as_unreviewed(demo: Path) ->
     assert unreviewed == []
 
 
+def test_bloc_members_cite_the_bloc_s_own_page_where_one_is_held(demo: Path) -> None:
+    # The EU's members cite the EU's own page of member countries (it also states that the United Kingdom left on
+    # 31 January 2020), no longer a software package's table; only the Council of Europe's still come from one
+    # (docs/data.md says so), no page of the Council's own listing its members being held.
+    with EmbeddedStore(demo, read_only=True) as s:
+        rows = s.query(
+            "MATCH (c:Country)-[m:MEMBER_OF]->(b:Organisation) RETURN b.id AS bloc, c.iso3 AS iso3, m.source AS source, "
+            "m.valid_to AS valid_to"
+        )
+    eu = {r["iso3"]: r for r in rows if r["bloc"] == "eu"}
+    assert len([r for r in eu.values() if r["valid_to"] is None]) == 27 and eu["GBR"]["valid_to"] == "2020-01-31"
+    assert all(r["source"].startswith("https://europa.eu/european-union/about-eu/countries") for r in eu.values())
+    unpaged = {r["bloc"] for r in rows if not r["source"].startswith(("https://", "http://"))}
+    assert unpaged == {"council-of-europe"}
+    assert "no page of the Council's own" in (Path(__file__).parents[1] / "docs" / "data.md").read_text()
+
+
 def test_every_country_value_names_its_source_and_vintage(countries: dict[str, dict], demo: Path) -> None:
     for iso, c in countries.items():
         assert c["source"] and c["as_of"], iso

@@ -18,7 +18,7 @@ from cli import cli
 from loaders import bundled
 from tests.conftest import Bolt, free_port
 
-COUNTS_AFTER_INIT = {"Country": 250, "Organisation": 10, "MEMBER_OF": 277}
+COUNTS_AFTER_INIT = {"Country": 250, "Organisation": 10, "MEMBER_OF": 278}
 
 
 def run(db: Path | str, *args: str, env: dict[str, str] | None = None) -> click.testing.Result:  # noqa: F821
