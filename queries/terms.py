@@ -150,13 +150,22 @@ def level_of(area: str) -> str:
     return "region" if area in M49_REGIONS else "subregion"
 
 
-def years(year_from: int | None, year_to: int | None) -> tuple[int | None, int | None]:
-    """The window's years, checked: each within 1945-2100, and ``to`` not before ``from``."""
-    for flag, y in (("--from", year_from), ("--to", year_to)):
+def years(
+    year_from: int | None, year_to: int | None, names: tuple[str, str] = ("--from", "--to")
+) -> tuple[int | None, int | None]:
+    """The window's years, checked: each within 1945-2100, and ``to`` not before ``from``; an error names them as the
+    asker gave them (``names``: the command's options, a page's fields, a tool's parameters).
+
+    >>> years(2020, 2019, names=("'from'", "'to'"))
+    Traceback (most recent call last):
+    ...
+    graph.errors.CCBError: 'to' 2019 is before 'from' 2020: give a 'to' year of 2020 or later
+    """
+    for name, y in zip(names, (year_from, year_to), strict=True):
         if y is not None and not YEARS[0] <= y <= YEARS[1]:
-            raise CCBError(f"{flag} {y} is not a year between {YEARS[0]} and {YEARS[1]}")
+            raise CCBError(f"{name} {y} is not a year between {YEARS[0]} and {YEARS[1]}")
     if year_from is not None and year_to is not None and year_to < year_from:
-        raise CCBError(f"--to {year_to} is before --from {year_from}; give --from first, then a later or equal --to")
+        raise CCBError(f"{names[1]} {year_to} is before {names[0]} {year_from}: give a {names[1]} year of {year_from} or later")
     return year_from, year_to
 
 

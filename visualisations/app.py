@@ -453,7 +453,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         rows = LISTS[kind](store)
         facets = catalogue.FACETS[kind]
         chosen = {f.name: [v for v in a.getlist(f.name) if v] for f in facets}
-        window = analysis.Window(_int(a.get("from")), _int(a.get("to")))
+        window = _window(a, "'active from'")
         text = (a.get("q") or "").strip()
         keys = None
         if text:
@@ -786,7 +786,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         a = request.args
         region, theme = terms.region(a.get("region") or None), terms.theme(a.get("theme") or None)
         income = a.get("income") or None
-        window = analysis.Window(_int(a.get("from")), _int(a.get("to")))
+        window = _window(a, "'from'")
         incomes = sorted({r["income_group"] for r in gaps_report().rows if r["income_group"]})
         form = {
             "action": "/gaps",
@@ -1177,6 +1177,17 @@ def _int(text: str | None, what: str = "a year") -> int | None:
         return int(text) if text else None
     except ValueError:
         abort(400, f"{text!r} is not {what}")
+
+
+def _window(args: Any, start: str) -> analysis.Window:
+    """The years of a page's from and to fields (``start``: the first one's label); refused, in the form's words, as a
+    bad request, where the command would name its --from and --to."""
+    year_from, year_to = _int(args.get("from")), _int(args.get("to"))
+    try:
+        terms.years(year_from, year_to, names=(start, "'to'"))
+    except CCBError as e:
+        abort(400, str(e))
+    return analysis.Window(year_from, year_to)
 
 
 def _json(data: Any) -> Response:

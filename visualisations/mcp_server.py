@@ -73,7 +73,8 @@ def answer(store: Store, rows: list[dict[str, Any]], notes: list[str] | None = N
 
 
 def _window(year_from: int | None, year_to: int | None) -> analysis.Window:
-    return analysis.Window(year_from, year_to)  # checked there: a year out of range or to before from is one line
+    terms.years(year_from, year_to, names=("year_from", "year_to"))  # one line in the tool's own parameter names
+    return analysis.Window(year_from, year_to)
 
 
 def server(store: Store) -> MCPServer:
@@ -231,6 +232,7 @@ def server(store: Store) -> MCPServer:
         limit: int = 20,
     ) -> Result:
         """Programmes active each year, a row per group and year (the busiest groups first), as `ccb timeline`."""
+        _window(year_from, year_to)
         t = timeline_queries.coverage(
             store, by=by, only=only, theme=terms.theme(theme), year_from=year_from, year_to=year_to, agencies=agencies
         )

@@ -534,6 +534,20 @@ def test_every_page_passes_axe_core(browser: object, app_url: str) -> None:
     assert not failures, failures
 
 
+def test_a_year_out_of_range_is_a_bad_request_in_the_form_s_words(app_url: str) -> None:
+    import urllib.error
+    import urllib.request
+
+    for path, said in (
+        ("/programmes?from=3000", "&#39;active from&#39; 3000 is not a year between 1945 and 2100"),
+        ("/gaps?from=2020&to=2019", "&#39;to&#39; 2019 is before &#39;from&#39; 2020"),
+    ):
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(app_url + path)  # noqa: S310 (loopback test server)
+        body = e.value.read().decode()
+        assert e.value.code == 400 and said in body and "--from" not in body, (path, e.value.code)
+
+
 def test_on_a_phone_only_the_tables_scroll_sideways(browser: object, app_url: str) -> None:
     """At 390 px the pages fit the screen: a wide table scrolls in its own box, the filters and the facets wrap, and
     a long source (a file path, a URL) breaks, rather than the whole page scrolling sideways."""

@@ -109,7 +109,9 @@ async def _conversation(client: Client, served: Served) -> None:
     assert "writes to the graph; nothing was changed" in _error(
         await client.call_tool("query", {"cypher": "CREATE (:Country {iso3: 'ZZZ', name: 'Nowhere'})"})
     )
-    assert "--to 1990 is before --from 2020" in _error(await client.call_tool("gaps", {"year_from": 2020, "year_to": 1990}))
+    # a year is named as the tool's parameter, not the command's option
+    assert "year_to 1990 is before year_from 2020" in _error(await client.call_tool("gaps", {"year_from": 2020, "year_to": 1990}))
+    assert "year_from 1800 is not a year between" in _error(await client.call_tool("timeline", {"year_from": 1800}))
     zzz = await client.call_tool("query", {"cypher": "MATCH (c:Country {iso3: $c}) RETURN count(c) AS n", "params": {"c": "ZZZ"}})
     assert _content(zzz)["rows"] == [{"n": 0}]
     # the method pages as resources, and the prompts a strategist starts from
