@@ -64,6 +64,23 @@ def test_the_best_portfolio_of_a_hand_worked_graph(graph: Store) -> None:
     )
 
 
+def test_a_mistyped_grant_size_is_refused_not_planned_for_minutes(graph: Store) -> None:
+    # GBP 2m in grants of GBP 5 is 400,000 grants: it held the planner for minutes (a pass over every cell per grant,
+    # thirteen times with the weights moved); now it is one line saying what would do
+    with pytest.raises(CCBError, match=r"EUR 2,000,000 in grants of EUR 5 is 400,000 grants; a plan makes at most 10,000") as e:
+        p.plan(graph, budget="EUR 2000000", themes=["C"], grant=5)
+    assert e.value.hint == "raise --grant-size to EUR 200 or more"
+    assert p.on_the_form(str(e.value)).endswith("(raise the grant size to EUR 200 or more)")
+    # the most grants a plan makes, each where it is worth most: no grant given is worth less than one not given
+    most = p.plan(graph, budget="EUR 10000", themes=["C"], grant=1, stability=False)
+    assert sum(r["grants"] for r in most.rows) == p.MAX_GRANTS and most.used == 10000.0
+    held = {"KEN": (0.5, 1), "NPL": (0.6, 0)}  # need and programmes on theme C
+    n = {r["iso3"]: held[r["iso3"]][1] + r["grants"] for r in most.rows}
+    last = min(held[c][0] / (n[c] * (n[c] + 1)) for c in n)
+    after = max(held[c][0] / ((n[c] + 1) * (n[c] + 2)) for c in n)
+    assert set(n) == {"KEN", "NPL"} and last >= after
+
+
 def test_properties_over_a_seeded_graph(store: Store) -> None:
     store.write(Batch().extend(rich_records(seed=11)))
     from graph.model import Indicator, Measured

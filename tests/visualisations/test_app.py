@@ -534,13 +534,15 @@ def test_every_page_passes_axe_core(browser: object, app_url: str) -> None:
     assert not failures, failures
 
 
-def test_a_year_out_of_range_is_a_bad_request_in_the_form_s_words(app_url: str) -> None:
+def test_a_bad_year_or_grant_size_is_a_bad_request_in_the_form_s_words(app_url: str) -> None:
     import urllib.error
     import urllib.request
 
     for path, said in (
         ("/programmes?from=3000", "&#39;active from&#39; 3000 is not a year between 1945 and 2100"),
         ("/gaps?from=2020&to=2019", "&#39;to&#39; 2019 is before &#39;from&#39; 2020"),
+        # 400,000 grants held a worker for minutes: refused at once, saying what would do
+        ("/plan?budget=GBP+2000000&grant=5", "raise the grant size to GBP 200 or more"),
     ):
         with pytest.raises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(app_url + path)  # noqa: S310 (loopback test server)
