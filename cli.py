@@ -1073,18 +1073,8 @@ def match_cmd(
         notes([f"themes with a programme in {country} already ({window}): {', '.join(met) or 'none'}"], fmt)
 
 
-# Why a section of a profile can be empty: what the graph does not hold about its subject.
-PROFILE_EMPTY = {
-    "Need indicators": "no index value for {name} in the graph (`ccb load-indices`)",
-    "GCI change 2020 to 2024": "no GCI score for {name} in either edition",
-    "Supported by": "no funded programme targets {name}",
-    "Gap": "{name} is not ranked: {why} (`ccb gaps --all-countries` ranks it)",
-    "Concentration": "no funded programme targets {name}",
-    "Programmes": "{name} funds or implements no programme",
-    "Collaborators": "{name} shares no programme with another organisation and has no partnership",
-    "Broker standing": "{name} takes part in no programme, so it has no place in the collaboration graph",
-    "Partnership opportunities": "{why}",
-}
+# What to run next where a profile's section is empty (queries.profile.empty_because says why it is).
+PROFILE_NEXT = {"Need indicators": "`ccb load-indices`", "Gap": "`ccb gaps --all-countries` ranks it"}
 
 
 @cli.command(
@@ -1153,12 +1143,10 @@ def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
         for i, (title, rows) in enumerate(sections):
             if i:
                 click.echo()
-            why = ""
-            if title == "Gap" and not rows:
-                why = profile_queries.not_ranked_because(store_of(ctx), name)
-            elif title == "Partnership opportunities" and not rows:
-                why = profile_queries.no_partners_because(store_of(ctx), name)
-            emit(rows, fmt, title=title, empty=PROFILE_EMPTY.get(title, "none").format(name=subject, why=why))
+            empty = "" if rows else profile_queries.empty_because(store_of(ctx), name, title, subject)
+            if title in PROFILE_NEXT:
+                empty += f" ({PROFILE_NEXT[title]})"
+            emit(rows, fmt, title=title, empty=empty)
             if title == "Supported by" and rows:  # its implementers are its programmes', wherever they run
                 notes([analysis.IMPLEMENTERS_MEAN], fmt)
     else:

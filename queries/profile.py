@@ -403,6 +403,40 @@ def not_ranked_because(store: Any, name: str) -> str:
     return need.outside(store.query(named.COUNTRIES)).get(iso3) or "need unknown (no GCI value)"
 
 
+# Why a section of a profile can be empty: what the graph does not hold about its subject (the command and the
+# app's pages say the same; the command adds what to run next).
+EMPTY = {
+    "Need indicators": "no index value for {name} in the graph",
+    "GCI change 2020 to 2024": "no GCI score for {name} in either edition",
+    "Supported by": "no funded programme targets {name}",
+    "Gap": "{name} is not ranked: {why}",
+    "Concentration": "no funded programme targets {name}",
+    "Takes part in (as a participant or host, not counted as support)": "no programme names {name} as a participant or host",
+    "Programmes": "{name} funds or implements no programme",
+    "Collaborators": "{name} shares no programme with another organisation and has no partnership",
+    "Broker standing": "{name} takes part in no programme, so it has no place in the collaboration graph",
+    "Partnership opportunities": "{why}",
+}
+
+
+def empty_because(store: Any, key: str, title: str, name: str) -> str:
+    """Why the section ``title`` of ``key``'s profile (``name`` is how to call it) has no row.
+
+    >>> from graph.examples import example_store
+    >>> from graph.examples import gaps_records as records
+    >>> s = example_store(records())
+    >>> empty_because(s, "GBR", "Gap", "United Kingdom"), empty_because(s, "GHA", "Supported by", "Ghana")
+    ('United Kingdom is not ranked: high income', 'no funded programme targets Ghana')
+    >>> s.close()
+    """
+    why = ""
+    if title == "Gap":
+        why = not_ranked_because(store, key)
+    elif title == "Partnership opportunities":
+        why = no_partners_because(store, key)
+    return EMPTY.get(title, "none in the graph for {name}").format(name=name, why=why)
+
+
 def _suggests(store: Any, oid: str) -> bool:
     return oid in network.whole_activity(store).names and network.acts_itself(store, oid)
 

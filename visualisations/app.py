@@ -630,13 +630,9 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
     def profile_sections(key: str, name: str) -> list[dict[str, Any]]:
         """The sections of ``ccb profile`` for a country or an organisation, each table downloadable."""
 
-        def empty(title: str) -> str:
-            if title == "Gap":  # a country without a gaps row: say which rule leaves it out
-                return f"{name} is not ranked: {profile.not_ranked_because(store, key)}."
-            if title == "Partnership opportunities":  # none to suggest: say why (it acts nowhere itself, or...)
-                why = profile.no_partners_because(store, key)
-                return why[:1].upper() + why[1:] + "."
-            return f"None in the graph for {name}."
+        def empty(title: str) -> str:  # why, as the command says it ("no funded programme targets Eritrea")
+            why = profile.empty_because(store, key, title, name)
+            return why[:1].upper() + why[1:] + "."
 
         return [_section(_id(title), title, rows, empty(title)) for title, rows in profile.profile(store, key)]
 

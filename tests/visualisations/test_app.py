@@ -550,6 +550,17 @@ def test_a_bad_year_or_grant_size_is_a_bad_request_in_the_form_s_words(app_url: 
         assert e.value.code == 400 and said in body and "--from" not in body, (path, e.value.code)
 
 
+def test_an_empty_section_says_why_as_the_command_does(app_url: str, demo: Path) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(app_url + "/country/ERI") as r:  # noqa: S310 (loopback test server)
+        page_text = r.read().decode()
+    out = CliRunner().invoke(cli, ["--db", str(demo), "profile", "ERI"])
+    for why in ("no funded programme targets Eritrea", "no programme names Eritrea as a participant or host"):
+        assert why in out.output and f"{why[0].upper()}{why[1:]}." in page_text  # it said "None in the graph"
+    assert "None in the graph" not in page_text
+
+
 def test_on_a_phone_only_the_tables_scroll_sideways(browser: object, app_url: str) -> None:
     """At 390 px the pages fit the screen: a wide table scrolls in its own box, the filters and the facets wrap, and
     a long source (a file path, a URL) breaks, rather than the whole page scrolling sideways."""
