@@ -137,6 +137,24 @@ def pattern_message(error: Mapping[str, Any]) -> str | None:
     return None
 
 
+def error_message(error: Mapping[str, Any]) -> str:
+    """A pydantic error of one field in plain words, with the value given (cut to 60 characters) unless the
+    validator's own message already names it.
+
+    >>> error_message({"type": "string_pattern_mismatch", "ctx": {"pattern": ISO_DATE.pattern}, "input": "2021-13-01"})
+    "expected an ISO date: YYYY, YYYY-MM or YYYY-MM-DD (got '2021-13-01')"
+    >>> error_message({"type": "missing", "input": {"id": "x"}, "msg": "Field required"})
+    'required field is missing'
+    """
+    if error.get("type") == "missing":
+        return "required field is missing"
+    msg = pattern_message(error) or str(error.get("msg", "")).removeprefix("Value error, ")
+    if "input" in error and error.get("type") != "value_error":
+        shown = repr(error["input"])
+        msg += f" (got {shown[:60] + '...' if len(shown) > 60 else shown})"
+    return msg
+
+
 class Record(BaseModel):
     """Fields every node and relationship carries: where the fact comes from."""
 

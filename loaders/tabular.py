@@ -48,7 +48,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from graph import cypher, schema
 from graph.errors import LoadError, Problem
-from graph.model import Node, Programme, Relationship, pattern_message
+from graph.model import Node, Programme, Relationship, error_message
 from graph.names import suggest
 from graph.store import Batch, RowBatch, Store, TableBatch, WriteSummary, gc_paused
 from loaders import columnar
@@ -411,13 +411,8 @@ def validation_problems(path: Path, raw: RawRecord, model: type[BaseModel], err:
         if e["type"] == "extra_forbidden":
             allowed = [f.alias or n for n, f in model.model_fields.items()]
             msg = "unknown field; " + suggest(field, allowed, f"expected one of: {', '.join(allowed)}")
-        elif e["type"] == "missing":
-            msg = "required field is missing"
         else:
-            msg = pattern_message(e) or e["msg"].removeprefix("Value error, ")
-            if "input" in e and e["type"] != "value_error":
-                shown = repr(e["input"])
-                msg += f" (got {shown[:60] + '...' if len(shown) > 60 else shown})"
+            msg = error_message(e)
         out.append(Problem(str(path), raw.location, field, msg))
     return out
 

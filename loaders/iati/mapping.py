@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from graph.errors import Problem
-from graph.model import MAX_AMOUNT, Funds, Implements, Organisation, Programme, Record, Targets, pattern_message
+from graph.model import MAX_AMOUNT, Funds, Implements, Organisation, Programme, Record, Targets, error_message
 from graph.store import Batch
 from loaders import identity
 from loaders.iati.codes import ORG_KIND, STATUS, classify, codelist, iso3_of, org_country
@@ -195,7 +195,7 @@ def _validated(
 
 
 def _problems(e: ValidationError, file: str, where: str) -> list[Problem]:
-    return [Problem(file, where, ".".join(map(str, err["loc"])), pattern_message(err) or err["msg"]) for err in e.errors()]
+    return [Problem(file, where, ".".join(map(str, err["loc"])), error_message(err)) for err in e.errors()]
 
 
 # -- one activity ------------------------------------------------------------------

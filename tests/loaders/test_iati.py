@@ -191,6 +191,12 @@ BAD = {
     ),
     "wrong encoding": (activities(CYBER).replace("Support", "Coopération").encode("latin-1"), ["malformed XML", "a.xml: line"]),
     "empty file": ("  \n", ["a.xml: file: is empty"]),
+    "impossible date": (  # the value given is named, as the tabular loader names it
+        activities(
+            CYBER.replace('<activity-date iso-date="2019-01-01" type="1"/>', '<activity-date iso-date="2019-13-01" type="1"/>')
+        ),
+        ["activity XX-TEST-1 (line 3): start_date: expected an ISO date: YYYY, YYYY-MM or YYYY-MM-DD (got '2019-13-01')"],
+    ),
 }
 
 
