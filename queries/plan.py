@@ -15,6 +15,7 @@ allocated: the plan reads the same gaps as every other command.
 from __future__ import annotations
 
 import heapq
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -202,21 +203,31 @@ def plan(
         if amount < grant:  # a fund smaller than one typical grant is one grant of the whole fund, not no plan
             basis += f"; the fund is less than that typical grant ({currency} {grant:,.0f}), so it is one grant"
             grant = amount
+        # whole grants of about the typical size that spend the fund: GBP 2m at a typical 1.29m was one grant and
+        # GBP 710,000 "not allocated", an artefact of the default, not of the fund
+        elif (count := round(amount / grant)) * grant != amount:
+            basis += (
+                f"; the fund divides into {count} grant(s) of {currency} {amount / count:,.0f}, the whole number of "
+                f"grants nearest that typical {currency} {grant:,.0f}"
+            )
+            grant = amount / count
     grant = float(grant)
     if min_grant is not None and grant < min_grant:
         raise CCBError(f"a grant of {currency} {grant:,.0f} is below --min-grant {min_grant:,.0f}", "raise --grant-size")
     if grant <= 0:
         raise CCBError("--grant-size must be above 0")
-    if amount // grant > MAX_GRANTS:
+    # whole grants the fund buys; the tolerance keeps a fund divided into n grants at n (2m / (2m / 3) is 2.999...)
+    grants = math.floor(amount / grant + 1e-9)
+    if grants > MAX_GRANTS:
         raise CCBError(
-            f"{currency} {amount:,.0f} in grants of {currency} {grant:,.0f} is {amount // grant:,.0f} grants; a plan makes "
+            f"{currency} {amount:,.0f} in grants of {currency} {grant:,.0f} is {grants:,} grants; a plan makes "
             f"at most {MAX_GRANTS:,}",
             f"raise --grant-size to {currency} {-(-amount // MAX_GRANTS):,.0f} or more",
         )
     # read once for every re-plan; the stated amounts are not needed to plan (a grant size given or found apart)
     scope = Scope(chosen, area, only, skip, window, analysis.SupportTable.read(store, window, amounts=False))
     cells = _cells(store, scope, weights)
-    rows = _allocate(cells, int(amount // grant), max_countries)
+    rows = _allocate(cells, grants, max_countries)
     notes = [
         "restricted states, territories, high-income countries and countries of unknown need are never allocated "
         "(the gaps model's universe)"
@@ -229,7 +240,7 @@ def plan(
             + ("planned on as asked" if themes else "left out (name it with --theme to plan on it anyway)")
         )
     out, leads = _explain(store, rows, cells, grant, currency, donor_id, window, scope.table)
-    stable = _stable(store, cells, weights, int(amount // grant), max_countries, out) if stability else []
+    stable = _stable(store, cells, weights, grants, max_countries, out) if stability else []
     before = sum(r["priority_before"] for r in out)
     after = sum(r["priority_after"] for r in out)
     used = grant * sum(r["grants"] for r in out)

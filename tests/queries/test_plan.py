@@ -64,6 +64,22 @@ def test_the_best_portfolio_of_a_hand_worked_graph(graph: Store) -> None:
     )
 
 
+def test_the_default_grant_size_spends_the_fund_in_whole_grants(graph: Store) -> None:
+    """The typical EUR grant here is 500. A fund of EUR 1,300 bought two and left EUR 300 "not allocated", a
+    remainder of the default, not of the fund (on the bundled data GBP 2m at a typical 1.29m was one grant and
+    GBP 710,000 left); it is now the whole number of grants nearest the typical size, 3 of EUR 433, all of it
+    spent. A size given is kept as given."""
+    plan = p.plan(graph, budget="EUR 1300", themes=["C"], stability=False)
+    assert sum(r["grants"] for r in plan.rows) == 3 and abs(plan.used - 1300) < 1e-6
+    assert "not allocated" not in plan.summary()[0]
+    assert "the fund divides into 3 grant(s) of EUR 433, the whole number of grants nearest that typical EUR 500" in (
+        plan.grant_basis
+    )
+    assert sum(r["grants"] for r in p.plan(graph, budget="EUR 1200", themes=["C"], stability=False).rows) == 2  # 600
+    given = p.plan(graph, budget="EUR 1300", themes=["C"], grant=500, stability=False)
+    assert given.used == 1000 and "EUR 300 not allocated" in given.summary()[0]
+
+
 def test_a_mistyped_grant_size_is_refused_not_planned_for_minutes(graph: Store) -> None:
     # GBP 2m in grants of GBP 5 is 400,000 grants: it held the planner for minutes (a pass over every cell per grant,
     # thirteen times with the weights moved); now it is one line saying what would do
