@@ -634,7 +634,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             why = profile.empty_because(store, key, title, name)
             return why[:1].upper() + why[1:] + "."
 
-        return [_section(_id(title), title, rows, empty(title)) for title, rows in profile.profile(store, key)]
+        # why a section is empty is worked out only where it is (a gaps model for a country's Gap section)
+        return [_section(_id(title), title, rows, "" if rows else empty(title)) for title, rows in profile.profile(store, key)]
 
     @app.get("/country/<code>")
     @app.get("/api/country/<code>")
