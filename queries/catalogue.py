@@ -341,6 +341,80 @@ def _facet_values(rows: list[Row], facets: tuple[Facet, ...]) -> dict[str, list[
     return table
 
 
+def chosen(
+    rows: list[Row], facets: tuple[Facet, ...], given: dict[str, list[str]], one: str, names: dict[str, str] | None = None
+) -> dict[str, list[str]]:
+    """The facet values asked for (``given``), as the facets hold them, so that a value no row could hold is said,
+    not answered with an empty list: a theme by its letter, name or a common word; a region or sub-region as M49
+    spells it (one asked for at the other level moves to that facet where the list has it); any other value as the
+    rows hold it, in any case or by its label (a donor by its name). ``one`` names a row ("programme").
+
+    Examples
+    --------
+    >>> rows = [{"name": "a", "themes": ["C"], "status": "active", "regions": ["Africa"], "subregions": ["Eastern Africa"]}]
+    >>> fs = (Facet("theme", "Theme", "themes"), Facet("status", "Status", "status"),
+    ...       Facet("region", "Region", "regions"), Facet("subregion", "Sub-region", "subregions"))
+    >>> chosen(rows, fs, {"theme": ["cybercrime"], "status": ["Active"], "region": ["western africa"]}, "programme")
+    {'theme': ['C'], 'status': ['active'], 'region': [], 'subregion': ['Western Africa']}
+    >>> chosen(rows, fs, {"status": ["activ"]}, "programme")
+    Traceback (most recent call last):
+    ...
+    queries.terms.UnknownName: no programme has status 'activ' (did you mean active?)
+    """
+    from queries import terms
+
+    names = names or {}
+    facet_names = {f.name for f in facets}
+    table = _facet_values(rows, facets)
+    out: dict[str, list[str]] = {f.name: [] for f in facets}
+    for f in facets:
+        for v in given.get(f.name) or ():
+            target, value = f.name, v
+            if f.name == "theme":
+                value = terms.theme(v) or v
+            elif f.name in ("region", "subregion"):
+                value = terms.region(v) or v
+                target = terms.level_of(value)
+                if target not in facet_names:
+                    raise terms.UnknownName(
+                        f"{value!r} is a sub-region; this list's regions are the five M49 regions",
+                        ", ".join(M49_REGIONS),
+                    )
+            elif value not in set().union(*table[f.name]):
+                value = _held(v, f, set().union(*table[f.name]), names, one)
+            if value not in out[target]:
+                out[target].append(value)
+    return out
+
+
+def _held(text: str, f: Facet, known: set[str], names: dict[str, str], one: str) -> str:
+    """The value of facet ``f`` that ``text`` names, in any case or by its label; else the nearest, in an error."""
+    from difflib import get_close_matches
+
+    from queries.terms import UnknownName
+
+    folded: dict[str, str] = {}
+    for k in sorted(known):
+        folded.setdefault(k.casefold(), k)
+        folded.setdefault(f.label(k, names).casefold(), k)
+    found = folded.get(text.strip().casefold())
+    if found is not None:
+        return found
+
+    def shown(k: str) -> str:
+        label = f.label(k, names)
+        return k if label == k else f"{label} ({k})"
+
+    close = list(dict.fromkeys(folded[c] for c in get_close_matches(text.strip().casefold(), list(folded), n=9, cutoff=0.6)))
+    every = sorted(known, key=lambda k: f.label(k, names).casefold())
+    hint = (
+        f"did you mean {', '.join(shown(k) for k in close[:3])}?"
+        if close
+        else f"{f.title.lower()}: {', '.join(shown(k) for k in every[:8])}{', ...' if len(every) > 8 else ''}"
+    )
+    raise UnknownName(f"no {one} has {f.title.lower()} {text!r}", hint)
+
+
 def browse(
     rows: list[Row],
     facets: tuple[Facet, ...],

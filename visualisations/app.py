@@ -382,7 +382,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
 
     @app.errorhandler(CCBError)
     def known(e: CCBError) -> Response:
-        return _error(404, str(e))
+        return _error(404, _on_a_page(e))
 
     @app.errorhandler(StoreChanging)
     def changing(e: StoreChanging) -> Response:
@@ -452,7 +452,12 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         a = request.args
         rows = LISTS[kind](store)
         facets = catalogue.FACETS[kind]
-        chosen = {f.name: [v for v in a.getlist(f.name) if v] for f in facets}
+        try:  # a value no row could hold is said, not answered with an empty list
+            chosen = catalogue.chosen(
+                rows, facets, {f.name: [v for v in a.getlist(f.name) if v] for f in facets}, ONE_OF[kind], org_names()
+            )
+        except terms.UnknownName as e:
+            abort(400, _on_a_page(e))
         window = _window(a, "'active from'")
         text = (a.get("q") or "").strip()
         keys = None
@@ -466,7 +471,9 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             return kind != "programmes" or window.overlaps(r["start_date"], r["end_date"])
 
         sorts = catalogue.SORTS[kind]
-        sort = a.get("sort") if a.get("sort") in sorts else "name"
+        if a.get("sort") and a["sort"] not in sorts:
+            abort(400, f"cannot sort {kind} by {a['sort']!r}: sort by {', '.join(sorts)}")
+        sort = a.get("sort") or "name"
         desc = a.get("desc") == "1"
         b = catalogue.browse(
             rows,
@@ -483,7 +490,11 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         if fmt in ("csv", "json"):  # the whole filtered list, raw values
             every = [{c: r.get(c) for c in columns} for r in b.matching]
             return _json(every) if fmt == "json" else _csv(every, f"{kind}.csv")
-        base = [(k, v) for k, v in a.items(multi=True) if k in PARAMS and k not in ("page", "format", "table") and v]
+        # the question as the facets hold it (theme=cybercrime is theme=C), so a chosen value's link clears it
+        facet_params = {f.name for f in facets}
+        base = [
+            (k, v) for k, v in a.items(multi=True) if k in PARAMS and k not in ("page", "format", "table", *facet_params) and v
+        ] + [(name, v) for name, values in chosen.items() for v in values]
 
         def href(pairs: list[tuple[str, str]]) -> str:
             return f"/{kind}" + ("?" + urlencode(pairs) if pairs else "")
@@ -781,10 +792,9 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
     @locked
     def gaps() -> Response:
         a = request.args
-        region, theme = terms.region(a.get("region") or None), terms.theme(a.get("theme") or None)
-        income = a.get("income") or None
         window = _window(a, "'from'")
         incomes = sorted({r["income_group"] for r in gaps_report().rows if r["income_group"]})
+        region, theme, income = a.get("region") or None, a.get("theme") or None, a.get("income") or None
         form = {
             "action": "/gaps",
             "fields": [
@@ -814,13 +824,18 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         }
         given = [f"{k}={a[f'w_{k}']}" for k in DEFAULT_WEIGHTS if a.get(f"w_{k}")]
         try:
+            region, theme = terms.region(region), terms.theme(theme)
+            income = _one_of(income, incomes, "no ranked state has income group {!r}")
             weights = analysis.need.parse_weights(given)
             donor = names().organisation(a["donor"]) if a.get("donor") else None
+            sort = _one_of(a.get("sort"), [*GAP_COLUMNS, *(["donor_programmes"] if donor else [])], "no column {!r} to sort by")
         except CCBError as e:  # the form again, saying what to change in it (not the command line's hint)
-            why = str(e) if isinstance(e, terms.UnknownName) else e.args[0].replace("expected ", "each weight is a ")
+            why = _on_a_page(e) if isinstance(e, terms.UnknownName) else e.args[0].replace("expected ", "each weight is a ")
             refused = page("Coverage gaps", [], form=form, intro=[f"Not shown: {why}; change it in the form."])
             refused.status_code = 400
             return refused
+        for f in form["fields"]:  # the form shows what was asked as the analysis read it (theme=cybercrime is C)
+            f["value"] = {"region": region, "theme": theme, "income": income}.get(f["name"], f["value"])
         report = analysis.gaps(store, region=region, theme=theme, window=window, weights=weights)
         rows = [
             {k: r[k] for k in (*GAP_COLUMNS, "explanation")} for r in report.rows if not income or r["income_group"] == income
@@ -840,8 +855,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             rows = [r | {"donor_programmes": theirs.get(r["iso3"], 0)} for r in rows]
             if a.get("absent") == "1":
                 rows = [r for r in rows if r["donor_programmes"] == 0]
-        sort, desc = a.get("sort") or "priority", a.get("desc", "1" if not a.get("sort") else "0") == "1"
-        if rows and sort in rows[0]:
+        sort, desc = sort or "priority", a.get("desc", "1" if not a.get("sort") else "0") == "1"
+        if rows:
             known = [r for r in rows if r[sort] is not None]
             rows = sorted(known, key=lambda r: (r[sort], r["iso3"]), reverse=desc) + [r for r in rows if r[sort] is None]
         keep = [
@@ -918,8 +933,11 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
 
     def network_overview() -> Response:
         a = request.args
-        region, theme = terms.region(a.get("region") or None), terms.theme(a.get("theme") or None)
-        donor = names().organisation(a["donor"]) if a.get("donor") else None
+        try:  # a filter no programme could match is a bad request, said in the page's words
+            region, theme = terms.region(a.get("region") or None), terms.theme(a.get("theme") or None)
+            donor = names().organisation(a["donor"]) if a.get("donor") else None
+        except terms.UnknownName as e:
+            abort(400, _on_a_page(e))
         if donor:
             donor = facts.family(donor, facts.donors(store))
         flows = catalogue.donor_flows(store, theme=theme, region=region, donor=donor)
@@ -1026,8 +1044,12 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         """A fund planned from the form's fields (a GET: the URL is the plan's permalink): the grants with their
         reasons, the change in priority with the maps before and after, and the plan as YAML for `--assume`."""
         a = request.args
-        themes = [t for t in (terms.theme(x) for x in a.getlist("theme") if x) if t]
-        region = terms.region(a.get("region") or None)
+        asked: str | None = None  # a theme or region the form cannot plan for, said on the form
+        try:
+            themes = [t for t in (terms.theme(x) for x in a.getlist("theme") if x) if t]
+            region = terms.region(a.get("region") or None)
+        except terms.UnknownName as e:
+            themes, region, asked = [], None, _on_a_page(e)
         form = {
             "action": "/plan",
             "button": "Plan",
@@ -1043,9 +1065,11 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             "Give a budget (a currency code and an amount) to plan grants of one size where each does most: need / "
             "(1 + programmes) falls most, country by theme. The method is in docs/plan.md; this page's URL is the plan."
         ]
-        if not a.get("budget"):
+        if not a.get("budget") and not asked:
             return page("Plan a fund", [], form=form, intro=intro)
         try:
+            if asked:
+                raise terms.UnknownName(asked)
             grant = float(a["grant"]) if a.get("grant") else None
             p = plan_queries.plan(
                 store, budget=a["budget"], donor=a.get("donor") or None, themes=themes or None, region=region, grant=grant
@@ -1054,7 +1078,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             why = (
                 f"grant size {a.get('grant')!r} is not a number"
                 if isinstance(e, ValueError)
-                else plan_queries.on_the_form(str(e))
+                else plan_queries.on_the_form(_on_a_page(e))
             )
             refused = page("Plan a fund", [], form=form, intro=[f"Not planned: {why}.", *intro])
             refused.status_code = 400
@@ -1163,6 +1187,42 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         )
 
     return app
+
+
+def _on_a_page(e: CCBError) -> str:
+    """The error as a page words it: a hint that names a command (in backticks) gives way to the page that answers
+    it; the rest of the hint is kept.
+
+    >>> _on_a_page(terms.UnknownName("no organisation 'zz' in the graph", "see `ccb supports --by funder`"))
+    "no organisation 'zz' in the graph (the organisations are listed at /organisations)"
+    >>> _on_a_page(terms.UnknownName("no region 'zz'", "regions: Africa, Asia; sub-regions: `ccb gaps --by subregion` lists them"))
+    "no region 'zz' (regions: Africa, Asia)"
+    """
+    hint = getattr(e, "hint", "")
+    if "`" not in hint:
+        return str(e)
+    kept = "; ".join(part for part in hint.split("; ") if "`" not in part)
+    if not kept:
+        kept = "the organisations are listed at /organisations" if "organisation" in e.message else "search at /search"
+    return f"{e.message} ({kept})"
+
+
+def _one_of(text: str | None, values: list[str], refusal: str) -> str | None:
+    """``text`` as one of ``values`` spells it, in any case; else an error, ``refusal`` with the text, naming them.
+
+    >>> _one_of("low income", ["High income", "Low income"], "no ranked state has income group {!r}")
+    'Low income'
+    >>> _one_of("poor", ["High income", "Low income"], "no ranked state has income group {!r}")
+    Traceback (most recent call last):
+    ...
+    queries.terms.UnknownName: no ranked state has income group 'poor' (give one of High income, Low income)
+    """
+    if text is None:
+        return None
+    found = next((v for v in values if v.casefold() == text.strip().casefold()), None)
+    if found is None:
+        raise terms.UnknownName(refusal.format(text), f"give one of {', '.join(values)}")
+    return found
 
 
 def _id(title: str) -> str:

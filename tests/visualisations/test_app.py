@@ -534,20 +534,25 @@ def test_every_page_passes_axe_core(browser: object, app_url: str) -> None:
     assert not failures, failures
 
 
-def test_a_bad_year_or_grant_size_is_a_bad_request_in_the_form_s_words(app_url: str) -> None:
+def _refused(url: str) -> tuple[int, str]:
+    """The status and body of an answer that must be an error (a 200 fails the test)."""
     import urllib.error
     import urllib.request
 
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(url)  # noqa: S310 (loopback test server)
+    return e.value.code, e.value.read().decode()
+
+
+def test_a_bad_year_or_grant_size_is_a_bad_request_in_the_form_s_words(app_url: str) -> None:
     for path, said in (
         ("/programmes?from=3000", "&#39;active from&#39; 3000 is not a year between 1945 and 2100"),
         ("/gaps?from=2020&to=2019", "&#39;to&#39; 2019 is before &#39;from&#39; 2020"),
         # 400,000 grants held a worker for minutes: refused at once, saying what would do
         ("/plan?budget=GBP+2000000&grant=5", "raise the grant size to GBP 200 or more"),
     ):
-        with pytest.raises(urllib.error.HTTPError) as e:
-            urllib.request.urlopen(app_url + path)  # noqa: S310 (loopback test server)
-        body = e.value.read().decode()
-        assert e.value.code == 400 and said in body and "--from" not in body, (path, e.value.code)
+        code, body = _refused(app_url + path)
+        assert code == 400 and said in body and "--from" not in body, (path, code)
 
 
 def test_an_empty_section_says_why_as_the_command_does(app_url: str, demo: Path) -> None:
@@ -652,3 +657,32 @@ def test_the_plan_page_names_its_form_not_the_command_s_options(app_url: str) ->
         assert e.code == 400 and "fill in the grant size field" in said and "--grant-size" not in said
     else:
         raise AssertionError("a budget in a currency no programme states was planned")
+
+
+def test_a_filter_no_row_could_match_is_a_bad_request_that_names_it(app_url: str) -> None:
+    # each answered 200 with an empty list (theme=Z, status=activ), ignored the value (income=zz, sort=zz) or said
+    # 404 with the command line's hint (`ccb supports --by funder`)
+    for path, said in (
+        ("/programmes?theme=Z", "unknown GFCE theme &#39;Z&#39;"),
+        ("/api/programmes?status=activ", "no programme has status 'activ' (did you mean active?)"),
+        ("/api/programmes?donor=zzz", "no programme has donor 'zzz'"),
+        ("/programmes?sort=zz", "cannot sort programmes by &#39;zz&#39;"),
+        ("/organisations?region=Western+Africa", "&#39;Western Africa&#39; is a sub-region"),
+        ("/gaps?income=zz", "no ranked state has income group &#39;zz&#39; (give one of Low income"),
+        ("/gaps?theme=Z", "Not shown: unknown GFCE theme &#39;Z&#39;"),
+        ("/gaps?sort=zz", "no column &#39;zz&#39; to sort by"),
+        ("/network?donor=zz", "no organisation &#39;zz&#39; in the graph (the organisations are listed at /organisations)"),
+        ("/plan?theme=Z", "Not planned: unknown GFCE theme &#39;Z&#39;"),
+    ):
+        code, body = _refused(app_url + path)
+        assert code == 400 and said in body and "`ccb" not in body, (path, code, body[:300])
+    # a value is read as the facets and the analysis hold it: a theme by its name, a sub-region in any case
+    same = (
+        ("/api/programmes?theme=cybercrime", "/api/programmes?theme=C"),
+        ("/api/programmes?region=western+africa", "/api/programmes?subregion=Western+Africa"),
+        ("/api/countries?income=low+income", "/api/countries?income=Low+income"),
+        ("/api/gaps?income=low+income&theme=cybercrime", "/api/gaps?income=Low+income&theme=C"),
+    )
+    for loose, exact in same:
+        answer = _json_at(app_url + exact)
+        assert answer and _json_at(app_url + loose) == answer, loose
