@@ -105,14 +105,15 @@ def emit(
     if not rows:
         why = empty() if callable(empty) else empty
         # under its title (just printed on stdout), not after a second copy of it
-        info(f"{'  ' if title and fmt == 'table' else ''}{why or 'no rows'}")
+        info(f"{'  ' if title and fmt == 'table' else ''}{why or 'no rows'}", wrap=True)
 
 
 def info(message: str, *, wrap: bool = False) -> None:
     """Progress and summaries go to stderr, so stdout stays clean for pipes; ``wrap`` fits a note about a table to
     the table's width."""
     if wrap and width():
-        message = "\n".join(textwrap.wrap(message, width(), subsequent_indent="  ", break_on_hyphens=False))
+        lead = message[: len(message) - len(message.lstrip(" "))]  # an indented line's continuation sits under its text
+        message = "\n".join(textwrap.wrap(message, width(), subsequent_indent=lead + "  ", break_on_hyphens=False))
     click.echo(message, err=True)
 
 

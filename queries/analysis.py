@@ -585,9 +585,10 @@ class Gaps:
             restricted = any(k.startswith("restricted") for k in left_out)
             also = f"; {opt('--include-restricted')} ranks the restricted" if restricted else ""
             lines.append(f"not ranked: {'; '.join(parts)}" + (f"; {opt('--all-countries')} ranks them too{also}" if cli else ""))
-        lines.append(
-            need.sensitivity_summary(self.sensitivity, self.top, f"`{opt('--sensitivity')}` for every weight" if cli else "")
-        )
+        if self.top:  # an empty ranking has no top to keep ("keeps at least 0 of the top 0")
+            lines.append(
+                need.sensitivity_summary(self.sensitivity, self.top, f"`{opt('--sensitivity')}` for every weight" if cli else "")
+            )
         if self.global_programmes:
             lines.append(
                 f"global: {len(self.global_programmes)} programme(s) open to every country that name none "
