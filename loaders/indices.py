@@ -38,7 +38,7 @@ from graph.model import Indicator, Measured
 from graph.names import slug
 from graph.store import Batch, Store
 from loaders import bundled
-from loaders.tabular import LoadReport, RawRecord, dangling_references, validation_problems
+from loaders.tabular import LoadReport, RawRecord, dangling_references, other_separator, validation_problems
 
 FAMILIES = {
     "gci": (
@@ -144,6 +144,9 @@ def _rows(path: Path, problems: list[Problem]) -> Any:
         problems.append(Problem(str(path), "file", "", f"not UTF-8 (byte {e.start}); save the file as UTF-8"))
         return
     reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+    if wrong := other_separator(reader.fieldnames or []):
+        problems.append(Problem(str(path), "line 1", "", wrong))
+        return
     missing = [c for c in ("country", "index", "edition", "source") if c not in (reader.fieldnames or [])]
     if missing:
         problems.append(Problem(str(path), "line 1", missing[0], f"missing column; expected columns {', '.join(COLUMNS)}"))

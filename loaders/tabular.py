@@ -692,6 +692,9 @@ def _csv_lines(path: Path, lines: Iterable[str], problems: list[Problem]) -> Ite
     last_end = 1  # the line the previous record ended on: a failing record starts after it
     try:
         header = reader.fieldnames or []
+        if wrong := other_separator(header):
+            problems.append(Problem(str(path), "line 1", "", wrong))
+            return
         twice = sorted({h for h in header if header.count(h) > 1})
         if twice:
             problems.append(Problem(str(path), "line 1", twice[0], "column given twice in the header"))
@@ -724,6 +727,23 @@ def _csv_lines(path: Path, lines: Iterable[str], problems: list[Problem]) -> Ite
             yield RawRecord(section, _cells(section, row), where)
     except csv.Error as e:
         problems.append(Problem(str(path), f"line {last_end + 1}", "", f"malformed CSV: {e}"))
+
+
+def other_separator(header: Sequence[str]) -> str | None:
+    """What to do when a CSV header is one column holding the others, split by a semicolon or a tab (as a spreadsheet
+    saves CSV where the decimal mark is a comma); None otherwise.
+
+    >>> other_separator(["id;name;kind;source"])
+    "the columns are separated by ';', not ',': save the file as comma-separated CSV (a spreadsheet's 'CSV UTF-8')"
+    >>> other_separator(["id", "name"]) is None
+    True
+    """
+    if len(header) != 1:
+        return None
+    found = next((sep for sep in (";", "\t") if sep in header[0]), None)
+    if found is None:
+        return None
+    return f"the columns are separated by {found!r}, not ',': save the file as comma-separated CSV (a spreadsheet's 'CSV UTF-8')"
 
 
 def _header_problem(header: Sequence[str], section: str | None) -> tuple[str, str] | None:

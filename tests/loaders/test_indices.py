@@ -78,6 +78,7 @@ BAD = {
     "malformed": ('country,index,edition,score,source\nGHA,"gci"x,2020,1,s\n', "line 2: malformed CSV"),
     "encoding": ("country,index,edition,score,source\nGHA,gci,2020,1,Côte\n".encode("latin-1"), "not UTF-8"),
     "empty": ("", "line 1: country: missing column"),
+    "tabs": ("country\tindex\tedition\tscore\tsource\nGHA\tgci\t2020\t1\ts\n", "line 1: the columns are separated by '\\t'"),
 }
 
 

@@ -197,6 +197,11 @@ BAD = {
         "id,nam,kind,source\nfoo,Foo,government,s\nbar,Bar,government,s\n",
         ["organisations.csv: line 1: nam: unknown column; did you mean name?"],
     ),
+    "semicolons": (  # a spreadsheet's CSV where the decimal mark is a comma: the header read as one column
+        "organisations.csv",
+        "id;name;kind;source\nfoo;Foo;government;s\n",
+        ["organisations.csv: line 1: the columns are separated by ';', not ','"],
+    ),
     "missing column": (
         "f.funds.csv",
         "from,amount,currency,source\neu,5,EUR,s\n",
