@@ -149,6 +149,8 @@ def error_message(error: Mapping[str, Any]) -> str:
     if error.get("type") == "missing":
         return "required field is missing"
     msg = pattern_message(error) or str(error.get("msg", "")).removeprefix("Value error, ")
+    if error.get("type") in ("float_parsing", "int_parsing") and "," in str(error.get("input", "")):
+        msg += "; write it without thousands separators"  # "1,000,000" from a spreadsheet or a page
     if "input" in error and error.get("type") != "value_error":
         shown = repr(error["input"])
         msg += f" (got {shown[:60] + '...' if len(shown) > 60 else shown})"

@@ -54,6 +54,7 @@ from graph.store import Batch, RowBatch, Store, TableBatch, WriteSummary, gc_pau
 from loaders import columnar
 
 FORMATS = {".yaml": "yaml", ".yml": "yaml", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+SHEETS = (".xlsx", ".xls", ".xlsm", ".ods", ".numbers")  # a spreadsheet is loaded as the CSV it saves
 _ALIASES = {s.model.section: s.model.section for s in schema.sections().values()}
 _ALIASES |= {s.label: s.model.section for s in schema.nodes().values()}
 _ALIASES |= {s.rel_type: s.model.section for s in schema.rels().values()}
@@ -423,7 +424,8 @@ def validation_problems(path: Path, raw: RawRecord, model: type[BaseModel], err:
 def _read(path: Path, problems: list[Problem]) -> Iterator[RawRecord]:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        problems.append(Problem(str(path), "file", "", f"unknown file type; expected one of {', '.join(FORMATS)}"))
+        sheet = "; save each sheet as CSV UTF-8 (docs/format.md, CSV)" if path.suffix.lower() in SHEETS else ""
+        problems.append(Problem(str(path), "file", "", f"unknown file type; expected one of {', '.join(FORMATS)}{sheet}"))
         return
     try:
         data = path.read_bytes()

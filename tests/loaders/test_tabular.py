@@ -202,6 +202,12 @@ BAD = {
         "id;name;kind;source\nfoo;Foo;government;s\n",
         ["organisations.csv: line 1: the columns are separated by ';', not ','"],
     ),
+    "thousands separators": (
+        "f.funds.csv",
+        'from,to,amount,currency,source\neu,p1,"5,000",EUR,s\n',
+        ["line 2: amount: Input should be a valid number", "write it without thousands separators (got '5,000')"],
+    ),
+    "a spreadsheet": ("p.xlsx", "PK", ["p.xlsx: file: unknown file type", "save each sheet as CSV UTF-8"]),
     "missing column": (
         "f.funds.csv",
         "from,amount,currency,source\neu,5,EUR,s\n",
