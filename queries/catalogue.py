@@ -368,6 +368,7 @@ def chosen(
     table = _facet_values(rows, facets)
     out: dict[str, list[str]] = {f.name: [] for f in facets}
     for f in facets:
+        known: set[str] | None = None  # the values the rows hold, gathered once, only if a value needs them
         for v in given.get(f.name) or ():
             target, value = f.name, v
             if f.name == "theme":
@@ -380,8 +381,9 @@ def chosen(
                         f"{value!r} is a sub-region; this list's regions are the five M49 regions",
                         ", ".join(M49_REGIONS),
                     )
-            elif value not in set().union(*table[f.name]):
-                value = _held(v, f, set().union(*table[f.name]), names, one)
+            else:
+                known = set().union(*table[f.name]) if known is None else known
+                value = value if value in known else _held(v, f, known, names, one)
             if value not in out[target]:
                 out[target].append(value)
     return out
