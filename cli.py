@@ -1147,7 +1147,11 @@ def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
             empty = "" if rows else profile_queries.empty_because(store_of(ctx), name, title, subject)
             if title in PROFILE_NEXT:
                 empty += f" ({PROFILE_NEXT[title]})"
-            emit(rows, fmt, title=title, empty=empty)
+            cited = title == "Need indicators"  # an index's source once per edition, not under each of its rows
+            emit([{k: v for k, v in r.items() if k != "source"} for r in rows] if cited else rows, fmt, title=title, empty=empty)
+            if cited and rows:
+                editions = {f"{r['family']} {r['edition']}": r["source"] for r in rows if r.get("source")}
+                notes([f"source, {edition}: {source}" for edition, source in editions.items()], fmt)
             if title == "Supported by" and rows:  # its implementers are its programmes', wherever they run
                 notes([analysis.IMPLEMENTERS_MEAN], fmt)
     else:

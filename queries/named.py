@@ -110,7 +110,7 @@ ORDER BY iso3
 COUNTRY_INDICATORS = """
 MATCH (c:Country)-[m:MEASURED]->(i:Indicator)
 RETURN c.iso3 AS iso3, i.family AS family, i.edition AS edition, i.pillar AS pillar,
-       m.score AS score, m.tier AS tier, m.stage AS stage, m.year AS year
+       m.score AS score, m.tier AS tier, m.stage AS stage, m.year AS year, m.source AS source
 ORDER BY c.iso3, i.family, i.edition, coalesce(i.pillar, '')
 """
 

@@ -301,3 +301,12 @@ def test_demo_on_neo4j_asks_before_replacing(bolt: Bolt) -> None:
     s4 = bolt.store()
     s4.clear()
     s4.close()
+
+
+def test_a_country_s_need_indicators_cite_their_source(demo: Path) -> None:
+    # the profile showed GCI scores with no source: now each edition's source once under the table, each row's in JSON
+    text = " ".join(ccb("--db", str(demo), "profile", "KEN").stdout.split())
+    assert "source, gci 2024: ITU Global Cybersecurity Index 2024" in text and text.count("source, gci 2024") == 1
+    rows = json.loads(ccb("--db", str(demo), "profile", "KEN", "--format", "json").stdout)
+    need = [r for r in rows if r["section"] == "Need indicators"]
+    assert need and all(r["source"] for r in need)

@@ -126,6 +126,7 @@ def _section(
         "figure": figure,
         "download": download,
         "sort": sort,
+        "columns": None,  # the columns shown, where not every column of the rows
     }
 
 
@@ -646,7 +647,14 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             return why[:1].upper() + why[1:] + "."
 
         # why a section is empty is worked out only where it is (a gaps model for a country's Gap section)
-        return [_section(_id(title), title, rows, "" if rows else empty(title)) for title, rows in profile.profile(store, key)]
+        sections = [
+            _section(_id(title), title, rows, "" if rows else empty(title)) for title, rows in profile.profile(store, key)
+        ]
+        for s in sections:  # an index's source is the same on each of its rows: named once, under Sources
+            if s["id"] == "need_indicators" and s["rows"]:
+                s["columns"] = [c for c in s["rows"][0] if c != "source"]
+                s["notes"].append("Each index's source is under Sources; the downloads give it on every row.")
+        return sections
 
     @app.get("/country/<code>")
     @app.get("/api/country/<code>")

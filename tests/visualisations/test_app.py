@@ -686,3 +686,18 @@ def test_a_filter_no_row_could_match_is_a_bad_request_that_names_it(app_url: str
     for loose, exact in same:
         answer = _json_at(app_url + exact)
         assert answer and _json_at(app_url + loose) == answer, loose
+
+
+def test_an_index_cites_its_source_once_on_the_page_and_on_every_downloaded_row(app_url: str) -> None:
+    import csv
+    import io
+    import urllib.request
+
+    with urllib.request.urlopen(app_url + "/country/KEN") as r:  # noqa: S310 (loopback test server)
+        page_text = r.read().decode()
+    table = page_text[page_text.index('<section id="need_indicators">') :].split("</section>")[0]
+    assert "<th>score</th>" in table and "<th>source</th>" not in table  # 12 rows repeated one long citation
+    assert "ITU Global Cybersecurity Index 2024" in page_text.split('id="sources"')[1]
+    with urllib.request.urlopen(app_url + "/country/KEN?table=need_indicators&format=csv") as r:  # noqa: S310
+        rows = list(csv.DictReader(io.StringIO(r.read().decode())))
+    assert rows and all(row["source"].startswith("ITU Global Cybersecurity Index") for row in rows if row["family"] == "gci")
