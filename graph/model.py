@@ -127,7 +127,36 @@ LongText = Annotated[str, Field(max_length=20000, pattern=NO_CONTROL.pattern)]
 MAX_AMOUNT = 1e15
 Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 Score = Annotated[float, Field(ge=-1e9, le=1e9, allow_inf_nan=False)]
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
+def _currency(value: str) -> str:
+    """An ISO 4217 code: a typo ('EUO') would be a currency of its own, its money in no EUR total.
+
+    >>> _currency("EUR")
+    'EUR'
+    >>> _currency("EUO")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown currency 'EUO': expected an ISO 4217 code (did you mean EUR?)
+    """
+    if value not in CURRENCIES:
+        raise ValueError(f"unknown currency {value!r}: expected an ISO 4217 code ({currency_hint(value) or 'EUR, USD, GBP...'})")
+    return value
+
+
+def currency_hint(value: str) -> str:
+    """The codes ``value`` was probably meant to be: its letters swapped first (GPB for GBP), else the closest; ''
+    when none is close.
+
+    >>> currency_hint("GPB"), currency_hint("QQQ")
+    ('did you mean GBP?', '')
+    """
+    swapped = sorted(c for c in CURRENCIES if sorted(c) == sorted(value.upper()))
+    return f"did you mean {', '.join(swapped)}?" if swapped else suggest(value, CURRENCIES, "")
+
+
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency)]
 
 
 def pattern_message(error: Mapping[str, Any]) -> str | None:

@@ -63,6 +63,7 @@ class FieldRule:
     le: float | None = None
     choices: tuple[str, ...] | None = None
     iso3: bool = False  # graph.model._iso3
+    currency: bool = False  # graph.model._currency
     sorted_in: frozenset[str] | None = None  # graph.model._themes, _areas: a list of these, sorted, each once
     item: FieldRule | None = None  # a list's items
 
@@ -120,6 +121,8 @@ def _rule(name: str, key: str, annotation: Any, meta: list[Any], required: bool,
             kw["pattern"] = c.pattern
         elif isinstance(c, AfterValidator) and c.func is m._iso3:  # noqa: SLF001 - the model's field validators
             kw["iso3"] = True
+        elif isinstance(c, AfterValidator) and c.func is m._currency:  # noqa: SLF001
+            kw["currency"] = True
         elif isinstance(c, AfterValidator) and c.func in _LISTS_OF:
             kw["sorted_in"] = _LISTS_OF[c.func]
         else:
@@ -156,6 +159,11 @@ _LISTS_OF: dict[Callable[..., Any], frozenset[str]] = {m._themes: frozenset(m.TH
 
 
 @cache
+def _currency_codes() -> pa.Array:
+    return pa.array(sorted(m.CURRENCIES), pa.string())
+
+
+@cache
 def _iso3_codes() -> pa.Array:
     return pa.array(sorted({c.alpha_3 for c in pycountry.countries} | set(m.EXTRA_COUNTRIES)), pa.string())
 
@@ -178,6 +186,8 @@ def _strings_ok(col: pa.Array, rule: FieldRule) -> bool:
     if rule.pattern is not None and not pc.all(pc.match_substring_regex(col, rule.pattern)).as_py():
         return False
     if rule.choices is not None and not pc.all(pc.is_in(col, value_set=pa.array(rule.choices, pa.string()))).as_py():
+        return False
+    if rule.currency and not pc.all(pc.is_in(col, value_set=_currency_codes())).as_py():
         return False
     return not (rule.iso3 and not pc.all(pc.is_in(col, value_set=_iso3_codes())).as_py())
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from graph import schema
 from graph.errors import CCBError
-from graph.model import THEMES
+from graph.model import CURRENCIES, THEMES, currency_hint
 from graph.store import Batch, Store, cached
 from queries import analysis, facts, named, need, profile, terms
 from queries.analysis import Window
@@ -42,6 +42,10 @@ def parse_budget(text: str) -> tuple[float, str]:
 
     >>> parse_budget("GBP 2000000"), parse_budget("300,000,000 JPY")
     ((2000000.0, 'GBP'), (300000000.0, 'JPY'))
+    >>> parse_budget("EUO 5000")
+    Traceback (most recent call last):
+    ...
+    graph.errors.CCBError: budget 'EUO 5000': unknown currency 'EUO' (did you mean EUR?)
     >>> parse_budget("lots")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -50,8 +54,13 @@ def parse_budget(text: str) -> tuple[float, str]:
     m = re.fullmatch(r"\s*(?:([A-Z]{3})\s+([\d,_.]+)|([\d,_.]+)\s+([A-Z]{3}))\s*", text)
     if m:
         amount = float((m.group(2) or m.group(3)).replace(",", "").replace("_", ""))
+        currency = m.group(1) or m.group(4)
+        if currency not in CURRENCIES:  # a typo would find no stated amount to size a grant from, and say so
+            raise CCBError(
+                f"budget {text!r}: unknown currency {currency!r}", currency_hint(currency) or "give an ISO 4217 code, as GBP"
+            )
         if 0 < amount < 1e15:
-            return amount, m.group(1) or m.group(4)
+            return amount, currency
     raise CCBError(f'budget {text!r}: expected an amount and a currency, as "GBP 2000000"', "an ISO 4217 code and a number")
 
 

@@ -207,6 +207,11 @@ BAD = {
         'from,to,amount,currency,source\neu,p1,"5,000",EUR,s\n',
         ["line 2: amount: Input should be a valid number", "write it without thousands separators (got '5,000')"],
     ),
+    "a currency misspelt": (  # 'EUO' was a currency of its own, its money in no EUR total
+        "f.funds.csv",
+        "from,to,amount,currency,source\neu,p1,5,EUO,s\n",
+        ["line 2: currency: unknown currency 'EUO': expected an ISO 4217 code (did you mean EUR?)"],
+    ),
     "a spreadsheet": ("p.xlsx", "PK", ["p.xlsx: file: unknown file type", "save each sheet as CSV UTF-8"]),
     "missing column": (
         "f.funds.csv",
