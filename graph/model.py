@@ -127,11 +127,17 @@ LongText = Annotated[str, Field(max_length=20000, pattern=NO_CONTROL.pattern)]
 MAX_AMOUNT = 1e15
 Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 Score = Annotated[float, Field(ge=-1e9, le=1e9, allow_inf_nan=False)]
-CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
+# ISO 4217 codes withdrawn since the euro (ISO 4217 List Three), in which older IATI files and pages state amounts
+# (Sierra Leone's SLL until 2022, Croatia's HRK until 2023): pycountry lists the current codes only.
+WITHDRAWN_CURRENCIES = frozenset(
+    "ATS AZM BEF BYR CSD CUC CYP DEM EEK ESP FIM FRF GHC GRD HRK IEP ITL LTL LUF LVL MRO MTL MZM NLG PTE ROL SDD SIT "
+    "SKK SLL STD TMM TRL VEB VEF XEU YUM ZMK ZWD ZWL ZWN ZWR".split()
+)
+CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies) | WITHDRAWN_CURRENCIES
 
 
 def _currency(value: str) -> str:
-    """An ISO 4217 code: a typo ('EUO') would be a currency of its own, its money in no EUR total.
+    """An ISO 4217 code, current or withdrawn: a typo ('EUO') would be a currency of its own, in no EUR total.
 
     >>> _currency("EUR")
     'EUR'
@@ -152,8 +158,12 @@ def currency_hint(value: str) -> str:
     >>> currency_hint("GPB"), currency_hint("QQQ")
     ('did you mean GBP?', '')
     """
-    swapped = sorted(c for c in CURRENCIES if sorted(c) == sorted(value.upper()))
-    return f"did you mean {', '.join(swapped)}?" if swapped else suggest(value, CURRENCIES, "")
+    current = CURRENCIES - WITHDRAWN_CURRENCIES  # EUR before XEU, the ECU it replaced
+    for codes in (current, WITHDRAWN_CURRENCIES):
+        swapped = sorted(c for c in codes if sorted(c) == sorted(value.upper()))
+        if swapped:
+            return f"did you mean {', '.join(swapped)}?"
+    return suggest(value, current, "") or suggest(value, WITHDRAWN_CURRENCIES, "")
 
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency)]

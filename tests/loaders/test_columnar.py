@@ -60,7 +60,7 @@ BASE: dict[type[Any], dict[str, Any]] = {
 ODD: list[Any] = [
     None, True, False, 0, 1, -1, 2, 5.0, 5.5, 1e15, 1e16, -0.0, 2**53, 2**53 + 1, 2**63 - 1, -(2**63), "", " ", "x", " x", "x ",
     "x\n", "\tx", "\u00a0x", "x\u2003", "x\u200b", "\u3000", "A", "a", "C", "B", "Z", "KEN", "ken", "XKX", "XXX", "EUR",
-    "EUO", "eur", "2016", "2016-02-29", "2015-02-29", "2016-13", "2016-1", "\u0662\u0660\u0661\u0666", "o'k", "a b", "a\x00b",
+    "EUO", "SLL", "eur", "2016", "2016-02-29", "2015-02-29", "2016-13", "2016-1", "\u0662\u0660\u0661\u0666", "o'k", "a b", "a\x00b",
     "a\x85b", "a\x7f", "ok\u2028", "\u00e9", "x" * 200, "x" * 201, "x" * 1000, "x" * 1001, [], ["A"], ["B", "A"], ["A", "A"],
     ["A", "B"], ["Africa"], ["Eastern Africa", "Africa"], [""], [" A"], [None], [1], ["x", 1], {}, {"a": 1}, "regional",
     "global", "countries", "active", "unknown", "lead", "partner", "beneficiary", "participant", "host", "formative", "other",

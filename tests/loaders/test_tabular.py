@@ -505,3 +505,17 @@ def test_a_file_read_in_chunks_loads_or_fails_as_read_whole(
     store.write(small_batch())
     monkeypatch.setattr(tabular, "CHUNK", 2)
     assert _outcome(store, path, stream_bytes=0) == whole
+
+
+def test_a_withdrawn_currency_loads_and_a_misspelt_one_does_not(store: Store, tmp_path: Path) -> None:
+    # Sierra Leone's leone was SLL until 2022: an older page's amount in it is a fact; 'EUO' is a typo of EUR
+    store.write(small_batch())
+    head = "programmes:\n  - {id: p9, name: Nine, source: s}\nfunds:\n"
+    good = write(tmp_path, "good.yaml", head + "  - {from: eu, to: p9, amount: 5, currency: SLL, source: s}\n")
+    load_file(store, good)
+    assert store.query("MATCH (:Organisation {id: 'eu'})-[f:FUNDS]->(:Programme {id: 'p9'}) RETURN f.currency AS c") == [
+        {"c": "SLL"}
+    ]
+    bad = write(tmp_path, "bad.yaml", head + "  - {from: eu, to: p9, amount: 5, currency: EUO, source: s}\n")
+    with pytest.raises(LoadError, match="did you mean EUR"):
+        load_file(store, bad)
