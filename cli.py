@@ -813,6 +813,7 @@ def breakdown_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     @click.option(
         "--currency",
         metavar="CODE",
+        callback=_term(terms.currency),
         help="With --measure amount: the currency to sum (default: the one with most known amounts; never converted).",
     )
     @THEME

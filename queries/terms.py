@@ -18,7 +18,7 @@ from typing import Any
 import pycountry
 
 from graph.errors import CCBError
-from graph.model import M49_AREAS, M49_REGIONS, THEMES
+from graph.model import CURRENCIES, M49_AREAS, M49_REGIONS, THEMES, currency_hint
 from graph.names import normalise_name
 from graph.store import is_cached
 from queries import named
@@ -120,6 +120,24 @@ def theme(text: str | None) -> str | None:
         return THEME_WORDS[t]
     known = ", ".join(f"{k} ({v})" for k, v in THEMES.items())
     raise UnknownName(f"unknown GFCE theme {text!r}", f"themes are {known}")
+
+
+def currency(text: str | None) -> str | None:
+    """The ISO 4217 code ``text`` names, in any case: a sum in a misspelt currency would be an empty sum.
+
+    >>> currency("eur"), currency(None)
+    ('EUR', None)
+    >>> currency("EUO")
+    Traceback (most recent call last):
+    ...
+    queries.terms.UnknownName: unknown currency 'EUO' (did you mean EUR?)
+    """
+    if text is None:
+        return None
+    code = text.strip().upper()
+    if code not in CURRENCIES:
+        raise UnknownName(f"unknown currency {text!r}", currency_hint(code) or "give an ISO 4217 code, as EUR")
+    return code
 
 
 def region(text: str | None) -> str | None:

@@ -310,3 +310,12 @@ def test_a_country_s_need_indicators_cite_their_source(demo: Path) -> None:
     rows = json.loads(ccb("--db", str(demo), "profile", "KEN", "--format", "json").stdout)
     need = [r for r in rows if r["section"] == "Need indicators"]
     assert need and all(r["source"] for r in need)
+
+
+def test_a_currency_is_read_in_any_case_and_a_misspelt_one_is_refused(demo: Path) -> None:
+    # `--currency eur` and `--currency EUO` summed nothing, silently: every row's amount empty
+    args = ("--db", str(demo), "breakdown", "--by", "donor", "--measure", "amount", "--format", "json")
+    exact = json.loads(ccb(*args, "--currency", "EUR").stdout)
+    assert any(r["amount"] for r in exact) and json.loads(ccb(*args, "--currency", "eur").stdout) == exact
+    typo = ccb(*args, "--currency", "EUO")
+    assert typo.exit_code == 1 and "unknown currency 'EUO' (did you mean EUR?)" in typo.stderr and not typo.stdout
