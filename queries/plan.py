@@ -40,8 +40,8 @@ MAX_GRANTS = 10_000
 def parse_budget(text: str) -> tuple[float, str]:
     """``"GBP 2000000"`` (or ``2,000,000 GBP``) as (amount, currency).
 
-    >>> parse_budget("GBP 2000000"), parse_budget("300,000,000 JPY")
-    ((2000000.0, 'GBP'), (300000000.0, 'JPY'))
+    >>> parse_budget("GBP 2000000"), parse_budget("300,000,000 JPY"), parse_budget("gbp 5000")
+    ((2000000.0, 'GBP'), (300000000.0, 'JPY'), (5000.0, 'GBP'))
     >>> parse_budget("EUO 5000")
     Traceback (most recent call last):
     ...
@@ -51,10 +51,10 @@ def parse_budget(text: str) -> tuple[float, str]:
     ...
     graph.errors.CCBError: budget 'lots': expected an amount and a currency, as "GBP 2000000" ...
     """
-    m = re.fullmatch(r"\s*(?:([A-Z]{3})\s+([\d,_.]+)|([\d,_.]+)\s+([A-Z]{3}))\s*", text)
+    m = re.fullmatch(r"\s*(?:([A-Za-z]{3})\s+([\d,_.]+)|([\d,_.]+)\s+([A-Za-z]{3}))\s*", text)
     if m:
         amount = float((m.group(2) or m.group(3)).replace(",", "").replace("_", ""))
-        currency = m.group(1) or m.group(4)
+        currency = (m.group(1) or m.group(4)).upper()
         if currency not in CURRENCIES:  # a typo would find no stated amount to size a grant from, and say so
             raise CCBError(
                 f"budget {text!r}: unknown currency {currency!r}", currency_hint(currency) or "give an ISO 4217 code, as GBP"
