@@ -15,6 +15,7 @@ from datetime import date
 from itertools import chain
 from typing import Any
 
+from graph.errors import CCBError
 from graph.model import M49_REGIONS, THEMES
 from graph.store import Store, memo
 from queries import analysis, facts, named
@@ -342,12 +343,19 @@ def _facet_values(rows: list[Row], facets: tuple[Facet, ...]) -> dict[str, list[
 
 
 def chosen(
-    rows: list[Row], facets: tuple[Facet, ...], given: dict[str, list[str]], one: str, names: dict[str, str] | None = None
+    rows: list[Row],
+    facets: tuple[Facet, ...],
+    given: dict[str, list[str]],
+    one: str,
+    names: dict[str, str] | None = None,
+    refused: list[CCBError] | None = None,
 ) -> dict[str, list[str]]:
     """The facet values asked for (``given``), as the facets hold them, so that a value no row could hold is said,
     not answered with an empty list: a theme by its letter, name or a common word; a region or sub-region as M49
     spells it (one asked for at the other level moves to that facet where the list has it); any other value as the
-    rows hold it, in any case or by its label (a donor by its name). ``one`` names a row ("programme").
+    rows hold it, in any case or by its label (a donor by its name). ``one`` names a row ("programme"). A value that
+    is none of these raises :class:`queries.terms.UnknownName`; or, given a ``refused`` list, is left out and its
+    error appended there, so a page can show the rest of the choice.
 
     Examples
     --------
@@ -360,6 +368,9 @@ def chosen(
     Traceback (most recent call last):
     ...
     queries.terms.UnknownName: no programme has status 'activ' (did you mean active?)
+    >>> said = []
+    >>> chosen(rows, fs, {"theme": ["C"], "status": ["activ"]}, "programme", refused=said), [str(e) for e in said]
+    ({'theme': ['C'], 'status': [], 'region': [], 'subregion': []}, ["no programme has status 'activ' (did you mean active?)"])
     """
     from queries import terms
 
@@ -370,20 +381,26 @@ def chosen(
     for f in facets:
         known: set[str] | None = None  # the values the rows hold, gathered once, only if a value needs them
         for v in given.get(f.name) or ():
-            target, value = f.name, v
-            if f.name == "theme":
-                value = terms.theme(v) or v
-            elif f.name in ("region", "subregion"):
-                value = terms.region(v) or v
-                target = terms.level_of(value)
-                if target not in facet_names:
-                    raise terms.UnknownName(
-                        f"{value!r} is a sub-region; this list's regions are the five M49 regions",
-                        ", ".join(M49_REGIONS),
-                    )
-            else:
-                known = set().union(*table[f.name]) if known is None else known
-                value = value if value in known else _held(v, f, known, names, one)
+            try:
+                target, value = f.name, v
+                if f.name == "theme":
+                    value = terms.theme(v) or v
+                elif f.name in ("region", "subregion"):
+                    value = terms.region(v) or v
+                    target = terms.level_of(value)
+                    if target not in facet_names:
+                        raise terms.UnknownName(
+                            f"{value!r} is a sub-region; this list's regions are the five M49 regions",
+                            ", ".join(M49_REGIONS),
+                        )
+                else:
+                    known = set().union(*table[f.name]) if known is None else known
+                    value = value if value in known else _held(v, f, known, names, one)
+            except terms.UnknownName as e:
+                if refused is None:
+                    raise
+                refused.append(e)
+                continue
             if value not in out[target]:
                 out[target].append(value)
     return out

@@ -453,12 +453,14 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         a = request.args
         rows = LISTS[kind](store)
         facets = catalogue.FACETS[kind]
-        try:  # a value no row could hold is said, not answered with an empty list
-            chosen = catalogue.chosen(
-                rows, facets, {f.name: [v for v in a.getlist(f.name) if v] for f in facets}, ONE_OF[kind], org_names()
-            )
-        except terms.UnknownName as e:
-            abort(400, _on_a_page(e))
+        # a value no row could hold is said, not answered with an empty list: a download refuses it; a page shows the
+        # list with the rest of the choice, and its facets to choose again from
+        said: list[CCBError] = []
+        given = {f.name: [v for v in a.getlist(f.name) if v] for f in facets}
+        chosen = catalogue.chosen(rows, facets, given, ONE_OF[kind], org_names(), refused=said)
+        if said and (request.path.startswith("/api/") or a.get("format") in ("csv", "json")):
+            abort(400, _on_a_page(said[0]))
+        refused = "; ".join(_on_a_page(e) for e in said)
         window = _window(a, "'active from'")
         text = (a.get("q") or "").strip()
         keys = None
@@ -550,7 +552,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         section["download"] = "?" + urlencode(base) + ("&" if base else "")
         html = env.get_template("app_list.html.j2").render(
             title=title,
-            intro=[intro],
+            intro=[f"Not applied: {refused}; choose a value from the facets.", intro] if refused else [intro],
             facets=b.facets,
             facet_limit=12,
             cleared=f"/{kind}" if base else None,
@@ -560,7 +562,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             pager=pager,
             q=None,
         )
-        return Response(html, mimetype="text/html")
+        return Response(html, status=400 if refused else 200, mimetype="text/html")
 
     @app.get("/programmes")
     @app.get("/api/programmes")

@@ -663,7 +663,7 @@ def test_a_filter_no_row_could_match_is_a_bad_request_that_names_it(app_url: str
     # each answered 200 with an empty list (theme=Z, status=activ), ignored the value (income=zz, sort=zz) or said
     # 404 with the command line's hint (`ccb supports --by funder`)
     for path, said in (
-        ("/programmes?theme=Z", "unknown GFCE theme &#39;Z&#39;"),
+        ("/programmes?theme=Z", "Not applied: unknown GFCE theme &#39;Z&#39;"),  # the whole list, to choose again
         ("/api/programmes?status=activ", "no programme has status 'activ' (did you mean active?)"),
         ("/api/programmes?donor=zzz", "no programme has donor 'zzz'"),
         ("/programmes?sort=zz", "cannot sort programmes by &#39;zz&#39;"),
@@ -676,6 +676,8 @@ def test_a_filter_no_row_could_match_is_a_bad_request_that_names_it(app_url: str
     ):
         code, body = _refused(app_url + path)
         assert code == 400 and said in body and "`ccb" not in body, (path, code, body[:300])
+    _, body = _refused(app_url + "/programmes?theme=Z&status=active")
+    assert 'href="/programmes?status=active&amp;theme=C"' in body  # the list's facets, the other filter kept
     # a value is read as the facets and the analysis hold it: a theme by its name, a sub-region in any case
     same = (
         ("/api/programmes?theme=cybercrime", "/api/programmes?theme=C"),
