@@ -28,7 +28,10 @@ Rules, each counted (``ccb check``):
   up to its state through ``PART_OF``; the state itself is the one that is part of nothing);
 - ``duplicate_name``: two programmes, or two organisations, of the same name or alias (case, spacing and
   punctuation aside; "CyberSouth+" is not "CyberSouth"): one programme counted twice, or a name that
-  resolves to two actors. Merge them, or name the second for what tells it apart (its phase, its year).
+  resolves to two actors. Merge them, or name the second for what tells it apart (its phase, its year);
+- ``unknown_currency``: money in a currency that is no ISO 4217 code, current or withdrawn (``EUO``): it would be
+  a currency of its own, in no total of the one meant. The loaders refuse it; a store written another way (a
+  ``ccb query --write``, another tool on a shared Neo4j, a store of an older version) may hold it.
 
 A source that is not a URL (a file and record, a publication) is taken as specific.
 """
@@ -39,6 +42,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
+from graph.model import CURRENCIES
 from graph.names import normalise_name
 from graph.store import Store
 from queries.analysis import programme_money
@@ -56,6 +60,7 @@ RULES = {
     "donor_as_beneficiary": "high-income state counted as a beneficiary of a programme one of its own bodies funds",
     "loose_government_body": "government body of a country with another body that is part of nothing (no PART_OF)",
     "duplicate_name": "two programmes or two organisations of the same name or alias",
+    "unknown_currency": "money in a currency that is no ISO 4217 code",
 }
 # A site's front door, however written: "/", "/en/", "/index.html", "/home", a language or tracking query or a
 # fragment after it, a title in brackets after that ("/?p=4617" is a page: a post's address)
@@ -110,7 +115,8 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
     >>> [(r["rule"], r["count"]) for r in check(s)]
     [('no_as_of', 3), ('homepage_source', 0), ('mirror_source', 0), ('unlinked_organisation', 3), \
 ('unreached_programme', 0), ('empty_bloc', 0), ('component_cycle', 0), ('components_exceed_umbrella', 0), \
-('umbrella_funder_hidden', 0), ('donor_as_beneficiary', 0), ('loose_government_body', 0), ('duplicate_name', 0)]
+('umbrella_funder_hidden', 0), ('donor_as_beneficiary', 0), ('loose_government_body', 0), ('duplicate_name', 0), \
+('unknown_currency', 0)]
     >>> s.close()
     """
     g = store.to_networkx()
@@ -122,6 +128,8 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
             found["homepage_source"].append(node)
         if is_mirror(data.get("source")):
             found["mirror_source"].append(node)
+        if data.get("currency") and data["currency"] not in CURRENCIES:
+            found["unknown_currency"].append(node)
         if data["label"] == "Organisation" and g.degree(node) == 0:
             found["unlinked_organisation"].append(node)
         if data["label"] == "Programme" and data.get("scope") in (None, "countries") and not _served(g, node):
@@ -149,6 +157,8 @@ def check(store: Store, *, examples: int = 5) -> list[dict[str, Any]]:
             found["homepage_source"].append(name)
         if is_mirror(data.get("source")):
             found["mirror_source"].append(name)
+        if data.get("currency") and data["currency"] not in CURRENCIES:
+            found["unknown_currency"].append(name)
     found = {rule: sorted(set(v)) for rule, v in found.items()}  # a bloc named by several programmes counts once
     return [
         {"rule": rule, "count": len(found.get(rule, [])), "examples": found.get(rule, [])[:examples], "explanation": text}

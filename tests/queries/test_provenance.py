@@ -34,6 +34,9 @@ def test_each_rule_counts_what_breaks_it(store: Store) -> None:
                 Organisation(id="gov-b", name="B", kind="government", country="GHA", source=S, as_of="2026-11"),
                 Funds(src="gov-a", dst="p1", source=S, as_of="2026-11"),  # two bodies of Ghana, neither part of the other
                 Funds(src="gov-b", dst="p1", source=S, as_of="2026-11"),
+                # money in a currency no loader would take ('EUO' for EUR), as a Cypher write or another tool leaves it
+                Programme(id="p7", name="Seven", scope="global", source=S, as_of="2026-11"),
+                Funds.model_construct(src="eu", dst="p7", amount=5.0, currency="EUO", source=S, as_of="2026-11"),
                 # the same programme twice under two ids; "One+" is another programme, not a copy
                 Programme(id="p1-again", name=" one ", scope="global", source=S, as_of="2026-11"),
                 Programme(id="p1-plus", name="One+", scope="global", source=S, as_of="2026-11"),
@@ -68,6 +71,7 @@ def test_each_rule_counts_what_breaks_it(store: Store) -> None:
         "donor_as_beneficiary": (1, ["TARGETS:p4->SGP"]),
         "loose_government_body": (2, ["Organisation:gov-a", "Organisation:gov-b"]),
         "duplicate_name": (4, ["Organisation:eu", "Organisation:eu-2", "Programme:p1", "Programme:p1-again"]),
+        "unknown_currency": (1, ["FUNDS:eu->p7"]),
     }
 
 
@@ -86,7 +90,7 @@ def test_cli_exits_1_on_problems_and_0_on_clean_data(tmp_path: Path) -> None:
             )
         )
     ok = CliRunner().invoke(cli, ["--db", str(db), "check", "--format", "csv"])
-    assert ok.exit_code == 0 and ok.stdout.count(",0,") == 12
+    assert ok.exit_code == 0 and ok.stdout.count(",0,") == 13
     with EmbeddedStore(db) as s:
         s.write(Batch().extend([Organisation(id="x", name="X", source=S)]))
     bad = CliRunner().invoke(cli, ["--db", str(db), "check"])
@@ -114,4 +118,5 @@ def test_bundled_data_passes_the_check(tmp_path: Path) -> None:
         "donor_as_beneficiary": 0,
         "loose_government_body": 0,
         "duplicate_name": 0,
+        "unknown_currency": 0,
     }
