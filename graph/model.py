@@ -133,7 +133,8 @@ WITHDRAWN_CURRENCIES = frozenset(
     "ATS AZM BEF BYR CSD CUC CYP DEM EEK ESP FIM FRF GHC GRD HRK IEP ITL LTL LUF LVL MRO MTL MZM NLG PTE ROL SDD SIT "
     "SKK SLL STD TMM TRL VEB VEF XEU YUM ZMK ZWD ZWL ZWN ZWR".split()
 )
-CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies) | WITHDRAWN_CURRENCIES
+CURRENT_CURRENCIES = frozenset(c.alpha_3 for c in pycountry.currencies)
+CURRENCIES = CURRENT_CURRENCIES | WITHDRAWN_CURRENCIES
 
 
 def _currency(value: str) -> str:
@@ -158,12 +159,11 @@ def currency_hint(value: str) -> str:
     >>> currency_hint("GPB"), currency_hint("QQQ")
     ('did you mean GBP?', '')
     """
-    current = CURRENCIES - WITHDRAWN_CURRENCIES  # EUR before XEU, the ECU it replaced
-    for codes in (current, WITHDRAWN_CURRENCIES):
+    for codes in (CURRENT_CURRENCIES, WITHDRAWN_CURRENCIES):  # EUR before XEU, the ECU it replaced
         swapped = sorted(c for c in codes if sorted(c) == sorted(value.upper()))
         if swapped:
             return f"did you mean {', '.join(swapped)}?"
-    return suggest(value, current, "") or suggest(value, WITHDRAWN_CURRENCIES, "")
+    return suggest(value, CURRENT_CURRENCIES, "") or suggest(value, WITHDRAWN_CURRENCIES, "")
 
 
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency)]

@@ -23,7 +23,7 @@ from typing import Any
 
 from graph import schema
 from graph.errors import CCBError
-from graph.model import CURRENCIES, THEMES, currency_hint
+from graph.model import THEMES
 from graph.store import Batch, Store, cached
 from queries import analysis, facts, named, need, profile, terms
 from queries.analysis import Window
@@ -54,11 +54,10 @@ def parse_budget(text: str) -> tuple[float, str]:
     m = re.fullmatch(r"\s*(?:([A-Za-z]{3})\s+([\d,_.]+)|([\d,_.]+)\s+([A-Za-z]{3}))\s*", text)
     if m:
         amount = float((m.group(2) or m.group(3)).replace(",", "").replace("_", ""))
-        currency = (m.group(1) or m.group(4)).upper()
-        if currency not in CURRENCIES:  # a typo would find no stated amount to size a grant from, and say so
-            raise CCBError(
-                f"budget {text!r}: unknown currency {currency!r}", currency_hint(currency) or "give an ISO 4217 code, as GBP"
-            )
+        try:  # a typo would find no stated amount to size a grant from, and say so
+            currency = terms.currency(m.group(1) or m.group(4))
+        except terms.UnknownName as e:
+            raise CCBError(f"budget {text!r}: {e.message}", e.hint) from None
         if 0 < amount < 1e15:
             return amount, currency
     raise CCBError(f'budget {text!r}: expected an amount and a currency, as "GBP 2000000"', "an ISO 4217 code and a number")

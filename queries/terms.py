@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from difflib import get_close_matches
-from typing import Any
+from typing import Any, overload
 
 import pycountry
 
@@ -122,6 +122,10 @@ def theme(text: str | None) -> str | None:
     raise UnknownName(f"unknown GFCE theme {text!r}", f"themes are {known}")
 
 
+@overload
+def currency(text: str) -> str: ...
+@overload
+def currency(text: None) -> None: ...
 def currency(text: str | None) -> str | None:
     """The ISO 4217 code ``text`` names, in any case: a sum in a misspelt currency would be an empty sum.
 
