@@ -101,7 +101,7 @@ def emit(
         if hidden:
             info(f"not shown at this width: {', '.join(hidden)} (--wide or --format csv shows every column)", wrap=True)
     elif title:
-        click.echo(title)
+        click.echo(textwrap.fill(title, width() or len(title), subsequent_indent="  ", break_on_hyphens=False))
     if not rows:
         why = empty() if callable(empty) else empty
         # under its title (just printed on stdout), not after a second copy of it

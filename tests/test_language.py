@@ -158,6 +158,8 @@ HEADLINES = {  # command: the columns a reader must see in the table, at any wid
     ("profile", "KEN"): ["iso3", "name", "funder"],
     ("gaps", "--by", "theme", "--limit", "5"): ["iso3", "country", "need"],
     ("timeline", "--only", "Kenya"): ["group", "2024"],
+    # its second table, the top-ups, has a title longer than 80 characters
+    ("plan", "--budget", "GBP 5000000", "--donor", "UK"): ["iso3", "theme", "grants", "amount", "programme"],
 }
 
 

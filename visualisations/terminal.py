@@ -184,7 +184,9 @@ def table(rows: Sequence[Row], *, width: int | None = 80, title: str | None = No
     cells = [{c: printable(cell(r.get(c))) for c in columns} for r in rows]
     lay = layout(rows, columns, cells, width)
     right = {c for c in lay.shown if _numeric(rows, c)}
-    lines = [title] if title else []
+    lines = (
+        textwrap.wrap(title, width or len(title), subsequent_indent="  ", break_on_hyphens=False) if title else []
+    )  # fits as rows do
 
     def line(parts: dict[str, list[str]]) -> list[str]:
         height = max(len(p) for p in parts.values())
