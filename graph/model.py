@@ -54,6 +54,24 @@ ORG_KINDS = (
     "foundation",
     "other",
 )
+# the words people write for a kind, for the hint when a kind is refused
+KIND_WORDS = {
+    "company": "private",
+    "business": "private",
+    "corporate": "private",
+    "ngo": "non_profit",
+    "nonprofit": "non_profit",
+    "non-profit": "non_profit",
+    "charity": "non_profit",
+    "civil society": "non_profit",
+    "university": "academic",
+    "research": "academic",
+    "igo": "intergovernmental",
+    "international organisation": "intergovernmental",
+    "international organization": "intergovernmental",
+    "ministry": "government",
+    "agency": "government",
+}
 
 # UN M49 regions and the sub-regions used here: M49's sub-region, except that
 # Sub-Saharan Africa and Latin America and the Caribbean are split into their
@@ -169,6 +187,23 @@ def currency_hint(value: str) -> str:
 Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(_currency)]
 
 
+def literal_message(error: Mapping[str, Any]) -> str | None:
+    """A value outside a fixed vocabulary (an organisation's kind, a link's role) in plain words, with the nearest.
+
+    >>> literal_message({"type": "literal_error", "input": "Goverment", "ctx": {"expected": "'government' or 'other'"}})
+    'expected one of government, other: did you mean government?'
+    >>> literal_message({"type": "literal_error", "input": "Company", "ctx": {"expected": "'private' or 'other'"}})
+    'expected one of private, other: did you mean private?'
+    """
+    if error.get("type") != "literal_error":
+        return None
+    allowed = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+    given = str(error.get("input", "")).strip().lower()
+    word = KIND_WORDS.get(given)
+    near = f"did you mean {word}?" if word in allowed else suggest(given, allowed, "")
+    return f"expected one of {', '.join(allowed)}" + (f": {near}" if near else "")
+
+
 def pattern_message(error: Mapping[str, Any]) -> str | None:
     """The plain-words message for a pydantic pattern error on a key or a date, else None."""
     if error.get("type") == "string_pattern_mismatch":
@@ -187,7 +222,7 @@ def error_message(error: Mapping[str, Any]) -> str:
     """
     if error.get("type") == "missing":
         return "required field is missing"
-    msg = pattern_message(error) or str(error.get("msg", "")).removeprefix("Value error, ")
+    msg = pattern_message(error) or literal_message(error) or str(error.get("msg", "")).removeprefix("Value error, ")
     if error.get("type") in ("float_parsing", "int_parsing") and "," in str(error.get("input", "")):
         msg += "; write it without thousands separators"  # "1,000,000" from a spreadsheet or a page
     if "input" in error and error.get("type") != "value_error":

@@ -421,11 +421,19 @@ def validation_problems(path: Path, raw: RawRecord, model: type[BaseModel], err:
 # -- reading files -----------------------------------------------------------------
 
 
+def _other(path: Path) -> str:
+    """What to do with a file of another kind that people try to load: a spreadsheet, an IATI file."""
+    if path.suffix.lower() in SHEETS:
+        return "; save each sheet as CSV UTF-8 (docs/format.md, CSV)"
+    if path.suffix.lower() == ".xml":
+        return "; an IATI activity file loads with `ccb load-iati`"
+    return ""
+
+
 def _read(path: Path, problems: list[Problem]) -> Iterator[RawRecord]:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
-        sheet = "; save each sheet as CSV UTF-8 (docs/format.md, CSV)" if path.suffix.lower() in SHEETS else ""
-        problems.append(Problem(str(path), "file", "", f"unknown file type; expected one of {', '.join(FORMATS)}{sheet}"))
+        problems.append(Problem(str(path), "file", "", f"unknown file type; expected one of {', '.join(FORMATS)}{_other(path)}"))
         return
     try:
         data = path.read_bytes()

@@ -14,6 +14,8 @@ from graph.errors import Problem
 from graph.model import MAX_AMOUNT
 from loaders.iati.codes import IATI_VERSIONS
 
+CURATED = (".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".csv")  # what `ccb load` reads (loaders.tabular.FORMATS)
+
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -56,7 +58,10 @@ def _iter_activities(events: Any, offset: int) -> Iterator[tuple[int, Any]]:
 def syntax_problem(path: Path, e: etree.XMLSyntaxError) -> Problem:
     """A parser's error as one problem naming the file and its line."""
     line = max(1, e.lineno or (e.position[0] if e.position else 1))
-    return Problem(str(path), f"line {line}", "", f"malformed XML: {e.msg}")
+    curated = path.suffix.lower() in CURATED  # the wrong command, not a broken file
+    return Problem(
+        str(path), f"line {line}", "", f"malformed XML: {e.msg}" + ("; a curated file loads with `ccb load`" if curated else "")
+    )
 
 
 def check_root(path: Path, problems: list[Problem]) -> bool:

@@ -233,6 +233,9 @@ def test_cli_load_iati(tmp_path: Path) -> None:
     bad = write(tmp_path, activities(CYBER, version="1.05"), "old.xml")
     out = CliRunner().invoke(cli, ["--db", str(db), "load-iati", str(bad)], catch_exceptions=False)
     assert out.exit_code == 1 and out.stderr.startswith(f"Error: {bad}: line 2: version: IATI 1.05 is not supported")
+    curated = write(tmp_path, "programmes:\n  - {id: p1, name: One, source: s}\n", "p.yaml")  # the wrong command
+    out = CliRunner().invoke(cli, ["--db", str(db), "load-iati", str(curated)], catch_exceptions=False)
+    assert out.exit_code == 1 and "malformed XML" in out.stderr and "a curated file loads with `ccb load`" in out.stderr
 
 
 def numbered(n: int) -> list[str]:

@@ -213,6 +213,17 @@ BAD = {
         ["line 2: currency: unknown currency 'EUO': expected an ISO 4217 code (did you mean EUR?)"],
     ),
     "a spreadsheet": ("p.xlsx", "PK", ["p.xlsx: file: unknown file type", "save each sheet as CSV UTF-8"]),
+    "an IATI file": ("a.xml", "<iati-activities/>", ["a.xml: file: unknown file type", "loads with `ccb load-iati`"]),
+    "a kind misspelt": (  # pydantic's "Input should be 'government', ..." in plain words, with the nearest
+        "organisations.csv",
+        "id,name,kind,source\nfoo,Foo,Goverment,s\n",
+        ["line 2: kind: expected one of government, intergovernmental,", "did you mean government", "(got 'Goverment')"],
+    ),
+    "a kind in other words": (
+        "organisations.csv",
+        "id,name,kind,source\nfoo,Foo,company,s\n",
+        ["line 2: kind: expected one of", "did you mean private? (got 'company')"],
+    ),
     "missing column": (
         "f.funds.csv",
         "from,amount,currency,source\neu,5,EUR,s\n",
