@@ -576,7 +576,7 @@ def _strict_json(text: str) -> Any:
 def _json_problem(e: Exception, text: str) -> tuple[str, str]:
     """(where, message) for a strict JSON parse failure."""
     if isinstance(e, json.JSONDecodeError):
-        return f"line {e.lineno}", f"malformed JSON: {e.msg}"
+        return f"line {e.lineno}", f"malformed JSON: {e.msg} (column {e.colno})"  # a file on one line needs the column
     if isinstance(e, _DuplicateKey):
         return "file", f"key {str(e)[:60]!r} given twice in one object"
     if isinstance(e, RecursionError):
@@ -631,7 +631,7 @@ def _jsonl_line(path: Path, n: int, line: str, problems: list[Problem], item: An
         try:
             item = orjson.loads(line)
         except orjson.JSONDecodeError as e:
-            problems.append(Problem(str(path), where, "", f"malformed JSON: {e.msg}"))
+            problems.append(Problem(str(path), where, "", f"malformed JSON: {e.msg} (column {e.colno})"))
             return None
     if not isinstance(item, dict):
         problems.append(Problem(str(path), where, "", "expected a JSON object"))

@@ -269,6 +269,11 @@ BAD = {
         '{"programmes": [\n  {"id": "p7",\n}]}\n',
         ["a.json: line 3: malformed JSON"],
     ),
+    "malformed JSON on one line": (  # as a program writes it: the line alone does not say where
+        "a.json",
+        '{"programmes": [{"id" "p7", "name": "A", "source": "s"}]}',
+        ["a.json: line 1: malformed JSON: Expecting ':' delimiter (column 23)"],
+    ),
     "malformed JSON line": (
         "a.jsonl",
         '{"type": "Programme", "id": "p7", "name": "A", "source": "s"}\n{"type": \n',
