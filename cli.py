@@ -1335,6 +1335,9 @@ def viz_map(
         f"every programme and indicator carries its own source in the graph{assuming(ctx)}.",
         not_ranked=report.not_ranked,
     )
+    if region:  # zoomed to the region; a country outside it is said to be outside, not of unknown need
+        data.focus = frozenset(r["iso3"] for r in report.rows) | frozenset(report.not_ranked)
+        data.outside = f"outside {terms.region(region)}"
     maps.write_map(data, output)
     info(f"wrote {output} ({sum(v is not None for v in data.values.values())} countries with a value)")
 

@@ -65,6 +65,7 @@ class MapData:
     details: dict[str, str] = field(default_factory=dict)  # ISO-3 -> extra tooltip text
     names: dict[str, str] = field(default_factory=dict)  # ISO-3 -> display name (else pycountry's)
     focus: frozenset[str] = frozenset()  # draw only these (zoomed to them); the others are a plain background
+    outside: str = "outside the map's area"  # what a country outside the focus is, in its tooltip
     missing: str = "no data"  # what a country without a value is, in the legend and its tooltip
     reasons: dict[str, str] = field(default_factory=dict)  # ISO-3 -> why it has no value, in its tooltip (else missing)
 
@@ -222,8 +223,10 @@ def frame(shapes: dict[str, Shape]) -> tuple[float, float, float, float]:
     return round(float(x0), 1), round(float(y0), 1), round(float(w), 1), round(float(h), 1)
 
 
-def _tooltip(iso3: str, value: float | None, data: MapData) -> str:
+def _tooltip(iso3: str, value: float | None, data: MapData, *, outside: bool = False) -> str:
     name = data.names.get(iso3) or getattr(pycountry.countries.get(alpha_3=iso3), "name", iso3)
+    if outside:  # Eritrea on Western Africa's map is not "not ranked, or need unknown"
+        return f"{name} ({iso3}): {data.outside}"
     shown = (data.reasons.get(iso3) or data.missing) if value is None else f"{value:g}"
     extra = data.details.get(iso3)
     return f"{name} ({iso3}): {shown}" + (f"; {extra}" if extra else "")
@@ -270,10 +273,11 @@ def svg(data: MapData) -> str:
     for iso3, shape in sorted(shapes.items()):
         value = data.values.get(iso3)
         attrs = f' data-value="{value:g}"' if value is not None else ""
-        fill = OUTSIDE if focus and iso3 not in focus else colour_of(value, bins, data)
+        outside = bool(focus) and iso3 not in focus
+        fill = OUTSIDE if outside else colour_of(value, bins, data)
         parts.append(
             f'<g class="country" id="{iso3}" fill="{"url(#no-data)" if fill == NO_DATA else fill}"{attrs}>'
-            f"<title>{esc(_tooltip(iso3, value, data))}</title>"
+            f"<title>{esc(_tooltip(iso3, value, data, outside=outside))}</title>"
         )
         parts += [f'<path d="{d}"' + (f' transform="{t}"' if t else "") + "/>" for d, t in shape.paths]
         parts += [
@@ -360,18 +364,22 @@ def png(data: MapData, path: Path) -> None:
     bins = classes(data)
     fig = Figure(figsize=(14, 8.2), dpi=110)
     ax = fig.add_axes((0.01, 0.16, 0.98, 0.76))
+    focus = frozenset(data.focus) & frozenset(shapes)
     for iso3, shape in sorted(shapes.items()):
         value = data.values.get(iso3)
+        outside = bool(focus) and iso3 not in focus  # a plain background, as in the SVG
         style = {
-            "facecolor": colour_of(value, bins, data),
+            "facecolor": OUTSIDE if outside else colour_of(value, bins, data),
             "edgecolor": "white",
             "linewidth": 0.3,
-            "hatch": "////" if value is None else None,
+            "hatch": "////" if value is None and not outside else None,
         }
         for d, t in shape.paths:
             ax.add_patch(PathPatch(parse_path(d).transformed(_affine(t)), **style))
         for cx, cy, r, t in shape.circles:
             ax.add_patch(Circle(_affine(t).transform((cx, cy)), r, **style))
+    if focus:
+        x0, y0, w, h = _zoom(focus)
     ax.set_xlim(x0, x0 + w)
     ax.set_ylim(y0 + h, y0)
     ax.set_aspect("equal")

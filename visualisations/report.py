@@ -187,23 +187,25 @@ def figures(b: Brief) -> tuple[str, str, str | None]:
             source=f"Source: CCB Graph gaps analysis with the plan; need: {b.weights}",
             not_ranked=b.not_ranked,
         )
-        data.focus = frozenset(r["iso3"] for r in b.gaps)
+        data.focus, data.outside = frozenset(r["iso3"] for r in b.gaps), "not in the plan"
         title = "Priority after the plan: the planned countries in colour"
     elif b.kind == "donor":
         counts = {r["country"]: r for r in b.supports}
         rows = [{**g, "programmes": counts[g["iso3"]]["programmes"], "funders": 1} for g in b.all_gaps if g["iso3"] in counts]
         data = maps.from_gaps(rows, "programmes", source=f"Source: CCB Graph; programmes funded by {b.title}")
+        data.missing = "not reached"  # by this donor: a fact, not a gap in the data
         title = f"Countries {b.title} reaches: programmes per country"
     else:
-        rows = [r for r in b.all_gaps if b.kind == "world" or b.kind == "country" or b.key in (r["region"], r["subregion"])]
+        area = b.key if b.kind == "region" else None  # a country's map is its region's
         if b.kind == "country":
-            region = next((r["region"] for r in b.all_gaps if r["iso3"] == b.key), None)
-            rows = [r for r in b.all_gaps if region and r["region"] == region]
+            area = next((r["region"] for r in b.all_gaps if r["iso3"] == b.key), None)
+        rows = [r for r in b.all_gaps if b.kind == "world" or (area and area in (r["region"], r["subregion"]))]
         data = maps.from_gaps(
             rows, "priority", source=f"Source: CCB Graph gaps analysis; need: {b.weights}", not_ranked=b.not_ranked
         )
-        if b.kind in ("region", "country"):
+        if area:
             data.focus = frozenset(r["iso3"] for r in rows)  # zoomed to the region, the rest a plain background
+            data.outside = f"outside {area}"
         title = "Priority by country: need against support"
     map_svg = maps.svg(data)
     heat = None

@@ -75,6 +75,18 @@ def test_svg_colours_countries_and_escapes_text() -> None:
     assert "script" not in html.lower() and not re.search(r'(src|href)\s*=\s*["\']?(https?:)?//', html)
 
 
+def test_a_country_outside_the_focus_is_said_to_be_outside() -> None:
+    # Eritrea, the top of the world's gaps, was "not ranked, or need unknown" on Western Africa's map
+    rows = [{"iso3": "GHA", "country": "Ghana", "need": 0.3, "programmes": 19, "funders": 11, "priority": 0.015}]
+    data = maps.from_gaps(rows, "priority", not_ranked={"USA": "high income"})
+    data.focus, data.outside = frozenset({"GHA"}), "outside Western Africa"
+    svg = maps.svg(data)
+    assert f'<g class="country" id="ERI" fill="{maps.OUTSIDE}"><title>Eritrea (ERI): outside Western Africa</title>' in svg
+    assert "<title>United States (USA): outside Western Africa</title>" in svg  # not its reason for not being ranked
+    assert "<title>Ghana (GHA): 0.015; need 0.3, 19 programme(s), 11 funder(s)</title>" in svg
+    assert "not ranked" not in svg.split('id="legend"')[0].replace("<title>Cyber", "")  # no country says it
+
+
 def test_png_is_coloured_by_value(tmp_path: Path) -> None:
     import matplotlib.image
 
@@ -89,6 +101,24 @@ def test_png_is_coloured_by_value(tmp_path: Path) -> None:
     legend = dark_pixels({"KEN": 0.0})
     assert legend < kenya < brazil  # Brazil is about 15 times Kenya's area
     assert brazil - legend > 10 * (kenya - legend)
+
+
+def test_png_zooms_to_its_focus(tmp_path: Path) -> None:
+    import matplotlib.image
+
+    dark = tuple(int(maps.PALETTE[-1][i : i + 2], 16) / 255 for i in (1, 3, 5))
+
+    def dark_pixels(values: dict, focus: frozenset[str] = frozenset()) -> int:
+        data = maps.MapData(values, "t", "l", "s", bounded=True, focus=focus)
+        img = matplotlib.image.imread(maps.write_map(data, tmp_path / "m.png"))[:, :, :3]
+        return int((abs(img - dark).sum(axis=2) < 0.02).sum())
+
+    # zoomed to Eastern Africa, Kenya fills far more of the frame than on the world map; Brazil, outside, is
+    # background (the PNG drew the whole world, the outside hatched as "no data")
+    east = frozenset({"KEN", "TZA", "UGA", "ETH", "SOM"})
+    zoomed = dark_pixels({"KEN": 1.0, "BRA": 1.0}, east)
+    assert zoomed > 5 * dark_pixels({"KEN": 1.0})
+    assert zoomed == dark_pixels({"KEN": 1.0}, east)
 
 
 @pytest.mark.parametrize("name, message", [("m.txt", "cannot tell the format"), ("no/m.svg", "no directory")])
@@ -154,3 +184,14 @@ def test_cli(tmp_path: Path) -> None:
         and bad.stderr.startswith("Error: no region or sub-region 'Atlantis'")
         and not (tmp_path / "x.svg").exists()
     )
+
+
+def test_a_region_map_says_who_is_outside(demo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "wa.svg"
+    run = CliRunner().invoke(cli, ["--db", str(demo), "viz", "map", "--region", "western africa", "-o", str(out)])
+    assert run.exit_code == 0, run.stderr
+    svg = out.read_text(encoding="utf-8")
+    # Eritrea, the world's top gap, is outside the region, not of unknown need; a territory inside says why it is not ranked
+    assert "<title>Eritrea (ERI): outside Western Africa</title>" in svg
+    assert "(SHN): not ranked: territory or dependency</title>" in svg
+    assert re.search(r"<title>Ghana \(GHA\): [0-9.]+; need", svg)

@@ -40,6 +40,12 @@ def test_report_html_is_offline_sourced_and_prints(demo: Path, tmp_path: Path, b
     if not scope:  # on the world's priority map a country outside the ranking says why
         assert "<title>Aruba (ABW): not ranked: territory or dependency</title>" in html
         assert "<title>United States (USA): not ranked: high income</title>" in html
+    elif scope[0] == "--region":  # the top of the world's gaps is outside the region, not of unknown need
+        assert "<title>Eritrea (ERI): outside Western Africa</title>" in html and "need unknown</title>" not in html
+    elif scope[0] == "--country":
+        assert "<title>France (FRA): outside Africa</title>" in html
+    else:  # a country the donor does not reach is a fact, not a gap in the data
+        assert "<title>Eritrea (ERI): not reached</title>" in html and ">no data<" not in html
     page, external, errors, dialogs = open_page(browser, out, settle=False)
     assert external == [] and errors == [] and dialogs == []
     assert page.evaluate("document.querySelectorAll('#map svg g.country').length") > 200
