@@ -148,8 +148,8 @@ def _area(store: Store, area: str | None, report: analysis.Gaps, ranked: list[Ro
     funders = [r for r in by_funder if r["funder"]]
     # the table below counts every donor reaching the area: said here too, so that the two numbers meet
     beyond = len(funders) - len(donors)
-    also = f"; {len(funders)} with those funding only regional or global programmes" if beyond > 0 else ""
-    also += f" that reach {where}" if also and area else ""
+    also = f", or {len(funders)} counting those that fund only regional or global programmes" if beyond > 0 else ""
+    also += f" reaching {where}" if also and area else ""
     summary = [f"{counted}, from {len(donors)} donor(s){also}.{rest}"]
     if mine:
         top = mine[0]

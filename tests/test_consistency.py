@@ -408,7 +408,7 @@ def test_a_briefing_summary_counts_the_donors_its_table_counts(graph: Store, req
         table = [r for r in analysis.supports(store, by="funder", region=area) if r["funder"]]
         naming = {r["donor"] for r in analysis.funded_flows(store) if area is None or area in (r["region"], r["subregion"])}
         said = f"from {len(naming)} donor(s)" + (
-            f"; {len(table)} with those funding only regional" if len(table) > len(naming) else "."
+            f", or {len(table)} counting those that fund only regional" if len(table) > len(naming) else "."
         )
         assert said in b.summary[0], (area, b.summary[0])
         assert f" {len(table)} donors" in b.supports_shown
