@@ -10,6 +10,7 @@ naming the closest real terms of the same kind.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from difflib import get_close_matches
@@ -69,6 +70,48 @@ EVERYDAY: dict[str, str] = {
     "Syria": "SYR",
     "Laos": "LAO",
     "Moldova": "MDA",
+    "Bosnia": "BIH",
+    "Micronesia": "FSM",
+    "Sao Tome": "STP",
+    "Vatican City": "VAT",
+    "Holy See": "VAT",
+    "Saint Helena": "SHN",
+    "Falkland Islands": "FLK",
+    "Cocos Islands": "CCK",
+    "Caribbean Netherlands": "BES",
+    "Sint Maarten": "SXM",
+    "Saint Martin": "MAF",  # the French part, as UN M49 names it; the Dutch part is Sint Maarten
+}
+
+# The names other reference tables give where ISO 3166-1's differ: the World Bank's (its classification and the
+# ITU GCI tables as the World Bank publishes them) and UN M49's (CLDR short and official forms), as the bundled
+# copies spell them, so that a name pasted from one of them is found.
+REFERENCE_NAMES: dict[str, str] = {
+    "Bahamas, The": "BHS",
+    "Congo, Dem. Rep.": "COD",
+    "Congo, Rep.": "COG",
+    "Egypt, Arab Rep.": "EGY",
+    "Gambia, The": "GMB",
+    "Hong Kong SAR, China": "HKG",
+    "Iran, Islamic Rep.": "IRN",
+    "Korea, Dem. People's Rep.": "PRK",
+    "Korea, Rep.": "KOR",
+    "Lao PDR": "LAO",
+    "Macao SAR, China": "MAC",
+    "Micronesia, Fed. Sts.": "FSM",
+    "Taiwan, China": "TWN",
+    "Venezuela, RB": "VEN",
+    "West Bank and Gaza": "PSE",
+    "Yemen, Rep.": "YEM",
+    "China, Hong Kong Special Administrative Region": "HKG",
+    "China, Macao Special Administrative Region": "MAC",
+    "Heard & McDonald Islands": "HMD",
+    "South Georgia & South Sandwich Islands": "SGS",
+    "St. Vincent & Grenadines": "VCT",
+    "Svalbard and Jan Mayen Islands": "SJM",
+    "U.S. Outlying Islands": "UMI",
+    "United States Virgin Islands": "VIR",
+    "Wallis and Futuna Islands": "WLF",
 }
 
 # Words a person may use for a GFCE theme, beside its letter and full name.
@@ -92,8 +135,19 @@ THEME_WORDS: dict[str, str] = {
 YEARS = (1945, 2100)  # a window outside these years is a typo, not a question
 
 
+# a page's quotes and dashes, as typed in ASCII
+_TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2013": "-", "\u2014": "-"})
+_SAINT = re.compile(r"\bst\b")
+
+
 def _fold(text: str) -> str:
-    return normalise_name(text)
+    """A term as it is compared: case, accents and punctuation folded (``Côte d’Ivoire`` as ``Cote d'Ivoire``), and
+    "St." read as "Saint" (``St. Lucia``).
+
+    >>> _fold("Côte d’Ivoire") == _fold("Cote d'Ivoire"), _fold("St. Kitts & Nevis")
+    (True, 'saint kitts and nevis')
+    """
+    return _SAINT.sub("saint", normalise_name(text.translate(_TYPOGRAPHIC)))
 
 
 def _inverted(name: str) -> str | None:
@@ -256,7 +310,7 @@ class Terms:
             for term in [iso3, c.get("iso2"), *names]:
                 if term:
                     t.countries.setdefault(_fold(term), iso3)
-        for word, iso3 in EVERYDAY.items():
+        for word, iso3 in (EVERYDAY | REFERENCE_NAMES).items():
             if iso3 in t.country_names:
                 t.countries.setdefault(_fold(word), iso3)
         inside = set(part_of)

@@ -142,6 +142,33 @@ def test_terms_are_pure() -> None:
     assert terms.region("SOUTH-EASTERN ASIA") == "South-eastern Asia" and terms.level_of("Africa") == "region"
 
 
+REFERENCE = Path(__file__).resolve().parents[1] / "loaders" / "data" / "reference"
+
+
+def test_a_name_pasted_from_a_reference_table_finds_its_country(demo: Path) -> None:
+    """The World Bank's "Egypt, Arab Rep.", the GCI's "St. Lucia" and UN M49's "Côte d’Ivoire" (a typographic
+    apostrophe) named no country; every name the bundled tables give now finds its own."""
+    with EmbeddedStore(demo, read_only=True) as store:
+        t = terms.Terms.of(store)
+    tables = {
+        "wb_class_fy25.csv": ["economy"],
+        "itu_gci_2024.csv": ["country"],
+        "itu_gci_2020.csv": ["country"],
+        "country_flags_datasets_country_codes.csv": ["name_en_cldr", "official_name_en"],
+    }
+    wrong = [
+        (table, row["iso3"], row[col], t.find_country(row[col]))
+        for table, cols in tables.items()
+        for row in csv.DictReader((REFERENCE / table).open(encoding="utf-8"))
+        for col in cols
+        if row["iso3"] in t.country_names and row[col] and t.find_country(row[col]) != row["iso3"]
+    ]
+    assert wrong == []
+    assert [t.find_country(x) for x in ("St Lucia", "Sao Tome", "bosnia", "Micronesia", "Congo")] == [
+        "LCA", "STP", "BIH", "FSM", "COG"
+    ]  # fmt: skip
+
+
 def ccb(*args: str, env: dict[str, str] | None = None, columns: int = 80) -> Result:
     return CliRunner().invoke(cli, list(args), env={"COLUMNS": str(columns), **(env or {})})
 
