@@ -26,11 +26,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import urlencode
 
 from flask import Flask, Response, abort, request
+from werkzeug.exceptions import NotFound
 
 from graph.embedded import memory_copy
 from graph.errors import CCBError
@@ -213,6 +215,26 @@ class StoreChanging(CCBError):
     """The store changed and could not be opened again yet (a writer is at work): try again in a moment."""
 
 
+def _nearest_page(path: str, rules: list[str]) -> str | None:
+    """The address a mistyped one meant: the nearest page of as many parts, the parts it takes kept as given.
+
+    >>> _nearest_page("/countries/KEN", ["/country/<code>", "/countries", "/gaps"])
+    '/country/KEN'
+    >>> _nearest_page("/api/countrys/KEN", ["/api/country/<code>", "/country/<code>"])
+    '/api/country/KEN'
+    >>> _nearest_page("/gap", ["/country/<code>", "/gaps"]), _nearest_page("/zzz", ["/gaps"])
+    ('/gaps', None)
+    """
+    parts = path.strip("/").split("/")
+    pages = [
+        "/" + "/".join(given if want.startswith("<") else want for want, given in zip(r.strip("/").split("/"), parts))
+        for r in rules
+        if r.count("/") == len(parts)
+    ]
+    close = get_close_matches(path, pages, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
 def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK, *, watch: Watch | None = None) -> Flask:
     """The app over ``store`` (opened read-only by the caller, closed by it too).
 
@@ -391,7 +413,11 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
 
     @app.errorhandler(404)
     def missing(e: Any) -> Response:
-        return _error(404, getattr(e, "description", "not found"))
+        message = getattr(e, "description", "not found")
+        if message == NotFound.description:  # no page at this address, not a page's own answer
+            near = _nearest_page(request.path, [r.rule for r in app.url_map.iter_rules() if r.endpoint != "static"])
+            message = f"no page at {request.path}" + (f": did you mean {near}?" if near else "; the pages are listed at /api")
+        return _error(404, message)
 
     @app.errorhandler(400)
     def bad(e: Any) -> Response:

@@ -178,6 +178,24 @@ def test_api_answers_as_documented(app_url: str) -> None:
     assert e.value.code == 404 and "no country 'Atlantis'" in json.loads(e.value.read())["error"]
 
 
+def test_a_mistyped_address_names_the_page_it_meant(app_url: str) -> None:
+    import urllib.error
+    import urllib.request
+
+    def missing(path: str) -> str:
+        with pytest.raises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(app_url + path)  # noqa: S310 (loopback test server)
+        assert e.value.code == 404
+        return e.value.read().decode()
+
+    # it said only "The requested URL was not found on the server"
+    assert "no page at /countries/KEN: did you mean /country/KEN?" in missing("/countries/KEN")
+    assert "did you mean /organisation/eu?" in missing("/organization/eu")
+    assert '"no page at /api/gap: did you mean /api/gaps?"' in missing("/api/gap")
+    assert "no page at /zzz; the pages are listed at /api" in missing("/zzz")
+    assert "&lt;b&gt;" in missing("/%3Cb%3E") and "<b>" not in missing("/%3Cb%3E")
+
+
 def test_hostile_names_show_as_text(browser: object, tmp_path: Path) -> None:
     from tests.visualisations.test_report import hostile_store
 
