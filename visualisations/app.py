@@ -1092,7 +1092,13 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             "fields": [
                 {"name": "budget", "label": "budget", "value": a.get("budget"), "size": 18, "placeholder": "GBP 2000000"},
                 {"name": "donor", "label": "donor", "value": a.get("donor"), "size": 12, "placeholder": "UK"},
-                {"name": "theme", "label": "themes", "values": themes, "choices": list(THEMES), "multiple": True},
+                {
+                    "name": "theme",
+                    "label": "themes",
+                    "values": themes,
+                    "choices": [(k, f"{k} {v}") for k, v in THEMES.items()],
+                    "multiple": True,
+                },
                 {"name": "region", "label": "region", "value": region, "choices": sorted(M49_AREAS)},
                 {"name": "grant", "label": "grant size", "value": a.get("grant"), "size": 10, "placeholder": "250000"},
             ],

@@ -668,6 +668,8 @@ def test_the_plan_page_names_its_form_not_the_command_s_options(app_url: str) ->
         text = r.read().decode()
     assert "grant size field" in text or "a smaller grant size" in text
     assert "--grant-size" not in text and "with --theme" not in text
+    # its themes are named as the gaps page names them, not bare letters a reader must look up
+    assert '<option value="C">C Cybercrime</option>' in text
     try:
         urllib.request.urlopen(app_url + "/plan?budget=XOF+1000000", timeout=120)  # noqa: S310 (loopback)
     except urllib.error.HTTPError as e:  # refused: no amount in XOF to size a grant from
