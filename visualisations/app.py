@@ -597,7 +597,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         return list_page(
             "programmes",
             "Programmes",
-            "Every programme in the graph. Choose values on the left (a value's count is what choosing it would give); "
+            "Every programme in the graph. Choose values among the facets (a value's count is what choosing it would give); "
             "status is from each programme's dates, today; scope says whether it names countries or works across a "
             "region or the world. An umbrella and each of its components are listed as records, so a count here can "
             "exceed the analyses' (gaps, breakdown, the network overview), which count a family once.",
