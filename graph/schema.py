@@ -18,6 +18,8 @@ from pydantic import BaseModel
 from graph.errors import SchemaError
 from graph.model import NODE_MODELS, REL_MODELS, Node, Relationship
 
+_Spec = typing.TypeVar("_Spec")
+
 _SCALARS = {str: "STRING", float: "DOUBLE", int: "INT64", bool: "BOOLEAN"}
 
 
@@ -109,10 +111,10 @@ def node(label: str) -> NodeSpec:
     >>> spec.key, spec.columns[:3]
     ('iso3', ['iso3', 'source', 'as_of'])
     """
-    try:
-        return nodes()[label]
-    except KeyError:
-        raise SchemaError(f"unknown label {label!r}", f"known labels: {', '.join(nodes())}") from None
+    known = nodes()
+    if (spec := known.get(label) or _any_case(label, known)) is None:
+        raise SchemaError(f"unknown label {label!r}", f"known labels: {', '.join(known)}")
+    return spec
 
 
 def rel(type_: str) -> RelSpec:
@@ -122,10 +124,19 @@ def rel(type_: str) -> RelSpec:
     >>> spec.src, spec.dst, spec.columns[-4:]
     ('Organisation', 'Programme', ['amount', 'disbursed', 'currency', 'year'])
     """
-    try:
-        return rels()[type_]
-    except KeyError:
-        raise SchemaError(f"unknown relationship type {type_!r}", f"known types: {', '.join(rels())}") from None
+    known = rels()
+    if (spec := known.get(type_) or _any_case(type_, known)) is None:
+        raise SchemaError(f"unknown relationship type {type_!r}", f"known types: {', '.join(known)}")
+    return spec
+
+
+def _any_case(name: str, known: dict[str, _Spec]) -> _Spec | None:
+    """A label or type typed in another case (``programme``, ``funds``): what a person types on the command line.
+
+    >>> node("programme").label, rel("funds").rel_type
+    ('Programme', 'FUNDS')
+    """
+    return next((spec for k, spec in known.items() if k.casefold() == name.casefold()), None)
 
 
 @cache

@@ -132,6 +132,15 @@ def test_cli_export(tmp_path: Path) -> None:
         ],
     )
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: unknown label 'Nope'")
+    # a label or type in another case is read as the schema spells it; a type whose ends are left out is said to be
+    # left out, with the --label that keeps it (it was "3 nodes, 0 relationships" and nothing more)
+    args = ["--db", str(db), "export", "--format", "json", "-o", str(tmp_path / "p.json"), "--label", "programme"]
+    part = CliRunner().invoke(cli, [*args, "--type", "funds"])
+    assert part.exit_code == 0, part.stderr
+    said = " ".join(part.stderr.split())
+    assert "0 relationships" in said and "FUNDS left out: it links Organisation to Programme; add --label Organisation" in said
+    both = CliRunner().invoke(cli, [*args, "--label", "ORGANISATION", "--type", "funds"])
+    assert "2 relationships" in both.stderr and "left out" not in both.stderr
     missing = CliRunner().invoke(cli, ["--db", str(db), "export", "--format", "json", "-o", str(tmp_path / "no" / "x.json")])
     assert missing.exit_code == 1 and "no directory" in missing.stderr and not (tmp_path / "no").exists()
 
