@@ -198,22 +198,54 @@ def currency(text: str | None) -> str | None:
     return code
 
 
+# Everyday names of one UN M49 area; the answer names the area as M49 does.
+REGION_WORDS: dict[str, str] = {
+    "West Africa": "Western Africa",
+    "East Africa": "Eastern Africa",
+    "North Africa": "Northern Africa",
+    "Central Africa": "Middle Africa",
+    "Southeast Asia": "South-eastern Asia",
+    "South East Asia": "South-eastern Asia",
+    "East Asia": "Eastern Asia",
+    "South Asia": "Southern Asia",
+    "West Asia": "Western Asia",
+    "North America": "Northern America",
+}
+
+# Groupings people use that are no one area here: what to give instead.
+_SSA = "UN M49's Sub-Saharan Africa is split here into its intermediate regions"
+_LAC = "UN M49's Latin America and the Caribbean is split here into its intermediate regions"
+NOT_AREAS: dict[str, str] = {
+    "Sub-Saharan Africa": f"{_SSA}: give Eastern, Middle, Southern or Western Africa (or Africa, them and Northern Africa)",
+    "Latin America and the Caribbean": f"{_LAC}: give Caribbean, Central America or South America (or Americas)",
+    "Latin America": "give Central America or South America (UN M49 sub-regions)",
+    "Middle East": "not a UN M49 area: give Western Asia or Northern Africa",
+    "MENA": "not a UN M49 area: give Western Asia or Northern Africa",
+    "Pacific": "give Melanesia, Micronesia or Polynesia, the Pacific islands (or Oceania, them and Australia and New Zealand)",
+    "Pacific Islands": "give Melanesia, Micronesia or Polynesia (or Oceania, them and Australia and New Zealand)",
+    "Western Balkans": "not a UN M49 area: its states are in Southern Europe",
+    "Balkans": "not a UN M49 area: give Southern Europe or Eastern Europe",
+}
+
+
 def region(text: str | None) -> str | None:
     """The UN M49 region or sub-region ``text`` names, spelled as M49 spells it.
 
-    >>> region("western africa"), region("South-Eastern Asia"), region("south eastern asia")
-    ('Western Africa', 'South-eastern Asia', 'South-eastern Asia')
+    >>> region("western africa"), region("South-Eastern Asia"), region("south eastern asia"), region("Southeast Asia")
+    ('Western Africa', 'South-eastern Asia', 'South-eastern Asia', 'South-eastern Asia')
     """
     if text is None:
         return None
-    folded = {_fold(a): a for a in M49_AREAS}
+    folded = {_fold(a): a for a in M49_AREAS} | {_fold(w): a for w, a in REGION_WORDS.items()}
     found = folded.get(_fold(text))
+    if found is None and (instead := {_fold(w): why for w, why in NOT_AREAS.items()}.get(_fold(text))):
+        raise UnknownName(f"{text!r} is not one area here", instead)
     if found is None:
         raise UnknownName(
             f"no region or sub-region {text!r} in UN M49",
             _hint(
                 text,
-                folded,
+                {_fold(a): a for a in M49_AREAS},
                 "regions: " + ", ".join(M49_REGIONS) + "; sub-regions such as Western Africa: "
                 "`ccb gaps --by subregion` lists them",
             ),

@@ -134,6 +134,29 @@ def test_one_error_for_unknown_names_everywhere(graph: Store) -> None:
         analysis.Window(20200, None)
 
 
+@pytest.mark.parametrize(
+    "said, area",
+    [("West Africa", "Western Africa"), ("southeast asia", "South-eastern Asia"), ("Central Africa", "Middle Africa")],
+)
+def test_a_region_by_its_everyday_name(demo: Path, said: str, area: str) -> None:
+    rows = json.loads(ccb("--db", str(demo), "gaps", "--region", said, "--format", "json").stdout)
+    assert rows and {r["subregion"] for r in rows} == {area}
+
+
+@pytest.mark.parametrize(
+    "said, hint",
+    [
+        # UN M49 has Sub-Saharan Africa: "no region or sub-region ... in UN M49" was untrue, and its hint was Southern Africa
+        ("Sub-Saharan Africa", "split here into its intermediate regions: give Eastern, Middle, Southern or Western Africa"),
+        ("Latin America and the Caribbean", "give Caribbean, Central America or South America"),
+        ("Middle East", "not a UN M49 area: give Western Asia or Northern Africa"),  # its hint was Middle Africa
+    ],
+)
+def test_a_grouping_that_is_no_one_area_says_what_to_give(demo: Path, said: str, hint: str) -> None:
+    out = ccb("--db", str(demo), "gaps", "--region", said)
+    assert out.exit_code == 1 and f"'{said}' is not one area here" in out.stderr and hint in out.stderr
+
+
 def test_terms_are_pure() -> None:
     t = terms.Terms.from_rows([{"iso3": "COD", "iso2": "CD", "name": "Congo, The Democratic Republic of the"}], [])
     assert {t.country(x) for x in ("DRC", "Democratic Republic of the Congo", "congo, the democratic republic of the", "CD")} == {
