@@ -192,6 +192,17 @@ def test_a_name_pasted_from_a_reference_table_finds_its_country(demo: Path) -> N
     ]  # fmt: skip
 
 
+def test_an_organisation_by_the_name_people_use(demo: Path) -> None:
+    """ "CoE" was in the identity table the IATI loader reads, but not among the Council of Europe's aliases in the
+    graph, so `ccb profile CoE` found nothing; "Home Office" found only its near misses."""
+    with EmbeddedStore(demo, read_only=True) as store:
+        t = terms.Terms.of(store)
+    said = ("CoE", "Home Office", "Dutch Ministry of Foreign Affairs", "FCDO", "GCSCC", "Auswärtiges Amt")
+    assert [t.find_organisation(x) for x in said] == [
+        "council-of-europe", "uk-home-office", "nld-mfa", "uk-fcdo", "gcscc", "german-federal-foreign-office"
+    ]  # fmt: skip
+
+
 def ccb(*args: str, env: dict[str, str] | None = None, columns: int = 80) -> Result:
     return CliRunner().invoke(cli, list(args), env={"COLUMNS": str(columns), **(env or {})})
 
