@@ -14,6 +14,7 @@ query a write, so a plan check cannot be used).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -38,6 +39,11 @@ from graph.store import (
     shown_uri,
     split_credentials,
 )
+
+# The driver logs a failed connection ("Unable to retrieve routing information") as well as raising it; with no
+# handler configured Python prints that to stderr above the one error line the CLI gives. A library leaves logging
+# to its application: a NullHandler keeps the driver's records for a handler the user sets up.
+logging.getLogger("neo4j").addHandler(logging.NullHandler())
 
 BATCH_ROWS = 5_000
 # A unit of relationships that is at least 1/SCAN_SHARE of its type's stored rows reads what the store holds of it by

@@ -10,6 +10,7 @@ the default path.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from graph.embedded import EmbeddedStore
@@ -56,6 +57,8 @@ def open_store(db: str | os.PathLike[str] | None = None, *, read_only: bool = Fa
             password=os.environ.get("NEO4J_PASSWORD", ""),
             database=os.environ.get("NEO4J_DATABASE") or None,
         )
+    if re.match(r"[a-z][a-z0-9+.-]*://", str(db)):  # http://localhost:7474 is Neo4j's browser, not a path to create
+        raise StoreError(f"{db} is not a store address", "Neo4j is reached over Bolt: bolt://HOST:7687 or neo4j://HOST:7687")
     if not create and not Path(db).exists():
         raise StoreError(f"no store at {db}", "create one with `ccb init` (or `ccb demo` for the bundled data), or pass --db")
     return EmbeddedStore(db, read_only=read_only)
