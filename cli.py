@@ -1190,7 +1190,7 @@ def export(ctx: click.Context, fmt: str, output: Path, labels: tuple[str, ...], 
         info(f"wrote {'standard output' if str(f) == '-' else f}")
     info(f"{g.number_of_nodes()} nodes, {g.number_of_edges()} relationships")
     kept = {schema.node(lb).label for lb in labels} if labels else set(schema.nodes())
-    for t in {schema.rel(name).rel_type: schema.rel(name) for name in types}.values():  # asked for, its ends left out
+    for t in {(spec := schema.rel(name)).rel_type: spec for name in types}.values():  # asked for, its ends left out
         if missing := [lb for lb in dict.fromkeys((t.src, t.dst)) if lb not in kept]:
             add = " ".join(f"--label {lb}" for lb in missing)
             info(f"{t.rel_type} left out: it links {t.src} to {t.dst}; add {add} to keep it", wrap=True)

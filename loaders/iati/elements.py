@@ -14,8 +14,6 @@ from graph.errors import Problem
 from graph.model import MAX_AMOUNT
 from loaders.iati.codes import IATI_VERSIONS
 
-CURATED = (".yaml", ".yml", ".json", ".jsonl", ".ndjson", ".csv")  # what `ccb load` reads (loaders.tabular.FORMATS)
-
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -57,8 +55,10 @@ def _iter_activities(events: Any, offset: int) -> Iterator[tuple[int, Any]]:
 
 def syntax_problem(path: Path, e: etree.XMLSyntaxError) -> Problem:
     """A parser's error as one problem naming the file and its line."""
+    from loaders.tabular import FORMATS  # on this error path only: the IATI workers need not import the tabular loader
+
     line = max(1, e.lineno or (e.position[0] if e.position else 1))
-    curated = path.suffix.lower() in CURATED  # the wrong command, not a broken file
+    curated = path.suffix.lower() in FORMATS  # the wrong command, not a broken file
     return Problem(
         str(path), f"line {line}", "", f"malformed XML: {e.msg}" + ("; a curated file loads with `ccb load`" if curated else "")
     )
