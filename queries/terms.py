@@ -135,7 +135,9 @@ THEME_WORDS: dict[str, str] = {
 YEARS = (1945, 2100)  # a window outside these years is a typo, not a question
 
 
-# a page's quotes and dashes, as typed in ASCII
+# a page's quotes and dashes, as typed in ASCII. Folded here, for looking names up, and not in
+# graph.names.normalise_name: that also makes the slugs new organisations are keyed by, and a changed slug would
+# give a reloaded IATI file's organisation a second node.
 _TYPOGRAPHIC = str.maketrans({"\u2018": "'", "\u2019": "'", "\u02bc": "'", "\u2013": "-", "\u2014": "-"})
 _SAINT = re.compile(r"\bst\b")
 
