@@ -277,7 +277,12 @@ def test_csv_and_json_carry_raw_values(demo: Path) -> None:
             io.StringIO(ccb("--db", str(demo), "supports", "--funder", "eu", "--by", "funder", "--format", "csv").stdout)
         )
     )
-    assert eu_csv["budget"] == f"EUR {eu['budget']['EUR']}" and eu_csv["countries"] == ";".join(eu["countries"])
+    # sums per currency: one number column per currency, not "EUR 4200000.0" to parse
+    assert float(eu_csv["budget_EUR"]) == eu["budget"]["EUR"] and eu_csv["countries"] == ";".join(eu["countries"])
+    assert "budget" not in eu_csv
+    plan = ("plan", "--budget", "GBP 1000000", "--donor", "UK", "--grant-size", "250000", "--format", "csv")
+    grants = list(csv.DictReader(io.StringIO(ccb("--db", str(demo), *plan).stdout)))
+    assert sum(float(r["amount_GBP"]) for r in grants) == 1_000_000
 
 
 @pytest.mark.parametrize(

@@ -95,8 +95,35 @@ def raw(v: Any) -> Any:
     return v
 
 
+def split_money(rows: Sequence[Row]) -> list[Row]:
+    """Each column of sums per currency as one number column per currency, ``<column>_<CUR>``.
+
+    A program reading the CSV gets numbers it can add, not "GBP 250000.0" to parse; a row
+    without that currency has the cell empty (unknown, not 0).
+
+    >>> split_money([{"iso3": "KEN", "amount": {"GBP": 250000.0}}, {"iso3": "UGA", "amount": {"EUR": 1.0}}])
+    [{'iso3': 'KEN', 'amount_EUR': None, 'amount_GBP': 250000.0}, {'iso3': 'UGA', 'amount_EUR': 1.0, 'amount_GBP': None}]
+    """
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    money = {c: sorted({cur for r in rows for cur in (r.get(c) or {})}) for c in columns if _money(rows, c)}
+    out: list[Row] = []
+    for r in rows:
+        row: Row = {}
+        for c in columns:
+            if c in money:
+                row.update({f"{c}_{cur}": (r.get(c) or {}).get(cur) for cur in money[c]})
+            elif c in r:
+                row[c] = r[c]
+        out.append(row)
+    return out
+
+
 def write_csv(rows: Sequence[Row], out: IO[str], safe: Callable[[Any], Any] = lambda v: v) -> None:
-    """``rows`` as CSV with raw values; ``safe`` guards each text cell (formula neutralisation)."""
+    """``rows`` as CSV with raw values; ``safe`` guards each text cell (formula neutralisation).
+
+    A column of sums per currency becomes one number column per currency (`split_money`).
+    """
+    rows = split_money(rows)
     columns = list(dict.fromkeys(k for r in rows for k in r))
     w = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     w.writeheader()
