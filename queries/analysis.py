@@ -1331,6 +1331,7 @@ class Breakdown(list[Row]):
         super().__init__(rows)
         self.by, self.left_out, self.through, self.measure = by, left_out, through, measure
         self.distinct = distinct  # programmes counted in the rows, each once: the rows may sum to more
+        self.read_on: str | None = None  # by year: the day the newest source was read (see ``lag``)
 
     def notes(self) -> list[str]:
         """The lines a reader needs beside the rows: what the groups leave out, and why, and what the rows do
@@ -1353,7 +1354,27 @@ class Breakdown(list[Row]):
             )
         if overlap := self.overlap():
             out.append(overlap)
+        if lag := self.lag():
+            out.append(lag)
         return out
+
+    def lag(self) -> str:
+        """By start year: that the latest years are still filling in, when the rows reach them; else empty.
+
+        A programme is counted once a source reports it, often a year or more after it starts, so a fall in the
+        last years before the sources were read is no sign that the field shrank.
+        """
+        if self.by != "year" or not self.read_on or not self:
+            return ""
+        read = int(self.read_on[:4])
+        recent = sorted(int(r["year"]) for r in self if int(r["year"]) >= read - 1)
+        if not recent:
+            return ""
+        span = f"{recent[0]}-{recent[-1]}" if len(recent) > 1 else str(recent[0])
+        return (
+            f"recent start years fill in late: a programme counts once a source reports it, and the newest "
+            f"source was read on {self.read_on}, so a fall in {span} may be that lag, not the field's"
+        )
 
     def overlap(self) -> str:
         """What the rows do not add up to, when a programme counts in several groups; else empty."""
@@ -1507,4 +1528,7 @@ def breakdown(
     if by != "year":  # ties (groups with no amount in the currency, most often) by how many programmes they hold
         out.sort(key=lambda r: (-(r.get(measure) or 0), -r["programmes"], r[by]))
     distinct = len({p for ps in progs.values() for p in ps})
-    return Breakdown(out, by, left_out, through, measure, distinct)
+    result = Breakdown(out, by, left_out, through, measure, distinct)
+    if by == "year":
+        result.read_on = max((str(r["as_of"])[:10] for r in store.query(named.PROGRAMME_AS_OF)), default=None)
+    return result

@@ -276,6 +276,12 @@ MATCH (f:Organisation)-[:FUNDS]->(p:Programme) WHERE p.id IN $ids
 RETURN p.id AS programme, collect(f.id) AS funders
 """
 
+# When the programmes' sources were read: how recent a year can be before its count is still filling in.
+PROGRAMME_AS_OF = """
+MATCH (p:Programme) WHERE p.as_of IS NOT NULL
+RETURN p.as_of AS as_of
+"""
+
 # The periods and stated status of the programmes $ids: whether each is running.
 PROGRAMME_PERIODS_BY_ID = """
 MATCH (p:Programme) WHERE p.id IN $ids

@@ -145,6 +145,23 @@ def test_a_breakdown_says_what_its_groups_leave_out(family: Store) -> None:
     assert "in no region: 1 programme with a global scope or no stated reach (pD)" in by_region.notes()
 
 
+def test_a_breakdown_by_year_says_the_latest_years_fill_in_late(family: Store) -> None:
+    """pA starts in 2016 and pB in 2020, neither with an as-of day: no note. Then pN, starting in 2025 and read on
+    2025-09-30: the last two start years before that day are said to fill in late, on the rows' notes."""
+    assert a.breakdown(family, by="year").lag() == ""
+    family.write(
+        Batch().extend([Programme(id="pN", name="New", themes=["B"], start_date="2025-03", as_of="2025-09-30", source=S)])
+    )
+    by_year = a.breakdown(family, by="year")
+    assert by_year.lag() == (
+        "recent start years fill in late: a programme counts once a source reports it, and the newest source was "
+        "read on 2025-09-30, so a fall in 2024-2025 may be that lag, not the field's"
+    )
+    assert by_year.lag() in by_year.notes()
+    assert a.breakdown(family, by="year", window=a.Window(None, 2021)).lag() == ""  # years long read
+    assert a.breakdown(family, by="region").lag() == ""
+
+
 def test_a_region_says_how_its_programmes_reach_it(family: Store) -> None:
     """A region's count splits into programmes naming a country there and regional ones in by scope alone, so it
     can be matched with the views that count only named countries: in Africa pA, pB and the family (pC for pU),
