@@ -169,6 +169,64 @@ _LITERALS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*
 _WORD = re.compile(r"(?<![.\w$])[A-Za-z_]\w*")
 
 
+_OPEN, _CLOSE = "([{", ")]}"
+_RETURN_ENDS = re.compile(r"(?<![.\w$])(?:ORDER\s+BY|SKIP|LIMIT)\b|;", re.I)  # n.limit is a property
+_ALIAS = re.compile(r"\s+AS\s+(\S+)\s*$", re.I | re.S)
+
+
+def _top_level(masked: str) -> list[int]:
+    """For each character of ``masked`` (literals already blanked), how deep it sits in brackets."""
+    depth, out = 0, []
+    for ch in masked:
+        if ch in _CLOSE:
+            depth = max(0, depth - 1)
+        out.append(depth)
+        if ch in _OPEN:
+            depth += 1
+    return out
+
+
+def return_names(text: str) -> list[str] | None:
+    """The column names Neo4j gives the items of a query's last RETURN: an item's alias, else its text as written.
+
+    LadybugDB names an unaliased column by its own plan (``COUNT(n._ID)`` for ``count(n)``); the embedded store
+    renames its columns with these, so one query gives the same keys on both engines. ``None`` when the names
+    cannot be read from the text alone (``RETURN *``, ``UNION``, a comment inside the clause, no RETURN).
+
+    >>> return_names("MATCH (n) RETURN count(n), n.name AS `the name`, max(n.x) + 1 ORDER BY n.name LIMIT 2")
+    ['count(n)', 'the name', 'max(n.x) + 1']
+    >>> return_names("MATCH (n) WITH n, {a: 1, b: [1, 2]} AS m RETURN DISTINCT n.id, m.a, 'x, y' AS s")
+    ['n.id', 'm.a', 's']
+    >>> return_names("MATCH (n) RETURN n.limit, n.return ORDER BY n.limit SKIP 1")
+    ['n.limit', 'n.return']
+    >>> return_names("MATCH (n) RETURN *"), return_names("RETURN 1 AS a UNION RETURN 2 AS a")
+    (None, None)
+    """
+    masked = _LITERALS.sub(lambda m: "_" * len(m.group()), text)
+    depth = _top_level(masked)
+    top = [m for m in re.finditer(r"(?<![.\w$])(RETURN|UNION)\b", masked, re.I) if depth[m.start()] == 0]
+    if not top or top[-1].group(1).upper() != "RETURN" or any(m.group(1).upper() == "UNION" for m in top):
+        return None
+    start = top[-1].end()
+    if distinct := re.match(r"\s*DISTINCT\b", masked[start:], re.I):
+        start += distinct.end()
+    end = next((m.start() for m in _RETURN_ENDS.finditer(masked, start) if depth[m.start()] == 0), len(text))
+    if re.search(r"//|/\*", text[start:end]):
+        return None
+    body = masked[start:end]
+    cuts = [i for i, ch in enumerate(body) if ch == "," and depth[start + i] == 0]
+    names = []
+    for a, b in zip([-1, *cuts], [*cuts, len(body)], strict=True):
+        item = text[start + a + 1 : start + b]
+        if (alias := _ALIAS.search(body[a + 1 : b])) is not None:
+            names.append(item[alias.start(1) : alias.end(1)].strip("`"))
+        elif (name := item.strip()) and name != "*":
+            names.append(name)
+        else:
+            return None
+    return names if len(set(names)) == len(names) else None
+
+
 GRAPH_WRITES = frozenset({"CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "DROP", "ALTER"})
 
 

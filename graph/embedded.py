@@ -397,7 +397,7 @@ class EmbeddedStore(Store):
         """Rows of ``cypher_text``: in a read-only transaction unless ``write``; one statement only."""
         params = params or {}
         if write:
-            return _rows(self._run(cypher_text, params))
+            return _named(_rows(self._run(cypher_text, params)), cypher_text)
         cypher.check_read_only(cypher_text)
         # A prepared statement is one statement: "COMMIT; CREATE ..." would
         # otherwise end the read-only transaction and write.
@@ -416,7 +416,7 @@ class EmbeddedStore(Store):
         except BaseException:
             self._rollback()
             raise
-        return rows
+        return _named(rows, cypher_text)
 
     def _table(self, cypher_text: str) -> list[dict[str, Any]]:
         # Arrow is ~6x faster than row iteration for whole tables.
@@ -464,6 +464,15 @@ def memory_copy(store: Store, *extra: Batch) -> EmbeddedStore:
         copy.close()
         raise
     return copy
+
+
+def _named(rows: list[dict[str, Any]], cypher_text: str) -> list[dict[str, Any]]:
+    """``rows`` with the column names Neo4j would give them (:func:`graph.cypher.return_names`): ``count(n)``,
+    not LadybugDB's ``COUNT(n._ID)``, so a script reading a query's JSON works on either store."""
+    names = cypher.return_names(cypher_text)
+    if not rows or names is None or len(names) != len(rows[0]) or list(rows[0]) == names:
+        return rows
+    return [dict(zip(names, r.values(), strict=True)) for r in rows]
 
 
 def _rows(result: Any) -> list[dict[str, Any]]:

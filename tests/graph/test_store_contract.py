@@ -111,6 +111,15 @@ def test_unset_values_stay_null_across_engines(store: Store) -> None:
     assert rows == [{"id": "n1", "b": None, "s": None}, {"id": "n2", "b": None, "s": None}]
 
 
+def test_a_query_names_its_columns_alike_on_both_engines(store: Store) -> None:
+    """Unaliased items are named by their text, as Neo4j names them (LadybugDB's own plan said ``COUNT(c._ID)``)."""
+    store.write(small_batch())
+    q = "MATCH (c:Country) RETURN DISTINCT c.region, count(c), toUpper(c.name) AS `big name`, size(collect(c.iso3)) + 1"
+    rows = store.query(q + " ORDER BY c.region LIMIT 1")
+    assert list(rows[0]) == ["c.region", "count(c)", "big name", "size(collect(c.iso3)) + 1"]
+    assert list(store.query("RETURN 1, 'a, b' AS s")[0]) == ["1", "s"]
+
+
 def test_parameters_are_data_not_cypher(store: Store) -> None:
     store.write(small_batch())
     hostile = "GHA'}) DETACH DELETE (n) //"
