@@ -1385,6 +1385,8 @@ def viz_chart(
         source += f"; not shown: {len(rows.left_out)} with {analysis.LEFT_OUT_BECAUSE[by]}"
     if rows.overlap():  # the bars do not add up to the programmes: said on the figure, as under the table
         source += f"; {rows.overlap()}"
+    if rows.other_currencies():  # money the bars cannot hold, said on the figure
+        source += f"; {rows.other_currencies()}"
     if rows.lag():  # a line that falls in the last years: said on the figure, so it is not read as the field shrinking
         source += f"; {rows.lag()}"
     charts.write_chart(rows, output, by, measure, kind=kind, top=top, source=source)

@@ -1332,11 +1332,15 @@ class Breakdown(list[Row]):
         self.by, self.left_out, self.through, self.measure = by, left_out, through, measure
         self.distinct = distinct  # programmes counted in the rows, each once: the rows may sum to more
         self.read_on: str | None = None  # by year: the day the newest source was read (see ``lag``)
+        self.currency: str | None = None  # by amount: the one currency summed
+        self.other_money: dict[str, set[str]] = {}  # by amount: programmes with money in other currencies, per currency
 
     def notes(self) -> list[str]:
         """The lines a reader needs beside the rows: what the groups leave out, and why, and what the rows do
         not add up to (a programme reaching several groups counts in each)."""
         out = []
+        if self.other_money:  # first: a total that leaves money out says so above all else
+            out.append(self.other_currencies())
         if self.left_out:
             out.append(
                 f"in no {self.by}: {facts.counted(len(self.left_out), 'programme', 'programmes')} with "
@@ -1357,6 +1361,20 @@ class Breakdown(list[Row]):
         if lag := self.lag():
             out.append(lag)
         return out
+
+    def other_currencies(self) -> str:
+        """By amount: the programmes whose money, stated in other currencies, the sums leave out; else empty.
+
+        Never converted, so never in the sums; said beside them, so a donor that states euros is not read as
+        having given nothing.
+        """
+        if not self.other_money:
+            return ""
+        each = ", ".join(f"{c} {len(ps)}" for c, ps in sorted(self.other_money.items()))
+        return (
+            f"summed in {self.currency} alone, never converted; not in these sums, programmes with money stated in "
+            f"other currencies: {each} (--currency sums one)"
+        )
 
     def lag(self) -> str:
         """By start year: that the latest years are still filling in, when the rows reach them; else empty.
@@ -1529,6 +1547,11 @@ def breakdown(
         out.sort(key=lambda r: (-(r.get(measure) or 0), -r["programmes"], r[by]))
     distinct = len({p for ps in progs.values() for p in ps})
     result = Breakdown(out, by, left_out, through, measure, distinct)
+    if measure == "amount":
+        result.currency = currency
+        for per_currency in elsewhere.values():
+            for c, ps in per_currency.items():
+                result.other_money.setdefault(c, set()).update(ps)
     if by == "year":
         result.read_on = max((str(r["as_of"])[:10] for r in store.query(named.PROGRAMME_AS_OF)), default=None)
     return result

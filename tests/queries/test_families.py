@@ -162,6 +162,29 @@ def test_a_breakdown_by_year_says_the_latest_years_fill_in_late(family: Store) -
     assert a.breakdown(family, by="region").lag() == ""
 
 
+def test_a_sum_in_one_currency_says_what_money_it_leaves_out(family: Store) -> None:
+    """pA and the family state euros; pG, funded by f1, states GBP 500: summed in EUR, the sums say pG's pounds are
+    left out, counted per currency; summed in GBP, the three programmes stating euros are."""
+    family.write(
+        Batch().extend(
+            [
+                Programme(id="pG", name="Pounds", themes=["A"], source=S),
+                Funds(src="f1", dst="pG", amount=500, currency="GBP", source=S),
+                Targets(src="pG", dst="KEN", source=S),
+            ]
+        )
+    )
+    eur = a.breakdown(family, by="funder", measure="amount", currency="EUR")
+    assert eur.other_currencies() == (
+        "summed in EUR alone, never converted; not in these sums, programmes with money stated in other currencies: "
+        "GBP 1 (--currency sums one)"
+    )
+    assert eur.notes()[0] == eur.other_currencies()
+    gbp = a.breakdown(family, by="region", measure="amount", currency="GBP")
+    assert gbp.other_currencies().endswith("other currencies: EUR 3 (--currency sums one)")  # pA, pU and pC state euros
+    assert a.breakdown(family, by="region").other_currencies() == ""  # counts hold every programme
+
+
 def test_a_region_says_how_its_programmes_reach_it(family: Store) -> None:
     """A region's count splits into programmes naming a country there and regional ones in by scope alone, so it
     can be matched with the views that count only named countries: in Africa pA, pB and the family (pC for pU),
