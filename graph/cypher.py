@@ -171,7 +171,7 @@ _WORD = re.compile(r"(?<![.\w$])[A-Za-z_]\w*")
 
 _OPEN, _CLOSE = "([{", ")]}"
 _RETURN_ENDS = re.compile(r"(?<![.\w$])(?:ORDER\s+BY|SKIP|LIMIT)\b|;", re.I)  # n.limit is a property
-_ALIAS = re.compile(r"\s+AS\s+(\S+)\s*$", re.I | re.S)
+_ALIAS = re.compile(r"\s+AS\s+([A-Za-z_]\w*)\s*$", re.I | re.S)  # a backticked alias is masked to underscores
 
 
 def _top_level(masked: str) -> list[int]:
@@ -199,6 +199,8 @@ def return_names(text: str) -> list[str] | None:
     ['n.id', 'm.a', 's']
     >>> return_names("MATCH (n) RETURN n.limit, n.return ORDER BY n.limit SKIP 1")
     ['n.limit', 'n.return']
+    >>> return_names("MATCH (n) RETURN cast(n.x AS STRING), cast(n.x AS STRING) AS s")  # AS inside a call is no alias
+    ['cast(n.x AS STRING)', 's']
     >>> return_names("MATCH (n) RETURN *"), return_names("RETURN 1 AS a UNION RETURN 2 AS a")
     (None, None)
     """
@@ -218,7 +220,7 @@ def return_names(text: str) -> list[str] | None:
     names = []
     for a, b in zip([-1, *cuts], [*cuts, len(body)], strict=True):
         item = text[start + a + 1 : start + b]
-        if (alias := _ALIAS.search(body[a + 1 : b])) is not None:
+        if (alias := _ALIAS.search(body[a + 1 : b])) is not None and depth[start + a + 1 + alias.start()] == 0:
             names.append(item[alias.start(1) : alias.end(1)].strip("`"))
         elif (name := item.strip()) and name != "*":
             names.append(name)

@@ -397,7 +397,7 @@ class EmbeddedStore(Store):
         """Rows of ``cypher_text``: in a read-only transaction unless ``write``; one statement only."""
         params = params or {}
         if write:
-            return _named(_rows(self._run(cypher_text, params)), cypher_text)
+            return _rows(self._run(cypher_text, params), cypher.return_names(cypher_text))
         cypher.check_read_only(cypher_text)
         # A prepared statement is one statement: "COMMIT; CREATE ..." would
         # otherwise end the read-only transaction and write.
@@ -411,12 +411,12 @@ class EmbeddedStore(Store):
             # The text, not the prepared statement: a prepared write inside a
             # read-only transaction is silently skipped instead of refused.
             result = self._run(cypher_text, params)
-            rows = _rows(result)
+            rows = _rows(result, cypher.return_names(cypher_text))
             self._run("COMMIT")
         except BaseException:
             self._rollback()
             raise
-        return _named(rows, cypher_text)
+        return rows
 
     def _table(self, cypher_text: str) -> list[dict[str, Any]]:
         # Arrow is ~6x faster than row iteration for whole tables.
@@ -466,23 +466,20 @@ def memory_copy(store: Store, *extra: Batch) -> EmbeddedStore:
     return copy
 
 
-def _named(rows: list[dict[str, Any]], cypher_text: str) -> list[dict[str, Any]]:
-    """``rows`` with the column names Neo4j would give them (:func:`graph.cypher.return_names`): ``count(n)``,
-    not LadybugDB's ``COUNT(n._ID)``, so a script reading a query's JSON works on either store."""
-    names = cypher.return_names(cypher_text)
-    if not rows or names is None or len(names) != len(rows[0]) or list(rows[0]) == names:
-        return rows
-    return [dict(zip(names, r.values(), strict=True)) for r in rows]
+def _rows(result: Any, names: list[str] | None = None) -> list[dict[str, Any]]:
+    """A result's rows; its columns named ``names`` (:func:`graph.cypher.return_names`) when there are as many.
 
-
-def _rows(result: Any) -> list[dict[str, Any]]:
+    With them, a query's columns are named as Neo4j names them: ``count(n)``, not LadybugDB's ``COUNT(n._ID)``,
+    and two items that LadybugDB names alike (``cast(x AS STRING)`` and ``cast(x, 'STRING')``) stay two.
+    """
     if isinstance(result, list):
         raise QueryError("only one Cypher statement at a time is accepted")
-    names = result.get_column_names()
-    if not names or not result.has_next():
+    if not result.get_column_names() or not result.has_next():
         return []  # get_as_arrow() fails on an empty or column-less result
     # Through Arrow: several times faster than get_next() on large results.
     table = result.get_as_arrow()
+    if names is not None and len(names) == table.num_columns:
+        table = table.rename_columns(names)
     nested = [
         f.name
         for f in table.schema
@@ -529,6 +526,34 @@ class _errors:
             raise _query_error(self.statement, str(exc)) from None
 
 
+# Neo4j's Cypher that LadybugDB writes otherwise (../shared/reference/stores.md): the hint a refused query gets
+DIALECT = {
+    "TYPE": "the embedded store writes type(r) as label(r)",
+    "LABELS": "the embedded store writes labels(n) as label(n), one label",
+    "TOSTRING": "the embedded store writes toString(x) as cast(x AS STRING)",
+    "TOINTEGER": "the embedded store writes toInteger(x) as to_int64(x)",
+    "TOFLOAT": "the embedded store writes toFloat(x) as to_double(x)",
+    "ELEMENTID": "the embedded store has no elementId(n): match on the node's key (n.id, c.iso3)",
+    "SHORTESTPATH": "the embedded store writes shortestPath((a)-[*..4]-(b)) as (a)-[* SHORTEST 1..4]-(b)",
+    "ALLSHORTESTPATHS": "the embedded store writes allShortestPaths((a)-[*..4]-(b)) as (a)-[* ALL SHORTEST 1..4]-(b)",
+    "REDUCE": "the embedded store has no reduce(): aggregate with UNWIND and sum() instead",
+}
+_FUNCTION = re.compile(r"function (\w+) does not exist|Invalid input <[^>]*?(\w+)\s*\(?>", re.I)
+
+
+def _dialect_hint(text: str) -> str | None:
+    """The hint for Neo4j's Cypher that LadybugDB refuses, when ``text`` (its error) names it; else None.
+
+    >>> _dialect_hint("Catalog exception: function TYPE does not exist.")
+    'the embedded store writes type(r) as label(r)'
+    >>> _dialect_hint("Parser exception: Invalid input <MATCH p=shortestPath>")
+    'the embedded store writes shortestPath((a)-[*..4]-(b)) as (a)-[* SHORTEST 1..4]-(b)'
+    """
+    m = _FUNCTION.search(text)
+    name = (m.group(1) or m.group(2)).upper() if m else None
+    return DIALECT.get(name) if name else None
+
+
 def _query_error(statement: str, message: str) -> StoreError:
     text = message.strip().splitlines()[0] if message.strip() else "query failed"
     if "read-only transaction" in text or "read only" in text.lower() and "write" in text.lower():
@@ -537,6 +562,8 @@ def _query_error(statement: str, message: str) -> StoreError:
         return QueryError(
             f"query stopped after {QUERY_TIMEOUT_MS // 1000} s: {text}", "bound variable-length patterns, e.g. [*1..4]"
         )
+    if hint := _dialect_hint(text):
+        return QueryError(f"query failed: {text}", hint)
     return QueryError(f"query failed: {text}", "check the Cypher; labels and types are listed by `ccb stats`")
 
 
