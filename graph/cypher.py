@@ -169,6 +169,15 @@ _LITERALS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|`[^`]*`|//[^\n]*
 _WORD = re.compile(r"(?<![.\w$])[A-Za-z_]\w*")
 
 
+def without_literals(text: str) -> str:
+    """``text`` with its strings, backticked names and comments blanked (the same length), leaving the code.
+
+    >>> without_literals("MATCH (n {name: 'a {.b}'}) RETURN n // [x IN y | z]")
+    'MATCH (n {name: ________}) RETURN n _______________'
+    """
+    return _LITERALS.sub(lambda m: "_" * len(m.group()), text)
+
+
 _OPEN, _CLOSE = "([{", ")]}"
 _RETURN_ENDS = re.compile(r"(?<![.\w$])(?:ORDER\s+BY|SKIP|LIMIT)\b|;", re.I)  # n.limit is a property
 _ALIAS = re.compile(r"\s+AS\s+([A-Za-z_]\w*)\s*$", re.I | re.S)  # a backticked alias is masked to underscores
@@ -204,7 +213,7 @@ def return_names(text: str) -> list[str] | None:
     >>> return_names("MATCH (n) RETURN *"), return_names("RETURN 1 AS a UNION RETURN 2 AS a")
     (None, None)
     """
-    masked = _LITERALS.sub(lambda m: "_" * len(m.group()), text)
+    masked = without_literals(text)
     depth = _top_level(masked)
     top = [m for m in re.finditer(r"(?<![.\w$])(RETURN|UNION)\b", masked, re.I) if depth[m.start()] == 0]
     if not top or top[-1].group(1).upper() != "RETURN" or any(m.group(1).upper() == "UNION" for m in top):

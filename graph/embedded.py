@@ -538,20 +538,33 @@ DIALECT = {
     "ALLSHORTESTPATHS": "the embedded store writes allShortestPaths((a)-[*..4]-(b)) as (a)-[* ALL SHORTEST 1..4]-(b)",
     "REDUCE": "the embedded store has no reduce(): aggregate with UNWIND and sum() instead",
 }
+# Forms named by the statement itself, when the engine's error names neither (a parser's "Invalid input < {>")
+_COMPREHENSION = re.compile(r"\[\s*[A-Za-z_]\w*\s+IN\s[^\]]*(?:\||\bWHERE\b)", re.I)
+_PROJECTION = re.compile(r"\w\s*\{\s*\.\w")
+_FORMS = (
+    (_COMPREHENSION, "the embedded store writes [x IN xs WHERE p | e] as list_transform(list_filter(xs, x -> p), x -> e)"),
+    (_PROJECTION, "the embedded store has no map projection n {.id}: return n.id AS id, n.name AS name"),
+)
 _FUNCTION = re.compile(r"function (\w+) does not exist|Invalid input <[^>]*?(\w+)\s*\(?>", re.I)
 
 
-def _dialect_hint(text: str) -> str | None:
-    """The hint for Neo4j's Cypher that LadybugDB refuses, when ``text`` (its error) names it; else None.
+def _dialect_hint(statement: str, text: str) -> str | None:
+    """The hint for Neo4j's Cypher that LadybugDB refuses, when ``text`` (its error) or the statement names it.
 
-    >>> _dialect_hint("Catalog exception: function TYPE does not exist.")
+    >>> _dialect_hint("RETURN type(r)", "Catalog exception: function TYPE does not exist.")
     'the embedded store writes type(r) as label(r)'
-    >>> _dialect_hint("Parser exception: Invalid input <MATCH p=shortestPath>")
+    >>> _dialect_hint("MATCH p=shortestPath((a)-[*]-(b))", "Parser exception: Invalid input <MATCH p=shortestPath>")
     'the embedded store writes shortestPath((a)-[*..4]-(b)) as (a)-[* SHORTEST 1..4]-(b)'
+    >>> _dialect_hint("MATCH (n) RETURN n {.id}", "Parser exception: Invalid input < {>")
+    'the embedded store has no map projection n {.id}: return n.id AS id, n.name AS name'
+    >>> _dialect_hint("MATCH (n) RETURN n.name", "Binder exception: Cannot find property name for n.") is None
+    True
     """
     m = _FUNCTION.search(text)
-    name = (m.group(1) or m.group(2)).upper() if m else None
-    return DIALECT.get(name) if name else None
+    if m and (hint := DIALECT.get((m.group(1) or m.group(2)).upper())):
+        return hint
+    code = cypher.without_literals(statement)
+    return next((hint for form, hint in _FORMS if form.search(code)), None)
 
 
 def _query_error(statement: str, message: str) -> StoreError:
@@ -562,7 +575,7 @@ def _query_error(statement: str, message: str) -> StoreError:
         return QueryError(
             f"query stopped after {QUERY_TIMEOUT_MS // 1000} s: {text}", "bound variable-length patterns, e.g. [*1..4]"
         )
-    if hint := _dialect_hint(text):
+    if hint := _dialect_hint(statement, text):
         return QueryError(f"query failed: {text}", hint)
     return QueryError(f"query failed: {text}", "check the Cypher; labels and types are listed by `ccb stats`")
 
