@@ -563,6 +563,8 @@ def _dialect_hint(statement: str, text: str) -> str | None:
     m = _FUNCTION.search(text)
     if m and (hint := DIALECT.get((m.group(1) or m.group(2)).upper())):
         return hint
+    if "Order by NODE" in text or "Order by REL" in text:  # RETURN o.id AS o ... ORDER BY o: o is still the node
+        return "ORDER BY a property (o.id), or name the column apart from the variable (o.id AS org ... ORDER BY org)"
     code = cypher.without_literals(statement)
     return next((hint for form, hint in _FORMS if form.search(code)), None)
 

@@ -131,6 +131,7 @@ def test_a_query_names_its_columns_alike_on_both_engines(store: Store) -> None:
         ("MATCH p = shortestPath((a:Country)-[*..3]-(b:Country)) RETURN p", "(a)-[* SHORTEST 1..4]-(b)"),
         ("MATCH (o:Organisation) RETURN [x IN o.aliases | x]", "list_transform(list_filter(xs, x -> p), x -> e)"),
         ("MATCH (c:Country) RETURN c {.iso3}", "return n.id AS id"),
+        ("MATCH (c:Country) RETURN c.iso3 AS c ORDER BY c", "name the column apart from the variable"),
     ],
 )
 def test_neo4j_cypher_the_embedded_store_writes_otherwise_gets_its_form(tmp_path: Path, cypher: str, hint: str) -> None:
