@@ -9,6 +9,7 @@ itself (LadybugDB's ``COPY`` and ``LOAD FROM`` live in
 
 from __future__ import annotations
 
+import functools
 import re
 
 from graph.errors import ReadOnlyViolation
@@ -213,6 +214,12 @@ def return_names(text: str) -> list[str] | None:
     >>> return_names("MATCH (n) RETURN *"), return_names("RETURN 1 AS a UNION RETURN 2 AS a")
     (None, None)
     """
+    names = _return_names(text)
+    return list(names) if names is not None else None
+
+
+@functools.lru_cache(maxsize=512)  # the analyses run the same named queries again and again
+def _return_names(text: str) -> tuple[str, ...] | None:
     masked = without_literals(text)
     depth = _top_level(masked)
     top = [m for m in re.finditer(r"(?<![.\w$])(RETURN|UNION)\b", masked, re.I) if depth[m.start()] == 0]
@@ -235,7 +242,7 @@ def return_names(text: str) -> list[str] | None:
             names.append(name)
         else:
             return None
-    return names if len(set(names)) == len(names) else None
+    return tuple(names) if len(set(names)) == len(names) else None
 
 
 GRAPH_WRITES = frozenset({"CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "DROP", "ALTER"})

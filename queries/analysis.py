@@ -1327,13 +1327,17 @@ class Breakdown(list[Row]):
         through: list[str],
         measure: str = "programmes",
         distinct: int | None = None,
+        *,
+        currency: str | None = None,
+        other_money: dict[str, set[str]] | None = None,
+        read_on: str | None = None,
     ) -> None:
         super().__init__(rows)
         self.by, self.left_out, self.through, self.measure = by, left_out, through, measure
         self.distinct = distinct  # programmes counted in the rows, each once: the rows may sum to more
-        self.read_on: str | None = None  # by year: the day the newest source was read (see ``lag``)
-        self.currency: str | None = None  # by amount: the one currency summed
-        self.other_money: dict[str, set[str]] = {}  # by amount: programmes with money in other currencies, per currency
+        self.currency = currency  # by amount: the one currency summed
+        self.other_money = other_money or {}  # by amount: programmes with money in other currencies, per currency
+        self.read_on = read_on  # by year: the day the newest source was read (see ``lag``)
 
     def notes(self) -> list[str]:
         """The lines a reader needs beside the rows: what the groups leave out, and why, and what the rows do
@@ -1546,12 +1550,9 @@ def breakdown(
     if by != "year":  # ties (groups with no amount in the currency, most often) by how many programmes they hold
         out.sort(key=lambda r: (-(r.get(measure) or 0), -r["programmes"], r[by]))
     distinct = len({p for ps in progs.values() for p in ps})
-    result = Breakdown(out, by, left_out, through, measure, distinct)
-    if measure == "amount":
-        result.currency = currency
-        for per_currency in elsewhere.values():
-            for c, ps in per_currency.items():
-                result.other_money.setdefault(c, set()).update(ps)
-    if by == "year":
-        result.read_on = max((str(r["as_of"])[:10] for r in store.query(named.PROGRAMME_AS_OF)), default=None)
-    return result
+    other: dict[str, set[str]] = defaultdict(set)  # across the groups, each programme once per currency
+    for per_currency in elsewhere.values() if measure == "amount" else ():
+        for c, ps in per_currency.items():
+            other[c] |= ps
+    read_on = max((str(r["as_of"])[:10] for r in store.query(named.PROGRAMME_AS_OF)), default=None) if by == "year" else None
+    return Breakdown(out, by, left_out, through, measure, distinct, currency=currency, other_money=dict(other), read_on=read_on)
