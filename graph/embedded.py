@@ -480,6 +480,7 @@ def _rows(result: Any, names: list[str] | None = None) -> list[dict[str, Any]]:
     table = result.get_as_arrow()
     if names is not None and len(names) == table.num_columns:
         table = table.rename_columns(names)
+    table = _numbers(table)
     nested = [
         f.name
         for f in table.schema
@@ -493,6 +494,19 @@ def _rows(result: Any, names: list[str] | None = None) -> list[dict[str, Any]]:
         for k in nested:
             row[k] = _plain(row[k])
     return rows
+
+
+def _numbers(table: pa.Table) -> pa.Table:
+    """Decimal columns as the numbers Neo4j gives: LadybugDB's ``sum()`` over integers is a DECIMAL(38, 0), which
+    JSON would carry as the text "354"; whole ones become integers (while they fit), others floats."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_decimal(f.type):
+            try:
+                column = table.column(i).cast(pa.int64() if f.type.scale == 0 else pa.float64())
+            except pa.ArrowInvalid:  # a whole number beyond 64 bits
+                column = table.column(i).cast(pa.float64())
+            table = table.set_column(i, f.name, column)
+    return table
 
 
 def _plain(value: Any) -> Any:

@@ -123,6 +123,13 @@ def test_a_query_names_its_columns_alike_on_both_engines(store: Store) -> None:
         assert row == {"cast(c.iso3 AS STRING)": "GHA", "cast(c.iso3, 'STRING')": "GHA"}
 
 
+def test_sums_are_numbers_on_both_engines(store: Store) -> None:
+    """LadybugDB sums integers as DECIMAL(38, 0), which JSON carried as the text "3"; Neo4j gives an integer."""
+    store.write(small_batch())
+    (row,) = store.query("MATCH (c:Country) RETURN sum(1) AS n, sum(size(c.name)) AS letters, count(c) AS c")
+    assert all(type(v) is int for v in row.values()) and row["n"] == row["c"] == SMALL_COUNTS["Country"]
+
+
 @pytest.mark.parametrize(
     "cypher,hint",
     [
