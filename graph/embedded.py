@@ -511,7 +511,11 @@ def _numbers(table: pa.Table) -> pa.Table:
 
 def _plain(value: Any) -> Any:
     """Nodes and relationships in the shape the Neo4j store gives them: ``_label`` and the properties that are set
-    (the engine's internal ids and its null columns dropped); other maps as they are."""
+    (the engine's internal ids and its null columns dropped); a path as the list of its nodes and relationships in
+    turn; other maps as they are."""
+    if isinstance(value, dict) and "_NODES" in value and "_RELS" in value:  # a path: node, relationship, node...
+        nodes, rels = value["_NODES"], value["_RELS"]
+        return [_plain(x) for pair in zip(nodes, [*rels, None], strict=True) for x in pair if x is not None]
     if isinstance(value, dict):
         label = value.get("_LABEL", value.get("_label"))
         if label is not None and ("_ID" in value or "_id" in value):

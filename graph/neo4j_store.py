@@ -229,8 +229,8 @@ def _plain(value: Any) -> Any:
         return {"_label": ":".join(sorted(value.labels))} | {k: _plain(v) for k, v in value.items()}
     if isinstance(value, neo4j.graph.Relationship):
         return {"_label": value.type} | {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, neo4j.graph.Path):
-        return [_plain(n) for n in value.nodes]
+    if isinstance(value, neo4j.graph.Path):  # its nodes and relationships in turn, as the embedded store gives it
+        return [_plain(x) for pair in zip(value.nodes, [*value.relationships, None], strict=True) for x in pair if x is not None]
     if isinstance(value, list):
         return [_plain(v) for v in value]
     if isinstance(value, dict):

@@ -391,6 +391,8 @@ WHOLE = {
     "programme": "MATCH (p:Programme {id: 'p1'}) RETURN p",
     "relationship": "MATCH (:Organisation {id: 'eu'})-[f:FUNDS]->(:Programme {id: 'p1'}) RETURN f",
     "both in a list": "MATCH (o:Organisation {id: 'eu'})-[f:FUNDS]->(p:Programme {id: 'p1'}) RETURN [o.id, p.id] AS ids, f",
+    "path": "MATCH path = (:Organisation {id: 'eu'})-[:FUNDS]->(:Programme {id: 'p1'})-[:TARGETS]->(:Country {iso3: 'KEN'}) "
+    "RETURN path",
 }
 
 
@@ -405,6 +407,9 @@ def test_whole_nodes_and_relationships_come_back_in_one_shape(tmp_path: Path, bo
             s.write(small_batch())
             answers.append(s.query(WHOLE[what]))
         assert answers[0] == answers[1]
+        if what == "path":  # node, relationship, node, relationship, node
+            assert [x["_label"] for x in answers[0][0]["path"]] == ["Organisation", "FUNDS", "Programme", "TARGETS", "Country"]
+            return
         whole = next(v for v in answers[0][0].values() if isinstance(v, dict))
         assert "_label" in whole and None not in whole.values()  # the label, and only the properties that are set
     finally:
