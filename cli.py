@@ -1448,7 +1448,8 @@ def viz_timeline(
         t,
         top=top,
         title=f"Programmes active per year, by {by}",
-        source=f"Source: CCB Graph ({scope}{len(t.undated)} programme(s) with no start date left out)",
+        source=f"Source: CCB Graph ({scope}{len(t.undated)} programme(s) with no start date left out)"
+        + (f"; {lag}" if (lag := facts.lag(t.years, t.read_on)) else ""),
     )
     charts.write_figure(fig, output)
     info(f"wrote {output}")

@@ -1386,17 +1386,9 @@ class Breakdown(list[Row]):
         A programme is counted once a source reports it, often a year or more after it starts, so a fall in the
         last years before the sources were read is no sign that the field shrank.
         """
-        if self.by != "year" or not self.read_on or not self:
+        if self.by != "year":
             return ""
-        read = int(self.read_on[:4])
-        recent = sorted(int(r["year"]) for r in self if int(r["year"]) >= read - 1)
-        if not recent:
-            return ""
-        span = f"{recent[0]}-{recent[-1]}" if len(recent) > 1 else str(recent[0])
-        return (
-            f"recent start years fill in late: a programme counts once a source reports it, and the newest "
-            f"source was read on {self.read_on}, so a fall in {span} may be that lag, not the field's"
-        )
+        return facts.lag([int(r["year"]) for r in self], self.read_on, "start years")
 
     def overlap(self) -> str:
         """What the rows do not add up to, when a programme counts in several groups; else empty."""
@@ -1554,5 +1546,5 @@ def breakdown(
     for per_currency in elsewhere.values() if measure == "amount" else ():
         for c, ps in per_currency.items():
             other[c] |= ps
-    read_on = max((str(r["as_of"])[:10] for r in store.query(named.PROGRAMME_AS_OF)), default=None) if by == "year" else None
+    read_on = facts.read_on(store) if by == "year" else None
     return Breakdown(out, by, left_out, through, measure, distinct, currency=currency, other_money=dict(other), read_on=read_on)

@@ -267,6 +267,34 @@ def stale(as_of: str, today: str) -> bool:
     return latest <= cutoff
 
 
+def read_on(store: Store) -> str | None:
+    """The day the newest programme source was read (``as_of``): how far the graph's record reaches in time."""
+    return max((str(r["as_of"])[:10] for r in store.query(named.PROGRAMME_AS_OF)), default=None)
+
+
+def lag(years: list[int], newest: str | None, what: str = "years") -> str:
+    """That the last ``years`` before the newest source was read are still filling in; empty when none is recent.
+
+    A programme is counted once a source reports it, often a year or more after it starts, so a fall in the
+    last years is no sign that the field shrank.
+
+    >>> lag([2023, 2024, 2025, 2026], "2026-12-06", "start years")
+    "recent start years fill in late: a programme counts once a source reports it, and the newest source was read on 2026-12-06, so a fall in 2025-2026 may be that lag, not the field's"
+    >>> lag([2019, 2020], "2026-12-06"), lag([2026], None)
+    ('', '')
+    """
+    if not newest:
+        return ""
+    recent = sorted(y for y in years if y >= int(newest[:4]) - 1)
+    if not recent:
+        return ""
+    span = f"{recent[0]}-{recent[-1]}" if len(recent) > 1 else str(recent[0])
+    return (
+        f"recent {what} fill in late: a programme counts once a source reports it, and the newest source was read "
+        f"on {newest}, so a fall in {span} may be that lag, not the field's"
+    )
+
+
 def completeness(store: Store) -> str:
     """One line: how much of the field the graph holds, against the field's published size, with the source."""
     counts = store.counts()

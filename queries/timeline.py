@@ -31,6 +31,7 @@ class Timeline:
     years: list[int]
     undated: list[str] = field(default_factory=list)  # programmes with no start date
     members: dict[str, list[str]] = field(default_factory=dict)  # group -> every programme counting in it, dated or not
+    read_on: str | None = None  # the day the newest source was read: the last years before it fill in late
 
     def notes(self) -> list[str]:
         """What the reader needs to read the rows: what counts as active, and what was left out."""
@@ -52,6 +53,8 @@ class Timeline:
                 f"{group}: {len(progs)} programme(s) in all, {len(progs) - len(undated)} placed in time, "
                 f"{len(undated)} with no start date"
             )
+        if lag := facts.lag(self.years, self.read_on):
+            out.append(lag)
         return out
 
 
@@ -203,7 +206,7 @@ def coverage(
             for g in groups.get(p["programme"], ()):
                 if only is None or g == only:
                     members[g].append(p["programme"])
-    return Timeline(rows, years, undated, dict(sorted(members.items())))
+    return Timeline(rows, years, undated, dict(sorted(members.items())), facts.read_on(store))
 
 
 def _resolve(store: Store, by: str, text: str) -> str:

@@ -158,6 +158,10 @@ def test_a_breakdown_by_year_says_the_latest_years_fill_in_late(family: Store) -
         "read on 2025-09-30, so a fall in 2024-2025 may be that lag, not the field's"
     )
     assert by_year.lag() in by_year.notes()
+    # coverage over time says it too, of the years it shows: pN is active from 2025
+    lag = "recent years fill in late: a programme counts once a source reports it, and the newest source was read"
+    assert any(n.startswith(lag) and "a fall in 2024-2025 may" in n for n in timeline.coverage(family).notes())
+    assert not any(n.startswith(lag) for n in timeline.coverage(family, year_to=2022).notes())
     assert a.breakdown(family, by="year", window=a.Window(None, 2021)).lag() == ""  # years long read
     assert a.breakdown(family, by="region").lag() == ""
 
