@@ -141,7 +141,7 @@ def test_sums_are_numbers_on_both_engines(store: Store) -> None:
         ("MATCH (c:Country) RETURN c.iso3 AS c ORDER BY c", "name the column apart from the variable"),
     ],
 )
-def test_neo4j_cypher_the_embedded_store_writes_otherwise_gets_its_form(tmp_path: Path, cypher: str, hint: str) -> None:
+def test_cypher_the_embedded_store_writes_otherwise_gets_its_form(tmp_path: Path, cypher: str, hint: str) -> None:
     s = EmbeddedStore(tmp_path / "g.lbdb")
     try:
         with pytest.raises(QueryError) as e:
