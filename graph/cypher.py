@@ -214,11 +214,10 @@ def return_names(text: str) -> list[str] | None:
     >>> return_names("MATCH (n) RETURN *"), return_names("RETURN 1 AS a UNION RETURN 2 AS a")
     (None, None)
     """
-    names = _return_names(text)
+    names = _cached_names(text) if len(text) <= 4096 else _return_names(text)  # a long text is not kept
     return list(names) if names is not None else None
 
 
-@functools.lru_cache(maxsize=512)  # the analyses run the same named queries again and again
 def _return_names(text: str) -> tuple[str, ...] | None:
     masked = without_literals(text)
     depth = _top_level(masked)
@@ -243,6 +242,9 @@ def _return_names(text: str) -> tuple[str, ...] | None:
         else:
             return None
     return tuple(names) if len(set(names)) == len(names) else None
+
+
+_cached_names = functools.lru_cache(maxsize=512)(_return_names)  # the analyses run the same named queries many times
 
 
 GRAPH_WRITES = frozenset({"CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "DROP", "ALTER"})

@@ -547,7 +547,6 @@ class _errors:
 # Neo4j's Cypher that LadybugDB writes otherwise (../shared/reference/stores.md): the hint a refused query gets
 DIALECT = {
     "TYPE": "the embedded store writes type(r) as label(r)",
-    "LABELS": "the embedded store writes labels(n) as label(n), one label",
     "TOSTRING": "the embedded store writes toString(x) as cast(x AS STRING)",
     "TOINTEGER": "the embedded store writes toInteger(x) as to_int64(x)",
     "TOFLOAT": "the embedded store writes toFloat(x) as to_double(x)",
@@ -557,7 +556,8 @@ DIALECT = {
     "REDUCE": "the embedded store has no reduce(): aggregate with UNWIND and sum() instead",
 }
 # Forms named by the statement itself, when the engine's error names neither (a parser's "Invalid input < {>")
-_COMPREHENSION = re.compile(r"\[\s*[A-Za-z_]\w*\s+IN\s[^\]]*(?:\||\bWHERE\b)", re.I)
+# bounded (a comprehension is short), so a long hostile statement costs linear time on this error path
+_COMPREHENSION = re.compile(r"\[\s{0,20}[A-Za-z_]\w{0,40}\s{1,20}IN\s[^\][]{0,400}?(?:\||\bWHERE\b)", re.I)
 _PROJECTION = re.compile(r"\w\s*\{\s*\.\w")
 _FORMS = (
     (_COMPREHENSION, "the embedded store writes [x IN xs WHERE p | e] as list_transform(list_filter(xs, x -> p), x -> e)"),
