@@ -1702,7 +1702,7 @@ Examples:
 @click.pass_context
 def mcp(ctx: click.Context, http: bool, port: int, host: str) -> None:
     """A Model Context Protocol server over the analyses, for an AI assistant: search, profile, supports, gaps,
-    concentration, partners, match, timeline, progress, plan and a read-only query, each answer with its notes, the data-completeness
+    concentration, partners, match, timeline, breakdown, progress, plan and a read-only query, each answer with its notes, the data-completeness
     line and the page behind every programme it names. Read-only.
 
     Over stdio by default (an assistant starts it: see the README for the client configuration); --http serves the

@@ -240,6 +240,24 @@ def server(store: Store) -> MCPServer:
         return answer(store, [r for r in t.rows if r["group"] in keep], t.notes())
 
     @tool
+    def breakdown(
+        by: Literal["region", "subregion", "theme", "year", "funder"] = "region",
+        measure: Literal["programmes", "amount"] = "programmes",
+        currency: str | None = None,
+        theme: str | None = None,
+        agencies: bool = False,
+        year_from: int | None = None,
+        year_to: int | None = None,
+        limit: int = 20,
+    ) -> Result:
+        """Programme counts, or known amounts in one CURRENCY (never converted; the notes name the money in others), by
+        region, sub-region, theme, start year or funder (donor), each family once, as `ccb breakdown`."""
+        rows = analysis.breakdown(
+            store, by=by, measure=measure, currency=currency, theme=theme, window=_window(year_from, year_to), agencies=agencies
+        )
+        return answer(store, list(rows), rows.notes(), limit=min(limit, MAX_ROWS))
+
+    @tool
     def progress(
         theme: str | None = None,
         region: str | None = None,

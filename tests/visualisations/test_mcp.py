@@ -31,7 +31,10 @@ from tests.test_consistency import _load_bundled
 
 ROOT = Path(__file__).resolve().parents[2]
 CCB = [sys.executable, "-c", "from cli import main; main()"]
-TOOLS = {"search", "profile", "supports", "gaps", "concentration", "partners", "match", "timeline", "progress", "plan", "query"}
+TOOLS = {
+    *("search", "profile", "supports", "gaps", "concentration", "partners", "match", "timeline", "breakdown"),
+    *("progress", "plan", "query"),
+}
 
 
 class Served:
@@ -95,6 +98,9 @@ async def _conversation(client: Client, served: Served) -> None:
     assert pairs["rows"] and pairs["rows"] == served.cli_json("partners", "--region", "western africa", "--limit", "5")
     years = _content(await client.call_tool("timeline", {"by": "country", "only": "Kenya"}))
     assert years["rows"] == served.cli_json("timeline", "--by", "country", "--only", "Kenya")
+    money = _content(await client.call_tool("breakdown", {"by": "funder", "measure": "amount", "limit": 200}))
+    assert money["rows"] == served.cli_json("breakdown", "--by", "funder", "--measure", "amount")
+    assert money["notes"][0].startswith("summed in USD alone, never converted") and "EUR" in money["notes"][0]
     change = _content(await client.call_tool("progress", {"theme": "cybercrime"}))
     assert change["rows"] == served.cli_json("progress", "--theme", "cybercrime")
     assert any(n.startswith("caveat: an association, never an effect") for n in change["notes"])
