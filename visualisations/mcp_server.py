@@ -241,7 +241,7 @@ def server(store: Store) -> MCPServer:
 
     @tool
     def breakdown(
-        by: Literal["region", "subregion", "theme", "year", "funder"] = "region",
+        by: Literal["region", "subregion", "theme", "year", "funder", "donor"] = "region",
         measure: Literal["programmes", "amount"] = "programmes",
         currency: str | None = None,
         theme: str | None = None,
@@ -252,8 +252,14 @@ def server(store: Store) -> MCPServer:
     ) -> Result:
         """Programme counts, or known amounts in one CURRENCY (never converted; the notes name the money in others), by
         region, sub-region, theme, start year or funder (donor), each family once, as `ccb breakdown`."""
-        rows = analysis.breakdown(
-            store, by=by, measure=measure, currency=currency, theme=theme, window=_window(year_from, year_to), agencies=agencies
+        rows = analysis.breakdown(  # `donor`, the word the timeline tool uses, is the funder breakdown, as in the CLI
+            store,
+            by="funder" if by == "donor" else by,
+            measure=measure,
+            currency=currency,
+            theme=theme,
+            window=_window(year_from, year_to),
+            agencies=agencies,
         )
         return answer(store, list(rows), rows.notes(), limit=min(limit, MAX_ROWS))
 

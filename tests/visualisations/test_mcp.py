@@ -98,7 +98,7 @@ async def _conversation(client: Client, served: Served) -> None:
     assert pairs["rows"] and pairs["rows"] == served.cli_json("partners", "--region", "western africa", "--limit", "5")
     years = _content(await client.call_tool("timeline", {"by": "country", "only": "Kenya"}))
     assert years["rows"] == served.cli_json("timeline", "--by", "country", "--only", "Kenya")
-    money = _content(await client.call_tool("breakdown", {"by": "funder", "measure": "amount", "limit": 200}))
+    money = _content(await client.call_tool("breakdown", {"by": "donor", "measure": "amount", "limit": 200}))
     assert money["rows"] == served.cli_json("breakdown", "--by", "funder", "--measure", "amount")
     assert money["notes"][0].startswith("summed in USD alone, never converted") and "EUR" in money["notes"][0]
     change = _content(await client.call_tool("progress", {"theme": "cybercrime"}))
