@@ -15,7 +15,6 @@ from pathlib import Path
 
 from graph.embedded import EmbeddedStore
 from graph.errors import StoreError
-from graph.neo4j_store import Neo4jStore
 from graph.store import Store, is_neo4j_uri
 
 
@@ -51,6 +50,8 @@ def open_store(db: str | os.PathLike[str] | None = None, *, read_only: bool = Fa
     """
     db = target(db)
     if is_neo4j_uri(db):
+        from graph.neo4j_store import Neo4jStore  # here, not at the top: the driver costs every embedded command 0.3 s
+
         return Neo4jStore(
             db,
             user=os.environ.get("NEO4J_USERNAME", "neo4j"),

@@ -25,9 +25,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import chain, combinations
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import igraph as ig
 import networkx as nx
 import numpy as np
 import pyarrow as pa
@@ -37,6 +36,9 @@ from graph.store import Store, gc_paused, memo
 from queries import facts, named, need, terms
 from queries.analysis import donors
 from queries.terms import Terms, UnknownName
+
+if TYPE_CHECKING:  # igraph is imported where a graph is built: it costs every command 0.5 s to import
+    import igraph as ig
 
 SEED = 42
 EXACT_BETWEENNESS_UP_TO = 1_000  # nodes; above, betweenness is sampled from this many sources, seeded
@@ -467,6 +469,8 @@ def _collaborators(act: Activity, *, isolated: bool) -> Collaboration:
     order = np.lexsort((v, pos[u]))
     edges = np.stack([pos[u][order], pos[v][order]], axis=1)
     nodes = [names[i] for i in codes.tolist()]
+    import igraph as ig
+
     h = ig.Graph(n=len(nodes), directed=False)
     h.add_edges(edges)  # from the array: a list of pairs would cost twice as long
     return Collaboration(act, nodes, {n: i for i, n in enumerate(nodes)}, h, edges, w[order].tolist())
@@ -861,6 +865,8 @@ def _ranked(c: Collaboration) -> tuple[int | None, dict[str, float], list[str], 
 
 def _igraph(g: nx.Graph[str], weight: str | None = None) -> tuple[ig.Graph, list[str], list[float] | None]:
     """``g`` as an igraph graph of integer vertices, its node names in vertex order, and its edge weights."""
+    import igraph as ig
+
     nodes = list(g.nodes)
     index = {v: i for i, v in enumerate(nodes)}
     h = ig.Graph(n=len(nodes), edges=[(index[a], index[b]) for a, b in g.edges()], directed=False)
@@ -944,6 +950,8 @@ def _leiden(
 @contextmanager
 def seeded(seed: int) -> Iterator[None]:
     """igraph's random choices drawn from ``seed``, one caller at a time (its random source is process-wide)."""
+    import igraph as ig
+
     with _IGRAPH_RNG:
         ig.set_random_number_generator(random.Random(seed))
         try:

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from graph.errors import CCBError
 from graph.store import Store, cached
@@ -137,6 +136,8 @@ def _mean_diff(*samples: Any, weights: list[float], axis: int = -1) -> Any:
 
 
 def _interval(pairs: list[tuple[list[float], list[float]]], weights: list[float], seed: int) -> tuple[float, float]:
+    from scipy import stats  # here, not at the top: scipy.stats costs every command 0.8 s to import
+
     data = tuple(np.asarray(x, dtype=float) for pair in pairs for x in pair)
     res = stats.bootstrap(
         data,

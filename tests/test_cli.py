@@ -91,6 +91,31 @@ def test_query_from_file(initialised: Path, tmp_path: Path) -> None:
     assert json.loads(out.stdout) == [{"name": "Kosovo"}]
 
 
+# Together about 2 s of every command's start (0.9 s is left); each is imported where its work is done.
+HEAVY = ("igraph", "scipy", "neo4j", "pyvis", "matplotlib")
+
+
+def loaded_after(db: Path, *commands: list[str]) -> list[str]:
+    """The heavy libraries a fresh interpreter has imported after running ``commands`` on ``db`` (each must succeed)."""
+    code = (
+        "import sys; from click.testing import CliRunner; from cli import cli\n"
+        f"for args in {list(commands)!r}:\n"
+        f"    r = CliRunner().invoke(cli, ['--db', {str(db)!r}, *args])\n"
+        "    assert r.exit_code == 0, (args, r.output)\n"
+        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[1])
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.replace("'", '"'))
+
+
+def test_everyday_commands_start_without_the_heavy_libraries(demo: Path, tmp_path: Path) -> None:
+    assert loaded_after(demo, ["--version"], ["stats"], ["query", "MATCH (c:Country) RETURN count(c) AS n"], ["gaps"]) == []
+    # each is still there where its work is: the network page draws with pyvis, igraph and scipy
+    page = ["viz", "network", "--around", "KEN", "-o", str(tmp_path / "n.html")]
+    assert {"igraph", "pyvis", "scipy"} <= set(loaded_after(demo, page))
+
+
 def test_query_refuses_writes_without_write_flag(initialised: Path) -> None:
     out = run(initialised, "query", "CREATE (:Country {iso3:'ZZZ', name: 'x', source: 'x'})")
     assert out.exit_code == 1

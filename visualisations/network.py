@@ -25,14 +25,10 @@ import textwrap
 from collections import Counter
 from html import escape as html_escape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import igraph as ig
 import networkx as nx
 import numpy as np
-import pyvis
-from pyvis.network import Network
-from scipy.spatial import cKDTree
 
 from queries import terms
 from queries.analysis import Window
@@ -41,9 +37,11 @@ from queries.terms import Terms, UnknownName
 from visualisations.errors import VizError
 from visualisations.export import atomic_write
 
+if TYPE_CHECKING:  # pyvis, igraph and scipy are imported where a page is drawn: together 1 s at every command's start
+    from pyvis.network import Network
+
 MAX_NODES = 1_500  # above this, programmes are folded into funder -> country edges and the top edges kept
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
-VIS = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"
 SYMBOLS = {"dot": "\u25cf", "diamond": "\u25c6", "triangle": "\u25b2", "square": "\u25a0"}  # the legend draws each shape
 KINDS = {  # kind: (colour, shape, legend text)
     "country": ("#56B4E9", "dot", "Country"),
@@ -236,6 +234,8 @@ def build(g: nx.MultiDiGraph, *, kinds: dict[str, str] | None = None, focus: str
     FUNDS edges, yet its funders are still funders); ``focus`` is drawn
     larger, with a dark border.
     """
+    from pyvis.network import Network
+
     net = Network(directed=True, cdn_resources="remote")
     degree = dict(g.degree())
     for n in sorted(g.nodes):
@@ -291,6 +291,9 @@ def positions(g: nx.MultiDiGraph, seed: int = 42) -> dict[str, tuple[float, floa
         return {nodes[0]: (0.0, 0.0)}
     index = {v: i for i, v in enumerate(nodes)}
     pairs = sorted({tuple(sorted((index[u], index[v]))) for u, v in g.edges() if u != v})
+    import igraph as ig
+    from scipy.spatial import cKDTree
+
     h = ig.Graph(n=len(nodes), edges=pairs, directed=False)
     with seeded(seed):
         coords = h.layout_fruchterman_reingold(niter=500).coords
@@ -395,9 +398,12 @@ def page(
         for k, (c, shape, text) in KINDS.items()
         if k in drawn
     )
+    import pyvis
+
+    vis = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"  # the vis-network copy pyvis ships
     html = PAGE.format(
-        vis_css=(VIS / "vis-network.css").read_text(),
-        vis_js=(VIS / "vis-network.min.js").read_text(),
+        vis_css=(vis / "vis-network.css").read_text(),
+        vis_js=(vis / "vis-network.min.js").read_text(),
         legend=legend,
         favicon="data:image/svg+xml;base64," + base64.b64encode(FAVICON.read_bytes()).decode(),
         nav="".join(f' <a href="{html_escape(href)}">{html_escape(text)}</a>' for text, href in nav or []),

@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
-import matplotlib
 from markupsafe import Markup, escape
 
 from queries.report import Brief
@@ -210,6 +209,8 @@ def figures(b: Brief) -> tuple[str, str, str | None]:
     map_svg = maps.svg(data)
     heat = None
     if any(r["active"] or r["end_unknown"] for r in b.timeline.rows):
+        import matplotlib  # as charts does: imported where a figure is drawn, not at every command's start
+
         fig = charts.heatmap(b.timeline, top=25, title=f"Programmes active per year, by {b.timeline_by}")
         buf = io.StringIO()
         # text as text (small, selectable, escaped by matplotlib); ids from a fixed salt, so the same data gives the same bytes

@@ -81,12 +81,14 @@ def test_every_step_reports_numbers(tmp_path: Path, bolt: Bolt) -> None:
     for name in ("first stable frame", "first stable frame, before", "zooming"):
         assert steps[("-", f"network page (200 nodes): {name}")]["median_s"] > 0, name
     assert steps[("-", "network page (200 nodes): zooming")]["rate"] > 0
+    assert steps[("-", run.STARTUP)]["median_s"] > steps[("-", run.INTERPRETER)]["median_s"] > 0
     assert {c["check"] for c in results["checks"]} >= {
         "embedded load rate / raw COPY rate",
         "neo4j load rate / per-row MERGE rate",
         "embedded delta time / load time",
         "IATI parse (MB/s), 5 MB",
         "IATI peak RSS, 5 MB file / 0.5 MB file",
+        "ccb start-up time / interpreter + click time",
     }
     # rows that crossed Bolt, per analysis: grouped reads, so a few per country or organisation, not per flow
     for name in ("gaps", "supports", "concentration", "communities"):
