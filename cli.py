@@ -1786,9 +1786,12 @@ Examples:
 @click.pass_context
 def query(ctx: click.Context, cypher: str | None, file_: Any, params: tuple[str, ...], write: bool, fmt: str) -> None:
     """Run one Cypher query; read-only unless --write."""
-    if bool(cypher) == bool(file_):
+    if cypher is not None and file_ is not None:
         raise click.UsageError("give the query as an argument or with --file, not both")
-    text = cypher or file_.read()
+    text = file_.read() if file_ is not None else cypher
+    if not (text or "").strip():  # none given, '' or an empty file: say so, not "not both"
+        where = f"{file_.name} is empty" if file_ is not None else "no query given"
+        raise click.UsageError(f"{where}: give one as an argument (ccb query 'MATCH (c:Country) RETURN count(c)') or with --file")
     store = store_of(ctx)
     if write and hasattr(store, "check_room"):  # the engine aborts the process when its log cannot be written
         store.check_room(_write_room(Path(store.location)))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import re
 
-from graph.errors import ReadOnlyViolation
+from graph.errors import QueryError, ReadOnlyViolation
 from graph.schema import NodeSpec, RelSpec
 
 
@@ -266,17 +266,21 @@ def check_read_only(text: str) -> None:
     Traceback (most recent call last):
     ...
     graph.errors.ReadOnlyViolation: this query writes to the graph; nothing was changed (pass --write to allow writes)
+    >>> check_read_only(" ; // nothing")
+    Traceback (most recent call last):
+    ...
+    graph.errors.QueryError: the query is empty (give a Cypher statement, as MATCH (c:Country) RETURN count(c) AS n)
     """
     words = [w.upper() for w in _WORD.findall(_LITERALS.sub(" ", text))]
+    if not words:  # blank, a lone ";" or a comment: nothing to refuse, and --write would not help
+        raise QueryError("the query is empty", "give a Cypher statement, as MATCH (c:Country) RETURN count(c) AS n")
     for i, w in enumerate(words):
         if w in SIDE_EFFECTS and not (w == "DETACH" and words[i + 1 : i + 2] == ["DELETE"]):
             raise ReadOnlyViolation(f"{w} reads or writes outside the graph")
     if any(w in GRAPH_WRITES for w in words):
         raise ReadOnlyViolation()
-    if not words or words[0] not in READ_STARTS:
-        raise ReadOnlyViolation(
-            f"a read-only query starts with MATCH, OPTIONAL MATCH, WITH, UNWIND or RETURN, not {words[0] if words else 'nothing'}"
-        )
+    if words[0] not in READ_STARTS:
+        raise ReadOnlyViolation(f"a read-only query starts with MATCH, OPTIONAL MATCH, WITH, UNWIND or RETURN, not {words[0]}")
 
 
 # Reads the loaders make: the stored countries (whole), and the organisations' names for identity resolution.

@@ -116,6 +116,21 @@ def test_everyday_commands_start_without_the_heavy_libraries(demo: Path, tmp_pat
     assert {"igraph", "pyvis", "scipy"} <= set(loaded_after(demo, page))
 
 
+def test_query_says_which_text_is_missing(initialised: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty.cypher"
+    empty.write_text("\n")
+    q = "MATCH (c:Country) RETURN count(c) AS n"
+    for args, said in (
+        ([], "no query given: give one as an argument"),
+        (["  "], "no query given: give one as an argument"),
+        (["--file", str(empty)], f"{empty} is empty: give one as an argument"),
+        ([q, "--file", str(empty)], "give the query as an argument or with --file, not both"),
+    ):
+        out = CliRunner().invoke(cli, ["--db", str(initialised), "query", *args])
+        assert out.exit_code == 2 and said in out.stderr, (args, out.stderr)
+    assert json.loads(run(initialised, "query", q, "--format", "json").stdout) == [{"n": 250}]
+
+
 def test_query_refuses_writes_without_write_flag(initialised: Path) -> None:
     out = run(initialised, "query", "CREATE (:Country {iso3:'ZZZ', name: 'x', source: 'x'})")
     assert out.exit_code == 1

@@ -182,6 +182,13 @@ def test_several_statements_are_refused_in_read_mode(store: Store) -> None:
     assert store.counts() == EMPTY
 
 
+@pytest.mark.parametrize("text", ["", "  \n", ";", "// a comment alone"])
+def test_an_empty_query_is_called_empty_not_a_write(store: Store, text: str) -> None:
+    with pytest.raises(QueryError, match="the query is empty") as refused:
+        store.query(text)
+    assert not isinstance(refused.value, ReadOnlyViolation)  # "pass --write" would not help
+
+
 def test_write_query_when_asked(store: Store) -> None:
     store.write(small_batch())
     store.query("MATCH (c:Country {iso3: $iso}) SET c.income_group = $g", {"iso": "KEN", "g": "Lower middle income"}, write=True)
