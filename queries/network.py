@@ -444,6 +444,8 @@ class Collaboration:
 def _collaborators(act: Activity, *, isolated: bool) -> Collaboration:
     """The collaboration graph of ``act`` in igraph; with ``isolated``, every organisation that funds or implements
     something is a vertex, as in :func:`collaboration_graph`, else only those with a collaborator."""
+    import igraph as ig
+
     names, a, b, w = _weight_arrays(act.programmes, act.partners, by_org=True)
     if act.counted_with:  # one donor's bodies are one actor: its funding and its agency's delivery are no tie
         code = {name: i for i, name in enumerate(names)}
@@ -469,8 +471,6 @@ def _collaborators(act: Activity, *, isolated: bool) -> Collaboration:
     order = np.lexsort((v, pos[u]))
     edges = np.stack([pos[u][order], pos[v][order]], axis=1)
     nodes = [names[i] for i in codes.tolist()]
-    import igraph as ig
-
     h = ig.Graph(n=len(nodes), directed=False)
     h.add_edges(edges)  # from the array: a list of pairs would cost twice as long
     return Collaboration(act, nodes, {n: i for i, n in enumerate(nodes)}, h, edges, w[order].tolist())

@@ -286,14 +286,14 @@ def positions(g: nx.MultiDiGraph, seed: int = 42) -> dict[str, tuple[float, floa
     >>> sorted(p) == ["a", "b", "c"] and p == positions(g)
     True
     """
+    import igraph as ig
+    from scipy.spatial import cKDTree
+
     nodes = sorted(g.nodes)
     if len(nodes) == 1:
         return {nodes[0]: (0.0, 0.0)}
     index = {v: i for i, v in enumerate(nodes)}
     pairs = sorted({tuple(sorted((index[u], index[v]))) for u, v in g.edges() if u != v})
-    import igraph as ig
-    from scipy.spatial import cKDTree
-
     h = ig.Graph(n=len(nodes), edges=pairs, directed=False)
     with seeded(seed):
         coords = h.layout_fruchterman_reingold(niter=500).coords
