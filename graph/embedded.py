@@ -396,13 +396,15 @@ class EmbeddedStore(Store):
     def query(self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False) -> list[dict[str, Any]]:
         """Rows of ``cypher_text``: in a read-only transaction unless ``write``; one statement only."""
         params = params or {}
+        names = cypher.return_names(cypher_text)  # as written: labels(n) is named "labels(n)", as on Neo4j
+        text = ladybug_form(cypher_text)
         if write:
-            return _rows(self._run(cypher_text, params), cypher.return_names(cypher_text))
+            return _rows(self._run(text, params), names)
         cypher.check_read_only(cypher_text)
         # A prepared statement is one statement: "COMMIT; CREATE ..." would
         # otherwise end the read-only transaction and write.
         with _errors(cypher_text):
-            stmt = self._conn.prepare(cypher_text)
+            stmt = self._conn.prepare(text)
         if not stmt.is_success():
             raise _query_error(cypher_text, stmt.get_error_message())
         stmt.close()
@@ -410,8 +412,8 @@ class EmbeddedStore(Store):
         try:
             # The text, not the prepared statement: a prepared write inside a
             # read-only transaction is silently skipped instead of refused.
-            result = self._run(cypher_text, params)
-            rows = _rows(result, cypher.return_names(cypher_text))
+            result = self._run(text, params)
+            rows = _rows(result, names)
             self._run("COMMIT")
         except BaseException:
             self._rollback()
@@ -544,6 +546,28 @@ class _errors:
             raise _query_error(self.statement, str(exc)) from None
 
 
+# Neo4j's labels(n) and type(r) in LadybugDB's words. LadybugDB's own labels(n) is the one label as a string, so
+# Neo4j's size(labels(n)) counted its letters and 'Country' IN labels(n) failed: the same query, another answer.
+_NEO4J_CALLS = re.compile(r"(?<![.\w$])(labels|type)\s*\(\s*([A-Za-z_]\w*)\s*\)", re.I)
+
+
+def ladybug_form(text: str) -> str:
+    """``text`` with Neo4j's ``labels(n)`` as ``[label(n)]`` and ``type(r)`` as ``label(r)``; strings, comments
+    and properties (``n.type``) untouched, so a query gives one answer on either store.
+
+    >>> ladybug_form("MATCH (n)-[r]->() WHERE 'Country' IN labels(n) RETURN type( r ), r.type, 'labels(x)' AS s")
+    "MATCH (n)-[r]->() WHERE 'Country' IN [label(n)] RETURN label(r), r.type, 'labels(x)' AS s"
+    """
+    if not _NEO4J_CALLS.search(text):  # the analyses' own queries: no second pass
+        return text
+    out, last = [], 0
+    for m in _NEO4J_CALLS.finditer(cypher.without_literals(text)):  # the same length: positions hold in ``text``
+        var = text[m.start(2) : m.end(2)]
+        out += [text[last : m.start()], f"[label({var})]" if m.group(1).lower() == "labels" else f"label({var})"]
+        last = m.end()
+    return "".join(out) + text[last:] if out else text
+
+
 # Neo4j's Cypher that LadybugDB writes otherwise (../shared/reference/stores.md): the hint a refused query gets
 DIALECT = {
     "TYPE": "the embedded store writes type(r) as label(r)",
@@ -575,12 +599,16 @@ def _dialect_hint(statement: str, text: str) -> str | None:
     'the embedded store writes shortestPath((a)-[*..4]-(b)) as (a)-[* SHORTEST 1..4]-(b)'
     >>> _dialect_hint("MATCH (n) RETURN n {.id}", "Parser exception: Invalid input < {>")
     'the embedded store has no map projection n {.id}: return n.id AS id, n.name AS name'
+    >>> _dialect_hint("RETURN [1, 2][0]", "Runtime exception: List extract takes 1-based position.")
+    "the embedded store counts list positions from 1: Neo4j's xs[0] is xs[1] here"
     >>> _dialect_hint("MATCH (n) RETURN n.name", "Binder exception: Cannot find property name for n.") is None
     True
     """
     m = _FUNCTION.search(text)
     if m and (hint := DIALECT.get((m.group(1) or m.group(2)).upper())):
         return hint
+    if "1-based" in text:  # LadybugDB's lists count from 1 and refuse [0]; an index cannot be rewritten safely
+        return "the embedded store counts list positions from 1: Neo4j's xs[0] is xs[1] here"
     if "Order by NODE" in text or "Order by REL" in text:  # RETURN o.id AS o ... ORDER BY o: o is still the node
         return "ORDER BY a property (o.id), or name the column apart from the variable (o.id AS org ... ORDER BY org)"
     code = cypher.without_literals(statement)
