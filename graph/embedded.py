@@ -607,7 +607,8 @@ def _dialect_hint(statement: str, text: str) -> str | None:
     m = _FUNCTION.search(text)
     if m and (hint := DIALECT.get((m.group(1) or m.group(2)).upper())):
         return hint
-    if "1-based" in text:  # LadybugDB's lists count from 1 and refuse [0]; an index cannot be rewritten safely
+    if "1-based" in text or "list_extract" in text:  # its lists count from 1 and refuse [0] and a position past
+        # the end, where Neo4j gives null; an index cannot be rewritten safely (xs[i], slices)
         return "the embedded store counts list positions from 1: Neo4j's xs[0] is xs[1] here"
     if "Order by NODE" in text or "Order by REL" in text:  # RETURN o.id AS o ... ORDER BY o: o is still the node
         return "ORDER BY a property (o.id), or name the column apart from the variable (o.id AS org ... ORDER BY org)"

@@ -134,6 +134,7 @@ def test_sums_are_numbers_on_both_engines(store: Store) -> None:
     "cypher,hint",
     [
         ("UNWIND [[1, 2]] AS xs RETURN xs[0] AS first", "Neo4j's xs[0] is xs[1] here"),
+        ("UNWIND [[1, 2]] AS xs RETURN xs[3] AS past", "Neo4j's xs[0] is xs[1] here"),
         ("MATCH (c:Country) RETURN toInteger(c.iso3)", "to_int64(x)"),
         ("MATCH p = shortestPath((a:Country)-[*..3]-(b:Country)) RETURN p", "(a)-[* SHORTEST 1..4]-(b)"),
         ("MATCH (o:Organisation) RETURN [x IN o.aliases | x]", "list_transform(list_filter(xs, x -> p), x -> e)"),
