@@ -25,6 +25,7 @@ import contextlib
 import re
 import resource
 import shutil
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -546,26 +547,62 @@ class _errors:
             raise _query_error(self.statement, str(exc)) from None
 
 
-# Neo4j's labels(n) and type(r) in LadybugDB's words. LadybugDB's own labels(n) is the one label as a string, so
-# Neo4j's size(labels(n)) counted its letters and 'Country' IN labels(n) failed: the same query, another answer.
+# Neo4j's forms that LadybugDB reads otherwise, and answers otherwise rather than refusing: rewritten, so one query
+# gives one answer on either store. LadybugDB's labels(n) is the one label as a string (Neo4j's size(labels(n))
+# counted its letters; 'Country' IN labels(n) failed), and its substring counts from 1 (substring('abc', 0, 2)
+# was '', Neo4j's 'ab').
 _NEO4J_CALLS = re.compile(r"(?<![.\w$])(labels|type)\s*\(\s*([A-Za-z_]\w*)\s*\)", re.I)
+_SUBSTRING = re.compile(r"(?<![.\w$])substring\s*\(", re.I)
+_SPACES = re.compile(r"\s*")
+_FOUND = re.compile(f"{_NEO4J_CALLS.pattern}|{_SUBSTRING.pattern}", re.I)
 
 
 def ladybug_form(text: str) -> str:
-    """``text`` with Neo4j's ``labels(n)`` as ``[label(n)]`` and ``type(r)`` as ``label(r)``; strings, comments
-    and properties (``n.type``) untouched, so a query gives one answer on either store.
+    """``text`` with Neo4j's ``labels(n)`` as ``[label(n)]``, ``type(r)`` as ``label(r)`` and ``substring``'s
+    start counted from 1; strings, comments and properties (``n.type``) untouched.
 
     >>> ladybug_form("MATCH (n)-[r]->() WHERE 'Country' IN labels(n) RETURN type( r ), r.type, 'labels(x)' AS s")
     "MATCH (n)-[r]->() WHERE 'Country' IN [label(n)] RETURN label(r), r.type, 'labels(x)' AS s"
+    >>> ladybug_form("RETURN substring(n.name, 0, 2), substring(substring('a,b', 1), f(1, 2))")
+    "RETURN substring(n.name, (0) + 1, 2), substring(substring('a,b', (1) + 1, 9223372036854775807), (f(1, 2)) + 1, \
+9223372036854775807)"
     """
-    if not _NEO4J_CALLS.search(text):  # the analyses' own queries: no second pass
+    if not _FOUND.search(text):  # the analyses' own queries: no second pass
         return text
-    out, last = [], 0
-    for m in _NEO4J_CALLS.finditer(cypher.without_literals(text)):  # the same length: positions hold in ``text``
+    masked = cypher.without_literals(text)  # the same length: positions hold in ``text``
+    edits = []  # (start, end, replacement), none overlapping
+    for m in _NEO4J_CALLS.finditer(masked):
         var = text[m.start(2) : m.end(2)]
-        out += [text[last : m.start()], f"[label({var})]" if m.group(1).lower() == "labels" else f"label({var})"]
-        last = m.end()
-    return "".join(out) + text[last:] if out else text
+        edits.append((m.start(), m.end(), f"[label({var})]" if m.group(1).lower() == "labels" else f"label({var})"))
+    if calls := [m.end() - 1 for m in _SUBSTRING.finditer(masked)]:
+        close, commas = _brackets(masked)
+        for at in calls:  # substring(s, start[, length]): the start plus one; no length is the rest of the string
+            if at not in close or not commas[at]:
+                continue  # unclosed or one argument: LadybugDB's error says so
+            begin = _SPACES.match(masked, commas[at][0] + 1).end()  # type: ignore[union-attr]  # \s* always matches
+            length = len(commas[at]) > 1
+            end = commas[at][1] if length else close[at]
+            edits += [(begin, begin, "("), (end, end, ") + 1" if length else ") + 1, 9223372036854775807")]
+    out, last = [], 0
+    for begin, end, new in sorted(edits):
+        out += [text[last:begin], new]
+        last = end
+    return "".join(out) + text[last:]
+
+
+def _brackets(masked: str) -> tuple[dict[int, int], dict[int, list[int]]]:
+    """In one pass over ``masked``: each opening bracket's closing one, and the commas directly inside it."""
+    close: dict[int, int] = {}
+    commas: dict[int, list[int]] = defaultdict(list)
+    stack: list[int] = []
+    for i, ch in enumerate(masked):
+        if ch in "([{":
+            stack.append(i)
+        elif ch in ")]}" and stack:
+            close[stack.pop()] = i
+        elif ch == "," and stack:
+            commas[stack[-1]].append(i)
+    return close, commas
 
 
 # Neo4j's Cypher that LadybugDB writes otherwise (../shared/reference/stores.md): the hint a refused query gets
@@ -578,6 +615,10 @@ DIALECT = {
     "SHORTESTPATH": "the embedded store writes shortestPath((a)-[*..4]-(b)) as (a)-[* SHORTEST 1..4]-(b)",
     "ALLSHORTESTPATHS": "the embedded store writes allShortestPaths((a)-[*..4]-(b)) as (a)-[* ALL SHORTEST 1..4]-(b)",
     "REDUCE": "the embedded store has no reduce(): aggregate with UNWIND and sum() instead",
+    "HEAD": "the embedded store writes head(xs) as xs[1]: its lists count from 1",
+    "LAST": "the embedded store writes last(xs) as xs[-1]",
+    "TAIL": "the embedded store writes tail(xs) as xs[2:]: its lists count from 1",
+    "SPLIT": "the embedded store writes split(s, ',') as string_split(s, ',')",
 }
 # Forms named by the statement itself, when the engine's error names neither (a parser's "Invalid input < {>")
 # bounded (a comprehension is short), so a long hostile statement costs linear time on this error path
