@@ -21,7 +21,7 @@ from typing import Any
 import click
 
 from graph import schema
-from graph.errors import CCBError, LoadError
+from graph.errors import CCBError, LoadError, TooManyRows
 from graph.open import chosen, default_db_path, open_store
 from graph.store import Store, cached, is_neo4j_uri, shown_uri
 from loaders import bundled, iati, indices, scenario, tabular, worldbank
@@ -38,6 +38,7 @@ from visualisations import network as network_viz
 from visualisations import report as report_viz
 
 FORMATS = ("table", "json", "csv")
+QUERY_ROWS = 1_000_000  # `ccb query` reads at most this many rows by default: about 1 GB as Python rows
 
 
 # -- output ------------------------------------------------------------------------
@@ -1782,9 +1783,18 @@ Examples:
     "--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="Query parameter (JSON value or text); repeat."
 )
 @click.option("--write", is_flag=True, help="Allow the query to change the graph.")
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=QUERY_ROWS,
+    show_default=True,
+    help="Refuse a read that gives more rows (add LIMIT or aggregate): a cartesian product would fill memory.",
+)
 @output_options
 @click.pass_context
-def query(ctx: click.Context, cypher: str | None, file_: Any, params: tuple[str, ...], write: bool, fmt: str) -> None:
+def query(
+    ctx: click.Context, cypher: str | None, file_: Any, params: tuple[str, ...], write: bool, max_rows: int, fmt: str
+) -> None:
     """Run one Cypher query; read-only unless --write."""
     if cypher is not None and file_ is not None:
         raise click.UsageError("give the query as an argument or with --file, not both")
@@ -1795,7 +1805,11 @@ def query(ctx: click.Context, cypher: str | None, file_: Any, params: tuple[str,
     store = store_of(ctx)
     if write and hasattr(store, "check_room"):  # the engine aborts the process when its log cannot be written
         store.check_room(_write_room(Path(store.location)))
-    emit(store.query(text, _param(params), write=write), fmt, empty="the query returned no rows")
+    try:
+        rows = store.query(text, _param(params), write=write, max_rows=max_rows)
+    except TooManyRows as e:
+        raise TooManyRows(e.rows, e.limit, "add LIMIT, or aggregate (count, collect); --max-rows reads more") from None
+    emit(rows, fmt, empty="the query returned no rows")
 
 
 @cli.command(

@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from graph import cypher, schema
-from graph.errors import ConnectionFailed, QueryError, ReadOnlyViolation, StoreError
+from graph.errors import ConnectionFailed, QueryError, ReadOnlyViolation, StoreError, TooManyRows
 from graph.store import STREAM_ROWS, Batch, Rows, Store, WritePlan, WriteSummary, merged, node_ident, rel_ident
 
 QUERY_TIMEOUT_MS = 120_000  # unbounded patterns can run for minutes: stop them
@@ -394,7 +394,9 @@ class EmbeddedStore(Store):
 
     # -- reading ---------------------------------------------------------------
 
-    def query(self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False) -> list[dict[str, Any]]:
+    def query(
+        self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False, max_rows: int | None = None
+    ) -> list[dict[str, Any]]:
         """Rows of ``cypher_text``: in a read-only transaction unless ``write``; one statement only."""
         params = params or {}
         names = cypher.return_names(cypher_text)  # as written: labels(n) is named "labels(n)", as on Neo4j
@@ -414,7 +416,7 @@ class EmbeddedStore(Store):
             # The text, not the prepared statement: a prepared write inside a
             # read-only transaction is silently skipped instead of refused.
             result = self._run(text, params)
-            rows = _rows(result, names)
+            rows = _rows(result, names, max_rows)
             self._run("COMMIT")
         except BaseException:
             self._rollback()
@@ -469,8 +471,10 @@ def memory_copy(store: Store, *extra: Batch) -> EmbeddedStore:
     return copy
 
 
-def _rows(result: Any, names: list[str] | None = None) -> list[dict[str, Any]]:
+def _rows(result: Any, names: list[str] | None = None, max_rows: int | None = None) -> list[dict[str, Any]]:
     """A result's rows; its columns named ``names`` (:func:`graph.cypher.return_names`) when there are as many.
+
+    The engine holds a result compactly (50 million rows in under 1 GB); past ``max_rows`` it is not converted.
 
     With them, a query's columns are named as Neo4j names them: ``count(n)``, not LadybugDB's ``COUNT(n._ID)``,
     and two items that LadybugDB names alike (``cast(x AS STRING)`` and ``cast(x, 'STRING')``) stay two.
@@ -479,6 +483,8 @@ def _rows(result: Any, names: list[str] | None = None) -> list[dict[str, Any]]:
         raise QueryError("only one Cypher statement at a time is accepted")
     if not result.get_column_names() or not result.has_next():
         return []  # get_as_arrow() fails on an empty or column-less result
+    if max_rows is not None and (n := result.get_num_tuples()) > max_rows:
+        raise TooManyRows(n, max_rows)
     # Through Arrow: several times faster than get_next() on large results.
     table = result.get_as_arrow()
     if names is not None and len(names) == table.num_columns:

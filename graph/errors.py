@@ -42,6 +42,18 @@ class QueryError(StoreError):
     """A Cypher query was rejected (syntax, unknown label, bad parameter...)."""
 
 
+class TooManyRows(QueryError):
+    """A read query gives more rows than its caller reads (``max_rows``); none was converted, so memory stays flat.
+
+    ``rows`` is the count when the store knows it before reading (the embedded store), else None.
+    """
+
+    def __init__(self, rows: int | None, limit: int, hint: str = "add LIMIT, or aggregate (count, collect)") -> None:
+        said = f"{rows:,} rows" if rows is not None else f"more than {limit:,} rows"
+        super().__init__(f"the query gives {said}, more than the {limit:,} read", hint)
+        self.rows, self.limit = rows, limit
+
+
 class SchemaError(CCBError):
     """A label, relationship type or property is not in the schema."""
 

@@ -24,7 +24,7 @@ from neo4j import GraphDatabase
 from neo4j import exceptions as nx_err
 
 from graph import cypher, schema
-from graph.errors import ConnectionFailed, QueryError, ReadOnlyViolation, StoreError
+from graph.errors import ConnectionFailed, QueryError, ReadOnlyViolation, StoreError, TooManyRows
 from graph.store import (
     STREAM_ROWS,
     Batch,
@@ -172,14 +172,16 @@ class Neo4jStore(Store):
 
     # -- reading ---------------------------------------------------------------
 
-    def query(self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False) -> list[dict[str, Any]]:
+    def query(
+        self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False, max_rows: int | None = None
+    ) -> list[dict[str, Any]]:
         """Rows of ``cypher_text``: in a read transaction, checked read-only, unless ``write``."""
         params = params or {}
         with self._session() as s, _errors():
             if write:
                 return s.execute_write(lambda tx: _records(tx.run(cypher_text, params)))
             cypher.check_read_only(cypher_text)  # LOAD CSV and procedures run in read transactions
-            return s.execute_read(_read_only, cypher_text, params)
+            return s.execute_read(_read_only, cypher_text, params, max_rows)
 
     # Whole tables cross Bolt as few rows as they can: the driver's cost is per row, not per value.
     def _node_rows(self, spec: schema.NodeSpec) -> list[dict[str, Any]]:
@@ -204,18 +206,27 @@ QUERY_TIMEOUT_S = 120  # as the embedded store: a read that runs for minutes (an
 
 
 @neo4j.unit_of_work(timeout=QUERY_TIMEOUT_S)
-def _read_only(tx: neo4j.ManagedTransaction, text: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+def _read_only(
+    tx: neo4j.ManagedTransaction, text: str, params: dict[str, Any], max_rows: int | None = None
+) -> list[dict[str, Any]]:
     result = tx.run(text, params)
-    rows = _records(result)
+    rows = _records(result, max_rows)
     summary = result.consume()
     if summary.query_type not in (None, "r") or summary.counters.contains_updates:
         raise ReadOnlyViolation()  # raising inside the managed transaction rolls it back
     return rows
 
 
-def _records(result: neo4j.Result) -> list[dict[str, Any]]:
+def _records(result: neo4j.Result, max_rows: int | None = None) -> list[dict[str, Any]]:
     keys = result.keys()
-    return [{k: _plain(v) for k, v in zip(keys, rec)} for rec in result]
+    if max_rows is None:
+        return [{k: _plain(v) for k, v in zip(keys, rec)} for rec in result]
+    rows: list[dict[str, Any]] = []  # the driver fetches in batches: stopping here leaves the rest on the server
+    for rec in result:
+        if len(rows) == max_rows:
+            raise TooManyRows(None, max_rows)
+        rows.append({k: _plain(v) for k, v in zip(keys, rec)})
+    return rows
 
 
 _SCALARS = frozenset({str, int, float, bool, type(None)})

@@ -320,8 +320,14 @@ class Store(ABC):
         """
 
     @abstractmethod
-    def query(self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False) -> list[dict[str, Any]]:
-        """Run one Cypher statement; read-only (and refused if it writes) unless ``write``."""
+    def query(
+        self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False, max_rows: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Run one Cypher statement; read-only (and refused if it writes) unless ``write``.
+
+        With ``max_rows``, a read that gives more rows raises :class:`~graph.errors.TooManyRows` before any row
+        becomes Python (50 million rows of a cartesian product filled 22 GB as dicts).
+        """
 
     @abstractmethod
     def existing_keys(self, label: str, keys: Iterable[str]) -> set[str]:
@@ -438,10 +444,14 @@ class ReadCache:
             self._made[key] = make()
         return self._made[key]
 
-    def query(self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False) -> list[dict[str, Any]]:
+    def query(
+        self, cypher_text: str, params: dict[str, Any] | None = None, *, write: bool = False, max_rows: int | None = None
+    ) -> list[dict[str, Any]]:
         """Rows of a read query, each answered once per cache; a write is refused."""
         if write:
             raise ValueError("a ReadCache only reads")
+        if max_rows is not None:  # a caller's own question, bounded: asked of the store, not kept
+            return self._store.query(cypher_text, params, max_rows=max_rows)
         key = (cypher_text, repr(sorted((params or {}).items())))
         if key not in self._answers:
             self._answers[key] = self._store.query(cypher_text, params)

@@ -131,6 +131,17 @@ def test_query_says_which_text_is_missing(initialised: Path, tmp_path: Path) -> 
     assert json.loads(run(initialised, "query", q, "--format", "json").stdout) == [{"n": 250}]
 
 
+def test_query_refuses_more_rows_than_max_rows(initialised: Path) -> None:
+    q = "MATCH (c:Country) RETURN c.iso3 AS iso3"
+    out = CliRunner().invoke(cli, ["--db", str(initialised), "query", q, "--max-rows", "100"])
+    assert out.exit_code == 1
+    assert out.stderr == (
+        "Error: the query gives 250 rows, more than the 100 read "
+        "(add LIMIT, or aggregate (count, collect); --max-rows reads more)\n"
+    )
+    assert len(json.loads(run(initialised, "query", q, "--max-rows", "250", "--format", "json").stdout)) == 250
+
+
 def test_query_refuses_writes_without_write_flag(initialised: Path) -> None:
     out = run(initialised, "query", "CREATE (:Country {iso3:'ZZZ', name: 'x', source: 'x'})")
     assert out.exit_code == 1

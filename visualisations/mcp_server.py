@@ -35,6 +35,7 @@ from queries import progress as progress_queries
 from queries import timeline as timeline_queries
 
 MAX_ROWS = 200  # a tool answer longer than this is cut, with a note saying how to narrow the question
+QUERY_READ = 10_000  # the query tool reads no more: one client's cartesian product must not fill the server's memory
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 READ_ONLY = ToolAnnotations(readOnlyHint=True, destructiveHint=False, idempotentHint=True, openWorldHint=False)
 Result = dict[str, Any]
@@ -292,9 +293,9 @@ def server(store: Store) -> MCPServer:
 
     @tool
     def query(cypher: str, params: dict[str, Any] | None = None) -> Result:
-        """One read-only Cypher query (a write is refused), at most 200 rows; prefer the other tools, which apply the
-        graph's rules."""
-        rows = store.query(cypher, params or {})
+        """One read-only Cypher query (a write is refused), at most 200 rows shown and 10,000 read (more is refused:
+        add LIMIT or aggregate); prefer the other tools, which apply the graph's rules."""
+        rows = store.query(cypher, params or {}, max_rows=QUERY_READ)
         return answer(store, rows)
 
     for name, page in (("need-model", "need-model.md"), ("data", "data.md"), ("plan", "plan.md")):

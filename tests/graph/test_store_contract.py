@@ -9,9 +9,9 @@ import pytest
 
 from graph import schema
 from graph.embedded import EmbeddedStore
-from graph.errors import LoadError, Problem, QueryError, ReadOnlyViolation, StoreError
+from graph.errors import LoadError, Problem, QueryError, ReadOnlyViolation, StoreError, TooManyRows
 from graph.model import Country, Programme, Targets
-from graph.store import Batch, Store
+from graph.store import Batch, ReadCache, Store
 from tests.conftest import Bolt
 from tests.fixtures import SMALL_COUNTS, SRC, small_batch
 
@@ -207,6 +207,17 @@ def test_labels_type_and_substring_give_one_answer_on_either_store(store: Store)
         "substring(c.name, 2) AS c, substring('x, y', 0, 1) AS d"
     )
     assert parts == [{"a": "Gh", "b": "han", "c": "ana", "d": "x"}]
+
+
+def test_a_read_past_max_rows_is_refused_before_its_rows_are_read(store: Store) -> None:
+    text = "UNWIND range(1, 50) AS x RETURN x"
+    with pytest.raises(TooManyRows, match="more than the 10 read") as refused:
+        store.query(text, max_rows=10)
+    assert refused.value.rows in (50, None)  # the embedded store knows the count before reading; Bolt streams
+    assert [r["x"] for r in store.query(text, max_rows=50)] == list(range(1, 51))
+    assert len(ReadCache(store).query(text)) == 50  # the analyses' own reads are not bounded
+    with pytest.raises(TooManyRows):
+        ReadCache(store).query(text, max_rows=49)
 
 
 def test_write_query_when_asked(store: Store) -> None:

@@ -120,6 +120,12 @@ async def _conversation(client: Client, served: Served) -> None:
     assert "year_from 1800 is not a year between" in _error(await client.call_tool("timeline", {"year_from": 1800}))
     zzz = await client.call_tool("query", {"cypher": "MATCH (c:Country {iso3: $c}) RETURN count(c) AS n", "params": {"c": "ZZZ"}})
     assert _content(zzz)["rows"] == [{"n": 0}]
+    # a cartesian product (a million rows here) is refused before it becomes rows, not read into memory and cut
+    assert "more than the 10,000 read (add LIMIT, or aggregate" in _error(
+        await client.call_tool("query", {"cypher": "MATCH (a:Country), (b:Country), (c:Country) RETURN a.iso3, b.iso3, c.iso3"})
+    )
+    many = _content(await client.call_tool("query", {"cypher": "MATCH (a:Country), (b:Country) RETURN a.iso3 LIMIT 300"}))
+    assert len(many["rows"]) == 200 and "300 rows, the first 200 shown" in many["notes"][0]
     # the method pages as resources, and the prompts a strategist starts from
     assert {str(r.uri) for r in (await client.list_resources()).resources} == {
         "ccb://docs/need-model",
