@@ -31,6 +31,7 @@ Row = dict[str, Any]
 # Columns of the index and their BM25 weights (kind and key are carried, not searched).
 COLUMNS = {"name": 10.0, "aliases": 8.0, "themes": 6.0, "places": 4.0, "donors": 4.0, "orgs": 2.0, "description": 1.0}
 STOP = frozenset({"a", "an", "and", "for", "in", "of", "on", "the", "to", "with", "by"})
+MAX_WORDS = 32  # the words of a search looked up (as search engines bound a query): the rest are left out
 MARK = ("«", "»")  # the matched words in a snippet: plain text, escaped like any value on a page
 LIMIT = 100  # hits per kind at most; a note says how many more there are
 
@@ -170,12 +171,17 @@ def fts_query(text: str) -> str:
     """``text`` as an FTS5 query: its words, each quoted (no user text is FTS syntax), a word of four letters or more
     also matching as a prefix ("cyber" finds "cybersecurity"), and common words dropped when others remain.
 
+    Each word once, the first :data:`MAX_WORDS` of them: FTS5's time grows with the square of the terms, and a
+    request of 20,000 words held the app for three minutes.
+
     >>> fts_query('women in "cyber"'), fts_query("US"), fts_query("  "), fts_query("in")
     ('"women"* "cyber"*', '"us"', '', '"in"')
+    >>> fts_query("kenya " * 20_000), len(fts_query(" ".join(f"w{i}" for i in range(100))).split())
+    ('"kenya"*', 32)
     """
-    words = re.findall(r"\w+", text.casefold())
+    words = list(dict.fromkeys(re.findall(r"\w+", text.casefold())))
     kept = [w for w in words if w not in STOP] or words
-    return " ".join(f'"{w}"*' if len(w) >= 4 else f'"{w}"' for w in kept)
+    return " ".join(f'"{w}"*' if len(w) >= 4 else f'"{w}"' for w in kept[:MAX_WORDS])
 
 
 def index(store: Store) -> Index:
