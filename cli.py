@@ -337,7 +337,8 @@ Examples:
 def load(ctx: click.Context, files: tuple[Path, ...], dry_run: bool) -> None:
     """Load curated files (YAML, JSON, JSON Lines, CSV); each loads whole or not at all.
 
-    JSON Lines and CSV files over 128 MB are checked, then written, a chunk at a time.
+    JSON Lines and CSV files over 128 MB are checked, then written, a chunk at a time;
+    YAML and JSON are parsed whole, so over 128 MB they are refused (save them as JSON Lines).
     """
     store = store_of(ctx, create=True)
 

@@ -430,12 +430,32 @@ def _other(path: Path) -> str:
     return ""
 
 
+# A YAML or JSON file is parsed whole: 19 MB of YAML took 17 s and 540 MB, so a few hundred MB would fill memory.
+WHOLE_BYTES = 128 << 20
+
+
+def _too_big(size: int, fmt: str) -> str:
+    """Why a YAML or JSON file of ``size`` bytes is not read, and what to write instead.
+
+    >>> _too_big(300 << 20, "yaml")
+    '300 MB of YAML is more than the 128 MB read whole (YAML and JSON are parsed whole, at some 25 times their size \
+in memory); save it as JSON Lines (.jsonl) or CSV, which load a chunk at a time'
+    """
+    return (
+        f"{size >> 20:,} MB of {fmt.upper()} is more than the {WHOLE_BYTES >> 20} MB read whole (YAML and JSON are parsed "
+        "whole, at some 25 times their size in memory); save it as JSON Lines (.jsonl) or CSV, which load a chunk at a time"
+    )
+
+
 def _read(path: Path, problems: list[Problem]) -> Iterator[RawRecord]:
     fmt = FORMATS.get(path.suffix.lower())
     if fmt is None:
         problems.append(Problem(str(path), "file", "", f"unknown file type; expected one of {', '.join(FORMATS)}{_other(path)}"))
         return
     try:
+        if fmt in ("yaml", "json") and (size := path.stat().st_size) > WHOLE_BYTES:
+            problems.append(Problem(str(path), "file", "", _too_big(size, fmt)))
+            return
         data = path.read_bytes()
     except OSError as e:
         problems.append(Problem(str(path), "file", "", f"cannot read: {e.strerror}"))

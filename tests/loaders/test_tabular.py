@@ -505,6 +505,22 @@ def _outcome(store: Store, path: Path, **kw: int) -> tuple[str, object]:
     return "loaded", (report.records, report.summary, store.counts())
 
 
+@pytest.mark.parametrize("name", ["big.yaml", "big.json"])
+def test_a_yaml_or_json_file_too_large_to_parse_whole_is_refused_unread(store: Store, tmp_path: Path, name: str) -> None:
+    from loaders.tabular import WHOLE_BYTES
+
+    path = tmp_path / name
+    with path.open("wb") as f:  # sparse: its size is what is checked, before a byte is read
+        f.truncate(WHOLE_BYTES + (1 << 20))
+    store.write(small_batch())
+    with pytest.raises(LoadError) as refused:
+        load_file(store, path)
+    fmt = name.split(".")[1].upper()
+    assert str(refused.value).startswith(f"{path}: file: 129 MB of {fmt} is more than the 128 MB read whole")
+    assert "save it as JSON Lines (.jsonl) or CSV, which load a chunk at a time" in str(refused.value)
+    assert store.counts() == SMALL_COUNTS
+
+
 @pytest.mark.parametrize("case", list(STREAMED) + [c for c, v in BAD.items() if v[0].endswith((".jsonl", ".csv"))])
 def test_a_file_read_in_chunks_loads_or_fails_as_read_whole(
     store: Store, tmp_path: Path, case: str, monkeypatch: pytest.MonkeyPatch
