@@ -102,11 +102,11 @@ def loaded_after(db: Path, *commands: list[str]) -> list[str]:
         f"for args in {list(commands)!r}:\n"
         f"    r = CliRunner().invoke(cli, ['--db', {str(db)!r}, *args])\n"
         "    assert r.exit_code == 0, (args, r.output)\n"
-        f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+        f"import json; print(json.dumps(sorted(m for m in {HEAVY!r} if m in sys.modules)))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=Path(__file__).parents[1])
     assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.replace("'", '"'))
+    return json.loads(out.stdout)
 
 
 def test_everyday_commands_start_without_the_heavy_libraries(demo: Path, tmp_path: Path) -> None:
