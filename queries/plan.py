@@ -23,7 +23,7 @@ from typing import Any
 
 from graph import schema
 from graph.errors import CCBError
-from graph.model import THEMES
+from graph.model import MAX_AMOUNT, THEMES
 from graph.store import Batch, Store, cached
 from queries import analysis, facts, named, need, profile, terms
 from queries.analysis import Window
@@ -111,6 +111,7 @@ ON_THE_FORM = (
     ("name it with --theme", "choose it in the themes field"),
     ("give one with --grant-size AMOUNT", "fill in the grant size field"),
     ("raise --grant-size", "raise the grant size"),
+    ("--grant-size must", "the grant size must"),
 )
 
 
@@ -220,10 +221,10 @@ def plan(
             )
             grant = amount / count
     grant = float(grant)
+    if not 0 < grant <= MAX_AMOUNT:  # also refuses nan and inf, which a form or an MCP call can send
+        raise CCBError(f"--grant-size must be a number above 0 and at most {MAX_AMOUNT:,.0f}, not {grant:,}")
     if min_grant is not None and grant < min_grant:
         raise CCBError(f"a grant of {currency} {grant:,.0f} is below --min-grant {min_grant:,.0f}", "raise --grant-size")
-    if grant <= 0:
-        raise CCBError("--grant-size must be above 0")
     # whole grants the fund buys; the tolerance keeps a fund divided into n grants at n (2m / (2m / 3) is 2.999...)
     grants = math.floor(amount / grant + 1e-9)
     if grants > MAX_GRANTS:

@@ -55,6 +55,9 @@ def test_the_best_portfolio_of_a_hand_worked_graph(graph: Store) -> None:
     assert [r["iso3"] for r in p.plan(graph, budget="EUR 3000", themes=["C"], grant=1000, max_countries=1).rows] == ["NPL"]
     with pytest.raises(CCBError, match="budget 'lots'"):
         p.plan(graph, budget="lots", grant=1)
+    for bad in (float("inf"), float("nan"), 1e20, -1.0):  # what a form or an MCP call can send: refused, not an empty plan
+        with pytest.raises(CCBError, match="--grant-size must be a number above 0 and at most 1,000,000,000,000,000"):
+            p.plan(graph, budget="EUR 3000", themes=["C"], grant=bad, stability=False)
     with pytest.raises(CCBError, match="no per-country amount in JPY"):
         p.plan(graph, budget="JPY 1000", themes=["C"])
     sized = p.plan(graph, budget="EUR 1000", themes=["C"], stability=False)  # pA's stated amounts: 600 and 400

@@ -568,9 +568,13 @@ def test_a_bad_year_or_grant_size_is_a_bad_request_in_the_form_s_words(app_url: 
         ("/gaps?from=2020&to=2019", "&#39;to&#39; 2019 is before &#39;from&#39; 2020"),
         # 400,000 grants held a worker for minutes: refused at once, saying what would do
         ("/plan?budget=GBP+2000000&grant=5", "raise the grant size to GBP 200 or more"),
+        # float() takes "inf" and "1e20": an empty plan that said nothing, and a grant no fund could hold
+        ("/plan?budget=GBP+2000000&grant=inf", "the grant size must be a number above 0 and at most"),
+        ("/plan?budget=GBP+2000000&grant=1e20", "the grant size must be a number above 0 and at most"),
+        ("/plan?budget=GBP+2000000&grant=0", "the grant size must be a number above 0"),
     ):
         code, body = _refused(app_url + path)
-        assert code == 400 and said in body and "--from" not in body, (path, code)
+        assert code == 400 and said in body and "--from" not in body and "--grant" not in body, (path, code)
 
 
 def test_an_empty_section_says_why_as_the_command_does(app_url: str, demo: Path) -> None:
