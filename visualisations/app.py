@@ -364,12 +364,18 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
     ) -> Response:
         """The page, or one of its tables as CSV or JSON (``?table=&format=``), or all of them as JSON under /api/."""
         fmt, which = request.args.get("format"), request.args.get("table")
+        # an HTML page for format=xml looked like an answer in that format; /plan's yaml refusal is its form, saying why
+        if fmt not in (None, "", "csv", "json") and not (fmt == "yaml" and request.path == "/plan"):
+            abort(400, f"format {fmt!r}: a table downloads as format=csv or format=json")
         if request.path.startswith("/api/") or fmt == "json" and not which:
             return _json({"title": title, "intro": intro or [], **{s["id"]: s["rows"] for s in sections}})
         if fmt in ("csv", "json"):
             found = next((s for s in sections if s["id"] == which), None)
             if found is None:
-                abort(404, f"no table {which!r} on this page; tables: {', '.join(s['id'] for s in sections)}")
+                tables = ", ".join(s["id"] for s in sections)
+                if not which:
+                    abort(400, f"format={fmt} downloads one table: add table=NAME, one of {tables}")
+                abort(404, f"no table {which!r} on this page; tables: {tables}")
             return _json(found["rows"]) if fmt == "json" else _csv(found["rows"], f"{found['id']}.csv")
         if sources and len(sources) > SHOW_ROWS:
             sources = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -575,6 +576,16 @@ def test_a_bad_year_or_grant_size_is_a_bad_request_in_the_form_s_words(app_url: 
     ):
         code, body = _refused(app_url + path)
         assert code == 400 and said in body and "--from" not in body and "--grant" not in body, (path, code)
+
+
+def test_a_download_names_its_format_and_its_table(app_url: str) -> None:
+    """format=xml gave the HTML page with 200, as if it were XML; format=csv without a table said "no table None"."""
+    code, body = _refused(app_url + "/country/KEN?format=xml")
+    assert code == 400 and "format &#39;xml&#39;: a table downloads as format=csv or format=json" in body
+    code, body = _refused(app_url + "/country/KEN?format=csv")
+    assert code == 400 and json.loads(body)["error"].startswith("format=csv downloads one table: add table=NAME, one of country,")
+    code, body = _refused(app_url + "/country/KEN?format=csv&table=nope")
+    assert code == 404 and "no table 'nope' on this page; tables: country," in json.loads(body)["error"]
 
 
 def test_an_empty_section_says_why_as_the_command_does(app_url: str, demo: Path) -> None:
