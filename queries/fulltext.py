@@ -44,6 +44,7 @@ class Hits:
     rows: dict[str, list[Row]]
     totals: dict[str, int]
     keys: dict[str, list[str]] = field(default_factory=dict)  # every hit's key per kind, ranked (rows stop at the limit)
+    dropped: list[str] = field(default_factory=list)  # words past the first MAX_WORDS, not searched: said, not hidden
 
 
 class Index:
@@ -179,9 +180,31 @@ def fts_query(text: str) -> str:
     >>> fts_query("kenya " * 20_000), len(fts_query(" ".join(f"w{i}" for i in range(100))).split())
     ('"kenya"*', 32)
     """
+    return " ".join(f'"{w}"*' if len(w) >= 4 else f'"{w}"' for w in search_words(text)[:MAX_WORDS])
+
+
+def dropped_note(dropped: list[str]) -> list[str]:
+    """What a search left out, as a line to show beside its results (none when it left nothing out).
+
+    >>> dropped_note([]), dropped_note(["kenya", "ghana"])
+    ([], ['Only the first 32 distinct words were searched; 2 more were left out (kenya, ghana).'])
+    """
+    if not dropped:
+        return []
+    shown = ", ".join(dropped[:5]) + (", ..." if len(dropped) > 5 else "")
+    were = "was" if len(dropped) == 1 else "were"
+    return [f"Only the first {MAX_WORDS} distinct words were searched; {len(dropped):,} more {were} left out ({shown})."]
+
+
+def search_words(text: str) -> list[str]:
+    """The words of ``text`` a search looks for: each once, in order, common words dropped when others remain (only the
+    first :data:`MAX_WORDS` are looked up).
+
+    >>> search_words("Women in cyber, women in Kenya"), search_words("in the")
+    (['women', 'cyber', 'kenya'], ['in', 'the'])
+    """
     words = list(dict.fromkeys(re.findall(r"\w+", text.casefold())))
-    kept = [w for w in words if w not in STOP] or words
-    return " ".join(f'"{w}"*' if len(w) >= 4 else f'"{w}"' for w in kept[:MAX_WORDS])
+    return [w for w in words if w not in STOP] or words
 
 
 def index(store: Store) -> Index:
@@ -224,7 +247,8 @@ def search(store: Store, text: str, limit: int = LIMIT) -> Hits:
         kind: [_row(ix, kind, key, hit | {"match": hit["match"] or context.get(hit["rowid"], "")}) for key, hit in v]
         for kind, v in shown.items()
     }
-    return Hits(text, rows, {k: len(v) for k, v in ranked.items()}, {k: [key for key, _ in v] for k, v in ranked.items()})
+    keys = {k: [key for key, _ in v] for k, v in ranked.items()}
+    return Hits(text, rows, {k: len(v) for k, v in ranked.items()}, keys, search_words(text)[MAX_WORDS:])
 
 
 def _named(ix: Index, text: str) -> list[tuple[str, str, float, str]]:

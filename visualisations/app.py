@@ -495,10 +495,11 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         refused = "; ".join(_on_a_page(e) for e in said)
         window = _window(a, "'active from'")
         text = (a.get("q") or "").strip()
-        keys = None
+        keys, dropped = None, []
         if text:
             found = fulltext.search(store, text, limit=0)  # the keys only: no row built, no match marked
             keys = {k: i for i, k in enumerate(found.keys[ONE_OF[kind]])}
+            dropped = fulltext.dropped_note(found.dropped)
 
         def keep(r: Row) -> bool:
             if keys is not None and r.get("programme", r.get("id", r.get("iso3"))) not in keys:
@@ -584,7 +585,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         section["download"] = "?" + urlencode(base) + ("&" if base else "")
         html = env.get_template("app_list.html.j2").render(
             title=title,
-            intro=[f"Not applied: {refused}; choose a value from the facets.", intro] if refused else [intro],
+            intro=([f"Not applied: {refused}; choose a value from the facets.", intro] if refused else [intro]) + dropped,
             facets=b.facets,
             facet_limit=12,
             cleared=f"/{kind}" if base else None,
@@ -667,7 +668,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
                 f"{found.totals['country']} countries, {found.totals['programme']} programmes and "
                 f"{found.totals['organisation']} organisations match. Names, aliases, descriptions, themes, countries "
                 "reached, donors and implementers are searched, and ranked: first what the words name (a theme, a "
-                "country, an organisation), then names, then anywhere; «» mark the match."
+                "country, an organisation), then names, then anywhere; «» mark the match.",
+                *fulltext.dropped_note(found.dropped),
             ]
             if q
             else ["Type words above: a theme, a country, a donor, a programme's name or words from its description."],

@@ -121,7 +121,8 @@ def server(store: Store) -> MCPServer:
             for kind in found.rows
             if found.totals[kind] > len(found.rows[kind])
         ]
-        return answer(store, rows, [f"more matches than shown ({', '.join(more)}): use more words"] if more else [])
+        notes = [f"more matches than shown ({', '.join(more)}): use more words"] if more else []
+        return answer(store, rows, notes + fulltext.dropped_note(found.dropped))
 
     @tool
     def profile(name: str) -> Result:

@@ -80,6 +80,18 @@ def test_search_ranks_what_the_words_name_first(bundled: Store) -> None:
     assert any("«Women»" in r["match"] for r in women["programme"])  # the match in context
 
 
+def test_a_long_search_says_which_words_it_left_out(bundled: Store) -> None:
+    """Only the first 32 distinct words are looked up (a 20,000-word search held the app for minutes); the rest were
+    dropped without a word, so "kenya" at the end of a long paste found nothing and said nothing."""
+    words = [f"filler{i}" for i in range(32)]
+    found = fulltext.search(bundled, " ".join([*words, "filler3", "Kenya", "Ghana"]))
+    assert found.dropped == ["kenya", "ghana"]  # a word repeated counts once; the order is kept
+    assert fulltext.search(bundled, " ".join(words)).dropped == []
+    assert fulltext.dropped_note(found.dropped) == [
+        "Only the first 32 distinct words were searched; 2 more were left out (kenya, ghana)."
+    ]
+
+
 @pytest.mark.parametrize("text", ["", "   ", '"', "*", "NEAR(", "a OR", "-x", "'; DROP TABLE doc; --", "{name}: x"])
 def test_search_text_is_never_query_syntax(bundled: Store, text: str) -> None:
     found = fulltext.search(bundled, text)

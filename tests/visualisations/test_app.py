@@ -588,6 +588,17 @@ def test_a_download_names_its_format_and_its_table(app_url: str) -> None:
     assert code == 404 and "no table 'nope' on this page; tables: country," in json.loads(body)["error"]
 
 
+def test_a_long_search_says_what_it_left_out_on_the_page_and_the_list(app_url: str) -> None:
+    import urllib.parse
+    import urllib.request
+
+    q = urllib.parse.quote(" ".join([*(f"w{i}" for i in range(32)), "Kenya"]))
+    said = "Only the first 32 distinct words were searched; 1 more was left out (kenya)."
+    for path in (f"/api/search?q={q}", f"/programmes?q={q}"):
+        with urllib.request.urlopen(app_url + path, timeout=120) as r:  # noqa: S310 (loopback)
+            assert said in r.read().decode(), path
+
+
 def test_an_empty_section_says_why_as_the_command_does(app_url: str, demo: Path) -> None:
     import urllib.request
 

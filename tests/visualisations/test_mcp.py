@@ -108,6 +108,8 @@ async def _conversation(client: Client, served: Served) -> None:
     assert (found[0]["kind"], found[0]["iso3"], found[0]["name"]) == ("country", "KEN", "Kenya")
     assert {"cyber-shujaa", "afjoc"} <= {r.get("programme") for r in found}  # full text: what reaches Kenya too
     assert any(r["kind"] == "organisation" for r in found)
+    long = _content(await client.call_tool("search", {"text": " ".join(f"w{i}" for i in range(40))}))
+    assert "Only the first 32 distinct words were searched; 8 more were left out (w32, w33, w34, w35, w36, ...)." in long["notes"]
     # bad input: one line naming the closest real names; a write refused; a year out of range said, not a traceback
     assert "no country or organisation 'Kenia' in the graph (did you mean Kenya (KEN)" in _error(
         await client.call_tool("profile", {"name": "Kenia"})
