@@ -91,7 +91,7 @@ def emit(
 ) -> None:
     """Print ``rows`` as a terminal table, JSON (a list of objects) or CSV; an empty answer says why (``empty``) on stderr."""
     if fmt == "json":
-        click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False, default=str))
+        click.echo(terminal.json_text(list(rows)))
     elif fmt == "csv":
         ctx = click.get_current_context(silent=True)
         raw = ctx is not None and ctx.meta.get("ccb.raw_csv")

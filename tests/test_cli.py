@@ -84,6 +84,24 @@ def test_query_formats_and_params(initialised: Path, fmt: str) -> None:
         assert "Brunei Darussalam" in out.stdout and "Indonesia" in out.stdout
 
 
+def _strict(text: str) -> object:
+    """JSON as a strict reader (jq, a browser's JSON.parse) takes it: NaN and Infinity are no JSON."""
+
+    def refuse(name: str) -> object:
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_query_json_is_standard_json_when_a_number_is_not_finite(initialised: Path) -> None:
+    """0/0 printed `NaN` and 1/0 `Infinity`: Python reads them, jq and JSON.parse refuse the whole answer. They are
+    null, as JSON.stringify writes them; the table and CSV keep nan and inf."""
+    out = run(initialised, "query", "RETURN 0.0 / 0.0 AS a, 1.0 / 0.0 AS b, [1.5, $x] AS c", "-p", "x=1e999", "--format", "json")
+    assert out.exit_code == 0, out.stderr
+    assert _strict(out.stdout) == [{"a": None, "b": None, "c": [1.5, None]}]
+    assert run(initialised, "query", "RETURN 0.0 / 0.0 AS a", "--format", "csv").stdout == "a\nnan\n"
+
+
 def test_query_from_file(initialised: Path, tmp_path: Path) -> None:
     f = tmp_path / "q.cypher"
     f.write_text("MATCH (c:Country {iso3: $iso}) RETURN c.name AS name")

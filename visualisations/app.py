@@ -47,7 +47,7 @@ from visualisations import network as network_viz
 from visualisations.errors import VizError
 from visualisations.export import csv_safe, scenario_yaml
 from visualisations.report import environment
-from visualisations.terminal import write_csv
+from visualisations.terminal import json_text, write_csv
 
 STATIC = Path(__file__).parent / "static"
 CSP = (
@@ -1298,7 +1298,7 @@ def _window(args: Any, start: str) -> analysis.Window:
 
 
 def _json(data: Any) -> Response:
-    return Response(json.dumps(data, ensure_ascii=False, default=str, indent=1), mimetype="application/json")
+    return Response(json_text(data, indent=1), mimetype="application/json")
 
 
 def _csv(rows: list[Row], name: str) -> Response:

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import calendar
 import csv
-import json
 import os
 import re
 import sys
@@ -39,6 +38,7 @@ import networkx as nx
 import yaml
 
 from graph.errors import CCBError
+from visualisations.terminal import json_text
 
 FORMATS = ("gexf", "graphml", "json", "csv")
 
@@ -144,7 +144,7 @@ def _json(g: nx.MultiDiGraph, path: Path) -> None:
         if "source" in d:
             d["provenance"] = d.pop("source")
     data = nx.node_link_data(renamed, edges="links")
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    path.write_text(json_text(data, indent=1), encoding="utf-8")
 
 
 def _csv_nodes(g: nx.MultiDiGraph, path: Path, raw: bool = False) -> None:

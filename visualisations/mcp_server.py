@@ -33,6 +33,7 @@ from queries import plan as plan_queries
 from queries import profile as profile_queries
 from queries import progress as progress_queries
 from queries import timeline as timeline_queries
+from visualisations.terminal import json_text
 
 MAX_ROWS = 200  # a tool answer longer than this is cut, with a note saying how to narrow the question
 QUERY_READ = 10_000  # the query tool reads no more: one client's cartesian product must not fill the server's memory
@@ -43,7 +44,7 @@ Result = dict[str, Any]
 
 def _plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The rows as `ccb ... --format json` prints them (dates and other values as text)."""
-    return json.loads(json.dumps(rows, ensure_ascii=False, default=str))  # type: ignore[no-any-return]
+    return json.loads(json_text(rows, indent=None))  # type: ignore[no-any-return]
 
 
 def _programmes_in(rows: list[dict[str, Any]]) -> set[str]:

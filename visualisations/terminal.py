@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 import textwrap
 from collections.abc import Callable, Sequence
@@ -129,6 +130,30 @@ def write_csv(rows: Sequence[Row], out: IO[str], safe: Callable[[Any], Any] = la
     w.writeheader()
     for r in rows:
         w.writerow({k: (safe(v) if isinstance(v, str) else v) for k, v in ((k, raw(r.get(k))) for k in columns)})
+
+
+def json_text(data: Any, indent: int | None = 2) -> str:
+    """``data`` as standard JSON (RFC 8259): a NaN or an infinity is ``null``, as JavaScript's ``JSON.stringify``
+    writes it, since Python's ``NaN`` and ``Infinity`` are no JSON and a strict reader (jq, a browser) refuses the
+    whole answer; anything else not JSON (a date) as its text.
+
+    >>> json_text([{"a": float("nan"), "b": [float("inf"), 1.5], "c": "x"}], indent=None)
+    '[{"a": null, "b": [null, 1.5], "c": "x"}]'
+    """
+    try:  # the common case in one pass; only an answer holding a non-finite number is walked
+        return json.dumps(data, ensure_ascii=False, default=str, indent=indent, allow_nan=False)
+    except ValueError:
+        return json.dumps(_finite(data), ensure_ascii=False, default=str, indent=indent, allow_nan=False)
+
+
+def _finite(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_finite(x) for x in v]
+    return v
 
 
 def _numeric(rows: Sequence[Row], col: str) -> bool:

@@ -122,6 +122,9 @@ async def _conversation(client: Client, served: Served) -> None:
     assert "year_from 1800 is not a year between" in _error(await client.call_tool("timeline", {"year_from": 1800}))
     zzz = await client.call_tool("query", {"cypher": "MATCH (c:Country {iso3: $c}) RETURN count(c) AS n", "params": {"c": "ZZZ"}})
     assert _content(zzz)["rows"] == [{"n": 0}]
+    # NaN and Infinity are no JSON: null, as the CLI's --format json writes them
+    odd = await client.call_tool("query", {"cypher": "RETURN 0.0 / 0.0 AS a, 1.0 / 0.0 AS b"})
+    assert _content(odd)["rows"] == [{"a": None, "b": None}]
     # a cartesian product (a million rows here) is refused before it becomes rows, not read into memory and cut
     assert "more than the 10,000 read (add LIMIT, or aggregate" in _error(
         await client.call_tool("query", {"cypher": "MATCH (a:Country), (b:Country), (c:Country) RETURN a.iso3, b.iso3, c.iso3"})
