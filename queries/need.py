@@ -218,7 +218,12 @@ def left_out_because(
     'high income'
     >>> left_out_because({"region": "Africa", "sovereignty": "Territory of GB", "income_group": None})
     'territory or dependency'
+    >>> left_out_because({"region": None, "sovereignty": "International", "income_group": None})
+    'not a state'
     """
+    # Antarctica has no region in M49 and no state: asked first, so it is no recipient rather than a gap in the data
+    if by_sovereignty and country.get("sovereignty") == "International":
+        return "not a state"
     if not country.get("region"):
         return "no UN M49 region"
     if by_restriction and country.get("restriction"):

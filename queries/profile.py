@@ -24,7 +24,7 @@ def _country(store: Any, iso3: str) -> dict[str, Any]:
 STATE_KINDS = ("government",)  # organisations whose home country's groups are theirs (a ministry, an agency)
 
 
-NOT_RECIPIENT = ("high income", "territory or dependency", "restricted")  # the reasons match refuses on
+NOT_RECIPIENT = ("high income", "territory or dependency", "not a state", "restricted")  # the reasons match refuses on
 
 
 def match(

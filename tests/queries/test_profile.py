@@ -312,3 +312,19 @@ def test_a_partner_only_organisation_has_a_page(tmp_path: Path) -> None:
     with EmbeddedStore(db, read_only=True) as s:
         page = create_app(s).test_client().get("/organisation/helper")
     assert page.status_code == 200 and "Helper funds or delivers no programme of its own" in page.get_data(as_text=True)
+
+
+def test_antarctica_is_no_recipient_on_the_bundled_data(demo: Path) -> None:
+    """`ccb match ATA` offered the World Bank and the EU to help Antarctica: it has no M49 region, and a gap in the data
+    is no reason to refuse, so it passed as a recipient. It is no state (sovereignty "International"): not a
+    recipient, said as such in match and in the gaps' not-ranked line."""
+    from queries import analysis
+
+    store = EmbeddedStore(demo, read_only=True)
+    try:
+        (row,) = match(store, "ATA")
+        assert (row["org"], row["name"]) == ("", "not a recipient")
+        assert "left out of the gaps model's recipients (not a state)" in row["explanation"]
+        assert analysis.gaps(store).not_ranked.get("ATA") == "not a state"
+    finally:
+        store.close()
