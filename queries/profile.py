@@ -241,6 +241,29 @@ def match(
     )
 
 
+def unranked_note(store: Any, country: str, matched: Rows) -> list[str]:
+    """A line for ``matched``, the answer of :func:`match`, when it matches a country the gaps model does not rank: a
+    gap in the data (no income group) or ``all_countries`` lets it answer, and a reader should know that the data do
+    not make the country a recipient. None for a ranked country, or for an answer that says it is no recipient.
+
+    >>> from graph.examples import example_store, gaps_records
+    >>> s = example_store(gaps_records())
+    >>> unranked_note(s, "KEN", match(s, "KEN")), unranked_note(s, "GBR", match(s, "GBR"))
+    ([], [])
+    >>> unranked_note(s, "GBR", match(s, "GBR", all_countries=True))
+    ['United Kingdom is not ranked by the gaps model (high income): these are who could help if it is to receive support']
+    >>> s.close()
+    """
+    if not matched or matched[0]["name"] == "not a recipient":
+        return []
+    iso3 = Terms.of(store).country(country)
+    why = need.outside(store.query(named.COUNTRIES)).get(iso3)
+    if not why:
+        return []
+    name = Terms.of(store).country_names.get(iso3, iso3)
+    return [f"{name} is not ranked by the gaps model ({why}): these are who could help if it is to receive support"]
+
+
 def themes_met(store: Any, country: str, window: Window = Window()) -> list[str]:
     """The GFCE themes of the programmes that name ``country`` (ISO code or name) as a beneficiary in ``window``:
     what `match` does not look for without a theme.

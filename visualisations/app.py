@@ -702,9 +702,14 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         sections.append(
             _section("theme_gaps", "Gaps by GFCE theme", themes, "No need value for the themes (no GCI pillar scores).")
         )
+        helpers = profile.match(store, iso3)
         sections.append(
             _section(
-                "matches", "Who could help, theme by theme", profile.match(store, iso3), "Every GFCE theme has a programme here."
+                "matches",
+                "Who could help, theme by theme",
+                helpers,
+                "Every GFCE theme has a programme here.",
+                notes=profile.unranked_note(store, iso3, helpers),
             )
         )
         t = timeline.coverage(store, by="country", only=iso3)

@@ -222,7 +222,7 @@ def server(store: Store) -> MCPServer:
     ) -> Result:
         """Who could help COUNTRY on a theme it has no programme on (or THEME), with each point explained, as `ccb match`."""
         rows = profile_queries.match(store, country, theme=terms.theme(theme), window=_window(year_from, year_to))
-        return answer(store, rows, limit=min(limit, MAX_ROWS))
+        return answer(store, rows, profile_queries.unranked_note(store, country, rows), limit=min(limit, MAX_ROWS))
 
     @tool
     def timeline(

@@ -328,3 +328,15 @@ def test_antarctica_is_no_recipient_on_the_bundled_data(demo: Path) -> None:
         assert analysis.gaps(store).not_ranked.get("ATA") == "not a state"
     finally:
         store.close()
+
+
+def test_matches_for_a_country_the_gaps_model_does_not_rank_say_so(demo: Path) -> None:
+    """`ccb match VAT` ranked the World Bank to help the Holy See with no word that the gaps model leaves it out (no
+    World Bank income group: a gap in the data, so match answers). The answer now says it is not ranked, and why."""
+    said = "Holy See (Vatican City State) is not ranked by the gaps model (no World Bank income group): these are who"
+    out = CliRunner().invoke(cli, ["--db", str(demo), "match", "VAT"])  # a table: the note under it
+    assert out.exit_code == 0 and said in " ".join(out.stdout.split()), out.stdout
+    out = CliRunner().invoke(cli, ["--db", str(demo), "match", "VAT", "--format", "json"])  # JSON: the note on stderr
+    assert out.exit_code == 0 and said in out.stderr and json.loads(out.stdout)[0]["org"]
+    kenya = CliRunner().invoke(cli, ["--db", str(demo), "match", "KEN"])
+    assert kenya.exit_code == 0 and "not ranked by the gaps model" not in kenya.output

@@ -599,6 +599,15 @@ def test_a_long_search_says_what_it_left_out_on_the_page_and_the_list(app_url: s
             assert said in r.read().decode(), path
 
 
+def test_a_country_page_says_when_its_matches_are_for_a_country_not_ranked(app_url: str) -> None:
+    import urllib.request
+
+    with urllib.request.urlopen(app_url + "/api/country/VAT", timeout=120) as r:  # noqa: S310 (loopback)
+        assert json.loads(r.read())["matches"][0]["org"]  # matched: no income group is a gap in the data
+    with urllib.request.urlopen(app_url + "/country/VAT", timeout=120) as r:  # noqa: S310 (loopback)
+        assert "is not ranked by the gaps model (no World Bank income group)" in r.read().decode()
+
+
 def test_an_empty_section_says_why_as_the_command_does(app_url: str, demo: Path) -> None:
     import urllib.request
 

@@ -93,6 +93,8 @@ async def _conversation(client: Client, served: Served) -> None:
     named = {p for r in supports["rows"] for p in r["programme_ids"]}
     assert named and named <= set(supports["sources"])  # every programme the answer names, with the page behind it
     match = _content(await client.call_tool("match", {"country": "KEN", "theme": "cybercrime", "limit": 5}))
+    vatican = _content(await client.call_tool("match", {"country": "VAT", "theme": "cybercrime", "limit": 1}))
+    assert any(n.startswith("Holy See (Vatican City State) is not ranked by the gaps model") for n in vatican["notes"])
     assert match["rows"] == served.cli_json("match", "KEN", "--theme", "cybercrime", "--limit", "5")
     pairs = _content(await client.call_tool("partners", {"region": "western africa", "limit": 5}))
     assert pairs["rows"] and pairs["rows"] == served.cli_json("partners", "--region", "western africa", "--limit", "5")
