@@ -1074,10 +1074,8 @@ def match_cmd(
     if rows and not theme and rows[0]["name"] != "not a recipient":
         # the rows are the themes it lacks; say which it has, or a lone "too little evidence" row reads as all it has
         met = profile_queries.themes_met(store_of(ctx), country, window)
-        said = f"themes with a programme in {country} already ({window}): {', '.join(met) or 'none'}"
-        notes([said, *profile_queries.unranked_note(store_of(ctx), country, rows)], fmt)
-    elif rows:
-        notes(profile_queries.unranked_note(store_of(ctx), country, rows), fmt)
+        notes([f"themes with a programme in {country} already ({window}): {', '.join(met) or 'none'}"], fmt)
+    notes(profile_queries.unranked_note(store_of(ctx), country, rows), fmt)
 
 
 # What to run next where a profile's section is empty (queries.profile.empty_because says why it is).
