@@ -189,6 +189,16 @@ def store_of(ctx: click.Context, *, read_only: bool = False, create: bool = Fals
     With no --db and no $CCB_DB, a command that does not load reads the demo store while the default store does
     not exist yet: the first command a newcomer runs after `ccb demo` answers from the demo's data.
     """
+    # once per command: `profile` asked per empty section, and each call opened the store again (a fresh connection,
+    # the demo notice printed again, the analyses' per-store caches lost) and, with --assume, lost the scenario
+    opened = ("ccb.opened", read_only, create)
+    if opened in ctx.meta:
+        return ctx.meta[opened]  # type: ignore[no-any-return]
+    ctx.meta[opened] = store = _open(ctx, read_only=read_only, create=create)
+    return store
+
+
+def _open(ctx: click.Context, *, read_only: bool, create: bool) -> Store:
     db = ctx.obj["db"]
     demo = default_db_path().with_name("ccb-demo.lbdb")
     if not create and not chosen(db) and not default_db_path().exists() and demo.exists():

@@ -370,3 +370,23 @@ def test_reads_fall_back_to_the_demo_store_until_the_user_makes_one(tmp_path: Pa
     assert init.exit_code == 0 and (tmp_path / "ccb" / "graph.lbdb").exists()
     mine = CliRunner().invoke(cli, ["gaps", "--format", "json"], env=env)
     assert "reading the demo store" not in mine.stderr and json.loads(mine.stdout or "[]") == []
+
+
+def test_a_command_opens_its_store_once(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`ccb profile ATA` opened the store again for each empty section (seven connections, the demo notice seven
+    times, each analysis cache lost); `ccb match` three times. One command, one store."""
+    import cli as cli_module
+
+    opened: list[str] = []
+    real = cli_module.open_store
+
+    def counting(db: str | None, **kw: object) -> object:
+        opened.append(str(db))
+        return real(db, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(cli_module, "open_store", counting)
+    for args in (["profile", "ATA"], ["match", "VAT"]):
+        opened.clear()
+        out = run(demo, *args)
+        assert out.exit_code == 0, out.stderr
+        assert opened == [str(demo)], args
