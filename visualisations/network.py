@@ -372,6 +372,8 @@ def page(
     """The HTML of an offline, interactive page of ``g``; the legend lists the kinds drawn, each in its shape and colour;
     ``nav`` links (text, href) in its header lead back to the app. A label is drawn only where its type is at least
     9 px at the current zoom: zoomed out, the shapes show the structure and the labels do not pile up."""
+    import pyvis  # here, not at the top: with igraph and scipy, 1 s at every command's start
+
     net = build(g, kinds=kinds, focus=focus)
     nodes, edges, *_ = net.get_network_data()
     at = positions(g)
@@ -398,8 +400,6 @@ def page(
         for k, (c, shape, text) in KINDS.items()
         if k in drawn
     )
-    import pyvis
-
     vis = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"  # the vis-network copy pyvis ships
     html = PAGE.format(
         vis_css=(vis / "vis-network.css").read_text(),
