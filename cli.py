@@ -657,6 +657,11 @@ Examples:
 @click.option("--by", type=click.Choice(["country", "region", "subregion", "theme"]), default="country", show_default=True)
 @REGION
 @click.option(
+    "--country",
+    metavar="COUNTRY",
+    help="Only this country's row (ISO code or name), with where it ranks; with --by country or theme.",
+)
+@click.option(
     "--min-need",
     type=FiniteRange(0, 1),
     default=0.5,
@@ -688,6 +693,7 @@ def gaps(
     ctx: click.Context,
     by: str,
     region: str | None,
+    country: str | None,
     min_need: float,
     min_evidence: int,
     sensitivity: bool,
@@ -712,7 +718,10 @@ def gaps(
     few sources may mean unrecorded rather than unserved. The weights used, who
     was left out and how stable the top 20 is are printed under the rows.
     """
+    if country and by not in ("country", "theme"):
+        raise click.UsageError(f"--country goes with --by country or --by theme (a {by} has no one country's row)")
     store = cached(store_of(ctx))
+    iso3 = terms.Terms.of(store).country(country) if country else None
     ranked = {"region": region, "window": window, "weights": weights, "all_countries": all_countries}  # both views alike
     report = analysis.gaps(
         store,
@@ -722,18 +731,23 @@ def gaps(
         **ranked,
     )
     if by == "country":
-        rows = report.rows
+        rows = [r for r in report.rows if iso3 in (None, r["iso3"])]
     elif by == "theme":
-        rows = analysis.theme_gaps(store, min_need=min_need, min_evidence=min_evidence, **ranked)
+        rows = analysis.theme_gaps(store, min_need=min_need, min_evidence=min_evidence, country=iso3, **ranked)
     else:
         rows = analysis.region_gaps(store, theme=theme, window=window, level=by, countries=report.rows)
+    # where the country stands: the row alone does not say it, and no row says why there is none
+    view = terms.region(region) or "this view"
+    standing = report.standing(iso3, terms.Terms.of(store).country_names[iso3], view) if iso3 and by == "country" else None
     empty = why_empty(
         "recipient state ranked" if by != "theme" else f"country with an uncovered theme of need {min_need} or more",
+        otherwise=standing,
         region=region,
+        country=iso3,
         theme=theme,
         years=window,
         also="--all-countries ranks territories and high-income countries too"
-        if not all_countries and by != "theme"
+        if not all_countries and by != "theme" and iso3 in (None, *report.not_ranked)
         else f"--min-evidence 0 counts the themes with fewer than {min_evidence} programmes too"
         if by == "theme" and min_evidence
         else "",
@@ -742,7 +756,9 @@ def gaps(
         emit(report.sensitivity, fmt, empty=empty)
     else:
         emit(rows[:limit], fmt, empty=empty)
-    notes(report.notes(), fmt)
+    if standing and rows:
+        notes([standing], fmt)
+    notes(report.notes(within={iso3} if iso3 else None), fmt)  # one country's view: its own unknowns and left-outs
     if sensitivity and fmt == "table":
         emit(report.sensitivity, fmt, title=f"Sensitivity of the top {report.top}: each weight x0.75 and x1.25")
 
@@ -1168,6 +1184,8 @@ def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
                 notes([f"source, {edition}: {source}" for edition, source in editions.items()], fmt)
             if title == "Supported by" and rows:  # its implementers are its programmes', wherever they run
                 notes([analysis.IMPLEMENTERS_MEAN], fmt)
+            if title == "Gap" and rows:  # its priority alone does not say whether that is high
+                notes([profile_queries.standing(store_of(ctx), rows[0]["iso3"])], fmt)
     else:
         emit([{"section": title, **r} for title, rows in sections for r in rows], fmt)
 

@@ -554,11 +554,46 @@ class Gaps:
     completeness: str = ""  # how much of the field the graph holds: facts.completeness
     # in the window, naming no country: they reach every country, counted apart (one that names countries counts there)
     global_programmes: list[str] = field(default_factory=list)
+    country: str | None = None  # the one country asked for: its row alone, no ranking to stand in
 
     @property
     def not_ranked(self) -> dict[str, str]:
         """ISO-3 code -> why the country is not ranked by default: :attr:`left_out` the other way round, for a map."""
         return {iso3: why for why, codes in self.left_out.items() for iso3 in codes}
+
+    def standing(self, iso3: str, name: str, view: str = "this view") -> str:
+        """Where one country stands in this ranking, in words: its rank by priority, or why it has none
+        (``view`` names what the ranking covers, for a country outside it).
+
+        The rank counts the countries of higher priority (priorities are to 3 places, so ties are common
+        and said): the order of a tie is by code, which is no ranking.
+
+        Examples
+        --------
+        >>> g = Gaps([{"iso3": "NPL", "priority": 0.6}, {"iso3": "KEN", "priority": 0.25},
+        ...           {"iso3": "UGA", "priority": 0.25}, {"iso3": "GHA", "priority": None}],
+        ...          {}, {"high income": ["GBR"]}, [], 0)
+        >>> g.standing("KEN", "Kenya")
+        'Kenya ranks 2 of 3 by priority (1 is the most in need of support), tied with 1 other'
+        >>> g.standing("GHA", "Ghana")
+        'Ghana is listed apart, not ranked: need unknown (no GCI value)'
+        >>> g.standing("GBR", "United Kingdom")
+        'United Kingdom is not ranked: high income'
+        """
+        if self.country:
+            raise ValueError(f"gaps(country={self.country!r}) holds one row, no ranking: ask gaps() for every country")
+        mine = next((r for r in self.rows if r["iso3"] == iso3), None)
+        if mine is None:
+            why = self.not_ranked.get(iso3)
+            return f"{name} is not ranked: {why}" if why else f"{name} is not in {view}"
+        if mine["priority"] is None:
+            return f"{name} is listed apart, not ranked: need unknown (no GCI value)"
+        ranked = [r["priority"] for r in self.rows if r["priority"] is not None]
+        tied = ranked.count(mine["priority"]) - 1
+        rank = 1 + sum(p > mine["priority"] for p in ranked)
+        return f"{name} ranks {rank} of {len(ranked)} by priority (1 is the most in need of support)" + (
+            f", tied with {tied} other{'s' if tied > 1 else ''}" if tied else ""
+        )
 
     def notes(self, cli: bool = True, within: Collection[str] | None = None, command: str = "") -> list[str]:
         """Footer lines: weights used, who is left out and why, how the top moves with the weights, how complete the data is.
@@ -768,7 +803,7 @@ def gaps(
     top = min(need.SENSITIVITY_TOP, sum(r["priority"] is not None for r in out))
     # re-ranking 10 times is for a reader of the report; callers that want the rows alone skip it
     sens = need.sensitivity(inputs, weights, theme, top=top) if sensitivity else []
-    return Gaps(out, weights, dict(left_out), sens, top, facts.completeness(store), worldwide)
+    return Gaps(out, weights, dict(left_out), sens, top, facts.completeness(store), worldwide, country)
 
 
 def country_gaps(

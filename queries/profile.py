@@ -442,6 +442,20 @@ EMPTY = {
 }
 
 
+def standing(store: Any, iso3: str) -> str:
+    """Where a country stands in the gaps ranking (``ccb gaps``, by default), in words: its Gap row gives its
+    priority, not whether that is high.
+
+    >>> from graph.examples import example_store
+    >>> from graph.examples import gaps_records as records
+    >>> s = example_store(records())
+    >>> standing(s, "KEN")
+    'Kenya ranks 2 of 2 by priority (1 is the most in need of support)'
+    >>> s.close()
+    """
+    return analysis.gaps(store, sensitivity=False).standing(iso3, Terms.of(store).country_names[iso3])
+
+
 def empty_because(store: Any, key: str, title: str, name: str) -> str:
     """Why the section ``title`` of ``key``'s profile (``name`` is how to call it) has no row.
 

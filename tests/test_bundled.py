@@ -397,3 +397,33 @@ def test_the_data_doc_says_how_its_region_counts_differ_from_the_analyses(demo: 
     records = re.search(r"^\| Africa \| (\d+) \|", report.stdout, re.M)
     assert records and int(said.group(2)) == int(records.group(1))
     assert int(said.group(1)) == next(r["programmes"] for r in rows if r["region"] == "Africa") < int(records.group(1))
+
+
+def test_one_country_s_gap_says_where_it_ranks(demo: Path) -> None:
+    every, _ = ccb(demo, "gaps")
+    ranked = [r for r in every if r["priority"] is not None]
+    kenya = next(r for r in ranked if r["iso3"] == "KEN")
+    above = sum(r["priority"] > kenya["priority"] for r in ranked)  # a tie is no ranking: the rank counts those above
+    rows, notes = ccb(demo, "gaps", "--country", "Kenya")
+    assert rows == [kenya]
+    assert notes.startswith(f"Kenya ranks {above + 1} of {len(ranked)} by priority (1 is the most in need of support)")
+    assert "high income (" not in notes  # the footer names only Kenya's own left-outs
+    top, notes = ccb(demo, "gaps", "--country", every[0]["iso3"])
+    assert top == every[:1] and notes.startswith(f"{every[0]['country']} ranks 1 of {len(ranked)}")
+    # one that is not ranked says why, and how to rank it; one outside --region says that
+    out = CliRunner().invoke(cli, ["--db", str(demo), "gaps", "--country", "GBR"])
+    assert out.exit_code == 0 and out.stderr.startswith("United Kingdom is not ranked: high income; --all-countries")
+    out = CliRunner().invoke(cli, ["--db", str(demo), "gaps", "--country", "KEN", "--region", "western africa"])
+    assert out.exit_code == 0 and out.stderr.strip() == "Kenya is not in Western Africa"
+    everyone, _ = ccb(demo, "gaps", "--all-countries")
+    _, notes = ccb(demo, "gaps", "--country", "GBR", "--all-countries")
+    assert notes.startswith(f"United Kingdom ranks {sum(r['priority'] is not None for r in everyone)} of ")
+    themes, _ = ccb(demo, "gaps", "--by", "theme", "--country", "ERI")
+    assert [r["iso3"] for r in themes] == ["ERI"]
+    out = CliRunner().invoke(cli, ["--db", str(demo), "gaps", "--by", "region", "--country", "KEN"])
+    assert out.exit_code == 2 and "--country goes with --by country or --by theme" in out.stderr
+    out = CliRunner().invoke(cli, ["--db", str(demo), "gaps", "--country", "Narnia"])
+    assert out.exit_code == 1 and out.stderr.startswith("Error: no country 'Narnia' in the graph")
+    # a country's page says it too: its Gap row gives a priority, not whether that is high
+    out = CliRunner().invoke(cli, ["--db", str(demo), "profile", "KEN"])
+    assert f"Kenya ranks {above + 1} of {len(ranked)} by priority" in " ".join(out.stdout.split())

@@ -690,6 +690,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             if s["id"] == "need_indicators" and s["rows"]:
                 s["columns"] = [c for c in s["rows"][0] if c != "source"]
                 s["notes"].append("Each index's source is under Sources; the downloads give it on every row.")
+            if s["id"] == "gap" and s["rows"]:  # its priority alone does not say whether that is high
+                s["notes"].append(profile.standing(store, key) + ".")
         return sections
 
     @app.get("/country/<code>")

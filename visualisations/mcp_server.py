@@ -159,6 +159,7 @@ def server(store: Store) -> MCPServer:
     @tool
     def gaps(
         region: str | None = None,
+        country: str | None = None,
         theme: str | None = None,
         by: Literal["country", "region", "subregion"] = "country",
         weights: dict[str, float] | None = None,
@@ -169,19 +170,23 @@ def server(store: Store) -> MCPServer:
         limit: int = 20,
     ) -> Result:
         """Coverage gaps: need against support, each score explained, as `ccb gaps` (weights: name -> value;
-        gci_edition "2020": need from GCI 2020 alone, a historical view)."""
+        gci_edition "2020": need from GCI 2020 alone, a historical view; country: its row alone, and where it ranks)."""
         window = _window(year_from, year_to)
+        iso3 = terms.Terms.of(store).country(country) if country else None
+        if iso3 and by != "country":
+            raise ToolError(f"country goes with by='country' (a {by} has no one country's row)")
         theme, region = terms.theme(theme), terms.region(region)
         w = need_model.parse_weights(tuple(f"{k}={v}" for k, v in (weights or {}).items()))
         report = analysis.gaps(
             store, region=region, theme=theme, window=window, weights=w, all_countries=all_countries, gci_edition=gci_edition
         )
         rows = (
-            report.rows
+            [r for r in report.rows if iso3 in (None, r["iso3"])]
             if by == "country"
             else analysis.region_gaps(store, theme=theme, window=window, level=by, countries=report.rows)
         )
-        return answer(store, rows, report.notes(), limit=min(limit, MAX_ROWS))
+        where = [report.standing(iso3, terms.Terms.of(store).country_names[iso3], region or "this view")] if iso3 else []
+        return answer(store, rows, where + report.notes(within={iso3} if iso3 else None), limit=min(limit, MAX_ROWS))
 
     @tool
     def concentration(

@@ -155,6 +155,7 @@ def test_api_answers_as_documented(app_url: str) -> None:
     assert "/api/country/ISO3" in pages
     kenya = get("/api/country/kenya")
     assert {r["funder"] for r in kenya["supported_by"]} >= {"gov-gbr", "eu"}  # type: ignore[index]
+    gaps_all: list[dict] = get("/api/gaps")["gaps"]  # type: ignore[index]
     gaps = get("/api/gaps?region=Western%20Africa&sort=need&desc=1")["gaps"]  # type: ignore[index]
     assert gaps and all(r["subregion"] == "Western Africa" for r in gaps)
     assert [r["need"] for r in gaps if r["need"] is not None] == sorted(
@@ -172,6 +173,12 @@ def test_api_answers_as_documented(app_url: str) -> None:
     assert afjoc["intro"][0].strip() and afjoc["about"][0]["status"] == "unknown"  # type: ignore[index]
     with urllib.request.urlopen(app_url + "/country/GBR") as r:  # noqa: S310 (loopback test server)
         assert "United Kingdom is not ranked: high income." in r.read().decode()  # not "None in the graph"
+    # a ranked country's Gap says where it ranks among those the gaps page ranks (its priority alone does not)
+    ranked = [r["priority"] for r in gaps_all if r["priority"] is not None]
+    mine = next(r["priority"] for r in gaps_all if r["iso3"] == "KEN")
+    with urllib.request.urlopen(app_url + "/country/KEN") as r:  # noqa: S310 (loopback test server)
+        said = f"Kenya ranks {1 + sum(p > mine for p in ranked)} of {len(ranked)} by priority (1 is the most in need"
+        assert said in r.read().decode()
     import urllib.error
 
     with pytest.raises(urllib.error.HTTPError) as e:

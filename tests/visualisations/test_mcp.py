@@ -87,6 +87,10 @@ async def _conversation(client: Client, served: Served) -> None:
     assert gaps["rows"] == served.cli_json("gaps", "--region", "western africa", "--theme", "cybercrime")
     assert gaps["rows"] and all(r["explanation"].startswith("need ") for r in gaps["rows"])
     assert gaps["data"].startswith("data: a sample, not a census") and any("weights" in n for n in gaps["notes"])
+    kenya = _content(await client.call_tool("gaps", {"country": "Kenya"}))
+    assert kenya["rows"] == served.cli_json("gaps", "--country", "Kenya")
+    assert kenya["notes"][0].startswith("Kenya ranks ") and "by priority (1 is the most in need" in kenya["notes"][0]
+    assert "country goes with by='country'" in _error(await client.call_tool("gaps", {"country": "KEN", "by": "region"}))
     supports = _content(await client.call_tool("supports", {"country": "Kenya", "limit": 200}))
     assert supports["rows"] == served.cli_json("supports", "--country", "Kenya")
     assert supports["sources"] and all(u.startswith("http") for u in supports["sources"].values())
