@@ -75,7 +75,7 @@ def brief(
     ranked = [r for r in report.rows if r["priority"] is not None]
     if country is not None:
         iso3 = names.country(country)
-        return _country(store, iso3, names.country_names[iso3], report, ranked, limit)
+        return _country(store, iso3, names.country_names[iso3], report, limit)
     if donor is not None:
         return _donor(store, names.organisation(donor), report, ranked, limit)
     area = terms.region(region)
@@ -233,7 +233,7 @@ def _world_change(store: Store) -> tuple[list[Row], list[str]]:
     return rows, notes
 
 
-def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: list[Row], limit: int) -> Brief:
+def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, limit: int) -> Brief:
     supports = analysis.supports(store, country=iso3)  # its programmes with no funder recorded are the last row
     funded = [r for r in supports if r["funder"]]
     row = next((r for r in report.rows if r["iso3"] == iso3), None)
@@ -250,10 +250,9 @@ def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, ranked: 
         + (f"; the stated scope of {row['regional']} regional programme(s) covers it" if row and row["regional"] else "")
         + (" (the graph is a sample: unrecorded is not always unserved)." if row else ".")
     ]
-    if row is not None and row["priority"] is not None:
-        rank = next(i for i, r in enumerate(ranked, 1) if r["iso3"] == iso3)
-        summary.append(f"Its priority ranks {rank} of {len(ranked)} recipient states (need {row['need']}).")
-    elif row is None:
+    if row is not None:  # as `ccb gaps --country` says it: a tie is counted, not ordered by code
+        summary.append(report.standing(iso3, name) + (f" (need {row['need']})." if row["need"] is not None else "."))
+    else:
         summary.append(f"It is not ranked: {profile.not_ranked_because(store, iso3)}.")
     matches = profile.match(store, iso3)
     missing = sorted({m["theme"] for m in matches if m["org"] or m["name"] == "too little evidence"})

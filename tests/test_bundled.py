@@ -424,6 +424,11 @@ def test_one_country_s_gap_says_where_it_ranks(demo: Path) -> None:
     assert out.exit_code == 2 and "--country goes with --by country or --by theme" in out.stderr
     out = CliRunner().invoke(cli, ["--db", str(demo), "gaps", "--country", "Narnia"])
     assert out.exit_code == 1 and out.stderr.startswith("Error: no country 'Narnia' in the graph")
-    # a country's page says it too: its Gap row gives a priority, not whether that is high
+    # a country's page and its briefing say it too, alike: its Gap row gives a priority, not whether that is high
+    said = f"Kenya ranks {above + 1} of {len(ranked)} by priority"
     out = CliRunner().invoke(cli, ["--db", str(demo), "profile", "KEN"])
-    assert f"Kenya ranks {above + 1} of {len(ranked)} by priority" in " ".join(out.stdout.split())
+    assert said in " ".join(out.stdout.split())
+    out = CliRunner().invoke(cli, ["--db", str(demo), "report", "--country", "KEN", "-o", "-", "--format", "md"])
+    assert f"\n{said} (1 is the most in need of support)" in out.stdout  # not a place in a tie ordered by code
+    out = CliRunner().invoke(cli, ["--db", str(demo), "report", "--country", "XKX", "-o", "-", "--format", "md"])
+    assert "Kosovo is listed apart, not ranked: need unknown (no GCI value)." in out.stdout  # it said nothing of it
