@@ -515,7 +515,11 @@ def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
             "Country",
             [{"iso3": iso3, "name": c["name"], "region": c["region"], "subregion": c["subregion"], "member_of": memberships}],
         ),
-        ("Need indicators", [{k: v for k, v in r.items() if k != "iso3"} for r in indicators]),
+        # an index's headline score has no pillar: "overall", as the GCI change below names it, not a blank cell
+        (
+            "Need indicators",
+            [{k: v for k, v in r.items() if k != "iso3"} | {"pillar": r["pillar"] or "overall"} for r in indicators],
+        ),
         ("GCI change 2020 to 2024", progress.changes(store, iso3)),
         (
             "Supported by",
