@@ -84,3 +84,28 @@ def test_the_sample_stays_as_the_data_grows(tmp_path: Path) -> None:
     assert new  # 200 new records out of ~2,200: some rank among the first 30
     kept = [(s, r) for s, r in after if r not in added]
     assert kept == before[: len(kept)]  # the old draws keep their order; the new ones only push the last out
+
+
+def test_the_readme_counts_the_bundled_data_as_it_is() -> None:
+    # the README said 210 programmes, 234 organisations and 1,315 links long after the file held 354, 373 and 2,181
+    import csv
+
+    import yaml
+
+    data = ROOT / "loaders" / "data"
+    held = yaml.safe_load((data / "programmes.yaml").read_text(encoding="utf-8"))
+    with (data / "blocs.organisations.csv").open(encoding="utf-8") as f:
+        blocs = sum(1 for _ in csv.DictReader(f))
+    links = sum(len(v) for k, v in held.items() if k not in ("organisations", "programmes"))
+    said = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    n_prog, n_org, n_all, n_links = re.search(
+        r"`programmes.yaml`: (\d+) real CCB programmes.*? and (\d+) organisations \((\d+) with the blocs\), with ([\d,]+) "
+        r"funding",
+        said,
+    ).groups()
+    assert (int(n_prog), int(n_org), int(n_all), int(n_links.replace(",", ""))) == (
+        len(held["programmes"]),
+        len(held["organisations"]),
+        len(held["organisations"]) + blocs,
+        links,
+    )

@@ -129,3 +129,21 @@ def test_the_country_page_shows_the_pillar_changes(demo: Path) -> None:
     assert "GCI change 2020 to 2024" in page
     rows = api["gci_change_2020_to_2024"]
     assert [(r["pillar"], r["change"]) for r in rows][:2] == [("overall", 16.8962), ("legal", -0.4813)]
+
+
+def test_the_method_page_s_table_is_the_answer_on_the_bundled_data(demo: Path) -> None:
+    # docs/progress.md showed the answer of 2026-12-04 (A: 10 strata, +0.92) long after the data gave 8 and +0.21
+    import re
+
+    from graph.embedded import EmbeddedStore
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "progress.md").read_text(encoding="utf-8")
+    table = re.findall(
+        r"^\| ([A-E]) \(.*?\) \| (\d+) \| (\d+) \| (\d+) \| ([+-][\d.]+) \| ([+-]?[\d.]+) to ([+-][\d.]+) \|$", doc, re.M
+    )
+    assert [t[0] for t in table] == list("ABCDE")
+    with EmbeddedStore(demo, read_only=True) as s:
+        for theme, strata, supported, others, diff, low, high in table:
+            p = progress.progress(s, theme=theme).pooled
+            assert (int(strata), int(supported), int(others)) == (p["strata"], p["supported"], p["others"]), theme
+            assert [float(diff), float(low), float(high)] == [round(p[k], 2) for k in ("difference", "ci_low", "ci_high")], theme
