@@ -432,3 +432,11 @@ def test_one_country_s_gap_says_where_it_ranks(demo: Path) -> None:
     assert f"\n{said} (1 is the most in need of support)" in out.stdout  # not a place in a tie ordered by code
     out = CliRunner().invoke(cli, ["--db", str(demo), "report", "--country", "XKX", "-o", "-", "--format", "md"])
     assert "Kosovo is listed apart, not ranked: need unknown (no GCI value)." in out.stdout  # it said nothing of it
+
+
+def test_the_need_model_page_says_how_stable_the_bundled_top_is(demo: Path) -> None:
+    # docs/need-model.md said the least stable weight keeps 18 of the top 20 when the answer's own footer said 20
+    doc = " ".join((Path(__file__).resolve().parents[1] / "docs" / "need-model.md").read_text(encoding="utf-8").split())
+    (kept, top) = re.search(r"On the bundled data the least stable weight keeps (\d+) of the top (\d+)\.", doc).groups()
+    _, notes = ccb(demo, "gaps")
+    assert f"sensitivity: moving any one weight by ±25% keeps at least {kept} of the top {top} " in " ".join(notes.split())
