@@ -555,6 +555,9 @@ class Gaps:
     # in the window, naming no country: they reach every country, counted apart (one that names countries counts there)
     global_programmes: list[str] = field(default_factory=list)
     country: str | None = None  # the one country asked for: its row alone, no ranking to stand in
+    # what the ranking was made of (need.ranking's inputs, the theme), to re-rank one country under moved weights
+    inputs: list[tuple[Row, list[Row], int]] = field(default_factory=list, repr=False)
+    theme: str | None = None
 
     @property
     def not_ranked(self) -> dict[str, str]:
@@ -591,9 +594,15 @@ class Gaps:
         ranked = [r["priority"] for r in self.rows if r["priority"] is not None]
         tied = ranked.count(mine["priority"]) - 1
         rank = 1 + sum(p > mine["priority"] for p in ranked)
-        return f"{name} ranks {rank} of {len(ranked)} by priority (1 is the most in need of support)" + (
+        said = f"{name} ranks {rank} of {len(ranked)} by priority (1 is the most in need of support)" + (
             f", tied with {tied} other{'s' if tied > 1 else ''}" if tied else ""
         )
+        if not self.inputs:
+            return said
+        # a rank is only as firm as the weights behind it: say how far it moves with them, as the footer does for the top
+        low, high = need.rank_range(iso3, self.inputs, self.weights, self.theme)
+        moved = f"{low} to {high}" if low != high else "unchanged"
+        return f"{said}; {moved} when any one need weight moves by ±{need.SENSITIVITY_STEP:.0%}"
 
     def notes(self, cli: bool = True, within: Collection[str] | None = None, command: str = "") -> list[str]:
         """Footer lines: weights used, who is left out and why, how the top moves with the weights, how complete the data is.
@@ -803,7 +812,7 @@ def gaps(
     top = min(need.SENSITIVITY_TOP, sum(r["priority"] is not None for r in out))
     # re-ranking 10 times is for a reader of the report; callers that want the rows alone skip it
     sens = need.sensitivity(inputs, weights, theme, top=top) if sensitivity else []
-    return Gaps(out, weights, dict(left_out), sens, top, facts.completeness(store), worldwide, country)
+    return Gaps(out, weights, dict(left_out), sens, top, facts.completeness(store), worldwide, country, inputs, theme)
 
 
 def country_gaps(

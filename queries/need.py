@@ -266,14 +266,49 @@ def priority_of(need: float, programmes: int) -> float:
     return round(need / (1 + programmes), 3)
 
 
-def ranking(inputs: list[tuple[Row, list[Row], int]], weights: Mapping[str, float], theme: str | None = None) -> list[str]:
-    """Country codes with known need, by priority (need / (1 + programmes)), highest first."""
-    scored = []
+def priorities(
+    inputs: list[tuple[Row, list[Row], int]], weights: Mapping[str, float], theme: str | None = None
+) -> dict[str, tuple[float, int]]:
+    """ISO-3 code -> (priority, programmes) of each country with known need, under ``weights``."""
+    out = {}
     for country, indicators, programmes in inputs:
         need, _ = need_of(country, indicators, weights, theme)
         if need is not None:
-            scored.append((-priority_of(need, programmes), programmes, country["iso3"]))
-    return [iso for *_, iso in sorted(scored)]
+            out[country["iso3"]] = (priority_of(need, programmes), programmes)
+    return out
+
+
+def ranking(inputs: list[tuple[Row, list[Row], int]], weights: Mapping[str, float], theme: str | None = None) -> list[str]:
+    """Country codes with known need, by priority (need / (1 + programmes)), highest first."""
+    scored = priorities(inputs, weights, theme)
+    return sorted(scored, key=lambda iso: (-scored[iso][0], scored[iso][1], iso))
+
+
+def rank_of(iso3: str, scored: Mapping[str, tuple[float, int]]) -> int:
+    """``iso3``'s rank among ``scored`` (:func:`priorities`): 1 + the countries of higher priority, so a tie shares
+    its rank (the order within a tie, by code, is no ranking)."""
+    mine = scored[iso3][0]
+    return 1 + sum(p > mine for p, _ in scored.values())
+
+
+def rank_range(
+    iso3: str,
+    inputs: list[tuple[Row, list[Row], int]],
+    weights: Mapping[str, float],
+    theme: str | None = None,
+    step: float = SENSITIVITY_STEP,
+) -> tuple[int, int]:
+    """The lowest and highest rank of ``iso3`` when each weight in use moves by -``step`` and +``step`` (the
+    others fixed), its rank under ``weights`` included.
+
+    >>> a = ({"iso3": "AAA", "income_group": "Low income"}, [{"family": "gci", "edition": "2024", "pillar": None, "score": 60.0, "tier": None}], 0)
+    >>> b = ({"iso3": "BBB", "income_group": "Upper middle income"}, [{"family": "gci", "edition": "2024", "pillar": None, "score": 5.0, "tier": None}], 0)
+    >>> rank_range("AAA", [a, b], {"gci": 1, "income": 1}), rank_range("AAA", [a, b], {"gci": 1, "income": 0})
+    ((1, 2), (2, 2))
+    """
+    moved = [weights] + [{**weights, k: w * f} for k, w in weights.items() if w for f in (1 - step, 1 + step)]
+    ranks = [rank_of(iso3, priorities(inputs, ws, theme)) for ws in moved]
+    return min(ranks), max(ranks)
 
 
 def sensitivity(

@@ -450,7 +450,7 @@ def standing(store: Any, iso3: str) -> str:
     >>> from graph.examples import gaps_records as records
     >>> s = example_store(records())
     >>> standing(s, "KEN")
-    'Kenya ranks 2 of 2 by priority (1 is the most in need of support)'
+    'Kenya ranks 2 of 2 by priority (1 is the most in need of support); unchanged when any one need weight moves by ±25%'
     >>> s.close()
     """
     return analysis.gaps(store, sensitivity=False).standing(iso3, Terms.of(store).country_names[iso3])

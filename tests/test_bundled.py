@@ -408,6 +408,16 @@ def test_one_country_s_gap_says_where_it_ranks(demo: Path) -> None:
     assert rows == [kenya]
     assert notes.startswith(f"Kenya ranks {above + 1} of {len(ranked)} by priority (1 is the most in need of support)")
     assert "high income (" not in notes  # the footer names only Kenya's own left-outs
+    # and how far that rank moves with the weights: worked out here from the ranking each moved weight gives
+    moved = []
+    for name, w in need.DEFAULT_WEIGHTS.items():
+        for factor in (0.75, 1.25) if w else ():
+            again, _ = ccb(demo, "gaps", "--weight", f"{name}={w * factor:g}")
+            mine = next(r["priority"] for r in again if r["iso3"] == "KEN")
+            moved.append(1 + sum(r["priority"] is not None and r["priority"] > mine for r in again))
+    low, high = min(moved + [above + 1]), max(moved + [above + 1])
+    said = f"{low} to {high}" if low < high else "unchanged"
+    assert f"; {said} when any one need weight moves by ±25%" in " ".join(notes.split())
     top, notes = ccb(demo, "gaps", "--country", every[0]["iso3"])
     assert top == every[:1] and notes.startswith(f"{every[0]['country']} ranks 1 of {len(ranked)}")
     # one that is not ranked says why, and how to rank it; one outside --region says that
