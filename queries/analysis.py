@@ -573,8 +573,8 @@ class Gaps:
 
         Examples
         --------
-        >>> g = Gaps([{"iso3": "NPL", "priority": 0.6}, {"iso3": "KEN", "priority": 0.25},
-        ...           {"iso3": "UGA", "priority": 0.25}, {"iso3": "GHA", "priority": None}],
+        >>> g = Gaps([{"iso3": "NPL", "priority": 0.6, "programmes": 0}, {"iso3": "KEN", "priority": 0.25, "programmes": 1},
+        ...           {"iso3": "UGA", "priority": 0.25, "programmes": 1}, {"iso3": "GHA", "priority": None, "programmes": 0}],
         ...          {}, {"high income": ["GBR"]}, [], 0)
         >>> g.standing("KEN", "Kenya")
         'Kenya ranks 2 of 3 by priority (1 is the most in need of support), tied with 1 other'
@@ -591,10 +591,9 @@ class Gaps:
             return f"{name} is not ranked: {why}" if why else f"{name} is not in {view}"
         if mine["priority"] is None:
             return f"{name} is listed apart, not ranked: need unknown (no GCI value)"
-        ranked = [r["priority"] for r in self.rows if r["priority"] is not None]
-        tied = ranked.count(mine["priority"]) - 1
-        rank = 1 + sum(p > mine["priority"] for p in ranked)
-        said = f"{name} ranks {rank} of {len(ranked)} by priority (1 is the most in need of support)" + (
+        ranked = {r["iso3"]: (r["priority"], r["programmes"]) for r in self.rows if r["priority"] is not None}
+        tied = sum(p == mine["priority"] for p, _ in ranked.values()) - 1
+        said = f"{name} ranks {need.rank_of(iso3, ranked)} of {len(ranked)} by priority (1 is the most in need of support)" + (
             f", tied with {tied} other{'s' if tied > 1 else ''}" if tied else ""
         )
         if not self.inputs:
