@@ -536,6 +536,23 @@ class FiniteRange(click.FloatRange):
         return number
 
 
+class Name(click.ParamType):
+    """A country's or an organisation's name as typed: an empty one is a mistake (an unset variable in a script),
+    not a missing filter, so it is refused rather than read as "all"."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        """The name, or a usage error for an empty or blank one."""
+        if isinstance(value, str) and not value.strip():
+            leave = "" if isinstance(param, click.Argument) else " (leave it out to ask about every one)"
+            self.fail(f"needs a name, not an empty value{leave}", param, ctx)
+        return value
+
+
+NAME = Name()
+
+
 def _term(resolve: Callable[[str], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
     """A Click callback that turns what was typed into the graph's own term (queries.terms), or one clear error."""
     return lambda ctx, param, value: None if value is None else resolve(value)
@@ -565,8 +582,10 @@ Examples:
   ccb supports --funder eu --by funder --format csv
 """
 )
-@click.option("--country", metavar="COUNTRY", help="Who supports this country (ISO code or name).")
-@click.option("--funder", metavar="ORG", help="Whom this organisation supports (id, name or alias; a donor country's name).")
+@click.option("--country", metavar="COUNTRY", help="Who supports this country (ISO code or name).", type=NAME)
+@click.option(
+    "--funder", metavar="ORG", help="Whom this organisation supports (id, name or alias; a donor country's name).", type=NAME
+)
 @click.option("--region", metavar="AREA", help="Countries in this UN M49 region or sub-region only.")
 @click.option(
     "--by",
@@ -659,6 +678,7 @@ Examples:
 @click.option(
     "--country",
     metavar="COUNTRY",
+    type=NAME,
     help="Only this country's row (ISO code or name), with where it ranks; with --by country or theme.",
 )
 @click.option(
@@ -718,10 +738,10 @@ def gaps(
     few sources may mean unrecorded rather than unserved. The weights used, who
     was left out and how stable the top 20 is are printed under the rows.
     """
-    if country and by not in ("country", "theme"):
+    if country is not None and by not in ("country", "theme"):
         raise click.UsageError(f"--country goes with --by country or --by theme (a {by} has no one country's row)")
     store = cached(store_of(ctx))
-    iso3 = terms.Terms.of(store).country(country) if country else None
+    iso3 = terms.Terms.of(store).country(country) if country is not None else None
     ranked = {"region": region, "window": window, "weights": weights, "all_countries": all_countries}  # both views alike
     report = analysis.gaps(
         store,
@@ -901,7 +921,7 @@ Examples:
     show_default=True,
     help="A row per country, UN M49 region or sub-region, GFCE theme or donor.",
 )
-@click.option("--only", metavar="NAME", help="Only this country, region, theme or donor (as --by names it).")
+@click.option("--only", metavar="NAME", help="Only this country, region, theme or donor (as --by names it).", type=NAME)
 @click.option("--from", "year_from", type=int, metavar="YEAR", help=f"First year [default: {timeline.FIRST_YEAR}].")
 @click.option("--to", "year_to", type=int, metavar="YEAR", help="Last year [default: the latest year a programme starts].")
 @THEME
@@ -966,9 +986,9 @@ Examples:
   ccb partners --funder Japan
 """
 )
-@click.option("--org", metavar="ORG", help="Only opportunities for this organisation (id, name or alias).")
+@click.option("--org", metavar="ORG", help="Only opportunities for this organisation (id, name or alias).", type=NAME)
 @REGION
-@click.option("--funder", metavar="ORG", help="Co-funding: funders most like this one, and where only they go.")
+@click.option("--funder", metavar="ORG", help="Co-funding: funders most like this one, and where only they go.", type=NAME)
 @AGENCIES
 @click.option("--all-countries", is_flag=True, help="With --funder: suggest territories and high-income countries too.")
 @limit_option(30)
@@ -1018,7 +1038,7 @@ Examples:
   ccb brokers --org oas --format json
 """
 )
-@click.option("--org", metavar="ORG", help="Only this organisation's standing.")
+@click.option("--org", metavar="ORG", help="Only this organisation's standing.", type=NAME)
 @AGENCIES
 @limit_option(20)
 @output_options
@@ -1075,7 +1095,7 @@ Examples:
   ccb match KEN --theme cybercrime --limit 5
 """,
 )
-@click.argument("country")
+@click.argument("country", type=NAME)
 @THEME
 @click.option("--all-countries", is_flag=True, help="Match a high-income country or a territory too.")
 @window_options
@@ -1163,7 +1183,7 @@ Examples:
   ccb profile fcdo --format json
 """,
 )
-@click.argument("name")
+@click.argument("name", type=NAME)
 @output_options
 @click.pass_context
 def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
@@ -1253,7 +1273,7 @@ Examples:
 """,
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
-@click.option("--around", metavar="NAME", help="Only what is within --depth steps of this country or organisation.")
+@click.option("--around", metavar="NAME", help="Only what is within --depth steps of this country or organisation.", type=NAME)
 @click.option("--depth", type=click.IntRange(1, 6), default=1, show_default=True)
 @click.option(
     "--view",
@@ -1502,9 +1522,9 @@ Examples:
     "- writes the page to standard output (with --format; Markdown then carries no figures).",
 )
 @click.option("--format", "fmt", type=click.Choice(report_viz.FORMATS), help="html or md [default: from the file's suffix].")
-@click.option("--country", metavar="COUNTRY", help="A briefing on this country.")
+@click.option("--country", metavar="COUNTRY", help="A briefing on this country.", type=NAME)
 @REGION
-@click.option("--donor", metavar="ORG", help="A briefing on this donor (id, name, alias, or its country's name).")
+@click.option("--donor", metavar="ORG", help="A briefing on this donor (id, name, alias, or its country's name).", type=NAME)
 @click.option(
     "--plan",
     "plan_file",
@@ -1555,13 +1575,13 @@ Examples:
 """
 )
 @click.option("--budget", required=True, metavar="'CUR AMOUNT'", help='The fund, as "GBP 2000000" (never converted).')
-@click.option("--donor", metavar="ORG", help="Whose fund: its own programmes are not counted as co-funders.")
+@click.option("--donor", metavar="ORG", help="Whose fund: its own programmes are not counted as co-funders.", type=NAME)
 @click.option(
     "--theme", "themes", multiple=True, callback=lambda c, p, v: [terms.theme(t) for t in v], help="GFCE theme (repeat)."
 )
 @REGION
-@click.option("--country", "countries", multiple=True, metavar="COUNTRY", help="Only these countries (repeat).")
-@click.option("--exclude", multiple=True, metavar="COUNTRY", help="Never these countries (repeat).")
+@click.option("--country", "countries", multiple=True, metavar="COUNTRY", help="Only these countries (repeat).", type=NAME)
+@click.option("--exclude", multiple=True, metavar="COUNTRY", help="Never these countries (repeat).", type=NAME)
 @click.option(
     "--grant-size",
     "grant",

@@ -209,10 +209,10 @@ def supports(
         raise ValueError("by is pair, country or funder")
     theme = terms.theme(theme)
     area = terms.region(region)
-    if country or funder:
+    if country is not None or funder is not None:  # an empty name is no name, not "every one"
         names = Terms.of(store)
-        country = names.country(country) if country else None
-        funder = names.organisation(funder) if funder else None
+        country = names.country(country) if country is not None else None
+        funder = names.organisation(funder) if funder is not None else None
     who = "funder" if agencies else "donor"
     rows = [
         r for r in funded_flows(store, window, theme=theme, country=country) if not area or area in (r["region"], r["subregion"])

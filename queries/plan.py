@@ -200,7 +200,7 @@ def plan(
     names = Terms.of(store)
     only = {names.country(c) for c in countries or []}
     skip = {names.country(c) for c in exclude or []}
-    donor_id = names.organisation(donor) if donor else None
+    donor_id = names.organisation(donor) if donor is not None else None
     basis = "given with --grant-size"
     if grant is None:
         grant, basis = grant_size(store, currency, chosen, area)

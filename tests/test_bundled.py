@@ -450,3 +450,31 @@ def test_the_need_model_page_says_how_stable_the_bundled_top_is(demo: Path) -> N
     (kept, top) = re.search(r"On the bundled data the least stable weight keeps (\d+) of the top (\d+)\.", doc).groups()
     _, notes = ccb(demo, "gaps")
     assert f"sensitivity: moving any one weight by ±25% keeps at least {kept} of the top {top} " in " ".join(notes.split())
+
+
+def test_an_empty_name_is_refused_not_read_as_every_one(demo: Path) -> None:
+    # `--country "$C"` with C unset listed every country's support, and `--donor ""` planned as no donor: an empty
+    # name was taken for a missing filter, so a script's mistake answered another question without a word
+    every, _ = ccb(demo, "supports", "--by", "country")
+    assert len(every) > 1  # what the empty name was read as
+    for args in (
+        ("supports", "--country", ""),
+        ("supports", "--funder", " "),
+        ("gaps", "--country", ""),
+        ("partners", "--funder", ""),
+        ("plan", "--budget", "GBP 1000000", "--donor", ""),
+        ("plan", "--budget", "GBP 1000000", "--exclude", ""),
+        ("viz", "network", "--around", "", "-o", str(demo.parent / "n.html")),
+        ("report", "--country", "", "-o", str(demo.parent / "r.md")),
+        ("timeline", "--only", ""),
+    ):
+        out = CliRunner().invoke(cli, ["--db", str(demo), *args])
+        option = next(a for a in args if a.startswith("--") and args[args.index(a) + 1].strip() == "")
+        assert out.exit_code == 2 and f"Invalid value for '{option}': needs a name, not an empty value" in out.stderr, args
+        assert not out.stdout
+    out = CliRunner().invoke(cli, ["--db", str(demo), "profile", ""])
+    assert out.exit_code == 2 and "Invalid value for 'NAME': needs a name, not an empty value" in out.stderr
+    assert not (demo.parent / "n.html").exists() and not (demo.parent / "r.md").exists()
+    # the library itself takes an empty name as a name, for callers that are not the CLI (the MCP tools)
+    with EmbeddedStore(demo, read_only=True) as s, pytest.raises(Exception, match="no country '' in the graph"):
+        analysis.supports(s, country="")

@@ -172,7 +172,7 @@ def server(store: Store) -> MCPServer:
         """Coverage gaps: need against support, each score explained, as `ccb gaps` (weights: name -> value;
         gci_edition "2020": need from GCI 2020 alone, a historical view; country: its row alone, and where it ranks)."""
         window = _window(year_from, year_to)
-        iso3 = terms.Terms.of(store).country(country) if country else None
+        iso3 = terms.Terms.of(store).country(country) if country is not None else None
         if iso3 and by != "country":
             raise ToolError(f"country goes with by='country' (a {by} has no one country's row)")
         theme, region = terms.theme(theme), terms.region(region)
@@ -216,7 +216,7 @@ def server(store: Store) -> MCPServer:
         `ccb partners`."""
         rows = (
             network.cofunders(store, funder, limit=min(limit, MAX_ROWS))
-            if funder
+            if funder is not None
             else network.partners(store, org=org, limit=min(limit, MAX_ROWS), region=region)
         )
         return answer(store, rows)

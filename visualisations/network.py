@@ -454,7 +454,7 @@ def write_network(
     kinds = {n: kind_of(g, n) for n in g.nodes}  # read before a view drops the edges they come from
     g = VIEWS[view](g)
     focus = None
-    if around:
+    if around is not None:
         g = ego(g, around, depth, names)
         focus = find_node(g, around)
     if g.number_of_nodes() == 0:
