@@ -128,8 +128,10 @@ def server(store: Store) -> MCPServer:
     @tool
     def profile(name: str) -> Result:
         """One country (ISO code or name) or organisation (id, name or alias): its sections, as `ccb profile NAME`."""
-        rows = [{"section": title, **r} for title, rs in profile_queries.profile(store, name) for r in rs]
-        return answer(store, rows)
+        sections = profile_queries.profile(store, name)
+        rows = [{"section": title, **r} for title, rs in sections for r in rs]
+        gap = next((rs for title, rs in sections if title == "Gap" and rs), None)  # a country's: where it ranks, as the CLI says
+        return answer(store, rows, [profile_queries.standing(store, gap[0]["iso3"])] if gap else [])
 
     @tool
     def supports(

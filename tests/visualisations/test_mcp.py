@@ -91,6 +91,8 @@ async def _conversation(client: Client, served: Served) -> None:
     assert kenya["rows"] == served.cli_json("gaps", "--country", "Kenya")
     assert kenya["notes"][0].startswith("Kenya ranks ") and "by priority (1 is the most in need" in kenya["notes"][0]
     assert "country goes with by='country'" in _error(await client.call_tool("gaps", {"country": "KEN", "by": "region"}))
+    page = _content(await client.call_tool("profile", {"name": "Kenya"}))
+    assert page["notes"] == kenya["notes"][:1]  # its page says where it ranks, as the gaps answer does
     supports = _content(await client.call_tool("supports", {"country": "Kenya", "limit": 200}))
     assert supports["rows"] == served.cli_json("supports", "--country", "Kenya")
     assert supports["sources"] and all(u.startswith("http") for u in supports["sources"].values())
