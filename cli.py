@@ -582,9 +582,9 @@ Examples:
   ccb supports --funder eu --by funder --format csv
 """
 )
-@click.option("--country", metavar="COUNTRY", help="Who supports this country (ISO code or name).", type=NAME)
+@click.option("--country", metavar="COUNTRY", type=NAME, help="Who supports this country (ISO code or name).")
 @click.option(
-    "--funder", metavar="ORG", help="Whom this organisation supports (id, name or alias; a donor country's name).", type=NAME
+    "--funder", metavar="ORG", type=NAME, help="Whom this organisation supports (id, name or alias; a donor country's name)."
 )
 @click.option("--region", metavar="AREA", help="Countries in this UN M49 region or sub-region only.")
 @click.option(
@@ -921,7 +921,7 @@ Examples:
     show_default=True,
     help="A row per country, UN M49 region or sub-region, GFCE theme or donor.",
 )
-@click.option("--only", metavar="NAME", help="Only this country, region, theme or donor (as --by names it).", type=NAME)
+@click.option("--only", metavar="NAME", type=NAME, help="Only this country, region, theme or donor (as --by names it).")
 @click.option("--from", "year_from", type=int, metavar="YEAR", help=f"First year [default: {timeline.FIRST_YEAR}].")
 @click.option("--to", "year_to", type=int, metavar="YEAR", help="Last year [default: the latest year a programme starts].")
 @THEME
@@ -986,9 +986,9 @@ Examples:
   ccb partners --funder Japan
 """
 )
-@click.option("--org", metavar="ORG", help="Only opportunities for this organisation (id, name or alias).", type=NAME)
+@click.option("--org", metavar="ORG", type=NAME, help="Only opportunities for this organisation (id, name or alias).")
 @REGION
-@click.option("--funder", metavar="ORG", help="Co-funding: funders most like this one, and where only they go.", type=NAME)
+@click.option("--funder", metavar="ORG", type=NAME, help="Co-funding: funders most like this one, and where only they go.")
 @AGENCIES
 @click.option("--all-countries", is_flag=True, help="With --funder: suggest territories and high-income countries too.")
 @limit_option(30)
@@ -1038,7 +1038,7 @@ Examples:
   ccb brokers --org oas --format json
 """
 )
-@click.option("--org", metavar="ORG", help="Only this organisation's standing.", type=NAME)
+@click.option("--org", metavar="ORG", type=NAME, help="Only this organisation's standing.")
 @AGENCIES
 @limit_option(20)
 @output_options
@@ -1273,7 +1273,7 @@ Examples:
 """,
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
-@click.option("--around", metavar="NAME", help="Only what is within --depth steps of this country or organisation.", type=NAME)
+@click.option("--around", metavar="NAME", type=NAME, help="Only what is within --depth steps of this country or organisation.")
 @click.option("--depth", type=click.IntRange(1, 6), default=1, show_default=True)
 @click.option(
     "--view",
@@ -1522,9 +1522,9 @@ Examples:
     "- writes the page to standard output (with --format; Markdown then carries no figures).",
 )
 @click.option("--format", "fmt", type=click.Choice(report_viz.FORMATS), help="html or md [default: from the file's suffix].")
-@click.option("--country", metavar="COUNTRY", help="A briefing on this country.", type=NAME)
+@click.option("--country", metavar="COUNTRY", type=NAME, help="A briefing on this country.")
 @REGION
-@click.option("--donor", metavar="ORG", help="A briefing on this donor (id, name, alias, or its country's name).", type=NAME)
+@click.option("--donor", metavar="ORG", type=NAME, help="A briefing on this donor (id, name, alias, or its country's name).")
 @click.option(
     "--plan",
     "plan_file",
@@ -1575,13 +1575,13 @@ Examples:
 """
 )
 @click.option("--budget", required=True, metavar="'CUR AMOUNT'", help='The fund, as "GBP 2000000" (never converted).')
-@click.option("--donor", metavar="ORG", help="Whose fund: its own programmes are not counted as co-funders.", type=NAME)
+@click.option("--donor", metavar="ORG", type=NAME, help="Whose fund: its own programmes are not counted as co-funders.")
 @click.option(
     "--theme", "themes", multiple=True, callback=lambda c, p, v: [terms.theme(t) for t in v], help="GFCE theme (repeat)."
 )
 @REGION
-@click.option("--country", "countries", multiple=True, metavar="COUNTRY", help="Only these countries (repeat).", type=NAME)
-@click.option("--exclude", multiple=True, metavar="COUNTRY", help="Never these countries (repeat).", type=NAME)
+@click.option("--country", "countries", multiple=True, metavar="COUNTRY", type=NAME, help="Only these countries (repeat).")
+@click.option("--exclude", multiple=True, metavar="COUNTRY", type=NAME, help="Never these countries (repeat).")
 @click.option(
     "--grant-size",
     "grant",
