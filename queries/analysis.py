@@ -593,8 +593,10 @@ class Gaps:
             return f"{name} is listed apart, not ranked: need unknown (no GCI value)"
         ranked = {r["iso3"]: (r["priority"], r["programmes"]) for r in self.rows if r["priority"] is not None}
         tied = sum(p == mine["priority"] for p, _ in ranked.values()) - 1
-        said = f"{name} ranks {need.rank_of(iso3, ranked)} of {len(ranked)} by priority (1 is the most in need of support)" + (
-            f", tied with {tied} other{'s' if tied > 1 else ''}" if tied else ""
+        on = f" on theme {self.theme}" if self.theme else ""  # a theme's ranking is not the overall one
+        said = (
+            f"{name} ranks {need.rank_of(iso3, ranked)} of {len(ranked)} by priority{on} (1 is the most in need of support)"
+            + (f", tied with {tied} other{'s' if tied > 1 else ''}" if tied else "")
         )
         if not self.inputs:
             return said

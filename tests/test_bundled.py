@@ -428,6 +428,11 @@ def test_one_country_s_gap_says_where_it_ranks(demo: Path) -> None:
     everyone, _ = ccb(demo, "gaps", "--all-countries")
     _, notes = ccb(demo, "gaps", "--country", "GBR", "--all-countries")
     assert notes.startswith(f"United Kingdom ranks {sum(r['priority'] is not None for r in everyone)} of ")
+    on_c, _ = ccb(demo, "gaps", "--theme", "cybercrime")  # a theme's ranking says so: it is not the overall one
+    mine = next(r["priority"] for r in on_c if r["iso3"] == "KEN")
+    _, notes = ccb(demo, "gaps", "--country", "KEN", "--theme", "cybercrime")
+    rank = 1 + sum(r["priority"] is not None and r["priority"] > mine for r in on_c)
+    assert notes.startswith(f"Kenya ranks {rank} of {len(ranked)} by priority on theme C (1 is the most in need")
     themes, _ = ccb(demo, "gaps", "--by", "theme", "--country", "ERI")
     assert [r["iso3"] for r in themes] == ["ERI"]
     out = CliRunner().invoke(cli, ["--db", str(demo), "gaps", "--by", "region", "--country", "KEN"])
