@@ -59,6 +59,7 @@ PROGRAMME_FACETS = (
     Facet("theme", "Theme", "themes", _theme_label),
     Facet("region", "Region", "regions"),
     Facet("subregion", "Sub-region", "subregions"),
+    Facet("country", "Beneficiary country", "countries"),  # named as a beneficiary (a regional scope is not a claim)
     Facet("donor", "Donor", "donors"),
     Facet("implementer", "Implementer", "implementers"),
     Facet("status", "Status", "status"),

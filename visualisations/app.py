@@ -74,6 +74,7 @@ PARAMS = (
     "grant",
     "page",
     "subregion",
+    "country",
     "implementer",
     "status",
     "scope",
@@ -474,6 +475,9 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
     def org_names() -> dict[str, str]:
         return {o["id"]: o["name"] for o in catalogue.organisations(store)}
 
+    def labels() -> dict[str, str]:  # a facet value's words: an organisation's or a country's name (ids never clash)
+        return org_names() | {c["iso3"]: c["name"] for c in catalogue.countries(store)}
+
     def _subregion(iso3: str) -> str:
         return next((c["subregion"] or "" for c in catalogue.countries(store) if c["iso3"] == iso3), "")
 
@@ -489,7 +493,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         # list with the rest of the choice, and its facets to choose again from
         said: list[CCBError] = []
         given = {f.name: [v for v in a.getlist(f.name) if v] for f in facets}
-        chosen = catalogue.chosen(rows, facets, given, ONE_OF[kind], org_names(), refused=said)
+        chosen = catalogue.chosen(rows, facets, given, ONE_OF[kind], labels(), refused=said)
         if said and (request.path.startswith("/api/") or a.get("format") in ("csv", "json")):
             abort(400, _on_a_page(said[0]))
         refused = "; ".join(_on_a_page(e) for e in said)
@@ -519,7 +523,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             sort=sort,
             desc=desc,
             page=_int(a.get("page"), "a page number") or 1,
-            names=org_names(),
+            names=labels(),
         )
         columns = catalogue.COLUMNS[kind]
         fmt = "json" if request.path.startswith("/api/") else a.get("format")

@@ -51,6 +51,28 @@ def test_facet_counts_say_what_choosing_a_value_gives(bundled: Store) -> None:
     assert sum("gov-gbr" in r["donors"] for r in rows) > sum("gov-gbr" in r["funders"] for r in rows)
 
 
+def test_programmes_filter_by_the_country_they_name_as_a_beneficiary(bundled: Store) -> None:
+    # a Cybil user's first filter had none: "programmes in Kenya on cybercrime" took the country page and a search
+    rows = catalogue.programmes(bundled)
+    names = {c["iso3"]: c["name"] for c in catalogue.countries(bundled)}
+    chosen = catalogue.chosen(
+        rows, catalogue.PROGRAMME_FACETS, {"country": ["kenya"], "theme": ["cybercrime"]}, "programme", names
+    )
+    assert chosen["country"] == ["KEN"] and chosen["theme"] == ["C"]
+    kenya = catalogue.browse(rows, catalogue.PROGRAMME_FACETS, {"country": ["KEN"]}, names=names)
+    listed = catalogue.country_programmes(bundled, "KEN")  # the country page: what names it, beside what reaches it
+    named = {r["programme"] for r in listed if {a.strip() for a in r["counted_as"].split(";")} - {"regional"}}
+    assert {r["programme"] for r in kenya.matching} == named and len(named) > 10
+    (facet,) = [f for f in kenya.facets if f["name"] == "country"]
+    assert next(v for v in facet["values"] if v["value"] == "KEN")["label"] == "Kenya"
+    # a participant is no beneficiary: a drill's participants are not its countries here
+    taking_part = {c for r in rows for c in r["participants"]} - {c for r in rows for c in r["countries"]}
+    assert "AUS" in taking_part  # it takes part in drills, and is no beneficiary of any programme
+    said: list = []
+    catalogue.chosen(rows, catalogue.PROGRAMME_FACETS, {"country": ["Australia"]}, "programme", names, refused=said)
+    assert said and "no programme has beneficiary country 'Australia'" in str(said[0])
+
+
 def test_pages_and_sorting(bundled: Store) -> None:
     rows = catalogue.programmes(bundled)
     pages = [catalogue.browse(rows, catalogue.PROGRAMME_FACETS, {}, sort="start_date", page=n, per_page=50) for n in (1, 2, 99)]
