@@ -751,6 +751,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             related=[
                 # only where there is something to draw: Eritrea's link led to a page with no Eritrea on it
                 *([("Network around it", "/network?" + urlencode({"around": iso3, "depth": 2}))] if linked else []),
+                # the programmes naming it, to filter by theme, donor, status (only where a programme names it)
+                *([("Its programmes, to filter", "/programmes?" + urlencode({"country": iso3}))] if linked else []),
                 ("Its gaps by theme", "#theme_gaps"),
                 ("Other countries of its sub-region", "/countries?" + urlencode({"subregion": _subregion(iso3)})),
             ],

@@ -514,6 +514,11 @@ def test_the_network_overview_draws_no_label_on_another(browser: object, app_url
     for path in ("/country/KEN", "/organisation/gov-gbr", "/programme/afjoc"):
         page.goto(app_url + path)
         assert page.locator("nav.related a:text('Network around it')").count() == 1, path
+    # a country's page leads to its programmes, to filter (Kenya chosen among the beneficiary countries)
+    page.goto(app_url + "/country/KEN")
+    page.click("nav.related a:text('Its programmes, to filter')")
+    page.wait_for_url("**/programmes?country=KEN")
+    assert page.locator("nav.facets a.chosen", has_text="Kenya").count() == 1
     assert not external and not errors, (external, errors)
 
 
@@ -521,6 +526,7 @@ AXE_PAGES = (
     "/",
     "/programmes",
     "/programmes?theme=C&region=Africa",
+    "/programmes?country=KEN&theme=C",
     "/organisations",
     "/countries?region=Africa",
     "/search?q=kenya",
