@@ -70,6 +70,7 @@ ORGANISATION_FACETS = (
     Facet("role", "Role", "roles"),
     Facet("theme", "Theme", "themes", _theme_label),
     Facet("region", "Region of its programmes", "regions"),
+    Facet("country", "Based in", "country"),  # local partners for a country: its agencies, CERTs, universities
 )
 COUNTRY_FACETS = (
     Facet("region", "Region", "region"),

@@ -73,6 +73,16 @@ def test_programmes_filter_by_the_country_they_name_as_a_beneficiary(bundled: St
     assert said and "no programme has beneficiary country 'Australia'" in str(said[0])
 
 
+def test_organisations_filter_by_where_they_are_based(bundled: Store) -> None:
+    # the local partners a donor looks for in a country: its agencies, CERT, universities, companies
+    rows = catalogue.organisations(bundled)
+    names = {c["iso3"]: c["name"] for c in catalogue.countries(bundled)}
+    chosen = catalogue.chosen(rows, catalogue.ORGANISATION_FACETS, {"country": ["Kenya"]}, "organisation", names)
+    kenyan = catalogue.browse(rows, catalogue.ORGANISATION_FACETS, chosen, names=names).matching
+    assert chosen["country"] == ["KEN"] and {"gov-ken", "ke-cirt"} <= {r["id"] for r in kenyan}
+    assert {r["id"] for r in kenyan} == {r["id"] for r in rows if r["country"] == "KEN"}
+
+
 def test_pages_and_sorting(bundled: Store) -> None:
     rows = catalogue.programmes(bundled)
     pages = [catalogue.browse(rows, catalogue.PROGRAMME_FACETS, {}, sort="start_date", page=n, per_page=50) for n in (1, 2, 99)]
