@@ -493,7 +493,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         # list with the rest of the choice, and its facets to choose again from
         said: list[CCBError] = []
         given = {f.name: [v for v in a.getlist(f.name) if v] for f in facets}
-        chosen = catalogue.chosen(rows, facets, given, ONE_OF[kind], labels(), refused=said)
+        words = labels()
+        chosen = catalogue.chosen(rows, facets, given, ONE_OF[kind], words, refused=said)
         if said and (request.path.startswith("/api/") or a.get("format") in ("csv", "json")):
             abort(400, _on_a_page(said[0]))
         refused = "; ".join(_on_a_page(e) for e in said)
@@ -523,7 +524,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             sort=sort,
             desc=desc,
             page=_int(a.get("page"), "a page number") or 1,
-            names=labels(),
+            names=words,
         )
         columns = catalogue.COLUMNS[kind]
         fmt = "json" if request.path.startswith("/api/") else a.get("format")
