@@ -25,7 +25,7 @@ from graph.errors import CCBError, LoadError, TooManyRows
 from graph.open import chosen, default_db_path, open_store
 from graph.store import Store, cached, is_neo4j_uri, shown_uri
 from loaders import bundled, iati, indices, scenario, tabular, worldbank
-from queries import analysis, briefing, facts, network, provenance, terms, timeline
+from queries import analysis, briefing, catalogue, facts, lists, network, provenance, terms, timeline
 from queries import identity as identity_queries
 from queries import need as need_model
 from queries import plan as plan_queries
@@ -87,9 +87,15 @@ def width() -> int | None:
 
 
 def emit(
-    rows: Sequence[dict[str, Any]], fmt: str, *, title: str | None = None, empty: str | Callable[[], str] | None = None
+    rows: Sequence[dict[str, Any]],
+    fmt: str,
+    *,
+    title: str | None = None,
+    empty: str | Callable[[], str] | None = None,
+    under: Sequence[str] = (),
 ) -> None:
-    """Print ``rows`` as a terminal table, JSON (a list of objects) or CSV; an empty answer says why (``empty``) on stderr."""
+    """Print ``rows`` as a terminal table, JSON (a list of objects) or CSV; an empty answer says why (``empty``) on
+    stderr; ``under``: the table's columns that go under their row when they do not fit, never left out."""
     if fmt == "json":
         click.echo(terminal.json_text(list(rows)))
     elif fmt == "csv":
@@ -97,7 +103,7 @@ def emit(
         raw = ctx is not None and ctx.meta.get("ccb.raw_csv")
         terminal.write_csv(rows, sys.stdout, safe=(lambda v: v) if raw else exporters.csv_safe)
     elif rows:
-        text, hidden = terminal.table(rows, width=width(), title=title)
+        text, hidden = terminal.table(rows, width=width(), title=title, under=under)
         click.echo(text)
         if hidden:
             info(f"not shown at this width: {', '.join(hidden)} (--wide or --format csv shows every column)", wrap=True)
@@ -639,6 +645,117 @@ def supports(
     emit(rows[:limit], fmt, empty=empty)
     if rows and by != "funder":  # a country's row lists its programmes' implementers, not who worked there
         notes([analysis.IMPLEMENTERS_MEAN], fmt)
+
+
+# How a facet's values are typed, where more than "as the list holds them" helps.
+FACET_HINTS = {
+    "theme": "a letter or name: A policy, B incidents, C cybercrime, D skills, E standards",
+    "region": "a UN M49 region or sub-region, any case",
+    "subregion": "a UN M49 sub-region, any case",
+    "country": "ISO code or name",
+    "donor": "id or name; an agency's state or bloc",
+    "implementer": "id or name",
+}
+
+
+def _programme_line(r: dict[str, Any]) -> dict[str, Any]:
+    """A programme as a table row reads: its years and status beside its id, its name and lists under it."""
+    start, end = (r["start_date"] or "")[:4], (r["end_date"] or "")[:4]
+    return {
+        "programme": r["programme"],
+        "years": start if start and start == end else f"{start}-{end}" if start or end else "",
+        "status": r["status"],
+        "themes": r["themes"],
+        "name": r["name"],
+        "donors": r["donors"],
+        "implementers": r["implementers"],
+        "countries": r["countries"],
+        "source": r["source"],
+    } | ({"budget": {r["budget_currency"]: r["budget"]}} if r["budget"] is not None else {})  # a column only if stated
+
+
+def list_command(
+    kind: str,
+    doc: str,
+    examples: str,
+    extra: Sequence[str] = (),
+    line: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    under: Sequence[str] = (),
+) -> None:
+    """Register `ccb <kind>`: the list the app browses (queries.lists.listing), one option per facet of it
+    (declared once, in catalogue.FACETS), with a search, a sort and, for programmes, the years they are active.
+    JSON and CSV carry the app's download columns and ``extra``; a table reads ``line`` of each row, if given, with
+    the columns ``under`` under their row when they do not fit."""
+    one = catalogue.ONE_OF[kind]
+    columns = [*catalogue.COLUMNS[kind], *extra]
+
+    def command(ctx: click.Context, search: str | None, sort: str, desc: bool, limit: int | None, fmt: str, **kw: Any) -> None:
+        window = kw.pop("window", None)
+        given = {f.name: list(kw[f.name]) for f in catalogue.FACETS[kind]}
+        found = lists.listing(store_of(ctx), kind, given, text=search or "", window=window, sort=sort, desc=desc)
+        rows = [line(r) if line and fmt == "table" else {c: r.get(c) for c in columns} for r in found.browse.matching]
+        said = {k: ", ".join(v) for k, v in found.chosen.items() if v} | ({"words": repr(search)} if search else {})
+        place = found.chosen.get("country") if kind == "programmes" else None
+        also = f"`ccb profile {place[0]}` shows the regional and global programmes that reach it" if place else ""
+        emit(rows[:limit], fmt, empty=why_empty(kind, also=also, **said, years=window), under=under)
+        if rows:
+            shown = f"{min(len(rows), limit or len(rows)):,} of " if limit and limit < len(rows) else ""
+            lines = [f"{shown}{len(rows):,} {kind if len(rows) > 1 else one} match"]
+            if kind == "programmes":
+                lines.append(
+                    "an umbrella and each of its components are listed as records, so this count can exceed the "
+                    "analyses', which count a family once (`ccb supports`, `ccb gaps`)"
+                )
+            notes([*lines, *found.notes, facts.completeness(store_of(ctx))], fmt)
+
+    command.__doc__ = doc
+    command = click.pass_context(command)
+    command = output_options(command)
+    command = limit_option()(command)
+    if kind == "programmes":
+        command = period_options(command)
+    command = click.option("--desc", is_flag=True, help="Largest or latest first.")(command)
+    command = click.option(
+        "--sort", type=click.Choice(catalogue.SORTS[kind]), default="name", show_default=True, help="Order of the rows."
+    )(command)
+    command = click.option("--search", metavar="WORDS", help=f"Only the {kind} a search for these words finds.")(command)
+    for f in reversed(catalogue.FACETS[kind]):
+        hint = FACET_HINTS.get(f.name, "as the list holds it, any case")
+        command = click.option(
+            f"--{f.name}", multiple=True, type=NAME, metavar=f.name.upper(), help=f"{f.title}: {hint} (repeat: any of them)."
+        )(command)
+    cli.command(kind, epilog=f"\b\nExamples:\n{examples}")(command)
+
+
+list_command(
+    "programmes",
+    """The programmes in the graph, filtered by facets: theme, place, donor, implementer, status, scope.
+
+    A facet repeated keeps the programmes with any of its values; several
+    facets keep those that match each. --country keeps the programmes that
+    name a country as a beneficiary; --region those that reach a region,
+    by the countries they name or their stated regional scope. Status is
+    read from each programme's dates today. The list is what the web app's
+    /programmes shows and downloads.
+    """,
+    "  ccb programmes --country Kenya --theme cybercrime\n  ccb programmes --donor eu --status active --format csv\n",
+    extra=("source", "as_of"),
+    line=_programme_line,
+    under=("name", "donors", "implementers", "countries", "source"),
+)
+list_command(
+    "organisations",
+    """The organisations in the graph, filtered by facets: kind, role, theme, region, where based.
+
+    --country keeps the organisations based in a country (its government,
+    agencies, CERTs, universities: the local partners a donor looks for);
+    --region those whose programmes reach a region. The list is what the
+    web app's /organisations shows and downloads.
+    """,
+    "  ccb organisations --country Kenya\n  ccb organisations --role funder --sort funds --desc\n",
+    extra=("source",),
+    under=("part_of", "themes", "regions", "source"),
+)
 
 
 def need_options(fn: Callable[..., Any]) -> Callable[..., Any]:

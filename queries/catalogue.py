@@ -49,6 +49,7 @@ class Facet:
     title: str
     field: str
     label: Callable[[str, dict[str, str]], str] = lambda v, names: names.get(v, v)
+    names: str = ""  # "country" or "organisation": a value names one, as every command reads it (queries.terms)
 
 
 def _theme_label(v: str, names: dict[str, str]) -> str:
@@ -59,9 +60,9 @@ PROGRAMME_FACETS = (
     Facet("theme", "Theme", "themes", _theme_label),
     Facet("region", "Region", "regions"),
     Facet("subregion", "Sub-region", "subregions"),
-    Facet("country", "Beneficiary country", "countries"),  # named as a beneficiary (a regional scope is not a claim)
-    Facet("donor", "Donor", "donors"),
-    Facet("implementer", "Implementer", "implementers"),
+    Facet("country", "Beneficiary country", "countries", names="country"),  # named as a beneficiary, not a scope's
+    Facet("donor", "Donor", "donors", names="organisation"),
+    Facet("implementer", "Implementer", "implementers", names="organisation"),
     Facet("status", "Status", "status"),
     Facet("scope", "Scope", "scope"),
 )
@@ -70,7 +71,7 @@ ORGANISATION_FACETS = (
     Facet("role", "Role", "roles"),
     Facet("theme", "Theme", "themes", _theme_label),
     Facet("region", "Region of its programmes", "regions"),
-    Facet("country", "Based in", "country"),  # local partners for a country: its agencies, CERTs, universities
+    Facet("country", "Based in", "country", names="country"),  # local partners for a country: its agencies, CERTs...
 )
 COUNTRY_FACETS = (
     Facet("region", "Region", "region"),
@@ -351,13 +352,15 @@ def chosen(
     one: str,
     names: dict[str, str] | None = None,
     refused: list[CCBError] | None = None,
+    valid: dict[str, set[str]] | None = None,
 ) -> dict[str, list[str]]:
     """The facet values asked for (``given``), as the facets hold them, so that a value no row could hold is said,
     not answered with an empty list: a theme by its letter, name or a common word; a region or sub-region as M49
     spells it (one asked for at the other level moves to that facet where the list has it); any other value as the
     rows hold it, in any case or by its label (a donor by its name). ``one`` names a row ("programme"). A value that
     is none of these raises :class:`queries.terms.UnknownName`; or, given a ``refused`` list, is left out and its
-    error appended there, so a page can show the rest of the choice.
+    error appended there, so a page can show the rest of the choice. ``valid`` holds, per facet, values that no row
+    may hold but that are no mistake (a country in the graph that no programme names): choosing one gives no row.
 
     Examples
     --------
@@ -397,7 +400,8 @@ def chosen(
                         )
                 else:
                     known = set().union(*table[f.name]) if known is None else known
-                    value = value if value in known else _held(v, f, known, names, one)
+                    ok = value in known or value in (valid or {}).get(f.name, ())
+                    value = value if ok else _held(v, f, known, names, one)
             except terms.UnknownName as e:
                 if refused is None:
                     raise
@@ -494,6 +498,27 @@ def browse(
     pages = max(1, -(-len(ordered) // per_page))
     page = min(max(1, page), pages)
     return Browse(ordered[(page - 1) * per_page : page * per_page], len(ordered), page, pages, out_facets, ordered)
+
+
+LISTS: dict[str, Callable[[Store], list[Row]]] = {
+    "programmes": programmes,
+    "organisations": organisations,
+    "countries": countries,
+}
+# a row of each list, as the search names its hits ("countries" is no "countrie": /countries?q=Kenya failed with 500)
+ONE_OF = {"programmes": "programme", "organisations": "organisation", "countries": "country"}
+
+
+def labels(store: Store) -> dict[str, str]:
+    """A facet value's words: an organisation's or a country's name by its id or code (the two never clash)."""
+    return memo(  # type: ignore[no-any-return]
+        store,
+        "catalogue.labels",
+        lambda: (
+            {o["id"]: o["name"] for o in store.query(named.ORGANISATIONS)}
+            | {c["iso3"]: c["name"] for c in store.query(named.COUNTRIES)}
+        ),
+    )
 
 
 def programme_page(store: Store, pid: str, today: str | None = None) -> list[tuple[str, str, list[Row]]]:

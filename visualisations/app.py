@@ -38,7 +38,7 @@ from graph.embedded import memory_copy
 from graph.errors import CCBError
 from graph.model import M49_AREAS, M49_REGIONS, THEMES
 from graph.store import Store, cached
-from queries import analysis, catalogue, facts, fulltext, named, profile, terms, timeline
+from queries import analysis, catalogue, facts, fulltext, lists, named, profile, terms, timeline
 from queries import plan as plan_queries
 from queries.need import DEFAULT_WEIGHTS
 from queries.report import sources_of
@@ -84,7 +84,6 @@ PARAMS = (
     "absent",
     *(f"w_{name}" for name in DEFAULT_WEIGHTS),
 )
-LISTS = {"programmes": catalogue.programmes, "organisations": catalogue.organisations, "countries": catalogue.countries}
 SHOW_ROWS = 100  # rows of a table a page shows (a page of 28 MB took 16 s to render at size L); downloads hold all
 CACHE_BYTES = 64 * 2**20  # answers kept, in all: a bound by size, whatever the number of URLs asked
 CACHE_ENTRY = 8 * 2**20  # an answer larger than this is computed again when asked again, never kept
@@ -472,60 +471,36 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             figure=svg[svg.index("<svg") :],
         )
 
-    def org_names() -> dict[str, str]:
-        return {o["id"]: o["name"] for o in catalogue.organisations(store)}
-
-    def labels() -> dict[str, str]:  # a facet value's words: an organisation's or a country's name (ids never clash)
-        return org_names() | {c["iso3"]: c["name"] for c in catalogue.countries(store)}
-
     def _subregion(iso3: str) -> str:
         return next((c["subregion"] or "" for c in catalogue.countries(store) if c["iso3"] == iso3), "")
-
-    # a list's kind as the search names its hits ("countries" is no "countrie": /countries?q=Kenya failed with 500)
-    ONE_OF = {"programmes": "programme", "organisations": "organisation", "countries": "country"}
 
     def list_page(kind: str, title: str, intro: str) -> Response:
         """A list to browse (``kind``: programmes, organisations, countries) with its facets, as every list is."""
         a = request.args
-        rows = LISTS[kind](store)
         facets = catalogue.FACETS[kind]
-        # a value no row could hold is said, not answered with an empty list: a download refuses it; a page shows the
-        # list with the rest of the choice, and its facets to choose again from
-        said: list[CCBError] = []
-        given = {f.name: [v for v in a.getlist(f.name) if v] for f in facets}
-        words = labels()
-        chosen = catalogue.chosen(rows, facets, given, ONE_OF[kind], words, refused=said)
-        if said and (request.path.startswith("/api/") or a.get("format") in ("csv", "json")):
-            abort(400, _on_a_page(said[0]))
-        refused = "; ".join(_on_a_page(e) for e in said)
-        window = _window(a, "'active from'")
-        text = (a.get("q") or "").strip()
-        keys, dropped = None, []
-        if text:
-            found = fulltext.search(store, text, limit=0)  # the keys only: no row built, no match marked
-            keys = {k: i for i, k in enumerate(found.keys[ONE_OF[kind]])}
-            dropped = fulltext.dropped_note(found.dropped)
-
-        def keep(r: Row) -> bool:
-            if keys is not None and r.get("programme", r.get("id", r.get("iso3"))) not in keys:
-                return False
-            return kind != "programmes" or window.overlaps(r["start_date"], r["end_date"])
-
         sorts = catalogue.SORTS[kind]
         if a.get("sort") and a["sort"] not in sorts:
             abort(400, f"cannot sort {kind} by {a['sort']!r}: sort by {', '.join(sorts)}")
         sort = a.get("sort") or "name"
         desc = a.get("desc") == "1"
-        b = catalogue.browse(
-            rows,
-            facets,
-            chosen,
-            keep=keep,
+        text = (a.get("q") or "").strip()
+        # a value no row could hold is said, not answered with an empty list: a download refuses it; a page shows the
+        # list with the rest of the choice, and its facets to choose again from
+        found = lists.listing(
+            store,
+            kind,
+            {f.name: [v for v in a.getlist(f.name) if v] for f in facets},
+            text=text,
+            window=_window(a, "'active from'"),
             sort=sort,
             desc=desc,
             page=_int(a.get("page"), "a page number") or 1,
-            names=words,
+            lenient=True,
         )
+        b, chosen, said, dropped = found.browse, found.chosen, found.refused, found.notes
+        if said and (request.path.startswith("/api/") or a.get("format") in ("csv", "json")):
+            abort(400, _on_a_page(said[0]))
+        refused = "; ".join(_on_a_page(e) for e in said)
         columns = catalogue.COLUMNS[kind]
         fmt = "json" if request.path.startswith("/api/") else a.get("format")
         if fmt in ("csv", "json"):  # the whole filtered list, raw values
@@ -561,7 +536,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         summary = (
             f"{b.total:,} {kind} match; {first:,}-{first + len(b.rows) - 1:,} shown, page {b.page} of {b.pages}"
             if b.rows
-            else f"No {ONE_OF[kind]} matches these filters."
+            else f"No {catalogue.ONE_OF[kind]} matches these filters."
         )
         sort_choices = [(s, s.replace("_", " ")) for s in sorts]
         form = {
@@ -586,7 +561,9 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
                 },
             ],
         }
-        section = _section(kind, title, shown, f"No {ONE_OF[kind]} matches these filters.", notes=[facts.completeness(store)])
+        section = _section(
+            kind, title, shown, f"No {catalogue.ONE_OF[kind]} matches these filters.", notes=[facts.completeness(store)]
+        )
         section["download"] = "?" + urlencode(base) + ("&" if base else "")
         html = env.get_template("app_list.html.j2").render(
             title=title,
@@ -1071,7 +1048,10 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             ("countries and gaps", lambda: (gaps_report(), catalogue.countries(store))),
             ("search index", lambda: fulltext.index(store)),
             ("network overview", lambda: catalogue.donor_flows(store)),
-            ("facets", lambda: [catalogue.browse(rows(store), catalogue.FACETS[kind], {}) for kind, rows in LISTS.items()]),
+            (
+                "facets",
+                lambda: [catalogue.browse(rows(store), catalogue.FACETS[kind], {}) for kind, rows in catalogue.LISTS.items()],
+            ),
         ]
         with lock:
             for i, (what, step) in enumerate(steps, 1):

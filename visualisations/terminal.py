@@ -15,7 +15,7 @@ import json
 import math
 import re
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -177,15 +177,18 @@ class Layout:
     hidden: list[str]
 
 
-def layout(rows: Sequence[Row], columns: list[str], cells: list[dict[str, str]], width: int | None) -> Layout:
-    """Fit ``columns`` into ``width`` characters (``None``: no limit)."""
+def layout(
+    rows: Sequence[Row], columns: list[str], cells: list[dict[str, str]], width: int | None, under: Collection[str] = ()
+) -> Layout:
+    """Fit ``columns`` into ``width`` characters (``None``: no limit); those in ``under`` go under their row when
+    they do not fit, never out of the table, as an explanation does."""
     natural = {c: max([len(c), *(len(r[c]) for r in cells)]) for c in columns}
     numeric = {c for c in columns if _numeric(rows, c)}
     if width is None or sum(natural.values()) + len(GAP) * (len(columns) - 1) <= width:
         return Layout(columns, natural, [], [])
     # an explanation is never left out: when it does not fit it goes under its row
     # the first two columns say what the row is about: a long name there wraps in its column, never goes under the row
-    long = [c for i, c in enumerate(columns) if c not in numeric and (c in UNDER or (natural[c] > LONG and i >= 2))]
+    long = [c for i, c in enumerate(columns) if c not in numeric and (c in UNDER or c in under or (natural[c] > LONG and i >= 2))]
     first = [c for c in columns[:2] if c not in long]
     key = numeric | {c for c in columns if _money(rows, c)}
     answers = [c for c in columns if c in key and c in ANSWERS and c not in first]  # the scores the table exists for
@@ -221,8 +224,11 @@ def layout(rows: Sequence[Row], columns: list[str], cells: list[dict[str, str]],
     return Layout(shown, widths, under, [c for c in rest if c not in under])
 
 
-def table(rows: Sequence[Row], *, width: int | None = 80, title: str | None = None) -> tuple[str, list[str]]:
-    """The text of ``rows`` as a table at most ``width`` wide, and the names of the columns left out.
+def table(
+    rows: Sequence[Row], *, width: int | None = 80, title: str | None = None, under: Collection[str] = ()
+) -> tuple[str, list[str]]:
+    """The text of ``rows`` as a table at most ``width`` wide, and the names of the columns left out (``under``:
+    columns that go under their row when they do not fit, never left out).
 
     Examples
     --------
@@ -234,7 +240,7 @@ def table(rows: Sequence[Row], *, width: int | None = 80, title: str | None = No
     """
     columns = list(dict.fromkeys(k for r in rows for k in r))
     cells = [{c: printable(cell(r.get(c))) for c in columns} for r in rows]
-    lay = layout(rows, columns, cells, width)
+    lay = layout(rows, columns, cells, width, under)
     right = {c for c in lay.shown if _numeric(rows, c)}
     lines = (
         textwrap.wrap(title, width or len(title), subsequent_indent="  ", break_on_hyphens=False) if title else []

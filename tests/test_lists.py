@@ -1,0 +1,133 @@
+"""`ccb programmes` and `ccb organisations`: the app's faceted lists in a terminal, checked against Cypher.
+
+Every expected answer is read from the store by a query of its own, not from the code under test.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from cli import cli
+from graph.embedded import EmbeddedStore
+from graph.store import Store
+from queries import lists, terms
+
+
+def run(db: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--db", str(db), *args], catch_exceptions=False)
+
+
+def ask(db: Path, cypher: str, **params: object) -> list[dict[str, object]]:
+    s = EmbeddedStore(db, read_only=True)
+    try:
+        return s.query(cypher, params)
+    finally:
+        s.close()
+
+
+def ids(result: Result, key: str = "programme") -> set[str]:
+    assert result.exit_code == 0, result.stderr
+    return {r[key] for r in json.loads(result.stdout)}
+
+
+def test_programmes_for_a_country_and_theme_are_those_that_name_it(demo: Path) -> None:
+    expected = {
+        r["id"]
+        for r in ask(
+            demo,
+            "MATCH (p:Programme)-[t:TARGETS]->(c:Country {iso3: $iso3}) "
+            "WHERE coalesce(t.role, 'beneficiary') = 'beneficiary' AND 'C' IN p.themes RETURN p.id AS id",
+            iso3="KEN",
+        )
+    }
+    assert len(expected) >= 3
+    # a name, a theme's word: as every command reads them
+    assert ids(run(demo, "programmes", "--country", "Kenya", "--theme", "cybercrime", "--format", "json")) == expected
+
+
+def test_a_donor_s_agency_is_counted_with_its_donor_and_said(demo: Path) -> None:
+    expected = {
+        r["id"]
+        for r in ask(
+            demo,
+            "MATCH (o:Organisation)-[:FUNDS]->(p:Programme) WHERE o.id = 'gov-gbr' OR "
+            "EXISTS { MATCH (o)-[:PART_OF*1..4]->(:Organisation {id: 'gov-gbr'}) } RETURN DISTINCT p.id AS id",
+        )
+    }
+    out = run(demo, "programmes", "--donor", "FCDO", "--format", "json")
+    assert ids(out) == expected
+    assert "(uk-fcdo) is counted with its donor, gov-gbr" in out.stderr
+
+
+def test_a_country_no_programme_names_is_an_empty_list_not_a_mistake(demo: Path) -> None:
+    assert not ask(demo, "MATCH (:Programme)-[:TARGETS]->(c:Country {iso3: 'ERI'}) RETURN c.iso3")
+    out = run(demo, "programmes", "--country", "Eritrea")
+    assert out.exit_code == 0
+    assert out.stdout == ""
+    assert "no programmes for country ERI" in out.stderr
+    assert "`ccb profile ERI`" in out.stderr
+
+
+def test_a_value_nothing_could_hold_is_one_clear_error(demo: Path) -> None:
+    out = run(demo, "programmes", "--country", "Kenia")
+    assert out.exit_code == 1
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and "'Kenia'" in lines[0] and "Kenya (KEN)" in lines[0]
+    out = run(demo, "programmes", "--status", "activ")
+    assert out.exit_code == 1 and "did you mean active?" in out.stderr
+
+
+def test_the_table_fits_80_columns_and_keeps_who_funds(demo: Path) -> None:
+    out = CliRunner(env={"COLUMNS": "80"}).invoke(
+        cli, ["--db", str(demo), "programmes", "--region", "western africa"], catch_exceptions=False
+    )
+    assert out.exit_code == 0
+    assert max(len(line) for line in out.stdout.splitlines()) <= 80
+    assert "donors" in out.stdout and "ocwar-c" in out.stdout
+    assert "not shown at this width" not in out.stderr or "donors" not in out.stderr.split("not shown")[1]
+
+
+def test_csv_carries_raw_values_sorted_as_asked(demo: Path) -> None:
+    out = run(demo, "programmes", "--sort", "budget", "--desc", "--limit", "3", "--format", "csv")
+    assert out.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    stated = ask(
+        demo,
+        "MATCH (p:Programme) WHERE p.budget IS NOT NULL RETURN p.id AS id, p.budget AS budget ORDER BY budget DESC LIMIT 3",
+    )
+    assert [float(r["budget"]) for r in rows] == [r["budget"] for r in stated]
+    assert all(r["source"].startswith("http") and r["as_of"] for r in rows)
+
+
+def test_active_years_keep_what_overlaps_them(demo: Path) -> None:
+    out = run(demo, "programmes", "--from", "2024", "--to", "2024", "--format", "json")
+    rows = json.loads(out.stdout)
+    assert rows
+    for r in rows:
+        assert not r["start_date"] or r["start_date"][:4] <= "2024"
+        assert not r["end_date"] or r["end_date"][:4] >= "2024"
+    ended = ask(demo, "MATCH (p:Programme) WHERE p.end_date < '2024' RETURN p.id AS id")
+    assert ended and not {r["id"] for r in ended} & {r["programme"] for r in rows}
+
+
+def test_organisations_based_in_a_country(demo: Path) -> None:
+    expected = {r["id"] for r in ask(demo, "MATCH (o:Organisation {country: 'KEN'}) RETURN o.id AS id")}
+    assert len(expected) >= 3
+    assert ids(run(demo, "organisations", "--country", "KEN", "--format", "json"), "id") == expected
+
+
+def test_the_library_list_reads_names_on_both_stores(store: Store) -> None:
+    from graph.examples import gaps_records
+    from graph.store import Batch
+
+    store.write(Batch().extend(gaps_records()))
+    found = lists.listing(store, "programmes", {"country": ["kenya"]})
+    assert [r["programme"] for r in found.browse.matching] == ["pA"]
+    with pytest.raises(terms.UnknownName, match="did you mean Kenya"):
+        lists.listing(store, "programmes", {"country": ["Kenia"]})
