@@ -678,22 +678,20 @@ def list_command(
     kind: str,
     doc: str,
     examples: str,
-    extra: Sequence[str] = (),
     line: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     under: Sequence[str] = (),
 ) -> None:
     """Register `ccb <kind>`: the list the app browses (queries.lists.listing), one option per facet of it
     (declared once, in catalogue.FACETS), with a search, a sort and, for programmes, the years they are active.
-    JSON and CSV carry the app's download columns and ``extra``; a table reads ``line`` of each row, if given, with
+    JSON and CSV carry the list's fields (queries.lists.FIELDS); a table reads ``line`` of each row, if given, with
     the columns ``under`` under their row when they do not fit."""
     one = catalogue.ONE_OF[kind]
-    columns = [*catalogue.COLUMNS[kind], *extra]
 
     def command(ctx: click.Context, search: str | None, sort: str, desc: bool, limit: int | None, fmt: str, **kw: Any) -> None:
         window = kw.pop("window", None)
         given = {f.name: list(kw[f.name]) for f in catalogue.FACETS[kind]}
         found = lists.listing(store_of(ctx), kind, given, text=search or "", window=window, sort=sort, desc=desc)
-        rows = [line(r) if line and fmt == "table" else {c: r.get(c) for c in columns} for r in found.browse.matching]
+        rows = [line(r) for r in found.browse.matching] if line and fmt == "table" else found.records(kind)
         said = {k: ", ".join(v) for k, v in found.chosen.items() if v} | ({"words": repr(search)} if search else {})
         place = found.chosen.get("country") if kind == "programmes" else None
         also = f"`ccb profile {place[0]}` shows the regional and global programmes that reach it" if place else ""
@@ -739,7 +737,6 @@ list_command(
     /programmes shows and downloads.
     """,
     "  ccb programmes --country Kenya --theme cybercrime\n  ccb programmes --donor eu --status active --format csv\n",
-    extra=("source", "as_of"),
     line=_programme_line,
     under=("name", "donors", "implementers", "countries", "source"),
 )
@@ -753,7 +750,6 @@ list_command(
     web app's /organisations shows and downloads.
     """,
     "  ccb organisations --country Kenya\n  ccb organisations --role funder --sort funds --desc\n",
-    extra=("source",),
     under=("part_of", "themes", "regions", "source"),
 )
 

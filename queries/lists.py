@@ -12,6 +12,7 @@ from graph.errors import CCBError
 from graph.store import Store
 from queries import analysis, facts, fulltext, terms
 from queries.catalogue import (
+    COLUMNS,
     FACETS,
     LISTS,
     ONE_OF,
@@ -25,6 +26,14 @@ from queries.catalogue import (
     labels,
 )
 
+# What a list carries when it is read rather than browsed (`ccb programmes --format json`, the MCP tool): the app's
+# download columns and the page each row was read from.
+FIELDS = {
+    "programmes": (*COLUMNS["programmes"], "source", "as_of"),
+    "organisations": (*COLUMNS["organisations"], "source"),
+    "countries": COLUMNS["countries"],
+}
+
 
 @dataclass
 class Listing:
@@ -36,6 +45,10 @@ class Listing:
     chosen: dict[str, list[str]]
     refused: list[CCBError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    def records(self, kind: str) -> list[Row]:
+        """Every matching row with the list's :data:`FIELDS`, raw values."""
+        return [{c: r.get(c) for c in FIELDS[kind]} for r in self.browse.matching]
 
 
 def listing(

@@ -27,7 +27,7 @@ from mcp_types import ToolAnnotations
 
 from graph.errors import CCBError, ReadOnlyViolation
 from graph.store import Store, cached
-from queries import analysis, facts, fulltext, network, terms
+from queries import analysis, facts, fulltext, lists, network, terms
 from queries import need as need_model
 from queries import plan as plan_queries
 from queries import profile as profile_queries
@@ -157,6 +157,52 @@ def server(store: Store) -> MCPServer:
             region=terms.region(region),
         )
         return answer(store, rows, limit=min(limit, MAX_ROWS))
+
+    @tool
+    def programmes(
+        theme: list[str] | None = None,
+        region: list[str] | None = None,
+        country: list[str] | None = None,
+        donor: list[str] | None = None,
+        implementer: list[str] | None = None,
+        status: list[str] | None = None,
+        scope: list[str] | None = None,
+        text: str | None = None,
+        year_from: int | None = None,
+        year_to: int | None = None,
+        sort: Literal["name", "start_date", "end_date", "countries", "budget"] = "name",
+        desc: bool = False,
+        limit: int = 50,
+    ) -> Result:
+        """The programmes themselves, each with its page, as `ccb programmes` lists them: any of a facet's values, every
+        facet (country: named as a beneficiary; region: reached by its countries or its stated scope; donor: an
+        agency counted with its state; status from the dates, today), TEXT searched in full text."""
+        given = {"theme": theme, "region": region, "country": country, "donor": donor}
+        given |= {"implementer": implementer, "status": status, "scope": scope}
+        return _listed("programmes", given, text, _window(year_from, year_to), sort, desc, limit)
+
+    @tool
+    def organisations(
+        kind: list[str] | None = None,
+        role: list[str] | None = None,
+        theme: list[str] | None = None,
+        region: list[str] | None = None,
+        country: list[str] | None = None,
+        text: str | None = None,
+        sort: Literal["name", "funds", "implements"] = "name",
+        desc: bool = False,
+        limit: int = 50,
+    ) -> Result:
+        """The organisations, as `ccb organisations` lists them (country: where based, the local partners a donor
+        looks for; region: where their programmes reach; role: funder or implementer)."""
+        given = {"kind": kind, "role": role, "theme": theme, "region": region, "country": country}
+        return _listed("organisations", given, text, None, sort, desc, limit)
+
+    def _listed(what: str, given: dict[str, Any], text: str | None, window: Any, sort: str, desc: bool, limit: int) -> Result:
+        found = lists.listing(
+            store, what, {k: v or [] for k, v in given.items()}, text=text or "", window=window, sort=sort, desc=desc
+        )
+        return answer(store, found.records(what), found.notes, limit=min(limit, MAX_ROWS))
 
     @tool
     def gaps(

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CCB = [sys.executable, "-c", "from cli import main; main()"]
 TOOLS = {
     *("search", "profile", "supports", "gaps", "concentration", "partners", "match", "timeline", "breakdown"),
-    *("progress", "plan", "query"),
+    *("progress", "plan", "query", "programmes", "organisations"),
 }
 
 
@@ -98,6 +98,15 @@ async def _conversation(client: Client, served: Served) -> None:
     assert supports["sources"] and all(u.startswith("http") for u in supports["sources"].values())
     named = {p for r in supports["rows"] for p in r["programme_ids"]}
     assert named and named <= set(supports["sources"])  # every programme the answer names, with the page behind it
+    # the programmes themselves and the local partners, as the commands list them, each programme with its page
+    listed = _content(await client.call_tool("programmes", {"country": ["Kenya"], "theme": ["cybercrime"], "limit": 200}))
+    assert listed["rows"] == served.cli_json("programmes", "--country", "Kenya", "--theme", "cybercrime")
+    assert listed["rows"] and set(listed["sources"]) == {r["programme"] for r in listed["rows"]}
+    local = _content(await client.call_tool("organisations", {"country": ["KEN"], "limit": 200}))
+    assert local["rows"] and local["rows"] == served.cli_json("organisations", "--country", "KEN")
+    uk = _content(await client.call_tool("programmes", {"donor": ["fcdo"], "limit": 1}))
+    assert "(uk-fcdo) is counted with its donor, gov-gbr" in uk["notes"][0] and "the first 1 shown" in uk["notes"][1]
+    assert "did you mean Kenya (KEN)" in _error(await client.call_tool("programmes", {"country": ["Kenia"]}))
     match = _content(await client.call_tool("match", {"country": "KEN", "theme": "cybercrime", "limit": 5}))
     vatican = _content(await client.call_tool("match", {"country": "VAT", "theme": "cybercrime", "limit": 1}))
     assert any(n.startswith("Holy See (Vatican City State) is not ranked by the gaps model") for n in vatican["notes"])
