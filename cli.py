@@ -1238,6 +1238,14 @@ def match_cmd(
 
 
 # What to run next where a profile's section is empty (queries.profile.empty_because says why it is).
+def _programme_head(r: dict[str, Any]) -> dict[str, Any]:
+    """A programme's first row in a table: its id, name, status and dates first, a budget with its currency."""
+    first = ("programme", "name", "status", "start_date", "end_date")
+    money = {"budget": {r["budget_currency"]: r["budget"]} if r["budget"] is not None else None}
+    said = {"budget", "budget_currency"} | ({"stated_status"} if r["stated_status"] in (None, r["status"]) else set())
+    return {k: r[k] for k in first} | money | {k: v for k, v in r.items() if k not in {*first, *said}}
+
+
 PROFILE_NEXT = {"Need indicators": "`ccb load-indices`", "Gap": "`ccb gaps --all-countries` ranks it"}
 
 
@@ -1300,7 +1308,7 @@ Examples:
 @output_options
 @click.pass_context
 def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
-    """One organisation (id, name or alias) or country (ISO code or name) on a page."""
+    """One organisation (id, name or alias), country (ISO code or name) or programme (id or name) on a page."""
     sections = profile_queries.profile(store_of(ctx), name)
     subject = str(next((r.get("name") for r in sections[0][1]), name)) if sections and sections[0][1] else name
     if fmt == "table":
@@ -1311,7 +1319,17 @@ def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
             if title in PROFILE_NEXT:
                 empty += f" ({PROFILE_NEXT[title]})"
             cited = title == "Need indicators"  # an index's source once per edition, not under each of its rows
-            emit([{k: v for k, v in r.items() if k != "source"} for r in rows] if cited else rows, fmt, title=title, empty=empty)
+            if title == "Programme":  # what it is and when, its money with its currency; its words under it
+                rows, under = [_programme_head(r) for r in rows], ("name", "themes", "description", "source")
+            else:
+                under = ()
+            emit(
+                [{k: v for k, v in r.items() if k != "source"} for r in rows] if cited else rows,
+                fmt,
+                title=title,
+                empty=empty,
+                under=under,
+            )
             if cited and rows:
                 editions = {f"{r['family']} {r['edition']}": r["source"] for r in rows if r.get("source")}
                 notes([f"source, {edition}: {source}" for edition, source in editions.items()], fmt)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from difflib import get_close_matches
 from typing import Any
 
 import numpy as np
 
 from graph.model import THEMES
 from graph.store import cached, gc_paused, memo
-from queries import analysis, facts, named, need, network, progress, terms
+from queries import analysis, catalogue, facts, named, need, network, progress, terms
 from queries.analysis import Window
 from queries.terms import Terms
 
@@ -393,7 +394,8 @@ def _org_names(store: Any) -> dict[str, str]:
 
 
 def profile(store: Any, name: str) -> list[tuple[str, Rows]]:
-    """Sections of ``(title, rows)`` about a country (ISO code or name) or an organisation (id or name).
+    """Sections of ``(title, rows)`` about a country (ISO code or name), an organisation (id or name) or a programme
+    (id or name).
 
     Examples
     --------
@@ -405,10 +407,50 @@ def profile(store: Any, name: str) -> list[tuple[str, Rows]]:
     >>> s.close()
     """
     store = cached(store)  # each section runs analyses that read the same tables
-    kind, key = Terms.of(store).actor(name)
+    progs = catalogue.by_id(store)
+    if name.strip() in progs and name.strip() not in Terms.of(store).org_names:  # a programme's id, as lists give it
+        return programme_profile(store, name.strip())
+    try:
+        kind, key = Terms.of(store).actor(name)
+    except terms.UnknownName as e:
+        pid = next((p for p in sorted(progs) if _fold(progs[p]["name"]) == _fold(name)), None)
+        if pid is not None:  # a programme's name, in any case
+            return programme_profile(store, pid)
+        called = {_fold(p["name"]): pid for pid, p in progs.items()} | {pid: pid for pid in progs}
+        close = [called[c] for c in get_close_matches(_fold(name), list(called), n=1, cutoff=0.75)]
+        hint = e.hint
+        if close:  # a programme's name nearly typed: first, before the countries and organisations nearest it
+            shown = f"the programme {progs[close[0]]['name']} ({close[0]})"
+            others = e.hint.removeprefix("did you mean ").rstrip("?") if e.hint.startswith("did you mean") else ""
+            hint = f"did you mean {shown}{', or ' + others if others else ''}?"
+        raise terms.UnknownName(f"no country, organisation or programme {name!r} in the graph", hint) from None
     if kind == "country":
         return _country_profile(store, _country(store, key))
     return _org_profile(store, next(o for o in store.query(named.ORGANISATIONS) if o["id"] == key))
+
+
+def _fold(text: str | None) -> str:
+    return " ".join((text or "").casefold().split())
+
+
+def programme_profile(store: Any, pid: str) -> list[tuple[str, Rows]]:
+    """A programme's sections, as its page in the app gives them (:func:`queries.catalogue.programme_page`), what it
+    is first: its name, description, status from its dates today, and the page it was read from.
+
+    Examples
+    --------
+    >>> from graph.examples import example_store, gaps_records
+    >>> s = example_store(gaps_records())
+    >>> [(title, len(rows)) for title, rows in profile(s, "pA")][:4]
+    [('Programme', 1), ('Funded by', 1), ('Implemented by', 1), ('Countries it names', 2)]
+    >>> s.close()
+    """
+    p = catalogue.by_id(store)[pid]
+    sections = catalogue.programme_page(store, pid)
+    (about,) = sections[0][2]
+    head = {"programme": pid, "name": p["name"], **about, "description": p["description"]}
+    head |= {"source": p["source"], "as_of": p["as_of"]}
+    return [("Programme", [head]), *((title, rows) for _, title, rows in sections[1:])]
 
 
 def not_ranked_because(store: Any, name: str) -> str:
@@ -439,6 +481,11 @@ EMPTY = {
     "Collaborators": "{name} shares no programme with another organisation and has no partnership",
     "Broker standing": "{name} takes part in no programme, so it has no place in the collaboration graph",
     "Partnership opportunities": "{why}",
+    "Funded by": "no funder recorded for {name}: its page names none",
+    "Implemented by": "no implementer recorded for {name}",
+    "Countries it names": "{name} names no country: its scope is a region or the world",
+    "Umbrella and components": "{name} is no umbrella's component and has none of its own",
+    "Years it runs (with its components)": "{name} states no start date",
 }
 
 

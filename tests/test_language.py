@@ -112,7 +112,9 @@ def test_one_error_for_unknown_names_everywhere(graph: Store) -> None:
         with pytest.raises(UnknownName) as e:
             call()
         assert str(e.value) == said
-    with pytest.raises(UnknownName, match=r"^no country or organisation 'Kenia' in the graph \(did you mean Kenya \(KEN\)"):
+    with pytest.raises(
+        UnknownName, match=r"^no country, organisation or programme 'Kenia' in the graph \(did you mean Kenya \(KEN\)"
+    ):
         profile.profile(graph, "Kenia")
     with pytest.raises(UnknownName, match=r"no organisation 'UNDOC' in the graph \(did you mean .*\(unodc\)"):
         network.partners(graph, org="UNDOC")

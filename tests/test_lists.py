@@ -131,3 +131,34 @@ def test_the_library_list_reads_names_on_both_stores(store: Store) -> None:
     assert [r["programme"] for r in found.browse.matching] == ["pA"]
     with pytest.raises(terms.UnknownName, match="did you mean Kenya"):
         lists.listing(store, "programmes", {"country": ["Kenia"]})
+
+
+def test_a_programme_s_profile_by_id_or_name_gives_its_funders_and_countries(demo: Path) -> None:
+    funders = ask(
+        demo,
+        "MATCH (o:Organisation)-[f:FUNDS]->(:Programme {id: 'ocwar-c'}) RETURN o.id AS id, f.amount AS amount, f.source AS source",
+    )
+    named = ask(demo, "MATCH (:Programme {id: 'ocwar-c'})-[:TARGETS]->(c:Country) RETURN c.iso3 AS iso3")
+    name = ask(demo, "MATCH (p:Programme {id: 'ocwar-c'}) RETURN p.name AS name")[0]["name"]
+    for asked in ("ocwar-c", str(name).upper()):
+        rows = json.loads(run(demo, "profile", asked, "--format", "json").stdout)
+        sections = {r["section"] for r in rows}
+        assert {"Programme", "Funded by", "Implemented by", "Countries it names"} <= sections
+        head = next(r for r in rows if r["section"] == "Programme")
+        assert (head["programme"], head["name"]) == ("ocwar-c", name) and head["source"].startswith("http")
+        got = [(r["funder"], r["amount"], r["source"]) for r in rows if r["section"] == "Funded by"]
+        assert sorted(got) == sorted((f["id"], f["amount"], f["source"]) for f in funders)
+        assert sorted(r["iso3"] for r in rows if r["section"] == "Countries it names") == sorted(c["iso3"] for c in named)
+    table = run(demo, "profile", "ocwar-c")
+    assert "EUR 7,500,000" in table.stdout and "Expertise France" in table.stdout
+
+
+def test_a_programme_s_empty_sections_say_why_and_a_typo_names_it(demo: Path) -> None:
+    assert not ask(demo, "MATCH (o)-[:FUNDS]->(:Programme {id: 'access-now-helpline'}) RETURN o.id")
+    out = run(demo, "profile", "access-now-helpline")
+    assert out.exit_code == 0
+    said = " ".join(out.stderr.split())  # as wrapped to the terminal's width
+    assert "no funder recorded for Access Now Digital Security Helpline" in said
+    assert "names no country: its scope is a region or the world" in said
+    typo = run(demo, "profile", "Octopus projec")
+    assert typo.exit_code == 1 and "did you mean the programme Octopus Project (octopus)" in typo.stderr

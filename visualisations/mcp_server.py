@@ -127,7 +127,8 @@ def server(store: Store) -> MCPServer:
 
     @tool
     def profile(name: str) -> Result:
-        """One country (ISO code or name) or organisation (id, name or alias): its sections, as `ccb profile NAME`."""
+        """One country (ISO code or name), organisation (id, name or alias) or programme (id or name): its sections,
+        as `ccb profile NAME`."""
         sections = profile_queries.profile(store, name)
         rows = [{"section": title, **r} for title, rs in sections for r in rs]
         gap = next((rs for title, rs in sections if title == "Gap" and rs), None)  # a country's: where it ranks, as the CLI says

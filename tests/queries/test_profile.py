@@ -53,7 +53,7 @@ def test_profiles(graph: Store) -> None:
     assert [r["org"] for r in org["Collaborators"]] == ["o1", "o4"]
     assert org["Broker standing"][0]["betweenness"] == 0.6667
     assert [r["b"] for r in org["Partnership opportunities"]] == ["o3"]
-    with pytest.raises(UnknownName, match="no country or organisation 'o9'"):
+    with pytest.raises(UnknownName, match="no country, organisation or programme 'o9'"):
         profile(graph, "o9")
 
 

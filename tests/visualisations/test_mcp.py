@@ -128,7 +128,7 @@ async def _conversation(client: Client, served: Served) -> None:
     long = _content(await client.call_tool("search", {"text": " ".join(f"w{i}" for i in range(40))}))
     assert "Only the first 32 distinct words were searched; 8 more were left out (w32, w33, w34, w35, w36, ...)." in long["notes"]
     # bad input: one line naming the closest real names; a write refused; a year out of range said, not a traceback
-    assert "no country or organisation 'Kenia' in the graph (did you mean Kenya (KEN)" in _error(
+    assert "no country, organisation or programme 'Kenia' in the graph (did you mean Kenya (KEN)" in _error(
         await client.call_tool("profile", {"name": "Kenia"})
     )
     assert "writes to the graph; nothing was changed" in _error(
