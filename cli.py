@@ -697,7 +697,7 @@ def list_command(
         also = f"`ccb profile {place[0]}` shows the regional and global programmes that reach it" if place else ""
         emit(rows[:limit], fmt, empty=why_empty(kind, also=also, **said, years=window), under=under)
         if rows:
-            shown = f"{min(len(rows), limit or len(rows)):,} of " if limit and limit < len(rows) else ""
+            shown = f"{limit:,} of " if limit and limit < len(rows) else ""
             lines = [f"{shown}{len(rows):,} {kind if len(rows) > 1 else one} match"]
             if kind == "programmes":
                 lines.append(
@@ -1237,15 +1237,16 @@ def match_cmd(
     notes(profile_queries.unranked_note(store_of(ctx), country, rows), fmt)
 
 
-# What to run next where a profile's section is empty (queries.profile.empty_because says why it is).
 def _programme_head(r: dict[str, Any]) -> dict[str, Any]:
-    """A programme's first row in a table: its id, name, status and dates first, a budget with its currency."""
+    """A programme's first row in a table: its id, name, status and dates first, a budget with its currency (the
+    stored status only where it differs from the one its dates give)."""
     first = ("programme", "name", "status", "start_date", "end_date")
     money = {"budget": {r["budget_currency"]: r["budget"]} if r["budget"] is not None else None}
     said = {"budget", "budget_currency"} | ({"stated_status"} if r["stated_status"] in (None, r["status"]) else set())
     return {k: r[k] for k in first} | money | {k: v for k, v in r.items() if k not in {*first, *said}}
 
 
+# What to run next where a profile's section is empty (queries.profile.empty_because says why it is).
 PROFILE_NEXT = {"Need indicators": "`ccb load-indices`", "Gap": "`ccb gaps --all-countries` ranks it"}
 
 
