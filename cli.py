@@ -22,6 +22,7 @@ import click
 
 from graph import schema
 from graph.errors import CCBError, LoadError, TooManyRows
+from graph.model import ORG_KINDS
 from graph.open import chosen, default_db_path, open_store
 from graph.store import Store, cached, is_neo4j_uri, shown_uri
 from loaders import bundled, iati, indices, scenario, tabular, worldbank
@@ -655,6 +656,10 @@ FACET_HINTS = {
     "country": "ISO code or name",
     "donor": "id or name; an agency's state or bloc",
     "implementer": "id or name",
+    "status": "active, pipeline, completed, cancelled, suspended or unknown, from its dates today",
+    "scope": "countries (it names them), regional or global",
+    "kind": ", ".join(ORG_KINDS),
+    "role": "funder or implementer",
 }
 
 
