@@ -679,6 +679,12 @@ def _programme_line(r: dict[str, Any]) -> dict[str, Any]:
     } | ({"budget": {r["budget_currency"]: r["budget"]}} if r["budget"] is not None else {})  # a column only if stated
 
 
+def _organisation_line(r: dict[str, Any]) -> dict[str, Any]:
+    """An organisation as a table row reads: where it is based before its kind, which a narrow table leaves out first."""
+    first = ("id", "name", "country", "kind", "funds", "implements")
+    return {k: r[k] for k in first} | {k: r[k] for k in ("part_of", "themes", "regions", "source")}
+
+
 def list_command(
     kind: str,
     doc: str,
@@ -755,6 +761,7 @@ list_command(
     web app's /organisations shows and downloads.
     """,
     "  ccb organisations --country Kenya\n  ccb organisations --role funder --sort funds --desc\n",
+    line=_organisation_line,
     under=("part_of", "themes", "regions", "source"),
 )
 
