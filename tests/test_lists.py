@@ -162,3 +162,22 @@ def test_a_programme_s_empty_sections_say_why_and_a_typo_names_it(demo: Path) ->
     assert "names no country: its scope is a region or the world" in said
     typo = run(demo, "profile", "Octopus projec")
     assert typo.exit_code == 1 and "did you mean the programme Octopus Project (octopus)" in typo.stderr
+
+
+def test_the_app_s_list_and_the_command_give_the_same_rows(demo: Path) -> None:
+    from visualisations.app import create_app
+
+    s = EmbeddedStore(demo, read_only=True)
+    try:
+        client = create_app(s).test_client()
+        for query, args in (
+            ("country=Kenya&theme=C", ("--country", "Kenya", "--theme", "C")),
+            ("donor=fcdo&status=active", ("--donor", "fcdo", "--status", "active")),
+        ):
+            page = client.get(f"/api/programmes?{query}")
+            assert page.status_code == 200
+            assert {r["programme"] for r in page.get_json()} == ids(run(demo, "programmes", *args, "--format", "json"))
+        none = client.get("/api/programmes?country=Eritrea")  # a country in the graph that no programme names
+        assert (none.status_code, none.get_json()) == (200, [])
+    finally:
+        s.close()
