@@ -1,4 +1,4 @@
-"""Matchmaking for a country's unmet themes, and one organisation or country on a page."""
+"""Matchmaking for a country's unmet themes, and one organisation, country or programme on a page."""
 
 from __future__ import annotations
 
