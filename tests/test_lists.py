@@ -176,7 +176,10 @@ def test_the_app_s_list_and_the_command_give_the_same_rows(demo: Path) -> None:
         ):
             page = client.get(f"/api/programmes?{query}")
             assert page.status_code == 200
-            assert {r["programme"] for r in page.get_json()} == ids(run(demo, "programmes", *args, "--format", "json"))
+            said = run(demo, "programmes", *args, "--format", "json")
+            assert said.exit_code == 0 and page.get_json() == json.loads(said.stdout)  # the same rows, sources and all
+            download = client.get(f"/programmes?{query}&format=csv").get_data(as_text=True)
+            assert download.splitlines()[0].endswith(",source,as_of")
         none = client.get("/api/programmes?country=Eritrea")  # a country in the graph that no programme names
         assert (none.status_code, none.get_json()) == (200, [])
     finally:

@@ -503,8 +503,8 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         refused = "; ".join(_on_a_page(e) for e in said)
         columns = catalogue.COLUMNS[kind]
         fmt = "json" if request.path.startswith("/api/") else a.get("format")
-        if fmt in ("csv", "json"):  # the whole filtered list, raw values
-            every = [{c: r.get(c) for c in columns} for r in b.matching]
+        if fmt in ("csv", "json"):  # the whole filtered list, raw values, each row with its page (as the commands give it)
+            every = found.records(kind)
             return _json(every) if fmt == "json" else _csv(every, f"{kind}.csv")
         # the question as the facets hold it (theme=cybercrime is theme=C), so a chosen value's link clears it
         facet_params = {f.name for f in facets}
