@@ -663,6 +663,11 @@ FACET_HINTS = {
 }
 
 
+def _budget(r: dict[str, Any]) -> dict[str, float] | None:
+    """A programme's budget as a table shows a sum: with its currency, never a bare number."""
+    return {r["budget_currency"]: r["budget"]} if r["budget"] is not None else None
+
+
 def _programme_line(r: dict[str, Any]) -> dict[str, Any]:
     """A programme as a table row reads: its years and status beside its id, its name and lists under it."""
     start, end = (r["start_date"] or "")[:4], (r["end_date"] or "")[:4]
@@ -676,7 +681,7 @@ def _programme_line(r: dict[str, Any]) -> dict[str, Any]:
         "implementers": r["implementers"],
         "countries": r["countries"],
         "source": r["source"],
-    } | ({"budget": {r["budget_currency"]: r["budget"]}} if r["budget"] is not None else {})  # a column only if stated
+    } | ({"budget": _budget(r)} if r["budget"] is not None else {})  # a column only if stated
 
 
 def _organisation_line(r: dict[str, Any]) -> dict[str, Any]:
@@ -1253,7 +1258,7 @@ def _programme_head(r: dict[str, Any]) -> dict[str, Any]:
     """A programme's first row in a table: its id, name, status and dates first, a budget with its currency (the
     stored status only where it differs from the one its dates give)."""
     first = ("programme", "name", "status", "start_date", "end_date")
-    money = {"budget": {r["budget_currency"]: r["budget"]} if r["budget"] is not None else None}
+    money = {"budget": _budget(r)}
     said = {"budget", "budget_currency"} | ({"stated_status"} if r["stated_status"] in (None, r["status"]) else set())
     return {k: r[k] for k in first} | money | {k: v for k, v in r.items() if k not in {*first, *said}}
 

@@ -509,18 +509,6 @@ LISTS: dict[str, Callable[[Store], list[Row]]] = {
 ONE_OF = {"programmes": "programme", "organisations": "organisation", "countries": "country"}
 
 
-def labels(store: Store) -> dict[str, str]:
-    """A facet value's words: an organisation's or a country's name by its id or code (the two never clash)."""
-    return memo(  # type: ignore[no-any-return]
-        store,
-        "catalogue.labels",
-        lambda: (
-            {o["id"]: o["name"] for o in store.query(named.ORGANISATIONS)}
-            | {c["iso3"]: c["name"] for c in store.query(named.COUNTRIES)}
-        ),
-    )
-
-
 def programme_page(store: Store, pid: str, today: str | None = None) -> list[tuple[str, str, list[Row]]]:
     """A programme's page as ``(id, title, rows)`` sections: what it is (description, status from its dates, period,
     themes, scope, budget), who funds it (with the stated amounts, each with its page), who implements it, the

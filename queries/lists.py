@@ -23,7 +23,6 @@ from queries.catalogue import (
     Row,
     browse,
     chosen,
-    labels,
 )
 
 # What a list carries when it is read rather than browsed (`ccb programmes --format json`, the MCP tool): the app's
@@ -91,8 +90,9 @@ def listing(
         raise CCBError(f"cannot sort {kind} by {sort!r}: sort by {', '.join(SORTS[kind])}")
     rows = LISTS[kind](store)
     facets = FACETS[kind]
-    words = labels(store)
-    given, valid, notes = _named(store, facets, given)
+    t = terms.Terms.of(store)
+    words = t.org_names | t.country_names  # a facet value's words: an organisation's or a country's name
+    given, valid, notes = _named(store, t, facets, given)
     refused: list[CCBError] = []
     chose = chosen(rows, facets, given, ONE_OF[kind], words, refused=refused if lenient else None, valid=valid)
     keys: set[str] | None = None
@@ -112,13 +112,12 @@ def listing(
 
 
 def _named(
-    store: Store, facets: tuple[Facet, ...], given: dict[str, list[str]]
+    store: Store, t: terms.Terms, facets: tuple[Facet, ...], given: dict[str, list[str]]
 ) -> tuple[dict[str, list[str]], dict[str, set[str]], list[str]]:
     """The values of the facets that name a country or an organisation read as every command reads them ("Ivory
     Coast" is CIV, "FCDO" is uk-fcdo; a donor's agency is counted with its donor, as the donor facet holds it,
     and said), the values those facets may take though no row holds them (any country or organisation in the
     graph: choosing one gives no row, not an error), and the notes to show."""
-    t = terms.Terms.of(store)
     up = facts.donors(store)
     out, valid, notes = dict(given), {}, []
     for f in facets:

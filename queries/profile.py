@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from graph.model import THEMES
+from graph.names import normalise_name
 from graph.store import cached, gc_paused, memo
 from queries import analysis, catalogue, facts, named, need, network, progress, terms
 from queries.analysis import Window
@@ -413,11 +414,12 @@ def profile(store: Any, name: str) -> list[tuple[str, Rows]]:
     try:
         kind, key = Terms.of(store).actor(name)
     except terms.UnknownName as e:
-        pid = next((p for p in sorted(progs) if _fold(progs[p]["name"]) == _fold(name)), None)
-        if pid is not None:  # a programme's name, in any case
-            return programme_profile(store, pid)
-        called = {_fold(p["name"]): pid for pid, p in progs.items()} | {pid: pid for pid in progs}
-        close = [called[c] for c in get_close_matches(_fold(name), list(called), n=1, cutoff=0.75)]
+        # a programme's id or name as people type it (any case, accents, punctuation), as every name is read
+        called = {normalise_name(q): q for q in progs} | {normalise_name(p["name"]): q for q, p in progs.items()}
+        typed = normalise_name(name)
+        if typed in called:
+            return programme_profile(store, called[typed])
+        close = [called[c] for c in get_close_matches(typed, list(called), n=1, cutoff=0.75)]
         hint = e.hint
         if close:  # a programme's name nearly typed: first, before the countries and organisations nearest it
             shown = f"the programme {progs[close[0]]['name']} ({close[0]})"
@@ -427,10 +429,6 @@ def profile(store: Any, name: str) -> list[tuple[str, Rows]]:
     if kind == "country":
         return _country_profile(store, _country(store, key))
     return _org_profile(store, next(o for o in store.query(named.ORGANISATIONS) if o["id"] == key))
-
-
-def _fold(text: str | None) -> str:
-    return " ".join((text or "").casefold().split())
 
 
 def programme_profile(store: Any, pid: str) -> list[tuple[str, Rows]]:
