@@ -112,6 +112,7 @@ ON_THE_FORM = (
     ("give one with --grant-size AMOUNT", "fill in the grant size field"),
     ("raise --grant-size", "raise the grant size"),
     ("--grant-size must", "the grant size must"),
+    ("`ccb match` ranks those further away", "each country's page ranks those further away (Who could help)"),
 )
 
 
@@ -249,6 +250,13 @@ def plan(
             + ("planned on as asked" if themes else "left out (name it with --theme to plan on it anyway)")
         )
     out, leads = _explain(store, rows, cells, grant, currency, donor_id, window, scope.table)
+    if alone := [f"{r['iso3']} {r['theme']}" for r in out if not r["implementers"]]:
+        notes.append(
+            f"no implementer has delivered the theme on {MIN_IMPLEMENTER_PROGRAMMES} programmes or more in the country or "
+            f"its sub-region for {facts.counted(len(alone), 'row', 'rows')} ({', '.join(alone[:8])}"
+            + (f" and {len(alone) - 8} more" if len(alone) > 8 else "")
+            + "): `ccb match` ranks those further away"
+        )
     stable = _stable(store, cells, weights, grants, max_countries, out) if stability else []
     before = sum(r["priority_before"] for r in out)
     after = sum(r["priority_after"] for r in out)

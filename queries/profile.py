@@ -340,13 +340,36 @@ def _activity(
 def near(store: Any, iso3: str, theme: str, delivered: bool = False) -> set[str]:
     """Organisations with experience on ``theme`` that work in ``iso3`` or in a country of its UN M49 sub-region:
     the only ones a plan may suggest there (:func:`match` ``only``; the match's own scoring then says which worked
-    on the theme nearby). With ``delivered``, experience and work are the programmes they delivered."""
+    on the theme nearby). With ``delivered``, experience and work are the programmes they delivered.
+
+    A body that has worked only in its own home country is offered there and nowhere else: its record shows no
+    reach beyond its borders (MONUSCO, the UN mission in the Congo, was offered for cybercrime grants in Angola, the
+    Central African Republic, Cameroon and Equatorial Guinea)."""
     countries = store.query(named.COUNTRIES)
     sub = next((c["subregion"] for c in countries if c["iso3"] == iso3), None)
     around = {c["iso3"] for c in countries if sub and c["subregion"] == sub} | {iso3}
     present = _present(store, delivered)
     at_work = set().union(*(present.get(c, set()) for c in around))
-    return at_work & _experience(store, theme, delivered).keys()
+    at_home = {org for org, h in _only_at_home(store, delivered).items() if h != iso3}
+    return (at_work - at_home) & _experience(store, theme, delivered).keys()
+
+
+def _only_at_home(store: Any, delivered: bool = False) -> dict[str, str]:
+    """Organisation -> its home country, for those whose every programme that places them (:func:`_placed`; with
+    ``delivered``, that they delivered) names their home country alone, none with a regional or global scope."""
+
+    def build() -> dict[str, str]:
+        home = {o["id"]: o["country"] for o in store.query(named.ORGANISATIONS) if o["country"]}
+        act = network.whole_activity(store)
+        placed = act.implemented if delivered else _placed(act)
+        wide = {r["programme"] for r in store.query(named.PROGRAMME_SCOPES) if r["scope"] in ("regional", "global")}
+        worked: dict[str, set[str]] = defaultdict(set)
+        for c, orgs in _present(store, delivered).items():
+            for org in orgs & home.keys():
+                worked[org].add(c)
+        return {org: home[org] for org, where in worked.items() if where == {home[org]} and not placed.get(org, set()) & wide}
+
+    return memo(store, f"profile.only_at_home.{delivered}", build)  # type: ignore[no-any-return]
 
 
 def _placed(act: network.Activity) -> dict[str, set[str]]:

@@ -58,6 +58,15 @@ def test_unknown_need_comes_last_and_territories_only_when_asked(demo: Path, cou
     assert {"SHN", "GBR"} <= {r["iso3"] for r in everyone} and "not ranked" not in notes
 
 
+def test_the_plan_offers_no_country_mission_for_its_neighbours(demo: Path) -> None:
+    # MONUSCO, the UN mission in the Congo, was the one implementer offered for cybercrime in four neighbours
+    rows, notes = ccb(demo, "plan", "--budget", "EUR 60000000", "--grant-size", "500000", "--theme", "C")
+    offered = {(r["iso3"], s.split(" ", 1)[0]) for r in rows for s in r["implementers"]}
+    assert {c for c, org in offered if org == "monusco"} <= {"COD"}, offered
+    assert {"CAF", "CMR"} <= {r["iso3"] for r in rows}  # the cells are still planned: who to ask is the question
+    assert "`ccb match` ranks those further away" in notes
+
+
 def test_a_programme_for_the_eastern_partnership_stays_with_its_members(demo: Path) -> None:
     # CyberEast+ serves the Eastern Partnership: Armenia is in its scope, Yemen (Western Asia, as Armenia is) is not,
     # and nor is Belarus, which suspended its participation on 28 June 2021.

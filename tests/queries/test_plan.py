@@ -367,3 +367,48 @@ def test_a_fund_below_one_typical_grant_is_one_grant_of_the_whole_fund(graph: St
     assert "less than that typical grant (EUR 500), so it is one grant" in plan.summary()[0]
     given = p.plan(graph, budget="EUR 300", themes=["C"], grant=500, stability=False)
     assert given.used == 0 and "not allocated" in given.summary()[0]
+
+
+def test_a_body_that_worked_only_at_home_is_offered_there_and_nowhere_else(graph: Store) -> None:
+    """A plan's implementers for a country are those that delivered the theme in it or its sub-region; a body whose
+    every programme names its home alone (MONUSCO, the UN mission in the Congo, was offered for cybercrime grants in
+    the Central African Republic and Cameroon) has shown no reach beyond it: offered at home, not next door."""
+    from graph.model import Country, Implements, Measured, Organisation, Programme, Targets
+
+    src = "https://example.org/s"
+    graph.write(
+        Batch().extend(
+            [
+                Country(
+                    iso3="UGA",
+                    name="Uganda",
+                    region="Africa",
+                    subregion="Eastern Africa",
+                    sovereignty="independent",
+                    income_group="Low income",
+                    ldc=True,
+                    lldc=True,
+                    sids=False,
+                    source=src,
+                ),
+                Measured(src="UGA", dst="gci-2024", score=30, source=src),
+                Organisation(id="mission", name="A mission in Kenya", kind="intergovernmental", country="KEN", source=src),
+                Organisation(id="ngo", name="An NGO from abroad", kind="non_profit", country="GBR", source=src),
+            ]
+            + [Programme(id=f"k{i}", name=f"K{i}", themes=["C"], source=src) for i in range(4)]
+            + [Targets(src=f"k{i}", dst="KEN", source=src) for i in range(4)]
+            + [Implements(src="mission", dst=f"k{i}", source=src) for i in (0, 1)]
+            + [Implements(src="ngo", dst=f"k{i}", source=src) for i in (2, 3)]
+        )
+    )
+
+    def asked(country: str) -> list[str]:
+        rows = p.plan(graph, budget="EUR 1000", themes=["C"], countries=[country], grant=1000, stability=False).rows
+        return [s.split(" ", 1)[0] for r in rows for s in r["implementers"]]
+
+    assert asked("UGA") == ["ngo"]
+    assert sorted(asked("KEN")) == ["mission", "ngo"]
+    # with no one to ask nearby, the plan says so and where to look
+    alone = p.plan(graph, budget="EUR 1000", themes=["C"], countries=["NPL"], grant=1000, stability=False)
+    assert alone.rows[0]["implementers"] == []
+    assert "for 1 row (NPL C): `ccb match` ranks those further away" in " ".join(alone.summary())
