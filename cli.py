@@ -1236,17 +1236,18 @@ def match_cmd(
 ) -> None:
     """Who could help COUNTRY (ISO code or name) with a theme it has no programme on (or --theme), with reasons.
 
-    Without --theme, up to 10 organisations for each uncovered theme, and a
-    note naming the themes it has programmes on already. A high-income
+    Without --theme, up to 10 organisations (or --limit) for each uncovered
+    theme, and a note naming the themes it has programmes on already. A high-income
     country, a territory or a state under UN sanctions is not matched (the
     gaps model's recipients), unless --all-countries (not a restricted state).
     """
-    # with --theme, --limit is how many to rank (it was capped at the 10 per theme given without one)
-    per_theme = limit if theme and limit else 10
+    # --limit is how many to rank on each theme: with --theme it was capped at 10, and without one `--limit 3` gave
+    # Eritrea's first theme alone, as if no one could help on the others
+    per_theme = limit or 10
     rows = profile_queries.match(store_of(ctx), country, theme=theme, window=window, limit=per_theme, all_countries=all_countries)
     every = f"{country} has programmes on every GFCE theme ({window}): give --theme to see who else works on one"
     empty = why_empty(f"organisation has a programme on theme {theme}", years=window, otherwise=None if theme else every)
-    emit(rows[:limit], fmt, empty=empty)
+    emit(rows, fmt, empty=empty)
     if rows and not theme and rows[0]["name"] != "not a recipient":
         # the rows are the themes it lacks; say which it has, or a lone "too little evidence" row reads as all it has
         met = profile_queries.themes_met(store_of(ctx), country, window)

@@ -274,9 +274,11 @@ def server(store: Store) -> MCPServer:
     def match(
         country: str, theme: str | None = None, year_from: int | None = None, year_to: int | None = None, limit: int = 10
     ) -> Result:
-        """Who could help COUNTRY on a theme it has no programme on (or THEME), with each point explained, as `ccb match`."""
-        rows = profile_queries.match(store, country, theme=terms.theme(theme), window=_window(year_from, year_to))
-        return answer(store, rows, profile_queries.unranked_note(store, country, rows), limit=min(limit, MAX_ROWS))
+        """Who could help COUNTRY on a theme it has no programme on (or THEME), with each point explained, as `ccb match`:
+        at most ``limit`` organisations on each theme."""
+        window = _window(year_from, year_to)
+        rows = profile_queries.match(store, country, theme=terms.theme(theme), window=window, limit=min(limit, MAX_ROWS))
+        return answer(store, rows, profile_queries.unranked_note(store, country, rows))
 
     @tool
     def timeline(

@@ -252,6 +252,17 @@ def test_match_limit_ranks_as_many_as_asked(tmp_path: Path) -> None:
     assert [r["org"] for r in rows("--theme", "A", "--limit", "3")] == [r["org"] for r in ranked[:3]]
 
 
+def test_without_a_theme_the_limit_is_per_theme(demo: Path) -> None:
+    """`ccb match Eritrea --limit 3` gave its first unmet theme alone, as if no one could help on the others."""
+    with EmbeddedStore(demo, read_only=True) as s:
+        every = [(r["theme"], r["org"]) for r in match(s, "ERI", limit=3)]
+    out = CliRunner().invoke(cli, ["--db", str(demo), "match", "Eritrea", "--limit", "3", "--format", "json"])
+    shown = [(r["theme"], r["org"]) for r in json.loads(out.stdout)]
+    assert shown == every
+    assert {t for t, org in shown if org} == {"A", "B", "C", "D"}  # E: too little evidence, one row saying so
+    assert all(sum(t == theme for t, _ in shown) <= 3 for theme in "ABCDE")
+
+
 def test_a_country_outside_the_recipients_is_not_matched(store: Store) -> None:
     """`ccb match GBR` offered the World Bank to help the United Kingdom with its policy: a high-income country, a
     territory or a state under UN sanctions gives one row saying it is no recipient; --all-countries matches a

@@ -111,6 +111,9 @@ async def _conversation(client: Client, served: Served) -> None:
     vatican = _content(await client.call_tool("match", {"country": "VAT", "theme": "cybercrime", "limit": 1}))
     assert any(n.startswith("Holy See (Vatican City State) is not ranked by the gaps model") for n in vatican["notes"])
     assert match["rows"] == served.cli_json("match", "KEN", "--theme", "cybercrime", "--limit", "5")
+    eritrea = _content(await client.call_tool("match", {"country": "ERI", "limit": 2}))  # two on each theme it lacks
+    assert eritrea["rows"] == served.cli_json("match", "ERI", "--limit", "2")
+    assert {r["theme"] for r in eritrea["rows"] if r["org"]} == {"A", "B", "C", "D"}
     pairs = _content(await client.call_tool("partners", {"region": "western africa", "limit": 5}))
     assert pairs["rows"] and pairs["rows"] == served.cli_json("partners", "--region", "western africa", "--limit", "5")
     years = _content(await client.call_tool("timeline", {"by": "country", "only": "Kenya"}))
