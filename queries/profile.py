@@ -647,13 +647,18 @@ def _as_donor(store: Any, iso3: str | None = None, org: str | None = None) -> li
 def _org_profile(store: Any, org: dict[str, Any]) -> list[tuple[str, Rows]]:
     oid = org["id"]
     act = network.whole_activity(store)
-    roles = {(r["programme"], r["role"]) for r in network.org_programmes(store) if r["org"] == oid}
-    reach = network.reach_of(store, (p for p, _ in roles))  # this organisation's programmes alone
-    programmes = [{"programme": p, "role": role, "themes": reach[p][0], "countries": reach[p][1]} for p, role in roles]
+    roles: dict[str, set[str]] = defaultdict(set)  # a programme it funds and implements is one row, not two
+    for r in network.org_programmes(store):
+        if r["org"] == oid:
+            roles[r["programme"]].add(r["role"])
+    reach = network.reach_of(store, roles)  # this organisation's programmes alone
+    programmes = [
+        {"programme": p, "roles": sorted(roles[p]), "themes": reach[p][0], "countries": reach[p][1]} for p in sorted(roles)
+    ]
     standing = network.brokers(store, org=oid) if oid in act.names else []
     return [
         ("Organisation", [{k: org[k] for k in ("id", "name", "kind", "country", "aliases", "source")}]),
-        ("Programmes", sorted(programmes, key=lambda r: (r["programme"], r["role"]))),
+        ("Programmes", programmes),
         ("Collaborators", _collaborators(store, oid)),
         ("Broker standing", standing),
         # only from where it acts itself: a partner in others' programmes alone gets none (its page failed whole)

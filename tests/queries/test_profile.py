@@ -47,8 +47,8 @@ def test_profiles(graph: Store) -> None:
     assert [r["funder"] for r in country["Supported by"]] == ["o3", "o4"]
     org = dict(profile(graph, "o2"))
     assert org["Programmes"] == [
-        {"programme": "p1", "role": "IMPLEMENTS", "themes": ["C"], "countries": ["GHA"]},
-        {"programme": "p3", "role": "IMPLEMENTS", "themes": ["A"], "countries": ["KEN"]},
+        {"programme": "p1", "roles": ["IMPLEMENTS"], "themes": ["C"], "countries": ["GHA"]},
+        {"programme": "p3", "roles": ["IMPLEMENTS"], "themes": ["A"], "countries": ["KEN"]},
     ]
     assert [r["org"] for r in org["Collaborators"]] == ["o1", "o4"]
     assert org["Broker standing"][0]["betweenness"] == 0.6667
@@ -250,6 +250,18 @@ def test_match_limit_ranks_as_many_as_asked(tmp_path: Path) -> None:
 
     assert [r["org"] for r in rows("--theme", "A", "--limit", "15")] == [r["org"] for r in ranked[:15]]
     assert [r["org"] for r in rows("--theme", "A", "--limit", "3")] == [r["org"] for r in ranked[:3]]
+
+
+def test_a_programme_an_organisation_funds_and_implements_is_one_row(demo: Path) -> None:
+    """The World Bank's page listed its CSIRT projects twice, once per role, so its programmes read as more."""
+    with EmbeddedStore(demo, read_only=True) as s:
+        rows = dict(profile(s, "World Bank"))["Programmes"]
+        held = s.query(
+            "MATCH (o:Organisation {id: 'world-bank'})-[r:FUNDS|IMPLEMENTS]->(p:Programme) RETURN p.id AS p, label(r) AS r"
+        )
+    assert [r["programme"] for r in rows] == sorted({h["p"] for h in held})
+    both = {h["p"] for h in held if h["r"] == "FUNDS"} & {h["p"] for h in held if h["r"] == "IMPLEMENTS"}
+    assert both and all(r["roles"] == ["FUNDS", "IMPLEMENTS"] for r in rows if r["programme"] in both)
 
 
 def test_without_a_theme_the_limit_is_per_theme(demo: Path) -> None:
