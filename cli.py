@@ -54,7 +54,7 @@ def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         type=click.Choice(FORMATS),
         default="table",
         show_default=True,
-        help="table for reading; json and csv carry raw values (numbers as numbers) for programs.",
+        help="table for reading; json and csv carry raw values (numbers as numbers) for scripts and spreadsheets.",
     )
     @click.option("--wide", is_flag=True, help="Table: every column on one line, whatever the terminal's width.")
     @click.option(

@@ -728,6 +728,10 @@ def test_the_plan_page_names_its_form_not_the_command_s_options(app_url: str) ->
         assert e.code == 400 and "fill in the grant size field" in said and "--grant-size" not in said
     else:
         raise AssertionError("a budget in a currency no programme states was planned")
+    # a row with no one to ask nearby points to the country's page, not to a command
+    with urllib.request.urlopen(app_url + "/plan?budget=GBP+1000000&country=CAF&theme=C", timeout=120) as r:  # noqa: S310
+        alone = " ".join(r.read().decode().split())
+    assert "(CAF C): each country&#39;s page ranks those further away (Who could help)" in alone and "`ccb" not in alone
 
 
 def test_a_filter_no_row_could_match_is_a_bad_request_that_names_it(app_url: str) -> None:
