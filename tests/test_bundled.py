@@ -67,6 +67,32 @@ def test_the_plan_offers_no_country_mission_for_its_neighbours(demo: Path) -> No
     assert "`ccb match` ranks those further away" in notes
 
 
+def test_the_plans_docs_plan_md_describes_are_the_plans_given(demo: Path, tmp_path: Path) -> None:
+    """docs/plan.md walks through two plans on the bundled data; its Japanese one had gone stale (five grants on each
+    theme and UNDP offered, where the plan gave six and four, and the ITU)."""
+    doc = " ".join((Path(__file__).resolve().parents[1] / "docs" / "plan.md").read_text(encoding="utf-8").split())
+
+    def rows(*args: str) -> list[tuple[str, str, int, list[str]]]:
+        got, _ = ccb(demo, "plan", *args)
+        return [(r["iso3"], r["theme"], r["grants"], [i.split(" ", 1)[0] for i in r["implementers"]]) for r in got]
+
+    uk = rows("--budget", "GBP 2000000", "--donor", "UK", "--grant-size", "250000")
+    cells = ["CAF A", "CAF D", "ERI A", "ERI B", "ERI D", "HTI B", "TLS B", "YEM A"]
+    assert [f"{c} {t}" for c, t, *_ in uk] == cells
+    assert "Central African Republic A and D; Eritrea A, B and D; Haiti B, Timor-Leste B and Yemen A" in doc
+    assert dict(((c, t), i) for c, t, _, i in uk)[("ERI", "D")] == ["expertise-france", "cybersafe-foundation", "estdev"]
+    assert "Expertise France, the CyberSafe Foundation and ESTDEV on D in Eritrea" in doc
+    planned = tmp_path / "plan.yaml"
+    ccb(demo, "plan", "--budget", "GBP 2000000", "--donor", "UK", "--grant-size", "250000", "-o", str(planned))
+    after = [r["iso3"] for r in ccb(demo, "gaps", "--assume", str(planned))[0]]
+    assert (after.index("ERI") + 1, after.index("CAF") + 1) == (8, 9) and "ranks Eritrea 8th instead of 1st" in doc
+    asked = ["--budget", "JPY 300000000", "--donor", "Japan", "--theme", "A", "--theme", "B", "--grant-size", "30000000"]
+    japan = rows(*asked, "--region", "south-eastern asia")
+    assert japan == [("TLS", "B", 6, ["world-bank", "itu", "kisa"]), ("TLS", "A", 4, ["world-bank", "csa-sgp", "giz"])]
+    assert "six on B (no programme there on it) and four on A" in doc
+    assert "the World Bank, CSA Singapore and GIZ on A; the World Bank, the ITU and KISA on B" in doc
+
+
 def test_a_programme_for_the_eastern_partnership_stays_with_its_members(demo: Path) -> None:
     # CyberEast+ serves the Eastern Partnership: Armenia is in its scope, Yemen (Western Asia, as Armenia is) is not,
     # and nor is Belarus, which suspended its participation on 28 June 2021.
