@@ -669,14 +669,14 @@ def _budget(r: dict[str, Any]) -> dict[str, float] | None:
 
 
 def _programme_line(r: dict[str, Any]) -> dict[str, Any]:
-    """A programme as a table row reads: its years and status beside its id, its name and lists under it."""
+    """A programme as a table row reads: its years, themes and status beside its id, its name and lists under it."""
     start, end = (r["start_date"] or "")[:4], (r["end_date"] or "")[:4]
     return {
         "programme": r["programme"],
         "years": start if start and start == end else f"{start}-{end}" if start or end else "",
-        "status": r["status"],
         "themes": r["themes"],
         "name": r["name"],
+        "status": r["status"],  # after the name: under it when the row has no room (a long id)
         "donors": r["donors"],
         "implementers": r["implementers"],
         "countries": r["countries"],
@@ -754,7 +754,7 @@ list_command(
     """,
     "  ccb programmes --country Kenya --theme cybercrime\n  ccb programmes --donor eu --status active --format csv\n",
     line=_programme_line,
-    under=("name", "donors", "implementers", "countries", "source"),
+    under=("status", "name", "donors", "implementers", "countries", "source"),
 )
 list_command(
     "organisations",

@@ -93,6 +93,21 @@ def test_the_table_fits_80_columns_and_keeps_who_funds(demo: Path) -> None:
     assert "not shown at this width" not in out.stderr or "donors" not in out.stderr.split("not shown")[1]
 
 
+def test_an_id_is_never_broken_and_status_is_never_left_out(demo: Path) -> None:
+    """`unodc-almaty-cybercrime-workshop-2016` was split over two lines, so it could not be copied into `ccb profile`;
+    a long id now takes its width, and the status, with no room beside it, goes under the row, not out of it."""
+    longest = max((r["id"] for r in ask(demo, "MATCH (p:Programme) RETURN p.id AS id")), key=len)
+    for args in (["--donor", "eu"], ["--country", "IRN"], ["--search", longest], ["--theme", "C", "--limit", "500"]):
+        out = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["--db", str(demo), "programmes", *args], catch_exceptions=False)
+        assert out.exit_code == 0 and max(len(line) for line in out.stdout.splitlines()) <= 80
+        listed = ids(CliRunner().invoke(cli, ["--db", str(demo), "programmes", *args, "--format", "json"]))
+        table = out.stdout.split(f"\n{len(listed)} programme")[0]  # the notes follow the table
+        rows = [line.split(" ", 1)[0] for line in table.splitlines()[2:] if line and not line.startswith(" ")]
+        assert set(rows) == listed, set(rows) ^ listed  # each row starts with a whole id, and only rows do
+        assert "status" in out.stdout.splitlines()[0] or out.stdout.count("\n    status: ") == len(listed)
+        assert "status" not in out.stderr  # never "not shown at this width: status"
+
+
 def test_csv_carries_raw_values_sorted_as_asked(demo: Path) -> None:
     out = run(demo, "programmes", "--sort", "budget", "--desc", "--limit", "3", "--format", "csv")
     assert out.exit_code == 0

@@ -201,6 +201,9 @@ def layout(
     # long text is in the table only if it fits whole; short text may wrap at CAP; a sum per currency wraps
     # between its currencies ("EUR 6,500,000;" over "USD 157,050,000")
     want = {c: natural[c] if c in numeric or c in long else min(natural[c], CAP) for c in columns}
+    for c in first:  # an id is copied into the next command: it is never broken across lines
+        if all(r[c] and not any(ch.isspace() for ch in r[c]) for r in cells):
+            want[c] = natural[c]
     for c in columns:
         if _money(rows, c):
             want[c] = max([len(c), *(len(part) + 1 for r in cells for part in r[c].split("; "))])
