@@ -1327,12 +1327,19 @@ Examples:
 @output_options
 @click.pass_context
 def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
-    """One organisation (id, name or alias), country (ISO code or name) or programme (id or name) on a page."""
+    """One organisation (id, name or alias), country (ISO code or name) or programme (id or name) on a page.
+
+    A country's page opens with where it ranks and who funds it, an organisation's with what it funds and implements
+    and with whom (on stderr beside JSON or CSV); then the tables those lines are read from.
+    """
     sections = profile_queries.profile(store_of(ctx), name)
     subject = str(next((r.get("name") for r in sections[0][1]), name)) if sections and sections[0][1] else name
+    # what a reader looks for first (a country's rank, who funds it), from the sections below; on stderr with JSON/CSV
+    lead = profile_queries.in_short(store_of(ctx), sections)
+    notes(lead, fmt)
     if fmt == "table":
         for i, (title, rows) in enumerate(sections):
-            if i:
+            if i or lead:
                 click.echo()
             empty = "" if rows else profile_queries.empty_because(store_of(ctx), name, title, subject)
             if title in PROFILE_NEXT:

@@ -454,6 +454,136 @@ def profile(store: Any, name: str) -> list[tuple[str, Rows]]:
     return _org_profile(store, next(o for o in store.query(named.ORGANISATIONS) if o["id"] == key))
 
 
+def in_short(store: Any, sections: list[tuple[str, Rows]]) -> list[str]:
+    """A profile's first lines: what a reader looks for first, each figure as one of ``sections`` (from
+    :func:`profile`) gives it, so the lines and the tables under them never disagree. A programme's first section
+    already says what it is: it gets none.
+
+    Examples
+    --------
+    >>> from graph.examples import example_store
+    >>> from graph.examples import gaps_records as records
+    >>> s = example_store(records())
+    >>> for line in in_short(s, profile(s, "GHA")) + in_short(s, profile(s, "i1")):
+    ...     print(line)
+    Ghana is listed apart, not ranked: need unknown (no GCI value).
+    2 programmes name it as a beneficiary (a family once), 2 with a funder recorded, from 2 donors: most from Funder One (2 programmes).
+    Its programmes cover GFCE theme(s) A, C.
+    Implementer One (other) implements 1 programme, naming 2 countries in all.
+    It works with 1 organisation, Funder One (1 shared programme).
+    It ranks 3 of 3 as a broker (on no shortest path between others).
+    >>> s.close()
+    """
+    titled = dict(sections)
+    if "Country" in titled:
+        return _country_short(store, titled)
+    if "Organisation" in titled:
+        return _org_short(store, titled)
+    return []
+
+
+def _counted(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else many or one + 's'}"
+
+
+def _leaders(rows: Rows, count: str, name: str, unit: str) -> str:
+    """Those of ``rows`` with the most ``count``: "the European Union and Japan (3 programmes each)", or how many
+    share the most when they are more than three."""
+    top = max((r[count] for r in rows), default=0)
+    first = [r[name] for r in rows if r[count] == top]
+    each = " each" if len(first) > 1 else ""
+    if len(first) > 3:
+        return f"{len(first)} of them ({_counted(top, unit)}{each})"
+    said = first[0] if len(first) == 1 else ", ".join(first[:-1]) + " and " + first[-1]
+    return f"{said} ({_counted(top, unit)}{each})"
+
+
+def _country_short(store: Any, titled: dict[str, Rows]) -> list[str]:
+    (c,) = titled["Country"]
+    lines = [standing(store, c["iso3"]) + "."]
+    support = titled["Supported by"]
+    named_by = {p for r in support for p in r["programme_ids"]}
+    donors = [r for r in support if r["funder"]]
+    funded = {p for r in donors for p in r["programme_ids"]}
+    if not named_by:
+        said = "No programme names it as a beneficiary"
+    else:
+        said = f"{_counted(len(named_by), 'programme')} {'names' if len(named_by) == 1 else 'name'} it as a beneficiary"
+        said += " (a family once)"
+        if donors:
+            said += f", {len(funded):,} with a funder recorded, from {_counted(len(donors), 'donor')}"
+            said += f": most from {_leaders(donors, 'programmes', 'funder_name', 'programme')}" if len(donors) > 1 else ""
+            said += f" ({donors[0]['funder_name']})" if len(donors) == 1 else ""
+        else:
+            said += ", none with a funder recorded"
+    gap = titled["Gap"]
+    if gap and gap[0]["regional"]:
+        said += f"; {_counted(gap[0]['regional'], 'regional programme')} reach it by their stated scope"
+    lines.append(said + ".")
+    if gap and gap[0]["themes"]:
+        lines.append(f"Its programmes cover GFCE theme(s) {', '.join(gap[0]['themes'])}.")
+    taking = {r["programme"] for r in titled.get(PARTICIPATION, [])}
+    if taking:
+        lines.append(f"It takes part in {_counted(len(taking), 'programme')} as a participant or host (not support).")
+    for r in titled.get(AS_DONOR, []):
+        reach = [
+            f"{r[k]:,} {what}"
+            for k, what in (("naming_countries", "naming countries"), ("regional", "regional"), ("global", "global"))
+            if r[k]
+        ]
+        via = f" (with its agencies: {', '.join(r['agencies'])})" if r["agencies"] else ""
+        lines.append(f"As a donor{via}, it funds {_counted(r['programmes'], 'programme')}: {', '.join(reach)}.")
+    return lines
+
+
+def _org_short(store: Any, titled: dict[str, Rows]) -> list[str]:
+    (o,) = titled["Organisation"]
+    home = Terms.of(store).country_names.get(o["country"] or "", o["country"])
+    what = ", ".join(str(x).replace("_", " ") for x in (o["kind"], home) if x)
+    progs = titled["Programmes"]
+    doing = [
+        f"{verb} {_counted(sum(role in r['roles'] for r in progs), 'programme')}"
+        for verb, role in (("funds", "FUNDS"), ("implements", "IMPLEMENTS"))
+        if any(role in r["roles"] for r in progs)
+    ]
+    both = sum(len(r["roles"]) > 1 for r in progs)
+    countries = {c for r in progs for c in r["countries"]}
+    said = f"{o['name']}{f' ({what})' if what else ''} " + (" and ".join(doing) or "funds or implements no programme")
+    said += f" ({both:,} of them both)" if both else ""
+    said += f", naming {_counted(len(countries), 'country', 'countries')} in all" if countries else ""
+    lines = [said + "."]
+    mates = titled["Collaborators"]
+    if len(mates) == 1:
+        lines.append(f"It works with 1 organisation, {mates[0]['name']} ({_counted(mates[0]['shared'], 'shared programme')}).")
+    elif mates and len({r["shared"] for r in mates}) == 1:  # all alike: no one to single out
+        lines.append(
+            f"It works with {_counted(len(mates), 'organisation')}, {_counted(mates[0]['shared'], 'shared programme')} each."
+        )
+    elif mates:
+        lines.append(
+            f"It works with {_counted(len(mates), 'organisation')}, most with "
+            f"{_leaders(mates, 'shared', 'name', 'shared programme')}."
+        )
+    standing = titled["Broker standing"]
+    lines += [_as_broker(store, o["id"], r, len(standing) > 1) for r in standing]
+    return lines
+
+
+def _as_broker(store: Any, oid: str, r: dict[str, Any], also_funds: bool) -> str:
+    """A Broker standing row in words: an agency's funding is its donor's row, named as such; what it implements
+    its own."""
+    of = len(network.collaboration(store, agencies=False).nodes)
+    who = f"Its funding counts with its donor, {r['name']}, which"
+    if r["org"] == oid:
+        who = "As an implementer, it" if also_funds else "It"
+    where = "on no shortest path between others" if not r["betweenness"] else "between otherwise separate groups"
+    return f"{who} ranks {r['rank']:,} of {of:,} as a broker ({where})."
+
+
+PARTICIPATION = "Takes part in (as a participant or host, not counted as support)"
+AS_DONOR = "As a donor (through its agencies)"
+
+
 def programme_profile(store: Any, pid: str) -> list[tuple[str, Rows]]:
     """A programme's sections, as its page in the app gives them (:func:`queries.catalogue.programme_page`), what it
     is first: its name, description, status from its dates today, and the page it was read from.
@@ -497,7 +627,7 @@ EMPTY = {
     "Supported by": "no funded programme targets {name}",
     "Gap": "{name} is not ranked: {why}",
     "Concentration": "no funded programme targets {name}",
-    "Takes part in (as a participant or host, not counted as support)": "no programme names {name} as a participant or host",
+    PARTICIPATION: "no programme names {name} as a participant or host",
     "Programmes": "{name} funds or implements no programme",
     "Collaborators": "{name} shares no programme with another organisation and has no partnership",
     "Broker standing": "{name} takes part in no programme, so it has no place in the collaboration graph",
@@ -612,7 +742,7 @@ def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
         ("Gap", gap),
         ("Concentration", conc),
         (
-            "Takes part in (as a participant or host, not counted as support)",
+            PARTICIPATION,
             store.query(named.COUNTRY_PARTICIPATION, {"iso3": iso3}),
         ),
         *_as_donor(store, iso3),
@@ -639,9 +769,7 @@ def _as_donor(store: Any, iso3: str | None = None, org: str | None = None) -> li
         "global",
         "countries",
     )
-    return [
-        ("As a donor (through its agencies)", [{k: r[k] for k in keep} | {"programme_ids": r["programme_ids"]} for r in rows])
-    ]
+    return [(AS_DONOR, [{k: r[k] for k in keep} | {"programme_ids": r["programme_ids"]} for r in rows])]
 
 
 def _org_profile(store: Any, org: dict[str, Any]) -> list[tuple[str, Rows]]:

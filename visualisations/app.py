@@ -657,31 +657,31 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             else ["Type words above: a theme, a country, a donor, a programme's name or words from its description."],
         )
 
-    def profile_sections(key: str, name: str) -> list[dict[str, Any]]:
-        """The sections of ``ccb profile`` for a country or an organisation, each table downloadable."""
+    def profile_sections(key: str, name: str) -> tuple[list[dict[str, Any]], list[str]]:
+        """The sections of ``ccb profile`` for a country or an organisation, each table downloadable, and the lines
+        that open it (:func:`queries.profile.in_short`)."""
 
         def empty(title: str) -> str:  # why, as the command says it ("no funded programme targets Eritrea")
             why = profile.empty_because(store, key, title, name)
             return why[:1].upper() + why[1:] + "."
 
         # why a section is empty is worked out only where it is (a gaps model for a country's Gap section)
-        sections = [
-            _section(_id(title), title, rows, "" if rows else empty(title)) for title, rows in profile.profile(store, key)
-        ]
+        raw = profile.profile(store, key)
+        sections = [_section(_id(title), title, rows, "" if rows else empty(title)) for title, rows in raw]
         for s in sections:  # an index's source is the same on each of its rows: named once, under Sources
             if s["id"] == "need_indicators" and s["rows"]:
                 s["columns"] = [c for c in s["rows"][0] if c != "source"]
                 s["notes"].append("Each index's source is under Sources; the downloads give it on every row.")
             if s["id"] == "gap" and s["rows"]:  # its priority alone does not say whether that is high
                 s["notes"].append(profile.standing(store, key) + ".")
-        return sections
+        return sections, profile.in_short(store, raw)
 
     @app.get("/country/<code>")
     @app.get("/api/country/<code>")
     @locked
     def country(code: str) -> Response:
         iso3 = names().country(code)
-        sections = profile_sections(iso3, names().country_names[iso3])
+        sections, lead = profile_sections(iso3, names().country_names[iso3])
         themes = analysis.theme_gaps(store, min_need=0, all_countries=True, country=iso3)
         sections.append(
             _section("theme_gaps", "Gaps by GFCE theme", themes, "No need value for the themes (no GCI pillar scores).")
@@ -725,6 +725,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         return page(
             names().country_names[iso3],
             sections,
+            intro=lead,
             sources=sources_of(store, progs, {iso3}),
             related=[
                 # only where there is something to draw: Eritrea's link led to a page with no Eritrea on it
@@ -741,7 +742,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
     @locked
     def organisation(oid: str) -> Response:
         key = names().organisation(oid)
-        sections = profile_sections(key, names().org_names[key])
+        sections, lead = profile_sections(key, names().org_names[key])
         funded = analysis.supports(store, funder=key, by="country", agencies=True)
         sections.append(
             _section("funds_in", "Countries its funding reaches", funded, "It funds no programme that names a country.")
@@ -771,6 +772,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         return page(
             names().org_names[key],
             sections,
+            intro=lead,
             sources=sources + sources_of(store, progs, set()),
             related=[
                 ("Network around it", "/network?" + urlencode({"around": key, "depth": 1})),

@@ -131,8 +131,8 @@ def server(store: Store) -> MCPServer:
         as `ccb profile NAME`."""
         sections = profile_queries.profile(store, name)
         rows = [{"section": title, **r} for title, rs in sections for r in rs]
-        gap = next((rs for title, rs in sections if title == "Gap" and rs), None)  # a country's: where it ranks, as the CLI says
-        return answer(store, rows, [profile_queries.standing(store, gap[0]["iso3"])] if gap else [])
+        # what the CLI's page opens with: a country's rank and who funds it, an organisation's reach
+        return answer(store, rows, profile_queries.in_short(store, sections))
 
     @tool
     def supports(

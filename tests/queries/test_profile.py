@@ -363,3 +363,36 @@ def test_matches_for_a_country_the_gaps_model_does_not_rank_say_so(demo: Path) -
     assert out.exit_code == 0 and said in out.stderr and json.loads(out.stdout)[0]["org"]
     kenya = CliRunner().invoke(cli, ["--db", str(demo), "match", "KEN"])
     assert kenya.exit_code == 0 and "not ranked by the gaps model" not in kenya.output
+
+
+def test_a_profile_opens_with_what_a_reader_looks_for_first(demo: Path) -> None:
+    """A country's page put its rank and who funds it after every index score and programme: a reader scrolled past
+    four tables to learn that Eritrea ranks first. Its first lines now say so, each figure as the tables under it give
+    it, on the command's page (stderr beside JSON), the app's and the MCP answer."""
+    runner = CliRunner()
+    out = runner.invoke(cli, ["--db", str(demo), "profile", "KEN", "--format", "json"])
+    rows, lead = json.loads(out.stdout), out.stderr.splitlines()
+    support = [r for r in rows if r["section"] == "Supported by"]
+    (gap,) = [r for r in rows if r["section"] == "Gap"]
+    gaps = json.loads(runner.invoke(cli, ["--db", str(demo), "gaps", "--format", "json"]).stdout)
+    ranked = [r["priority"] for r in gaps if r["priority"] is not None]
+    assert lead[0].startswith(f"Kenya ranks {1 + sum(p > gap['priority'] for p in ranked)} of {len(ranked)} by priority")
+    donors = [r for r in support if r["funder"]]
+    top = max(r["programmes"] for r in donors)
+    assert lead[1].startswith(
+        f"{gap['programmes']} programmes name it as a beneficiary (a family once), "
+        f"{len({p for r in donors for p in r['programme_ids']})} with a funder recorded, from {gap['funders']} donors: "
+        f"most from {' and '.join(r['funder_name'] for r in donors if r['programmes'] == top)} ({top} programmes each); "
+        f"{gap['regional']} regional programmes reach it"
+    )
+    table = runner.invoke(cli, ["--db", str(demo), "profile", "Eritrea"]).stdout
+    assert table.startswith("Eritrea ranks 1 of ") and table.index("No programme names it") < table.index("\nCountry\n")
+    # an agency's standing is its donor's row, said so, and its own as an implementer
+    out = runner.invoke(cli, ["--db", str(demo), "profile", "uk-fcdo", "--format", "json"])
+    progs = [r for r in json.loads(out.stdout) if r["section"] == "Programmes"]
+    funds = sum("FUNDS" in r["roles"] for r in progs)
+    assert out.stderr.startswith(f"Foreign, Commonwealth & Development Office (government, United Kingdom) funds {funds} ")
+    assert "Its funding counts with its donor, Government of the United Kingdom, which ranks " in out.stderr
+    assert "As an implementer, it ranks " in out.stderr
+    # a programme's first section already says what it is
+    assert runner.invoke(cli, ["--db", str(demo), "profile", "cybereast"]).stdout.startswith("Programme\n")

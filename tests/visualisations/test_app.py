@@ -181,7 +181,9 @@ def test_api_answers_as_documented(app_url: str) -> None:
     mine = next(r["priority"] for r in gaps_all if r["iso3"] == "KEN")
     with urllib.request.urlopen(app_url + "/country/KEN") as r:  # noqa: S310 (loopback test server)
         said = f"Kenya ranks {1 + sum(p > mine for p in ranked)} of {len(ranked)} by priority (1 is the most in need"
-        assert said in r.read().decode()
+        html = r.read().decode()
+    assert said in html[: html.index("<section")]  # the page opens with it, before its tables
+    assert get("/api/country/KEN")["intro"][0].startswith(said)  # type: ignore[index]
     import urllib.error
 
     with pytest.raises(urllib.error.HTTPError) as e:

@@ -48,6 +48,12 @@ class Served:
         assert out.exit_code == 0, out.stderr
         return json.loads(out.stdout)  # type: ignore[no-any-return]
 
+    def cli_stderr(self, *args: str) -> list[str]:
+        """The lines the command says beside its JSON (its notes), as an answer's notes give them."""
+        out = CliRunner().invoke(cli, ["--db", self.db, *args, "--format", "json"], env=self.env, catch_exceptions=False)
+        assert out.exit_code == 0, out.stderr
+        return out.stderr.splitlines()
+
     def fingerprint(self) -> dict[str, Any]:
         s: Store = self.open()
         try:
@@ -92,7 +98,8 @@ async def _conversation(client: Client, served: Served) -> None:
     assert kenya["notes"][0].startswith("Kenya ranks ") and "by priority (1 is the most in need" in kenya["notes"][0]
     assert "country goes with by='country'" in _error(await client.call_tool("gaps", {"country": "KEN", "by": "region"}))
     page = _content(await client.call_tool("profile", {"name": "Kenya"}))
-    assert page["notes"] == kenya["notes"][:1]  # its page says where it ranks, as the gaps answer does
+    assert page["notes"][0] == kenya["notes"][0] + "."  # its page says where it ranks, as the gaps answer does
+    assert page["notes"] == served.cli_stderr("profile", "Kenya")  # and opens as the command's page does
     supports = _content(await client.call_tool("supports", {"country": "Kenya", "limit": 200}))
     assert supports["rows"] == served.cli_json("supports", "--country", "Kenya")
     assert supports["sources"] and all(u.startswith("http") for u in supports["sources"].values())
