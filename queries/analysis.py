@@ -346,6 +346,9 @@ def supports(
                 "programme-country links"
                 + ("; programmes' whole money apart (programme_money), never summed as the country's" if money_of else ""),
             }
+            if by == "pair":  # who supports whom: the country next to its donor (an 80-column table dropped it)
+                lead = ("funder", "funder_name", "country", "country_name", "programmes")
+                row = {k: row[k] for k in lead} | {k: v for k, v in row.items() if k not in lead}
         out.append(row)
     return sorted(out, key=lambda r: (r.get("funder") == NO_FUNDER, -r["programmes"], *[str(v) for v in list(r.values())[:2]]))
 

@@ -253,6 +253,17 @@ def test_gaps_at_80_columns_shows_names_priorities_and_explanations(demo: Path) 
     assert all(r["explanation"].split(";")[0] in joined for r in rows)
 
 
+def test_who_supports_whom_shows_the_country_beside_its_donor_at_80_columns(demo: Path) -> None:
+    """`ccb supports` left the country out at 80 columns (its agencies kept): two rows of "Government of Australia,
+    8" with no country read as one donor counted twice."""
+    rows = json.loads(ccb("--db", str(demo), "supports", "--limit", "5", "--format", "json").stdout)
+    lines = ccb("--db", str(demo), "supports", "--limit", "5").stdout.splitlines()
+    assert lines[0].split()[:5] == ["funder", "funder_name", "country", "country_name", "programmes"]
+    rows_shown = [x for x in lines[2:] if not x.startswith(" ")][: len(rows)]  # the notes follow
+    assert [x.split()[0] for x in rows_shown] == [r["funder"] for r in rows]
+    assert all(r["country"] in x and r["country_name"] in x for r, x in zip(rows, rows_shown, strict=True))
+
+
 def test_kenya_supporters_show_their_funders_at_80_columns(demo: Path) -> None:
     rows = json.loads(ccb("--db", str(demo), "supports", "--country", "kenya", "--format", "json").stdout)
     text = ccb("--db", str(demo), "supports", "--country", "kenya").stdout
