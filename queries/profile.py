@@ -486,9 +486,14 @@ def _counted(n: int, one: str, many: str | None = None) -> str:
     return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
-def _leaders(rows: Rows, count: str, name: str, unit: str) -> str:
+def leaders(rows: Rows, count: str, name: str, unit: str) -> str:
     """Those of ``rows`` with the most ``count``: "the European Union and Japan (3 programmes each)", or how many
-    share the most when they are more than three."""
+    share the most when they are more than three: a tie is said, never broken by the order of the rows.
+
+    >>> rows = [{"n": "EU", "p": 3}, {"n": "UK", "p": 3}, {"n": "US", "p": 1}]
+    >>> leaders(rows, "p", "n", "programme"), leaders(rows[1:], "p", "n", "programme")
+    ('EU and UK (3 programmes each)', 'UK (3 programmes)')
+    """
     top = max((r[count] for r in rows), default=0)
     first = [r[name] for r in rows if r[count] == top]
     each = " each" if len(first) > 1 else ""
@@ -512,7 +517,7 @@ def _country_short(store: Any, titled: dict[str, Rows]) -> list[str]:
         said += " (a family once)"
         if donors:
             said += f", {len(funded):,} with a funder recorded, from {_counted(len(donors), 'donor')}"
-            said += f": most from {_leaders(donors, 'programmes', 'funder_name', 'programme')}" if len(donors) > 1 else ""
+            said += f": most from {leaders(donors, 'programmes', 'funder_name', 'programme')}" if len(donors) > 1 else ""
             said += f" ({donors[0]['funder_name']})" if len(donors) == 1 else ""
         else:
             said += ", none with a funder recorded"
@@ -562,7 +567,7 @@ def _org_short(store: Any, titled: dict[str, Rows]) -> list[str]:
     elif mates:
         lines.append(
             f"It works with {_counted(len(mates), 'organisation')}, most with "
-            f"{_leaders(mates, 'shared', 'name', 'shared programme')}."
+            f"{leaders(mates, 'shared', 'name', 'shared programme')}."
         )
     standing = titled["Broker standing"]
     lines += [_as_broker(store, o["id"], r, len(standing) > 1) for r in standing]

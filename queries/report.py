@@ -62,7 +62,7 @@ def brief(
     ...     Funds(src="eu", dst="p1", source="s"), Targets(src="p1", dst="KEN", source="s")]))
     >>> b = brief(s, country="kenya")
     >>> b.title, b.summary[0]
-    ('Kenya', 'Kenya (Lower middle income) is named by 1 programme(s); 1 of them state a funder, 1 donor(s) in all; the largest, by programmes, is European Union (1).')
+    ('Kenya', 'Kenya (Lower middle income) is named by 1 programme(s); 1 of them state a funder, 1 donor(s) in all; the most from European Union (1 programme).')
     >>> [r["url"] for r in b.sources if r["what"] == "programme P1"]
     ['https://example.org/p1']
     >>> s.close()
@@ -239,12 +239,12 @@ def _country(store: Store, iso3: str, name: str, report: analysis.Gaps, limit: i
     row = next((r for r in report.rows if r["iso3"] == iso3), None)
     income = next((c["income_group"] for c in store.query(named.COUNTRIES) if c["iso3"] == iso3), None)
     progs = _programmes(supports)
-    lead = funded[0] if funded else None
     who = f"{name}{f' ({income})' if income else ''}"
     summary = [
         f"{who} is named by {len(progs)} programme(s); {len(_programmes(funded))} of them "
         f"state a funder, {len(funded)} donor(s) in all"
-        + (f"; the largest, by programmes, is {lead['funder_name']} ({lead['programmes']})." if lead else ".")
+        # a tie said as a tie: "European Union (3)" alone read as the largest when the United Kingdom had 3 too
+        + (f"; the most from {profile.leaders(funded, 'programmes', 'funder_name', 'programme')}." if funded else ".")
         if progs
         else f"{who} is named as a beneficiary by no programme in the graph"
         + (f"; the stated scope of {row['regional']} regional programme(s) covers it" if row and row["regional"] else "")

@@ -71,6 +71,10 @@ def test_country_report_states_kenyas_numbers(demo: Path, tmp_path: Path) -> Non
     named = {p for r in funded for p in r["programme_ids"]}
     assert f"named by {len(progs)} programme(s); {len(named)} of them state a funder, {len(funded)} donor(s) in all" in md
     assert all(f"| {r['funder']} |" in md for r in funded) and "| no funder recorded |" in md
+    # the donors with the most programmes, a tie said as one (it named the European Union alone, the UK level with it)
+    top = max(r["programmes"] for r in funded)
+    first = [r["funder_name"] for r in funded if r["programmes"] == top]
+    assert len(first) > 1 and f"the most from {' and '.join(first)} ({top} programmes each)." in md
     # a whole budget is labelled shared, never shown as Kenya's own
     assert "GBP 10,000,000: budget of a programme shared by 5 countries" in md
     assert (tmp_path / "k.map.svg").read_text().startswith("<svg") and "(k.map.svg)" in md and "(k.timeline.svg)" in md
