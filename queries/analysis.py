@@ -1108,7 +1108,8 @@ def concentration(
                 weight[funder] += 1
         total = sum(weight.values())
         hhi = round(sum((w / total) ** 2 for w in weight.values()), 4)
-        top = max(sorted(weight), key=lambda f: weight[f])
+        most = max(weight.values())
+        top = sorted(f for f in weight if weight[f] == most)  # a tie named whole, never broken by id (Kenya: eu, gov-gbr)
         beneath = sorted({r["funder"] for r in rows} - set(weight))
         out.append(
             {
@@ -1118,8 +1119,8 @@ def concentration(
                 "funded_programmes": n_programmes,
                 "hhi": hhi,
                 "effective_donors": round(1 / hhi, 2),
-                "top_funder": top,
-                "top_share": round(weight[top] / total, 3),
+                "top_funders": top,
+                "top_share": round(most / total, 3),  # each top funder's
                 "basis": f"amounts ({rows[0]['currency']})"
                 if priced
                 else "programme counts (a co-funded amount has no stated split)"

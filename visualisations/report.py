@@ -112,7 +112,7 @@ LINKED = {  # column -> the page its values name
             "a",
             "b",
             "peer",
-            "top_funder",
+            "top_funders",
             "agencies",
             "implementers",
             "members",

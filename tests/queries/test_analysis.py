@@ -237,11 +237,11 @@ def test_agencies_roll_up_to_their_donor(graph: Store) -> None:
         )
     )
     conc = {r["iso3"]: r for r in a.concentration(graph, min_programmes=1, all_countries=True)}
-    assert (conc["GHA"]["funders"], conc["GHA"]["hhi"], conc["GHA"]["effective_donors"], conc["GHA"]["top_funder"]) == (
+    assert (conc["GHA"]["funders"], conc["GHA"]["hhi"], conc["GHA"]["effective_donors"], conc["GHA"]["top_funders"]) == (
         1,
         1.0,
         1.0,
-        "state",
+        ["state"],
     )
     assert conc["GHA"]["explanation"] == "shares of 1 donor(s): state 100%; agencies counted with their donor: f1, f2"
     beneath = {r["iso3"]: r for r in a.concentration(graph, agencies=True, min_programmes=1, all_countries=True)}
@@ -258,9 +258,9 @@ def test_concentration(graph: Store) -> None:
     rows = a.concentration(graph, min_programmes=1, all_countries=True)
     # KEN: one link (f1, pA, EUR 400), all priced -> f1 100%, HHI 1.
     # GHA: pB has no amount -> programme counts: f1 2 (pA, pB), f2 1 -> (2/3)^2 + (1/3)^2 = 5/9 = 0.5556; 1/HHI = 1.8
-    assert [(r["iso3"], r["hhi"], r["effective_donors"], r["top_funder"], r["basis"]) for r in rows] == [
-        ("KEN", 1.0, 1.0, "f1", "amounts (EUR)"),
-        ("GHA", 0.5556, 1.8, "f1", "programme counts (amounts missing)"),
+    assert [(r["iso3"], r["hhi"], r["effective_donors"], r["top_funders"], r["basis"]) for r in rows] == [
+        ("KEN", 1.0, 1.0, ["f1"], "amounts (EUR)"),
+        ("GHA", 0.5556, 1.8, ["f1"], "programme counts (amounts missing)"),
     ]
     # By default, a country on fewer than 3 funded programmes is not ranked as "concentrated", and a recipient
     # state only: KEN (1) and GHA (2) are both thin here, and say so.
