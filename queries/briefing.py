@@ -128,7 +128,9 @@ def who_serves(store: Store, top: int = 3) -> Rows:
     for region in sorted(progs):
         progs[region] = facts.count_once(progs[region], families)  # a family once in a region
         donors[region] = {d: facts.count_once(ps, families) for d, ps in donors[region].items()}
-        lead = sorted(donors[region].items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]
+        ranked = sorted(donors[region].items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        # those level with the last shown are shown too: a cut inside a tie would rank by name
+        lead = [kv for kv in ranked if ranked[:top] and len(kv[1]) >= len(ranked[:top][-1][1])]
         missing = sorted(set(THEMES) - themes[region])
         out.append(
             {

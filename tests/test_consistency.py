@@ -460,6 +460,21 @@ def test_the_app_s_overview_counts_areas_as_the_breakdown(graph: Store) -> None:
     assert set(world) <= set(left_out)
 
 
+def test_the_demo_s_leading_donors_cut_no_tie(graph: Store) -> None:
+    """ "Who serves each region" showed three donors a region, cutting inside a tie by name: the Americas listed
+    Canada (6) and not the United Kingdom (6), Oceania the EU (4) and not New Zealand or the United States (4)."""
+
+    def count(d: str) -> int:
+        return int(d.rsplit("(", 1)[1].rstrip(")"))
+
+    every = {r["region"]: r["leading_donors"] for r in briefing.who_serves(graph, top=10**6)}
+    for r in briefing.who_serves(graph):
+        shown = r["leading_donors"]
+        last = count(shown[min(3, len(shown)) - 1]) if shown else 0
+        assert shown == [d for d in every[r["region"]] if count(d) >= last], r["region"]
+        assert len(shown) >= min(3, len(every[r["region"]]))
+
+
 def test_the_demo_s_regions_count_as_the_breakdown(graph: Store) -> None:
     """`ccb demo`'s "Who serves each region" counts the programmes reaching a region as `ccb breakdown --by region`
     does, regional ones included (it said Africa 74 where the breakdown said 98), and its themes and donors
