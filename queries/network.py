@@ -754,7 +754,9 @@ def cofunders(
                 "peer": peer,
                 "peer_name": act.names[peer],
                 "similarity": round(sim, 3),
-                "shared": sorted(z.split(":")[1] for z in mine & theirs),
+                # themes and countries apart: one list read "A; B; C; COK; D; FJI"
+                "shared_themes": sorted(z.split(":")[1] for z in mine & theirs if z.startswith("theme:")),
+                "shared_countries": sorted(z.split(":")[1] for z in mine & theirs if z.startswith("country:")),
                 "peer_only_countries": new,
                 "explanation": f"Jaccard {len(mine & theirs)}/{len(union)} over countries and themes; "
                 f"{len(new)} {'country(ies)' if all_countries else 'recipient state(s)'} the peer supports and {funder} does not"

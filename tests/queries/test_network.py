@@ -65,8 +65,8 @@ def test_a_partner_is_not_at_work_in_each_country_of_others_programmes(graph: St
 def test_cofunders(graph: Store) -> None:
     # o1 {GHA, C}; o3 {GHA, KEN, C}: 2 shared of 3 -> 0.667, KEN only o3's; o4 {KEN, A}: nothing shared.
     rows = n.cofunders(graph, "o1", all_countries=True)  # the example's countries have no region: all of them
-    assert [(r["peer"], r["similarity"], r["shared"], r["peer_only_countries"]) for r in rows] == [
-        ("o3", 0.667, ["C", "GHA"], ["KEN"])
+    assert [(r["peer"], r["similarity"], r["shared_themes"], r["shared_countries"], r["peer_only_countries"]) for r in rows] == [
+        ("o3", 0.667, ["C"], ["GHA"], ["KEN"])
     ]
     with pytest.raises(UnknownName, match="'o2' funds no programme"):
         n.cofunders(graph, "o2")
