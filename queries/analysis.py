@@ -1555,6 +1555,8 @@ def breakdown(
     out = []
     for g in sorted(groups | set(progs)):
         row: Row = {by: g, "programmes": len(progs[g])}
+        if by == "theme":  # the letter alone ("B") means nothing to a reader who does not know the GFCE's themes
+            row = {by: g, "theme_name": THEMES.get(g), "programmes": len(progs[g])}
         if measure == "amount":
             how = _counted_bases(bases[g])
             row |= {

@@ -62,7 +62,7 @@ def figure(
     left_out = 0 if kind == "line" else len(drawn) - len(shown)
     fig = Figure(figsize=(9, 0.9 + 0.38 * max(4, len(shown))) if kind == "bar" else (9, 4.8), dpi=120, layout="constrained")
     ax = fig.add_subplot()
-    labels = [_clip(str(r[by])) for r in shown]
+    labels = [_clip(f"{r[by]} {r['theme_name']}" if r.get("theme_name") else str(r[by])) for r in shown]
     values = [r.get(measure) or 0 for r in shown]
     if kind == "bar":
         bars = ax.barh(labels[::-1], values[::-1], color=BAR)

@@ -26,6 +26,21 @@ def test_bars_keep_the_top_and_say_so() -> None:
     assert ax.get_title(loc="left") == "Programmes by funder"
 
 
+def test_themes_are_named_beside_their_letters(tmp_path: Path) -> None:
+    """A breakdown by theme gave "B 139, D 138, A 116": letters a reader outside the GFCE cannot read. Its rows and
+    the chart's bars name each theme."""
+    from graph.model import THEMES
+    from queries import analysis
+
+    with EmbeddedStore(tmp_path / "g.lbdb") as s:
+        s.write(Batch().extend(records()))
+        rows = analysis.breakdown(s, by="theme")
+    assert rows and all(r["theme_name"] == THEMES[r["theme"]] for r in rows)
+    fig = charts.figure(rows, "theme", "programmes")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert "C Cybercrime" in labels and "A Cyber Security Policy & Strategy" in labels
+
+
 def test_a_long_note_is_wrapped_inside_the_figure() -> None:
     """`ccb viz chart` cut its note at the figure's edge ("... for 304 distinct progr"): wrapped, it is read whole."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
