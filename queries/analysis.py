@@ -946,7 +946,8 @@ def theme_gaps(
     A theme's need reads the GCI pillar that measures it
     (:data:`queries.need.THEME_PILLARS`). A country is listed when one of
     its uncovered themes has a need of at least ``min_need``; rows are
-    ordered by the highest such need. A theme with fewer than
+    ordered by the highest such need, then by how many such themes it has, then by
+    its overall need. A theme with fewer than
     ``min_evidence`` programmes in the graph is no gap anywhere (every
     country would show none there, which says more about what is recorded
     than about need): its cells are shown, and each row's explanation
@@ -1021,7 +1022,11 @@ def theme_gaps(
                 + unranked,
             }
         )
-    return sorted(out, key=lambda r: (-r["top_need"], r["iso3"]))
+    # per-theme needs top out at 0.9 for many countries: within a tie, the more themes with none, then the higher
+    # need, first (Eritrea, with none on any theme, came after the Central African Republic by code)
+    return sorted(
+        out, key=lambda r: (-r["top_need"], -sum(r["theme_need"][t] >= min_need for t in r["gaps"]), -r["need"], r["iso3"])
+    )
 
 
 # -- concentration --------------------------------------------------------------------
