@@ -530,15 +530,18 @@ def _country_short(store: Any, titled: dict[str, Rows]) -> list[str]:
     taking = {r["programme"] for r in titled.get(PARTICIPATION, [])}
     if taking:
         lines.append(f"It takes part in {_counted(len(taking), 'programme')} as a participant or host (not support).")
-    for r in titled.get(AS_DONOR, []):
-        reach = [
-            f"{r[k]:,} {what}"
-            for k, what in (("naming_countries", "naming countries"), ("regional", "regional"), ("global", "global"))
-            if r[k]
-        ]
-        via = f" (with its agencies: {', '.join(r['agencies'])})" if r["agencies"] else ""
-        lines.append(f"As a donor{via}, it funds {_counted(r['programmes'], 'programme')}: {', '.join(reach)}.")
-    return lines
+    return lines + [_as_donor_line(r) for r in titled.get(AS_DONOR, [])]
+
+
+def _as_donor_line(r: dict[str, Any]) -> str:
+    """A donor's row (its agencies' funding counted with it, as every donor view counts it) in words."""
+    reach = [
+        f"{r[k]:,} {what}"
+        for k, what in (("naming_countries", "naming countries"), ("regional", "regional"), ("global", "global"))
+        if r[k]
+    ]
+    via = f" (with its agencies: {', '.join(r['agencies'])})" if r["agencies"] else ""
+    return f"As a donor{via}, it funds {_counted(r['programmes'], 'programme')}: {', '.join(reach)}."
 
 
 def _org_short(store: Any, titled: dict[str, Rows]) -> list[str]:
@@ -546,17 +549,21 @@ def _org_short(store: Any, titled: dict[str, Rows]) -> list[str]:
     home = Terms.of(store).country_names.get(o["country"] or "", o["country"])
     what = ", ".join(str(x).replace("_", " ") for x in (o["kind"], home) if x)
     progs = titled["Programmes"]
-    doing = [
-        f"{verb} {_counted(sum(role in r['roles'] for r in progs), 'programme')}"
-        for verb, role in (("funds", "FUNDS"), ("implements", "IMPLEMENTS"))
-        if any(role in r["roles"] for r in progs)
-    ]
-    both = sum(len(r["roles"]) > 1 for r in progs)
+    families = facts.components(store)  # a family once, as its donor row and every count: the EU's 53 records are 51
+
+    def once(role: str) -> set[str]:
+        return facts.count_once({r["programme"] for r in progs if role in r["roles"]}, families)
+
+    funds, implements = once("FUNDS"), once("IMPLEMENTS")
+    doing = [f"{verb} {_counted(len(ids), 'programme')}" for verb, ids in (("funds", funds), ("implements", implements)) if ids]
     countries = {c for r in progs for c in r["countries"]}
     said = f"{o['name']}{f' ({what})' if what else ''} " + (" and ".join(doing) or "funds or implements no programme")
-    said += f" ({both:,} of them both)" if both else ""
+    said += f", {len(funds & implements):,} of them both" if funds & implements else ""
     said += f", naming {_counted(len(countries), 'country', 'countries')} in all" if countries else ""
-    lines = [said + "."]
+    # where an umbrella gives way to its components, the count says so (the table below lists every record)
+    said += f" (a family once: {len(progs):,} records below)" if len(funds | implements) < len(progs) else ""
+    # a donor state's own funding is a part of its funding as a donor (the UK: 15 of its 31 with its agencies')
+    lines = [said + ".", *(_as_donor_line(r) for r in titled.get(AS_DONOR, []) if r["agencies"])]
     mates = titled["Collaborators"]
     if len(mates) == 1:
         lines.append(f"It works with 1 organisation, {mates[0]['name']} ({_counted(mates[0]['shared'], 'shared programme')}).")

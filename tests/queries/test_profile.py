@@ -394,5 +394,11 @@ def test_a_profile_opens_with_what_a_reader_looks_for_first(demo: Path) -> None:
     assert out.stderr.startswith(f"Foreign, Commonwealth & Development Office (government, United Kingdom) funds {funds} ")
     assert "Its funding counts with its donor, Government of the United Kingdom, which ranks " in out.stderr
     assert "As an implementer, it ranks " in out.stderr
+    # a donor's own funding, a family once, beside its funding with its agencies: the EU's page said 53 (its records,
+    # umbrellas and their components both), then 51 as a donor
+    out = runner.invoke(cli, ["--db", str(demo), "profile", "eu", "--format", "json"])
+    (donor,) = [r for r in json.loads(out.stdout) if r["section"] == "As a donor (through its agencies)"]
+    own = int(out.stderr.split(" funds ", 1)[1].split()[0])
+    assert own <= donor["programmes"] and f"it funds {donor['programmes']} programmes" in out.stderr
     # a programme's first section already says what it is
     assert runner.invoke(cli, ["--db", str(demo), "profile", "cybereast"]).stdout.startswith("Programme\n")
