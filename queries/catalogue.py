@@ -197,7 +197,7 @@ def by_id(store: Store) -> dict[str, Row]:
 
 def organisations(store: Store) -> list[Row]:
     """One row per organisation: kind, country, the donor it belongs to (an agency's state), how many programmes it
-    funds and implements, and the themes and regions of those programmes.
+    funds and implements (a family once), and the themes and regions of those programmes.
 
     Examples
     --------
@@ -213,6 +213,7 @@ def organisations(store: Store) -> list[Row]:
 def _organisations(store: Store) -> list[Row]:
     progs = {p["programme"]: p for p in programmes(store)}
     up = facts.donors(store)
+    families = facts.components(store)  # a family once, as every count: the EU funds 48, not its 53 records
     did: dict[str, dict[str, set[str]]] = {}
     for r in store.query(named.ORG_PROGRAMMES):
         did.setdefault(r["org"], {}).setdefault(r["role"], set()).update(r["programmes"])
@@ -229,8 +230,8 @@ def _organisations(store: Store) -> list[Row]:
                 "country": o["country"],
                 "aliases": o["aliases"] or [],
                 "part_of": up[o["id"]][0] if o["id"] in up else None,
-                "funds": len(mine.get("FUNDS", ())),
-                "implements": len(mine.get("IMPLEMENTS", ())),
+                "funds": len(facts.count_once(mine.get("FUNDS", set()), families)),
+                "implements": len(facts.count_once(mine.get("IMPLEMENTS", set()), families)),
                 "roles": roles or ["none recorded"],
                 "themes": sorted({t for p in all_progs for t in p["themes"]}),
                 "regions": sorted({r for p in all_progs for r in p["regions"]}),

@@ -460,6 +460,21 @@ def test_the_app_s_overview_counts_areas_as_the_breakdown(graph: Store) -> None:
     assert set(world) <= set(left_out)
 
 
+def test_an_organisation_s_programmes_count_a_family_once(graph: Store) -> None:
+    """The organisations list said the EU funds 53 programmes (umbrellas and their components both), its donor row
+    51 and its page 48 of its own: a donor with no agency funds as many in the list, on its page and as a donor."""
+    up = facts.donors(graph)
+    with_agencies = {d for d, _ in up.values()}
+    listed = {o["id"]: o for o in catalogue.organisations(graph)}
+    rows = {r["funder"]: r["programmes"] for r in analysis.supports(graph, by="funder")}
+    alone = [f for f in rows if f not in with_agencies and f not in up]
+    assert alone
+    for f in alone:
+        assert listed[f]["funds"] == rows[f], f
+        lead = profile.in_short(graph, profile.profile(graph, f))[0]
+        assert f" funds {rows[f]:,} programme" in lead, (f, lead)
+
+
 def test_the_demo_s_leading_donors_cut_no_tie(graph: Store) -> None:
     """ "Who serves each region" showed three donors a region, cutting inside a tie by name: the Americas listed
     Canada (6) and not the United Kingdom (6), Oceania the EU (4) and not New Zealand or the United States (4)."""
