@@ -14,7 +14,7 @@ import shlex
 import shutil
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ import click
 
 from graph import schema
 from graph.errors import CCBError, LoadError, TooManyRows
-from graph.model import ORG_KINDS
+from graph.model import ORG_KINDS, THEMES
 from graph.open import chosen, default_db_path, open_store
 from graph.store import Store, cached, is_neo4j_uri, shown_uri
 from loaders import bundled, iati, indices, scenario, tabular, worldbank
@@ -132,6 +132,11 @@ def notes(lines: Sequence[str], fmt: str) -> None:
             click.echo("\n".join(textwrap.wrap(line, width() or len(line), subsequent_indent="  ", break_on_hyphens=False)))
         else:
             click.echo(line, err=True)
+
+
+def theme_legend(letters: Iterable[str]) -> str:
+    """What the GFCE theme letters of a table stand for, in its order: "themes: A Cyber Security Policy & ..."."""
+    return "themes: " + "; ".join(f"{t} {THEMES[t]}" for t in letters if t in THEMES)
 
 
 def why_empty(what: str, *, also: str = "", otherwise: str | None = None, **filters: Any) -> Callable[[], str]:
@@ -906,6 +911,8 @@ def gaps(
         emit(report.sensitivity, fmt, empty=empty)
     else:
         emit(rows[:limit], fmt, empty=empty)
+    if by == "theme" and rows and fmt == "table":  # its columns are letters, which say nothing outside the GFCE
+        notes([theme_legend(THEMES)], fmt)
     if standing and rows:
         notes([standing], fmt)
     notes(report.notes(within={iso3} if iso3 else None), fmt)  # one country's view: its own unknowns and left-outs
@@ -1106,6 +1113,8 @@ def timeline_cmd(
         emit(rows, fmt, empty=empty)
         if rows:  # how to read a cell, which only the table writes this way
             notes(["a cell: 3 = 3 active; 3+2 = 3 active and 2 more started with no stated end; . = none"], fmt)
+        if rows and by == "theme":  # a row is a letter ("B"), which says nothing outside the GFCE; CSV/JSON name it
+            notes([theme_legend(r["group"] for r in rows)], fmt)
     notes(t.notes(), fmt)
 
 

@@ -253,6 +253,14 @@ def test_gaps_at_80_columns_shows_names_priorities_and_explanations(demo: Path) 
     assert all(r["explanation"].split(";")[0] in joined for r in rows)
 
 
+@pytest.mark.parametrize("args", [("gaps", "--by", "theme", "--limit", "3"), ("timeline", "--by", "theme")])
+def test_a_table_of_theme_letters_says_what_they_stand_for(demo: Path, args: tuple[str, ...]) -> None:
+    """Gaps and coverage by theme gave letters alone ("B 139"), which say nothing outside the GFCE."""
+    out = ccb("--db", str(demo), *args)
+    joined = " ".join(x.strip() for x in out.stdout.splitlines())
+    assert "B Cyber Incident Management & Critical Infrastructure Protection" in joined and "C Cybercrime" in joined
+
+
 def test_who_supports_whom_shows_the_country_beside_its_donor_at_80_columns(demo: Path) -> None:
     """`ccb supports` left the country out at 80 columns (its agencies kept): two rows of "Government of Australia,
     8" with no country read as one donor counted twice."""
