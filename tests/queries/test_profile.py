@@ -402,3 +402,25 @@ def test_a_profile_opens_with_what_a_reader_looks_for_first(demo: Path) -> None:
     assert own <= donor["programmes"] and f"it funds {donor['programmes']} programmes" in out.stderr
     # a programme's first section already says what it is
     assert runner.invoke(cli, ["--db", str(demo), "profile", "cybereast"]).stdout.startswith("Programme\n")
+
+
+def test_experience_counts_a_family_once(demo: Path) -> None:
+    """A match's experience counted an umbrella and its component as two programmes: Impact Amplifier's two on theme
+    D were one fund and its 2023 cohort, which made it the plan's second implementer for the Central African
+    Republic (two or more needed). Experience is now each organisation's programmes on the theme, a family once."""
+    from graph.store import cached
+    from queries import catalogue, facts, network
+    from queries.profile import _experience
+
+    with EmbeddedStore(demo, read_only=True) as raw:
+        s = cached(raw)
+        act, families, progs = network.whole_activity(s), facts.components(s), catalogue.by_id(s)
+        for delivered, held in ((False, act.programmes), (True, act.implemented)):
+            for t in "ABCDE":
+                exp = _experience(s, t, delivered)
+                for org, ps in held.items():
+                    once = facts.count_once({p for p in ps if t in (progs[p]["themes"] or [])}, families)
+                    assert (exp[org].programmes if org in exp else 0) == len(once), (org, t, delivered)
+        assert _experience(s, "D", delivered=True)["impact-amplifier"].programmes == 1
+        (row,) = [r for r in match(s, "CAF", theme="D", limit=100) if r["org"] == "impact-amplifier"]
+        assert row["explanation"].startswith("experience 1 (1 programme(s) on theme D)")
