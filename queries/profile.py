@@ -317,16 +317,16 @@ def _activity(
             # the initiative also names)
             at = network.Members.of(act.implemented if delivered else _placed(act), ids)
             theme_of = np.repeat(np.arange(len(ids)), np.diff(themes.indptr))  # programme of each (programme, theme)
-            umbrella_of = _umbrella_rows(store, members, ids)
+            rows, umbrella = _umbrella_rows(store, members, ids)
+            key = members.org * len(ids) + members.prog  # a membership as one number, to find it among the twice held
             experience: dict[str, dict[str, _Experience]] = {t: {} for t in THEMES}
             for code, t in enumerate(themes.names):
                 on = np.zeros(len(ids), bool)
                 on[theme_of[themes.values == code]] = True
                 # a family once (facts.count_once): an umbrella is no more experience where its component on the
                 # theme is the same organisation's (two CAF records of Impact Amplifier's were one fund's)
-                rows, umbrella = umbrella_of
                 held = on[members.prog[rows]] & on[umbrella]
-                twice = np.isin(members.org * len(ids) + members.prog, members.org[rows[held]] * len(ids) + umbrella[held])
+                twice = np.isin(key, members.org[rows[held]] * len(ids) + umbrella[held])
                 mine = members.where(on[members.prog] & ~twice)  # the memberships of programmes on theme t
                 count = np.bincount(mine.org, minlength=len(mine.orgs)).tolist()
                 where = at.where(on[at.prog]).unions(countries)
@@ -346,11 +346,9 @@ def _activity(
 def _umbrella_rows(store: Any, members: network.Members, ids: Any) -> tuple[np.ndarray, np.ndarray]:
     """For each membership of a component, its umbrellas' codes: (membership row, umbrella code) pairs, joined in
     numpy (one pair per component and umbrella)."""
-    links = store.query(named.COMPONENTS)
-    if not links:
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    code = {p: i for i, p in enumerate(ids.to_pylist())}
-    pairs = sorted((code[r["component"]], code[r["umbrella"]]) for r in links if r["component"] in code and r["umbrella"] in code)
+    families = facts.components(store)
+    code = {p: i for i, p in enumerate(ids.to_pylist())} if families else {}
+    pairs = sorted((code[c], code[u]) for u, cs in families.items() for c in cs if c in code and u in code)
     comp = np.fromiter((c for c, _ in pairs), np.int64, len(pairs))
     umb = np.fromiter((u for _, u in pairs), np.int64, len(pairs))
     start = np.searchsorted(comp, members.prog, "left")
