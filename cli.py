@@ -139,6 +139,17 @@ def theme_legend(letters: Iterable[str]) -> str:
     return "themes: " + "; ".join(f"{t} {THEMES[t]}" for t in letters if t in THEMES)
 
 
+def letters_legend(rows: Sequence[dict[str, Any]], *columns: str) -> list[str]:
+    """The legend of the theme letters a table shows in ``columns`` (a letter, or a list of them), or nothing: a
+    column of "A; B; D" says nothing outside the GFCE."""
+    seen: set[str] = set()
+    for r in rows:
+        for c in columns:
+            v = r.get(c)
+            seen.update([v] if isinstance(v, str) else v or [])
+    return [theme_legend(sorted(seen & set(THEMES)))] if seen & set(THEMES) else []
+
+
 def why_empty(what: str, *, also: str = "", otherwise: str | None = None, **filters: Any) -> Callable[[], str]:
     """The one line an empty answer prints (worked out only when the answer is empty): that the store holds no
     programmes yet, else ``otherwise`` or which filters left nothing; ``also`` is a further hint."""
@@ -1168,6 +1179,8 @@ def partners(
         else "pair of organisations shares countries or themes without already working together"
     )
     emit(rows, fmt, empty=why_empty(what, org=org, region=region))
+    if fmt == "table":
+        notes(letters_legend(rows, "shared_themes", "themes"), fmt)
 
 
 @cli.command(
@@ -1257,10 +1270,13 @@ def match_cmd(
     every = f"{country} has programmes on every GFCE theme ({window}): give --theme to see who else works on one"
     empty = why_empty(f"organisation has a programme on theme {theme}", years=window, otherwise=None if theme else every)
     emit(rows, fmt, empty=empty)
+    met: list[str] = []
     if rows and not theme and rows[0]["name"] != "not a recipient":
         # the rows are the themes it lacks; say which it has, or a lone "too little evidence" row reads as all it has
         met = profile_queries.themes_met(store_of(ctx), country, window)
         notes([f"themes with a programme in {country} already ({window}): {', '.join(met) or 'none'}"], fmt)
+    if fmt == "table":
+        notes(letters_legend([*rows, {"theme": met}], "theme"), fmt)
     notes(profile_queries.unranked_note(store_of(ctx), country, rows), fmt)
 
 
@@ -2113,6 +2129,7 @@ def demo(ctx: click.Context, demo_db: Path | None, yes: bool, fmt: str) -> None:
             if i:
                 click.echo()
             emit(rows, fmt, title=title)
+            notes(letters_legend(rows, "themes", "no_programme_on"), fmt)  # the partnership's letters are among these
     else:  # one document for pipes: every row tagged with its section
         emit([{"section": title, **r} for title, rows in sections for r in rows], fmt)
     said = target if embedded else shown_uri(target)  # a password in a URI is never printed

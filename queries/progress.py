@@ -69,6 +69,13 @@ class Progress:
         else:
             what, by = "the GCI overall score (0-100)", "any programme"
         out = [f"change in {what} from 2020 to 2024; supported: named as a beneficiary by {by} active in 2020-2024"]
+        top = 20.0 if self.pillar else 100.0
+        bands = ", ".join(_band(top * q / 4, top) for q in range(4))
+        # a row reads "Low income, 0-5": say that the number is the 2020 score's band, not a count or a year
+        out.append(
+            f"stratum: World Bank income group (FY25) and the 2020 score's quarter of its scale ({bands}); "
+            "supported and others are compared only within one"
+        )
         p = self.pooled
         if p.get("difference") is not None:
             seen = "excludes 0" if p["ci_low"] > 0 or p["ci_high"] < 0 else "includes 0: not distinguishable from no difference"

@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 
 from cli import cli
 from graph.embedded import EmbeddedStore
-from graph.model import Country, Funds, Implements, Organisation, PartOf, Programme, Targets
+from graph.model import THEMES, Country, Funds, Implements, Organisation, PartOf, Programme, Targets
 from graph.store import Batch, Store
 from queries import analysis, network, profile, terms
 from queries.terms import UnknownName
@@ -259,6 +259,33 @@ def test_a_table_of_theme_letters_says_what_they_stand_for(demo: Path, args: tup
     out = ccb("--db", str(demo), *args)
     joined = " ".join(x.strip() for x in out.stdout.splitlines())
     assert "B Cyber Incident Management & Critical Infrastructure Protection" in joined and "C Cybercrime" in joined
+
+
+@pytest.mark.parametrize(
+    ("args", "letters"),
+    [
+        (("partners", "--limit", "3"), "A B D"),
+        (("partners", "--funder", "Japan", "--limit", "3"), "A B C D"),
+        (("match", "KEN"), "A B C D E"),  # the row is E; the note names those it has already, A to D
+        (("match", "ERI", "--theme", "cybercrime", "--limit", "2"), "C"),
+    ],
+)
+def test_partners_and_match_say_what_their_theme_letters_stand_for(demo: Path, args: tuple[str, ...], letters: str) -> None:
+    """`ccb partners` gave shared themes as "A; B; D" and `ccb match` its rows and the themes met as letters alone."""
+    out = ccb("--db", str(demo), *args)
+    joined = " ".join(x.strip() for x in out.stdout.splitlines())
+    legend = joined.split("themes: ", 1)[1] if "themes: " in joined else ""
+    assert all(f"{t} {THEMES[t]}" in legend for t in letters.split()), joined[-400:]
+
+
+def test_the_demo_briefing_says_what_its_theme_letters_stand_for(tmp_path: Path) -> None:
+    """The demo's "Who serves each region" gave "A; B; C; D" and no_programme_on "E", and the partnership its
+    shared themes, as letters alone: a minister's adviser reads "no programme on E" as nothing."""
+    out = ccb("--db", str(tmp_path / "d.lbdb"), "demo")
+    assert out.exit_code == 0, out.stderr
+    tail = " ".join(x.strip() for x in out.stdout.split("Who serves each region", 1)[1].splitlines())
+    serves = tail.split("A partnership to explore", 1)[0]
+    assert all(f"{t} {n}" in serves for t, n in THEMES.items()), serves
 
 
 def test_who_supports_whom_shows_the_country_beside_its_donor_at_80_columns(demo: Path) -> None:

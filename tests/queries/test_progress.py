@@ -44,7 +44,10 @@ def test_the_hand_worked_comparison(store: Store) -> None:
         "change in the GCI overall score (0-100) from 2020 to 2024; "
         "supported: named as a beneficiary by any programme active in 2020-2024"
     )
-    assert "difference +3.00 points, 95% bootstrap interval +3.00 to +3.00" in notes[1] and "excludes 0" in notes[1]
+    # a row reads "Low income, 0-5": the note says the number is the 2020 score's band of its scale
+    assert notes[1].startswith("stratum: World Bank income group (FY25) and the 2020 score's quarter of its scale (0-5, 5-10,")
+    assert "(0-25, 25-50, 50-75, 75-100)" in progress.progress(store, seed=3).notes()[1]
+    assert "difference +3.00 points, 95% bootstrap interval +3.00 to +3.00" in notes[2] and "excludes 0" in notes[2]
     assert sum(n.startswith("caveat: ") for n in notes) == 3
     assert progress.changes(store, "TGO") == [
         {"pillar": "overall", "gci_2020": None, "gci_2024": 20.0, "change": None},
