@@ -134,20 +134,10 @@ def notes(lines: Sequence[str], fmt: str) -> None:
             click.echo(line, err=True)
 
 
-def theme_legend(letters: Iterable[str]) -> str:
-    """What the GFCE theme letters of a table stand for, in its order: "themes: A Cyber Security Policy & ..."."""
-    return "themes: " + "; ".join(f"{t} {THEMES[t]}" for t in letters if t in THEMES)
-
-
-def letters_legend(rows: Sequence[dict[str, Any]], *columns: str) -> list[str]:
-    """The legend of the theme letters a table shows in ``columns`` (a letter, or a list of them), or nothing: a
-    column of "A; B; D" says nothing outside the GFCE."""
-    seen: set[str] = set()
-    for r in rows:
-        for c in columns:
-            v = r.get(c)
-            seen.update([v] if isinstance(v, str) else v or [])
-    return [theme_legend(sorted(seen & set(THEMES)))] if seen & set(THEMES) else []
+def legend(rows: Iterable[dict[str, Any]], *columns: str) -> list[str]:
+    """The note saying what a table's GFCE theme letters stand for (in ``columns``), if it shows any."""
+    line = terms.theme_legend(rows, columns)
+    return [line] if line else []
 
 
 def why_empty(what: str, *, also: str = "", otherwise: str | None = None, **filters: Any) -> Callable[[], str]:
@@ -923,7 +913,7 @@ def gaps(
     else:
         emit(rows[:limit], fmt, empty=empty)
     if by == "theme" and rows and fmt == "table":  # its columns are letters, which say nothing outside the GFCE
-        notes([theme_legend(THEMES)], fmt)
+        notes(legend([], *THEMES), fmt)
     if standing and rows:
         notes([standing], fmt)
     notes(report.notes(within={iso3} if iso3 else None), fmt)  # one country's view: its own unknowns and left-outs
@@ -1125,7 +1115,7 @@ def timeline_cmd(
         if rows:  # how to read a cell, which only the table writes this way
             notes(["a cell: 3 = 3 active; 3+2 = 3 active and 2 more started with no stated end; . = none"], fmt)
         if rows and by == "theme":  # a row is a letter ("B"), which says nothing outside the GFCE; CSV/JSON name it
-            notes([theme_legend(r["group"] for r in rows)], fmt)
+            notes(legend(({"theme": r["group"]} for r in rows), "theme"), fmt)
     notes(t.notes(), fmt)
 
 
@@ -1180,7 +1170,7 @@ def partners(
     )
     emit(rows, fmt, empty=why_empty(what, org=org, region=region))
     if fmt == "table":
-        notes(letters_legend(rows, "shared_themes", "themes"), fmt)
+        notes(legend(rows, "shared_themes", "themes"), fmt)
 
 
 @cli.command(
@@ -1276,7 +1266,7 @@ def match_cmd(
         met = profile_queries.themes_met(store_of(ctx), country, window)
         notes([f"themes with a programme in {country} already ({window}): {', '.join(met) or 'none'}"], fmt)
     if fmt == "table":
-        notes(letters_legend([*rows, {"theme": met}], "theme"), fmt)
+        notes(legend([*rows, {"theme": met}], "theme"), fmt)
     notes(profile_queries.unranked_note(store_of(ctx), country, rows), fmt)
 
 
@@ -2129,7 +2119,7 @@ def demo(ctx: click.Context, demo_db: Path | None, yes: bool, fmt: str) -> None:
             if i:
                 click.echo()
             emit(rows, fmt, title=title)
-            notes(letters_legend(rows, "themes", "no_programme_on"), fmt)  # the partnership's letters are among these
+            notes(legend(rows, "themes", "no_programme_on"), fmt)  # the partnership's letters are among these
     else:  # one document for pipes: every row tagged with its section
         emit([{"section": title, **r} for title, rows in sections for r in rows], fmt)
     said = target if embedded else shown_uri(target)  # a password in a URI is never printed

@@ -11,7 +11,7 @@ naming the closest real terms of the same kind.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import Any, overload
@@ -176,6 +176,30 @@ def theme(text: str | None) -> str | None:
         return THEME_WORDS[t]
     known = ", ".join(f"{k} ({v})" for k, v in THEMES.items())
     raise UnknownName(f"unknown GFCE theme {text!r}", f"themes are {known}")
+
+
+def theme_legend(rows: Iterable[Mapping[str, Any]], columns: Iterable[str]) -> str:
+    """What the GFCE theme letters a table shows stand for, or "" when it shows none: a cell of "A; B; D" (a
+    letter, a list of letters, or letters joined by ";") or a column named by a letter says nothing outside the GFCE.
+
+    >>> theme_legend([{"theme": "C", "themes": ["A", "C"]}, {"theme": "Cybercrime"}], ["theme", "themes"])
+    'themes: A Cyber Security Policy & Strategy; C Cybercrime'
+    >>> theme_legend([{"B": 2}], ["iso3", "B"]), theme_legend([{"iso3": "KEN"}], ["iso3"])
+    ('themes: B Cyber Incident Management & Critical Infrastructure Protection', '')
+    """
+    cols = list(columns)
+    seen = {c for c in cols if c in THEMES}
+    for r in rows:
+        for c in cols:
+            if c in LETTER_COLUMNS:
+                v = r.get(c)
+                seen.update(t.strip() for t in (v.split(";") if isinstance(v, str) else v or []) if isinstance(t, str))
+    letters = sorted(seen & set(THEMES))
+    return "themes: " + "; ".join(f"{t} {THEMES[t]}" for t in letters) if letters else ""
+
+
+# The columns whose cells are GFCE theme letters (as queries name them), not a count or a name.
+LETTER_COLUMNS = frozenset({"theme", "themes", "shared_themes", "no_programme_on", "gaps"})
 
 
 @overload

@@ -20,6 +20,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from queries.report import Brief
+from queries.terms import theme_legend
 from visualisations import charts, maps
 from visualisations.errors import VizError
 from visualisations.export import atomic_write_all
@@ -168,7 +169,7 @@ def environment(fmt: str) -> jinja2.Environment:
     env.filters["md_file"] = _md_file
     env.filters["links"] = _links
     env.filters["site"] = site
-    env.globals |= {"link_of": link_of, "rows_columns": rows_columns}
+    env.globals |= {"link_of": link_of, "rows_columns": rows_columns, "theme_legend": theme_legend}
     return env
 
 

@@ -183,6 +183,9 @@ def test_api_answers_as_documented(app_url: str) -> None:
         said = f"Kenya ranks {1 + sum(p > mine for p in ranked)} of {len(ranked)} by priority (1 is the most in need"
         html = r.read().decode()
     assert said in html[: html.index("<section")]  # the page opens with it, before its tables
+    # the supporters' themes are letters ("A; B; C; D"): the table says what they stand for under it
+    supporters = html.split('id="supported_by"', 1)[1].split("</section>", 1)[0]
+    assert "themes: A Cyber Security Policy &amp; Strategy; B Cyber Incident Management" in supporters
     assert get("/api/country/KEN")["intro"][0].startswith(said)  # type: ignore[index]
     import urllib.error
 

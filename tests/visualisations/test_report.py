@@ -231,3 +231,23 @@ def test_a_country_no_programme_names_has_its_own_empty_timeline(demo: Path, tmp
     assert one.members == {"ERI": []} and one.rows == []
     out = CliRunner().invoke(cli, ["--db", str(demo), "timeline", "--by", "country", "--only", "Eritrea"])
     assert out.exit_code == 0 and out.stderr.startswith("no programme counts in ERI\n"), out.stderr
+
+
+def test_report_tables_of_theme_letters_say_what_they_stand_for(demo: Path, tmp_path: Path) -> None:
+    """The world briefing's donors, GCI change and partnerships gave themes as "A; B; D" and never named them: a
+    minister's adviser reads nothing in a letter. Each such table has the legend of its own letters under it."""
+    from graph.model import THEMES
+
+    ccb("--db", str(demo), "report", "-o", str(tmp_path / "w.html"))
+    ccb("--db", str(demo), "report", "-o", str(tmp_path / "w.md"))
+    html = (tmp_path / "w.html").read_text(encoding="utf-8")
+    md = (tmp_path / "w.md").read_text(encoding="utf-8")
+    for section in ("Who supports whom", "What changed between the GCI editions", "Partnerships to explore"):
+        part = html.split(f"<h2>{section}</h2>", 1)[1].split("<h2", 1)[0]
+        letters = sorted(set(re.findall(r"<td>([A-E](?:; [A-E])*)</td>", part)[0].split("; ")))
+        assert all(f"{t} {THEMES[t]}".replace("&", "&amp;") in part for t in letters), section
+        part_md = md.split(f"## {section}", 1)[1].split("\n## ", 1)[0]
+        assert f"themes: A {THEMES['A']}" in part_md, section
+    # a table with no letters says nothing of themes: the gaps table names countries
+    gaps = html.split("<h2>Coverage gaps: need against support</h2>", 1)[1].split("<h2", 1)[0]
+    assert "themes: " not in gaps
