@@ -22,7 +22,7 @@ import click
 
 from graph import schema
 from graph.errors import CCBError, LoadError, TooManyRows
-from graph.model import ORG_KINDS, THEMES
+from graph.model import ORG_KINDS
 from graph.open import chosen, default_db_path, open_store
 from graph.store import Store, cached, is_neo4j_uri, shown_uri
 from loaders import bundled, iati, indices, scenario, tabular, worldbank
@@ -94,9 +94,13 @@ def emit(
     title: str | None = None,
     empty: str | Callable[[], str] | None = None,
     under: Sequence[str] = (),
+    letters: Iterable[str] = (),
 ) -> None:
     """Print ``rows`` as a terminal table, JSON (a list of objects) or CSV; an empty answer says why (``empty``) on
-    stderr; ``under``: the table's columns that go under their row when they do not fit, never left out."""
+    stderr; ``under``: the table's columns that go under their row when they do not fit, never left out.
+
+    A table that shows GFCE theme letters (in a theme column, or as its columns' names) says what they stand for
+    under it, with ``letters`` too (those a row's label or a note gives)."""
     if fmt == "json":
         click.echo(terminal.json_text(list(rows)))
     elif fmt == "csv":
@@ -108,6 +112,11 @@ def emit(
         click.echo(text)
         if hidden:
             info(f"not shown at this width: {', '.join(hidden)} (--wide or --format csv shows every column)", wrap=True)
+        shown = [c for c in dict.fromkeys(k for r in rows for k in r) if c not in hidden]
+        if "theme_name" in shown:  # the letter is named beside it already
+            shown.remove("theme")
+        cells = [{c: r.get(c) for c in shown} for r in rows]
+        notes(legend([*cells, {"theme": list(letters)}], *shown, "theme"), fmt)
     elif title:
         click.echo(textwrap.fill(title, width() or len(title), subsequent_indent="  ", break_on_hyphens=False))
     if not rows:
@@ -912,8 +921,6 @@ def gaps(
         emit(report.sensitivity, fmt, empty=empty)
     else:
         emit(rows[:limit], fmt, empty=empty)
-    if by == "theme" and rows and fmt == "table":  # its columns are letters, which say nothing outside the GFCE
-        notes(legend([], *THEMES), fmt)
     if standing and rows:
         notes([standing], fmt)
     notes(report.notes(within={iso3} if iso3 else None), fmt)  # one country's view: its own unknowns and left-outs
@@ -1111,11 +1118,10 @@ def timeline_cmd(
                     f"years before {t.years[-fit]} not shown at this width (--from, --wide or --format csv shows them)", wrap=True
                 )
                 rows = [{"group": r["group"], **{str(y): r[str(y)] for y in t.years[-fit:]}} for r in rows]
-        emit(rows, fmt, empty=empty)
+        # a row of the theme view is a letter ("B"), which says nothing outside the GFCE; CSV/JSON name it
+        emit(rows, fmt, empty=empty, letters=[r["group"] for r in rows] if by == "theme" else ())
         if rows:  # how to read a cell, which only the table writes this way
             notes(["a cell: 3 = 3 active; 3+2 = 3 active and 2 more started with no stated end; . = none"], fmt)
-        if rows and by == "theme":  # a row is a letter ("B"), which says nothing outside the GFCE; CSV/JSON name it
-            notes(legend(({"theme": r["group"]} for r in rows), "theme"), fmt)
     notes(t.notes(), fmt)
 
 
@@ -1169,8 +1175,6 @@ def partners(
         else "pair of organisations shares countries or themes without already working together"
     )
     emit(rows, fmt, empty=why_empty(what, org=org, region=region))
-    if fmt == "table":
-        notes(legend(rows, "shared_themes", "themes"), fmt)
 
 
 @cli.command(
@@ -1259,14 +1263,15 @@ def match_cmd(
     rows = profile_queries.match(store_of(ctx), country, theme=theme, window=window, limit=per_theme, all_countries=all_countries)
     every = f"{country} has programmes on every GFCE theme ({window}): give --theme to see who else works on one"
     empty = why_empty(f"organisation has a programme on theme {theme}", years=window, otherwise=None if theme else every)
-    emit(rows, fmt, empty=empty)
-    met: list[str] = []
-    if rows and not theme and rows[0]["name"] != "not a recipient":
-        # the rows are the themes it lacks; say which it has, or a lone "too little evidence" row reads as all it has
-        met = profile_queries.themes_met(store_of(ctx), country, window)
+    # the rows are the themes it lacks; a note says which it has, or a lone "too little evidence" row reads as all
+    met = (
+        profile_queries.themes_met(store_of(ctx), country, window)
+        if rows and not theme and rows[0]["name"] != "not a recipient"
+        else None
+    )
+    emit(rows, fmt, empty=empty, letters=met or ())
+    if met is not None:
         notes([f"themes with a programme in {country} already ({window}): {', '.join(met) or 'none'}"], fmt)
-    if fmt == "table":
-        notes(legend([*rows, {"theme": met}], "theme"), fmt)
     notes(profile_queries.unranked_note(store_of(ctx), country, rows), fmt)
 
 
@@ -2119,7 +2124,6 @@ def demo(ctx: click.Context, demo_db: Path | None, yes: bool, fmt: str) -> None:
             if i:
                 click.echo()
             emit(rows, fmt, title=title)
-            notes(legend(rows, "themes", "no_programme_on"), fmt)  # the partnership's letters are among these
     else:  # one document for pipes: every row tagged with its section
         emit([{"section": title, **r} for title, rows in sections for r in rows], fmt)
     said = target if embedded else shown_uri(target)  # a password in a URI is never printed

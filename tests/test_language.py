@@ -268,14 +268,20 @@ def test_a_table_of_theme_letters_says_what_they_stand_for(demo: Path, args: tup
         (("partners", "--funder", "Japan", "--limit", "3"), "A B C D"),
         (("match", "KEN"), "A B C D E"),  # the row is E; the note names those it has already, A to D
         (("match", "ERI", "--theme", "cybercrime", "--limit", "2"), "C"),
+        (("programmes", "--country", "Kenya", "--theme", "C"), "A C"),
+        (("organisations", "--country", "KEN"), "A B D"),
+        (("breakdown", "--by", "theme"), ""),  # each letter is named in its row already: no legend
     ],
 )
-def test_partners_and_match_say_what_their_theme_letters_stand_for(demo: Path, args: tuple[str, ...], letters: str) -> None:
-    """`ccb partners` gave shared themes as "A; B; D" and `ccb match` its rows and the themes met as letters alone."""
+def test_tables_say_what_their_theme_letters_stand_for(demo: Path, args: tuple[str, ...], letters: str) -> None:
+    """`ccb partners` gave shared themes as "A; B; D", `ccb match` its rows and the themes met, `ccb programmes` and
+    `ccb organisations` their themes, as letters alone; each now has the legend of the letters it shows."""
     out = ccb("--db", str(demo), *args)
     joined = " ".join(x.strip() for x in out.stdout.splitlines())
     legend = joined.split("themes: ", 1)[1] if "themes: " in joined else ""
     assert all(f"{t} {THEMES[t]}" in legend for t in letters.split()), joined[-400:]
+    assert bool(legend) == bool(letters)
+    assert all(f"{t} {n}" not in legend for t, n in THEMES.items() if t not in letters.split())  # only its own
 
 
 def test_the_demo_briefing_says_what_its_theme_letters_stand_for(tmp_path: Path) -> None:

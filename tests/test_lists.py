@@ -101,7 +101,7 @@ def test_an_id_is_never_broken_and_status_is_never_left_out(demo: Path) -> None:
         out = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["--db", str(demo), "programmes", *args], catch_exceptions=False)
         assert out.exit_code == 0 and max(len(line) for line in out.stdout.splitlines()) <= 80
         listed = ids(CliRunner().invoke(cli, ["--db", str(demo), "programmes", *args, "--format", "json"]))
-        table = out.stdout.split(f"\n{len(listed)} programme")[0]  # the notes follow the table
+        table = out.stdout.split("\nthemes: ")[0].split(f"\n{len(listed)} programme")[0]  # the notes follow the table
         rows = [line.split(" ", 1)[0] for line in table.splitlines()[2:] if line and not line.startswith(" ")]
         assert set(rows) == listed, set(rows) ^ listed  # each row starts with a whole id, and only rows do
         assert "status" in out.stdout.splitlines()[0] or out.stdout.count("\n    status: ") == len(listed)
