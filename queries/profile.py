@@ -735,6 +735,20 @@ def no_partners_because(store: Any, name: str) -> str:
     return f"no organisation shares {who}'s countries and themes without already working with it"
 
 
+def _pillar(r: dict[str, Any]) -> str:
+    """An indicator row's pillar as a reader reads it: a headline score's is "overall"; a CMM row with no stage or
+    score records that a review took place (the need model's ``no_review``): "reviewed", not "overall" and blanks.
+
+    >>> _pillar({"family": "gci", "pillar": None, "score": 40.1}), _pillar({"family": "gci", "pillar": "legal"})
+    ('overall', 'legal')
+    >>> _pillar({"family": "cmm", "pillar": None, "score": None, "tier": None, "stage": None})
+    'reviewed'
+    """
+    if r["family"] == "cmm" and not r.get("pillar") and all(r.get(k) is None for k in ("score", "tier", "stage")):
+        return "reviewed"
+    return r["pillar"] or "overall"
+
+
 def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
     iso3 = c["iso3"]
     memberships = [m["bloc_name"] for m in store.query(named.MEMBERSHIPS) if m["iso3"] == iso3]
@@ -747,10 +761,7 @@ def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
             [{"iso3": iso3, "name": c["name"], "region": c["region"], "subregion": c["subregion"], "member_of": memberships}],
         ),
         # an index's headline score has no pillar: "overall", as the GCI change below names it, not a blank cell
-        (
-            "Need indicators",
-            [{k: v for k, v in r.items() if k != "iso3"} | {"pillar": r["pillar"] or "overall"} for r in indicators],
-        ),
+        ("Need indicators", [{k: v for k, v in r.items() if k != "iso3"} | {"pillar": _pillar(r)} for r in indicators]),
         ("GCI change 2020 to 2024", progress.changes(store, iso3)),
         (
             "Supported by",

@@ -434,6 +434,10 @@ def test_a_country_s_need_indicators_cite_their_source(demo: Path) -> None:
     assert need and all(r["source"] for r in need)
     # the headline score is the overall one, as the GCI change table names it, not a row with a blank pillar
     assert {r["edition"] for r in need if r["pillar"] == "overall"} == {"2020", "2024"} and all(r["pillar"] for r in need)
+    # a CMM review on record has no stage or score in the graph: its row says "reviewed", not "overall" and blanks
+    uk = json.loads(ccb("--db", str(demo), "profile", "GBR", "--format", "json").stdout)
+    cmm = [r for r in uk if r["section"] == "Need indicators" and r["family"] == "cmm"]
+    assert [(r["edition"], r["pillar"], r["score"]) for r in cmm] == [("reviews to 2020", "reviewed", None)]
 
 
 def test_a_currency_is_read_in_any_case_and_a_misspelt_one_is_refused(demo: Path) -> None:
