@@ -295,11 +295,21 @@ def lag(years: list[int], newest: str | None, what: str = "years") -> str:
     )
 
 
+# The source every programme `ccb plan` writes starts with: a planned grant, not a fact (queries.plan writes it).
+SCENARIO_SOURCE = "scenario planned with ccb plan, not a fact"
+
+
 def completeness(store: Store) -> str:
-    """One line: how much of the field the graph holds, against the field's published size, with the source."""
+    """One line: how much of the field the graph holds, against the field's published size, with the source.
+
+    Under ``--assume`` the store is a copy holding a plan's programmes too: they are counted apart, so the line
+    gives the graph's own count (the same as without the plan), not one raised by grants that do not exist.
+    """
     counts = store.counts()
+    planned = store.query(named.PLANNED_PROGRAMMES, {"prefix": SCENARIO_SOURCE})[0]["n"] if counts.get("Programme") else 0
+    also = f" (and {planned:,} planned, assumed)" if planned else ""
     return (
-        f"data: a sample, not a census: {counts.get('Programme', 0):,} programmes and "
+        f"data: a sample, not a census: {counts.get('Programme', 0) - planned:,} programmes{also} and "
         f"{counts.get('Organisation', 0):,} organisations in the graph, where the field has {FIELD['said']} "
         f"({FIELD['by']}, {FIELD['source']}); a country with 0 programmes and few sources may be unrecorded, not unserved"
     )

@@ -107,6 +107,12 @@ RETURN c.iso3 AS iso3, c.name AS name, c.region AS region, c.subregion AS subreg
 ORDER BY iso3
 """
 
+# Programmes a plan wrote (their source starts with the scenario's words), counted apart from the graph's own.
+PLANNED_PROGRAMMES = """
+MATCH (p:Programme) WHERE p.source STARTS WITH $prefix
+RETURN count(p) AS n
+"""
+
 COUNTRY_INDICATORS = """
 MATCH (c:Country)-[m:MEASURED]->(i:Indicator)
 RETURN c.iso3 AS iso3, i.family AS family, i.edition AS edition, i.pillar AS pillar,

@@ -461,7 +461,7 @@ def _stable(
     return sorted(kept)
 
 
-SCENARIO_SOURCE = "scenario planned with ccb plan, not a fact"
+SCENARIO_SOURCE = facts.SCENARIO_SOURCE
 
 
 def scenario(p: Plan, *, made: str, today: str) -> dict[str, list[Row]]:

@@ -12,8 +12,8 @@ from cli import cli
 from graph.errors import CCBError
 from graph.examples import gaps_records as records
 from graph.store import Batch, Store
+from queries import facts, profile
 from queries import plan as p
-from queries import profile
 from tests.queries.test_grouped import rich_records
 
 S = "tests/queries/test_plan.py"
@@ -183,6 +183,10 @@ def test_a_scenario_is_the_plan_in_memory_and_the_store_is_untouched(graph: Stor
         assert {r["iso3"]: r["priority_after"] for r in plan.rows} == {k: after[k] for k in ("NPL", "KEN")}
         funded = sc.store.query("MATCH (o:Organisation {id: 'f2'})-[f:FUNDS]->(p:Programme) RETURN sum(f.amount) AS s")
         assert funded == [{"s": 3000.0}]
+        # the completeness line gives the graph's own programmes, the planned ones apart (it said 3 more "in the graph")
+        own = graph.counts()["Programme"]
+        assert f"{own:,} programmes (and 3 planned, assumed) and " in facts.completeness(sc.store)
+    assert f"{own:,} programmes and " in facts.completeness(graph)
     assert fingerprint(graph) == before
 
 
