@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph.model import THEMES
 from graph.store import Store, cached
 from queries import analysis, catalogue, facts, named, need, network, profile, progress, terms, timeline
 
@@ -411,7 +412,7 @@ def plan_brief(before: Store, after: Store, planned: list[str] | tuple[str, ...]
     funders = sorted({f["funder_name"] or f["funder"] for fs in money.values() for f in fs})
     themes = sorted({t for p in progs for t in p["themes"] or []})
     summary = [
-        f"{label}: {len(ids)} planned programme(s) in {len(countries)} country(ies), theme(s) {', '.join(themes) or 'none'}"
+        f"{label}: {len(ids)} planned programme(s) in {len(countries)} country(ies), theme(s) {', '.join(f'{t} ({THEMES.get(t, t)})' for t in themes) or 'none'}"
         + (f"; {', '.join(f'{c} {v:,.0f}' for c, v in sorted(totals.items()))}" if totals else "")
         + (f" from {', '.join(funders)}" if funders else "")
         + ".",

@@ -247,6 +247,7 @@ def test_cli_plan_scenario_assume_report_and_load(graph: Store, tmp_path: Path) 
     assert out.exit_code == 0, out.stderr
     html = page.read_text()
     assert "Plan: 3 planned programme(s)" in html and "Nepal (NPL): priority 0.6 -&gt; 0.2" in html
+    assert "in 2 country(ies), theme(s) C (Cybercrime); EUR 3,000 from" in html  # it said "theme(s) C" alone
     assert "0.850 before, 0.367 after" in html
     refused = run.invoke(cli, [*db, "report", "--plan", str(plan_file), "--country", "KEN", "-o", str(page)])
     assert refused.exit_code == 2 and "--plan is a briefing of its own" in refused.stderr
