@@ -489,7 +489,7 @@ def in_short(store: Any, sections: list[tuple[str, Rows]]) -> list[str]:
     ...     print(line)
     Ghana is listed apart, not ranked: need unknown (no GCI value).
     2 programmes name it as a beneficiary (a family once), 2 with a funder recorded, from 2 donors: most from Funder One (2 programmes).
-    Its programmes cover GFCE theme(s) A, C.
+    Its programmes cover 2 of the 5 GFCE themes (A, C); none is on B (Cyber Incident Management & Critical Infrastructure Protection), D (Cyber Security Culture & Skills) or E (Cyber Security Standards).
     Implementer One (other) implements 1 programme, naming 2 countries in all.
     It works with 1 organisation, Funder One (1 shared programme).
     It ranks 3 of 3 as a broker (on no shortest path between others).
@@ -547,7 +547,7 @@ def _country_short(store: Any, titled: dict[str, Rows]) -> list[str]:
         said += f"; {_counted(gap[0]['regional'], 'regional programme')} reach it by their stated scope"
     lines.append(said + ".")
     if gap and gap[0]["themes"]:
-        lines.append(f"Its programmes cover GFCE theme(s) {', '.join(gap[0]['themes'])}.")
+        lines.append(_themes_line(gap[0]["themes"]))
     taking = {r["programme"] for r in titled.get(PARTICIPATION, [])}
     if taking:
         lines.append(f"It takes part in {_counted(len(taking), 'programme')} as a participant or host (not support).")
@@ -733,6 +733,20 @@ def no_partners_because(store: Any, name: str) -> str:
             "from where an organisation acts itself)"
         )
     return f"no organisation shares {who}'s countries and themes without already working with it"
+
+
+def _themes_line(covered: list[str]) -> str:
+    """The themes a country's programmes cover, and by name those none is on: the gap a strategist looks for.
+
+    >>> _themes_line(["A", "B", "C", "D", "E"])
+    'Its programmes cover all 5 GFCE themes.'
+    """
+    missing = [t for t in THEMES if t not in covered]
+    if not missing:
+        return f"Its programmes cover all {len(THEMES)} GFCE themes."
+    named = [f"{t} ({THEMES[t]})" for t in missing]
+    none = ", ".join(named[:-1]) + f" or {named[-1]}" if len(named) > 1 else named[0]
+    return f"Its programmes cover {len(covered)} of the {len(THEMES)} GFCE themes ({', '.join(covered)}); none is on {none}."
 
 
 def _pillar(r: dict[str, Any]) -> str:

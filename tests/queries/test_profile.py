@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from cli import cli
 from graph.embedded import EmbeddedStore
 from graph.examples import bloc_records as with_bloc  # noqa: E402 (the example the docstrings use)
+from graph.model import THEMES
 from graph.store import Batch, Store
 from queries.profile import match, profile
 from queries.terms import UnknownName
@@ -385,6 +386,11 @@ def test_a_profile_opens_with_what_a_reader_looks_for_first(demo: Path) -> None:
         f"most from {' and '.join(r['funder_name'] for r in donors if r['programmes'] == top)} ({top} programmes each); "
         f"{gap['regional']} regional programmes reach it"
     )
+    # the themes its programmes cover, as the Gap row gives them, and by name those none is on (it gave "A, B, C, D"
+    # and left the reader to work out which was missing and what it was)
+    missing = [f"{t} ({n})" for t, n in THEMES.items() if t not in gap["themes"]]
+    assert missing and f"; none is on {missing[-1]}." in " ".join(lead) and len(gap["themes"]) < len(THEMES)
+    assert f"Its programmes cover {len(gap['themes'])} of the 5 GFCE themes ({', '.join(gap['themes'])})" in lead[2]
     table = runner.invoke(cli, ["--db", str(demo), "profile", "Eritrea"]).stdout
     assert table.startswith("Eritrea ranks 1 of ") and table.index("No programme names it") < table.index("\nCountry\n")
     # an agency's standing is its donor's row, said so, and its own as an implementer
