@@ -447,3 +447,16 @@ def test_a_currency_is_read_in_any_case_and_a_misspelt_one_is_refused(demo: Path
     assert any(r["amount"] for r in exact) and json.loads(ccb(*args, "--currency", "eur").stdout) == exact
     typo = ccb(*args, "--currency", "EUO")
     assert typo.exit_code == 1 and "unknown currency 'EUO' (did you mean EUR?)" in typo.stderr and not typo.stdout
+
+
+def test_a_ranking_by_amount_says_which_currency_it_sums(demo: Path) -> None:
+    """`ccb breakdown --by donor --measure amount` at 80 columns hid its currency column: "158,050,000" at the top
+    read as all the money, the EU's euros (in no USD sum) at the bottom. The title says which money it sums."""
+    rows = json.loads(ccb("--db", str(demo), "breakdown", "--by", "donor", "--measure", "amount", "--format", "json").stdout)
+    (currency,) = {r["currency"] for r in rows if r["currency"]}
+    out = ccb("--db", str(demo), "breakdown", "--by", "donor", "--measure", "amount")
+    assert out.stdout.startswith(f"Amounts stated in {currency}, never converted (other currencies under the table)\n")
+    assert "currency" in out.stderr  # still hidden at this width: the title is what says it
+    eur = ccb("--db", str(demo), "breakdown", "--by", "region", "--measure", "amount", "--currency", "eur")
+    assert eur.stdout.startswith("Amounts stated in EUR, never converted")
+    assert not ccb("--db", str(demo), "breakdown", "--by", "region").stdout.startswith("Amounts")  # counts: no title
