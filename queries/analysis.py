@@ -1116,6 +1116,13 @@ def concentration(
         most = max(weight.values())
         top = sorted(f for f in weight if weight[f] == most)  # a tie named whole, never broken by id (Kenya: eu, gov-gbr)
         beneath = sorted({r["funder"] for r in rows} - set(weight))
+        basis = (
+            f"amounts ({rows[0]['currency']})"
+            if priced
+            else "programme counts (a co-funded amount has no stated split)"
+            if known
+            else "programme counts (amounts missing)"
+        )
         out.append(
             {
                 "iso3": iso3,
@@ -1126,12 +1133,9 @@ def concentration(
                 "effective_donors": round(1 / hhi, 2),
                 "top_funders": top,
                 "top_share": round(most / total, 3),  # each top funder's
-                "basis": f"amounts ({rows[0]['currency']})"
-                if priced
-                else "programme counts (a co-funded amount has no stated split)"
-                if known
-                else "programme counts (amounts missing)",
-                "explanation": f"shares of {len(weight)} {'funder' if agencies else 'donor'}(s): "
+                "basis": basis,
+                # what a share is of, in the line a reader sees (the basis column is the first to go at 80 columns)
+                "explanation": f"shares by {basis} of {len(weight)} {'funder' if agencies else 'donor'}(s): "
                 + ", ".join(f"{f} {weight[f] / total:.0%}" for f in sorted(weight, key=lambda f: (-weight[f], f)))
                 + (f"; agencies counted with their donor: {', '.join(beneath)}" if beneath else ""),
             }

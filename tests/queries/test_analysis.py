@@ -243,7 +243,9 @@ def test_agencies_roll_up_to_their_donor(graph: Store) -> None:
         1.0,
         ["state"],
     )
-    assert conc["GHA"]["explanation"] == "shares of 1 donor(s): state 100%; agencies counted with their donor: f1, f2"
+    assert conc["GHA"]["explanation"] == (
+        f"shares by {conc['GHA']['basis']} of 1 donor(s): state 100%; agencies counted with their donor: f1, f2"
+    )
     beneath = {r["iso3"]: r for r in a.concentration(graph, agencies=True, min_programmes=1, all_countries=True)}
     assert (beneath["GHA"]["funders"], beneath["GHA"]["hhi"]) == (2, 0.5556)
     by_funder = a.supports(graph, by="funder")
