@@ -818,7 +818,13 @@ Examples:
   ccb gaps --by subregion --from 2020 --sensitivity
 """
 )
-@click.option("--by", type=click.Choice(["country", "region", "subregion", "theme"]), default="country", show_default=True)
+@click.option(
+    "--by",
+    type=click.Choice(["country", "region", "subregion", "theme"]),
+    default="country",
+    show_default=True,
+    help="A row per recipient state; the unserved share per UN M49 region or sub-region; or country x GFCE theme.",
+)
 @REGION
 @click.option(
     "--country",
@@ -1455,13 +1461,20 @@ Examples:
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
 @click.option("--around", metavar="NAME", type=NAME, help="Only what is within --depth steps of this country or organisation.")
-@click.option("--depth", type=click.IntRange(1, 6), default=1, show_default=True)
+@click.option(
+    "--depth",
+    type=click.IntRange(1, 6),
+    default=1,
+    show_default=True,
+    help="Steps from --around: 1 gives a country's programmes; 2 adds their funders, implementers and countries.",
+)
 @click.option(
     "--view",
     type=click.Choice(sorted(network_viz.VIEWS)),
     default="whole",
     show_default=True,
-    help="whole graph; organisations linked by shared programmes; or funders linked to the countries they support.",
+    help="whole: every node; collaboration: organisations linked by shared programmes; funder-country: funders "
+    "linked to the countries they support.",
 )
 @REGION
 @period_options
@@ -1656,7 +1669,13 @@ Examples:
 """,
 )
 @IMAGE_OUTPUT
-@click.option("--by", type=click.Choice(timeline.BY), default="region", show_default=True)
+@click.option(
+    "--by",
+    type=click.Choice(timeline.BY),
+    default="region",
+    show_default=True,
+    help="A row per country, UN M49 region or sub-region, GFCE theme or donor.",
+)
 @click.option("--top", type=click.IntRange(1), default=30, show_default=True, help="At most this many rows, the most active.")
 @click.option("--from", "year_from", type=int, metavar="YEAR", help=f"First year [default: {timeline.FIRST_YEAR}].")
 @click.option("--to", "year_to", type=int, metavar="YEAR", help="Last year [default: the latest year a programme starts].")

@@ -49,6 +49,13 @@ def test_every_help_page_ends_with_one_or_two_examples(path: tuple[str, ...], cm
     assert cmd.get_help(click.Context(cmd, info_name="ccb")).rstrip().splitlines()[-1].strip().startswith("ccb ")
 
 
+@pytest.mark.parametrize("path,cmd", ALL, ids=[" ".join(p) or "ccb" for p, _ in ALL])
+def test_every_option_says_what_it_does(path: tuple[str, ...], cmd: click.Command) -> None:
+    """`ccb viz network --help` gave "--depth INTEGER RANGE [default: 1; 1<=x<=6]" and nothing of what a step is."""
+    bare = [p.opts[0] for p in cmd.params if isinstance(p, click.Option) and not p.hidden and not (p.help or "").strip()]
+    assert not bare, f"ccb {' '.join(path)}: {bare} have no help text"
+
+
 def user_files(where: Path) -> None:
     """The files the examples name, made from real data: a programme, a funding link, IATI's example activity file,
     GCI 2024, the World Bank's CLASS.xlsx."""
