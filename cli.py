@@ -688,7 +688,8 @@ def _programme_line(r: dict[str, Any]) -> dict[str, Any]:
     start, end = (r["start_date"] or "")[:4], (r["end_date"] or "")[:4]
     return {
         "programme": r["programme"],
-        "years": start if start and start == end else f"{start}-{end}" if start or end else "",
+        # "2018-": since 2018; an end alone is "to 2025", not "-2025", which reads as a typo or a negative year
+        "years": start if start and start == end else f"{start}-{end}" if start else f"to {end}" if end else "",
         "themes": r["themes"],
         "name": r["name"],
         "status": r["status"],  # after the name: under it when the row has no room (a long id)

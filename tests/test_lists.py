@@ -199,3 +199,17 @@ def test_the_app_s_list_and_the_command_give_the_same_rows(demo: Path) -> None:
         assert (none.status_code, none.get_json()) == (200, [])
     finally:
         s.close()
+
+
+def test_a_programme_with_an_end_alone_reads_to_its_year(demo: Path) -> None:
+    """The list gave "-2025" for a programme with an end date and no start: a typo, or a negative year, to a reader."""
+    rows = ask(
+        demo, "MATCH (p:Programme) WHERE p.start_date IS NULL AND p.end_date IS NOT NULL RETURN p.id AS id, p.end_date AS e"
+    )
+    assert rows
+    pid, end = rows[0]["id"], rows[0]["e"][:4]
+    out = CliRunner(env={"COLUMNS": "120"}).invoke(
+        cli, ["--db", str(demo), "programmes", "--search", pid], catch_exceptions=False
+    )
+    line = next(x for x in out.stdout.splitlines() if x.startswith(pid))
+    assert f" to {end} " in line and f" -{end}" not in line
