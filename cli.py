@@ -101,6 +101,7 @@ def emit(
 
     A table that shows GFCE theme letters (in a theme column, or as its columns' names) says what they stand for
     under it, with ``letters`` too (those a row's label or a note gives)."""
+    hidden: list[str] = []
     if fmt == "json":
         click.echo(terminal.json_text(list(rows)))
     elif fmt == "csv":
@@ -112,13 +113,10 @@ def emit(
         click.echo(text)
         if hidden:
             info(f"not shown at this width: {', '.join(hidden)} (--wide or --format csv shows every column)", wrap=True)
-        shown = [c for c in dict.fromkeys(k for r in rows for k in r) if c not in hidden]
-        if "theme_name" in shown:  # the letter is named beside it already
-            shown.remove("theme")
-        cells = [{c: r.get(c) for c in shown} for r in rows]
-        notes(legend([*cells, {"theme": list(letters)}], *shown, "theme"), fmt)
     elif title:
         click.echo(textwrap.fill(title, width() or len(title), subsequent_indent="  ", break_on_hyphens=False))
+    if rows and fmt == "table":  # JSON and CSV carry the letters raw, for a program; their stderr stays the notes
+        notes([line] if (line := terms.rows_legend(rows, hidden=hidden, letters=letters)) else [], fmt)
     if not rows:
         why = empty() if callable(empty) else empty
         # under its title (just printed on stdout), not after a second copy of it
@@ -141,12 +139,6 @@ def notes(lines: Sequence[str], fmt: str) -> None:
             click.echo("\n".join(textwrap.wrap(line, width() or len(line), subsequent_indent="  ", break_on_hyphens=False)))
         else:
             click.echo(line, err=True)
-
-
-def legend(rows: Iterable[dict[str, Any]], *columns: str) -> list[str]:
-    """The note saying what a table's GFCE theme letters stand for (in ``columns``), if it shows any."""
-    line = terms.theme_legend(rows, columns)
-    return [line] if line else []
 
 
 def why_empty(what: str, *, also: str = "", otherwise: str | None = None, **filters: Any) -> Callable[[], str]:

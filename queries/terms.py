@@ -11,7 +11,7 @@ naming the closest real terms of the same kind.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from typing import Any, overload
@@ -196,6 +196,21 @@ def theme_legend(rows: Iterable[Mapping[str, Any]], columns: Iterable[str]) -> s
                 seen.update(t.strip() for t in (v.split(";") if isinstance(v, str) else v or []) if isinstance(t, str))
     letters = sorted(seen & set(THEMES))
     return "themes: " + "; ".join(f"{t} {THEMES[t]}" for t in letters) if letters else ""
+
+
+def rows_legend(rows: Sequence[Mapping[str, Any]], *, hidden: Iterable[str] = (), letters: Iterable[str] = ()) -> str:
+    """:func:`theme_legend` of the columns a reader sees (all but ``hidden``), with ``letters`` a row's label or a
+    note gives; a row that names its letter beside it (``theme_name``) needs no legend for it.
+
+    >>> rows_legend([{"theme": "C", "theme_name": "Cybercrime"}]), rows_legend([{"themes": ["D"]}], letters=["A"])
+    ('', 'themes: A Cyber Security Policy & Strategy; D Cyber Security Culture & Skills')
+    """
+    gone = set(hidden)
+    shown = [c for c in dict.fromkeys(k for r in rows for k in r) if c not in gone]
+    if "theme_name" in shown:  # the letter is named beside it already
+        shown.remove("theme")
+    cells = [{c: r.get(c) for c in shown} for r in rows]
+    return theme_legend([*cells, {"theme": list(letters)}], [*shown, "theme"])
 
 
 # The columns whose cells are GFCE theme letters (as queries name them), not a count or a name.

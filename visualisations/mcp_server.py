@@ -65,6 +65,10 @@ def answer(store: Store, rows: list[dict[str, Any]], notes: list[str] | None = N
     notes = list(notes or [])
     if len(rows) > limit:
         notes.append(f"{len(rows)} rows, the first {limit} shown: narrow the question (a region, a theme, years) or lower limit")
+    # rows give GFCE themes as letters ("A; B; D"): what they stand for, as a table's legend says it
+    legend = terms.rows_legend(shown)
+    if legend and legend not in notes:
+        notes.append(legend)
     pages = facts.programme_sources(store)
     return {
         "rows": shown,
