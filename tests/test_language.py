@@ -434,6 +434,9 @@ def test_a_country_s_need_indicators_cite_their_source(demo: Path) -> None:
     assert need and all(r["source"] for r in need)
     # the headline score is the overall one, as the GCI change table names it, not a row with a blank pillar
     assert {r["edition"] for r in need if r["pillar"] == "overall"} == {"2020", "2024"} and all(r["pillar"] for r in need)
+    # a score reads as a reader reads it (ITU's tables give 2 decimals): 99.54, not 99.5399; JSON keeps it whole
+    raw = next(r["score"] for r in need if r["edition"] == "2020" and r["pillar"] == "overall")
+    assert round(raw, 6) != round(raw, 2) and f" {float(f'{raw:.4g}'):g} " in text and f" {raw:g} " not in text
     # a CMM review on record has no stage or score in the graph: its row says "reviewed", not "overall" and blanks
     uk = json.loads(ccb("--db", str(demo), "profile", "GBR", "--format", "json").stdout)
     cmm = [r for r in uk if r["section"] == "Need indicators" and r["family"] == "cmm"]

@@ -51,6 +51,8 @@ def cell(v: Any) -> str:
 
     >>> cell(6500000.0), cell(0.891), cell(0.5556), cell(["A", "C"]), cell(None), cell(3), cell({"EUR": 4200000.0})
     ('6,500,000', '0.891', '0.5556', 'A; C', '', '3', 'EUR 4,200,000')
+    >>> cell(99.5399), cell(1.72796), cell(0.0846)  # an index score as a reader reads it (GCI's own tables: 2 decimals)
+    ('99.54', '1.728', '0.0846')
     >>> cell({"experience": 16, "proximity": 1.0}), cell({"a": [1, 2]})  # a score's parts as words, nested as JSON
     ('experience 16; proximity 1', '{"a": [1, 2]}')
     """
@@ -61,7 +63,7 @@ def cell(v: Any) -> str:
     if isinstance(v, float):
         if abs(v) >= 1e4:
             return f"{v:,.2f}".removesuffix(".00")
-        return str(int(v)) if v == int(v) else f"{v:g}"
+        return str(int(v)) if v == int(v) else f"{v:.4g}"  # a reading: 99.5399 is 99.54 (raw in CSV and JSON)
     if isinstance(v, int) and abs(v) >= 1e4:
         return f"{v:,}"
     if isinstance(v, list):
