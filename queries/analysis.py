@@ -63,9 +63,18 @@ class Window:
         return out | ({"iso3": country} if country else {})
 
     def __str__(self) -> str:
+        """The years as a sentence says them ("2020-..." read as a cut-off line).
+
+        >>> str(Window()), str(Window(2020, 2022)), str(Window(2020)), str(Window(None, 2000))
+        ('any year', '2020-2022', '2020 or later', '2000 or earlier')
+        """
         if self.year_from is None and self.year_to is None:
             return "any year"
-        return f"{self.year_from or '...'}-{self.year_to or '...'}"
+        if self.year_to is None:
+            return f"{self.year_from} or later"
+        if self.year_from is None:
+            return f"{self.year_to} or earlier"
+        return f"{self.year_from}-{self.year_to}"
 
 
 def flows(store: Store, window: Window = Window(), *, theme: str | None = None, country: str | None = None) -> list[Row]:
