@@ -20,7 +20,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from queries.report import Brief
-from queries.terms import theme_legend
+from queries.terms import rows_legend
 from visualisations import charts, maps
 from visualisations.errors import VizError
 from visualisations.export import atomic_write_all
@@ -155,6 +155,11 @@ def rows_columns(rows: list[dict[str, Any]]) -> list[str]:
     return list(dict.fromkeys(k for r in rows for k in r))
 
 
+def legend(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    """The legend of the GFCE theme letters a table shows in ``columns`` (as the CLI's tables give it), or ""."""
+    return rows_legend(rows, hidden={k for r in rows for k in r} - set(columns))
+
+
 def environment(fmt: str) -> jinja2.Environment:
     """The one Jinja environment of reports and app pages: HTML autoescaped, the shared filters and helpers."""
     env = jinja2.Environment(
@@ -169,7 +174,7 @@ def environment(fmt: str) -> jinja2.Environment:
     env.filters["md_file"] = _md_file
     env.filters["links"] = _links
     env.filters["site"] = site
-    env.globals |= {"link_of": link_of, "rows_columns": rows_columns, "theme_legend": theme_legend}
+    env.globals |= {"link_of": link_of, "rows_columns": rows_columns, "theme_legend": legend}
     return env
 
 
