@@ -547,7 +547,7 @@ def _country_short(store: Any, titled: dict[str, Rows]) -> list[str]:
         said += f"; {_counted(gap[0]['regional'], 'regional programme')} reach it by their stated scope"
     lines.append(said + ".")
     if gap and gap[0]["themes"]:
-        lines.append(_themes_line(gap[0]["themes"]))
+        lines.append(_themes_line(gap[0]["themes"], gap[0]["programmes"]))
     taking = {r["programme"] for r in titled.get(PARTICIPATION, [])}
     if taking:
         lines.append(f"It takes part in {_counted(len(taking), 'programme')} as a participant or host (not support).")
@@ -735,18 +735,22 @@ def no_partners_because(store: Any, name: str) -> str:
     return f"no organisation shares {who}'s countries and themes without already working with it"
 
 
-def _themes_line(covered: list[str]) -> str:
-    """The themes a country's programmes cover, and by name those none is on: the gap a strategist looks for.
+def _themes_line(covered: list[str], programmes: int = 2) -> str:
+    """The themes a country's ``programmes`` cover, and by name those none is on: the gap a strategist looks for.
 
     >>> _themes_line(["A", "B", "C", "D", "E"])
     'Its programmes cover all 5 GFCE themes.'
+    >>> _themes_line(["B", "C", "D", "E"], programmes=1)
+    'Its programme covers 4 of the 5 GFCE themes (B, C, D, E); it is not on A (Cyber Security Policy & Strategy).'
     """
     missing = [t for t in THEMES if t not in covered]
+    # the Central African Republic's one programme read "Its programmes cover 1 of the 5"
+    what, none_is = ("Its programme covers", "it is not on") if programmes == 1 else ("Its programmes cover", "none is on")
     if not missing:
-        return f"Its programmes cover all {len(THEMES)} GFCE themes."
+        return f"{what} all {len(THEMES)} GFCE themes."
     named = [f"{t} ({THEMES[t]})" for t in missing]
     none = ", ".join(named[:-1]) + f" or {named[-1]}" if len(named) > 1 else named[0]
-    return f"Its programmes cover {len(covered)} of the {len(THEMES)} GFCE themes ({', '.join(covered)}); none is on {none}."
+    return f"{what} {len(covered)} of the {len(THEMES)} GFCE themes ({', '.join(covered)}); {none_is} {none}."
 
 
 def _pillar(r: dict[str, Any]) -> str:

@@ -391,6 +391,10 @@ def test_a_profile_opens_with_what_a_reader_looks_for_first(demo: Path) -> None:
     missing = [f"{t} ({n})" for t, n in THEMES.items() if t not in gap["themes"]]
     assert missing and f"; none is on {missing[-1]}." in " ".join(lead) and len(gap["themes"]) < len(THEMES)
     assert f"Its programmes cover {len(gap['themes'])} of the 5 GFCE themes ({', '.join(gap['themes'])})" in lead[2]
+    # a country named by one programme: "Its programme covers", not "Its programmes cover 1 of the 5"
+    one = next(r for r in gaps if r["programmes"] == 1 and r["themes"])
+    said = runner.invoke(cli, ["--db", str(demo), "profile", one["iso3"], "--format", "json"]).stderr
+    assert f"Its programme covers {len(one['themes'])} of the 5 GFCE themes" in said and "Its programmes" not in said
     table = runner.invoke(cli, ["--db", str(demo), "profile", "Eritrea"]).stdout
     assert table.startswith("Eritrea ranks 1 of ") and table.index("No programme names it") < table.index("\nCountry\n")
     # an agency's standing is its donor's row, said so, and its own as an implementer
