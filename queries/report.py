@@ -289,10 +289,14 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
     progs = set(whole["programme_ids"]) if whole else _programmes(rows)
     region_of = {c["iso3"]: c["region"] for c in store.query(named.COUNTRIES)}
     regions = sorted({region_of[c["country"]] for c in rows if region_of.get(c["country"])})
+    reached = {r["country"] for r in rows}
+    mine = [r for r in ranked if r["iso3"] in reached]
+    # the gaps below count the recipient states among them: said here, so that "42 countries" meets "of the 37"
+    recipients = f" ({len(mine)} of them recipient states the gaps rank)" if len(mine) != len(rows) else ""
     summary = [
         f"{donor_name} funds {len(progs)} programme(s)"
         + (
-            f": {whole['naming_countries']} name {len(rows)} countries, in {len(regions)} region(s)"
+            f": {whole['naming_countries']} name {len(rows)} countries{recipients}, in {len(regions)} region(s)"
             + (f" ({', '.join(regions)})" if regions else "")
             + f"; {whole['regional']} regional and {whole['global']} global programme(s) name no country."
             if whole
@@ -307,7 +311,6 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
         )
     elif whole:
         summary.append("No money is stated in the graph for its programmes (a sample: unstated, not unfunded).")
-    reached = {r["country"] for r in rows}
     top_unreached = [r for r in ranked if r["iso3"] not in reached][:3]
     if top_unreached:
         summary.append(
@@ -317,7 +320,6 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
         )
     t = timeline.coverage(store, by="donor", only=donor)
     ideas = network.cofunders(store, donor, limit=5) if rows else []
-    mine = [r for r in ranked if r["iso3"] in reached]
     brief = Brief(
         "donor",
         donor,

@@ -324,6 +324,16 @@ def test_the_world_briefing_adds_up_to_the_graph(graph: Store, request: pytest.F
     assert unfunded == len(analysis.breakdown(store, by="funder").left_out)
 
 
+def test_a_donor_briefing_s_countries_meet_its_gaps_table(graph: Store, request: pytest.FixtureRequest) -> None:
+    """The UK's briefing said its programmes "name 42 countries" and its gaps table "10 of the 37 recipient states it
+    reaches" with nothing between: the summary now says how many of the countries are recipient states the gaps rank."""
+    store = _bundled(graph, request)
+    b = report.brief(store, donor="gov-gbr")
+    named = int(re.search(r"name (\d+) countries", b.summary[0]).group(1))  # type: ignore[union-attr]
+    ranked = int(re.search(r"of the (\d+) recipient states", b.gaps_shown).group(1))  # type: ignore[union-attr]
+    assert ranked < named and f"name {named} countries ({ranked} of them recipient states the gaps rank)" in b.summary[0]
+
+
 def test_the_world_briefing_s_recipients_are_the_regions_countries(graph: Store, request: pytest.FixtureRequest) -> None:
     """The briefing said "2 of the 129 recipient states ranked", the regions below it counted 130 (Kosovo, of unknown
     need, is in Europe's 9): the summary names the ones listed apart, and ranked plus apart is the regions' sum."""
