@@ -735,10 +735,10 @@ def no_partners_because(store: Any, name: str) -> str:
     return f"no organisation shares {who}'s countries and themes without already working with it"
 
 
-def _themes_line(covered: list[str], programmes: int = 2) -> str:
+def _themes_line(covered: list[str], programmes: int) -> str:
     """The themes a country's ``programmes`` cover, and by name those none is on: the gap a strategist looks for.
 
-    >>> _themes_line(["A", "B", "C", "D", "E"])
+    >>> _themes_line(["A", "B", "C", "D", "E"], programmes=7)
     'Its programmes cover all 5 GFCE themes.'
     >>> _themes_line(["B", "C", "D", "E"], programmes=1)
     'Its programme covers 4 of the 5 GFCE themes (B, C, D, E); it is not on A (Cyber Security Policy & Strategy).'

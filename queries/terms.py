@@ -178,39 +178,31 @@ def theme(text: str | None) -> str | None:
     raise UnknownName(f"unknown GFCE theme {text!r}", f"themes are {known}")
 
 
-def theme_legend(rows: Iterable[Mapping[str, Any]], columns: Iterable[str]) -> str:
-    """What the GFCE theme letters a table shows stand for, or "" when it shows none: a cell of "A; B; D" (a
-    letter, a list of letters, or letters joined by ";") or a column named by a letter says nothing outside the GFCE.
-
-    >>> theme_legend([{"theme": "C", "themes": ["A", "C"]}, {"theme": "Cybercrime"}], ["theme", "themes"])
-    'themes: A Cyber Security Policy & Strategy; C Cybercrime'
-    >>> theme_legend([{"B": 2}], ["iso3", "B"]), theme_legend([{"iso3": "KEN"}], ["iso3"])
-    ('themes: B Cyber Incident Management & Critical Infrastructure Protection', '')
-    """
-    cols = list(columns)
-    seen = {c for c in cols if c in THEMES}
-    for r in rows:
-        for c in cols:
-            if c in LETTER_COLUMNS:
-                v = r.get(c)
-                seen.update(t.strip() for t in (v.split(";") if isinstance(v, str) else v or []) if isinstance(t, str))
-    letters = sorted(seen & set(THEMES))
-    return "themes: " + "; ".join(f"{t} {THEMES[t]}" for t in letters) if letters else ""
-
-
 def rows_legend(rows: Sequence[Mapping[str, Any]], *, hidden: Iterable[str] = (), letters: Iterable[str] = ()) -> str:
-    """:func:`theme_legend` of the columns a reader sees (all but ``hidden``), with ``letters`` a row's label or a
-    note gives; a row that names its letter beside it (``theme_name``) needs no legend for it.
+    """What the GFCE theme letters a table shows stand for, or "" when it shows none: letters in a theme column (a
+    letter, a list of them, or "A; B; D") or as a column's name, of the columns a reader sees (all but ``hidden``),
+    with ``letters`` a row's label or a note gives; a letter named beside it (``theme_name``) needs no legend.
 
-    >>> rows_legend([{"theme": "C", "theme_name": "Cybercrime"}]), rows_legend([{"themes": ["D"]}], letters=["A"])
-    ('', 'themes: A Cyber Security Policy & Strategy; D Cyber Security Culture & Skills')
+    >>> rows_legend([{"theme": "C", "themes": ["A", "C"]}, {"theme": "Cybercrime", "themes": "A; C"}])
+    'themes: A Cyber Security Policy & Strategy; C Cybercrime'
+    >>> rows_legend([{"iso3": "KEN", "B": 2}]), rows_legend([{"iso3": "KEN", "themes": ["B"]}], hidden=["themes"])
+    ('themes: B Cyber Incident Management & Critical Infrastructure Protection', '')
+    >>> rows_legend([{"theme": "C", "theme_name": "Cybercrime"}]), rows_legend([{"theme_name": "X"}], hidden=["theme"])
+    ('', '')
+    >>> rows_legend([{"themes": ["D"]}], letters=["A"])
+    'themes: A Cyber Security Policy & Strategy; D Cyber Security Culture & Skills'
     """
     gone = set(hidden)
     shown = [c for c in dict.fromkeys(k for r in rows for k in r) if c not in gone]
-    if "theme_name" in shown:  # the letter is named beside it already
-        shown.remove("theme")
-    cells = [{c: r.get(c) for c in shown} for r in rows]
-    return theme_legend([*cells, {"theme": list(letters)}], [*shown, "theme"])
+    if "theme_name" in shown:  # the letter is named beside it already (and a hidden theme column is no error)
+        shown = [c for c in shown if c != "theme"]
+    seen = {c for c in shown if c in THEMES} | set(letters)
+    for r in rows:
+        for c in shown:
+            if c in LETTER_COLUMNS:
+                v = r.get(c)
+                seen.update(t.strip() for t in (v.split(";") if isinstance(v, str) else v or []) if isinstance(t, str))
+    return "themes: " + "; ".join(f"{t} {THEMES[t]}" for t in sorted(seen & set(THEMES))) if seen & set(THEMES) else ""
 
 
 # The columns whose cells are GFCE theme letters (as queries name them), not a count or a name.
