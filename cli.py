@@ -1156,7 +1156,10 @@ def partners(
     """Partnership opportunities: organisations active in the same places and themes that do not yet work together.
 
     Active means funding a programme, or delivering it (leading it, or implementing it where no lead is named): a
-    partner in another's programme is not at work in each of its countries.
+    partner in another's programme is not at work in each of its countries. Places are the countries a programme
+    names, the UN M49 regions a regional programme covers, and the world for a global one.
+
+    With --org a donor state or bloc, its agencies' pairs answer for it.
 
     With --region, what they do there alone: the programmes naming its countries, and those countries.
 

@@ -32,9 +32,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from graph.model import M49_REGIONS
 from graph.store import Store, gc_paused, memo
 from queries import facts, named, need, terms
-from queries.analysis import donors
+from queries.analysis import donors, with_bloc_reach
 from queries.terms import Terms, UnknownName
 
 if TYPE_CHECKING:  # igraph is imported where a graph is built: it costs every command 0.5 s to import
@@ -52,6 +53,8 @@ _IGRAPH_RNG = threading.Lock()  # igraph's random source is process-wide: one se
 # A country or theme with more organisations than this says little about any one
 # pair (it would add under 1/500) and costs k^2/2 pairs: partners() skips it.
 MAX_CONTEXT = 500
+# Where a global programme is at work, beside the M49 regions a regional one's scope covers (M49's code 001)
+WORLD = "World"
 
 
 @dataclass
@@ -486,11 +489,12 @@ def _acts(act: Any, org: str) -> bool:
 
 
 def acts_itself(store: Store, org: str) -> bool:
-    """Whether ``org`` funds or delivers a programme of its own, where :func:`partners` compares places from; an
-    organisation that only partners in others' programmes has none (an organisation's page then suggests no one,
-    and says why, where it failed whole)."""
-    act = memo(store, "network.partner_contexts", lambda: _contexts(store, None))[0]
-    return _acts(act, org)
+    """Whether ``org`` (or, for a donor state or bloc, one of its agencies: :func:`_focus`) funds or delivers a
+    programme of its own, where :func:`partners` compares places from; an organisation that only partners in
+    others' programmes has none (an organisation's page then suggests no one, and says why, where it failed
+    whole)."""
+    act, orgs, index = memo(store, "network.partner_contexts", lambda: _contexts(store, None))[:3]
+    return any(_acts(act, orgs[i]) for i in _focus(store, org, index))
 
 
 def partners(store: Store, *, org: str | None = None, limit: int = 50, region: str | None = None) -> list[dict[str, Any]]:
@@ -501,9 +505,14 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
     each of its countries, though sharing the programme does count as working with its lead.
 
     Scored with the resource-allocation index on the bipartite graph of
-    organisations and their countries and themes: every shared country or
-    theme z adds 1/k(z), k(z) being how many organisations are active
+    organisations and their places and themes: every shared country, region
+    or theme z adds 1/k(z), k(z) being how many organisations are active
     there, so sharing a quiet country counts more than sharing a crowded one.
+    A place is a country a programme names, or the M49 region a regional
+    programme's scope covers, or :data:`WORLD` for a global one
+    (:func:`acted_regions`; the whole graph only: within ``region``, the
+    programmes naming its countries). With ``org`` a donor state or bloc,
+    its agencies' pairs answer for it (:func:`_focus`).
     Pairs that share a programme or a PARTNERS_WITH are left out, and so are
     pairs of one donor (an agency and its state, two agencies of one state:
     :func:`queries.facts.same_donor`) and pairs whose donors already work
@@ -532,13 +541,15 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
     area = terms.region(region)
     inside = {c["iso3"] for c in store.query(named.COUNTRIES) if area in (c["region"], c["subregion"])} if area else None
     if inside is None:  # the whole graph's contexts, built once per cached store (an organisation page asks each time)
-        act, orgs, index, crowded, counted, working, family = memo(
+        act, orgs, index, crowded, counted, working, family, regions = memo(
             store, "network.partner_contexts", lambda: _contexts(store, None)
         )
     else:
-        act, orgs, index, crowded, counted, working, family = _contexts(store, inside)
-    _check_org(act, org)
-    if org is not None and not _acts(act, org):
+        act, orgs, index, crowded, counted, working, family, regions = _contexts(store, inside)
+    bodies = _focus(store, org, index)
+    if not bodies:
+        _check_org(act, org)
+    if org is not None and not any(_acts(act, orgs[i]) for i in bodies):
         # only a partner in others' programmes: no places of its own to compare ("no pair shares..." would mislead)
         where = f" in {region}" if area else ""
         raise UnknownName(
@@ -546,7 +557,7 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
             "where an organisation acts itself)",
             f"its programmes and roles: `ccb profile {org}`",
         )
-    codes, scores = _pair_scores(counted, len(orgs), None if org is None else index[org])
+    codes, scores = _pair_scores(counted, len(orgs), None if org is None else bodies)
     keep = ~np.isin(codes, working)
     codes, scores = _one_per_donor_pair(codes[keep], np.round(scores[keep], 3), family)
     if len(codes) > limit:  # every pair tied with the last one shown is kept, so the order below decides
@@ -558,6 +569,7 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
         a, b = orgs[code // n], orgs[code % n]
         countries = sorted(c for c in act.acted_countries[a] & act.acted_countries[b] if f"country:{c}" in counted)
         themes = sorted(t for t in act.acted_themes[a] & act.acted_themes[b] if f"theme:{t}" in counted)
+        areas = sorted(r for r in regions.get(a, set()) & regions.get(b, set()) if f"region:{r}" in counted)
         rows.append(
             {
                 "a": a,
@@ -567,10 +579,10 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
                 "score": score,
                 "shared_countries": countries,
                 "shared_themes": themes,
-                "explanation": f"both active in {facts.counted(len(countries), 'country', 'countries')} and "
-                f"{facts.counted(len(themes), 'theme', 'themes')}, with no joint programme "
-                "or partnership; each shared country or theme adds 1 / (organisations active there)"
-                + (f"; {len(crowded)} crowded contexts skipped" if crowded else ""),
+                "shared_regions": areas,
+                "explanation": _shared_said(len(countries), areas, len(themes))
+                + ", with no joint programme or partnership; each shared country, region or theme adds 1 / "
+                "(organisations active there)" + (f"; {len(crowded)} crowded contexts skipped" if crowded else ""),
             }
         )
     return sorted(rows, key=lambda r: (-r["score"], r["a"], r["b"]))[:limit]
@@ -578,19 +590,23 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
 
 def _contexts(
     store: Store, inside: set[str] | None
-) -> tuple[Activity, list[str], dict[str, int], list[str], dict[str, list[int]], np.ndarray, np.ndarray]:
+) -> tuple[Activity, list[str], dict[str, int], list[str], dict[str, list[int]], np.ndarray, np.ndarray, dict[str, set[str]]]:
     """What :func:`partners` scores pairs from: the activity (within ``inside`` countries), the organisations and
     their indices, the crowded contexts left out, the counted ones (context -> member indices, ascending), the
-    pairs already working together (themselves or through their donors) or one donor, and each organisation's
-    donor, coded (:func:`_families`)."""
+    pairs already working together (themselves or through their donors) or one donor, each organisation's
+    donor, coded (:func:`_families`), and the regions of its regional programmes (:func:`acted_regions`; none
+    within ``inside``, where the programmes naming its countries are compared)."""
     act = whole_activity(store) if inside is None else activity(store, only_countries=inside)
     orgs = sorted(act.names)
     index = {o: i for i, o in enumerate(orgs)}
     where: dict[str, list[int]] = defaultdict(list)
+    regions = {} if inside is not None else acted_regions(store, act)
     for o in orgs:  # where each acts itself: IMPACT, ITU's partner in its 2014 CIRT assessments, is not at work in
         # every country ITU's CIRT programme has reached since (it was offered INTERPOL in 53 of them)
         for c in act.acted_countries[o]:
             where[f"country:{c}"].append(index[o])
+        for r in regions.get(o, ()):
+            where[f"region:{r}"].append(index[o])
         for t in act.acted_themes[o]:
             where[f"theme:{t}"].append(index[o])
     crowded = sorted(z for z, members in where.items() if len(members) > MAX_CONTEXT)
@@ -600,11 +616,93 @@ def _contexts(
     # were offered as a new partnership with "no joint programme"
     direct = _working_codes(act if inside is None else whole_activity(store), index)
     working = np.concatenate([direct, _through_donors(direct, family), _family_codes(family)])
-    return act, orgs, index, crowded, counted, working, family
+    return act, orgs, index, crowded, counted, working, family, regions
 
 
-def _pair_scores(contexts: dict[str, list[int]], n: int, only: int | None) -> tuple[np.ndarray, np.ndarray]:
-    """Resource-allocation scores of every pair sharing a context, as (codes a*n+b with a<b, scores).
+def _shared_said(countries: int, areas: list[str], themes: int) -> str:
+    """What a pair shares, said: the countries both name, the regions both work across (:data:`WORLD` for global
+    programmes), the themes.
+
+    >>> _shared_said(48, [], 3)
+    'both active in 48 countries and 3 themes'
+    >>> _shared_said(0, ["Africa", "Oceania", "World"], 1)
+    'both active in Africa and Oceania through regional programmes, worldwide through global programmes, and in 1 theme'
+    >>> _shared_said(19, ["Americas"], 2)
+    'both active in 19 countries, in the Americas through regional programmes, and in 2 themes'
+    >>> _shared_said(6, [], 0)
+    'both active in 6 countries'
+    """
+    regional = ["the Americas" if a == "Americas" else a for a in areas if a != WORLD]
+    said = "both active"
+    if countries or not areas:
+        said += f" in {facts.counted(countries, 'country', 'countries')}"
+    if regional:
+        listed = " and ".join([", ".join(regional[:-1]), regional[-1]]) if len(regional) > 1 else regional[0]
+        said += f"{',' if countries else ''} in {listed} through regional programmes"
+    if WORLD in areas:
+        said += f"{',' if countries or regional else ''} worldwide through global programmes"
+    if not themes and (countries or areas):
+        return said
+    return said + (", and in " if areas else " and ") + facts.counted(themes, "theme", "themes")
+
+
+def regional_areas(store: Store) -> dict[str, set[str]]:
+    """Regional and global programme -> the UN M49 regions its stated scope covers: its regions, its sub-regions'
+    regions, and the regions of its blocs' current members; a global programme's is :data:`WORLD`. A programme
+    that names no country is still at work somewhere.
+
+    Examples
+    --------
+    >>> from graph.examples import example_store, gaps_records
+    >>> from graph.model import Programme
+    >>> s = example_store([*gaps_records(), Programme(id="pr", name="PR", scope="regional",
+    ...     scope_regions=["Western Africa", "Oceania"], source="s"), Programme(id="pg", name="PG", scope="global",
+    ...     source="s")])
+    >>> sorted((p, sorted(a)) for p, a in regional_areas(s).items())
+    [('pg', ['World']), ('pr', ['Africa', 'Oceania'])]
+    >>> s.close()
+    """
+    parent = {sub: region for region, subs in M49_REGIONS.items() for sub in subs}
+    out: dict[str, set[str]] = {}
+    for r in with_bloc_reach(store, list(store.query(named.PROGRAMME_SCOPES))):
+        if r["scope"] == "global":
+            out[r["programme"]] = {WORLD}
+            continue
+        areas = {a if a in M49_REGIONS else parent.get(a) for a in {*(r["scope_regions"] or []), *r["bloc_areas"]}}
+        if areas - {None}:
+            out[r["programme"]] = {a for a in areas if a}
+    return out
+
+
+def acted_regions(store: Store, act: Activity) -> dict[str, set[str]]:
+    """Organisation -> the M49 regions of the regional programmes it funded or delivered, and :data:`WORLD` for
+    its global ones (:func:`regional_areas`): where it acts without naming a country (the GFCE's Pacific and
+    African hubs, Korea's funding of a global programme), so that :func:`partners` compares it on place, not on
+    theme alone."""
+    areas = regional_areas(store)
+    out: dict[str, set[str]] = {}
+    for o in act.names:
+        mine = (act.funded.get(o, set()) | act.implemented.get(o, set())) & areas.keys()
+        if mine:
+            out[o] = set().union(*(areas[p] for p in mine))
+    return out
+
+
+def _focus(store: Store, org: str | None, index: dict[str, int]) -> list[int]:
+    """The bodies whose pairs answer for ``org``: itself, and when it is a donor state or bloc, its agencies (the
+    Republic of Korea acts through KOICA as well as in its own name: one donor is one donor); an agency answers
+    for itself alone."""
+    if org is None:
+        return []
+    up = donors(store)
+    if facts.family(org, up) != org:
+        return [index[org]] if org in index else []
+    return sorted(i for o, i in index.items() if facts.family(o, up) == org)
+
+
+def _pair_scores(contexts: dict[str, list[int]], n: int, only: list[int] | None) -> tuple[np.ndarray, np.ndarray]:
+    """Resource-allocation scores of every pair sharing a context, as (codes a*n+b with a<b, scores); with
+    ``only``, the pairs of those organisations (one donor's bodies) with any other.
 
     Vectorised: each context's pairs come from ``triu_indices`` and the
     per-pair sums from one sort and ``reduceat``, so 25M pair-contexts take
@@ -616,11 +714,11 @@ def _pair_scores(contexts: dict[str, list[int]], n: int, only: int | None) -> tu
         if only is None:
             i, j = np.triu_indices(len(m), 1)
             pair = m[i] * n + m[j]
-        elif only in members:
-            other = m[m != only]
-            pair = np.minimum(other, only) * n + np.maximum(other, only)
         else:
-            continue
+            mine = [i for i in only if i in members]
+            if not mine:
+                continue
+            pair = np.concatenate([np.minimum(m[m != i], i) * n + np.maximum(m[m != i], i) for i in mine])
         parts.append(pair)
         weights.append(np.full(len(pair), 1 / len(m)))
     if not parts:

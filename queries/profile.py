@@ -706,7 +706,7 @@ def empty_because(store: Any, key: str, title: str, name: str) -> str:
 
 
 def _suggests(store: Any, oid: str) -> bool:
-    return oid in network.whole_activity(store).names and network.acts_itself(store, oid)
+    return network.acts_itself(store, oid)
 
 
 def no_partners_because(store: Any, name: str) -> str:

@@ -294,6 +294,23 @@ def test_suggestions_never_pair_one_donor(graph: Store, request: pytest.FixtureR
     assert len([h for h in helpers if facts.family(h, up) == "gov-gbr"]) == 1
 
 
+def test_suggestions_compare_places_where_no_country_is_named(graph: Store, request: pytest.FixtureRequest) -> None:
+    """The GFCE leads hubs for Africa and the Pacific and global programmes, naming no country of its own: its
+    suggestions were organisations sharing theme A alone, in alphabetical order (a Chadian agency, the ANU, an
+    Austrian ministry), every one "active in 0 countries". Korea funds one global programme in its own name and
+    works through KOICA and the KWPF: its suggestions were the same theme-only ties."""
+    store = _bundled(graph, request)
+    gfce = network.partners(store, org="gfce", limit=5)
+    assert gfce and all(r["shared_countries"] or r["shared_regions"] for r in gfce)
+    assert {"Africa", "Oceania"} <= set(gfce[0]["shared_regions"])
+    korea = network.partners(store, org="gov-kor", limit=5)
+    assert korea and all(r["shared_countries"] for r in korea)
+    assert {"koica", "kwpf"} & {o for r in korea for o in (r["a"], r["b"])}
+    # the whole list is unchanged where countries decide: its head is still the pair sharing the most of them
+    top = network.partners(store, limit=1)[0]
+    assert len(top["shared_countries"]) >= 40 and top["score"] > 3
+
+
 def test_thin_evidence_is_said_not_ranked(graph: Store, request: pytest.FixtureRequest) -> None:
     store = _bundled(graph, request)
     ghana = profile.match(store, "Ghana")  # standards (E): LAC4 and the Pacific standards programme only

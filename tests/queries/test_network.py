@@ -62,6 +62,64 @@ def test_a_partner_is_not_at_work_in_each_country_of_others_programmes(graph: St
         n.partners(graph, org="o5")
 
 
+def test_regional_and_global_programmes_are_places_too(graph: Store) -> None:
+    """o6 leads a programme across Western Africa, o7 funds one across Africa: both at work in Africa though neither
+    names a country (the GFCE's African and Pacific hubs were compared on theme alone, and offered organisations
+    in alphabetical order that shared nothing but theme A). o8 and o9 fund global programmes on theme B: they share
+    the world (1/2) and B (1/2). The hand-worked pairs of the other four stay as they were."""
+    from graph.model import Funds, Implements, Organisation, Programme
+
+    graph.write(
+        Batch().extend(
+            [
+                *[Organisation(id=f"o{i}", name=f"Org {i}", source="s") for i in range(6, 10)],
+                Programme(id="p5", name="P5", themes=["E"], scope="regional", scope_regions=["Western Africa"], source="s"),
+                Programme(id="p6", name="P6", themes=["D"], scope="regional", scope_regions=["Africa"], source="s"),
+                Programme(id="p7", name="P7", themes=["B"], scope="global", source="s"),
+                Programme(id="p8", name="P8", themes=["B"], scope="global", source="s"),
+                Implements(src="o6", dst="p5", role="lead", source="s"),
+                Funds(src="o7", dst="p6", source="s"),
+                Funds(src="o8", dst="p7", source="s"),
+                Funds(src="o9", dst="p8", source="s"),
+            ]
+        )
+    )
+    rows = n.partners(graph)
+    assert [(r["a"], r["b"], r["score"], r["shared_countries"], r["shared_regions"], r["shared_themes"]) for r in rows] == [
+        ("o2", "o3", 1.0, ["GHA", "KEN"], [], ["C"]),
+        ("o8", "o9", 1.0, [], ["World"], ["B"]),
+        ("o1", "o3", 0.667, ["GHA"], [], ["C"]),
+        ("o6", "o7", 0.5, [], ["Africa"], []),
+    ]
+    said = {(r["a"], r["b"]): r["explanation"].split(", with no joint")[0] for r in rows}
+    assert said[("o6", "o7")] == "both active in Africa through regional programmes"
+    assert said[("o8", "o9")] == "both active worldwide through global programmes, and in 1 theme"
+    assert said[("o2", "o3")] == "both active in 2 countries and 1 theme"
+    assert [(r["a"], r["b"]) for r in n.partners(graph, org="o7")] == [("o6", "o7")]
+
+
+def test_a_donor_state_answers_with_its_agencies(graph: Store) -> None:
+    """o1 is an agency of the state "st", which funds nothing in its own name: asked about the state, the pairs are
+    its agency's (Korea's were theme-only ties, its own name funding one global programme, while KOICA works in
+    Bangladesh, Nepal and the Philippines beside INTERPOL); asked about the agency, its own."""
+    from graph.model import Organisation, PartOf
+
+    graph.write(
+        Batch().extend(
+            [
+                Organisation(id="st", name="State", kind="government", source="s"),
+                Organisation(id="o5", name="Org 5", source="s"),
+                PartOf(src="o1", dst="st", source="s"),
+            ]
+        )
+    )
+    assert [(r["a"], r["b"], r["score"]) for r in n.partners(graph, org="st")] == [("o1", "o3", 0.667)]
+    assert [(r["a"], r["b"], r["score"]) for r in n.partners(graph, org="o1")] == [("o1", "o3", 0.667)]
+    assert n.acts_itself(graph, "st")
+    with pytest.raises(UnknownName, match="'o5' funds or implements no programme"):
+        n.partners(graph, org="o5")
+
+
 def test_cofunders(graph: Store) -> None:
     # o1 {GHA, C}; o3 {GHA, KEN, C}: 2 shared of 3 -> 0.667, KEN only o3's; o4 {KEN, A}: nothing shared.
     rows = n.cofunders(graph, "o1", all_countries=True)  # the example's countries have no region: all of them
