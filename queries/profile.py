@@ -667,7 +667,7 @@ EMPTY = {
     "Partnership opportunities": "{why}",
     "Funded by": "no funder recorded for {name}: its page names none",
     "Implemented by": "no implementer recorded for {name}",
-    "Countries it names": "{name} names no country: its scope is a region or the world",
+    "Countries it names": "{name} names no country: {why}",
     "Umbrella and components": "{name} is no umbrella's component and has none of its own",
     "Years it runs (with its components)": "{name} states no start date",
 }
@@ -702,7 +702,33 @@ def empty_because(store: Any, key: str, title: str, name: str) -> str:
         why = not_ranked_because(store, key)
     elif title == "Partnership opportunities":
         why = no_partners_because(store, key)
+    elif title == "Countries it names":
+        why = scope_said(catalogue.by_id(store).get(key), Terms.of(store).org_names)
     return EMPTY.get(title, "none in the graph for {name}").format(name=name, why=why)
+
+
+def scope_said(programme: dict[str, Any] | None, org_names: dict[str, str]) -> str:
+    """Where a programme that names no country works, as its scope states it: a region, sub-regions, a group's
+    members, or the world (the profile said "its scope is a region or the world", and hid which at 80 columns).
+
+    >>> scope_said({"scope": "regional", "scope_regions": ["Caribbean", "Central America"], "scope_blocs": ["oas"]},
+    ...     {"oas": "Organization of American States"})
+    'it is a regional programme for the Caribbean, Central America and the members of the Organization of American States'
+    >>> scope_said({"scope": "global", "scope_regions": [], "scope_blocs": []}, {})
+    'it is a global programme, open to every country'
+    """
+    if programme is None:
+        return "its scope is a region or the world"
+    if programme["scope"] == "global":
+        return "it is a global programme, open to every country"
+    the = {"Americas": "the Americas", "Caribbean": "the Caribbean"}
+    parts = [the.get(a, a) for a in programme["scope_regions"] or []]
+    groups = (org_names.get(b, b) for b in programme["scope_blocs"] or [])
+    parts += [f"the members of the {g[4:] if g.lower().startswith('the ') else g}" for g in groups]
+    if not parts:
+        return "its page names neither countries nor a region"
+    listed = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
+    return f"it is a regional programme for {listed}"
 
 
 def _suggests(store: Any, oid: str) -> bool:

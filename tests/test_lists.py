@@ -174,7 +174,10 @@ def test_a_programme_s_empty_sections_say_why_and_a_typo_names_it(demo: Path) ->
     assert out.exit_code == 0
     said = " ".join(out.stderr.split())  # as wrapped to the terminal's width
     assert "no funder recorded for Access Now Digital Security Helpline" in said
-    assert "names no country: its scope is a region or the world" in said
+    assert "names no country: it is a global programme, open to every country" in said
+    # which region, not "a region or the world" (the scope's columns are hidden at 80 columns)
+    hub = " ".join(run(demo, "profile", "au-gfce").stderr.split())
+    assert "AU-GFCE Collaboration Project names no country: it is a regional programme for Africa" in hub
     typo = run(demo, "profile", "Octopus projec")
     assert typo.exit_code == 1 and "did you mean the programme Octopus Project (octopus)" in typo.stderr
 
