@@ -59,6 +59,22 @@ EDGE_COLOURS = {
     "MEASURED": "#999999",
     "SUPPORTS": "#E69F00",
     "COLLABORATES": "#0072B2",
+    "PART_OF": "#000000",
+    "COMPONENT_OF": "#CC79A7",
+}
+# what each edge's colour means, in the legend beside the kinds (an orange arrow from the GFCE to the African
+# Capacity Building Foundation said nothing: a partnership, or funding?)
+EDGE_TEXT = {
+    "FUNDS": "funds",
+    "IMPLEMENTS": "implements",
+    "TARGETS": "names the country",
+    "PARTNERS_WITH": "partners with",
+    "MEMBER_OF": "member of",
+    "MEASURED": "measured by",
+    "SUPPORTS": "funds programmes naming",
+    "COLLABORATES": "shares programmes with",
+    "PART_OF": "part of",
+    "COMPONENT_OF": "component of",
 }
 
 
@@ -259,6 +275,7 @@ def build(g: nx.MultiDiGraph, *, kinds: dict[str, str] | None = None, focus: str
             color=EDGE_COLOURS.get(t, "#888888"),
             width=width,
             arrows="to",
+            type=t,  # the legend names the types drawn
         )
     return net
 
@@ -399,6 +416,12 @@ def page(
         f'<span data-kind="{k}" data-shape="{shape}"><b class="shape" style="color:{c}">{SYMBOLS[shape]}</b> {text}</span>'
         for k, (c, shape, text) in KINDS.items()
         if k in drawn
+    )
+    types = {e.get("type") for e in edges}
+    legend += "".join(
+        f'<span data-edge="{t}"><b class="shape" style="color:{EDGE_COLOURS[t]}">\u2192</b> {EDGE_TEXT[t]}</span>'
+        for t in EDGE_TEXT
+        if t in types
     )
     vis = Path(pyvis.__file__).parent / "templates" / "lib" / "vis-9.1.2"  # the vis-network copy pyvis ships
     html = PAGE.format(

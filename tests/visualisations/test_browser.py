@@ -95,6 +95,18 @@ def test_every_view_draws_what_its_legend_says_and_around_shows_its_focus(browse
         r, gg, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
         assert rgb[kind] == f"rgb({r}, {gg}, {b})", nid
         assert label.replace("\n", " ") == name  # wrapped, never cut
+    # and every edge type drawn, each in its edges' colour (an orange arrow said nothing of what it was)
+    drawn = page.evaluate("ccbEdges.get().map(e => [e.type, e.color])")
+    keys = page.evaluate(
+        "Array.from(document.querySelectorAll('.legend [data-edge]'))"
+        ".map(e => [e.dataset.edge, getComputedStyle(e.querySelector('.shape')).color, e.textContent])"
+    )
+    assert drawn and sorted({t for t, _ in drawn}) == sorted(t for t, _, _ in keys)
+    ink = {t: c for t, c, _ in keys}
+    for t, colour in drawn:
+        r, gg, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        assert ink[t] == f"rgb({r}, {gg}, {b})", t
+    assert all(text.strip().endswith(viz.EDGE_TEXT[t]) for t, _, text in keys)
     # funders keep the funder shape in every view, the collaboration view included
     assert {kind for nid, kind, *_ in nodes if nid in ("Organisation:eu", "Organisation:gfce")} == {"funder"}
     gfce = next(n for n in nodes if n[0] == "Organisation:gfce")
