@@ -792,7 +792,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
         empty = {
             "funders": "No funder stated on the pages read.",
             "implementers": "No implementer stated.",
-            "countries": "It names no country (see its scope above).",
+            "countries": f"It names no country: {profile.scope_said(p, names().org_names)}.",
             "family": "It is neither an umbrella nor a component of one.",
             "years": "No start date stated.",
         }

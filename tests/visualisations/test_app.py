@@ -638,6 +638,13 @@ def test_an_empty_section_says_why_as_the_command_does(app_url: str, demo: Path)
     for why in ("no funded programme targets Eritrea", "no programme names Eritrea as a participant or host"):
         assert why in out.output and f"{why[0].upper()}{why[1:]}." in page_text  # it said "None in the graph"
     assert "None in the graph" not in page_text
+    # a programme naming no country says where it works, as `ccb profile` does ("see its scope above" sent the
+    # reader up to a table whose scope_regions column a phone scrolls off)
+    with urllib.request.urlopen(app_url + "/programme/au-gfce") as r:  # noqa: S310 (loopback test server)
+        hub = r.read().decode()
+    said = "it is a regional programme for Africa"
+    assert f"It names no country: {said}." in hub
+    assert said in " ".join(CliRunner().invoke(cli, ["--db", str(demo), "profile", "au-gfce"]).output.split())
 
 
 def test_on_a_phone_only_the_tables_scroll_sideways(browser: object, app_url: str) -> None:
