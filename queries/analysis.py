@@ -570,6 +570,7 @@ class Gaps:
     # what the ranking was made of (need.ranking's inputs, the theme), to re-rank one country under moved weights
     inputs: list[tuple[Row, list[Row], int]] = field(default_factory=list, repr=False)
     theme: str | None = None
+    theme_programmes: int | None = None  # how many programmes in the graph are on ``theme``: the evidence rule reads it
 
     @property
     def not_ranked(self) -> dict[str, str]:
@@ -651,6 +652,13 @@ class Gaps:
                 f"global: {len(self.global_programmes)} programme(s) open to every country that name none "
                 f"({_few(self.global_programmes, 4)}; a family once) are counted apart, in no country's programmes or "
                 "regional column"
+            )
+        if self.theme and self.theme_programmes is not None and self.theme_programmes < facts.MIN_THEME_PROGRAMMES:
+            # as `gaps --by theme` says it: a theme hardly recorded ranks need alone (theme E: 2 programmes in all)
+            lines.append(
+                f"too little evidence on theme {self.theme}: {self.theme_programmes} programme(s) in the graph name it "
+                f"(fewer than {facts.MIN_THEME_PROGRAMMES}), so nearly every country shows none there and this ranking is "
+                "mostly need; it says more about what is recorded than about support"
             )
         if self.completeness:
             lines.append(self.completeness)
@@ -825,7 +833,8 @@ def gaps(
     top = min(need.SENSITIVITY_TOP, sum(r["priority"] is not None for r in out))
     # re-ranking 10 times is for a reader of the report; callers that want the rows alone skip it
     sens = need.sensitivity(inputs, weights, theme, top=top) if sensitivity else []
-    return Gaps(out, weights, dict(left_out), sens, top, facts.completeness(store), worldwide, country, inputs, theme)
+    evidence = facts.programmes_per_theme(store).get(theme, 0) if theme else None
+    return Gaps(out, weights, dict(left_out), sens, top, facts.completeness(store), worldwide, country, inputs, theme, evidence)
 
 
 def country_gaps(

@@ -448,6 +448,18 @@ def test_theme_gaps_break_a_tie_by_how_much_is_missing(demo: Path) -> None:
     assert keys == sorted(keys)
 
 
+def test_a_theme_hardly_recorded_says_its_ranking_is_mostly_need(demo: Path) -> None:
+    """`gaps --by theme` does not rank theme E (too little evidence), but `gaps --theme E` ranked it with nothing said:
+    Guinea-Bissau first at priority 1.0, 0 programmes, read as the field's most neglected standards gap."""
+    with EmbeddedStore(demo, read_only=True) as s:
+        on = {t: sum(1 for r in s.query("MATCH (p:Programme) RETURN p.themes AS t") if t in (r["t"] or [])) for t in "AE"}
+    assert on["E"] < 3 <= on["A"]
+    _, notes = ccb(demo, "gaps", "--theme", "E", "--limit", "5")
+    said = " ".join(notes.split())
+    assert f"too little evidence on theme E: {on['E']} programme(s) in the graph name it (fewer than 3)" in said
+    assert "too little evidence" not in ccb(demo, "gaps", "--theme", "A", "--limit", "5")[1]
+
+
 def test_one_country_s_gap_says_where_it_ranks(demo: Path) -> None:
     every, _ = ccb(demo, "gaps")
     ranked = [r for r in every if r["priority"] is not None]
