@@ -804,7 +804,11 @@ def _one_per_donor_pair(codes: np.ndarray, scores: np.ndarray, family: np.ndarra
 def cofunders(
     store: Store, funder: str, *, limit: int = 20, agencies: bool = False, all_countries: bool = False
 ) -> list[dict[str, Any]]:
-    """Funders most like ``funder`` (Jaccard over countries and themes), and where only they go.
+    """Funders most like ``funder`` (Jaccard over countries, regions and themes), and where only they go.
+
+    A region counts where a regional programme's scope covers it and :data:`WORLD` for a global one
+    (:func:`regional_areas`), so a donor that names no country is compared on where it works as well as on its
+    themes (Saudi Arabia, funding global programmes only, had Senegal as its nearest donor on themes alone).
 
     Donor-country link prediction on the bipartite graph scores zero by
     construction, so donors are compared with donors first; the countries
@@ -831,14 +835,24 @@ def cofunders(
     _check_org(act, funder)
     if funder not in act.funders:
         raise UnknownName(f"{funder!r} funds no programme in the graph", "pick a funder: `ccb supports --by funder`")
-    mine = {f"country:{c}" for c in act.countries[funder]} | {f"theme:{t}" for t in act.themes[funder]}
+    areas = regional_areas(store)  # where a programme naming no country works: a region, or the world
+
+    def places(o: str) -> set[str]:
+        progs = act.programmes[o] & areas.keys()
+        return (
+            {f"country:{c}" for c in act.countries[o]}
+            | {f"region:{r}" for p in progs for r in areas[p]}
+            | {f"theme:{t}" for t in act.themes[o]}
+        )
+
+    mine = places(funder)
     aside = {} if all_countries else need.outside(store.query(named.COUNTRIES))
     rows: list[dict[str, Any]] = []
     family = donors(store) if agencies else up
     for peer in sorted(act.funders - {funder}):
         if facts.same_donor(peer, funder, family):  # with --agencies, the FCDO's peers are not the CSSF
             continue
-        theirs = {f"country:{c}" for c in act.countries[peer]} | {f"theme:{t}" for t in act.themes[peer]}
+        theirs = places(peer)
         union = mine | theirs
         sim = len(mine & theirs) / len(union) if union else 0.0
         if sim == 0:
@@ -855,8 +869,9 @@ def cofunders(
                 # themes and countries apart: one list read "A; B; C; COK; D; FJI"
                 "shared_themes": sorted(z.split(":")[1] for z in mine & theirs if z.startswith("theme:")),
                 "shared_countries": sorted(z.split(":")[1] for z in mine & theirs if z.startswith("country:")),
+                "shared_regions": sorted(z.split(":")[1] for z in mine & theirs if z.startswith("region:")),
                 "peer_only_countries": new,
-                "explanation": f"Jaccard {len(mine & theirs)}/{len(union)} over countries and themes; "
+                "explanation": f"Jaccard {len(mine & theirs)}/{len(union)} over countries, regions and themes; "
                 f"{len(new)} {'country(ies)' if all_countries else 'recipient state(s)'} the peer supports and {funder} does not"
                 + (
                     f" (and {besides} territory(ies), high-income or restricted country(ies) it reaches, not suggested)"

@@ -58,6 +58,7 @@ IDEA_COLUMNS = (
     "similarity",
     "shared_countries",
     "shared_themes",
+    "shared_regions",
     "peer_only_countries",
     "explanation",
 )

@@ -130,6 +130,34 @@ def test_cofunders(graph: Store) -> None:
         n.cofunders(graph, "o2")
 
 
+def test_cofunders_compare_where_a_donor_naming_no_country_works(graph: Store) -> None:
+    """o6 funds a global programme on B; o7 global ones on B and D; o8 one in Ghana on B. On themes alone o7 and o8
+    tied at 1/2 (Saudi Arabia, funding global programmes only, had Senegal as its nearest donor); with the world as
+    a place, o7 shares it: {World, B} against {World, B, D} is 2/3, against {GHA, B} 1/3."""
+    from graph.model import Funds, Organisation, Programme, Targets
+
+    graph.write(
+        Batch().extend(
+            [
+                *[Organisation(id=f"o{i}", name=f"Org {i}", source="s") for i in (6, 7, 8)],
+                Programme(id="p6", name="P6", themes=["B"], scope="global", source="s"),
+                Programme(id="p7", name="P7", themes=["B", "D"], scope="global", source="s"),
+                Programme(id="p8", name="P8", themes=["B"], source="s"),
+                Funds(src="o6", dst="p6", source="s"),
+                Funds(src="o7", dst="p7", source="s"),
+                Funds(src="o8", dst="p8", source="s"),
+                Targets(src="p8", dst="GHA", source="s"),
+            ]
+        )
+    )
+    rows = n.cofunders(graph, "o6", all_countries=True)
+    assert [(r["peer"], r["similarity"], r["shared_regions"], r["peer_only_countries"]) for r in rows] == [
+        ("o7", 0.667, ["World"], []),
+        ("o8", 0.333, [], ["GHA"]),
+    ]
+    assert rows[0]["explanation"].startswith("Jaccard 2/3 over countries, regions and themes")
+
+
 def test_cofunders_suggest_recipient_states(graph: Store) -> None:
     """o3 also reaches Guam, a US territory of high income: a fact of its portfolio, not a place to suggest to o1
     (the bundled data suggested Guam, the Northern Marianas, New Caledonia, French Polynesia and Tokelau to Japan)."""
