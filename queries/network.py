@@ -1182,6 +1182,8 @@ def communities(store: Store, *, resolution: float = 1.0, agencies: bool = False
     parts = sorted((sorted(p) for p in found), key=lambda p: (-len(p), p[0]))
     q = round(modularity, 3)
     strength = dict(zip(nodes, h.strength(weights=weights)))  # weighted degree
+    up = {} if agencies else donors(store)
+    rolled = set().union(*act.counted_with.values())  # agencies whose funding is their donor's
     rows = []
     for i, members in enumerate(parts, 1):
         countries: dict[str, int] = defaultdict(int)
@@ -1192,6 +1194,9 @@ def communities(store: Store, *, resolution: float = 1.0, agencies: bool = False
             for t in act.themes[m]:
                 themes[t] += 1
         lead = sorted(members, key=lambda m: (-strength[m], m))
+        # an agency that also implements is a vertex of its own: say so, or the FCDO beside the UK's community reads
+        # as the UK split in two
+        apart = [f"{m} as an implementer (its funding counted with {up[m][0]})" for m in lead if m in rolled and m in up]
         rows.append(
             {
                 "community": i,
@@ -1201,7 +1206,8 @@ def communities(store: Store, *, resolution: float = 1.0, agencies: bool = False
                 "top_countries": sorted(countries, key=lambda c: (-countries[c], c))[:8],
                 "themes": sorted(themes),
                 "explanation": f"{len(members)} organisations linked by shared programmes; partition modularity {q}"
-                + ("" if agencies else "; an agency's funding counted with its donor"),
+                + ("" if agencies else "; an agency's funding counted with its donor")
+                + (f"; {'; '.join(apart)}" if apart else ""),
             }
         )
     return rows

@@ -388,6 +388,10 @@ def test_one_donor_is_one_broker_and_in_one_community(demo: Path) -> None:
     parts, _ = ccb(demo, "communities")
     assert sum("gov-gbr" in p["members"] for p in parts) == 1
     assert only_funding.isdisjoint(m for p in parts for m in p["members"])
+    # the FCDO sits where it implements, not beside the UK: its community says why, or the UK reads as split in two
+    (fcdo_part,) = [p for p in parts if "uk-fcdo" in p["members"]]
+    assert "uk-fcdo as an implementer (its funding counted with gov-gbr)" in fcdo_part["explanation"]
+    assert not [p for p in parts if "giz as an implementer" in p["explanation"]]  # GIZ funds nothing: nothing to say
     fcdo, _ = ccb(demo, "brokers", "--org", "FCDO")  # its funding is the UK's row; what it implements its own
     assert [r["org"] for r in fcdo] == ["gov-gbr", "uk-fcdo"] and "uk-fcdo" in fcdo[0]["explanation"]
     assert fcdo[1]["explanation"].endswith("as an implementer here, its funding counted with gov-gbr")
