@@ -1182,8 +1182,7 @@ def communities(store: Store, *, resolution: float = 1.0, agencies: bool = False
     parts = sorted((sorted(p) for p in found), key=lambda p: (-len(p), p[0]))
     q = round(modularity, 3)
     strength = dict(zip(nodes, h.strength(weights=weights)))  # weighted degree
-    up = {} if agencies else donors(store)
-    rolled = set().union(*act.counted_with.values())  # agencies whose funding is their donor's
+    rolled = {a: d for d, bodies in act.counted_with.items() for a in bodies}  # agency -> the donor its funding is
     rows = []
     for i, members in enumerate(parts, 1):
         countries: dict[str, int] = defaultdict(int)
@@ -1196,7 +1195,7 @@ def communities(store: Store, *, resolution: float = 1.0, agencies: bool = False
         lead = sorted(members, key=lambda m: (-strength[m], m))
         # an agency that also implements is a vertex of its own: say so, or the FCDO beside the UK's community reads
         # as the UK split in two
-        apart = [f"{m} as an implementer (its funding counted with {up[m][0]})" for m in lead if m in rolled and m in up]
+        apart = [f"{m} as an implementer (its funding counted with {rolled[m]})" for m in lead if m in rolled]
         rows.append(
             {
                 "community": i,
