@@ -210,7 +210,7 @@ def heatmap(t: Any, *, top: int = 30, title: str | None = None, source: str = ""
         )
     ax.set_title(title or "Programmes active per year", loc="left", fontweight="bold")
     notes = ["colour: programmes with a stated period covering the year, plus those started with no stated end"]
-    fig.supxlabel("; ".join(notes + ([source] if source else [])), fontsize=7, color="#444", x=0.01, ha="left")
+    fig.supxlabel("; ".join(notes + ([source] if source else [])), fontsize=7, color="#444", x=0.01, ha="left", wrap=True)
     return fig
 
 

@@ -52,6 +52,21 @@ def test_a_long_note_is_wrapped_inside_the_figure() -> None:
     assert 0 <= box.x0 and box.x1 <= fig.bbox.width and box.height > 2 * 7  # inside, on more than one line
 
 
+def test_the_heatmap_s_note_is_wrapped_inside_the_figure_too() -> None:
+    """`ccb viz timeline --by region` cut its note at the figure's edge ("... a programme counts"), as the bar chart did
+    before its fix: the heatmap's note was never wrapped."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from queries.timeline import Timeline
+
+    years = [2020, 2021, 2022]
+    t = Timeline([{"group": "KEN", "name": "Kenya", "year": y, "active": 1, "end_unknown": 0} for y in years], years)
+    fig = charts.heatmap(t, source="Source: CCB Graph; " + "a caveat the reader must see whole; " * 8)
+    FigureCanvasAgg(fig).draw()
+    box = fig._supxlabel.get_window_extent()  # type: ignore[attr-defined]
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.width and box.height > 2 * 7  # inside, on more than one line
+
+
 def test_colour_bar_ticks_never_print_on_one_another() -> None:
     """The timeline's colour bar printed "5856": ticks 56 and 58 at a 58 peak. A step too near the peak gives way."""
     assert charts._ticks(58) == [0, 14, 28, 42, 58] and charts._ticks(60) == [0, 15, 30, 45, 60]
