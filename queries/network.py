@@ -632,13 +632,12 @@ def _shared_said(countries: int, areas: list[str], themes: int) -> str:
     >>> _shared_said(6, [], 0)
     'both active in 6 countries'
     """
-    regional = ["the Americas" if a == "Americas" else a for a in areas if a != WORLD]
+    regional = [terms.area_said(a) for a in areas if a != WORLD]
     said = "both active"
     if countries or not areas:
         said += f" in {facts.counted(countries, 'country', 'countries')}"
     if regional:
-        listed = " and ".join([", ".join(regional[:-1]), regional[-1]]) if len(regional) > 1 else regional[0]
-        said += f"{',' if countries else ''} in {listed} through regional programmes"
+        said += f"{',' if countries else ''} in {terms.spoken(regional)} through regional programmes"
     if WORLD in areas:
         said += f"{',' if countries or regional else ''} worldwide through global programmes"
     if not themes and (countries or areas):

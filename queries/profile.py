@@ -721,14 +721,12 @@ def scope_said(programme: dict[str, Any] | None, org_names: dict[str, str]) -> s
         return "its scope is a region or the world"
     if programme["scope"] == "global":
         return "it is a global programme, open to every country"
-    the = {"Americas": "the Americas", "Caribbean": "the Caribbean"}
-    parts = [the.get(a, a) for a in programme["scope_regions"] or []]
+    parts = [terms.area_said(a) for a in programme["scope_regions"] or []]
     groups = (org_names.get(b, b) for b in programme["scope_blocs"] or [])
     parts += [f"the members of the {g[4:] if g.lower().startswith('the ') else g}" for g in groups]
     if not parts:
         return "its page names neither countries nor a region"
-    listed = ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
-    return f"it is a regional programme for {listed}"
+    return f"it is a regional programme for {terms.spoken(parts)}"
 
 
 def _suggests(store: Any, oid: str) -> bool:
@@ -774,8 +772,7 @@ def _themes_line(covered: list[str], programmes: int) -> str:
     what, none_is = ("Its programme covers", "it is not on") if programmes == 1 else ("Its programmes cover", "none is on")
     if not missing:
         return f"{what} all {len(THEMES)} GFCE themes."
-    named = [f"{t} ({THEMES[t]})" for t in missing]
-    none = ", ".join(named[:-1]) + f" or {named[-1]}" if len(named) > 1 else named[0]
+    none = terms.spoken([f"{t} ({THEMES[t]})" for t in missing], "or")
     return f"{what} {len(covered)} of the {len(THEMES)} GFCE themes ({', '.join(covered)}); {none_is} {none}."
 
 

@@ -286,6 +286,24 @@ def region(text: str | None) -> str | None:
     return found
 
 
+def spoken(items: Sequence[str], last: str = "and") -> str:
+    """Items as said in a sentence: "A", "A and B", "A, B and C" (``last`` joins the final two).
+
+    >>> spoken(["Africa"]), spoken(["Africa", "Oceania"]), spoken(["A", "B", "C"], "or")
+    ('Africa', 'Africa and Oceania', 'A, B or C')
+    """
+    return ", ".join(items[:-1]) + f" {last} {items[-1]}" if len(items) > 1 else "".join(items)
+
+
+def area_said(area: str) -> str:
+    """A UN M49 area's name inside a sentence: "the Americas", "the Caribbean", else as it is ("Africa").
+
+    >>> area_said("Americas"), area_said("Western Africa")
+    ('the Americas', 'Western Africa')
+    """
+    return f"the {area}" if area in ("Americas", "Caribbean") else area
+
+
 def level_of(area: str) -> str:
     """``region`` or ``subregion``."""
     return "region" if area in M49_REGIONS else "subregion"
