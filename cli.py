@@ -1161,7 +1161,8 @@ def partners(
 
     With --org a donor state or bloc, its agencies' pairs answer for it.
 
-    With --region, what they do there alone: the programmes naming its countries, and those countries.
+    With --region, what they do there alone: the programmes naming its countries, with those countries, and its
+    regional programmes (the region then a place they share); global programmes are left out.
 
     With --funder: co-funding, the donors most like this one (agencies count
     with their state or bloc unless --agencies) and the recipient states only

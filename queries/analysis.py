@@ -710,6 +710,30 @@ def reaches(scope: Row, country: Row) -> bool:
     return country["iso3"] in scope["members"] or bool(areas & {country["region"], country["subregion"]} - {None})
 
 
+def regional_in(store: Store, area: str) -> set[str]:
+    """The regional programmes that name no country and whose stated scope covers ``area``, a UN M49 region or
+    sub-region (:func:`_covers`): at work there without naming a country (the AU-GFCE project in Africa, ECOWAS's
+    OCWAR-C in Western Africa).
+
+    Examples
+    --------
+    >>> from graph.examples import example_store, gaps_records
+    >>> from graph.model import Programme
+    >>> s = example_store([*gaps_records(), Programme(id="pr", name="PR", scope="regional",
+    ...     scope_regions=["Western Africa"], source="s")])
+    >>> sorted(regional_in(s, "Africa")), sorted(regional_in(s, "Western Africa")), sorted(regional_in(s, "Asia"))
+    (['pr'], ['pr'], [])
+    >>> s.close()
+    """
+    parent = {c["subregion"]: c["region"] for c in store.query(named.COUNTRIES) if c["subregion"]}
+    named_by = _countries_named(store)
+    return {
+        s["programme"]
+        for s in programme_scopes(store)
+        if facts.reach_kind(s, named_by.get(s["programme"], 0)) == "regional" and _covers(s, area, terms.level_of(area), parent)
+    }
+
+
 def _covers(scope: Row, group: str, level: str, parent: dict[str, str]) -> bool:
     """Whether a regional programme works in a region (one of its sub-regions counts) or a sub-region
     (its region counts); ``parent`` maps sub-region to region. A bloc counts where its members are."""
@@ -739,7 +763,7 @@ def gaps(
     the country in the window; need comes from :mod:`queries.need`. By
     default only states that can receive capacity building are ranked
     (:func:`queries.need.left_out_because`: not territories, not high
-    income, not under a UN sanctions regime); ``all_countries`` ranks all,
+    income, not under UN sanctions on the state itself); ``all_countries`` ranks all,
     ``include_restricted`` the sanctioned states too. ``sources`` counts the
     distinct pages behind the programmes that name or reach each country
     (few sources and no programme read as possibly unrecorded).

@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 from graph.model import M49_REGIONS
 from graph.store import Store, gc_paused, memo
 from queries import facts, named, need, terms
-from queries.analysis import donors, with_bloc_reach
+from queries.analysis import donors, regional_in, with_bloc_reach
 from queries.terms import Terms, UnknownName
 
 if TYPE_CHECKING:  # igraph is imported where a graph is built: it costs every command 0.5 s to import
@@ -134,17 +134,23 @@ def _org_programmes(store: Store) -> list[dict[str, str]]:
     ]
 
 
-def activity(store: Store, donors: dict[str, tuple[str, str]] | None = None, only_countries: set[str] | None = None) -> Activity:
+def activity(
+    store: Store,
+    donors: dict[str, tuple[str, str]] | None = None,
+    only_countries: set[str] | None = None,
+    also: Collection[str] = (),
+) -> Activity:
     """What each organisation does; with ``donors`` (agency -> (donor, name)), funding is counted at the donor.
 
-    With ``only_countries``, what it does there: the programmes naming one of them, and those countries alone.
+    With ``only_countries``, what it does there: the programmes naming one of them, and those countries alone,
+    and the programmes in ``also`` (regional ones at work there that name no country).
     """
     act = Activity()
     inside: set[str] | None = None
     if only_countries is not None:
         ids, themes, countries = reach_arrays(store)
         countries = countries.only(only_countries)
-        inside = set(ids.filter(pa.array(np.diff(countries.indptr) > 0)).to_pylist())
+        inside = set(ids.filter(pa.array(np.diff(countries.indptr) > 0)).to_pylist()) | set(also)
         act.reach = lambda: (ids, themes, countries)
     else:
         act.reach = lambda: reach_arrays(store)
@@ -479,9 +485,9 @@ def _collaborators(act: Activity, *, isolated: bool) -> Collaboration:
     return Collaboration(act, nodes, {n: i for i, n in enumerate(nodes)}, h, edges, w[order].tolist())
 
 
-def _check_org(act: Activity, org: str | None) -> None:
+def _check_org(act: Activity, org: str | None, where: str = "in the graph") -> None:
     if org is not None and org not in act.names:
-        raise UnknownName(f"{org!r} funds or implements no programme in the graph", "pick one from `ccb supports --by funder`")
+        raise UnknownName(f"{org!r} funds or implements no programme {where}", "pick one from `ccb supports --by funder`")
 
 
 def _acts(act: Any, org: str) -> bool:
@@ -510,8 +516,10 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
     there, so sharing a quiet country counts more than sharing a crowded one.
     A place is a country a programme names, or the M49 region a regional
     programme's scope covers, or :data:`WORLD` for a global one
-    (:func:`acted_regions`; the whole graph only: within ``region``, the
-    programmes naming its countries). With ``org`` a donor state or bloc,
+    (:func:`acted_regions`); within ``region``, its countries and the region
+    itself for the regional programmes at work there that name no country
+    (:func:`queries.analysis.regional_in`; global programmes are left out:
+    they are not at work in the region more than anywhere). With ``org`` a donor state or bloc,
     its agencies' pairs answer for it (:func:`_focus`).
     Pairs that share a programme or a PARTNERS_WITH are left out, and so are
     pairs of one donor (an agency and its state, two agencies of one state:
@@ -522,7 +530,7 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
     and themes with more than :data:`MAX_CONTEXT` active organisations are
     skipped (named in the explanation). ``region`` (a UN M49 region or
     sub-region) scores what organisations do there alone: the programmes
-    naming its countries, and those countries.
+    naming its countries, with those countries, and its regional programmes.
 
     Examples
     --------
@@ -545,13 +553,13 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
             store, "network.partner_contexts", lambda: _contexts(store, None)
         )
     else:
-        act, orgs, index, crowded, counted, working, family, regions = _contexts(store, inside)
+        act, orgs, index, crowded, counted, working, family, regions = _contexts(store, inside, area)
     bodies = _focus(store, org, index)
+    where = f" in {terms.area_said(area)}" if area else ""
     if not bodies:
-        _check_org(act, org)
+        _check_org(act, org, where.strip() or "in the graph")
     if org is not None and not any(_acts(act, orgs[i]) for i in bodies):
         # only a partner in others' programmes: no places of its own to compare ("no pair shares..." would mislead)
-        where = f" in {region}" if area else ""
         raise UnknownName(
             f"{org!r} funds or delivers no programme{where}; it only partners in others' (partners are suggested from "
             "where an organisation acts itself)",
@@ -589,18 +597,24 @@ def partners(store: Store, *, org: str | None = None, limit: int = 50, region: s
 
 
 def _contexts(
-    store: Store, inside: set[str] | None
+    store: Store, inside: set[str] | None, area: str | None = None
 ) -> tuple[Activity, list[str], dict[str, int], list[str], dict[str, list[int]], np.ndarray, np.ndarray, dict[str, set[str]]]:
-    """What :func:`partners` scores pairs from: the activity (within ``inside`` countries), the organisations and
-    their indices, the crowded contexts left out, the counted ones (context -> member indices, ascending), the
-    pairs already working together (themselves or through their donors) or one donor, each organisation's
-    donor, coded (:func:`_families`), and the regions of its regional programmes (:func:`acted_regions`; none
-    within ``inside``, where the programmes naming its countries are compared)."""
-    act = whole_activity(store) if inside is None else activity(store, only_countries=inside)
+    """What :func:`partners` scores pairs from: the activity (within ``inside`` countries, those of ``area``), the
+    organisations and their indices, the crowded contexts left out, the counted ones (context -> member indices,
+    ascending), the pairs already working together (themselves or through their donors) or one donor, each
+    organisation's donor, coded (:func:`_families`), and the regions of its regional programmes
+    (:func:`acted_regions`; within ``area``, the area itself for those at work there)."""
+    if inside is None:
+        act = whole_activity(store)
+        regions = acted_regions(store, act)
+    else:
+        # the AU-GFCE project names no country yet works in Africa: its funders and implementers share the area
+        regional = regional_in(store, area) if area else set()
+        act = activity(store, only_countries=inside, also=regional)
+        regions = {o: {area} for o in act.names if area and (act.funded.get(o, set()) | act.implemented.get(o, set())) & regional}
     orgs = sorted(act.names)
     index = {o: i for i, o in enumerate(orgs)}
     where: dict[str, list[int]] = defaultdict(list)
-    regions = {} if inside is not None else acted_regions(store, act)
     for o in orgs:  # where each acts itself: IMPACT, ITU's partner in its 2014 CIRT assessments, is not at work in
         # every country ITU's CIRT programme has reached since (it was offered INTERPOL in 53 of them)
         for c in act.acted_countries[o]:

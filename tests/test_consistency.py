@@ -17,6 +17,7 @@ import pytest
 from graph.store import Batch, Store, cached
 from loaders import bundled, indices, tabular
 from queries import analysis, briefing, catalogue, facts, network, profile, report, timeline
+from queries.terms import UnknownName
 from tests.queries.test_grouped import rich_records
 from visualisations.app import create_app
 
@@ -309,6 +310,24 @@ def test_suggestions_compare_places_where_no_country_is_named(graph: Store, requ
     # the whole list is unchanged where countries decide: its head is still the pair sharing the most of them
     top = network.partners(store, limit=1)[0]
     assert len(top["shared_countries"]) >= 40 and top["score"] > 3
+
+
+def test_a_region_s_suggestions_count_its_regional_programmes(graph: Store, request: pytest.FixtureRequest) -> None:
+    """Within a region, only the programmes naming its countries were compared: `partners --region africa --org
+    gfce` answered "'gfce' funds or implements no programme in the graph", though the GFCE leads the AU-GFCE
+    project and its Africa hub, which name no country; the region itself is now a place they share."""
+    store = _bundled(graph, request)
+    gfce = network.partners(store, org="gfce", region="africa", limit=5)
+    assert gfce and all(r["shared_regions"] == ["Africa"] for r in gfce)
+    assert "in Africa through regional programmes" in gfce[0]["explanation"]
+    # ECOWAS's programmes for its members are at work in Western Africa, not in Eastern Africa
+    west = network.partners(store, region="western africa", limit=10_000)
+    assert [r for r in west if r["shared_regions"] == ["Western Africa"]]
+    east = network.partners(store, region="eastern africa", limit=10_000)
+    assert east and all(r["shared_regions"] in ([], ["Eastern Africa"]) for r in east)
+    assert "ecowas" not in {o for r in east for o in (r["a"], r["b"])}
+    with pytest.raises(UnknownName, match="no programme in Oceania"):
+        network.partners(store, org="ecowas", region="oceania")
 
 
 def test_thin_evidence_is_said_not_ranked(graph: Store, request: pytest.FixtureRequest) -> None:
