@@ -846,7 +846,9 @@ Examples:
 )
 @need_options
 @click.option(
-    "--include-restricted", is_flag=True, help="Rank states under a UN sanctions regime too (North Korea); named in the footer."
+    "--include-restricted",
+    is_flag=True,
+    help="Rank states under UN sanctions on the state itself too (North Korea); named in the footer.",
 )
 @THEME
 @window_options
@@ -875,8 +877,10 @@ def gaps(
     Need is a weighted mean of stated components (GCI 2024 gap, World Bank
     income group, LDC, SIDS, no CMM review; see docs/need-model.md), and
     priority = need / (1 + programmes). Only states that can receive
-    capacity building are ranked (independent, not high income, not under a
-    UN sanctions regime such as North Korea's); countries of unknown need
+    capacity building are ranked (independent, not high income, not under
+    UN sanctions on the state itself, as North Korea is: the regimes on named
+    people and arms in Yemen or Sudan do not bar support to the state and
+    are not applied); countries of unknown need
     are listed after the ranked ones. `sources` counts the distinct pages
     behind the programmes that name or reach a country: 0 programmes and
     few sources may mean unrecorded rather than unserved. The weights used, who
@@ -1260,9 +1264,10 @@ def match_cmd(
     """Who could help COUNTRY (ISO code or name) with a theme it has no programme on (or --theme), with reasons.
 
     Without --theme, up to 10 organisations (or --limit) for each uncovered
-    theme, and a note naming the themes it has programmes on already. A high-income
-    country, a territory or a state under UN sanctions is not matched (the
-    gaps model's recipients), unless --all-countries (not a restricted state).
+    theme, and a note naming the themes it has programmes on already. A
+    high-income country, a territory or a state under UN sanctions on the
+    state itself (North Korea) is not matched (the gaps model's recipients),
+    unless --all-countries (not a restricted state).
     """
     # --limit is how many to rank on each theme: with --theme it was capped at 10, and without one `--limit 3` gave
     # Eritrea's first theme alone, as if no one could help on the others

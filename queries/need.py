@@ -209,8 +209,10 @@ def left_out_because(
     Ranked: states that can receive capacity building, i.e. independent (or
     contested) and classified by the World Bank below high income. A rule
     whose data the store lacks altogether is not applied (``by_*``). A
-    state where donors cannot lawfully deliver (a UN sanctions regime, with
-    its source) is left out too, and the reason names the regime and page.
+    state where donors cannot lawfully deliver (UN sanctions on the state
+    itself, with their source: North Korea's) is left out too, and the
+    reason names the regime and page; the Council's regimes on named people
+    and arms (Yemen, Sudan) do not bar support to the state.
 
     >>> left_out_because({"region": "Africa", "sovereignty": "independent", "income_group": "Low income"}) is None
     True

@@ -45,7 +45,7 @@ def match(
     """Who could help ``country`` with ``theme`` (or with each theme it has no programme on).
 
     A country the gaps model leaves out of its recipients (:func:`queries.need.outside`: high income, a territory,
-    a state under UN sanctions; not a gap in the data) gives one row saying so, not a ranking (the World Bank was
+    a state under UN sanctions on the state itself; not a gap in the data) gives one row saying so, not a ranking (the World Bank was
     offered to help the United Kingdom with its policy); ``all_countries`` matches it anyway, save a restricted
     state.
 
