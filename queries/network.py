@@ -643,20 +643,26 @@ def _shared_said(countries: int, areas: list[str], themes: int) -> str:
     'both active in Africa and Oceania through regional programmes, worldwide through global programmes, and in 1 theme'
     >>> _shared_said(19, ["Americas"], 2)
     'both active in 19 countries, in the Americas through regional programmes, and in 2 themes'
+    >>> _shared_said(0, ["Oceania", "World"], 0)
+    'both active in Oceania through regional programmes and worldwide through global programmes'
     >>> _shared_said(6, [], 0)
     'both active in 6 countries'
     """
+    counted = facts.counted(countries, "country", "countries")
+    if not areas:
+        return f"both active in {counted}" + (f" and {facts.counted(themes, 'theme', 'themes')}" if themes else "")
     regional = [terms.area_said(a) for a in areas if a != WORLD]
-    said = "both active"
-    if countries or not areas:
-        said += f" in {facts.counted(countries, 'country', 'countries')}"
+    parts = [f"in {counted}"] if countries else []
     if regional:
-        said += f"{',' if countries else ''} in {terms.spoken(regional)} through regional programmes"
+        parts.append(f"in {terms.spoken(regional)} through regional programmes")
     if WORLD in areas:
-        said += f"{',' if countries or regional else ''} worldwide through global programmes"
-    if not themes and (countries or areas):
-        return said
-    return said + (", and in " if areas else " and ") + facts.counted(themes, "theme", "themes")
+        parts.append("worldwide through global programmes")
+    if themes:
+        parts.append(f"in {facts.counted(themes, 'theme', 'themes')}")
+    said = (
+        parts[0] if len(parts) == 1 else " and ".join(parts) if len(parts) == 2 else ", ".join(parts[:-1]) + ", and " + parts[-1]
+    )
+    return f"both active {said}"
 
 
 def regional_areas(store: Store) -> dict[str, set[str]]:

@@ -93,7 +93,7 @@ def test_regional_and_global_programmes_are_places_too(graph: Store) -> None:
     ]
     said = {(r["a"], r["b"]): r["explanation"].split(", with no joint")[0] for r in rows}
     assert said[("o6", "o7")] == "both active in Africa through regional programmes"
-    assert said[("o8", "o9")] == "both active worldwide through global programmes, and in 1 theme"
+    assert said[("o8", "o9")] == "both active worldwide through global programmes and in 1 theme"
     assert said[("o2", "o3")] == "both active in 2 countries and 1 theme"
     assert [(r["a"], r["b"]) for r in n.partners(graph, org="o7")] == [("o6", "o7")]
 
