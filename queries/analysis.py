@@ -713,7 +713,7 @@ def reaches(scope: Row, country: Row) -> bool:
 def regional_in(store: Store, area: str) -> set[str]:
     """The regional programmes that name no country and whose stated scope covers ``area``, a UN M49 region or
     sub-region (:func:`_covers`): at work there without naming a country (the AU-GFCE project in Africa, ECOWAS's
-    OCWAR-C in Western Africa).
+    joint platform in Western Africa).
 
     Examples
     --------

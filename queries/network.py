@@ -93,9 +93,13 @@ class Activity:
     def _joined(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
         return self._join(self.programmes)
 
+    def acted(self, org: str) -> set[str]:
+        """The programmes ``org`` funded or delivered (:attr:`implemented`): where it acts itself."""
+        return self.funded.get(org, set()) | self.implemented.get(org, set())
+
     @cached_property
     def _acted(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
-        acted = {o: self.funded.get(o, set()) | self.implemented.get(o, set()) for o in self.names}
+        acted = {o: self.acted(o) for o in self.names}
         return self._join({o: ps for o, ps in acted.items() if ps})
 
     @property
@@ -611,7 +615,7 @@ def _contexts(
         # the AU-GFCE project names no country yet works in Africa: its funders and implementers share the area
         regional = regional_in(store, area) if area else set()
         act = activity(store, only_countries=inside, also=regional)
-        regions = {o: {area} for o in act.names if area and (act.funded.get(o, set()) | act.implemented.get(o, set())) & regional}
+        regions = {o: {area} for o in act.names if area and act.acted(o) & regional}
     orgs = sorted(act.names)
     index = {o: i for i, o in enumerate(orgs)}
     where: dict[str, list[int]] = defaultdict(list)
@@ -701,7 +705,7 @@ def acted_regions(store: Store, act: Activity) -> dict[str, set[str]]:
     areas = regional_areas(store)
     out: dict[str, set[str]] = {}
     for o in act.names:
-        mine = (act.funded.get(o, set()) | act.implemented.get(o, set())) & areas.keys()
+        mine = act.acted(o) & areas.keys()
         if mine:
             out[o] = set().union(*(areas[p] for p in mine))
     return out
