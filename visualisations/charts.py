@@ -168,6 +168,7 @@ def heatmap(t: Any, *, top: int = 30, title: str | None = None, source: str = ""
     """
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch, Rectangle
+    from matplotlib.transforms import offset_copy
 
     from queries.timeline import wide
 
@@ -196,18 +197,14 @@ def heatmap(t: Any, *, top: int = 30, title: str | None = None, source: str = ""
                     Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="#ffffff", linewidth=0, alpha=0.5)
                 )
     ax.set_xticks(range(len(t.years)), [str(y) for y in t.years], fontsize=8, rotation=45 if len(t.years) > 10 else 0)
-    ax.set_yticks(range(len(groups)), [str(names.get(g, g))[:40] for g in groups], fontsize=8)
+    ax.set_yticks(range(len(groups)), [_clip(str(names.get(g, g))) for g in groups], fontsize=8)
     bar = fig.colorbar(img, ax=ax, label="programmes under way", shrink=0.8)
     bar.set_ticks(_ticks(peak))
     if hatched:
         legend = Patch(facecolor="#21918c", hatch="///", edgecolor="#ffffff", label="a+n: n started with no stated end")
-        ax.legend(
-            handles=[legend],
-            loc="upper left",
-            bbox_to_anchor=(0, -0.14 if len(t.years) <= 10 else -0.32),
-            fontsize=7,
-            frameon=False,
-        )
+        # below the year labels by a fixed distance: a fraction of the axes put it inches lower on a tall figure
+        below = offset_copy(ax.transAxes, fig=fig, y=-22 if len(t.years) <= 10 else -38, units="points")
+        ax.legend(handles=[legend], loc="upper left", bbox_to_anchor=(0, 0), bbox_transform=below, fontsize=7, frameon=False)
     ax.set_title(title or "Programmes active per year", loc="left", fontweight="bold")
     notes = ["colour: programmes with a stated period covering the year, plus those started with no stated end"]
     fig.supxlabel("; ".join(notes + ([source] if source else [])), fontsize=7, color="#444", x=0.01, ha="left", wrap=True)

@@ -67,6 +67,29 @@ def test_the_heatmap_s_note_is_wrapped_inside_the_figure_too() -> None:
     assert 0 <= box.x0 and box.x1 <= fig.bbox.width and box.height > 2 * 7  # inside, on more than one line
 
 
+@pytest.mark.parametrize(
+    ("groups", "years"), [(30, list(range(2013, 2027))), (3, [2020, 2021, 2022]), (5, list(range(2019, 2025)))]
+)
+def test_the_heatmap_s_legend_sits_under_its_year_labels(groups: int, years: list[int]) -> None:
+    """`ccb viz timeline --by donor` (30 rows) put the a+n legend a third of the axes' height below them: a band of
+    blank page between the years and the legend. It sits just under the year labels at any height, clear of them,
+    and a long name is cut with an ellipsis, as on the bar chart."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from queries.timeline import Timeline
+
+    names = [f"Donor {i}" for i in range(groups - 1)] + ["Global Partnership to End Violence Against Children"]
+    t = Timeline([{"group": n, "name": n, "year": y, "active": 1, "end_unknown": 1} for n in names for y in years], years)
+    fig = charts.heatmap(t)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    ax = fig.axes[0]
+    ticks = min(label.get_window_extent(renderer).y0 for label in ax.get_xticklabels())  # the lowest year label
+    legend = ax.get_legend().get_window_extent(renderer)
+    assert legend.y1 <= ticks + 1 and ticks - legend.y1 < 0.25 * fig.dpi  # under them, within a quarter inch
+    assert "Global Partnership to End Violence Agains…" in [x.get_text() for x in ax.get_yticklabels()]
+
+
 def test_colour_bar_ticks_never_print_on_one_another() -> None:
     """The timeline's colour bar printed "5856": ticks 56 and 58 at a 58 peak. A step too near the peak gives way."""
     assert charts._ticks(58) == [0, 14, 28, 42, 58] and charts._ticks(60) == [0, 15, 30, 45, 60]
