@@ -1203,7 +1203,9 @@ Examples:
 def brokers(ctx: click.Context, org: str | None, agencies: bool, limit: int, fmt: str) -> None:
     """Who connects otherwise separate groups: betweenness, Burt's constraint and effective size.
 
-    A funding agency's funding counts with its donor state or bloc (the FCDO's
+    `collaborators` counts the organisations one shares a programme or a
+    partnership with (the profile's Collaborators); `partners` suggests new
+    ones. A funding agency's funding counts with its donor state or bloc (the FCDO's
     and the CSSF's with the United Kingdom), so that one donor is one row;
     an agency that also implements keeps a row for that. --agencies ranks
     every agency as itself."""

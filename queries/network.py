@@ -956,7 +956,7 @@ def brokers(store: Store, *, limit: int = 20, org: str | None = None, agencies: 
             "name": act.names.get(n) or names.get(n, n),
             "rank": rank[n],
             "betweenness": round(bc[n], 4),
-            "partners": degree[n],
+            "collaborators": degree[n],
             "constraint": None if degree[n] == 0 else round(constraint[n], 3),
             "effective_size": None if degree[n] == 0 else round(eff[n], 2),
             "explanation": f"on {round(bc[n] * 100, 1)}% of shortest paths between other organisations{sampled}; "

@@ -400,7 +400,7 @@ def test_one_donor_is_one_broker_and_in_one_community(demo: Path) -> None:
     page, _ = ccb(demo, "profile", "gov-gbr")  # its page's collaborators are those its standing counts (36 and 55)
     ties = {r["org"]: r["through_agencies"] for r in page if r["section"] == "Collaborators"}
     (standing,) = [r for r in page if r["section"] == "Broker standing"]
-    assert len(ties) == standing["partners"] and ties["interpol"] == ["uk-fcdo"]
+    assert len(ties) == standing["collaborators"] and ties["interpol"] == ["uk-fcdo"]
     assert not {"uk-fcdo", "uk-home-office", "uk-cssf"} & set(ties)  # its own agencies deliver, not collaborate
 
 

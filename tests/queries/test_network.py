@@ -186,7 +186,7 @@ def test_brokers(graph: Store) -> None:
     # (n-1)(n-2)/2 = 3 -> 0.6667. Constraint of o2: two contacts at 1/2, not linked: 0.25 + 0.25 = 0.5;
     # effective size 2. The ends: one contact, constraint 1, effective size 1.
     rows = n.brokers(graph)
-    assert [(r["org"], r["betweenness"], r["partners"], r["constraint"], r["effective_size"]) for r in rows] == [
+    assert [(r["org"], r["betweenness"], r["collaborators"], r["constraint"], r["effective_size"]) for r in rows] == [
         ("o2", 0.6667, 2, 0.5, 2.0),
         ("o4", 0.6667, 2, 0.5, 2.0),
         ("o1", 0.0, 1, 1.0, 1.0),
@@ -518,7 +518,7 @@ def test_a_profile_counts_collaborators_as_its_broker_standing_does(tmp_path: Pa
         o1 = dict(profile(s, "o1"))
         ties = {r["org"]: r["through_agencies"] for r in o1["Collaborators"]}
         assert ties["o3"] == ["o5"] and "o5" not in ties
-        assert len(ties) == o1["Broker standing"][0]["partners"]
+        assert len(ties) == o1["Broker standing"][0]["collaborators"]
         o3 = {r["org"]: r for r in dict(profile(s, "o3"))["Collaborators"]}
         assert o3["o1"]["through_agencies"] == ["o5"] and o3["o5"]["through_agencies"] == []
         assert [r["org"] for r in dict(profile(s, "o5"))["Collaborators"]] == ["o3"]
