@@ -7,7 +7,8 @@ grant, which falls as support grows. Grants of one size are handed out
 greedily, the largest marginal value first, each time to the cell it most
 helps; for this separable, concave objective (a sum over cells of a
 function that gains less with every grant) greedy choice is optimal at
-equal grant sizes. Ties break by country code, then theme. Restricted
+equal grant sizes. Ties go to the country ``ccb gaps`` ranks higher, then
+by country code, then theme. Restricted
 states, territories, high-income and unknown-need countries are never
 allocated: the plan reads the same gaps as every other command.
 """
@@ -292,7 +293,13 @@ class Scope:
 
 
 def _cells(store: Store, scope: Scope, weights: dict[str, float] | None) -> dict[Cell, Row]:
-    """Each allocatable country x theme: its theme need, programmes and donors on the theme (the gaps rows)."""
+    """Each allocatable country x theme: its theme need, programmes and donors on the theme (the gaps rows), with
+    the country's own priority and programmes on any theme (``country_priority``, ``country_programmes``: what
+    ``ccb gaps`` ranks it by, the order equal cells are chosen in)."""
+    overall = {
+        r["iso3"]: r
+        for r in analysis.country_gaps(store, region=scope.area, window=scope.window, weights=weights, table=scope.table)
+    }
     out: dict[Cell, Row] = {}
     for t in scope.themes:
         for r in analysis.country_gaps(
@@ -300,28 +307,37 @@ def _cells(store: Store, scope: Scope, weights: dict[str, float] | None) -> dict
         ):
             if r["need"] is None or r["iso3"] in scope.skip or (scope.only and r["iso3"] not in scope.only):
                 continue
-            out[(r["iso3"], t)] = r
+            mine = overall.get(r["iso3"], {})
+            out[(r["iso3"], t)] = r | {
+                "country_priority": mine.get("priority") or 0.0,
+                "country_programmes": mine.get("programmes", 0),
+            }
     return out
 
 
 def _allocate(cells: dict[Cell, Row], grants: int, max_countries: int | None) -> dict[Cell, int]:
-    """Hand out ``grants`` equal grants, each to the cell with the largest marginal value; ties by country, theme.
+    """Hand out ``grants`` equal grants, each to the cell with the largest marginal value; ties by the country's own
+    priority (``country_priority``, as ``ccb gaps`` ranks it), then country code, then theme.
 
-    A grant changes only its own cell's value, so the cells wait in a heap keyed as the choice is made (value, then
-    country, then theme): each grant costs a log of the cells, not a pass over them all.
+    Many cells tie (need 0.9 and no programme on the theme in every low-income LDC with a pillar at 0): by code, a
+    fund for Africa went to the Central African Republic before Eritrea, first in the ranking with no programme at
+    all. A grant changes only its own cell's value, so the cells wait in a heap keyed as the choice is made: each
+    grant costs a log of the cells, not a pass over them all.
     """
     given: dict[Cell, int] = {}
     countries: set[str] = set()
 
-    def key(iso3: str, t: str) -> tuple[float, str, str]:
-        n = cells[(iso3, t)]["programmes"] + given.get((iso3, t), 0)
-        return (-cells[(iso3, t)]["need"] / ((1 + n) * (2 + n)), iso3, t)
+    def key(iso3: str, t: str) -> tuple[float, float, str, str]:
+        cell = cells[(iso3, t)]
+        n = cell["programmes"] + given.get((iso3, t), 0)
+        # rounded, so that equal values reached along different sums tie (0.45 and 0.45000000000000007)
+        return (-round(cell["need"] / ((1 + n) * (2 + n)), 12), -cell.get("country_priority", 0.0), iso3, t)
 
     heap = [key(iso3, t) for iso3, t in cells]
     heapq.heapify(heap)
     made = 0
     while heap and made < grants:
-        value, iso3, t = heapq.heappop(heap)
+        value, _, iso3, t = heapq.heappop(heap)
         if max_countries is not None and iso3 not in countries and len(countries) >= max_countries:
             continue  # a new country once the plan has its fill of them: never allowed again
         if value == 0:
@@ -435,8 +451,10 @@ def _reweigh(store: Store, cells: dict[Cell, Row], weights: dict[str, float]) ->
     out = {}
     for (iso3, t), r in cells.items():
         score, _ = need.need_of(countries[iso3], indicators.get(iso3, []), weights, t)
+        overall, _ = need.need_of(countries[iso3], indicators.get(iso3, []), weights)
         if score is not None:
-            out[(iso3, t)] = r | {"need": score}
+            ranked = (overall or 0.0) / (1 + r.get("country_programmes", 0))
+            out[(iso3, t)] = r | {"need": score, "country_priority": ranked}
     return out
 
 

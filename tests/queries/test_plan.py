@@ -417,3 +417,19 @@ def test_a_body_that_worked_only_at_home_is_offered_there_and_nowhere_else(graph
     alone = p.plan(graph, budget="EUR 1000", themes=["C"], countries=["NPL"], grant=1000, stability=False)
     assert alone.rows[0]["implementers"] == []
     assert "for 1 row (NPL C): `ccb match` ranks those further away" in " ".join(alone.summary())
+
+
+def test_equal_cells_go_to_the_country_the_ranking_puts_first() -> None:
+    """Many cells tie (need 0.9, no programme on the theme): by code, a GBP 2m fund for Africa went to the Central
+    African Republic (3rd in `ccb gaps`) before Eritrea (1st, no programme at all). A tie now goes to the country
+    with the higher priority, then by code, then theme."""
+    cells = {
+        ("CAF", "A"): {"need": 0.9, "programmes": 0, "country_priority": 0.441},
+        ("CAF", "D"): {"need": 0.9, "programmes": 0, "country_priority": 0.441},
+        ("ERI", "A"): {"need": 0.9, "programmes": 0, "country_priority": 0.891},
+        ("ERI", "B"): {"need": 0.9, "programmes": 0, "country_priority": 0.891},
+        ("KEN", "C"): {"need": 0.95, "programmes": 1, "country_priority": 0.014},  # more need, but a programme there
+    }
+    assert p._allocate(cells, 2, None) == {("ERI", "A"): 1, ("ERI", "B"): 1}
+    assert p._allocate(cells, 3, None) == {("ERI", "A"): 1, ("ERI", "B"): 1, ("CAF", "A"): 1}
+    assert p._allocate(cells, 3, 1) == {("ERI", "A"): 2, ("ERI", "B"): 1}  # one country: Eritrea's cells again
