@@ -51,16 +51,25 @@ def parse_budget(text: str) -> tuple[float, str]:
     Traceback (most recent call last):
     ...
     graph.errors.CCBError: budget 'lots': expected an amount and a currency, as "GBP 2000000" ...
+    >>> parse_budget("GBP -5")
+    Traceback (most recent call last):
+    ...
+    graph.errors.CCBError: budget 'GBP -5': the amount must be above 0 and below 1,000,000,000,000,000 (as "GBP 2000000")
     """
-    m = re.fullmatch(r"\s*(?:([A-Za-z]{3})\s+([\d,_.]+)|([\d,_.]+)\s+([A-Za-z]{3}))\s*", text)
+    m = re.fullmatch(r"\s*(?:([A-Za-z]{3})\s+(-?[\d,_.]+)|(-?[\d,_.]+)\s+([A-Za-z]{3}))\s*", text)
     if m:
-        amount = float((m.group(2) or m.group(3)).replace(",", "").replace("_", ""))
+        try:
+            amount = float((m.group(2) or m.group(3)).replace(",", "").replace("_", ""))
+        except ValueError:  # "1.2.3": not a number
+            amount = float("nan")
         try:  # a typo would find no stated amount to size a grant from, and say so
             currency = terms.currency(m.group(1) or m.group(4))
         except terms.UnknownName as e:
             raise CCBError(f"budget {text!r}: {e.message}", e.hint) from None
         if 0 < amount < 1e15:
             return amount, currency
+        if amount == amount:  # a number, out of range: say which bound, not that the form is wrong
+            raise CCBError(f"budget {text!r}: the amount must be above 0 and below 1,000,000,000,000,000", 'as "GBP 2000000"')
     raise CCBError(f'budget {text!r}: expected an amount and a currency, as "GBP 2000000"', "an ISO 4217 code and a number")
 
 
