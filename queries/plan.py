@@ -457,12 +457,12 @@ def _reweigh(store: Store, cells: dict[Cell, Row], weights: dict[str, float]) ->
     indicators: dict[str, list[Row]] = {}
     for r in store.query(named.COUNTRY_INDICATORS):
         indicators.setdefault(r["iso3"], []).append(r)
+    overall = {iso3: need.need_of(countries[iso3], indicators.get(iso3, []), weights)[0] for iso3, _ in cells}
     out = {}
     for (iso3, t), r in cells.items():
         score, _ = need.need_of(countries[iso3], indicators.get(iso3, []), weights, t)
-        overall, _ = need.need_of(countries[iso3], indicators.get(iso3, []), weights)
-        if score is not None:
-            ranked = (overall or 0.0) / (1 + r.get("country_programmes", 0))
+        if score is not None:  # the tie-break moves with the weights too: the country's priority under them
+            ranked = (overall[iso3] or 0.0) / (1 + r.get("country_programmes", 0))
             out[(iso3, t)] = r | {"need": score, "country_priority": ranked}
     return out
 
