@@ -191,7 +191,10 @@ def progress(
     out = Progress(theme, pillar)
     cells: dict[str, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
     by_dose: dict[str, list[float]] = defaultdict(list)
-    for r in ranked:
+    # by code, not by rank: the bootstrap resamples in this order, and an interval must not move when the ranking's
+    # tie-break does (the countries are listed in ranking order below)
+    rank = {r["iso3"]: i for i, r in enumerate(ranked)}
+    for r in sorted(ranked, key=lambda r: r["iso3"]):
         old, new = scores.get((r["iso3"], "2020", pillar)), scores.get((r["iso3"], "2024", pillar))
         if old is None or new is None:
             out.missing.append(r["iso3"])
@@ -212,6 +215,8 @@ def progress(
                 "change": change,
             }
         )
+    out.countries.sort(key=lambda r: rank[r["iso3"]])
+    out.missing.sort(key=rank.__getitem__)
     pairs, weights = [], []
     for stratum in sorted(cells, key=_stratum_order):
         sup, other = cells[stratum]

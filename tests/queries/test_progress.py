@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from cli import cli
@@ -150,3 +151,19 @@ def test_the_method_page_s_table_is_the_answer_on_the_bundled_data(demo: Path) -
             p = progress.progress(s, theme=theme).pooled
             assert (int(strata), int(supported), int(others)) == (p["strata"], p["supported"], p["others"]), theme
             assert [float(diff), float(low), float(high)] == [round(p[k], 2) for k in ("difference", "ci_low", "ci_high")], theme
+
+
+def test_the_interval_does_not_move_with_the_ranking_s_order(demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bootstrap resampled the countries in ranking order, so a change to how the ranking breaks ties (Eritrea
+    before the Central African Republic on theme A) moved theme A's interval from -1.37 to -1.36: the same data, a
+    different answer. It resamples in code order now; the countries are still listed by rank."""
+    from graph.embedded import EmbeddedStore
+    from queries import analysis
+
+    with EmbeddedStore(demo, read_only=True) as s:
+        before = progress.progress(s, theme="A")
+        ranked = analysis.country_gaps
+        monkeypatch.setattr(analysis, "country_gaps", lambda *a, **k: list(reversed(ranked(*a, **k))))
+        after = progress.progress(s, theme="A")
+    assert after.pooled == before.pooled and after.strata == before.strata and after.dose == before.dose
+    assert [r["iso3"] for r in after.countries] == [r["iso3"] for r in reversed(before.countries)]  # listed as given
