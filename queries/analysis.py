@@ -768,7 +768,8 @@ def gaps(
     distinct pages behind the programmes that name or reach each country
     (few sources and no programme read as possibly unrecorded).
     Countries of unknown need follow every ranked country, with no
-    priority. Ties list countries with no support first, then by code.
+    priority. Ties list countries with no support first, then (on a theme)
+    the country with the higher priority on any theme, then by code.
     Regional and global programmes are counted in ``regional`` and in the
     regional gaps, never divided among countries.
     ``sensitivity=False`` skips the re-rankings behind the stability check.
@@ -799,7 +800,11 @@ def gaps(
     for r in store.query(named.COUNTRY_INDICATORS):
         if gci_edition is None or r["family"] != "gci" or str(r["edition"]) == gci_edition:
             indicators[r["iso3"]].append(r)
-    support = (table or SupportTable.read(store, window, country)).of(theme)
+    read = table or SupportTable.read(store, window, country)
+    support = read.of(theme)
+    # on a theme, equal priorities (need 0.9, no programme on it) list by the country's own priority first, as
+    # `ccb gaps` ranks it: by code, the Central African Republic came before Eritrea, which has no programme at all
+    anywhere = read.of(None) if theme else support
     up = donors(store)
     every_scope = programme_scopes(store, window, theme)
     scopes = [s for s in every_scope if s["scope"] == "regional"]
@@ -810,6 +815,7 @@ def gaps(
     outside = need.outside(countries, include_restricted=include_restricted)  # who is not ranked by default, and why
     pages = facts.programme_sources(store)
     out, left_out, inputs = [], defaultdict(list), []
+    ties: list[float] = []  # each row's tie-break: minus the country's own priority, on any theme
     for c in countries:
         if (region and region not in (c["region"], c["subregion"])) or (country and c["iso3"] != country):
             continue
@@ -822,6 +828,12 @@ def gaps(
         score, basis = need.need_of(c, indicators.get(c["iso3"], []), weights, theme)
         inputs.append((c, indicators.get(c["iso3"], []), len(progs)))
         priority = None if score is None else need.priority_of(score, len(progs))
+        overall = priority
+        if theme and score is not None:
+            whole, _ = need.need_of(c, indicators.get(c["iso3"], []), weights)
+            every = anywhere.get(c["iso3"])
+            overall = need.priority_of(whole or 0.0, len(every.programmes) if every else 0)
+        ties.append(-(overall or 0))
         regional = sorted(s["programme"] for s in scopes if reaches(s, c))
         out.append(
             {
@@ -853,7 +865,8 @@ def gaps(
                 + (f"; not ranked by default: {reason}" if reason else ""),
             }
         )
-    out.sort(key=lambda r: (r["priority"] is None, -(r["priority"] or 0), r["programmes"], r["iso3"]))
+    tie = dict(zip((r["iso3"] for r in out), ties))
+    out.sort(key=lambda r: (r["priority"] is None, -(r["priority"] or 0), r["programmes"], tie[r["iso3"]], r["iso3"]))
     top = min(need.SENSITIVITY_TOP, sum(r["priority"] is not None for r in out))
     # re-ranking 10 times is for a reader of the report; callers that want the rows alone skip it
     sens = need.sensitivity(inputs, weights, theme, top=top) if sensitivity else []

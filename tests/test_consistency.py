@@ -16,7 +16,7 @@ import pytest
 
 from graph.store import Batch, Store, cached
 from loaders import bundled, indices, tabular
-from queries import analysis, briefing, catalogue, facts, network, profile, report, timeline
+from queries import analysis, briefing, catalogue, facts, network, plan, profile, report, timeline
 from queries.terms import UnknownName
 from tests.queries.test_grouped import rich_records
 from visualisations.app import create_app
@@ -328,6 +328,23 @@ def test_a_region_s_suggestions_count_its_regional_programmes(graph: Store, requ
     assert "ecowas" not in {o for r in east for o in (r["a"], r["b"])}
     with pytest.raises(UnknownName, match="no programme in Oceania"):
         network.partners(store, org="ecowas", region="oceania")
+
+
+def test_a_theme_s_equal_priorities_follow_the_ranking(graph: Store, request: pytest.FixtureRequest) -> None:
+    """`gaps --theme A` listed the Central African Republic before Eritrea, both at 0.9 with no programme on A, by
+    code, where `ccb gaps` ranks Eritrea first (no programme at all) and the CAR third; a plan broke the same tie the
+    same way. Equal cells now follow the country's own ranking, in the gaps, in `gaps --by theme` and in a plan."""
+    store = _bundled(graph, request)
+    ranked = [r["iso3"] for r in analysis.country_gaps(store)]
+    for theme in ("A", "D"):
+        rows = analysis.country_gaps(store, theme=theme)
+        tied = [r["iso3"] for r in rows if r["priority"] == rows[0]["priority"] and r["programmes"] == 0]
+        assert len(tied) > 1 and tied == sorted(tied, key=ranked.index), theme
+    assert ranked[0] == "ERI" and analysis.country_gaps(store, theme="A")[0]["iso3"] == "ERI"
+    assert [(r["iso3"], r["theme"]) for r in plan.plan(store, budget="GBP 2000000", region="africa").rows] == [
+        ("ERI", "A"),
+        ("ERI", "B"),
+    ]
 
 
 def test_thin_evidence_is_said_not_ranked(graph: Store, request: pytest.FixtureRequest) -> None:
