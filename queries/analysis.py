@@ -815,7 +815,7 @@ def gaps(
     outside = need.outside(countries, include_restricted=include_restricted)  # who is not ranked by default, and why
     pages = facts.programme_sources(store)
     out, left_out, inputs = [], defaultdict(list), []
-    ties: list[float] = []  # each row's tie-break: minus the country's own priority, on any theme
+    tie: dict[str, float] = {}  # each row's tie-break: minus the country's own priority, on any theme
     for c in countries:
         if (region and region not in (c["region"], c["subregion"])) or (country and c["iso3"] != country):
             continue
@@ -833,7 +833,7 @@ def gaps(
             whole, _ = need.need_of(c, indicators.get(c["iso3"], []), weights)
             every = anywhere.get(c["iso3"])
             overall = need.priority_of(whole or 0.0, len(every.programmes) if every else 0)
-        ties.append(-(overall or 0))
+        tie[c["iso3"]] = -(overall or 0)
         regional = sorted(s["programme"] for s in scopes if reaches(s, c))
         out.append(
             {
@@ -865,7 +865,6 @@ def gaps(
                 + (f"; not ranked by default: {reason}" if reason else ""),
             }
         )
-    tie = dict(zip((r["iso3"] for r in out), ties))
     out.sort(key=lambda r: (r["priority"] is None, -(r["priority"] or 0), r["programmes"], tie[r["iso3"]], r["iso3"]))
     top = min(need.SENSITIVITY_TOP, sum(r["priority"] is not None for r in out))
     # re-ranking 10 times is for a reader of the report; callers that want the rows alone skip it
