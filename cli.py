@@ -1503,10 +1503,7 @@ def viz_network(
     max_nodes: int,
 ) -> None:
     """An interactive network page that works offline (one HTML file)."""
-    g = store_of(ctx.find_root()).to_networkx(
-        labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"]
-    )
-    g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])  # countries and bodies with no programme
+    g = network_viz.graph_of(store_of(ctx.find_root()))
     note = network_viz.write_network(
         g,
         output,

@@ -307,9 +307,7 @@ def read_steps(r: Runner, kind: str, store: Store) -> None:
         ("plan", lambda: plan_queries.plan(store, budget="EUR 10000000", grant=500_000)),
     ]:
         record(r.time(kind, name, counted(fn)))
-    g = store.to_networkx(
-        labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"]
-    )
+    g = network_viz.graph_of(store)  # the graph `ccb viz network` draws
     page = Path(tempfile.mkdtemp()) / "network.html"
     r.time(
         kind,

@@ -1032,11 +1032,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
 
     @functools.lru_cache(maxsize=1)
     def _graph() -> Any:
-        g = store.to_networkx(
-            labels=["Country", "Organisation", "Programme"], types=["FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH"]
-        )
-        g.remove_nodes_from([n for n in list(g.nodes) if g.degree(n) == 0])
-        return g
+        return network_viz.graph_of(store)
 
     resets.extend([names, gaps_report, _graph])
 

@@ -40,6 +40,8 @@ from visualisations.export import atomic_write
 if TYPE_CHECKING:  # pyvis, igraph and scipy are imported where a page is drawn: together 1 s at every command's start
     from pyvis.network import Network
 
+    from graph.store import Store
+
 MAX_NODES = 1_500  # above this, programmes are folded into funder -> country edges and the top edges kept
 FAVICON = Path(__file__).parent / "static" / "favicon.svg"
 SYMBOLS = {"dot": "\u25cf", "diamond": "\u25c6", "triangle": "\u25b2", "square": "\u25a0"}  # the legend draws each shape
@@ -78,11 +80,50 @@ EDGE_TEXT = {
 }
 
 
+LABELS = ("Country", "Organisation", "Programme")
+# PART_OF too: Italy funds through its foreign ministry, and a state's view drew nothing without the link to it
+TYPES = ("FUNDS", "IMPLEMENTS", "TARGETS", "PARTNERS_WITH", "PART_OF")
+
+
+def graph_of(store: Store) -> nx.MultiDiGraph:
+    """What the network pages draw: countries, organisations and programmes with the links between them, agencies
+    linked to their state or bloc; what has no programme to show dropped (:func:`without_idle`)."""
+    return without_idle(store.to_networkx(labels=list(LABELS), types=list(TYPES)))
+
+
+def parts(g: nx.MultiDiGraph, node: str) -> set[str]:
+    """The organisations PART_OF ``node``, at any depth (its agencies); not ``node`` itself.
+
+    >>> g = nx.MultiDiGraph([("fcdo", "uk", {"type": "PART_OF"}), ("fcdo", "p", {"type": "FUNDS"})])
+    >>> sorted(parts(g, "uk")), sorted(parts(g, "fcdo"))
+    (['fcdo'], [])
+    """
+    found: set[str] = set()
+    todo = [node]
+    while todo:
+        for u, _, d in g.in_edges(todo.pop(), data=True):
+            if d.get("type") == "PART_OF" and u not in found and u != node:
+                found.add(u)
+                todo.append(u)
+    return found
+
+
+def without_idle(g: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """``g`` without the nodes that have no programme to show: those linked to nothing, and a state and its agencies
+    linked only to one another (PART_OF) once a filter leaves none of their programmes."""
+    busy = {n for u, v, d in g.edges(data=True) if d.get("type") != "PART_OF" for n in (u, v)}
+    family = nx.Graph([(u, v) for u, v, d in g.edges(data=True) if d.get("type") == "PART_OF"])
+    keep = busy | {n for group in nx.connected_components(family) if group & busy for n in group}
+    g.remove_nodes_from([n for n in list(g.nodes) if n not in keep])
+    return g
+
+
 def kind_of(g: nx.MultiDiGraph, node: str) -> str:
-    """How the page draws ``node``: funder (an organisation that funds), implementer, country, programme or indicator."""
+    """How the page draws ``node``: funder (an organisation that funds, itself or through its agencies), implementer,
+    country, programme or indicator."""
     label = g.nodes[node].get("label", "")
     if label == "Organisation":
-        funds = any(d.get("type") == "FUNDS" for _, _, d in g.out_edges(node, data=True))
+        funds = any(d.get("type") == "FUNDS" for n in {node} | parts(g, node) for _, _, d in g.out_edges(n, data=True))
         return "funder" if funds else "implementer"
     return {"Country": "country", "Programme": "programme", "Indicator": "indicator"}.get(label, "implementer")
 
@@ -117,7 +158,9 @@ def _actor(names: Terms | None, name: str) -> tuple[str, str] | None:
 
 
 def ego(g: nx.MultiDiGraph, name: str, depth: int, names: Terms | None = None) -> nx.MultiDiGraph:
-    """The part of ``g`` within ``depth`` steps of ``name``, whatever the direction.
+    """The part of ``g`` within ``depth`` steps of ``name``, whatever the direction; an organisation's agencies are
+    where it stands too (a donor counted once, as every analysis counts it), so Italy's view at depth 1 shows what
+    its foreign ministry funds.
 
     ``names`` (the store's) tells a country or organisation with no link in ``g`` from a name the graph does not
     hold: Eritrea, which no programme names, got "no country or organisation 'ERI' in the graph".
@@ -135,7 +178,7 @@ def ego(g: nx.MultiDiGraph, name: str, depth: int, names: Terms | None = None) -
             f"nothing to draw around {title} ({key}): no programme in this view names it, is funded by it or is run by it",
             f"widen the filters, or see its page (`ccb profile {key}`) for the regional programmes that reach it",
         ) from None
-    keep = nx.single_source_shortest_path_length(g.to_undirected(as_view=True), centre, cutoff=depth)
+    keep = nx.multi_source_dijkstra_path_length(g.to_undirected(as_view=True), {centre} | parts(g, centre), cutoff=depth)
     return g.subgraph(sorted(keep)).copy()
 
 
@@ -203,8 +246,7 @@ def filtered(
     ]
     out = g.copy()
     out.remove_nodes_from(drop)
-    out.remove_nodes_from([n for n in list(out.nodes) if out.degree(n) == 0])
-    return out
+    return without_idle(out)
 
 
 def fold_programmes(g: nx.MultiDiGraph, max_nodes: int = MAX_NODES) -> tuple[nx.MultiDiGraph, str | None]:

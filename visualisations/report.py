@@ -117,6 +117,7 @@ LINKED = {  # column -> the page its values name
             "top_funders",
             "agencies",
             "implementers",
+            "cofunders",
             "members",
             "funders",
             "id",
@@ -128,17 +129,31 @@ LINKED = {  # column -> the page its values name
     **dict.fromkeys(("programme", "programme_ids", "umbrella", "components"), "programme"),
 }
 _ISO3 = re.compile(r"^[A-Z]{3}$")
+_KEYED = re.compile(r"^(\S+)( \(.*\))?$", re.DOTALL)  # an id, and perhaps its reason in brackets
 
 
-def link_of(column: str, value: Any) -> list[tuple[str, str]]:
-    """``(text, href)`` for each id in a cell whose column names countries, organisations or programmes; else []."""
+def link_of(column: str, value: Any) -> list[tuple[str, str, str]]:
+    """``(id, href, reason)`` for each id in a cell whose column names countries, organisations or programmes; else [].
+
+    An id may carry its reason in brackets, as a plan's implementers do: the id is the link and the reason follows
+    it as text (the whole "ega (experience 9 ...)" was the link, to a page that does not exist).
+
+    >>> link_of("implementers", ["ega (experience 9)", "itu"])
+    [('ega', '/organisation/ega', ' (experience 9)'), ('itu', '/organisation/itu', '')]
+    >>> link_of("country", "Eritrea"), link_of("org", "World Bank")
+    ([], [])
+    """
     kind = LINKED.get(column)
     values = value if isinstance(value, list) else [value]
     if kind is None or not values or not all(isinstance(v, str) and v for v in values):
         return []
-    if kind == "country" and not all(_ISO3.match(v) for v in values):
+    keyed = [_KEYED.match(v) for v in values]
+    if not all(keyed):
+        return []  # a name, not an id: ids have no spaces
+    ids = [(m[1], m[2] or "") for m in keyed if m]
+    if kind == "country" and not all(_ISO3.match(key) for key, _ in ids):
         return []  # a country's name, not its code
-    return [(v, f"/{kind}/{quote(v, safe='')}") for v in values]
+    return [(key, f"/{kind}/{quote(key, safe='')}", reason) for key, reason in ids]
 
 
 def site(url: str) -> str:

@@ -746,6 +746,33 @@ def test_the_plan_page_names_its_form_not_the_command_s_options(app_url: str) ->
     assert "(CAF C): each country&#39;s page ranks those further away (Who could help)" in alone and "`ccb" not in alone
 
 
+def test_every_link_on_the_plan_the_overview_and_a_donor_state_leads_to_a_page(app_url: str) -> None:
+    """The plan page linked each implementer's whole reason, "/organisation/ega (experience 9 ...)", and the network
+    overview and Italy's page linked Italy's view, which answered "nothing to draw around Government of Italy" (it
+    funds through its foreign ministry; Spain, Thailand and four more alike): 13 of the app's links answered 404. A
+    reason now follows its linked id as text, and a state's view holds its agencies' programmes."""
+    import html
+    import re
+    import urllib.error
+    import urllib.request
+
+    def get(path: str) -> str:
+        with urllib.request.urlopen(app_url + path, timeout=300) as r:  # noqa: S310 (loopback); a 404 raises
+            return r.read().decode()
+
+    for path in ("/plan?budget=GBP+2000000&donor=UK&region=africa", "/network", "/organisation/gov-ita"):
+        text = get(path)
+        hrefs = sorted({html.unescape(h) for h in re.findall(r'href="(/[^"]*)"', text)} - {"/static/app.css"})
+        assert any(h.startswith(("/organisation/", "/network?around=")) for h in hrefs), path
+        for href in hrefs:
+            try:
+                get(href)
+            except urllib.error.HTTPError as e:
+                raise AssertionError(f"{path} links {href}: {e.code}") from None
+    assert '<a href="/organisation/ega">ega</a> (experience' in get("/plan?budget=GBP+2000000&donor=UK&region=africa")
+    assert "Programme:cyberbridge-africa" in get("/network?around=gov-ita&depth=1")
+
+
 def test_a_filter_no_row_could_match_is_a_bad_request_that_names_it(app_url: str) -> None:
     # each answered 200 with an empty list (theme=Z, status=activ), ignored the value (income=zz, sort=zz) or said
     # 404 with the command line's hint (`ccb supports --by funder`)

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from cli import cli
 from graph.embedded import EmbeddedStore
-from graph.model import Country, Funds, Organisation, Programme, Targets
+from graph.model import Country, Funds, Organisation, PartOf, Programme, Targets
 from graph.store import Batch
 from queries.terms import UnknownName
 from tests.fixtures import SRC, small_batch
@@ -78,6 +78,36 @@ def test_around_and_depth(tmp_path: Path) -> None:
     ]
     with pytest.raises(UnknownName, match=r"no country or organisation 'Kenia' in the graph \(did you mean Kenya \(KEN\)\?\)"):
         viz.ego(g, "Kenia", 1)
+
+
+def test_a_state_that_funds_through_an_agency_has_a_view(tmp_path: Path) -> None:
+    """Italy funds CyberBridge through its foreign ministry: `ccb viz network --around "Government of Italy"` said
+    "nothing to draw around Government of Italy", and the app's overview and Italy's page linked that view (404;
+    Spain, Thailand and four more alike). An agency now stands with its state, as every analysis counts it; a
+    state and agency whose programmes a filter leaves out are dropped together, not drawn as a pair alone."""
+    db = tmp_path / "g.lbdb"
+    recs = [
+        Country(iso3="KEN", name="Kenya", source=SRC),
+        Organisation(id="gov-x", name="Government of X", source=SRC),
+        Organisation(id="x-mfa", name="X foreign ministry", source=SRC),
+        Programme(id="p1", name="P1", themes=["D"], source=SRC),
+        PartOf(src="x-mfa", dst="gov-x", source=SRC),
+        Funds(src="x-mfa", dst="p1", source=SRC),
+        Targets(src="p1", dst="KEN", source=SRC),
+    ]
+    with EmbeddedStore(db) as s:
+        s.write(Batch().extend(recs))
+        g = viz.graph_of(s)
+    assert sorted(viz.ego(g, "gov-x", 1).nodes) == ["Organisation:gov-x", "Organisation:x-mfa", "Programme:p1"]
+    assert viz.kind_of(g, "Organisation:gov-x") == "funder"  # through its agency, drawn as the donor it is
+    assert sorted(viz.ego(g, "x-mfa", 1).nodes) == ["Organisation:gov-x", "Organisation:x-mfa", "Programme:p1"]
+    assert sorted(viz.filtered(g, theme="C").nodes) == []  # no programme on C: nothing, not the pair alone
+    out = CliRunner().invoke(
+        cli, ["--db", str(db), "viz", "network", "-o", str(tmp_path / "n.html"), "--around", "Government of X"]
+    )
+    assert out.exit_code == 0, out.stderr
+    drawn = {n["id"] for n in page_data((tmp_path / "n.html").read_text())["nodes"]}
+    assert drawn == {"Organisation:gov-x", "Organisation:x-mfa", "Programme:p1"}
 
 
 def test_large_graphs_are_folded_and_say_so() -> None:
