@@ -17,7 +17,7 @@ from cli import cli
 from graph.embedded import EmbeddedStore
 from graph.model import M49_REGIONS, Country
 from loaders import bundled
-from queries import analysis, need, profile
+from queries import analysis, catalogue, need, profile
 from visualisations import maps
 
 REF = bundled.DATA / "reference"
@@ -104,6 +104,25 @@ def test_a_programme_for_the_eastern_partnership_stays_with_its_members(demo: Pa
     assert "cybereast-plus" in said["ARM"] and "cybereast-plus" in said["UKR"]
     assert "cybereast-plus" not in said["YEM"] and "cybereast-plus" not in said["BLR"]
     assert all("also reached by" not in e for e in said.values())  # a regional scope is not a claim of reach
+
+
+def test_a_programme_for_latin_america_stays_out_of_northern_america(demo: Path) -> None:
+    """EL PAcCTO 2.0 and the three IDB-OAS reports, each stated for Latin America and the Caribbean, were scoped to
+    the whole Americas: they reached Greenland, Bermuda, Canada and the United States (14 regional programmes in
+    Northern America, 10 now), as the OAS's programmes for its member states reached Greenland and Bermuda. Latin
+    America is its three sub-regions, as LAC4's and the OAS cyber programme's scopes already said; an OAS programme
+    serves the OAS's members."""
+    d = yaml.safe_load(bundled.PROGRAMMES.read_text(encoding="utf-8"))
+    latin = [p for p in d["programmes"] if p.get("scope") == "regional" and "Latin America" in p["name"] + p["description"]]
+    assert len(latin) >= 8
+    assert all(not {"Americas", "Northern America"} & set(p.get("scope_regions", [])) for p in latin), [
+        p["id"] for p in latin if {"Americas", "Northern America"} & set(p.get("scope_regions", []))
+    ]
+    with EmbeddedStore(demo, read_only=True) as s:
+        reach = {c: {r["programme"] for r in catalogue.country_programmes(s, c)} for c in ("HTI", "GRL", "BMU")}
+    assert {"el-paccto-2", "oas-policy-development"} <= reach["HTI"]
+    for territory in ("GRL", "BMU"):  # neither Latin American nor an OAS member
+        assert not {"el-paccto-2", "idb-oas-cyber-report-2025", "oas-policy-development"} & reach[territory]
 
 
 def test_regions_rank_no_empty_or_donor_region_first(demo: Path, countries: dict[str, dict]) -> None:
