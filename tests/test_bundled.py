@@ -125,6 +125,19 @@ def test_a_programme_for_latin_america_stays_out_of_northern_america(demo: Path)
         assert not {"el-paccto-2", "idb-oas-cyber-report-2025", "oas-policy-development"} & reach[territory]
 
 
+def test_a_programme_for_the_pacific_islands_stays_out_of_australia(demo: Path) -> None:
+    """PaCSON, ITU's Pathways to Cybersecurity in Pacific and PILON's cybercrime work, each for Pacific island
+    countries, were scoped to Oceania, so they reached Australia and New Zealand, PaCSON's funder and a participant:
+    the islands are Melanesia, Micronesia and Polynesia, as the UK's 2021 package's scope already said."""
+    d = yaml.safe_load(bundled.PROGRAMMES.read_text(encoding="utf-8"))
+    pacific = [p for p in d["programmes"] if p.get("scope") == "regional" and "Pacific" in p["name"]]
+    assert len(pacific) >= 3 and all("Oceania" not in p.get("scope_regions", []) for p in pacific)
+    with EmbeddedStore(demo, read_only=True) as s:
+        reach = {c: {r["programme"] for r in catalogue.country_programmes(s, c)} for c in ("FJI", "AUS", "NZL")}
+    assert {"pacson", "itu-pathways-pacific", "pilon-cybercrime"} <= reach["FJI"]
+    assert not {"itu-pathways-pacific", "pilon-cybercrime"} & (reach["AUS"] | reach["NZL"])
+
+
 def test_regions_rank_no_empty_or_donor_region_first(demo: Path, countries: dict[str, dict]) -> None:
     for level in ("region", "subregion"):
         for extra in ((), ("--from", "2020")):
