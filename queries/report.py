@@ -313,11 +313,19 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
         summary.append("No money is stated in the graph for its programmes (a sample: unstated, not unfunded).")
     top_unreached = [r for r in ranked if r["iso3"] not in reached][:3]
     if top_unreached:
-        summary.append(
-            "Highest-priority states it does not reach: "
-            + ", ".join(f"{r['country']} ({r['priority']})" for r in top_unreached)
-            + "."
-        )
+        # "does not reach" said Eritrea, inside the stated scope of the UK's Africa-wide package: none names it
+        own = set(whole["programme_ids"]) if whole else set()
+        scopes = [s for s in analysis.programme_scopes(store) if s["scope"] == "regional" and s["programme"] in own]
+
+        def said(r: Row) -> str:
+            within = sum(analysis.reaches(s, r) for s in scopes)
+            return (
+                f"{r['country']} ({r['priority']}"
+                + (f"; within the stated scope of {within} of its regional programme(s)" if within else "")
+                + ")"
+            )
+
+        summary.append("Highest-priority states none of its programmes names: " + ", ".join(map(said, top_unreached)) + ".")
     t = timeline.coverage(store, by="donor", only=donor)
     ideas = network.cofunders(store, donor, limit=5) if rows else []
     brief = Brief(
@@ -338,7 +346,7 @@ def _donor(store: Store, org: str, report: analysis.Gaps, ranked: list[Row], lim
         not_ranked=report.not_ranked,
     )
     brief.gaps_shown = shown_of(
-        min(limit, len(mine)), len(mine), f"recipient states {donor_name} reaches", "highest priority first"
+        min(limit, len(mine)), len(mine), f"recipient states named by {donor_name}'s programmes", "highest priority first"
     )
     brief.supports_shown = shown_of(
         min(limit * 3, len(rows)),

@@ -214,8 +214,10 @@ def figures(b: Brief) -> tuple[str, str, str | None]:
         counts = {r["country"]: r for r in b.supports}
         rows = [{**g, "programmes": counts[g["iso3"]]["programmes"], "funders": 1} for g in b.all_gaps if g["iso3"] in counts]
         data = maps.from_gaps(rows, "programmes", source=f"Source: CCB Graph; programmes funded by {b.title}")
-        data.missing = "not reached"  # by this donor: a fact, not a gap in the data
-        title = f"Countries {b.title} reaches: programmes per country"
+        # by this donor: a fact, not a gap in the data; "reached" it was not, where its regional programmes' scope
+        # takes the country in (Eritrea, in three of the UK's)
+        data.missing = "named by none of its programmes"
+        title = f"Countries named by {b.title}'s programmes: programmes per country"
     else:
         area = b.key if b.kind == "region" else None  # a country's map is its region's
         if b.kind == "country":
