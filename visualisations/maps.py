@@ -122,10 +122,13 @@ def classes(data: MapData) -> list[tuple[float, float, str]]:
 
     Bounded measures get fixed fifths of [0, 1], or their own ``breaks``;
     counts get whole-number ranges up to the largest value, zero a class of
-    its own.
+    its own where a country has zero (a donor's map of the countries its
+    programmes name has none: its legend showed a "0" no country could be).
 
     >>> classes(MapData({"A": 0, "B": 3}, "t", "l", "s"))
     [(0.0, 0.0, '0'), (1.0, 1.0, '1'), (2.0, 2.0, '2'), (3.0, 3.0, '3')]
+    >>> [c[2] for c in classes(MapData({"A": 1, "B": 6}, "t", "l", "s"))]
+    ['1-2', '3-4', '5-6']
     >>> [c[2] for c in classes(MapData({"A": 0.3}, "t", "l", "s", bounded=True))]
     ['0-0.2', '0.2-0.4', '0.4-0.6', '0.6-0.8', '0.8-1']
     >>> [c[2] for c in classes(MapData({"A": 0.3}, "t", "l", "s", bounded=True, breaks=PRIORITY_BREAKS))]
@@ -136,10 +139,11 @@ def classes(data: MapData) -> list[tuple[float, float, str]]:
         return [(lo, hi, f"{lo:g}-{hi:g}") for lo, hi in zip((0.0, *tops[:-1]), tops)]
     known = [v for v in data.values.values() if v is not None]
     top = max(known, default=0)
+    first = 0 if 0 in known else 1
     if top <= 4:
-        return [(float(i), float(i), f"{i}") for i in range(0, int(math.ceil(top)) + 1)] if known else []
+        return [(float(i), float(i), f"{i}") for i in range(first, int(math.ceil(top)) + 1)] if known else []
     step = math.ceil(top / 4)
-    out = [(0.0, 0.0, "0")]
+    out = [(0.0, 0.0, "0")] if first == 0 else []
     for lo in range(1, int(top) + 1, step):
         hi = min(lo + step - 1, math.ceil(top))
         out.append((float(lo), float(hi), f"{lo}-{hi}" if hi > lo else f"{lo}"))

@@ -48,6 +48,8 @@ def test_report_html_is_offline_sourced_and_prints(demo: Path, tmp_path: Path, b
         assert "<title>Eritrea (ERI): named by none of its programmes</title>" in html and ">no data<" not in html
         # none of the UK's programmes names Eritrea, yet three of its regional ones take it in: not "not reached"
         assert "Eritrea (0.891; within the stated scope of 3 of its regional programme(s))" in html
+        legend = re.search(r"<g id=\"legend\"[^>]*>(.*?)</g>", html, re.S)
+        assert legend and ">1-2</text>" in legend[1] and ">0</text>" not in legend[1]  # no class no country can be in
     page, external, errors, dialogs = open_page(browser, out, settle=False)
     assert external == [] and errors == [] and dialogs == []
     assert page.evaluate("document.querySelectorAll('#map svg g.country').length") > 200
