@@ -90,6 +90,9 @@ CC = "country_converter 1.3.2 country_data.tsv (https://github.com/IndEcol/count
 
 EU_PAGE = "https://europa.eu/european-union/about-eu/countries_en?country=ES"  # its table of members and years of entry
 EAP_BLR = "https://en.armradio.am/2021/06/28/belarus-suspends-participation-in-eastern-partnership-initiative/"
+# Cuba is still listed among the OAS's 35 members, but its government was excluded from taking part in 1962 and,
+# when that exclusion was revoked in 2009, declined to return: no OAS programme "for member states" reaches it.
+OAS_CUB = "https://www.loc.gov/law/foreign-news/article/organization-of-american-states-revocation-of-resolution-barring-cubas-membership/"
 BLOCS = {  # id: (name, kind, source, members as iso3 or iso3:valid_from:valid_to[, as_of[, {iso3: its own source}]])
     "commonwealth": (
         "The Commonwealth",
@@ -102,8 +105,10 @@ BLOCS = {  # id: (name, kind, source, members as iso3 or iso3:valid_from:valid_t
         "Organization of American States",
         "regional_body",
         "https://www.oas.org/en/member_states/default.asp",
-        "ATG ARG BHS BRB BLZ BOL BRA CAN CHL COL CRI CUB DMA DOM ECU SLV GRD GTM GUY HTI HND JAM MEX PAN PRY PER KNA LCA VCT "
-        "SUR TTO USA URY VEN NIC:-:2023-11-19",
+        "ATG ARG BHS BRB BLZ BOL BRA CAN CHL COL CRI DMA DOM ECU SLV GRD GTM GUY HTI HND JAM MEX PAN PRY PER KNA LCA VCT "
+        "SUR TTO USA URY VEN NIC:-:2023-11-19 CUB:-:1962-01-31",
+        "2026-11-28",
+        {"CUB": OAS_CUB},
     ),
     "g7": (
         "Group of Seven (G7)",
@@ -153,8 +158,8 @@ BLOCS = {  # id: (name, kind, source, members as iso3 or iso3:valid_from:valid_t
         "BRN KHM IDN LAO MYS MMR PHL SGP THA VNM TLS:2025-10-26:-",
     ),
 }
-FROM_TABLE = {  # id: (name, kind, country_converter column, value present)
-    "council-of-europe": ("Council of Europe", "intergovernmental", "CoE"),
+FROM_TABLE = {  # id: (name, kind, country_converter column, aliases)
+    "council-of-europe": ("Council of Europe", "intergovernmental", "CoE", "CoE"),
 }
 
 
@@ -230,18 +235,18 @@ def blocs(tsv: str) -> None:
         open(OUT / "blocs.member_of.csv", "w", newline="", encoding="utf-8") as g,
     ):
         orgs, links = csv.writer(f, lineterminator="\n"), csv.writer(g, lineterminator="\n")
-        orgs.writerow(["id", "name", "kind", "source", "as_of"])
+        orgs.writerow(["id", "name", "kind", "source", "as_of", "aliases"])
         links.writerow(["from", "to", "valid_from", "valid_to", "source", "as_of"])
         for bid, (name, kind, src, members, *more) in BLOCS.items():
             as_of = more[0] if more else AS_OF
             own = more[1] if len(more) > 1 else {}
-            orgs.writerow([bid, name, kind, src, as_of])
+            orgs.writerow([bid, name, kind, src, as_of, ""])
             for m in members.split():
                 iso, vf, vt = (m.split(":") + ["-", "-"])[:3]
                 assert iso in codes, iso
                 links.writerow([iso, bid, "" if vf == "-" else vf, "" if vt == "-" else vt, own.get(iso, src), as_of])
-        for bid, (name, kind, col) in FROM_TABLE.items():
-            orgs.writerow([bid, name, kind, CC, AS_OF])
+        for bid, (name, kind, col, aliases) in FROM_TABLE.items():
+            orgs.writerow([bid, name, kind, CC, AS_OF, aliases])
             for iso in codes:
                 if table.get(iso, {}).get(col) and not table[iso].get("obsolete"):
                     links.writerow([iso, bid, "", "", f"{CC}, column {col}", AS_OF])

@@ -106,6 +106,18 @@ def test_a_programme_for_the_eastern_partnership_stays_with_its_members(demo: Pa
     assert all("also reached by" not in e for e in said.values())  # a regional scope is not a claim of reach
 
 
+def test_an_oas_programme_reaches_only_the_members_that_take_part(demo: Path) -> None:
+    """The OAS's programmes "for OAS member states" reached Cuba, still on the OAS's list of 35 but excluded from
+    taking part in 1962 and, when that was revoked in 2009, declining to return (24 regional programmes, 21 now);
+    Nicaragua left on 19 November 2023. Haiti and Jamaica, members taking part, are reached."""
+    with EmbeddedStore(demo, read_only=True) as s:
+        reach = {c: {r["programme"] for r in catalogue.country_programmes(s, c)} for c in ("CUB", "NIC", "HTI", "JAM")}
+    oas = {"oas-policy-development", "oas-cyber-diplomacy"}
+    assert oas <= reach["HTI"] and oas <= reach["JAM"]
+    assert not oas & reach["CUB"] and not oas & reach["NIC"]
+    assert "el-paccto" in reach["CUB"]  # named by its source: still Cuba's
+
+
 def test_a_programme_for_latin_america_stays_out_of_northern_america(demo: Path) -> None:
     """EL PAcCTO 2.0 and the three IDB-OAS reports, each stated for Latin America and the Caribbean, were scoped to
     the whole Americas: they reached Greenland, Bermuda, Canada and the United States (14 regional programmes in
