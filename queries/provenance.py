@@ -73,7 +73,7 @@ _HOME = re.compile(
 MIRRORS = re.compile(
     r"^https?://([^/\s]*\.)?(docslib\.org|docplayer\.\w+|scribd\.com|herokuapp\.com|azurewebsites\.net|googblogs\.com"
     r"|europesays\.com|gouldii\.blog|a3ia\.com|vdocuments\.\w+|readkong\.com|fdocuments\.\w+|pdfslide\.\w+|documents\.pub"
-    r"|yumpu\.com|studylib\.net|dokumen\.pub|pdfcoffee\.com)(/|$)",
+    r"|yumpu\.com|studylib\.net|dokumen\.pub|pdfcoffee\.com)\.?(:\d+)?(/|$)",  # a host may end in "." or name its port
     re.I,
 )
 
@@ -101,6 +101,8 @@ def is_mirror(source: str | None) -> bool:
     (True, True)
     >>> is_mirror("https://www.coe.int/en/web/cybercrime/glacy"), is_mirror("https://scribd.com.example.org/a")
     (False, False)
+    >>> is_mirror("https://www.scribd.com./document/1"), is_mirror("https://docslib.org:443/doc/1")
+    (True, True)
     """
     return bool(source and MIRRORS.match(source.strip()))
 
