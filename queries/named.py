@@ -209,6 +209,15 @@ RETURN c.iso3 AS iso3, b.id AS bloc, b.name AS bloc_name
 ORDER BY iso3, bloc
 """
 
+# Memberships that have ended, or whose participation is suspended (valid_to set): a profile shows them as such,
+# since a bloc's programmes no longer reach the country.
+ENDED_MEMBERSHIPS = """
+MATCH (c:Country)-[m:MEMBER_OF]->(b:Organisation)
+WHERE m.valid_to IS NOT NULL
+RETURN c.iso3 AS iso3, b.name AS bloc_name, m.valid_to AS valid_to
+ORDER BY iso3, bloc_name
+"""
+
 # One row per programme x funder (funder null where none is recorded): what charts by theme, year and funder count.
 PROGRAMME_FUNDING = """
 MATCH (p:Programme)

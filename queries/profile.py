@@ -793,13 +793,19 @@ def _pillar(r: dict[str, Any]) -> str:
 def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
     iso3 = c["iso3"]
     memberships = [m["bloc_name"] for m in store.query(named.MEMBERSHIPS) if m["iso3"] == iso3]
+    # Cuba, on the OAS's list but not taking part since 1962, read as a member of nothing
+    ended = [f"{m['bloc_name']} ({m['valid_to']})" for m in store.query(named.ENDED_MEMBERSHIPS) if m["iso3"] == iso3]
     indicators = [r for r in store.query(named.COUNTRY_INDICATORS) if r["iso3"] == iso3]
     gap = analysis.country_gaps(store, country=iso3)
     conc = analysis.concentration(store, country=iso3)
     return [
         (
             "Country",
-            [{"iso3": iso3, "name": c["name"], "region": c["region"], "subregion": c["subregion"], "member_of": memberships}],
+            [
+                {"iso3": iso3, "name": c["name"], "region": c["region"], "subregion": c["subregion"]}
+                | {"member_of": memberships}
+                | ({"left_or_suspended": ended} if ended else {})  # most have none: no empty column
+            ],
         ),
         # an index's headline score has no pillar: "overall", as the GCI change below names it, not a blank cell
         ("Need indicators", [{k: v for k, v in r.items() if k != "iso3"} | {"pillar": _pillar(r)} for r in indicators]),

@@ -116,6 +116,11 @@ def test_an_oas_programme_reaches_only_the_members_that_take_part(demo: Path) ->
     assert oas <= reach["HTI"] and oas <= reach["JAM"]
     assert not oas & reach["CUB"] and not oas & reach["NIC"]
     assert "el-paccto" in reach["CUB"]  # named by its source: still Cuba's
+    with EmbeddedStore(demo, read_only=True) as s:  # its profile says so, not that it belongs to nothing
+        [cuba] = dict(profile.profile(s, "CUB"))["Country"]
+        [jamaica] = dict(profile.profile(s, "JAM"))["Country"]
+    assert cuba["left_or_suspended"] == ["Organization of American States (1962-01-31)"]
+    assert "Organization of American States" in jamaica["member_of"] and "left_or_suspended" not in jamaica
 
 
 def test_a_programme_for_latin_america_stays_out_of_northern_america(demo: Path) -> None:
