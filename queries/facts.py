@@ -230,7 +230,7 @@ def status_of(start: str | None, end: str | None, stated: str | None, today: str
     Dates decide where they can: ended before today is ``completed``, starting after it ``pipeline``; a status
     the source gives that dates cannot show stands (cancelled, suspended, or completed with no end date). Started
     and not ended is ``active`` while its source (``as_of``) is under :data:`STALE_YEARS` old, else ``unknown``:
-    nothing says it still runs. With no dates, the stated status, under the same rule for ``active``.
+    nothing says it still runs; one whose stated end is still ahead is ``active``, as its source planned. With no dates, the stated status, under the same rule for ``active``.
 
     >>> status_of("2019", "2022-06", "active", "2026-12-04"), status_of("2027", None, None, "2026-12-04")
     ('completed', 'pipeline')
@@ -240,6 +240,8 @@ def status_of(start: str | None, end: str | None, stated: str | None, today: str
     'unknown'
     >>> status_of("2013", None, "completed", "2026-12-04"), status_of("2024-03", None, None, "2026-12-04", "2024-03-05")
     ('completed', 'active')
+    >>> status_of("2023", "2026", None, "2026-12-04", as_of="2023-08-22")  # planned to 2026 on a page of 2023
+    'active'
     """
     if stated in ("cancelled", "suspended"):
         return stated
@@ -251,7 +253,8 @@ def status_of(start: str | None, end: str | None, stated: str | None, today: str
     if stated == "completed" and not end:
         return stated
     if start or stated == "active":
-        return "unknown" if as_of and stale(as_of, today) else "active"
+        # a stated end not yet reached is the source's word that it runs until then, however old the source
+        return "unknown" if not end and as_of and stale(as_of, today) else "active"
     return stated or "unknown"
 
 
