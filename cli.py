@@ -136,7 +136,11 @@ def notes(lines: Sequence[str], fmt: str) -> None:
     """Footer lines a reader needs beside the rows: under a table; on stderr when stdout is JSON or CSV."""
     for line in lines:
         if fmt == "table":
-            click.echo("\n".join(textwrap.wrap(line, width() or len(line), subsequent_indent="  ", break_on_hyphens=False)))
+            # a word longer than the line (a source's address) stays whole, so it can be copied or clicked
+            wrapped = textwrap.wrap(
+                line, width() or len(line), subsequent_indent="  ", break_on_hyphens=False, break_long_words=False
+            )
+            click.echo("\n".join(wrapped))
         else:
             click.echo(line, err=True)
 
@@ -1378,7 +1382,8 @@ def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
             empty = "" if rows else profile_queries.empty_because(store_of(ctx), name, title, subject)
             if title in PROFILE_NEXT:
                 empty += f" ({PROFILE_NEXT[title]})"
-            cited = title == "Need indicators"  # an index's source once per edition, not under each of its rows
+            # an index's source once per edition, a bloc's page once, not under each of its rows
+            cited = title in ("Need indicators", "Member states")
             if title == "Programme":  # what it is and when, its money with its currency; its words under it
                 rows, under = [_programme_head(r) for r in rows], ("name", "themes", "description", "source")
             else:
@@ -1390,7 +1395,9 @@ def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
                 empty=empty,
                 under=under,
             )
-            if cited and rows:
+            if cited and rows and title == "Member states":
+                notes(profile_queries.members_cited(rows), fmt)
+            elif cited and rows:
                 editions = {f"{r['family']} {r['edition']}": r["source"] for r in rows if r.get("source")}
                 notes([f"source, {edition}: {source}" for edition, source in editions.items()], fmt)
             if title == "Supported by" and rows:  # its implementers are its programmes', wherever they run

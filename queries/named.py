@@ -218,6 +218,14 @@ RETURN c.iso3 AS iso3, b.name AS bloc_name, m.valid_to AS valid_to
 ORDER BY iso3, bloc_name
 """
 
+# One bloc's member states, those that left or whose participation is suspended with the day (valid_to).
+BLOC_MEMBERS_OF = """
+MATCH (c:Country)-[m:MEMBER_OF]->(b:Organisation)
+WHERE b.id = $id
+RETURN c.iso3 AS iso3, c.name AS name, m.valid_from AS since, m.valid_to AS until, m.source AS source
+ORDER BY iso3
+"""
+
 # One row per programme x funder (funder null where none is recorded): what charts by theme, year and funder count.
 PROGRAMME_FUNDING = """
 MATCH (p:Programme)

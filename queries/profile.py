@@ -883,7 +883,33 @@ def _org_profile(store: Any, org: dict[str, Any]) -> list[tuple[str, Rows]]:
         # only from where it acts itself: a partner in others' programmes alone gets none (its page failed whole)
         ("Partnership opportunities", network.partners(store, org=oid, limit=5) if _suggests(store, oid) else []),
         *_as_donor(store, org=oid),
+        *_members(store, oid),
     ]
+
+
+def members_cited(rows: Rows) -> list[str]:
+    """A bloc's member rows' sources, each once: the page most rows cite, then each other with the members it
+    states.
+
+    >>> members_cited([{"iso3": "ARM", "source": "eu-page"}, {"iso3": "BLR", "source": "news"},
+    ...                {"iso3": "GEO", "source": "eu-page"}])
+    ['source: eu-page', 'source, BLR: news']
+    """
+    by: dict[str, list[str]] = defaultdict(list)
+    for r in rows:
+        by[r["source"]].append(r["iso3"])
+    ranked = sorted(by.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    return [f"source: {ranked[0][0]}"] + [f"source, {', '.join(codes)}: {src}" for src, codes in ranked[1:]]
+
+
+def _members(store: Any, oid: str) -> list[tuple[str, Rows]]:
+    """A bloc's member states (none for an organisation that is no group of states): the countries its programmes
+    "for member states" reach, and, with the day, those that left or whose participation is suspended, whom
+    they no longer reach (Nicaragua's OAS membership ends on 19 November 2023)."""
+    rows = store.query(named.BLOC_MEMBERS_OF, {"id": oid})
+    # current members first, then those gone, each in code order
+    rows.sort(key=lambda r: (r["until"] is not None, r["iso3"]))
+    return [("Member states", rows)] if rows else []
 
 
 def _collaborators(store: Any, oid: str) -> Rows:

@@ -123,6 +123,22 @@ def test_an_oas_programme_reaches_only_the_members_that_take_part(demo: Path) ->
     assert "Organization of American States" in jamaica["member_of"] and "left_or_suspended" not in jamaica
 
 
+def test_a_bloc_s_profile_lists_its_members_and_those_gone(demo: Path) -> None:
+    """Which countries an OAS programme "for member states" reaches was nowhere to be read: the OAS's profile now
+    lists its member states, and those gone with the day (Cuba not taking part since 1962, Nicaragua left in 2023),
+    each source once under the table, whole (the Library of Congress's address was cut in two at 80 columns)."""
+    rows, _ = ccb(demo, "profile", "oas")
+    members = {r["iso3"]: r for r in rows if r["section"] == "Member states"}
+    assert len(members) == 35 and members["HTI"]["until"] is None
+    assert (members["CUB"]["until"], members["NIC"]["until"]) == ("1962-01-31", "2023-11-19")
+    out = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["--db", str(demo), "profile", "oas"], catch_exceptions=False)
+    table = out.stdout.split("Member states\n")[1]
+    assert table.count("oas.org/en/member_states") == 1  # once, not under each of 35 rows
+    assert members["CUB"]["source"] in table.splitlines()[-1]  # on one line, as it can be copied
+    interpol, _ = ccb(demo, "profile", "interpol")  # no group of states: no such section
+    assert "Member states" not in {r["section"] for r in interpol}
+
+
 def test_a_programme_for_latin_america_stays_out_of_northern_america(demo: Path) -> None:
     """EL PAcCTO 2.0 and the three IDB-OAS reports, each stated for Latin America and the Caribbean, were scoped to
     the whole Americas: they reached Greenland, Bermuda, Canada and the United States (14 regional programmes in
