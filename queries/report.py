@@ -86,8 +86,9 @@ def brief(
     return _area(store, area, report, ranked, limit)
 
 
-def sources_of(store: Store, programmes: set[str], countries: set[str]) -> list[Row]:
-    """The page behind each programme and country shown, and behind the indices and classifications used."""
+def sources_of(store: Store, programmes: set[str], countries: set[str], *, indices: bool = True) -> list[Row]:
+    """The page behind each programme and country shown, and behind the indices and classifications used (none
+    with ``indices=False``: a page that shows no need or priority, an organisation's, cites no index)."""
     known = catalogue.by_id(store)  # built once per cached store: a page naming a few programmes reads only those
     out = [
         {"what": f"programme {known[p]['name']}", "url": known[p]["source"]}
@@ -104,7 +105,7 @@ def sources_of(store: Store, programmes: set[str], countries: set[str]) -> list[
                 if url and url not in seen:
                     seen.add(url)
                     out.append({"what": what, "url": url})
-    for i in store.query(named.INDICATOR_SOURCES):
+    for i in store.query(named.INDICATOR_SOURCES) if indices else []:
         if i["source"] and i["source"] not in seen:
             seen.add(i["source"])
             out.append({"what": f"index {i['name'] or i['id']}", "url": i["source"]})

@@ -773,7 +773,7 @@ def create_app(store: Store, allowed_hosts: frozenset[str] | set[str] = LOOPBACK
             names().org_names[key],
             sections,
             intro=lead,
-            sources=sources + sources_of(store, progs, set()),
+            sources=sources + sources_of(store, progs, set(), indices=False),  # it shows no need or priority
             related=[
                 ("Network around it", "/network?" + urlencode({"around": key, "depth": 1})),
                 ("Programmes its donor funds", "/programmes?" + urlencode({"donor": donor})),

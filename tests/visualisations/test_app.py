@@ -817,3 +817,18 @@ def test_an_index_cites_its_source_once_on_the_page_and_on_every_downloaded_row(
     with urllib.request.urlopen(app_url + "/country/KEN?table=need_indicators&format=csv") as r:  # noqa: S310
         rows = list(csv.DictReader(io.StringIO(r.read().decode())))
     assert rows and all(row["source"].startswith("ITU Global Cybersecurity Index") for row in rows if row["family"] == "gci")
+
+
+def test_a_bloc_s_page_lists_its_members_and_cites_no_index(app_url: str) -> None:
+    """The OAS's page now lists its member states, Cuba and Nicaragua with the day they stopped taking part; its
+    Sources listed the GCI and the CMM reviews though an organisation's page shows no need or priority."""
+    import urllib.request
+
+    def get(path: str) -> str:
+        with urllib.request.urlopen(app_url + path, timeout=300) as r:  # noqa: S310 (loopback)
+            return " ".join(r.read().decode().split())
+
+    oas, kenya = get("/organisation/oas"), get("/country/KEN")
+    assert "Member states" in oas and "1962-01-31" in oas and "2023-11-19" in oas
+    assert "Global Cybersecurity Index" not in oas.split(">Sources<")[1]
+    assert "Global Cybersecurity Index" in kenya.split(">Sources<")[1]  # a country's page ranks it by need: cited
