@@ -1395,9 +1395,9 @@ def profile_cmd(ctx: click.Context, name: str, fmt: str) -> None:
                 empty=empty,
                 under=under,
             )
-            if cited and rows and title == "Member states":
+            if title == "Member states" and rows:
                 notes(profile_queries.members_cited(rows), fmt)
-            elif cited and rows:
+            elif cited and rows:  # the need indicators
                 editions = {f"{r['family']} {r['edition']}": r["source"] for r in rows if r.get("source")}
                 notes([f"source, {edition}: {source}" for edition, source in editions.items()], fmt)
             if title == "Supported by" and rows:  # its implementers are its programmes', wherever they run

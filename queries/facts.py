@@ -230,7 +230,8 @@ def status_of(start: str | None, end: str | None, stated: str | None, today: str
     Dates decide where they can: ended before today is ``completed``, starting after it ``pipeline``; a status
     the source gives that dates cannot show stands (cancelled, suspended, or completed with no end date). Started
     and not ended is ``active`` while its source (``as_of``) is under :data:`STALE_YEARS` old, else ``unknown``:
-    nothing says it still runs; one whose stated end is still ahead is ``active``, as its source planned. With no dates, the stated status, under the same rule for ``active``.
+    nothing says it still runs; one whose stated end is still ahead is ``active``, as its source planned. With no
+    dates, the stated status, under the same rule for ``active``.
 
     >>> status_of("2019", "2022-06", "active", "2026-12-04"), status_of("2027", None, None, "2026-12-04")
     ('completed', 'pipeline')

@@ -209,13 +209,12 @@ RETURN c.iso3 AS iso3, b.id AS bloc, b.name AS bloc_name
 ORDER BY iso3, bloc
 """
 
-# Memberships that have ended, or whose participation is suspended (valid_to set): a profile shows them as such,
-# since a bloc's programmes no longer reach the country.
-ENDED_MEMBERSHIPS = """
+# One country's memberships, current (no valid_to) and ended or suspended (with the day): its profile shows both.
+COUNTRY_MEMBERSHIPS = """
 MATCH (c:Country)-[m:MEMBER_OF]->(b:Organisation)
-WHERE m.valid_to IS NOT NULL
-RETURN c.iso3 AS iso3, b.name AS bloc_name, m.valid_to AS valid_to
-ORDER BY iso3, bloc_name
+WHERE c.iso3 = $iso3
+RETURN b.name AS bloc_name, m.valid_to AS valid_to
+ORDER BY bloc_name
 """
 
 # One bloc's member states, those that left or whose participation is suspended with the day (valid_to).

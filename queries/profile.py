@@ -792,9 +792,10 @@ def _pillar(r: dict[str, Any]) -> str:
 
 def _country_profile(store: Any, c: dict[str, Any]) -> list[tuple[str, Rows]]:
     iso3 = c["iso3"]
-    memberships = [m["bloc_name"] for m in store.query(named.MEMBERSHIPS) if m["iso3"] == iso3]
+    blocs = store.query(named.COUNTRY_MEMBERSHIPS, {"iso3": iso3})
+    memberships = [m["bloc_name"] for m in blocs if m["valid_to"] is None]
     # Cuba, on the OAS's list but not taking part since 1962, read as a member of nothing
-    ended = [f"{m['bloc_name']} ({m['valid_to']})" for m in store.query(named.ENDED_MEMBERSHIPS) if m["iso3"] == iso3]
+    ended = [f"{m['bloc_name']} ({m['valid_to']})" for m in blocs if m["valid_to"] is not None]
     indicators = [r for r in store.query(named.COUNTRY_INDICATORS) if r["iso3"] == iso3]
     gap = analysis.country_gaps(store, country=iso3)
     conc = analysis.concentration(store, country=iso3)
